@@ -1,0 +1,5 @@
+import sys
+
+from persondata.cli import main
+
+sys.exit(main())

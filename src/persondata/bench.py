@@ -1,0 +1,254 @@
+"""``persondata bench``: generates synthetic data and measures the issue's speed targets, printing a table.
+
+Every phase runs against a throw-away home and SQLite database under ``<home>/bench/`` (never the
+installation's own database), in a child process, so wall time and peak memory are those of the real command.
+"""
+
+from __future__ import annotations
+
+import csv
+import http.cookiejar
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from persondata import demo
+
+BENCH_TODAY = date(2026, 11, 25)  # fixed, so generated files are reusable across runs
+_ROW_FILES = ("customers.csv", "orders.csv", "invoices.csv", "payments.csv")
+
+
+@dataclass
+class Row:
+    metric: str
+    value: str
+    target: str
+    ok: bool | None
+
+    def cells(self) -> list[str]:
+        return [self.metric, self.value, self.target, {True: "yes", False: "NO", None: "-"}[self.ok]]
+
+
+def print_table(rows: list[Row]) -> None:
+    head = ["metric", "measured", "target", "met"]
+    widths = [max(len(x) for x in col) for col in zip(head, *(r.cells() for r in rows), strict=True)]
+    line = "+-" + "-+-".join("-" * w for w in widths) + "-+"
+    print(line)
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)) + " |")
+    print(line)
+    for r in rows:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r.cells(), widths, strict=True)) + " |")
+    print(line)
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PERSONDATA_")}
+    env.update(PERSONDATA_HOME=str(home), PERSONDATA_DATABASE_URL=f"sqlite:///{home / 'bench.sqlite3'}",
+               DJANGO_SETTINGS_MODULE="persondata.settings")
+    return env
+
+
+def _run_measured(args: list[str], env: dict[str, str]) -> tuple[float, int, str]:
+    start = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "persondata", *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.monotonic() - start
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"persondata {' '.join(args)} exited {proc.returncode}")
+    return seconds, usage.ru_maxrss // 1024, out
+
+
+def _data(folder: Path, customers: int) -> tuple[list[Path], int]:
+    marker = folder / "records.txt"
+    if not marker.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        print(f"generating {customers:,} synthetic customers in {folder} …", file=sys.stderr, flush=True)
+        counted = _Counting(demo.customers(customers, seed=42, today=BENCH_TODAY))
+        demo.write_csv(counted, folder)
+        marker.write_text(str(counted.records))
+    return [folder / f for f in _ROW_FILES], int(marker.read_text())
+
+
+class _Counting:
+    """Passes records through, counting the register rows each one becomes."""
+
+    def __init__(self, it: Iterator[dict[str, Any]]) -> None:
+        self.it, self.records = it, 0
+
+    def __iter__(self) -> _Counting:
+        return self
+
+    def __next__(self) -> dict[str, Any]:
+        r = next(self.it)
+        self.records += 1 + len(r["orders"]) + len(r["invoices"]) + len(r["payments"])
+        return r
+
+
+def _sample_emails(customers_csv: Path, k: int, total: int) -> list[str]:
+    wanted = set(random.Random(5).sample(range(total), min(k, total)))
+    out = []
+    with customers_csv.open(encoding="utf-8") as f:
+        for i, row in enumerate(csv.DictReader(f)):
+            if i in wanted:
+                out.append(row["email"])
+    return out
+
+
+def run(customers: int, base: Path) -> list[Row]:
+    rows: list[Row] = []
+    big_files, big_records = _data(base / f"data-{customers}", customers)
+    small_n = max(customers // 10, 1000)
+    small_files, small_records = _data(base / f"data-{small_n}", small_n)
+
+    peaks = {}
+    for label, files, records in (("small", small_files, small_records), ("full", big_files, big_records)):
+        home = base / f"home-{label}"
+        _reset(home)
+        env = _env(home)
+        _run_measured(["init", "--username", "bench"], env)
+        print(f"importing {records:,} records ({label}) …", file=sys.stderr, flush=True)
+        seconds, peak, _ = _run_measured(["import", "--no-progress", *map(str, files)], env)
+        peaks[label] = peak
+        if label == "full":
+            rate = records / seconds
+            rows.append(Row(f"import, {customers:,} customers ({records:,} records), SQLite",
+                            f"{rate:,.0f} rows/s ({seconds:.0f} s)", ">= 50,000 rows/s", rate >= 50_000))
+    rows.append(Row("import peak memory (full file)", f"{peaks['full']} MB", "< 500 MB", peaks["full"] < 500))
+    growth = peaks["full"] - peaks["small"]
+    rows.append(Row(f"memory growth {small_n:,} -> {customers:,} customers", f"{growth:+d} MB", "flat (< 50 MB)",
+                    growth < 50))
+
+    env = _env(base / "home-full")
+    emails = _sample_emails(big_files[0], 2000, customers)
+    email_file = base / "emails.txt"
+    email_file.write_text("\n".join(emails), encoding="utf-8")
+    _s, _p, out = _run_measured(["bench", "--phase", "lookups", "--emails", str(email_file)], env)
+    lookup = _parse(out)
+    rows.append(Row("lookup by e-mail incl. decryption + access log (median)", f"{lookup['lookup_ms']:.2f} ms",
+                    "<= 2 ms", lookup["lookup_ms"] <= 2))
+    rows.append(Row("  of which the access-log write (median)", f"{lookup['log_ms']:.3f} ms", "<= 0.5 ms",
+                    lookup["log_ms"] <= 0.5))
+    page_ms = _http_pages(env, base / "home-full", [e for e in emails[:300]])
+    rows.append(Row("customer page over HTTP (median)", f"{page_ms:.1f} ms", "<= 30 ms", page_ms <= 30))
+    return rows
+
+
+def _parse(out: str) -> dict[str, float]:
+    return {k: float(v) for k, v in re.findall(r"^(\w+)=([\d.]+)$", out, re.M)}
+
+
+def _reset(home: Path) -> None:
+    if home.exists():
+        for p in sorted(home.rglob("*"), reverse=True):
+            p.unlink() if p.is_file() else p.rmdir()
+    home.mkdir(parents=True, exist_ok=True)
+
+
+def phase_lookups(emails_file: Path) -> None:
+    """Runs inside the bench home: median service time of a lookup by e-mail, and of the access-log write."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.utils import timezone
+
+    from persondata.register import services
+    from persondata.register.models import AccessLog
+
+    emails = emails_file.read_text(encoding="utf-8").split()
+    user = get_user_model().objects.get(username="bench")
+    actor = services.Actor.for_user(user, None, "cli")
+    times, log_times = [], []
+    for email in emails:
+        t0 = time.perf_counter()
+        with transaction.atomic():
+            hits = services.find_customers(actor, email, now=timezone.now())
+        times.append(time.perf_counter() - t0)
+        assert len(hits) == 1, "a benchmark e-mail was not found"
+        t0 = time.perf_counter()
+        with transaction.atomic():
+            AccessLog.objects.create(at=timezone.now(), staff_id=actor.user_id, customer_id=hits[0].id,
+                                     categories="contact", purpose=actor.purpose, channel="cli")
+        log_times.append(time.perf_counter() - t0)
+    print(f"lookup_ms={statistics.median(times) * 1000:.4f}")
+    print(f"log_ms={statistics.median(log_times) * 1000:.4f}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _http_pages(env: dict[str, str], home: Path, emails: list[str]) -> float:
+    password = "bench-password-" + os.urandom(6).hex()
+    subprocess.run([sys.executable, "-m", "persondata", "bench", "--phase", "password", "--password", password],
+                   env=env, check=True)
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "persondata", "serve", "--bind", f"127.0.0.1:{port}",
+                               "--workers", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        opener = _login(base, password)
+        ids = []
+        for email in emails:
+            html = _post(opener, base + "/customers/search/", {"query": email})
+            ids += re.findall(r'href="/customers/([0-9a-f-]{36})/', html)[:1]
+        times = []
+        for cid in ids:
+            t0 = time.perf_counter()
+            with opener.open(f"{base}/customers/{cid}/") as r:
+                r.read()
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times) * 1000
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _login(base: str, password: str) -> urllib.request.OpenerDirector:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    for _ in range(100):
+        try:
+            opener.open(base + "/login/").read()
+            break
+        except OSError:
+            time.sleep(0.1)
+    _post(opener, base + "/login/", {"username": "bench", "password": password})
+    return opener
+
+
+def _post(opener: urllib.request.OpenerDirector, url: str, data: dict[str, str]) -> str:
+    with opener.open(url) as r:
+        page = r.read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": token.group(1) if token else ""}).encode()
+    req = urllib.request.Request(url, data=body, headers={"Referer": url})
+    with opener.open(req) as r:
+        return r.read().decode()
+
+
+def set_password(password: str) -> None:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username="bench")
+    user.set_password(password)
+    user.save()
+
+
+PHASES: dict[str, Callable[..., None]] = {"lookups": phase_lookups, "password": set_password}

@@ -1,0 +1,33 @@
+"""``persondata bench``: the shipped benchmark (see persondata.bench)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from persondata import bench
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("bench", help="measure import, lookup and page speed on synthetic data; prints a table")
+    p.add_argument("--customers", type=int, default=1_000_000)
+    p.add_argument("--dir", type=Path, help="working folder (default: <home>/bench)")
+    p.add_argument("--phase", choices=sorted(bench.PHASES), help=argparse.SUPPRESS)
+    p.add_argument("--emails", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--password", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_bench)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    if args.phase == "lookups":
+        bench.phase_lookups(args.emails)
+        return 0
+    if args.phase == "password":
+        bench.set_password(args.password)
+        return 0
+    rows = bench.run(args.customers, args.dir or Path(settings.HOME) / "bench")
+    bench.print_table(rows)
+    return 0 if all(r.ok is not False for r in rows) else 1

@@ -1,0 +1,62 @@
+"""``persondata policy check`` and ``persondata policy render``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.utils import timezone
+
+from persondata import runtime
+from persondata.cli import CommandError
+from persondata.core.policy import PolicyError, load_policy
+from persondata.core.policy_check import check_policy
+
+
+def register(sub: Any) -> None:
+    pol = sub.add_parser("policy", help="check the policy file, or print the privacy policy it describes")
+    actions = pol.add_subparsers(dest="action", required=True)
+    c = actions.add_parser("check", help="lint the policy file against the law (RULES.md)")
+    c.add_argument("--file", type=Path, help="policy file (default: the installation's)")
+    c.add_argument("--lang", choices=("da", "en"), default="en")
+    c.set_defaults(func=cmd_check)
+    r = actions.add_parser("render", help="print the privacy policy for customers")
+    r.add_argument("--file", type=Path, help="policy file (default: the installation's)")
+    r.add_argument("--lang", choices=("da", "en"), default="da")
+    r.add_argument("--format", choices=("html", "pdf", "md"), default="md")
+    r.add_argument("--out", type=Path, help="write to this file (default: standard output)")
+    r.set_defaults(func=cmd_render)
+
+
+def _load(path: Path | None) -> Any:
+    try:
+        return load_policy(path or runtime.policy_path())
+    except PolicyError as exc:
+        lines = [f"{p.key}{f' (line {p.line})' if p.line else ''}: {p.message} — {p.fix}" for p in exc.problems]
+        raise CommandError("the policy file is not valid:\n  " + "\n  ".join(lines)) from exc
+    except OSError as exc:
+        raise CommandError(f"cannot read the policy file: {exc}") from exc
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    policy = _load(args.file)
+    findings = check_policy(policy, timezone.localdate())
+    for f in findings:
+        print(f"{f.severity.upper():7} {f.code} [{f.key}] {f.message.get(args.lang)}")
+        print(f"        fix: {f.fix.get(args.lang)}")
+    errors = sum(f.severity == "error" for f in findings)
+    print(f"{len(findings)} findings, {errors} errors", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from persondata.documents.privacy_policy import render_policy
+
+    data = render_policy(_load(args.file), args.lang, args.format)
+    if args.out:
+        args.out.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0

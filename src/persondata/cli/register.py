@@ -1,0 +1,180 @@
+"""``persondata import``, ``persondata customers find|show`` and ``persondata demo``."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import tempfile
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from persondata import demo
+from persondata.cli import CommandError
+from persondata.register.importer import MODES, ImportReport, import_files
+from persondata.register.models import Customer
+from persondata.register.services import AccessDenied, Actor, NotFound, find_customers, show_customer
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("import", help="import customers, orders, invoices, payments from CSV or JSON",
+                       description="Formats: docs/import-formats.md. Re-importing updates records by their numbers.")
+    p.add_argument("files", nargs="+", type=Path, help=".csv, .json or .jsonl files")
+    p.add_argument("--mode", choices=MODES, default="all-or-nothing",
+                   help="all-or-nothing (default): any bad row and nothing is imported; "
+                        "good-rows: import the good rows and list the bad ones in --errors-file")
+    p.add_argument("--errors-file", type=Path, help="write every bad row (file, line, field, reason) to this CSV")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_import)
+
+    c = sub.add_parser("customers", help="find and show customers").add_subparsers(dest="action", required=True)
+    for name, helptext in (("find", "search by e-mail, phone, customer number or name"),
+                           ("show", "show one customer (id or customer number)")):
+        q = c.add_parser(name, help=helptext)
+        q.add_argument("query")
+        q.add_argument("--user", default=os.environ.get("PERSONDATA_USER"),
+                       help="your staff login (or $PERSONDATA_USER); every read is logged under it")
+        q.add_argument("--purpose", help="why you read the data (a purpose of the policy file)")
+        q.add_argument("--json", action="store_true", help="print JSON")
+        q.set_defaults(func=cmd_find if name == "find" else cmd_show)
+
+    p = sub.add_parser("demo", help="generate synthetic Danish customers (Faker da_DK)")
+    p.add_argument("--customers", type=int, default=200)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--format", choices=("csv", "jsonl"), default="jsonl")
+    p.add_argument("--out", type=Path, help="write the files here instead of importing them")
+    p.set_defaults(func=cmd_demo)
+
+
+def _progress_bar(enabled: bool) -> tuple[Any, Any]:
+    if not enabled:
+        return None, None
+    bar = tqdm(total=0, unit="B", unit_scale=True, desc="import", file=sys.stderr, dynamic_ncols=True)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    return bar, update
+
+
+def print_report(report: ImportReport) -> None:
+    print(f"import run {report.run_id} ({report.mode}): {report.status}, {report.rows_read} records read "
+          f"in {report.seconds:.1f} s")
+    for key in sorted(report.counts):
+        if report.counts[key]:
+            print(f"  {key.replace('_', ' ')}: {report.counts[key]}")
+    if report.error_count:
+        print(f"  bad rows: {report.error_count}", file=sys.stderr)
+        for err in report.errors[:20]:
+            print(f"    {err}", file=sys.stderr)
+        if report.error_count > 20:
+            print(f"    … and {report.error_count - 20} more", file=sys.stderr)
+        if report.errors_file:
+            print(f"  every bad row is listed in {report.errors_file}", file=sys.stderr)
+    if report.status == "rejected":
+        print("  nothing was imported (all-or-nothing); fix the rows above, or use --mode good-rows",
+              file=sys.stderr)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    bar, update = _progress_bar(not args.no_progress and sys.stderr.isatty())
+    try:
+        report = import_files(args.files, mode=args.mode, now=timezone.now(), errors_file=args.errors_file,
+                              progress=update)
+    except (FileNotFoundError, ValueError) as exc:
+        raise CommandError(str(exc)) from exc
+    finally:
+        if bar is not None:
+            bar.close()
+    print_report(report)
+    return 1 if report.error_count else 0
+
+
+def _actor(args: argparse.Namespace) -> Actor:
+    if not args.user:
+        raise CommandError("say who you are with --user LOGIN (or set PERSONDATA_USER); every read is logged")
+    user = get_user_model().objects.filter(username=args.user, is_active=True).first()
+    if user is None:
+        raise CommandError(f"no active staff login named {args.user!r}")
+    try:
+        return Actor.for_user(user, args.purpose, "cli")
+    except AccessDenied as exc:
+        raise CommandError(exc.reason, 3) from exc
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, date | uuid.UUID):
+        return str(value)
+    raise TypeError(type(value).__name__)
+
+
+def cmd_find(args: argparse.Namespace) -> int:
+    actor = _actor(args)
+    try:
+        with transaction.atomic():
+            hits = find_customers(actor, args.query, now=timezone.now())
+    except AccessDenied as exc:
+        raise CommandError(exc.reason, 3) from exc
+    if args.json:
+        print(json.dumps([dataclasses.asdict(h) for h in hits], default=_json_default, ensure_ascii=False, indent=2))
+    else:
+        for h in hits:
+            print(f"{h.id}  {h.customer_number or '-':<12} {h.name or '-':<32} {h.email or '-'}")
+        print(f"{len(hits)} found", file=sys.stderr)
+    return 0 if hits else 1
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    actor = _actor(args)
+    try:
+        with transaction.atomic():
+            try:
+                customer_id = uuid.UUID(args.query)
+            except ValueError:
+                hits = find_customers(actor, args.query, now=timezone.now())
+                if len(hits) != 1:
+                    raise CommandError(f"{len(hits)} customers match; give the id from 'customers find'", 1) from None
+                customer_id = hits[0].id
+            view = show_customer(actor, customer_id, now=timezone.now())
+    except AccessDenied as exc:
+        raise CommandError(exc.reason, 3) from exc
+    except NotFound as exc:
+        raise CommandError(str(exc), 1) from exc
+    print(json.dumps(view.as_dict(), default=_json_default, ensure_ascii=False, indent=2))
+    return 0
+
+
+def load_demo(n: int, home: Path, seed: int = 1) -> None:
+    with tempfile.TemporaryDirectory(dir=home) as tmp:
+        path = demo.write_jsonl(demo.customers(n, seed=seed, today=timezone.localdate()), Path(tmp) / "demo.jsonl")
+        report = import_files([path], mode="all-or-nothing", now=timezone.now())
+    print(f"demo company loaded: {report.counts['customers_created']} synthetic customers, "
+          f"{report.rows_read} records")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    records = demo.customers(args.customers, seed=args.seed, today=timezone.localdate())
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        paths = (demo.write_csv(records, args.out) if args.format == "csv"
+                 else [demo.write_jsonl(records, args.out / "customers.jsonl")])
+        for p in paths:
+            print(p)
+        return 0
+    from django.conf import settings
+
+    if Customer.objects.exists():
+        print("note: the register is not empty; demo customers are added to it", file=sys.stderr)
+    load_demo(args.customers, Path(settings.HOME), args.seed)
+    return 0

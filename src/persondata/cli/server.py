@@ -1,0 +1,71 @@
+"""``persondata init`` and ``persondata serve``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from persondata import runtime
+from persondata.register.models import Customer, StaffProfile
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("init", help="create the database, the master key and a controller login")
+    p.add_argument("--demo", type=int, metavar="N", default=0,
+                   help="load N synthetic demo customers if the register is empty (default: none)")
+    p.add_argument("--username", default="controller", help="the controller's login name (default: controller)")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("serve", help="serve the staff web app with gunicorn")
+    p.add_argument("--bind", default=os.environ.get("PERSONDATA_BIND", "127.0.0.1:8000"),
+                   help="address:port to listen on (default: 127.0.0.1:8000)")
+    p.add_argument("--workers", type=int, default=int(os.environ.get("PERSONDATA_WORKERS", "2")))
+    p.set_defaults(func=cmd_serve)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    call_command("migrate", interactive=False, verbosity=0)
+    runtime.vault()  # creates the master key file (0600) on first run
+    home = Path(settings.HOME)
+    print(f"database: {settings.DATABASES['default']['NAME']}")
+    print(f"master key: {settings.PERSONDATA_MASTER_KEY_FILE} (back it up separately from the database)")
+    User = get_user_model()
+    if not User.objects.filter(username=args.username).exists():
+        password = secrets.token_urlsafe(12)
+        with transaction.atomic():
+            user = User.objects.create_user(args.username, password=password)
+            StaffProfile.objects.create(user=user, roles=["controller"])
+        print()
+        print("  A controller login was created:")
+        print(f"    username: {args.username}")
+        print(f"    password: {password}")
+        print("  Change the password after the first login; it is not shown again.")
+        print()
+    else:
+        print(f"login '{args.username}' exists already")
+    if args.demo and not Customer.objects.exists():
+        from persondata.cli.register import load_demo
+
+        load_demo(args.demo, home)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    call_command("collectstatic", interactive=False, verbosity=0)
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    argv = [str(gunicorn), "persondata.wsgi:application", "--bind", args.bind, "--workers", str(args.workers),
+            "--access-logfile", "-", "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(M)sms',
+            "--forwarded-allow-ips", "127.0.0.1"]
+    print(f"persondata: serving on http://{args.bind}/ ({timezone.now():%Y-%m-%d %H:%M} UTC)", flush=True)
+    os.execv(argv[0], argv)  # noqa: S606 - replaces this process with the WSGI server
+    return 0

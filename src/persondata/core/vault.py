@@ -1,0 +1,176 @@
+"""The vault: envelope encryption of personal fields and keyed blind indexes for lookups.
+
+Design (DESIGN.md, "Protection of the data itself"):
+
+* A 32-byte **master key** lives in a file outside the database (created 0600 on first run). From it two
+  sub-keys are derived with HKDF: a *wrapping key* and a *blind-index key*. Neither is stored anywhere.
+* Every customer has one random **data key per retention class** (``relevance`` for contact data and order
+  history; ``fy2020``, ``fy2020/21`` … for each financial year's accounting material). Data keys are stored
+  *wrapped* (AES-GCM under the wrapping key, bound to customer id and class as associated data), so a row
+  copied to another customer or class fails authentication instead of decrypting.
+* Each personal record is one AES-GCM ciphertext ``nonce || ciphertext+tag`` under its class's data key, with
+  the record's id and kind as associated data. Destroying the wrapped data key (crypto-shredding, RULES R5)
+  makes every copy of those ciphertexts unreadable — including copies inside backups.
+* Lookups go through **blind indexes**: HMAC-SHA256 under the index key over a normalised value, truncated to
+  16 bytes. Equal inputs give equal tokens; without the master key the tokens reveal nothing and cannot be
+  brute-forced offline.
+
+This module is pure: no Django, no I/O except :func:`load_or_create_master_key`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+MASTER_KEY_BYTES = 32
+NONCE_BYTES = 12
+BLIND_INDEX_BYTES = 16
+_MASTER_KEY_HEADER = b"persondata-master-key-v1\n"
+
+
+class VaultError(Exception):
+    """A key or ciphertext could not be used. Messages never contain key material or plaintext."""
+
+
+def _derive(master: bytes, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"persondata/" + purpose).derive(master)
+
+
+def load_or_create_master_key(path: Path) -> bytes:
+    """Read the master key file, creating it (mode 0600, exclusive create) on first run."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # a concurrent first run won the race; read its key below
+        else:
+            try:
+                os.write(fd, _MASTER_KEY_HEADER + os.urandom(MASTER_KEY_BYTES).hex().encode() + b"\n")
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise VaultError(
+            f"master key file {path} is readable by others (mode {mode:o}); run: chmod 600 {path}"
+        )
+    raw = path.read_bytes()
+    if not raw.startswith(_MASTER_KEY_HEADER):
+        raise VaultError(f"master key file {path} is not a persondata master key (wrong header)")
+    try:
+        key = bytes.fromhex(raw[len(_MASTER_KEY_HEADER) :].decode().strip())
+    except ValueError as exc:
+        raise VaultError(f"master key file {path} is damaged (not hex)") from exc
+    if len(key) != MASTER_KEY_BYTES:
+        raise VaultError(f"master key file {path} is damaged (wrong length)")
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class NewDataKey:
+    key: bytes
+    wrapped: bytes
+
+
+class Vault:
+    """Wraps data keys, seals records, and computes blind indexes. Thread-safe (holds no mutable state)."""
+
+    __slots__ = ("_index_key", "_wrap")
+
+    def __init__(self, master_key: bytes) -> None:
+        if len(master_key) != MASTER_KEY_BYTES:
+            raise VaultError("master key must be 32 bytes")
+        self._wrap = AESGCM(_derive(master_key, b"wrap"))
+        self._index_key = _derive(master_key, b"blind-index")
+
+    # -- data keys -------------------------------------------------------------------------------------------
+    @staticmethod
+    def key_context(owner: str, klass: str) -> bytes:
+        return f"{owner}|{klass}".encode()
+
+    def new_data_key(self, owner: str, klass: str) -> NewDataKey:
+        key = os.urandom(32)
+        nonce = os.urandom(NONCE_BYTES)
+        return NewDataKey(key, nonce + self._wrap.encrypt(nonce, key, self.key_context(owner, klass)))
+
+    def unwrap(self, wrapped: bytes, owner: str, klass: str) -> bytes:
+        try:
+            return self._wrap.decrypt(
+                wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], self.key_context(owner, klass)
+            )
+        except Exception as exc:  # InvalidTag, ValueError: never echo the bytes
+            raise VaultError(f"data key for class {klass} of {owner} does not authenticate") from exc
+
+    # -- blind indexes ---------------------------------------------------------------------------------------
+    def blind_index(self, kind: str, normalized: str) -> bytes:
+        return hmac.new(self._index_key, f"{kind}\x00{normalized}".encode(), hashlib.sha256).digest()[
+            :BLIND_INDEX_BYTES
+        ]
+
+
+def seal(key: bytes | AESGCM, record: dict[str, Any], context: str) -> bytes:
+    """Encrypt a JSON-serialisable record; ``context`` (record id and kind) is authenticated, not stored."""
+    aead = key if isinstance(key, AESGCM) else AESGCM(key)
+    nonce = os.urandom(NONCE_BYTES)
+    plaintext = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
+    return nonce + aead.encrypt(nonce, plaintext, context.encode())
+
+
+def unseal(key: bytes | AESGCM, blob: bytes, context: str) -> dict[str, Any]:
+    aead = key if isinstance(key, AESGCM) else AESGCM(key)
+    try:
+        plaintext = aead.decrypt(bytes(blob[:NONCE_BYTES]), bytes(blob[NONCE_BYTES:]), context.encode())
+    except Exception as exc:
+        raise VaultError(f"record {context} does not authenticate under its data key") from exc
+    value = json.loads(plaintext)
+    if not isinstance(value, dict):
+        raise VaultError(f"record {context} is not a record")
+    return value
+
+
+# -- normalisation for blind indexes -------------------------------------------------------------------------
+_SPACES = re.compile(r"\s+")
+_NON_DIGITS = re.compile(r"[^\d]")
+_NAME_TOKEN = re.compile(r"[\w]+", re.UNICODE)
+
+
+def normalize_email(value: str) -> str:
+    return value.strip().lower()
+
+
+def normalize_phone(value: str, default_country: str = "45") -> str:
+    """Digits with country code: ``+45 12 34 56 78``, ``0045 12345678`` and ``12345678`` are equal."""
+    raw = value.strip()
+    digits = _NON_DIGITS.sub("", raw)
+    if raw.startswith("+"):
+        return digits
+    if digits.startswith("00"):
+        return digits[2:]
+    if len(digits) == 8:  # a Danish subscriber number
+        return default_country + digits
+    return digits
+
+
+def normalize_name(value: str) -> str:
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", value).casefold().strip())
+
+
+def name_tokens(value: str) -> set[str]:
+    return {t for t in _NAME_TOKEN.findall(normalize_name(value)) if len(t) > 1}
+
+
+def normalize_customer_number(value: str) -> str:
+    return value.strip().upper()

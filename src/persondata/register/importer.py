@@ -1,0 +1,178 @@
+"""``persondata import``: load customers, orders, invoices, payments and agreements from the administrative system.
+
+Two modes (issue 2):
+
+* **all-or-nothing** (default): the whole import is one transaction. Every bad row is reported; if there is
+  any, nothing is kept. A crash or kill half-way leaves the register exactly as it was.
+* **good-rows**: each batch of whole units commits on its own; bad rows are left out and listed in an error
+  report file (file, line, field, reason — never the value). A kill half-way keeps the committed batches,
+  none of them partial, and a re-run is idempotent: records are matched by their numbers and updated.
+
+Files are processed in dependency order (customers, agreements, orders, invoices, payments) whatever order
+they are given in.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from django.db import transaction
+
+from persondata import runtime
+from persondata.register.import_formats import KINDS, BadRow, RowError, Unit, detect_csv_kind, read_file
+from persondata.register.models import ImportRun
+from persondata.register.writer import RegisterWriter
+
+BATCH_ROWS = 4000
+MODES = ("all-or-nothing", "good-rows")
+
+
+class ImportRejected(Exception):
+    """All-or-nothing import with bad rows: nothing was written."""
+
+
+@dataclass
+class ImportReport:
+    run_id: int
+    mode: str
+    status: str = "running"
+    counts: Counter[str] = field(default_factory=Counter)
+    rows_read: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    errors_file: Path | None = None
+    seconds: float = 0.0
+
+    MAX_KEPT_ERRORS = 1000  # in memory, for the screen; the errors file has them all
+
+    def add_errors(self, errors: list[RowError]) -> None:
+        self.error_count += len(errors)
+        room = self.MAX_KEPT_ERRORS - len(self.errors)
+        if room > 0:
+            self.errors.extend(errors[:room])
+
+
+def _sort_key(path: Path) -> int:
+    kind = _peek_kind(path)
+    return KINDS.index(kind) if kind in KINDS else -1
+
+
+def _peek_kind(path: Path) -> str | None:
+    if path.suffix.lower() != ".csv":
+        return None
+    try:
+        with path.open("rb") as f:
+            first = f.readline().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    sep = ";" if first.count(";") > first.count(",") else ","
+    header = [h.strip().lower() for h in next(csv.reader([first], delimiter=sep), [])]
+    try:
+        return detect_csv_kind(header, path.name)
+    except BadRow:
+        return None
+
+
+def import_files(
+    paths: list[Path],
+    *,
+    mode: str = "all-or-nothing",
+    now: datetime,
+    errors_file: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> ImportReport:
+    """Import ``paths``; returns the report. Raises :class:`ImportRejected` in all-or-nothing mode on bad rows."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}")
+    for p in paths:
+        if not p.is_file():
+            raise FileNotFoundError(f"{p}: no such file")
+    paths = sorted(paths, key=_sort_key)
+    total = sum(p.stat().st_size for p in paths)
+    started = time.monotonic()
+    run = ImportRun.objects.create(
+        started_at=now, mode=mode, files=[{"name": p.name, "kind": _peek_kind(p) or p.suffix.lstrip(".")} for p in paths]
+    )
+    report = ImportReport(run.id, mode, errors_file=errors_file)
+    writer = RegisterWriter(runtime.vault(), runtime.policy(), now, run.id)
+
+    with ExitStack() as stack:
+        err_writer = None
+        if errors_file is not None:
+            fh = stack.enter_context(errors_file.open("w", newline="", encoding="utf-8"))
+            err_writer = csv.writer(fh)
+            err_writer.writerow(["file", "line", "field", "reason"])
+
+        def record(errors: list[RowError]) -> None:
+            report.add_errors(errors)
+            if err_writer is not None:
+                err_writer.writerows([e.file, e.line, e.field, e.reason] for e in errors)
+
+        def flush(batch: list[Unit]) -> None:
+            if mode == "good-rows":
+                with transaction.atomic():
+                    errors, counts = writer.write(batch)
+            else:
+                errors, counts = writer.write(batch)
+            record(errors)
+            report.counts.update(counts)
+
+        def run_all() -> None:
+            base = 0
+            for path in paths:
+                with path.open("rb") as stream:
+                    batch: list[Unit] = []
+                    rows = 0
+                    for item in _guarded(read_file(path, stream), path):
+                        if isinstance(item, RowError):
+                            record([item])
+                            continue
+                        batch.append(item)
+                        rows += item.row_count()
+                        report.rows_read += item.row_count()
+                        if rows >= batch_rows:
+                            flush(batch)
+                            batch, rows = [], 0
+                            if progress is not None:
+                                progress(base + stream.tell(), total)
+                    if batch:
+                        flush(batch)
+                    base += path.stat().st_size
+                    if progress is not None:
+                        progress(base, total)
+
+        if mode == "all-or-nothing":
+            try:
+                with transaction.atomic():
+                    run_all()
+                    if report.error_count:
+                        raise ImportRejected(f"{report.error_count} bad rows; nothing was imported")
+            except ImportRejected:
+                report.status = "rejected"
+                report.counts.clear()
+        else:
+            run_all()
+            report.status = "done"
+        if report.status == "running":
+            report.status = "done"
+
+    report.seconds = time.monotonic() - started
+    ImportRun.objects.filter(pk=run.pk).update(
+        finished_at=now + timedelta(seconds=report.seconds), status=report.status, counts=dict(report.counts), error_count=report.error_count
+    )
+    return report
+
+
+def _guarded(items: Iterator[Unit | RowError], path: Path) -> Iterator[Unit | RowError]:
+    """A file-level problem (wrong encoding, broken JSON, unknown header) becomes an error of that file."""
+    try:
+        yield from items
+    except BadRow as bad:
+        yield from bad.errors

@@ -1,0 +1,185 @@
+"""The customer register: customers, their orders, invoices, payments and service agreements.
+
+Every personal field lives inside an AES-GCM ciphertext (``*_blob``) under the customer's data key for the
+field's retention class (see ``persondata.core.vault``). What stays in clear text is what is not personal on
+its own and what the retention rules need: dates, amounts, order and invoice numbers, and keyed blind indexes
+for lookups. Primary keys are random, time-ordered UUIDs: they are the *pseudonymous ids* used in URLs, logs
+and the audit trail, and say nothing about the person.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+RELEVANCE = "relevance"  # retention class of contact data and order history (RULES R2: not accounting material)
+
+
+def new_id() -> uuid.UUID:
+    """A UUIDv7-shaped id: 48-bit millisecond time + 74 random bits, so bulk inserts append to the index."""
+    ms = time.time_ns() // 1_000_000
+    raw = bytearray(ms.to_bytes(6, "big") + os.urandom(10))
+    raw[6] = (raw[6] & 0x0F) | 0x70
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    return uuid.UUID(bytes=bytes(raw))
+
+
+class ImportRun(models.Model):
+    """One run of ``persondata import``: the source of the records it wrote (RULES R9: "the source")."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True)
+    mode = models.CharField(max_length=20)  # all-or-nothing | good-rows
+    status = models.CharField(max_length=12, default="running")  # running | done | rejected | failed
+    files = models.JSONField(default=list)  # base names and detected kinds only
+    counts = models.JSONField(default=dict)
+    error_count = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "import_run"
+
+
+class Customer(models.Model):
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    number_bidx = models.BinaryField(max_length=16, unique=True)
+    email_bidx = models.BinaryField(max_length=16, null=True, db_index=True)
+    phone_bidx = models.BinaryField(max_length=16, null=True, db_index=True)
+    name_bidx = models.BinaryField(max_length=16, db_index=True)
+    # category "contact": name, address, phone, e-mail — under the customer's RELEVANCE key
+    contact_blob = models.BinaryField()
+    # category "customer_number" — its own ciphertext so that a role may see one category without the other
+    number_blob = models.BinaryField()
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    import_run = models.ForeignKey(ImportRun, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        db_table = "customer"
+
+
+class CustomerNameToken(models.Model):
+    """One blind index per word of the name, so staff can find 'Jensen' without typing the full name."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    token_bidx = models.BinaryField(max_length=16)
+
+    class Meta:
+        db_table = "customer_name_token"
+        indexes = [models.Index(fields=["token_bidx"], name="name_token_bidx")]
+
+
+class DataKey(models.Model):
+    """A customer's data key for one retention class, wrapped by the master key. Deleting it shreds the class."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    klass = models.CharField(max_length=20)
+    wrapped = models.BinaryField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "data_key"
+        constraints = [models.UniqueConstraint(fields=["customer", "klass"], name="data_key_one_per_class")]
+
+
+class Order(models.Model):
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="orders")
+    order_number = models.CharField(max_length=40)
+    ordered_on = models.DateField()
+    delivered_on = models.DateField(null=True)
+    total_ore = models.BigIntegerField()
+    currency = models.CharField(max_length=3, default="DKK")
+    # category "order_history": delivery address and lines — under the customer's RELEVANCE key
+    detail_blob = models.BinaryField()
+    import_run = models.ForeignKey(ImportRun, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        db_table = "customer_order"
+        constraints = [models.UniqueConstraint(fields=["order_number"], name="order_number_unique")]
+        indexes = [models.Index(fields=["customer", "ordered_on"], name="order_customer_date")]
+
+
+class Invoice(models.Model):
+    """Accounting material (RULES R2). The billing name and address are a snapshot taken at invoicing."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="invoices")
+    invoice_number = models.CharField(max_length=40)
+    invoice_date = models.DateField()
+    due_date = models.DateField(null=True)
+    total_ore = models.BigIntegerField()
+    currency = models.CharField(max_length=3, default="DKK")
+    order_number = models.CharField(max_length=40, blank=True, default="")
+    key_class = models.CharField(max_length=20)  # the financial year whose key seals the snapshot
+    snapshot_blob = models.BinaryField()
+    import_run = models.ForeignKey(ImportRun, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        db_table = "invoice"
+        constraints = [models.UniqueConstraint(fields=["invoice_number"], name="invoice_number_unique")]
+        indexes = [models.Index(fields=["customer", "invoice_date"], name="invoice_customer_date")]
+
+
+class Payment(models.Model):
+    """Accounting material (RULES R2): method, amount, date and a masked reference — never a full card number."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="payments")
+    payment_ref = models.CharField(max_length=40)  # the administrative system's id of the payment
+    invoice_number = models.CharField(max_length=40, blank=True, default="")
+    paid_on = models.DateField()
+    amount_ore = models.BigIntegerField()
+    currency = models.CharField(max_length=3, default="DKK")
+    method = models.CharField(max_length=20)
+    key_class = models.CharField(max_length=20)
+    reference_blob = models.BinaryField()
+    import_run = models.ForeignKey(ImportRun, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        db_table = "payment"
+        constraints = [models.UniqueConstraint(fields=["payment_ref"], name="payment_ref_unique")]
+        indexes = [models.Index(fields=["customer", "paid_on"], name="payment_customer_date")]
+
+
+class ServiceAgreement(models.Model):
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="agreements")
+    agreement_ref = models.CharField(max_length=40)
+    kind = models.CharField(max_length=10, choices=[("oral", "oral"), ("written", "written")])
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True)
+    detail_blob = models.BinaryField()  # description, under the RELEVANCE key
+    import_run = models.ForeignKey(ImportRun, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        db_table = "service_agreement"
+        constraints = [models.UniqueConstraint(fields=["agreement_ref"], name="agreement_ref_unique")]
+
+
+class StaffProfile(models.Model):
+    """The roles (from the policy file) a staff login holds."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
+    roles = models.JSONField(default=list)
+
+    class Meta:
+        db_table = "staff_profile"
+
+
+class AccessLog(models.Model):
+    """One read of a customer's personal data (RULES R9, CJEU C-579/21). Holds no personal data itself."""
+
+    at = models.DateTimeField()
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    customer_id = models.UUIDField()  # pseudonymous id; not a foreign key, the entry outlives an erasure
+    categories = models.CharField(max_length=100)  # comma-separated category keys of the policy
+    purpose = models.CharField(max_length=40)
+    channel = models.CharField(max_length=10)  # web, api, cli, job
+
+    class Meta:
+        db_table = "access_log"
+        indexes = [models.Index(fields=["customer_id", "at"], name="access_log_customer_at")]

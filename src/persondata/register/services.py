@@ -1,0 +1,263 @@
+"""Reading the register: find customers and show one, through the access decision and the access log.
+
+Services take an :class:`Actor` (who, with which roles, for which purpose, through which channel) and ``now``.
+Categories the actor may not read are neither fetched nor decrypted (issue 3's rule, kept from the start), and
+every read of personal data writes one access-log entry per customer shown (RULES R9).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from persondata import runtime
+from persondata.core.access import Decision, readable_categories, usable_purposes
+from persondata.core.vault import (
+    name_tokens,
+    normalize_customer_number,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+    unseal,
+)
+from persondata.register.models import (
+    RELEVANCE,
+    AccessLog,
+    Customer,
+    CustomerNameToken,
+    DataKey,
+    Invoice,
+    Order,
+    Payment,
+    ServiceAgreement,
+)
+
+SEARCH_LIMIT = 50
+
+
+class AccessDenied(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class NotFound(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    user_id: int
+    roles: frozenset[str]
+    purpose: str
+    channel: str  # web, api, cli, job
+
+    @classmethod
+    def for_user(cls, user: AbstractBaseUser | AnonymousUser, purpose: str | None, channel: str) -> Actor:
+        if not user.is_authenticated:
+            raise AccessDenied("not logged in")
+        staff = getattr(user, "staff", None)
+        roles = frozenset(staff.roles if staff is not None else ())
+        if purpose is None:
+            purposes = usable_purposes(runtime.policy(), roles)
+            if not purposes:
+                raise AccessDenied("no role of the policy file gives this login access to customer data")
+            purpose = purposes[0]
+        return cls(int(user.pk), roles, purpose, channel)
+
+    def categories(self) -> dict[str, Decision]:
+        return readable_categories(runtime.policy(), self.roles, self.purpose)
+
+
+@dataclass(slots=True)
+class CustomerView:
+    """A customer as one actor may see them: only the readable categories are filled in."""
+
+    id: uuid.UUID
+    purpose: str
+    shown: dict[str, Decision]
+    hidden: dict[str, Decision]
+    contact: dict[str, Any] | None = None
+    customer_number: str | None = None
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    agreements: list[dict[str, Any]] = field(default_factory=list)
+    invoices: list[dict[str, Any]] = field(default_factory=list)
+    payments: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": str(self.id), "purpose": self.purpose,
+                               "hidden_categories": {k: d.reason for k, d in self.hidden.items()}}
+        if "contact" in self.shown:
+            out["contact"] = self.contact
+        if "customer_number" in self.shown:
+            out["customer_number"] = self.customer_number
+        if "order_history" in self.shown:
+            out["orders"], out["agreements"] = self.orders, self.agreements
+        if "payment" in self.shown:
+            out["invoices"], out["payments"] = self.invoices, self.payments
+        return out
+
+
+class _KeyRing:
+    """Unwraps a customer's data keys on first use, one class at a time."""
+
+    def __init__(self, customer_id: uuid.UUID) -> None:
+        self.customer_id = customer_id
+        self._wrapped = {k: bytes(w) for k, w in DataKey.objects.filter(customer_id=customer_id).values_list("klass", "wrapped")}
+        self._open: dict[str, AESGCM] = {}
+
+    def get(self, klass: str) -> AESGCM | None:
+        if klass not in self._open:
+            wrapped = self._wrapped.get(klass)
+            if wrapped is None:
+                return None  # shredded: the data of this class is gone
+            self._open[klass] = AESGCM(runtime.vault().unwrap(wrapped, self.customer_id.hex, klass))
+        return self._open[klass]
+
+    def open(self, klass: str, blob: bytes, context: str) -> dict[str, Any] | None:
+        key = self.get(klass)
+        return None if key is None else unseal(key, bytes(blob), context)
+
+
+def _log(actor: Actor, customer_ids: Iterable[uuid.UUID], categories: Iterable[str], now: datetime) -> None:
+    cats = ",".join(sorted(categories))
+    AccessLog.objects.bulk_create(
+        [AccessLog(at=now, staff_id=actor.user_id, customer_id=cid, categories=cats, purpose=actor.purpose,
+                   channel=actor.channel) for cid in customer_ids]
+    )
+
+
+def _allowed(actor: Actor) -> tuple[dict[str, Decision], dict[str, Decision]]:
+    decisions = actor.categories()
+    shown = {k: d for k, d in decisions.items() if d.allowed}
+    if not shown:
+        reasons = "; ".join(d.reason for d in decisions.values())
+        raise AccessDenied(f"no customer data may be read for purpose '{actor.purpose}': {reasons}")
+    return shown, {k: d for k, d in decisions.items() if not d.allowed}
+
+
+_DIGITS = re.compile(r"^[+\d][\d ()\-]*$")
+
+
+def _candidates(query: str) -> list[uuid.UUID]:
+    vault = runtime.vault()
+    q = query.strip()
+    if not q:
+        return []
+    if "@" in q:
+        return list(Customer.objects.filter(email_bidx=vault.blind_index("email", normalize_email(q)))
+                    .values_list("id", flat=True)[:SEARCH_LIMIT])
+    ids: list[uuid.UUID] = list(
+        Customer.objects.filter(number_bidx=vault.blind_index("customer_number", normalize_customer_number(q)))
+        .values_list("id", flat=True)
+    )
+    if _DIGITS.match(q) and sum(c.isdigit() for c in q) >= 8:
+        ids += Customer.objects.filter(phone_bidx=vault.blind_index("phone", normalize_phone(q))).values_list("id", flat=True)[
+            :SEARCH_LIMIT
+        ]
+    if not ids:
+        ids += Customer.objects.filter(name_bidx=vault.blind_index("name", normalize_name(q))).values_list("id", flat=True)[
+            :SEARCH_LIMIT
+        ]
+    if not ids:
+        tokens = sorted(name_tokens(q))
+        if tokens:
+            # every word of the query must be a word of the name
+            sets = [
+                set(CustomerNameToken.objects.filter(token_bidx=vault.blind_index("name_token", t))
+                    .values_list("customer_id", flat=True)[:10_000])
+                for t in tokens
+            ]
+            ids = sorted(set.intersection(*sets))[:SEARCH_LIMIT]
+    return list(dict.fromkeys(ids))[:SEARCH_LIMIT]
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerHit:
+    id: uuid.UUID
+    name: str | None
+    customer_number: str | None
+    email: str | None
+    city: str | None
+
+
+def find_customers(actor: Actor, query: str, *, now: datetime) -> list[CustomerHit]:
+    """Search by e-mail, phone, customer number or name (whole or some of its words), via blind indexes."""
+    shown, _hidden = _allowed(actor)
+    if not {"contact", "customer_number"} & shown.keys():
+        raise AccessDenied("searching shows names and customer numbers, which this role may not read")
+    ids = _candidates(query)
+    if not ids:
+        return []
+    rows = Customer.objects.filter(id__in=ids).values_list("id", "contact_blob", "number_blob")
+    keys = {(c, k): bytes(w) for c, k, w in DataKey.objects.filter(customer_id__in=ids, klass=RELEVANCE)
+            .values_list("customer_id", "klass", "wrapped")}
+    vault = runtime.vault()
+    hits = []
+    for cid, contact_blob, number_blob in rows:
+        wrapped = keys.get((cid, RELEVANCE))
+        if wrapped is None:
+            continue
+        key = AESGCM(vault.unwrap(wrapped, cid.hex, RELEVANCE))
+        contact = unseal(key, contact_blob, f"contact|{cid.hex}") if "contact" in shown else None
+        number = unseal(key, number_blob, f"customer_number|{cid.hex}")["customer_number"] if "customer_number" in shown else None
+        hits.append(CustomerHit(cid, contact and contact["name"], number, contact and contact["email"],
+                                contact and contact["address"]["city"]))
+    _log(actor, [h.id for h in hits], {"contact", "customer_number"} & shown.keys(), now)
+    hits.sort(key=lambda h: (h.name or "", h.customer_number or ""))
+    return hits
+
+
+def show_customer(actor: Actor, customer_id: uuid.UUID, *, now: datetime) -> CustomerView:
+    shown, hidden = _allowed(actor)
+    customer = (Customer.objects.filter(pk=customer_id)
+                .only("id", *(f for c, f in (("contact", "contact_blob"), ("customer_number", "number_blob")) if c in shown))
+                .first())
+    if customer is None:
+        raise NotFound("no such customer")
+    ring = _KeyRing(customer.id)
+    view = CustomerView(customer.id, actor.purpose, shown, hidden)
+    if "contact" in shown:
+        view.contact = ring.open(RELEVANCE, customer.contact_blob, f"contact|{customer.id.hex}")
+    if "customer_number" in shown:
+        opened = ring.open(RELEVANCE, customer.number_blob, f"customer_number|{customer.id.hex}")
+        view.customer_number = opened and opened["customer_number"]
+    if "order_history" in shown:
+        for o in Order.objects.filter(customer_id=customer.id).order_by("-ordered_on"):
+            detail = ring.open(RELEVANCE, o.detail_blob, f"order|{o.order_number}") or {}
+            view.orders.append({"order_number": o.order_number, "ordered_on": o.ordered_on, "delivered_on": o.delivered_on,
+                                "total_ore": o.total_ore, "currency": o.currency, **detail})
+        for a in ServiceAgreement.objects.filter(customer_id=customer.id).order_by("-starts_on"):
+            detail = ring.open(RELEVANCE, a.detail_blob, f"agreement|{a.agreement_ref}") or {}
+            view.agreements.append({"agreement_ref": a.agreement_ref, "kind": a.kind, "starts_on": a.starts_on,
+                                    "ends_on": a.ends_on, **detail})
+    if "payment" in shown:
+        for i in Invoice.objects.filter(customer_id=customer.id).order_by("-invoice_date"):
+            snap = ring.open(i.key_class, i.snapshot_blob, f"invoice|{i.invoice_number}") or {}
+            view.invoices.append({"invoice_number": i.invoice_number, "invoice_date": i.invoice_date,
+                                  "due_date": i.due_date, "total_ore": i.total_ore, "currency": i.currency,
+                                  "order_number": i.order_number, "billing": snap})
+        for p in Payment.objects.filter(customer_id=customer.id).order_by("-paid_on"):
+            ref = ring.open(p.key_class, p.reference_blob, f"payment|{p.payment_ref}") or {}
+            view.payments.append({"payment_ref": p.payment_ref, "invoice_number": p.invoice_number,
+                                  "paid_on": p.paid_on, "amount_ore": p.amount_ore, "currency": p.currency,
+                                  "method": p.method, "reference": ref.get("reference", "")})
+    _log(actor, [customer.id], shown.keys(), now)
+    return view
+
+
+def format_ore(amount: int) -> str:
+    sign = "-" if amount < 0 else ""
+    kroner, ore = divmod(abs(amount), 100)
+    return f"{sign}{kroner:,}.{ore:02d}".replace(",", "\u00a0")
+
+
+def iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,149 @@
+"""Django settings for persondata.
+
+Everything an installation changes comes from the environment (12-factor), with defaults that give the embedded
+SQLite setup under ./var. See docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.utils.translation import gettext_lazy as _
+
+from persondata.home import ensure_secret, home_dir
+
+BASE_DIR = Path(__file__).resolve().parent
+HOME = home_dir()
+
+SECRET_KEY = os.environ.get("PERSONDATA_SECRET_KEY") or ensure_secret(HOME / "django-secret.key")
+DEBUG = os.environ.get("PERSONDATA_DEBUG", "") == "1"
+ALLOWED_HOSTS = [h for h in os.environ.get("PERSONDATA_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+
+
+def _database(url: str) -> dict[str, object]:
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        # sqlite:///relative/file.sqlite3 or sqlite:////absolute/file.sqlite3 (as SQLAlchemy spells them)
+        path = unquote(parts.netloc + parts.path)[1:]
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": path or str(HOME / "persondata.sqlite3"),
+            # WAL: readers never block the writer; IMMEDIATE: a write transaction takes the lock up front,
+            # so two writers queue instead of failing half-way with "database is locked".
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            },
+            "TEST": {"NAME": os.environ.get("PERSONDATA_TEST_SQLITE") or None},
+        }
+    if parts.scheme in {"postgres", "postgresql"}:
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.lstrip("/")) or "persondata",
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": 60,
+            "TEST": {"NAME": os.environ.get("PERSONDATA_TEST_DBNAME") or None},
+        }
+    raise ValueError(
+        f"PERSONDATA_DATABASE_URL has scheme {parts.scheme!r}; use sqlite:////path/file.sqlite3 "
+        "or postgresql://user@host:5432/dbname"
+    )
+
+
+DATABASES = {
+    "default": _database(os.environ.get("PERSONDATA_DATABASE_URL", f"sqlite:///{HOME / 'persondata.sqlite3'}"))
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "persondata.register",
+    "persondata.documents",
+    "persondata.web",
+    "persondata.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "persondata.web.middleware.SecurityHeadersMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "persondata.urls"
+WSGI_APPLICATION = "persondata.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_COOKIES = os.environ.get("PERSONDATA_SECURE_COOKIES", "") == "1"
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LANGUAGE_CODE = "da"
+LANGUAGES = [("da", _("Danish")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "Europe/Copenhagen"
+
+STATIC_URL = "static/"
+STATIC_ROOT = HOME / "static"
+
+# Application logs never carry personal data: only pseudonymous ids, counts and error codes (see docs/security.md).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("PERSONDATA_LOG_LEVEL", "WARNING")},
+}
+
+PERSONDATA_POLICY_FILE = os.environ.get("PERSONDATA_POLICY") or ""
+PERSONDATA_MASTER_KEY_FILE = Path(os.environ.get("PERSONDATA_MASTER_KEY") or HOME / "master.key")

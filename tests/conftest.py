@@ -1,0 +1,87 @@
+"""Shared fixtures: real databases (SQLite or PostgreSQL, chosen by PERSONDATA_DATABASE_URL), real Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from persondata import demo, runtime
+from persondata.register.importer import import_files
+from persondata.register.models import StaffProfile
+
+CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CHROMIUM = os.environ.get("PERSONDATA_CHROMIUM", "/usr/bin/chromium")
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture
+def now() -> datetime:
+    return NOW
+
+
+@pytest.fixture
+def make_staff(db: None) -> Callable[..., Any]:
+    def make(username: str, roles: list[str], password: str = "a-long-test-password") -> Any:
+        user = get_user_model().objects.create_user(username, password=password)
+        StaffProfile.objects.create(user=user, roles=roles)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def controller(make_staff: Callable[..., Any]) -> Any:
+    return make_staff("controller", ["controller"])
+
+
+@pytest.fixture
+def demo_files(tmp_path: Path) -> Callable[..., Path]:
+    def write(n: int = 20, seed: int = 7) -> Path:
+        return demo.write_jsonl(demo.customers(n, seed=seed, today=TODAY), tmp_path / f"demo-{n}-{seed}.jsonl")
+
+    return write
+
+
+@pytest.fixture
+def demo_customers(db: None, demo_files: Callable[..., Path]) -> list[dict[str, Any]]:
+    """20 synthetic customers imported through the real import path; returns their source records."""
+    path = demo_files(20)
+    report = import_files([path], now=NOW)
+    assert report.status == "done", report.errors
+    return list(demo.customers(20, seed=7, today=TODAY))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_runtime() -> Iterator[None]:
+    runtime.reset()
+    yield
+    runtime.reset()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """A real headless Chromium (Debian's package) driven by Playwright; mandatory in CI."""
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        if CI:
+            pytest.fail(f"Chromium is required in CI but {CHROMIUM} is missing; run 'make test' to install it")
+        pytest.skip("Chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop in this thread
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield b
+        b.close()

@@ -1,0 +1,100 @@
+"""The vault: envelope encryption and blind indexes (pure, no database)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from persondata.core.vault import (
+    Vault,
+    VaultError,
+    load_or_create_master_key,
+    name_tokens,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+    seal,
+    unseal,
+)
+
+
+@pytest.fixture
+def vault() -> Vault:
+    return Vault(os.urandom(32))
+
+
+def test_master_key_created_owner_only_and_stable(tmp_path: Path) -> None:
+    path = tmp_path / "keys" / "master.key"
+    key = load_or_create_master_key(path)
+    assert len(key) == 32
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_or_create_master_key(path) == key
+
+
+def test_master_key_readable_by_others_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "master.key"
+    load_or_create_master_key(path)
+    path.chmod(0o644)
+    with pytest.raises(VaultError, match="chmod 600"):
+        load_or_create_master_key(path)
+
+
+def test_damaged_master_key_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "master.key"
+    path.write_bytes(b"not a key")
+    path.chmod(0o600)
+    with pytest.raises(VaultError, match="not a persondata master key"):
+        load_or_create_master_key(path)
+
+
+def test_data_key_round_trip_and_binding(vault: Vault) -> None:
+    fresh = vault.new_data_key("cust-1", "relevance")
+    assert vault.unwrap(fresh.wrapped, "cust-1", "relevance") == fresh.key
+    with pytest.raises(VaultError):
+        vault.unwrap(fresh.wrapped, "cust-2", "relevance")  # copied to another customer
+    with pytest.raises(VaultError):
+        vault.unwrap(fresh.wrapped, "cust-1", "fy2020")  # or another retention class
+    with pytest.raises(VaultError):
+        Vault(os.urandom(32)).unwrap(fresh.wrapped, "cust-1", "relevance")  # or another installation
+
+
+def test_seal_is_randomised_and_bound_to_context(vault: Vault) -> None:
+    key = vault.new_data_key("c", "relevance").key
+    record = {"name": "Ida Holm", "email": "ida@example.dk"}
+    a, b = seal(key, record, "contact|c"), seal(key, record, "contact|c")
+    assert a != b and b"Ida" not in a
+    assert unseal(key, a, "contact|c") == record
+    with pytest.raises(VaultError):
+        unseal(key, a, "contact|other")
+    tampered = a[:-1] + bytes([a[-1] ^ 1])
+    with pytest.raises(VaultError):
+        unseal(key, tampered, "contact|c")
+
+
+@pytest.mark.parametrize(
+    ("normalize", "a", "b"),
+    [
+        (normalize_email, " Ida.Holm@Example.DK ", "ida.holm@example.dk"),
+        (normalize_phone, "+45 20 30 40 50", "20304050"),
+        (normalize_phone, "0045 2030 4050", "+4520304050"),
+        (normalize_name, "  Ida   HOLM ", "ida holm"),
+        (normalize_name, "Søren Ærø", "søren ærø"),
+    ],
+)
+def test_blind_index_normalises(vault: Vault, normalize: object, a: str, b: str) -> None:
+    assert callable(normalize)
+    assert vault.blind_index("k", normalize(a)) == vault.blind_index("k", normalize(b))
+
+
+def test_blind_index_is_keyed_and_kind_separated(vault: Vault) -> None:
+    token = vault.blind_index("email", "ida@example.dk")
+    assert len(token) == 16
+    assert token != Vault(os.urandom(32)).blind_index("email", "ida@example.dk")
+    assert token != vault.blind_index("name", "ida@example.dk")
+
+
+def test_name_tokens() -> None:
+    assert name_tokens("Ida  Marie Holm-Jensen") == {"ida", "marie", "holm", "jensen"}

@@ -1,0 +1,10 @@
+"""Test settings: the production settings, with a throw-away home (master key, secret) per test session."""
+
+import os
+import tempfile
+
+os.environ.setdefault("PERSONDATA_HOME", tempfile.mkdtemp(prefix="persondata-test-"))
+
+from persondata.settings import *  # noqa: E402, F403
+
+# Argon2 stays the hasher (it is what production uses); its cost is small enough for tests.
