@@ -16,7 +16,9 @@ def cli_env(home: Path, database_url: str | None = None) -> dict[str, str]:
     return env
 
 
-def persondata(*args: str, env: dict[str, str], check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def persondata(
+    *args: str, env: dict[str, str], check: bool = True, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, "-m", "persondata", *args], env=env, capture_output=True, text=True, timeout=timeout
     )
@@ -27,5 +29,9 @@ def persondata(*args: str, env: dict[str, str], check: bool = True, timeout: flo
 
 def spawn(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "persondata", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "persondata", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )

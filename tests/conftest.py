@@ -45,7 +45,9 @@ def controller(make_staff: Callable[..., Any]) -> Any:
 @pytest.fixture
 def demo_files(tmp_path: Path) -> Callable[..., Path]:
     def write(n: int = 20, seed: int = 7) -> Path:
-        return demo.write_jsonl(demo.customers(n, seed=seed, today=TODAY), tmp_path / f"demo-{n}-{seed}.jsonl")
+        return demo.write_jsonl(
+            demo.customers(n, seed=seed, today=TODAY), tmp_path / f"demo-{n}-{seed}.jsonl"
+        )
 
     return write
 
@@ -71,17 +73,28 @@ def browser() -> Iterator[Any]:
     """A real headless Chromium (Debian's package) driven by Playwright; mandatory in CI."""
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         if CI:
-            pytest.fail(f"Chromium is required in CI but {CHROMIUM} is missing; run 'make test' to install it")
+            pytest.fail(
+                f"Chromium is required in CI but {CHROMIUM} is missing; run 'make test' to install it"
+            )
         pytest.skip("Chromium is not installed (make test installs it)")
     from playwright.sync_api import sync_playwright
 
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop in this thread
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = (
+        "true"  # Playwright's sync API runs an event loop in this thread
+    )
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield b
         b.close()

@@ -5,6 +5,6 @@ import tempfile
 
 os.environ.setdefault("PERSONDATA_HOME", tempfile.mkdtemp(prefix="persondata-test-"))
 
-from persondata.settings import *  # noqa: E402, F403
+from persondata.settings import *  # noqa: F403
 
 # Argon2 stays the hasher (it is what production uses); its cost is small enough for tests.

@@ -55,15 +55,23 @@ def print_table(rows: list[Row]) -> None:
 
 def _env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PERSONDATA_")}
-    env.update(PERSONDATA_HOME=str(home), PERSONDATA_DATABASE_URL=f"sqlite:///{home / 'bench.sqlite3'}",
-               DJANGO_SETTINGS_MODULE="persondata.settings")
+    env.update(
+        PERSONDATA_HOME=str(home),
+        PERSONDATA_DATABASE_URL=f"sqlite:///{home / 'bench.sqlite3'}",
+        DJANGO_SETTINGS_MODULE="persondata.settings",
+    )
     return env
 
 
 def _run_measured(args: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     start = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "persondata", *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "persondata", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     assert proc.stdout is not None
     out = proc.stdout.read()
     _pid, status, usage = os.wait4(proc.pid, 0)
@@ -127,12 +135,24 @@ def run(customers: int, base: Path) -> list[Row]:
         peaks[label] = peak
         if label == "full":
             rate = records / seconds
-            rows.append(Row(f"import, {customers:,} customers ({records:,} records), SQLite",
-                            f"{rate:,.0f} rows/s ({seconds:.0f} s)", ">= 50,000 rows/s", rate >= 50_000))
+            rows.append(
+                Row(
+                    f"import, {customers:,} customers ({records:,} records), SQLite",
+                    f"{rate:,.0f} rows/s ({seconds:.0f} s)",
+                    ">= 50,000 rows/s",
+                    rate >= 50_000,
+                )
+            )
     rows.append(Row("import peak memory (full file)", f"{peaks['full']} MB", "< 500 MB", peaks["full"] < 500))
     growth = peaks["full"] - peaks["small"]
-    rows.append(Row(f"memory growth {small_n:,} -> {customers:,} customers", f"{growth:+d} MB", "flat (< 50 MB)",
-                    growth < 50))
+    rows.append(
+        Row(
+            f"memory growth {small_n:,} -> {customers:,} customers",
+            f"{growth:+d} MB",
+            "flat (< 50 MB)",
+            growth < 50,
+        )
+    )
 
     env = _env(base / "home-full")
     emails = _sample_emails(big_files[0], 2000, customers)
@@ -140,10 +160,22 @@ def run(customers: int, base: Path) -> list[Row]:
     email_file.write_text("\n".join(emails), encoding="utf-8")
     _s, _p, out = _run_measured(["bench", "--phase", "lookups", "--emails", str(email_file)], env)
     lookup = _parse(out)
-    rows.append(Row("lookup by e-mail incl. decryption + access log (median)", f"{lookup['lookup_ms']:.2f} ms",
-                    "<= 2 ms", lookup["lookup_ms"] <= 2))
-    rows.append(Row("  of which the access-log write (median)", f"{lookup['log_ms']:.3f} ms", "<= 0.5 ms",
-                    lookup["log_ms"] <= 0.5))
+    rows.append(
+        Row(
+            "lookup by e-mail incl. decryption + access log (median)",
+            f"{lookup['lookup_ms']:.2f} ms",
+            "<= 2 ms",
+            lookup["lookup_ms"] <= 2,
+        )
+    )
+    rows.append(
+        Row(
+            "  of which the access-log write (median)",
+            f"{lookup['log_ms']:.3f} ms",
+            "<= 0.5 ms",
+            lookup["log_ms"] <= 0.5,
+        )
+    )
     page_ms = _http_pages(env, base / "home-full", [e for e in emails[:300]])
     rows.append(Row("customer page over HTTP (median)", f"{page_ms:.1f} ms", "<= 30 ms", page_ms <= 30))
     return rows
@@ -181,8 +213,14 @@ def phase_lookups(emails_file: Path) -> None:
         assert len(hits) == 1, "a benchmark e-mail was not found"
         t0 = time.perf_counter()
         with transaction.atomic():
-            AccessLog.objects.create(at=timezone.now(), staff_id=actor.user_id, customer_id=hits[0].id,
-                                     categories="contact", purpose=actor.purpose, channel="cli")
+            AccessLog.objects.create(
+                at=timezone.now(),
+                staff_id=actor.user_id,
+                customer_id=hits[0].id,
+                categories="contact",
+                purpose=actor.purpose,
+                channel="cli",
+            )
         log_times.append(time.perf_counter() - t0)
     print(f"lookup_ms={statistics.median(times) * 1000:.4f}")
     print(f"log_ms={statistics.median(log_times) * 1000:.4f}")
@@ -196,11 +234,18 @@ def _free_port() -> int:
 
 def _http_pages(env: dict[str, str], home: Path, emails: list[str]) -> float:
     password = "bench-password-" + os.urandom(6).hex()
-    subprocess.run([sys.executable, "-m", "persondata", "bench", "--phase", "password", "--password", password],
-                   env=env, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "persondata", "bench", "--phase", "password", "--password", password],
+        env=env,
+        check=True,
+    )
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "persondata", "serve", "--bind", f"127.0.0.1:{port}",
-                               "--workers", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "persondata", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         opener = _login(base, password)
@@ -240,7 +285,7 @@ def _post(opener: urllib.request.OpenerDirector, url: str, data: dict[str, str])
     body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": token.group(1) if token else ""}).encode()
     req = urllib.request.Request(url, data=body, headers={"Referer": url})
     with opener.open(req) as r:
-        return r.read().decode()
+        return str(r.read().decode())
 
 
 def set_password(password: str) -> None:

@@ -6,6 +6,7 @@ permissions (0600), never printed and never stored in the database.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -30,8 +31,6 @@ def write_private(path: Path, data: bytes) -> None:
 
 def ensure_secret(path: Path, nbytes: int = 48) -> str:
     if not path.exists():
-        try:
+        with contextlib.suppress(FileExistsError):  # another process created it first
             write_private(path, secrets.token_urlsafe(nbytes).encode())
-        except FileExistsError:
-            pass  # another process created it first
     return path.read_text().strip()

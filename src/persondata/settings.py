@@ -19,7 +19,9 @@ HOME = home_dir()
 
 SECRET_KEY = os.environ.get("PERSONDATA_SECRET_KEY") or ensure_secret(HOME / "django-secret.key")
 DEBUG = os.environ.get("PERSONDATA_DEBUG", "") == "1"
-ALLOWED_HOSTS = [h for h in os.environ.get("PERSONDATA_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("PERSONDATA_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+]
 
 
 def _database(url: str) -> dict[str, object]:
@@ -57,7 +59,9 @@ def _database(url: str) -> dict[str, object]:
 
 
 DATABASES = {
-    "default": _database(os.environ.get("PERSONDATA_DATABASE_URL", f"sqlite:///{HOME / 'persondata.sqlite3'}"))
+    "default": _database(
+        os.environ.get("PERSONDATA_DATABASE_URL", f"sqlite:///{HOME / 'persondata.sqlite3'}")
+    )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -53,15 +53,22 @@ def test_free_text_refusal_names_the_rule_not_the_value() -> None:
 
 @pytest.mark.parametrize(
     ("ref", "code"),
-    [("**** 1234", None), ("XXXX-XXXX-XXXX-9876", None), ("", None), ("12345678", "unmasked_reference"),
-     ("1234", "unmasked_reference"), ("4111111111111111", "card_number")],
+    [
+        ("**** 1234", None),
+        ("XXXX-XXXX-XXXX-9876", None),
+        ("", None),
+        ("12345678", "unmasked_reference"),
+        ("1234", "unmasked_reference"),
+        ("4111111111111111", "card_number"),
+    ],
 )
 def test_masked_reference(ref: str, code: str | None) -> None:
     refusal = check_masked_reference(ref)
     assert (refusal.code if refusal else None) == code
 
 
-@pytest.mark.parametrize(("email", "ok"), [("ida@example.dk", True), ("ida@", False), ("a b@c.dk", False),
-                                            ("ida@example", False)])
+@pytest.mark.parametrize(
+    ("email", "ok"), [("ida@example.dk", True), ("ida@", False), ("a b@c.dk", False), ("ida@example", False)]
+)
 def test_email(email: str, ok: bool) -> None:
     assert (check_email(email) is None) is ok

@@ -18,8 +18,10 @@ from tests.conftest import NOW, TODAY
 
 
 def _needles(record: dict[str, Any]) -> list[bytes]:
-    return [s.encode() for s in (record["email"], record["name"], record["address"]["street"],
-                                 record["customer_number"])]
+    return [
+        s.encode()
+        for s in (record["email"], record["name"], record["address"]["street"], record["customer_number"])
+    ]
 
 
 def _phone_digits(record: dict[str, Any]) -> bytes:
@@ -54,9 +56,18 @@ def test_postgresql_rows_hold_no_personal_data_in_clear(tmp_path: Path) -> None:
     assert import_files([demo.write_jsonl(iter(records), tmp_path / "in.jsonl")], now=NOW).status == "done"
     text = []
     with connection.cursor() as cur:
-        for table in ("customer", "customer_name_token", "data_key", "customer_order", "invoice", "payment",
-                      "service_agreement", "import_run", "access_log"):
-            cur.execute(f"SELECT t::text FROM {table} t")  # noqa: S608 - fixed table names
+        for table in (
+            "customer",
+            "customer_name_token",
+            "data_key",
+            "customer_order",
+            "invoice",
+            "payment",
+            "service_agreement",
+            "import_run",
+            "access_log",
+        ):
+            cur.execute(f"SELECT t::text FROM {table} t")
             text.extend(r[0] for r in cur.fetchall())
     dump = "\n".join(text).encode()
     assert len(dump) > 1000
@@ -75,8 +86,10 @@ def test_killed_all_or_nothing_import_changes_nothing(tmp_path: Path) -> None:
 
     def counts() -> tuple[int, ...]:
         with sqlite3.connect(db) as con:
-            return tuple(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
-                         for t in ("customer", "customer_order", "invoice", "payment", "data_key"))
+            return tuple(
+                con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("customer", "customer_order", "invoice", "payment", "data_key")
+            )
 
     before = counts()
     big = demo.write_jsonl(demo.customers(60_000, seed=2, today=TODAY, start=500_000), tmp_path / "big.jsonl")

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _counts() -> dict[str, int]:
-    return {m.__name__: m.objects.count() for m in (Customer, Order, Invoice, Payment, ServiceAgreement, DataKey)}
+    return {
+        m.__name__: m.objects.count() for m in (Customer, Order, Invoice, Payment, ServiceAgreement, DataKey)
+    }
 
 
 def _expected(records: list[dict[str, Any]]) -> dict[str, int]:
@@ -78,19 +80,48 @@ def _write(tmp_path: Path, name: str, text: str | bytes) -> Path:
 
 
 BAD_ROWS = [
-    ("missing field", "customers.csv", CUSTOMER_HEADER + GOOD + "K2,,Vej 2,8000,Aarhus,DK,,\n", 3, "name", "missing"),
-    ("bad e-mail", "customers.csv", CUSTOMER_HEADER + GOOD + "K2,Bo Lund,Vej 2,8000,Aarhus,DK,,bo-at-example\n", 3,
-     "email", "not an e-mail"),
-    ("bad phone", "customers.csv", CUSTOMER_HEADER + GOOD + "K2,Bo Lund,Vej 2,8000,Aarhus,DK,12ab,\n", 3, "phone",
-     "phone number"),
+    (
+        "missing field",
+        "customers.csv",
+        CUSTOMER_HEADER + GOOD + "K2,,Vej 2,8000,Aarhus,DK,,\n",
+        3,
+        "name",
+        "missing",
+    ),
+    (
+        "bad e-mail",
+        "customers.csv",
+        CUSTOMER_HEADER + GOOD + "K2,Bo Lund,Vej 2,8000,Aarhus,DK,,bo-at-example\n",
+        3,
+        "email",
+        "not an e-mail",
+    ),
+    (
+        "bad phone",
+        "customers.csv",
+        CUSTOMER_HEADER + GOOD + "K2,Bo Lund,Vej 2,8000,Aarhus,DK,12ab,\n",
+        3,
+        "phone",
+        "phone number",
+    ),
     ("duplicate", "customers.csv", CUSTOMER_HEADER + GOOD + GOOD, 3, "customer_number", "twice"),
-    ("CPR-shaped text", "customers.csv", CUSTOMER_HEADER + GOOD + "K2,Bo Lund 010190-1234,Vej 2,8000,Aarhus,DK,,\n",
-     3, "name", "CPR"),
+    (
+        "CPR-shaped text",
+        "customers.csv",
+        CUSTOMER_HEADER + GOOD + "K2,Bo Lund 010190-1234,Vej 2,8000,Aarhus,DK,,\n",
+        3,
+        "name",
+        "CPR",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "name", "text", "line", "field", "reason"), BAD_ROWS, ids=[b[0] for b in BAD_ROWS])
-def test_bad_customer_rows(tmp_path: Path, case: str, name: str, text: str, line: int, field: str, reason: str) -> None:
+@pytest.mark.parametrize(
+    ("case", "name", "text", "line", "field", "reason"), BAD_ROWS, ids=[b[0] for b in BAD_ROWS]
+)
+def test_bad_customer_rows(
+    tmp_path: Path, case: str, name: str, text: str, line: int, field: str, reason: str
+) -> None:
     path = _write(tmp_path, name, text)
     report = import_files([path], now=NOW)
     assert report.status == "rejected"
@@ -117,16 +148,33 @@ PAYMENT_HEADER = "customer_number,payment_ref,paid_on,amount,method,reference\n"
 @pytest.mark.parametrize(
     ("name", "text", "field", "reason"),
     [
-        ("invoices.csv", INVOICE_HEADER + "K9,F1,2025-03-15,100.00,Ida Holm\n", "customer_number", "no customer"),
+        (
+            "invoices.csv",
+            INVOICE_HEADER + "K9,F1,2025-03-15,100.00,Ida Holm\n",
+            "customer_number",
+            "no customer",
+        ),
         ("invoices.csv", INVOICE_HEADER + "K1,F1,15-03-2025,100.00,Ida Holm\n", "invoice_date", "YYYY-MM-DD"),
         ("invoices.csv", INVOICE_HEADER + "K1,F1,2025-02-30,100.00,Ida Holm\n", "invoice_date", "not a date"),
         ("invoices.csv", INVOICE_HEADER + "K1,F1,2025-03-15,1.000.00,Ida Holm\n", "total", "amount"),
-        ("payments.csv", PAYMENT_HEADER + "K1,P1,2025-03-15,100.00,card,4111 1111 1111 1111\n", "reference", "card"),
+        (
+            "payments.csv",
+            PAYMENT_HEADER + "K1,P1,2025-03-15,100.00,card,4111 1111 1111 1111\n",
+            "reference",
+            "card",
+        ),
         ("payments.csv", PAYMENT_HEADER + "K1,P1,2025-03-15,100.00,card,12345678\n", "reference", "mask"),
         ("payments.csv", PAYMENT_HEADER + "K1,P1,2025-03-15,100.00,bitcoin,\n", "method", "one of"),
     ],
-    ids=["unknown customer", "danish date", "impossible date", "thousands separator", "card number",
-         "unmasked reference", "bad method"],
+    ids=[
+        "unknown customer",
+        "danish date",
+        "impossible date",
+        "thousands separator",
+        "card number",
+        "unmasked reference",
+        "bad method",
+    ],
 )
 def test_bad_accounting_rows(tmp_path: Path, name: str, text: str, field: str, reason: str) -> None:
     report = import_files(_customers_and(tmp_path, name, text), now=NOW)
@@ -154,7 +202,9 @@ def test_unknown_column_and_wrong_width(tmp_path: Path) -> None:
 
 def test_error_messages_never_repeat_the_value(tmp_path: Path) -> None:
     secret = "hemmelig.person@example"
-    report = import_files([_write(tmp_path, "customers.csv", CUSTOMER_HEADER + f"K1,Ida Holm,,,,,,{secret}\n")], now=NOW)
+    report = import_files(
+        [_write(tmp_path, "customers.csv", CUSTOMER_HEADER + f"K1,Ida Holm,,,,,,{secret}\n")], now=NOW
+    )
     assert report.errors and all(secret not in str(e) for e in report.errors)
 
 

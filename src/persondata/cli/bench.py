@@ -12,7 +12,9 @@ from persondata import bench
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("bench", help="measure import, lookup and page speed on synthetic data; prints a table")
+    p = sub.add_parser(
+        "bench", help="measure import, lookup and page speed on synthetic data; prints a table"
+    )
     p.add_argument("--customers", type=int, default=1_000_000)
     p.add_argument("--dir", type=Path, help="working folder (default: <home>/bench)")
     p.add_argument("--phase", choices=sorted(bench.PHASES), help=argparse.SUPPRESS)

@@ -13,6 +13,7 @@ from persondata import runtime
 from persondata.cli import CommandError
 from persondata.core.policy import PolicyError, load_policy
 from persondata.core.policy_check import check_policy
+from persondata.register.models import STORED_FIELDS
 
 
 def register(sub: Any) -> None:
@@ -34,7 +35,9 @@ def _load(path: Path | None) -> Any:
     try:
         return load_policy(path or runtime.policy_path())
     except PolicyError as exc:
-        lines = [f"{p.key}{f' (line {p.line})' if p.line else ''}: {p.message} — {p.fix}" for p in exc.problems]
+        lines = [
+            f"{p.key}{f' (line {p.line})' if p.line else ''}: {p.message} — {p.fix}" for p in exc.problems
+        ]
         raise CommandError("the policy file is not valid:\n  " + "\n  ".join(lines)) from exc
     except OSError as exc:
         raise CommandError(f"cannot read the policy file: {exc}") from exc
@@ -42,7 +45,7 @@ def _load(path: Path | None) -> Any:
 
 def cmd_check(args: argparse.Namespace) -> int:
     policy = _load(args.file)
-    findings = check_policy(policy, timezone.localdate())
+    findings = check_policy(policy, timezone.localdate(), stored_fields=STORED_FIELDS)
     for f in findings:
         print(f"{f.severity.upper():7} {f.code} [{f.key}] {f.message.get(args.lang)}")
         print(f"        fix: {f.fix.get(args.lang)}")

@@ -26,23 +26,39 @@ from persondata.register.services import AccessDenied, Actor, NotFound, find_cus
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("import", help="import customers, orders, invoices, payments from CSV or JSON",
-                       description="Formats: docs/import-formats.md. Re-importing updates records by their numbers.")
+    p = sub.add_parser(
+        "import",
+        help="import customers, orders, invoices, payments from CSV or JSON",
+        description="Formats: docs/import-formats.md. Re-importing updates records by their numbers.",
+    )
     p.add_argument("files", nargs="+", type=Path, help=".csv, .json or .jsonl files")
-    p.add_argument("--mode", choices=MODES, default="all-or-nothing",
-                   help="all-or-nothing (default): any bad row and nothing is imported; "
-                        "good-rows: import the good rows and list the bad ones in --errors-file")
-    p.add_argument("--errors-file", type=Path, help="write every bad row (file, line, field, reason) to this CSV")
+    p.add_argument(
+        "--mode",
+        choices=MODES,
+        default="all-or-nothing",
+        help="all-or-nothing (default): any bad row and nothing is imported; "
+        "good-rows: import the good rows and list the bad ones in --errors-file",
+    )
+    p.add_argument(
+        "--errors-file", type=Path, help="write every bad row (file, line, field, reason) to this CSV"
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_import)
 
-    c = sub.add_parser("customers", help="find and show customers").add_subparsers(dest="action", required=True)
-    for name, helptext in (("find", "search by e-mail, phone, customer number or name"),
-                           ("show", "show one customer (id or customer number)")):
+    c = sub.add_parser("customers", help="find and show customers").add_subparsers(
+        dest="action", required=True
+    )
+    for name, helptext in (
+        ("find", "search by e-mail, phone, customer number or name"),
+        ("show", "show one customer (id or customer number)"),
+    ):
         q = c.add_parser(name, help=helptext)
         q.add_argument("query")
-        q.add_argument("--user", default=os.environ.get("PERSONDATA_USER"),
-                       help="your staff login (or $PERSONDATA_USER); every read is logged under it")
+        q.add_argument(
+            "--user",
+            default=os.environ.get("PERSONDATA_USER"),
+            help="your staff login (or $PERSONDATA_USER); every read is logged under it",
+        )
         q.add_argument("--purpose", help="why you read the data (a purpose of the policy file)")
         q.add_argument("--json", action="store_true", help="print JSON")
         q.set_defaults(func=cmd_find if name == "find" else cmd_show)
@@ -69,8 +85,10 @@ def _progress_bar(enabled: bool) -> tuple[Any, Any]:
 
 
 def print_report(report: ImportReport) -> None:
-    print(f"import run {report.run_id} ({report.mode}): {report.status}, {report.rows_read} records read "
-          f"in {report.seconds:.1f} s")
+    print(
+        f"import run {report.run_id} ({report.mode}): {report.status}, {report.rows_read} records read "
+        f"in {report.seconds:.1f} s"
+    )
     for key in sorted(report.counts):
         if report.counts[key]:
             print(f"  {key.replace('_', ' ')}: {report.counts[key]}")
@@ -83,15 +101,18 @@ def print_report(report: ImportReport) -> None:
         if report.errors_file:
             print(f"  every bad row is listed in {report.errors_file}", file=sys.stderr)
     if report.status == "rejected":
-        print("  nothing was imported (all-or-nothing); fix the rows above, or use --mode good-rows",
-              file=sys.stderr)
+        print(
+            "  nothing was imported (all-or-nothing); fix the rows above, or use --mode good-rows",
+            file=sys.stderr,
+        )
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     bar, update = _progress_bar(not args.no_progress and sys.stderr.isatty())
     try:
-        report = import_files(args.files, mode=args.mode, now=timezone.now(), errors_file=args.errors_file,
-                              progress=update)
+        report = import_files(
+            args.files, mode=args.mode, now=timezone.now(), errors_file=args.errors_file, progress=update
+        )
     except (FileNotFoundError, ValueError) as exc:
         raise CommandError(str(exc)) from exc
     finally:
@@ -127,7 +148,11 @@ def cmd_find(args: argparse.Namespace) -> int:
     except AccessDenied as exc:
         raise CommandError(exc.reason, 3) from exc
     if args.json:
-        print(json.dumps([dataclasses.asdict(h) for h in hits], default=_json_default, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                [dataclasses.asdict(h) for h in hits], default=_json_default, ensure_ascii=False, indent=2
+            )
+        )
     else:
         for h in hits:
             print(f"{h.id}  {h.customer_number or '-':<12} {h.name or '-':<32} {h.email or '-'}")
@@ -144,7 +169,9 @@ def cmd_show(args: argparse.Namespace) -> int:
             except ValueError:
                 hits = find_customers(actor, args.query, now=timezone.now())
                 if len(hits) != 1:
-                    raise CommandError(f"{len(hits)} customers match; give the id from 'customers find'", 1) from None
+                    raise CommandError(
+                        f"{len(hits)} customers match; give the id from 'customers find'", 1
+                    ) from None
                 customer_id = hits[0].id
             view = show_customer(actor, customer_id, now=timezone.now())
     except AccessDenied as exc:
@@ -157,18 +184,25 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def load_demo(n: int, home: Path, seed: int = 1) -> None:
     with tempfile.TemporaryDirectory(dir=home) as tmp:
-        path = demo.write_jsonl(demo.customers(n, seed=seed, today=timezone.localdate()), Path(tmp) / "demo.jsonl")
+        path = demo.write_jsonl(
+            demo.customers(n, seed=seed, today=timezone.localdate()), Path(tmp) / "demo.jsonl"
+        )
         report = import_files([path], mode="all-or-nothing", now=timezone.now())
-    print(f"demo company loaded: {report.counts['customers_created']} synthetic customers, "
-          f"{report.rows_read} records")
+    print(
+        f"demo company loaded: {report.counts['customers_created']} synthetic customers, "
+        f"{report.rows_read} records"
+    )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     records = demo.customers(args.customers, seed=args.seed, today=timezone.localdate())
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
-        paths = (demo.write_csv(records, args.out) if args.format == "csv"
-                 else [demo.write_jsonl(records, args.out / "customers.jsonl")])
+        paths = (
+            demo.write_csv(records, args.out)
+            if args.format == "csv"
+            else [demo.write_jsonl(records, args.out / "customers.jsonl")]
+        )
         for p in paths:
             print(p)
         return 0

@@ -21,14 +21,24 @@ from persondata.register.models import Customer, StaffProfile
 
 def register(sub: Any) -> None:
     p = sub.add_parser("init", help="create the database, the master key and a controller login")
-    p.add_argument("--demo", type=int, metavar="N", default=0,
-                   help="load N synthetic demo customers if the register is empty (default: none)")
-    p.add_argument("--username", default="controller", help="the controller's login name (default: controller)")
+    p.add_argument(
+        "--demo",
+        type=int,
+        metavar="N",
+        default=0,
+        help="load N synthetic demo customers if the register is empty (default: none)",
+    )
+    p.add_argument(
+        "--username", default="controller", help="the controller's login name (default: controller)"
+    )
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("serve", help="serve the staff web app with gunicorn")
-    p.add_argument("--bind", default=os.environ.get("PERSONDATA_BIND", "127.0.0.1:8000"),
-                   help="address:port to listen on (default: 127.0.0.1:8000)")
+    p.add_argument(
+        "--bind",
+        default=os.environ.get("PERSONDATA_BIND", "127.0.0.1:8000"),
+        help="address:port to listen on (default: 127.0.0.1:8000)",
+    )
     p.add_argument("--workers", type=int, default=int(os.environ.get("PERSONDATA_WORKERS", "2")))
     p.set_defaults(func=cmd_serve)
 
@@ -63,9 +73,20 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     call_command("collectstatic", interactive=False, verbosity=0)
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    argv = [str(gunicorn), "persondata.wsgi:application", "--bind", args.bind, "--workers", str(args.workers),
-            "--access-logfile", "-", "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(M)sms',
-            "--forwarded-allow-ips", "127.0.0.1"]
+    argv = [
+        str(gunicorn),
+        "persondata.wsgi:application",
+        "--bind",
+        args.bind,
+        "--workers",
+        str(args.workers),
+        "--access-logfile",
+        "-",
+        "--access-logformat",
+        '%(t)s "%(m)s %(U)s" %(s)s %(M)sms',
+        "--forwarded-allow-ips",
+        "127.0.0.1",
+    ]
     print(f"persondata: serving on http://{args.bind}/ ({timezone.now():%Y-%m-%d %H:%M} UTC)", flush=True)
     os.execv(argv[0], argv)  # noqa: S606 - replaces this process with the WSGI server
     return 0

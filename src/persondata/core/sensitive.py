@@ -56,7 +56,9 @@ def check_free_text(text: str) -> Refusal | None:
             "(databeskyttelsesloven § 11) — remove it",
         )
     if contains_card_number(text):
-        return Refusal("card_number", "contains a full payment card number — remove it; store only a masked reference")
+        return Refusal(
+            "card_number", "contains a full payment card number — remove it; store only a masked reference"
+        )
     return None
 
 

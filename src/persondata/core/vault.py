@@ -20,7 +20,6 @@ This module is pure: no Django, no I/O except :func:`load_or_create_master_key`.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import os
@@ -116,20 +115,20 @@ class Vault:
 
     # -- blind indexes ---------------------------------------------------------------------------------------
     def blind_index(self, kind: str, normalized: str) -> bytes:
-        return hmac.new(self._index_key, f"{kind}\x00{normalized}".encode(), hashlib.sha256).digest()[
-            :BLIND_INDEX_BYTES
-        ]
+        return hmac.digest(self._index_key, f"{kind}\x00{normalized}".encode(), "sha256")[:BLIND_INDEX_BYTES]
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def seal(key: bytes | AESGCM, record: dict[str, Any], context: str) -> bytes:
     """Encrypt a JSON-serialisable record; ``context`` (record id and kind) is authenticated, not stored."""
     aead = key if isinstance(key, AESGCM) else AESGCM(key)
     nonce = os.urandom(NONCE_BYTES)
-    plaintext = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
-    return nonce + aead.encrypt(nonce, plaintext, context.encode())
+    return nonce + aead.encrypt(nonce, _encode(record).encode(), context.encode())
 
 
-def unseal(key: bytes | AESGCM, blob: bytes, context: str) -> dict[str, Any]:
+def unseal(key: bytes | AESGCM, blob: bytes | memoryview, context: str) -> dict[str, Any]:
     aead = key if isinstance(key, AESGCM) else AESGCM(key)
     try:
         plaintext = aead.decrypt(bytes(blob[:NONCE_BYTES]), bytes(blob[NONCE_BYTES:]), context.encode())

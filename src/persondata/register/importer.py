@@ -22,6 +22,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+
 from django.db import transaction
 
 from persondata import runtime
@@ -98,7 +99,9 @@ def import_files(
     total = sum(p.stat().st_size for p in paths)
     started = time.monotonic()
     run = ImportRun.objects.create(
-        started_at=now, mode=mode, files=[{"name": p.name, "kind": _peek_kind(p) or p.suffix.lstrip(".")} for p in paths]
+        started_at=now,
+        mode=mode,
+        files=[{"name": p.name, "kind": _peek_kind(p) or p.suffix.lstrip(".")} for p in paths],
     )
     report = ImportReport(run.id, mode, errors_file=errors_file)
     writer = RegisterWriter(runtime.vault(), runtime.policy(), now, run.id)
@@ -165,7 +168,10 @@ def import_files(
 
     report.seconds = time.monotonic() - started
     ImportRun.objects.filter(pk=run.pk).update(
-        finished_at=now + timedelta(seconds=report.seconds), status=report.status, counts=dict(report.counts), error_count=report.error_count
+        finished_at=now + timedelta(seconds=report.seconds),
+        status=report.status,
+        counts=dict(report.counts),
+        error_count=report.error_count,
     )
     return report
 

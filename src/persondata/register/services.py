@@ -92,8 +92,11 @@ class CustomerView:
     payments: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": str(self.id), "purpose": self.purpose,
-                               "hidden_categories": {k: d.reason for k, d in self.hidden.items()}}
+        out: dict[str, Any] = {
+            "id": str(self.id),
+            "purpose": self.purpose,
+            "hidden_categories": {k: d.reason for k, d in self.hidden.items()},
+        }
         if "contact" in self.shown:
             out["contact"] = self.contact
         if "customer_number" in self.shown:
@@ -110,7 +113,10 @@ class _KeyRing:
 
     def __init__(self, customer_id: uuid.UUID) -> None:
         self.customer_id = customer_id
-        self._wrapped = {k: bytes(w) for k, w in DataKey.objects.filter(customer_id=customer_id).values_list("klass", "wrapped")}
+        self._wrapped = {
+            k: bytes(w)
+            for k, w in DataKey.objects.filter(customer_id=customer_id).values_list("klass", "wrapped")
+        }
         self._open: dict[str, AESGCM] = {}
 
     def get(self, klass: str) -> AESGCM | None:
@@ -121,7 +127,7 @@ class _KeyRing:
             self._open[klass] = AESGCM(runtime.vault().unwrap(wrapped, self.customer_id.hex, klass))
         return self._open[klass]
 
-    def open(self, klass: str, blob: bytes, context: str) -> dict[str, Any] | None:
+    def open(self, klass: str, blob: bytes | memoryview, context: str) -> dict[str, Any] | None:
         key = self.get(klass)
         return None if key is None else unseal(key, bytes(blob), context)
 
@@ -129,8 +135,17 @@ class _KeyRing:
 def _log(actor: Actor, customer_ids: Iterable[uuid.UUID], categories: Iterable[str], now: datetime) -> None:
     cats = ",".join(sorted(categories))
     AccessLog.objects.bulk_create(
-        [AccessLog(at=now, staff_id=actor.user_id, customer_id=cid, categories=cats, purpose=actor.purpose,
-                   channel=actor.channel) for cid in customer_ids]
+        [
+            AccessLog(
+                at=now,
+                staff_id=actor.user_id,
+                customer_id=cid,
+                categories=cats,
+                purpose=actor.purpose,
+                channel=actor.channel,
+            )
+            for cid in customer_ids
+        ]
     )
 
 
@@ -152,27 +167,34 @@ def _candidates(query: str) -> list[uuid.UUID]:
     if not q:
         return []
     if "@" in q:
-        return list(Customer.objects.filter(email_bidx=vault.blind_index("email", normalize_email(q)))
-                    .values_list("id", flat=True)[:SEARCH_LIMIT])
+        return list(
+            Customer.objects.filter(email_bidx=vault.blind_index("email", normalize_email(q))).values_list(
+                "id", flat=True
+            )[:SEARCH_LIMIT]
+        )
     ids: list[uuid.UUID] = list(
-        Customer.objects.filter(number_bidx=vault.blind_index("customer_number", normalize_customer_number(q)))
-        .values_list("id", flat=True)
+        Customer.objects.filter(
+            number_bidx=vault.blind_index("customer_number", normalize_customer_number(q))
+        ).values_list("id", flat=True)
     )
     if _DIGITS.match(q) and sum(c.isdigit() for c in q) >= 8:
-        ids += Customer.objects.filter(phone_bidx=vault.blind_index("phone", normalize_phone(q))).values_list("id", flat=True)[
-            :SEARCH_LIMIT
-        ]
+        ids += Customer.objects.filter(phone_bidx=vault.blind_index("phone", normalize_phone(q))).values_list(
+            "id", flat=True
+        )[:SEARCH_LIMIT]
     if not ids:
-        ids += Customer.objects.filter(name_bidx=vault.blind_index("name", normalize_name(q))).values_list("id", flat=True)[
-            :SEARCH_LIMIT
-        ]
+        ids += Customer.objects.filter(name_bidx=vault.blind_index("name", normalize_name(q))).values_list(
+            "id", flat=True
+        )[:SEARCH_LIMIT]
     if not ids:
         tokens = sorted(name_tokens(q))
         if tokens:
             # every word of the query must be a word of the name
             sets = [
-                set(CustomerNameToken.objects.filter(token_bidx=vault.blind_index("name_token", t))
-                    .values_list("customer_id", flat=True)[:10_000])
+                set(
+                    CustomerNameToken.objects.filter(
+                        token_bidx=vault.blind_index("name_token", t)
+                    ).values_list("customer_id", flat=True)[:10_000]
+                )
                 for t in tokens
             ]
             ids = sorted(set.intersection(*sets))[:SEARCH_LIMIT]
@@ -197,8 +219,12 @@ def find_customers(actor: Actor, query: str, *, now: datetime) -> list[CustomerH
     if not ids:
         return []
     rows = Customer.objects.filter(id__in=ids).values_list("id", "contact_blob", "number_blob")
-    keys = {(c, k): bytes(w) for c, k, w in DataKey.objects.filter(customer_id__in=ids, klass=RELEVANCE)
-            .values_list("customer_id", "klass", "wrapped")}
+    keys = {
+        (c, k): bytes(w)
+        for c, k, w in DataKey.objects.filter(customer_id__in=ids, klass=RELEVANCE).values_list(
+            "customer_id", "klass", "wrapped"
+        )
+    }
     vault = runtime.vault()
     hits = []
     for cid, contact_blob, number_blob in rows:
@@ -206,10 +232,14 @@ def find_customers(actor: Actor, query: str, *, now: datetime) -> list[CustomerH
         if wrapped is None:
             continue
         key = AESGCM(vault.unwrap(wrapped, cid.hex, RELEVANCE))
-        contact = unseal(key, contact_blob, f"contact|{cid.hex}") if "contact" in shown else None
-        number = unseal(key, number_blob, f"customer_number|{cid.hex}")["customer_number"] if "customer_number" in shown else None
-        hits.append(CustomerHit(cid, contact and contact["name"], number, contact and contact["email"],
-                                contact and contact["address"]["city"]))
+        contact = unseal(key, contact_blob, f"contact|{cid.hex}") if "contact" in shown else {}
+        number = (
+            unseal(key, number_blob, f"customer_number|{cid.hex}")["customer_number"]
+            if "customer_number" in shown
+            else None
+        )
+        address = contact.get("address") or {}
+        hits.append(CustomerHit(cid, contact.get("name"), number, contact.get("email"), address.get("city")))
     _log(actor, [h.id for h in hits], {"contact", "customer_number"} & shown.keys(), now)
     hits.sort(key=lambda h: (h.name or "", h.customer_number or ""))
     return hits
@@ -217,9 +247,14 @@ def find_customers(actor: Actor, query: str, *, now: datetime) -> list[CustomerH
 
 def show_customer(actor: Actor, customer_id: uuid.UUID, *, now: datetime) -> CustomerView:
     shown, hidden = _allowed(actor)
-    customer = (Customer.objects.filter(pk=customer_id)
-                .only("id", *(f for c, f in (("contact", "contact_blob"), ("customer_number", "number_blob")) if c in shown))
-                .first())
+    customer = (
+        Customer.objects.filter(pk=customer_id)
+        .only(
+            "id",
+            *(f for c, f in (("contact", "contact_blob"), ("customer_number", "number_blob")) if c in shown),
+        )
+        .first()
+    )
     if customer is None:
         raise NotFound("no such customer")
     ring = _KeyRing(customer.id)
@@ -228,27 +263,58 @@ def show_customer(actor: Actor, customer_id: uuid.UUID, *, now: datetime) -> Cus
         view.contact = ring.open(RELEVANCE, customer.contact_blob, f"contact|{customer.id.hex}")
     if "customer_number" in shown:
         opened = ring.open(RELEVANCE, customer.number_blob, f"customer_number|{customer.id.hex}")
-        view.customer_number = opened and opened["customer_number"]
+        view.customer_number = opened["customer_number"] if opened else None
     if "order_history" in shown:
         for o in Order.objects.filter(customer_id=customer.id).order_by("-ordered_on"):
             detail = ring.open(RELEVANCE, o.detail_blob, f"order|{o.order_number}") or {}
-            view.orders.append({"order_number": o.order_number, "ordered_on": o.ordered_on, "delivered_on": o.delivered_on,
-                                "total_ore": o.total_ore, "currency": o.currency, **detail})
+            view.orders.append(
+                {
+                    "order_number": o.order_number,
+                    "ordered_on": o.ordered_on,
+                    "delivered_on": o.delivered_on,
+                    "total_ore": o.total_ore,
+                    "currency": o.currency,
+                    **detail,
+                }
+            )
         for a in ServiceAgreement.objects.filter(customer_id=customer.id).order_by("-starts_on"):
             detail = ring.open(RELEVANCE, a.detail_blob, f"agreement|{a.agreement_ref}") or {}
-            view.agreements.append({"agreement_ref": a.agreement_ref, "kind": a.kind, "starts_on": a.starts_on,
-                                    "ends_on": a.ends_on, **detail})
+            view.agreements.append(
+                {
+                    "agreement_ref": a.agreement_ref,
+                    "kind": a.kind,
+                    "starts_on": a.starts_on,
+                    "ends_on": a.ends_on,
+                    **detail,
+                }
+            )
     if "payment" in shown:
         for i in Invoice.objects.filter(customer_id=customer.id).order_by("-invoice_date"):
             snap = ring.open(i.key_class, i.snapshot_blob, f"invoice|{i.invoice_number}") or {}
-            view.invoices.append({"invoice_number": i.invoice_number, "invoice_date": i.invoice_date,
-                                  "due_date": i.due_date, "total_ore": i.total_ore, "currency": i.currency,
-                                  "order_number": i.order_number, "billing": snap})
+            view.invoices.append(
+                {
+                    "invoice_number": i.invoice_number,
+                    "invoice_date": i.invoice_date,
+                    "due_date": i.due_date,
+                    "total_ore": i.total_ore,
+                    "currency": i.currency,
+                    "order_number": i.order_number,
+                    "billing": snap,
+                }
+            )
         for p in Payment.objects.filter(customer_id=customer.id).order_by("-paid_on"):
             ref = ring.open(p.key_class, p.reference_blob, f"payment|{p.payment_ref}") or {}
-            view.payments.append({"payment_ref": p.payment_ref, "invoice_number": p.invoice_number,
-                                  "paid_on": p.paid_on, "amount_ore": p.amount_ore, "currency": p.currency,
-                                  "method": p.method, "reference": ref.get("reference", "")})
+            view.payments.append(
+                {
+                    "payment_ref": p.payment_ref,
+                    "invoice_number": p.invoice_number,
+                    "paid_on": p.paid_on,
+                    "amount_ore": p.amount_ore,
+                    "currency": p.currency,
+                    "method": p.method,
+                    "reference": ref.get("reference", ""),
+                }
+            )
     _log(actor, [customer.id], shown.keys(), now)
     return view
 

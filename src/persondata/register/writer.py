@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -29,7 +29,7 @@ from persondata.core.vault import (
     seal,
 )
 from persondata.register.import_formats import RowError, Unit
-from persondata.register.models import RELEVANCE, new_id
+from persondata.register.models import RELEVANCE, new_ids_hex
 
 _CHUNK = 500  # parameters per IN (...) query, well under SQLite's limit
 
@@ -39,24 +39,14 @@ def key_class_for(policy: Policy, day: date) -> str:
     return "fy" + policy.financial_year.label(day)
 
 
-class _Db:
-    """Adapts Python values to what the backend's driver expects, as Django's fields would."""
+# Both SQLite (as Django stores them) and PostgreSQL (which casts) take ids as 32 hex digits and dates as ISO
+# text, so the hot path passes plain strings and never builds uuid.UUID or date adapters per value.
+def _hex(value: uuid.UUID | str) -> str:
+    return value if isinstance(value, str) else value.hex
 
-    def __init__(self) -> None:
-        self.ops = connection.ops
-        self.sqlite = connection.vendor == "sqlite"
 
-    def uuid(self, value: uuid.UUID) -> Any:
-        return value.hex if self.sqlite else value
-
-    def date(self, value: date | None) -> Any:
-        return self.ops.adapt_datefield_value(value)
-
-    def datetime(self, value: datetime) -> Any:
-        return self.ops.adapt_datetimefield_value(value)
-
-    def to_uuid(self, value: Any) -> uuid.UUID:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def _select_in(sql: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -71,15 +61,16 @@ def _select_in(sql: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
 
 @dataclass(slots=True)
 class _Existing:
-    id: uuid.UUID
-    customer_id: uuid.UUID | None
+    id: str
+    customer_id: str | None
     run: int | None
 
 
 class RegisterWriter:
     def __init__(self, vault: Vault, policy: Policy, now: datetime, run_id: int) -> None:
         self.vault, self.policy, self.now, self.run = vault, policy, now, run_id
-        self.db = _Db()
+        self.when = connection.ops.adapt_datetimefield_value(now)
+        self.fy_class: dict[date, str] = {}
 
     def blind(self, kind: str, value: str) -> bytes:
         return self.vault.blind_index(kind, value)
@@ -88,17 +79,20 @@ class RegisterWriter:
     def write(self, units: Sequence[Unit]) -> tuple[list[RowError], Counter[str]]:
         errors: list[RowError] = []
         counts: Counter[str] = Counter()
-        db = self.db
-        number_bidx = {n: self.blind("customer_number", normalize_customer_number(n)) for n in _numbers(units)}
+        number_bidx = {
+            n: self.blind("customer_number", normalize_customer_number(n)) for n in _numbers(units)
+        }
         customers = {
-            bytes(b): _Existing(db.to_uuid(i), None, r)
+            bytes(b): _Existing(_hex(i), None, r)
             for b, i, r in _select_in(
                 "SELECT number_bidx, id, import_run_id FROM customer WHERE number_bidx IN ({})",
                 list(number_bidx.values()),
             )
         }
         existing = {
-            kind: self._existing(table, column, [getattr(rec, column) for u in units for rec in getattr(u, kind)])
+            kind: self._existing(
+                table, column, [getattr(rec, column) for u in units for rec in getattr(u, kind)]
+            )
             for kind, table, column in (
                 ("orders", "customer_order", "order_number"),
                 ("invoices", "invoice", "invoice_number"),
@@ -108,7 +102,8 @@ class RegisterWriter:
         }
         seen: dict[str, set[str]] = {k: set() for k in existing}
         new_customers: set[bytes] = set()
-        accepted: list[tuple[Unit, uuid.UUID]] = []
+        accepted: list[tuple[Unit, str]] = []
+        fresh_ids = iter(new_ids_hex(len(units)))
         for unit in units:
             unit_errors: list[RowError] = []
             added = False
@@ -116,10 +111,16 @@ class RegisterWriter:
                 b = number_bidx[unit.customer.customer_number]
                 known = customers.get(b)
                 if b in new_customers or (known is not None and known.run == self.run):
-                    unit_errors.append(RowError(unit.file, unit.line, "customer_number",
-                                                "appears twice in this import; keep one row per customer"))
+                    unit_errors.append(
+                        RowError(
+                            unit.file,
+                            unit.line,
+                            "customer_number",
+                            "appears twice in this import; keep one row per customer",
+                        )
+                    )
                 elif known is None:
-                    customers[b] = _Existing(new_id(), None, self.run)
+                    customers[b] = _Existing(next(fresh_ids), None, self.run)
                     new_customers.add(b)
                     added = True
                 cid = customers[b].id
@@ -127,20 +128,36 @@ class RegisterWriter:
                 numbers = _numbers([unit])
                 b = number_bidx[numbers[0]] if numbers else b""
                 if b not in customers:
-                    unit_errors.append(RowError(unit.file, unit.line, "customer_number",
-                                                "no customer has this number; import the customers file first "
-                                                "or correct the number"))
+                    unit_errors.append(
+                        RowError(
+                            unit.file,
+                            unit.line,
+                            "customer_number",
+                            "no customer has this number; import the customers file first "
+                            "or correct the number",
+                        )
+                    )
                     errors.extend(unit_errors)
                     continue
                 cid = customers[b].id
-            for kind, label in (("orders", "order_number"), ("invoices", "invoice_number"),
-                                ("payments", "payment_ref"), ("agreements", "agreement_ref")):
+            for kind, label in (
+                ("orders", "order_number"),
+                ("invoices", "invoice_number"),
+                ("payments", "payment_ref"),
+                ("agreements", "agreement_ref"),
+            ):
                 for rec in getattr(unit, kind):
                     key = getattr(rec, label)
                     prior = existing[kind].get(key)
                     if key in seen[kind] or (prior is not None and prior.run == self.run):
-                        unit_errors.append(RowError(unit.file, unit.line, label,
-                                                    "appears twice in this import; each must be unique"))
+                        unit_errors.append(
+                            RowError(
+                                unit.file,
+                                unit.line,
+                                label,
+                                "appears twice in this import; each must be unique",
+                            )
+                        )
                     seen[kind].add(key)
             if unit_errors:
                 if added:
@@ -156,98 +173,158 @@ class RegisterWriter:
     def _existing(self, table: str, column: str, keys: list[str]) -> dict[str, _Existing]:
         if not keys:
             return {}
-        rows = _select_in(f"SELECT {column}, id, customer_id, import_run_id FROM {table} WHERE {column} IN ({{}})",  # noqa: S608 - table/column are constants
-                          keys)
-        return {k: _Existing(self.db.to_uuid(i), self.db.to_uuid(c), r) for k, i, c, r in rows}
+        rows = _select_in(
+            f"SELECT {column}, id, customer_id, import_run_id FROM {table} WHERE {column} IN ({{}})",  # noqa: S608 - table/column are constants
+            keys,
+        )
+        return {k: _Existing(_hex(i), _hex(c), r) for k, i, c, r in rows}
 
     # -- keys -----------------------------------------------------------------------------------------------------
-    def _keys(self, needed: set[tuple[uuid.UUID, str]], new_ids: set[uuid.UUID]) -> dict[tuple[uuid.UUID, str], AESGCM]:
-        db = self.db
-        keys: dict[tuple[uuid.UUID, str], AESGCM] = {}
+    def _keys(self, needed: set[tuple[str, str]], new_ids: set[str]) -> dict[tuple[str, str], AESGCM]:
+        keys: dict[tuple[str, str], AESGCM] = {}
         old_ids = sorted({cid for cid, _ in needed if cid not in new_ids})
         if old_ids:
             for cid, klass, wrapped in _select_in(
-                "SELECT customer_id, klass, wrapped FROM data_key WHERE customer_id IN ({})",
-                [db.uuid(c) for c in old_ids],
+                "SELECT customer_id, klass, wrapped FROM data_key WHERE customer_id IN ({})", old_ids
             ):
-                pair = (db.to_uuid(cid), klass)
+                pair = (_hex(cid), klass)
                 if pair in needed:
-                    keys[pair] = AESGCM(self.vault.unwrap(bytes(wrapped), pair[0].hex, klass))
+                    keys[pair] = AESGCM(self.vault.unwrap(bytes(wrapped), pair[0], klass))
         inserts = []
-        when = db.datetime(self.now)
+        when = self.when
         for cid, klass in needed - keys.keys():
-            fresh = self.vault.new_data_key(cid.hex, klass)
+            fresh = self.vault.new_data_key(cid, klass)
             keys[(cid, klass)] = AESGCM(fresh.key)
-            inserts.append((db.uuid(cid), klass, fresh.wrapped, when))
+            inserts.append((cid, klass, fresh.wrapped, when))
         if inserts:
             with connection.cursor() as cur:
                 cur.executemany(
-                    "INSERT INTO data_key (customer_id, klass, wrapped, created_at) VALUES (%s, %s, %s, %s)", inserts
+                    "INSERT INTO data_key (customer_id, klass, wrapped, created_at) VALUES (%s, %s, %s, %s)",
+                    inserts,
                 )
         return keys
 
     # -- writes ---------------------------------------------------------------------------------------------------
-    def _store(self, accepted: list[tuple[Unit, uuid.UUID]], new_customers: set[bytes],
-               number_bidx: dict[str, bytes], existing: dict[str, dict[str, _Existing]], counts: Counter[str]) -> None:
-        db, policy = self.db, self.policy
-        new_ids = {cid for u, cid in accepted if u.customer and number_bidx[u.customer.customer_number] in new_customers}
-        needed: set[tuple[uuid.UUID, str]] = set()
+    def _klass(self, day: date) -> str:
+        klass = self.fy_class.get(day)
+        if klass is None:
+            klass = self.fy_class[day] = key_class_for(self.policy, day)
+        return klass
+
+    def _store(
+        self,
+        accepted: list[tuple[Unit, str]],
+        new_customers: set[bytes],
+        number_bidx: dict[str, bytes],
+        existing: dict[str, dict[str, _Existing]],
+        counts: Counter[str],
+    ) -> None:
+        klass_of = self._klass
+        new_ids = {
+            cid
+            for u, cid in accepted
+            if u.customer and number_bidx[u.customer.customer_number] in new_customers
+        }
+        needed: set[tuple[str, str]] = set()
         for unit, cid in accepted:
             if unit.customer or unit.orders or unit.agreements:
                 needed.add((cid, RELEVANCE))
-            needed.update((cid, key_class_for(policy, i.invoice_date)) for i in unit.invoices)
-            needed.update((cid, key_class_for(policy, p.paid_on)) for p in unit.payments)
+            needed.update((cid, klass_of(i.invoice_date)) for i in unit.invoices)
+            needed.update((cid, klass_of(p.paid_on)) for p in unit.payments)
         keys = self._keys(needed, new_ids)
-        when = db.datetime(self.now)
+        when = self.when
         run = self.run
-        cust_new, cust_upd, tokens, token_reset = [], [], [], []
+        ids = iter(new_ids_hex(sum(u.row_count() for u, _ in accepted)))
+        cust_new: list[tuple[Any, ...]] = []
+        cust_upd: list[tuple[Any, ...]] = []
+        tokens: list[tuple[str, bytes]] = []
+        token_reset: list[tuple[str]] = []
+        values: tuple[Any, ...]
         rows: dict[str, tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]] = {
             k: ([], []) for k in ("orders", "invoices", "payments", "agreements")
         }
-        for unit, cid in accepted:
-            ucid = db.uuid(cid)
+        for unit, ucid in accepted:
+            cid = ucid
             if (c := unit.customer) is not None:
                 key = keys[(cid, RELEVANCE)]
                 contact = c.contact
                 email_b = self.blind("email", normalize_email(contact["email"])) if contact["email"] else None
                 phone_b = self.blind("phone", normalize_phone(contact["phone"])) if contact["phone"] else None
                 name_b = self.blind("name", normalize_name(contact["name"]))
-                contact_blob = seal(key, contact, f"contact|{cid.hex}")
-                number_blob = seal(key, {"customer_number": c.customer_number}, f"customer_number|{cid.hex}")
+                contact_blob = seal(key, contact, f"contact|{cid}")
+                number_blob = seal(key, {"customer_number": c.customer_number}, f"customer_number|{cid}")
                 b = number_bidx[c.customer_number]
                 if cid in new_ids:
-                    cust_new.append((ucid, b, email_b, phone_b, name_b, contact_blob, number_blob, when, when, run))
+                    cust_new.append(
+                        (ucid, b, email_b, phone_b, name_b, contact_blob, number_blob, when, when, run)
+                    )
                 else:
                     cust_upd.append((email_b, phone_b, name_b, contact_blob, number_blob, when, run, ucid))
                     token_reset.append((ucid,))
                 tokens.extend((ucid, self.blind("name_token", t)) for t in name_tokens(contact["name"]))
             for o in unit.orders:
                 blob = seal(keys[(cid, RELEVANCE)], o.detail, f"order|{o.order_number}")
-                values = (ucid, db.date(o.ordered_on), db.date(o.delivered_on), o.total_ore,
-                          o.currency, blob, run)
-                self._split(rows["orders"], existing["orders"].get(o.order_number), o.order_number, values)
+                values = (ucid, _iso(o.ordered_on), _iso(o.delivered_on), o.total_ore, o.currency, blob, run)
+                self._split(
+                    ids, rows["orders"], existing["orders"].get(o.order_number), o.order_number, values
+                )
             for i in unit.invoices:
-                klass = key_class_for(policy, i.invoice_date)
+                klass = klass_of(i.invoice_date)
                 blob = seal(keys[(cid, klass)], i.snapshot, f"invoice|{i.invoice_number}")
-                values = (ucid, db.date(i.invoice_date), db.date(i.due_date), i.total_ore, i.currency,
-                          i.order_number, klass, blob, run)
-                self._split(rows["invoices"], existing["invoices"].get(i.invoice_number), i.invoice_number, values)
+                values = (
+                    ucid,
+                    _iso(i.invoice_date),
+                    _iso(i.due_date),
+                    i.total_ore,
+                    i.currency,
+                    i.order_number,
+                    klass,
+                    blob,
+                    run,
+                )
+                self._split(
+                    ids,
+                    rows["invoices"],
+                    existing["invoices"].get(i.invoice_number),
+                    i.invoice_number,
+                    values,
+                )
             for p in unit.payments:
-                klass = key_class_for(policy, p.paid_on)
+                klass = klass_of(p.paid_on)
                 blob = seal(keys[(cid, klass)], {"reference": p.reference}, f"payment|{p.payment_ref}")
-                values = (ucid, p.invoice_number, db.date(p.paid_on), p.amount_ore, p.currency, p.method, klass,
-                          blob, run)
-                self._split(rows["payments"], existing["payments"].get(p.payment_ref), p.payment_ref, values)
+                values = (
+                    ucid,
+                    p.invoice_number,
+                    _iso(p.paid_on),
+                    p.amount_ore,
+                    p.currency,
+                    p.method,
+                    klass,
+                    blob,
+                    run,
+                )
+                self._split(
+                    ids, rows["payments"], existing["payments"].get(p.payment_ref), p.payment_ref, values
+                )
             for a in unit.agreements:
-                blob = seal(keys[(cid, RELEVANCE)], {"description": a.description}, f"agreement|{a.agreement_ref}")
-                values = (ucid, a.kind, db.date(a.starts_on), db.date(a.ends_on), blob, run)
-                self._split(rows["agreements"], existing["agreements"].get(a.agreement_ref), a.agreement_ref, values)
+                blob = seal(
+                    keys[(cid, RELEVANCE)], {"description": a.description}, f"agreement|{a.agreement_ref}"
+                )
+                values = (ucid, a.kind, _iso(a.starts_on), _iso(a.ends_on), blob, run)
+                self._split(
+                    ids,
+                    rows["agreements"],
+                    existing["agreements"].get(a.agreement_ref),
+                    a.agreement_ref,
+                    values,
+                )
 
         with connection.cursor() as cur:
             if cust_new:
                 cur.executemany(
                     "INSERT INTO customer (id, number_bidx, email_bidx, phone_bidx, name_bidx, contact_blob, "
-                    "number_blob, created_at, updated_at, import_run_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    "number_blob, created_at, updated_at, import_run_id) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     cust_new,
                 )
             if cust_upd:
@@ -258,7 +335,9 @@ class RegisterWriter:
                 )
                 cur.executemany("DELETE FROM customer_name_token WHERE customer_id = %s", token_reset)
             if tokens:
-                cur.executemany("INSERT INTO customer_name_token (customer_id, token_bidx) VALUES (%s, %s)", tokens)
+                cur.executemany(
+                    "INSERT INTO customer_name_token (customer_id, token_bidx) VALUES (%s, %s)", tokens
+                )
             for kind, table, key_col, cols in _TABLES:
                 new, upd = rows[kind]
                 if new:
@@ -274,25 +353,73 @@ class RegisterWriter:
             counts[f"{kind}_created"] += len(rows[kind][0])
             counts[f"{kind}_updated"] += len(rows[kind][1])
 
-    def _split(self, target: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]], prior: _Existing | None,
-               key: str, values: tuple[Any, ...]) -> None:
+    @staticmethod
+    def _split(
+        ids: Iterator[str],
+        target: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]],
+        prior: _Existing | None,
+        key: str,
+        values: tuple[Any, ...],
+    ) -> None:
         if prior is None:
-            target[0].append((self.db.uuid(new_id()), key, *values))
+            target[0].append((next(ids), key, *values))
         else:
-            target[1].append((*values, self.db.uuid(prior.id)))
+            target[1].append((*values, prior.id))
 
 
 _TABLES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    ("orders", "customer_order", "order_number",
-     ("customer_id", "ordered_on", "delivered_on", "total_ore", "currency", "detail_blob", "import_run_id")),
-    ("invoices", "invoice", "invoice_number",
-     ("customer_id", "invoice_date", "due_date", "total_ore", "currency", "order_number", "key_class",
-      "snapshot_blob", "import_run_id")),
-    ("payments", "payment", "payment_ref",
-     ("customer_id", "invoice_number", "paid_on", "amount_ore", "currency", "method", "key_class",
-      "reference_blob", "import_run_id")),
-    ("agreements", "service_agreement", "agreement_ref",
-     ("customer_id", "kind", "starts_on", "ends_on", "detail_blob", "import_run_id")),
+    (
+        "orders",
+        "customer_order",
+        "order_number",
+        (
+            "customer_id",
+            "ordered_on",
+            "delivered_on",
+            "total_ore",
+            "currency",
+            "detail_blob",
+            "import_run_id",
+        ),
+    ),
+    (
+        "invoices",
+        "invoice",
+        "invoice_number",
+        (
+            "customer_id",
+            "invoice_date",
+            "due_date",
+            "total_ore",
+            "currency",
+            "order_number",
+            "key_class",
+            "snapshot_blob",
+            "import_run_id",
+        ),
+    ),
+    (
+        "payments",
+        "payment",
+        "payment_ref",
+        (
+            "customer_id",
+            "invoice_number",
+            "paid_on",
+            "amount_ore",
+            "currency",
+            "method",
+            "key_class",
+            "reference_blob",
+            "import_run_id",
+        ),
+    ),
+    (
+        "agreements",
+        "service_agreement",
+        "agreement_ref",
+        ("customer_id", "kind", "starts_on", "ends_on", "detail_blob", "import_run_id"),
+    ),
 )
 
 

@@ -1,0 +1,931 @@
+"""The policy file: the single source of truth for what the company promises its customers.
+
+The data controller edits one TOML file (the shipped default is ``default_policy.toml``, the seed
+policy). This module reads it into frozen dataclasses and validates it on load. Everything else — the
+published privacy policy, access decisions, retention, answers to customers — is derived from the
+:class:`Policy` built here.
+
+Validation collects *every* problem before it gives up, because the person fixing the file is usually not
+a programmer: each :class:`Problem` names the dotted key (``roles.accounting.read[2]``), says what is
+wrong, what to write instead, and, where a simple scan of the file finds the key, the line. Unknown keys
+are errors: a typo must never be silently ignored (a misspelt ``raed`` would otherwise quietly give a role
+no access — or the reverse).
+
+Pure Python: no Django import (DESIGN.md, "core").
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Final
+
+from persondata.core.calendar import FinancialYear
+
+LANGUAGES: Final = ("da", "en")
+#: RULES R19 / policy [7] / databeskyttelsesloven § 13: never a purpose, never switched on.
+FORBIDDEN_PURPOSES: Final = frozenset({"marketing", "profiling"})
+#: The four data categories of the seed policy ([3]); the data model stores exactly these.
+CATEGORY_KEYS: Final = ("contact", "customer_number", "order_history", "payment")
+#: Purposes the software itself relies on by name (R4: accounting material restricted to bookkeeping;
+#: handling customers' requests).
+REQUIRED_PURPOSES: Final = ("bookkeeping", "rights_requests")
+#: RULES R1: the bookkeeping act's minimum; the software refuses to delete accounting material earlier.
+LEGAL_BOOKKEEPING_YEARS: Final = 5
+
+_PLACEHOLDER = re.compile(r"<<[^<>]*>>")
+_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def is_placeholder(value: str) -> bool:
+    """True if the value still holds a ``<<…>>`` placeholder that the data controller must fill in."""
+    return bool(_PLACEHOLDER.search(value))
+
+
+# ----------------------------------------------------------------------------------------------- the model
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A text of the policy in both languages of the published policy."""
+
+    da: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        if lang == "da":
+            return self.da
+        if lang == "en":
+            return self.en
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}; got {lang!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Controller:
+    """The data controller (policy [5], [8]); values may still be ``<<…>>`` placeholders."""
+
+    company: str
+    name: str
+    phone: str
+    email: str
+    address: str
+    cvr: str
+
+    def placeholders(self) -> list[str]:
+        """The keys (``name``, ``phone`` …) that still hold a placeholder, in file order."""
+        return [k for k in CONTROLLER_KEYS if is_placeholder(getattr(self, k))]
+
+
+CONTROLLER_KEYS: Final = ("company", "name", "phone", "email", "address", "cvr")
+
+
+@dataclass(frozen=True, slots=True)
+class Purpose:
+    key: str
+    label: Text
+    description: Text
+    legal_basis: Text
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    key: str
+    label: Text
+    description: Text
+    fields: tuple[str, ...]
+    accounting_material: bool
+    purposes: frozenset[str]
+    #: Overrides ``retention.relevance_months`` for this category; None → the general relevance period.
+    relevance_months: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    bookkeeping_years: int
+    policy_max_months: int
+    relevance_months: int
+    relevance_reason: Text
+    request_record_months: int
+    law: Text
+
+
+@dataclass(frozen=True, slots=True)
+class Partner:
+    key: str
+    name: str
+    service: Text
+    receives: frozenset[str]
+    purposes: frozenset[str]
+    country: str = "DK"
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    key: str
+    label: Text
+    read: frozenset[str]
+    change: frozenset[str]
+    purposes: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    key: str
+    text: Text
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    months: int = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    version: str
+    controller: Controller
+    purposes: Mapping[str, Purpose]
+    categories: Mapping[str, Category]
+    retention: Retention
+    financial_year: FinancialYear
+    partners: tuple[Partner, ...]
+    roles: Mapping[str, Role]
+    security_measures: tuple[Measure, ...]
+    review: Review
+    marketing: bool
+    profiling: bool
+    adopted: date | None
+    adopted_by: Text
+    forbidden_purposes: frozenset[str] = FORBIDDEN_PURPOSES
+    #: Where the policy was read from (a path, or ``<string>``); for messages only.
+    source: str = field(default="", compare=False)
+
+    @property
+    def declared_fields(self) -> frozenset[str]:
+        return frozenset(f for c in self.categories.values() for f in c.fields)
+
+    def category_of_field(self, name: str) -> Category | None:
+        for cat in self.categories.values():
+            if name in cat.fields:
+                return cat
+        return None
+
+    def relevance_months_for(self, category: str) -> int | None:
+        """Months a category is kept after it stops being relevant; None for accounting material (R1)."""
+        cat = self.categories[category]
+        if cat.accounting_material:
+            return None
+        return cat.relevance_months if cat.relevance_months is not None else self.retention.relevance_months
+
+    def partner(self, key: str) -> Partner | None:
+        return next((p for p in self.partners if p.key == key), None)
+
+
+# ---------------------------------------------------------------------------------------------- the errors
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    key: str
+    message: str
+    fix: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f" (line {self.line})" if self.line else ""
+        return f"{self.key}{where}: {self.message} — fix: {self.fix}"
+
+
+class PolicyError(Exception):
+    """The policy file is not valid; ``problems`` holds every problem found, in file order where known."""
+
+    def __init__(self, problems: list[Problem], source: str = "") -> None:
+        self.problems = problems
+        self.source = source
+        head = f"{source}: " if source else ""
+        n = len(problems)
+        super().__init__(
+            f"{head}{n} problem{'s' if n != 1 else ''} in the policy file:\n"
+            + "\n".join(f"  {p}" for p in problems)
+        )
+
+
+# ---------------------------------------------------------------------------------------- the schema, as data
+#
+# Each table's allowed keys with an example of what to write: the example is the "fix" for a missing key or a
+# value of the wrong type, and :func:`policy_keys` lists them for the documentation test.
+
+_TOP: Final[dict[str, str]] = {
+    "version": 'version = "2025.1"',
+    "adopted": "adopted = 2025-03-01",
+    "adopted_by": 'adopted_by.da = "Direktør" and adopted_by.en = "Director"',
+    "marketing": "marketing = false",
+    "profiling": "profiling = false",
+    "controller": "a [controller] section",
+    "financial_year": "a [financial_year] section",
+    "retention": "a [retention] section",
+    "review": "a [review] section",
+    "purposes": "a [purposes.<key>] section for each purpose",
+    "categories": "a [categories.<key>] section for each data category",
+    "partners": "a [partners.<key>] section for each partner",
+    "roles": "a [roles.<key>] section for each staff role",
+    "security_measures": "a [security_measures.<key>] section for each security measure",
+}
+_OPTIONAL_TOP: Final = frozenset({"adopted"})
+_CONTROLLER: Final[dict[str, str]] = {
+    "company": 'company = "Eksempel ApS"',
+    "name": 'name = "Jens Hansen"',
+    "phone": 'phone = "+45 12 34 56 78"',
+    "email": 'email = "persondata@eksempel.dk"',
+    "address": 'address = "Eksempelvej 1, 8000 Aarhus C"',
+    "cvr": 'cvr = "12345678"',
+}
+_FINANCIAL_YEAR: Final[dict[str, str]] = {"start_month": "start_month = 1", "start_day": "start_day = 1"}
+_RETENTION: Final[dict[str, str]] = {
+    "bookkeeping_years": "bookkeeping_years = 5",
+    "policy_max_months": "policy_max_months = 66",
+    "relevance_months": "relevance_months = 36",
+    "relevance_reason": 'relevance_reason.da = "…" and relevance_reason.en = "…"',
+    "request_record_months": "request_record_months = 12",
+    "law": 'law.da = "…" and law.en = "…"',
+}
+_REVIEW: Final[dict[str, str]] = {"months": "months = 6"}
+_PURPOSE: Final[dict[str, str]] = {
+    "label": 'label.da = "…" and label.en = "…"',
+    "description": 'description.da = "…" and description.en = "…"',
+    "legal_basis": 'legal_basis.da = "…" and legal_basis.en = "…"',
+}
+_CATEGORY: Final[dict[str, str]] = {
+    "label": 'label.da = "…" and label.en = "…"',
+    "description": 'description.da = "…" and description.en = "…"',
+    "fields": 'fields = ["name", "address"]',
+    "accounting_material": "accounting_material = false",
+    "purposes": 'purposes = ["delivery", "invoicing"]',
+    "relevance_months": "relevance_months = 36",
+}
+_OPTIONAL_CATEGORY: Final = frozenset({"relevance_months"})
+_PARTNER: Final[dict[str, str]] = {
+    "name": 'name = "Eksempel Økonomi A/S"',
+    "service": 'service.da = "…" and service.en = "…"',
+    "receives": 'receives = ["contact", "customer_number"]',
+    "purposes": 'purposes = ["invoicing"]',
+    "country": 'country = "DK"',
+}
+_OPTIONAL_PARTNER: Final = frozenset({"country"})
+_ROLE: Final[dict[str, str]] = {
+    "label": 'label.da = "…" and label.en = "…"',
+    "read": 'read = ["contact", "customer_number"]',
+    "change": 'change = ["contact"]',
+    "purposes": 'purposes = ["customer_service"]',
+}
+_MEASURE: Final[dict[str, str]] = {"text": 'text.da = "…" and text.en = "…"'}
+_TEXT: Final[dict[str, str]] = {"da": 'da = "tekst på dansk"', "en": 'en = "text in English"'}
+
+_TEXT_KEYS: Final = frozenset(
+    {"adopted_by", "relevance_reason", "law", "label", "description", "legal_basis", "service", "text"}
+)
+
+
+def policy_keys() -> list[str]:
+    """Every key a policy file may hold, as patterns (``categories.<key>.fields``).
+
+    Texts in both languages (``label``) are written as ``label.da`` and ``label.en``.
+    """
+    keys: list[str] = []
+
+    def add(prefix: str, schema: Mapping[str, str]) -> None:
+        for name in schema:
+            keys.append(f"{prefix}{name}")
+
+    add("", {k: v for k, v in _TOP.items() if not v.startswith("a [")})
+    add("controller.", _CONTROLLER)
+    add("financial_year.", _FINANCIAL_YEAR)
+    add("retention.", _RETENTION)
+    add("review.", _REVIEW)
+    add("purposes.<key>.", _PURPOSE)
+    add("categories.<key>.", _CATEGORY)
+    add("partners.<key>.", _PARTNER)
+    add("roles.<key>.", _ROLE)
+    add("security_measures.<key>.", _MEASURE)
+    return keys
+
+
+# ------------------------------------------------------------------------------------------- finding the line
+
+
+def _split_key(raw: str) -> list[str]:
+    parts = re.findall(r'"([^"]*)"|\'([^\']*)\'|([A-Za-z0-9_-]+)', raw)
+    return [a or b or c for a, b, c in parts]
+
+
+_TABLE_ARRAY = re.compile(r"^\[\[\s*([^\]]+?)\s*\]\]")
+_TABLE = re.compile(r"^\[\s*([^\]]+?)\s*\]")
+_ASSIGN = re.compile(
+    r"""^((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=(.*)$"""
+)
+
+
+class _Locator:
+    """Maps dotted keys to the line that defines them — a simple scan, not a second TOML parser."""
+
+    def __init__(self, text: str) -> None:
+        self.lines: dict[str, int] = {}
+        prefix: list[str] = []
+        arrays: dict[str, int] = {}
+        open_string: str | None = None
+        for no, raw in enumerate(text.splitlines(), 1):
+            line = raw.strip()
+            if open_string:
+                if line.count(open_string) % 2 == 1:
+                    open_string = None
+                continue
+            if not line or line.startswith("#"):
+                continue
+            if m := _TABLE_ARRAY.match(line):
+                name = ".".join(_split_key(m[1]))
+                index = arrays.get(name, 0)
+                arrays[name] = index + 1
+                prefix = [*name.split(".")[:-1], f"{name.split('.')[-1]}[{index}]"]
+                self._mark(prefix, no)
+            elif m := _TABLE.match(line):
+                prefix = _split_key(m[1])
+                self._mark(prefix, no)
+            elif m := _ASSIGN.match(line):
+                self._mark([*prefix, *_split_key(m[1])], no)
+                for quote in ('"""', "'''"):
+                    if m[2].count(quote) % 2 == 1:
+                        open_string = quote
+
+    def _mark(self, parts: list[str], no: int) -> None:
+        for i in range(1, len(parts) + 1):
+            self.lines.setdefault(".".join(parts[:i]), no)
+
+    def line_of(self, key: str) -> int | None:
+        while key:
+            if key in self.lines:
+                return self.lines[key]
+            if key.endswith("]"):
+                key = key[: key.rindex("[")]
+            elif "." in key:
+                key = key[: key.rindex(".")]
+            else:
+                return None
+        return None
+
+
+# ------------------------------------------------------------------------------------------------- the parser
+
+
+def _join(parent: str, name: str) -> str:
+    return f"{parent}.{name}" if parent else name
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return f"true/false ({str(value).lower()})"
+    if isinstance(value, int):
+        return f"a whole number ({value})"
+    if isinstance(value, float):
+        return f"a decimal number ({value})"
+    if isinstance(value, str):
+        return f'a text ("{value[:40]}")'
+    if isinstance(value, datetime):
+        return "a date and time"
+    if isinstance(value, date):
+        return f"a date ({value.isoformat()})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a section (table)"
+    return type(value).__name__
+
+
+_SINGULAR: Final = {"purposes": "purpose", "categories": "category"}
+
+
+def _is_forbidden(purpose: str) -> bool:
+    return any(f in purpose for f in FORBIDDEN_PURPOSES)
+
+
+def _suggest(name: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'? " if close else ""
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.locator = _Locator(text)
+        self.problems: list[Problem] = []
+
+    def problem(self, key: str, message: str, fix: str) -> None:
+        self.problems.append(Problem(key, message, fix, self.locator.line_of(key)))
+
+    # -- tables
+
+    def table(
+        self,
+        value: object,
+        key: str,
+        schema: Mapping[str, str],
+        optional: frozenset[str] = frozenset(),
+        what: str = "section",
+    ) -> dict[str, Any] | None:
+        """Check a table's keys against its schema; report unknown and missing keys. None if not a table."""
+        if not isinstance(value, dict):
+            self.problem(key, f"expected a {what} with keys, found {_kind(value)}", f"write it as [{key}]")
+            return None
+        allowed = ", ".join(schema)
+        for name in value:
+            if name not in schema:
+                self.problem(
+                    _join(key, name),
+                    f"unknown key '{name}'" + (f" in [{key}]" if key else " at the top of the file"),
+                    f"{_suggest(name, schema)}the keys allowed here are: {allowed}",
+                )
+        for name, example in schema.items():
+            if name not in value and name not in optional:
+                self.problem(
+                    _join(key, name),
+                    f"'{name}' is missing" + (f" in [{key}]" if key else ""),
+                    f"add {example}",
+                )
+        return value
+
+    def entries(self, value: object, key: str, what: str) -> dict[str, Any]:
+        """A table of named sub-tables (``[purposes.<key>]``); checks the names."""
+        if not isinstance(value, dict):
+            self.problem(
+                key,
+                f"expected {what} as [{key}.<key>] sections, found {_kind(value)}",
+                f"write one [{key}.<key>] section per entry",
+            )
+            return {}
+        if not value:
+            self.problem(key, f"no {what} are declared", f"add at least one [{key}.<key>] section")
+        for name in value:
+            if not _KEY.match(name):
+                self.problem(
+                    _join(key, name),
+                    f"'{name}' is not a usable key",
+                    "use lower-case letters, digits and underscores, starting with a letter",
+                )
+        return value
+
+    # -- values
+
+    def string(
+        self, tbl: Mapping[str, Any], key: str, name: str, example: str, *, empty_ok: bool = False
+    ) -> str:
+        value = tbl.get(name)
+        if name not in tbl:
+            return ""
+        if not isinstance(value, str):
+            self.problem(
+                _join(key, name),
+                f"expected a text in double quotes, found {_kind(value)}",
+                f"write {example}",
+            )
+            return ""
+        if not value.strip() and not empty_ok:
+            self.problem(_join(key, name), "is empty", f"write {example}")
+        return value
+
+    def integer(self, tbl: Mapping[str, Any], key: str, name: str, example: str, lo: int, hi: int) -> int:
+        value = tbl.get(name)
+        if name not in tbl:
+            return lo
+        if isinstance(value, bool) or not isinstance(value, int):
+            hint = " (without quotes)" if isinstance(value, str) else ""
+            self.problem(
+                _join(key, name), f"expected a whole number, found {_kind(value)}", f"write {example}{hint}"
+            )
+            return lo
+        if not lo <= value <= hi:
+            self.problem(
+                _join(key, name),
+                f"{value} is outside the allowed range {lo}–{hi}",
+                f"write a number from {lo} to {hi}, e.g. {example}",
+            )
+            return lo
+        return value
+
+    def boolean(self, tbl: Mapping[str, Any], key: str, name: str, example: str) -> bool:
+        value = tbl.get(name)
+        if name not in tbl:
+            return False
+        if not isinstance(value, bool):
+            self.problem(
+                _join(key, name),
+                f"expected true or false, found {_kind(value)}",
+                f"write {example} (without quotes)",
+            )
+            return False
+        return value
+
+    def text(self, tbl: Mapping[str, Any], key: str, name: str) -> Text:
+        value = tbl.get(name)
+        full = _join(key, name)
+        if name not in tbl:
+            return Text("", "")
+        if not isinstance(value, dict):
+            self.problem(
+                full,
+                f"expected a text in both languages, found {_kind(value)}",
+                f'write {name}.da = "…" and {name}.en = "…" (Danish and English)',
+            )
+            return Text("", "")
+        self.table(value, full, _TEXT, what="text in both languages")
+        da = self.string(value, full, "da", f'{name}.da = "…"')
+        en = self.string(value, full, "en", f'{name}.en = "…"')
+        return Text(da, en)
+
+    def keys(
+        self, tbl: Mapping[str, Any], key: str, name: str, example: str, known: Iterable[str], known_what: str
+    ) -> frozenset[str]:
+        """A list of keys that must each name something declared elsewhere (categories, purposes)."""
+        value = tbl.get(name)
+        full = _join(key, name)
+        if name not in tbl:
+            return frozenset()
+        if not isinstance(value, list):
+            self.problem(full, f"expected a list, found {_kind(value)}", f"write {example}")
+            return frozenset()
+        known = list(known)
+        out: set[str] = set()
+        for i, item in enumerate(value):
+            where = f"{full}[{i}]"
+            if not isinstance(item, str):
+                self.problem(
+                    where, f"expected a text in double quotes, found {_kind(item)}", f"write {example}"
+                )
+            elif known_what == "purposes" and _is_forbidden(item):
+                self.problem(
+                    where,
+                    f"'{item}' is forbidden: the company does no marketing and no profiling (policy [7], "
+                    "databeskyttelsesloven § 13)",
+                    f"remove '{item}' from the list",
+                )
+            elif item not in known:
+                self.problem(
+                    where,
+                    f"unknown {_SINGULAR[known_what]} '{item}'",
+                    f"{_suggest(item, known)}the {known_what} declared in the file are: {', '.join(known)}",
+                )
+            elif item in out:
+                self.problem(where, f"'{item}' is listed twice", "list it once")
+            else:
+                out.add(item)
+        return frozenset(out)
+
+
+def _parse(data: dict[str, Any], p: _Parser, source: str) -> Policy | None:
+    top = p.table(data, "", _TOP, _OPTIONAL_TOP) or {}
+
+    version = p.string(top, "", "version", _TOP["version"])
+    adopted_by = p.text(top, "", "adopted_by")
+    marketing = p.boolean(top, "", "marketing", "marketing = false")
+    profiling = p.boolean(top, "", "profiling", "profiling = false")
+    for name, flag in (("marketing", marketing), ("profiling", profiling)):
+        if flag:
+            p.problem(
+                name,
+                f"{name} cannot be switched on: the policy promises no {name} (policy [7]), and persondata "
+                f"refuses to use customer data for it (RULES R19, databeskyttelsesloven § 13)",
+                f"write {name} = false",
+            )
+    adopted: date | None = None
+    if "adopted" in top:
+        raw = top["adopted"]
+        if isinstance(raw, date) and not isinstance(raw, datetime):
+            adopted = raw
+        elif raw != "":
+            p.problem(
+                "adopted",
+                f"expected a date, found {_kind(raw)}",
+                "write the date without quotes, e.g. adopted = 2025-03-01, or remove the line until the "
+                "director has signed",
+            )
+
+    controller = _controller(top, p)
+    fy = _financial_year(top, p)
+    retention = _retention(top, p)
+    review_tbl = (p.table(top["review"], "review", _REVIEW) if "review" in top else None) or {}
+    review = Review(p.integer(review_tbl, "review", "months", _REVIEW["months"], 1, 60))
+
+    purposes = _purposes(top, p)
+    purpose_keys = [
+        k
+        for k in (top.get("purposes") or {})
+        if isinstance(top.get("purposes"), dict) and not _is_forbidden(k)
+    ]
+    category_keys = [
+        k
+        for k in (top.get("categories") or {})
+        if isinstance(top.get("categories"), dict) and k in CATEGORY_KEYS
+    ]
+    categories = _categories(top, p, purpose_keys)
+    partners = _partners(top, p, category_keys, purpose_keys)
+    roles = _roles(top, p, category_keys, purpose_keys)
+    measures = _measures(top, p)
+
+    if p.problems or fy is None:
+        return None
+    return Policy(
+        version=version,
+        controller=controller,
+        purposes=MappingProxyType(purposes),
+        categories=MappingProxyType(categories),
+        retention=retention,
+        financial_year=fy,
+        partners=partners,
+        roles=MappingProxyType(roles),
+        security_measures=measures,
+        review=review,
+        marketing=marketing,
+        profiling=profiling,
+        adopted=adopted,
+        adopted_by=adopted_by,
+        source=source,
+    )
+
+
+def _controller(top: Mapping[str, Any], p: _Parser) -> Controller:
+    tbl = p.table(top["controller"], "controller", _CONTROLLER) if "controller" in top else None
+    tbl = tbl or {}
+    values = {k: p.string(tbl, "controller", k, ex) for k, ex in _CONTROLLER.items()}
+    email = values["email"]
+    if email and not is_placeholder(email) and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        p.problem(
+            "controller.email",
+            f"'{email}' does not look like an e-mail address",
+            f"write {_CONTROLLER['email']}",
+        )
+    return Controller(**values)
+
+
+def _financial_year(top: Mapping[str, Any], p: _Parser) -> FinancialYear | None:
+    if "financial_year" not in top:
+        return None
+    tbl = p.table(top["financial_year"], "financial_year", _FINANCIAL_YEAR)
+    if tbl is None:
+        return None
+    month = p.integer(tbl, "financial_year", "start_month", "start_month = 7", 1, 12)
+    day = p.integer(tbl, "financial_year", "start_day", "start_day = 1", 1, 31)
+    try:
+        date(2023, month, day)  # a non-leap year: a financial year cannot start on 29 February
+    except ValueError:
+        p.problem(
+            "financial_year.start_day",
+            f"month {month} has no day {day} (in every year)",
+            "write the first day of the financial year, usually start_day = 1",
+        )
+        return None
+    try:
+        return FinancialYear(start_month=month, start_day=day)
+    except ValueError as exc:
+        p.problem(
+            "financial_year", f"not a usable financial year: {exc}", "write start_month = 1 and start_day = 1"
+        )
+        return None
+
+
+def _retention(top: Mapping[str, Any], p: _Parser) -> Retention:
+    tbl = (p.table(top["retention"], "retention", _RETENTION) if "retention" in top else None) or {}
+    k = "retention"
+    years = p.integer(tbl, k, "bookkeeping_years", _RETENTION["bookkeeping_years"], 1, 30)
+    raw_years = tbl.get("bookkeeping_years")
+    if type(raw_years) is int and 1 <= raw_years < LEGAL_BOOKKEEPING_YEARS:
+        p.problem(
+            "retention.bookkeeping_years",
+            f"{years} years is shorter than the bookkeeping act allows: accounting material must be kept "
+            f"{LEGAL_BOOKKEEPING_YEARS} years from the end of the financial year (RULES R1)",
+            f"write bookkeeping_years = {LEGAL_BOOKKEEPING_YEARS}",
+        )
+    return Retention(
+        bookkeeping_years=years,
+        policy_max_months=p.integer(tbl, k, "policy_max_months", _RETENTION["policy_max_months"], 1, 600),
+        relevance_months=p.integer(tbl, k, "relevance_months", _RETENTION["relevance_months"], 0, 600),
+        relevance_reason=p.text(tbl, k, "relevance_reason"),
+        request_record_months=p.integer(
+            tbl, k, "request_record_months", _RETENTION["request_record_months"], 0, 120
+        ),
+        law=p.text(tbl, k, "law"),
+    )
+
+
+def _purposes(top: Mapping[str, Any], p: _Parser) -> dict[str, Purpose]:
+    if "purposes" not in top:
+        return {}
+    out: dict[str, Purpose] = {}
+    entries = p.entries(top["purposes"], "purposes", "purposes")
+    for key, raw in entries.items():
+        where = f"purposes.{key}"
+        if _is_forbidden(key):
+            p.problem(
+                where,
+                f"'{key}' can never be a purpose: the company does no marketing and no profiling "
+                "(policy [7], RULES R19, databeskyttelsesloven § 13)",
+                f"remove the section [{where}]",
+            )
+            continue
+        tbl = p.table(raw, where, _PURPOSE)
+        if tbl is None:
+            continue
+        out[key] = Purpose(
+            key,
+            p.text(tbl, where, "label"),
+            p.text(tbl, where, "description"),
+            p.text(tbl, where, "legal_basis"),
+        )
+    for key in REQUIRED_PURPOSES:
+        if isinstance(top["purposes"], dict) and key not in top["purposes"]:
+            p.problem(
+                f"purposes.{key}",
+                f"the purpose '{key}' is missing; persondata relies on it",
+                f"add a [purposes.{key}] section (see the shipped default policy)",
+            )
+    return out
+
+
+def _categories(top: Mapping[str, Any], p: _Parser, purpose_keys: list[str]) -> dict[str, Category]:
+    if "categories" not in top:
+        return {}
+    out: dict[str, Category] = {}
+    seen_fields: dict[str, str] = {}
+    entries = p.entries(top["categories"], "categories", "data categories")
+    for key, raw in entries.items():
+        where = f"categories.{key}"
+        if key not in CATEGORY_KEYS:
+            p.problem(
+                where,
+                f"unknown data category '{key}': persondata stores exactly the categories "
+                f"{', '.join(CATEGORY_KEYS)}",
+                f"{_suggest(key, CATEGORY_KEYS)}rename the section to one of those, or remove it",
+            )
+            continue
+        tbl = p.table(raw, where, _CATEGORY, _OPTIONAL_CATEGORY)
+        if tbl is None:
+            continue
+        fields: list[str] = []
+        raw_fields = tbl.get("fields")
+        if "fields" in tbl and not isinstance(raw_fields, list):
+            p.problem(
+                f"{where}.fields",
+                f"expected a list, found {_kind(raw_fields)}",
+                f"write {_CATEGORY['fields']}",
+            )
+        elif isinstance(raw_fields, list):
+            if not raw_fields:
+                p.problem(f"{where}.fields", "a category without fields", f"write {_CATEGORY['fields']}")
+            for i, name in enumerate(raw_fields):
+                if not isinstance(name, str) or not _KEY.match(name):
+                    p.problem(
+                        f"{where}.fields[{i}]",
+                        f"expected a field name, found {_kind(name)}",
+                        'write a lower-case field name in double quotes, e.g. "email"',
+                    )
+                elif name in seen_fields:
+                    p.problem(
+                        f"{where}.fields[{i}]",
+                        f"the field '{name}' is already in the category '{seen_fields[name]}'",
+                        "a field belongs to exactly one category: remove it from one of them",
+                    )
+                else:
+                    seen_fields[name] = key
+                    fields.append(name)
+        relevance = (
+            p.integer(tbl, where, "relevance_months", _CATEGORY["relevance_months"], 0, 600)
+            if "relevance_months" in tbl
+            else None
+        )
+        out[key] = Category(
+            key=key,
+            label=p.text(tbl, where, "label"),
+            description=p.text(tbl, where, "description"),
+            fields=tuple(fields),
+            accounting_material=p.boolean(
+                tbl, where, "accounting_material", _CATEGORY["accounting_material"]
+            ),
+            purposes=p.keys(tbl, where, "purposes", _CATEGORY["purposes"], purpose_keys, "purposes"),
+            relevance_months=relevance,
+        )
+    if isinstance(top["categories"], dict):
+        for key in CATEGORY_KEYS:
+            if key not in top["categories"]:
+                p.problem(
+                    f"categories.{key}",
+                    f"the data category '{key}' is missing",
+                    f"add a [categories.{key}] section (see the shipped default policy)",
+                )
+    return out
+
+
+def _partners(
+    top: Mapping[str, Any], p: _Parser, categories: list[str], purposes: list[str]
+) -> tuple[Partner, ...]:
+    if "partners" not in top:
+        return ()
+    out: list[Partner] = []
+    for key, raw in p.entries(top["partners"], "partners", "partners").items():
+        where = f"partners.{key}"
+        tbl = p.table(raw, where, _PARTNER, _OPTIONAL_PARTNER)
+        if tbl is None:
+            continue
+        country = p.string(tbl, where, "country", _PARTNER["country"]) if "country" in tbl else "DK"
+        if country and not re.fullmatch(r"[A-Z]{2}", country):
+            p.problem(
+                f"{where}.country",
+                f"'{country}' is not a two-letter country code",
+                'write the ISO country code in capitals, e.g. country = "DK"',
+            )
+        out.append(
+            Partner(
+                key=key,
+                name=p.string(tbl, where, "name", _PARTNER["name"]),
+                service=p.text(tbl, where, "service"),
+                receives=p.keys(tbl, where, "receives", _PARTNER["receives"], categories, "categories"),
+                purposes=p.keys(tbl, where, "purposes", _PARTNER["purposes"], purposes, "purposes"),
+                country=country,
+            )
+        )
+    return tuple(out)
+
+
+def _roles(top: Mapping[str, Any], p: _Parser, categories: list[str], purposes: list[str]) -> dict[str, Role]:
+    if "roles" not in top:
+        return {}
+    out: dict[str, Role] = {}
+    for key, raw in p.entries(top["roles"], "roles", "roles").items():
+        where = f"roles.{key}"
+        tbl = p.table(raw, where, _ROLE)
+        if tbl is None:
+            continue
+        out[key] = Role(
+            key=key,
+            label=p.text(tbl, where, "label"),
+            read=p.keys(tbl, where, "read", _ROLE["read"], categories, "categories"),
+            change=p.keys(tbl, where, "change", _ROLE["change"], categories, "categories"),
+            purposes=p.keys(tbl, where, "purposes", _ROLE["purposes"], purposes, "purposes"),
+        )
+    return out
+
+
+def _measures(top: Mapping[str, Any], p: _Parser) -> tuple[Measure, ...]:
+    if "security_measures" not in top:
+        return ()
+    out: list[Measure] = []
+    for key, raw in p.entries(top["security_measures"], "security_measures", "security measures").items():
+        where = f"security_measures.{key}"
+        tbl = p.table(raw, where, _MEASURE)
+        if tbl is not None:
+            out.append(Measure(key, p.text(tbl, where, "text")))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------------- entry points
+
+
+def default_policy_path() -> Path:
+    """The shipped default: the seed policy, with the controller's details as ``<<…>>`` placeholders."""
+    return Path(__file__).with_name("default_policy.toml")
+
+
+def parse_policy(text: str, source: str = "<string>") -> Policy:
+    """Parse and validate a policy file's text; raises :class:`PolicyError` listing every problem."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        line = int(m[1]) if m else (len(text.splitlines()) or None) if "end of document" in str(exc) else None
+        raise PolicyError(
+            [
+                Problem(
+                    "toml",
+                    f"the file is not valid TOML: {exc}",
+                    "check that line: texts need double quotes, lists need [square brackets], a key may "
+                    "appear only once per section; compare with the shipped default policy",
+                    line,
+                )
+            ],
+            source,
+        ) from exc
+    parser = _Parser(text)
+    policy = _parse(data, parser, source)
+    if policy is None:
+        problems = sorted(parser.problems, key=lambda pr: (pr.line is None, pr.line or 0))
+        raise PolicyError(problems, source)
+    return policy
+
+
+def load_policy(path: Path | None = None) -> Policy:
+    """Load the policy file at ``path`` (None: the shipped default).
+
+    Raises :class:`PolicyError` if the file is not valid, OSError if it cannot be read.
+    """
+    path = path or default_policy_path()
+    return parse_policy(path.read_text(encoding="utf-8"), str(path))

@@ -1,0 +1,260 @@
+"""The published privacy policy, printed from the policy file it is enforced from.
+
+One context, several renderers (Datasette's habit): :func:`policy_context` turns a :class:`Policy` into the
+document — fourteen numbered sections, the seed policy's [1] … [14], each a list of simple blocks (paragraph,
+list, definition list, table, signature) — and the templates only lay that out as HTML or Markdown. The PDF
+is the HTML, printed by WeasyPrint, so the three can never say different things.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from django.template.loader import render_to_string
+
+from persondata.core.policy import Policy
+from persondata.core.policy_check import (
+    EU_EEA,
+    clash_sentence,
+    financial_year_in_words,
+    format_date,
+    months_in_words,
+)
+from persondata.documents.policy_texts import COUNTRIES, DATATILSYNET_COMPLAINT_URL, TEXTS
+
+LANGUAGES: Final = ("da", "en")
+FORMATS: Final = ("html", "pdf", "md")
+RIGHTS: Final = (
+    "information",
+    "access",
+    "rectification",
+    "erasure",
+    "restriction",
+    "portability",
+    "objection",
+    "complaint",
+)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of a section. ``kind`` is ``p``, ``ul``, ``dl``, ``table`` or ``signature``."""
+
+    kind: str
+    text: str = ""
+    items: tuple[str, ...] = ()
+    pairs: tuple[tuple[str, str], ...] = ()
+    head: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+    date: str = ""
+    date_label: str = ""
+    signer: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    number: int
+    id: str
+    title: str
+    blocks: tuple[Block, ...]
+
+
+def _p(text: str) -> Block:
+    return Block("p", text=text)
+
+
+def _every(months: int, t: dict[str, str]) -> str:
+    return t.get(f"every_{months}") or t["every_n"].format(n=months)
+
+
+def _country(code: str, lang: str) -> str:
+    names = COUNTRIES.get(code)
+    return names[LANGUAGES.index(lang)] if names else code
+
+
+def _sections(policy: Policy, lang: str) -> list[Section]:
+    t = TEXTS[lang]
+    c = policy.controller
+    r = policy.retention
+    cats = policy.categories
+    years = months_in_words(12 * r.bookkeeping_years, lang)
+    max_ = months_in_words(r.policy_max_months, lang)
+    clash = clash_sentence(policy, lang)
+
+    def labels(keys: frozenset[str]) -> str:
+        return "; ".join(cats[k].label.get(lang) for k in cats if k in keys)
+
+    s: dict[int, list[Block]] = {n: [] for n in range(1, 15)}
+    # [1] purpose
+    s[1] = [_p(t["s1_p1"]), _p(t["s1_p2"].format(company=c.company, cvr=c.cvr, address=c.address))]
+    # [2] legal basis
+    s[2] = [
+        _p(t["s2_p1"]),
+        Block(
+            "dl", pairs=tuple((p.label.get(lang), p.legal_basis.get(lang)) for p in policy.purposes.values())
+        ),
+    ]
+    # [3] scope: purposes and data
+    s[3] = [
+        _p(t["s3_p1"]),
+        Block(
+            "dl", pairs=tuple((p.label.get(lang), p.description.get(lang)) for p in policy.purposes.values())
+        ),
+        _p(t["s3_p2"]),
+        Block("dl", pairs=tuple((k.label.get(lang), k.description.get(lang)) for k in cats.values())),
+        _p(t["s3_p3"]),
+    ]
+    # [4] deletion
+    rows = []
+    for cat in cats.values():
+        months = policy.relevance_months_for(cat.key)
+        if months is None:
+            period = t["s4_accounting"].format(years=years, max=max_) + (t["s4_see_below"] if clash else "")
+        else:
+            period = t["s4_relevance"].format(period=months_in_words(months, lang))
+        rows.append((cat.label.get(lang), period))
+    s[4] = [
+        _p(t["s4_p1"]),
+        Block("table", head=(t["s4_head_data"], t["s4_head_period"]), rows=tuple(rows)),
+        _p(r.relevance_reason.get(lang)),
+        _p(
+            t["s4_accounting_p"].format(
+                law=r.law.get(lang),
+                fy=financial_year_in_words(policy.financial_year, lang),
+                years=years,
+                max=max_,
+            )
+        ),
+    ]
+    if clash:
+        s[4].append(_p(clash))
+    s[4].append(_p(t["s4_erasure"]))
+    if r.request_record_months:
+        s[4].append(_p(t["s4_requests"].format(period=months_in_words(r.request_record_months, lang))))
+    # [5] the data controller
+    s[5] = [
+        _p(t["s5_p1"]),
+        Block(
+            "dl",
+            pairs=tuple(
+                (t[f"label_{k}"], getattr(c, k))
+                for k in ("company", "cvr", "address", "name", "phone", "email")
+            ),
+        ),
+        _p(t["s5_p2"].format(name=c.name)),
+    ]
+    # [6] rights
+    s[6] = [
+        _p(t["s6_p1"]),
+        Block("dl", pairs=tuple((t[f"right_{k}"], t[f"right_{k}_text"]) for k in RIGHTS)),
+        _p(t["s6_p2"]),
+    ]
+    # [7] no marketing, no profiling (both are always off: parse_policy refuses anything else)
+    if not policy.marketing and not policy.profiling:
+        s[7] = [_p(t["s7_p1"])]
+    # [8] manual handling
+    s[8] = [_p(t["s8_p1"].format(name=c.name, email=c.email, phone=c.phone)), _p(t["s8_p2"]), _p(t["s8_p3"])]
+    # [9] backups: what the product does (crypto-shredding, deletion ledger re-applied on restore)
+    s[9] = [_p(t["s9_p1"]), _p(t["s9_p2"]), _p(t["s9_p3"])]
+    # [10] complaints
+    s[10] = [_p(t["s10_p1"].format(url=DATATILSYNET_COMPLAINT_URL)), _p(t["s10_p2"])]
+    # [11] disclosure
+    s[11] = [
+        _p(t["s11_p1"]),
+        Block(
+            "table",
+            head=(
+                t["s11_head_partner"],
+                t["s11_head_service"],
+                t["s11_head_receives"],
+                t["s11_head_country"],
+            ),
+            rows=tuple(
+                (p.name, p.service.get(lang), labels(p.receives), _country(p.country, lang))
+                for p in policy.partners
+            ),
+        ),
+    ]
+    if all(p.country in EU_EEA for p in policy.partners):
+        s[11].append(_p(t["s11_eu"]))
+    s[11].append(_p(t["s11_p2"]))
+    # [12] IT security
+    s[12] = [
+        _p(t["s12_p1"]),
+        Block("ul", items=tuple(m.text.get(lang) for m in policy.security_measures)),
+        _p(t["s12_p2"]),
+        Block(
+            "table",
+            head=(t["s12_head_role"], t["s12_head_sees"]),
+            rows=tuple(
+                (role.label.get(lang), labels(role.read) or t["s12_no_data"])
+                for role in policy.roles.values()
+            ),
+        ),
+        _p(t["s12_p3"]),
+    ]
+    # [13] evaluation
+    s[13] = [_p(t["s13_p1"].format(every=_every(policy.review.months, t)))]
+    # [14] adoption
+    adopted = format_date(policy.adopted, lang) if policy.adopted else ""
+    s[14] = [
+        _p(t["s14_adopted"].format(date=adopted) if adopted else t["s14_unsigned"]),
+        Block("signature", date=adopted, date_label=t["s14_date_label"], signer=policy.adopted_by.get(lang)),
+        _p(t["s14_version"].format(version=policy.version)),
+    ]
+    return [Section(n, f"section-{n}", t[f"s{n}"], tuple(blocks)) for n, blocks in s.items()]
+
+
+def policy_context(policy: Policy, lang: str) -> dict[str, Any]:
+    """The one context every format is rendered from."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}; got {lang!r}")
+    t = TEXTS[lang]
+    c = policy.controller
+    return {
+        "lang": lang,
+        "title": t["title"],
+        "company": c.company,
+        "company_line": t["company_line"].format(company=c.company, cvr=c.cvr),
+        "version_line": t["version"].format(version=policy.version),
+        "adopted_line": t["adopted"].format(date=format_date(policy.adopted, lang))
+        if policy.adopted
+        else t["not_adopted"],
+        "toc_label": t["toc"],
+        "footer": t["footer"].format(company=c.company, title=t["title"], version=policy.version),
+        "sections": _sections(policy, lang),
+    }
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Print an HTML document (no external resources) to PDF with WeasyPrint."""
+    from weasyprint import HTML  # imported here: loading pango costs time that other formats don't need
+
+    pdf = HTML(string=html, base_url=None).write_pdf(pdf_variant="pdf/ua-1")
+    assert pdf is not None  # write_pdf returns the bytes when no target is given
+    return bytes(pdf)
+
+
+def render_policy(policy: Policy, lang: str, fmt: str) -> bytes:
+    """The privacy policy for customers as ``html``, ``pdf`` or ``md`` (UTF-8), in ``da`` or ``en``."""
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {', '.join(FORMATS)}; got {fmt!r}")
+    context = policy_context(policy, lang)
+    if fmt == "md":
+        md = render_to_string("documents/privacy_policy.md", context)
+        return _tidy_markdown(md).encode("utf-8")
+    html = render_to_string("documents/privacy_policy.html", context)
+    if fmt == "html":
+        return html.encode("utf-8")
+    return html_to_pdf(html)
+
+
+def _tidy_markdown(md: str) -> str:
+    """Template tags leave blank lines behind; Markdown needs at most one between blocks."""
+    lines = [line.rstrip() for line in md.splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip() + "\n"
