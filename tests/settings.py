@@ -8,3 +8,6 @@ os.environ.setdefault("PERSONDATA_HOME", tempfile.mkdtemp(prefix="persondata-tes
 from persondata.settings import *  # noqa: F403
 
 # Argon2 stays the hasher (it is what production uses); its cost is small enough for tests.
+
+WHITENOISE_USE_FINDERS = True  # serve app static files without running collectstatic first
+STATIC_ROOT.mkdir(exist_ok=True)  # noqa: F405 - whitenoise warns on every request otherwise

@@ -1,0 +1,174 @@
+"""The API's routes. Thin: authenticate, validate, call the register's services in one transaction, shape."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import connection, transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from persondata import runtime
+from persondata.api import schemas as s
+from persondata.api.tokens import user_for_token
+from persondata.register.services import (
+    AccessDenied,
+    Actor,
+    CustomerView,
+    NotFound,
+    find_customers,
+    show_customer,
+)
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any | None:
+        return user_for_token(token, timezone.now())
+
+
+api = NinjaAPI(
+    title="persondata",
+    version="1",
+    description=(
+        "The customer register of persondata. Every call needs `Authorization: Bearer <token>` "
+        "(create one with `persondata token create`), except `/health`. Every read of a customer is "
+        "written to the access log under the token's staff login. Personal data never goes into a URL: "
+        "searches are POSTed."
+    ),
+    auth=BearerToken(),
+    # no interactive docs page: it would load its scripts from a CDN. The schema is at /api/openapi.json.
+    docs_url=None,
+    urls_namespace="api",
+)
+
+ERRORS: dict[int, type[s.ErrorOut]] = {401: s.ErrorOut, 403: s.ErrorOut, 422: s.ValidationErrorOut}
+
+
+def _error(request: HttpRequest, status: int, detail: str, code: str, **extra: Any) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "code": code, **extra}, status=status)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = _error(
+        request, 401, "a valid API token is required: Authorization: Bearer <token>", "unauthorized"
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="persondata"'
+    return response
+
+
+@api.exception_handler(AccessDenied)
+def _denied(request: HttpRequest, exc: AccessDenied) -> HttpResponse:
+    return _error(request, 403, exc.reason, "access_denied")
+
+
+@api.exception_handler(NotFound)
+def _not_found(request: HttpRequest, exc: NotFound) -> HttpResponse:
+    return _error(request, 404, "no such customer", "not_found")
+
+
+@api.exception_handler(Http404)
+def _http404(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "not found", "not_found")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # ninja's own messages ("Cannot parse request body") hold no request content outside DEBUG
+    return _error(request, exc.status_code, str(exc), "bad_request" if exc.status_code == 400 else "error")
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    # Name the field and the rule, never the value: the value may be personal data.
+    fields, problems = [], []
+    for err in exc.errors:
+        field = _field_name(err.get("loc", ()))
+        message = str(err.get("msg", "is not valid")).split(":")[0]
+        fields.append(field)
+        problems.append(f"{field}: {message}")
+    return _error(request, 422, "invalid input: " + "; ".join(problems), "invalid", fields=fields)
+
+
+_SOURCES = frozenset({"body", "query", "path", "header", "cookie", "form", "file"})
+
+
+def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    """``("body", "body", "query")`` → ``query``; ``("path", "customer_id")`` → ``customer_id``."""
+    parts = [str(p) for p in loc]
+    if len(parts) > 1 and parts[0] in _SOURCES:
+        source, parts = parts[0], parts[1:]
+        if source == "body" and len(parts) > 1:
+            parts = parts[1:]  # the name of the view's body parameter
+    return ".".join(parts) or "body"
+
+
+def _actor(request: HttpRequest, purpose: str | None) -> Actor:
+    if purpose is not None:
+        policy = runtime.policy()
+        if purpose not in policy.purposes and purpose not in policy.forbidden_purposes:
+            problem = {
+                "loc": ("purpose",),
+                "msg": "is not a purpose declared in the policy file",
+                "type": "purpose",
+            }
+            raise ValidationError([problem])
+    return Actor.for_user(request.auth, purpose, "api")  # type: ignore[attr-defined]
+
+
+@api.get("/health", auth=None, response=s.HealthOut, tags=["system"], summary="Is the service up?")
+def health(request: HttpRequest) -> dict[str, str]:
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1")
+    return {"status": "ok"}
+
+
+@api.post(
+    "/customers/search",
+    response={200: s.SearchOut, **ERRORS},
+    tags=["customers"],
+    summary="Find customers by e-mail, phone, customer number or name",
+)
+def search_customers(request: HttpRequest, body: s.SearchIn) -> s.SearchOut:
+    actor = _actor(request, body.purpose)
+    with transaction.atomic():
+        hits = find_customers(actor, body.query, now=timezone.now())
+    results = [
+        s.CustomerHitOut(id=h.id, name=h.name, customer_number=h.customer_number, email=h.email, city=h.city)
+        for h in hits
+    ]
+    return s.SearchOut(purpose=actor.purpose, count=len(results), results=results)
+
+
+@api.get(
+    "/customers/{customer_id}",
+    response={200: s.CustomerOut, 404: s.ErrorOut, **ERRORS},
+    tags=["customers"],
+    summary="One customer: the categories your roles may read for the purpose",
+)
+def get_customer(request: HttpRequest, customer_id: uuid.UUID, purpose: str | None = None) -> s.CustomerOut:
+    actor = _actor(request, purpose)
+    with transaction.atomic():
+        view = show_customer(actor, customer_id, now=timezone.now())
+    return customer_out(view)
+
+
+def customer_out(view: CustomerView) -> s.CustomerOut:
+    shown = view.shown
+    orders = "order_history" in shown
+    payment = "payment" in shown
+    return s.CustomerOut(
+        id=view.id,
+        purpose=view.purpose,
+        contact=s.ContactOut.model_validate(view.contact) if "contact" in shown and view.contact else None,
+        customer_number=view.customer_number if "customer_number" in shown else None,
+        orders=[s.OrderOut.model_validate(o) for o in view.orders] if orders else None,
+        agreements=[s.AgreementOut.model_validate(a) for a in view.agreements] if orders else None,
+        invoices=[s.InvoiceOut.model_validate(i) for i in view.invoices] if payment else None,
+        payments=[s.PaymentOut.model_validate(p) for p in view.payments] if payment else None,
+        hidden_categories=[s.HiddenCategoryOut(category=k, reason=d.reason) for k, d in view.hidden.items()],
+    )

@@ -1,0 +1,178 @@
+"""The staff web app's pages. Thin: each view checks input, calls the register's services in one
+transaction and renders. Access decisions and the access log live in the services, never here.
+
+Personal data never goes into a URL: the search is a POST whose results are rendered in the response (no
+redirect), and customer pages are addressed by the pseudonymous id.
+"""
+
+from __future__ import annotations
+
+import importlib
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from persondata import runtime
+from persondata.core.access import usable_purposes
+from persondata.register.models import Customer, ImportRun, Invoice, Order, Payment
+from persondata.register.services import (
+    SEARCH_LIMIT,
+    AccessDenied,
+    Actor,
+    NotFound,
+    find_customers,
+    show_customer,
+)
+from persondata.web.forms import CustomerSearchForm
+
+RECENT_IMPORTS = 5
+
+
+# -- helpers -------------------------------------------------------------------------------------------------
+def _language() -> str:
+    return (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+
+
+def _label(item: Any, key: str) -> str:
+    """The policy's label of a purpose or category in the page's language; the key if it has none."""
+    text = getattr(item, "label", None)
+    if text is None:
+        return key
+    value = text.get(_language()) if hasattr(text, "get") else str(text)
+    return str(value) if value else key
+
+
+def _roles(user: Any) -> frozenset[str]:
+    staff = getattr(user, "staff", None)
+    return frozenset(staff.roles if staff is not None else ())
+
+
+def _purposes(user: Any) -> list[tuple[str, str]]:
+    policy = runtime.policy()
+    return [(key, _label(policy.purposes[key], key)) for key in usable_purposes(policy, _roles(user))]
+
+
+def _declared_purpose(purpose: str | None) -> bool:
+    policy = runtime.policy()
+    return purpose is None or purpose in policy.purposes or purpose in policy.forbidden_purposes
+
+
+def denied(request: HttpRequest, reason: str) -> HttpResponse:
+    """The 403 page with the access decision's reason (which names roles and purposes, never a customer)."""
+    return render(request, "403.html", {"reason": reason}, status=403)
+
+
+# -- pages ---------------------------------------------------------------------------------------------------
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    counts = [
+        (_("Customers"), Customer.objects.count()),
+        (_("Orders"), Order.objects.count()),
+        (_("Invoices"), Invoice.objects.count()),
+        (_("Payments"), Payment.objects.count()),
+    ]
+    runs = [
+        {
+            "started_at": run.started_at,
+            "finished_at": run.finished_at,
+            "status": run.status,
+            "mode": run.mode,
+            "files": ", ".join(str(f.get("name", "")) for f in run.files if isinstance(f, dict)),
+            "customers_created": run.counts.get("customers_created", 0),
+            "customers_updated": run.counts.get("customers_updated", 0),
+            "error_count": run.error_count,
+        }
+        for run in ImportRun.objects.order_by("-started_at")[:RECENT_IMPORTS]
+    ]
+    return render(
+        request,
+        "web/dashboard.html",
+        {"counts": counts, "runs": runs, "findings": _policy_findings(), "purposes": _purposes(request.user)},
+    )
+
+
+def _policy_findings() -> list[dict[str, str]] | None:
+    """Today's findings of ``persondata policy check``, in the page's language; None where the checker is not
+    installed. Findings are about the policy file and never hold customer data."""
+    try:
+        module = importlib.import_module("persondata.core.policy_check")
+    except ImportError:
+        return None
+    lang = _language()
+    return [
+        {
+            "severity": str(f.severity),
+            "key": str(f.key),
+            "message": f.message.get(lang) if hasattr(f.message, "get") else str(f.message),
+            "fix": f.fix.get(lang) if hasattr(f.fix, "get") else str(f.fix),
+        }
+        for f in module.check_policy(runtime.policy(), timezone.localdate())
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_search(request: HttpRequest) -> HttpResponse:
+    purposes = _purposes(request.user)
+    if not purposes:
+        return denied(request, _("None of your roles gives access to customer data."))
+    if request.method != "POST":
+        return render(request, "web/search.html", {"form": CustomerSearchForm(purposes=purposes)})
+    form = CustomerSearchForm(request.POST, purposes=purposes)
+    context: dict[str, Any] = {"form": form}
+    if form.is_valid():
+        try:
+            actor = Actor.for_user(request.user, form.cleaned_data["purpose"], "web")
+            with transaction.atomic():
+                hits = find_customers(actor, form.cleaned_data["query"], now=timezone.now())
+        except AccessDenied as exc:
+            return denied(request, exc.reason)
+        # Rendered right here, not redirected: a redirect would carry the query into a URL and the history.
+        context.update(hits=hits, searched=True, purpose=actor.purpose, limited=len(hits) >= SEARCH_LIMIT)
+    return render(request, "web/search.html", context)
+
+
+@login_required
+@require_GET
+def customer_detail(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
+    purpose = request.GET.get("purpose") or None
+    if not _declared_purpose(purpose):
+        return denied(request, _("The purpose in the address is not declared in the policy file."))
+    try:
+        actor = Actor.for_user(request.user, purpose, "web")
+        with transaction.atomic():
+            view = show_customer(actor, customer_id, now=timezone.now())
+    except AccessDenied as exc:
+        return denied(request, exc.reason)
+    except NotFound:
+        raise Http404 from None
+    policy = runtime.policy()
+    purposes = _purposes(request.user)
+    hidden = [
+        {"key": key, "label": _label(policy.categories.get(key), key), "reason": decision.reason}
+        for key, decision in view.hidden.items()
+    ]
+    return render(
+        request,
+        "web/customer.html",
+        {
+            "customer": view,
+            "shown": set(view.shown),
+            "hidden": hidden,
+            "purpose": view.purpose,
+            "purpose_label": _label(policy.purposes.get(view.purpose), view.purpose),
+            "purposes": purposes,
+            "orders_shown": "order_history" in view.shown,
+            "payments_shown": "payment" in view.shown,
+        },
+    )
