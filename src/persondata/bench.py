@@ -251,7 +251,7 @@ def _http_pages(env: dict[str, str], home: Path, emails: list[str]) -> float:
         opener = _login(base, password)
         ids = []
         for email in emails:
-            html = _post(opener, base + "/customers/search/", {"query": email})
+            html = _post(opener, base + "/customers/", {"query": email, "purpose": "customer_service"})
             ids += re.findall(r'href="/customers/([0-9a-f-]{36})/', html)[:1]
         times = []
         for cid in ids:

@@ -139,6 +139,7 @@ class Unit:
 
     file: str
     line: int
+    customer_number: str = ""  # the customer the unit belongs to (or is)
     customer: CustomerIn | None = None
     orders: list[OrderIn] = field(default_factory=list)
     invoices: list[InvoiceIn] = field(default_factory=list)
@@ -486,7 +487,8 @@ def read_csv(stream: IO[bytes], name: str, kind: str | None = None) -> Iterator[
                     yield pending
                     pending = None
                 number = r.key("customer_number")
-                pending = Unit(name, line, orders=[build_order(r, number, [line_item] if line_item else [])])
+                order = build_order(r, number, [line_item] if line_item else [])
+                pending = Unit(name, line, number, orders=[order])
                 continue
             yield _csv_unit(kind, r, name, line)
         except BadRow as bad:
@@ -508,7 +510,8 @@ def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
 
 def _csv_unit(kind: str, r: _Row, name: str, line: int) -> Unit:
     if kind == "customers":
-        return Unit(name, line, customer=build_customer(r))
+        customer = build_customer(r)
+        return Unit(name, line, customer.customer_number, customer=customer)
     number = r.key("customer_number")
     builders: dict[str, Callable[[_Row, str], Any]] = {
         "invoices": build_invoice,
@@ -516,7 +519,7 @@ def _csv_unit(kind: str, r: _Row, name: str, line: int) -> Unit:
         "agreements": build_agreement,
     }
     record = builders[kind](r, number)
-    unit = Unit(name, line)
+    unit = Unit(name, line, number)
     getattr(unit, kind).append(record)
     return unit
 
@@ -554,7 +557,7 @@ def _json_unit(obj: Any, name: str, line: int) -> Unit:
     number = ""
     try:
         unit.customer = build_customer(_Row(flat, name, line))
-        number = unit.customer.customer_number
+        number = unit.customer_number = unit.customer.customer_number
     except BadRow as bad:
         errors += bad.errors
 

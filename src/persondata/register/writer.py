@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -80,7 +80,8 @@ class RegisterWriter:
         errors: list[RowError] = []
         counts: Counter[str] = Counter()
         number_bidx = {
-            n: self.blind("customer_number", normalize_customer_number(n)) for n in _numbers(units)
+            n: self.blind("customer_number", normalize_customer_number(n))
+            for n in dict.fromkeys(u.customer_number for u in units)
         }
         customers = {
             bytes(b): _Existing(_hex(i), None, r)
@@ -125,8 +126,7 @@ class RegisterWriter:
                     added = True
                 cid = customers[b].id
             else:
-                numbers = _numbers([unit])
-                b = number_bidx[numbers[0]] if numbers else b""
+                b = number_bidx[unit.customer_number]
                 if b not in customers:
                     unit_errors.append(
                         RowError(
@@ -421,13 +421,3 @@ _TABLES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
         ("customer_id", "kind", "starts_on", "ends_on", "detail_blob", "import_run_id"),
     ),
 )
-
-
-def _numbers(units: Iterable[Unit]) -> list[str]:
-    out: list[str] = []
-    for u in units:
-        if u.customer is not None:
-            out.append(u.customer.customer_number)
-        for kind in ("orders", "invoices", "payments", "agreements"):
-            out.extend(rec.customer_number for rec in getattr(u, kind))
-    return list(dict.fromkeys(out))
