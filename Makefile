@@ -52,7 +52,7 @@ bench: $(STAMP)
 	$(BIN)/persondata bench --customers 1000000
 
 bench-small: $(STAMP)
-	$(BIN)/persondata bench --customers 20000
+	$(BIN)/persondata bench --customers 20000 --audit-entries 100000
 
 messages: $(STAMP)
 	cd src/persondata && ../../$(BIN)/django-admin compilemessages --settings=tests.settings

@@ -118,8 +118,45 @@ def _sample_emails(customers_csv: Path, k: int, total: int) -> list[str]:
     return out
 
 
-def run(customers: int, base: Path) -> list[Row]:
-    rows: list[Row] = []
+def bench_access_decision() -> Row:
+    """The pure access decision (no database): median over batches of calls cycling roles × categories."""
+    from persondata.core.access import decide
+    from persondata.core.policy import load_policy
+
+    policy = load_policy(None)
+    cases = [
+        ((role,), category, purpose)
+        for role in policy.roles
+        for category in policy.categories
+        for purpose in (*policy.purposes, "marketing")
+    ]
+    per_call = []
+    for _ in range(30):
+        t0 = time.perf_counter()
+        for roles, category, purpose in cases * 20:
+            decide(policy, roles, category, "read", purpose)
+        per_call.append((time.perf_counter() - t0) / (len(cases) * 20))
+    median_us = statistics.median(per_call) * 1e6
+    return Row("access decision, pure core (median)", f"{median_us:.2f} µs", "<= 20 µs", median_us <= 20)
+
+
+def run(customers: int, base: Path, audit_entries: int = 1_000_000) -> list[Row]:
+    rows: list[Row] = [bench_access_decision()]
+    home = base / "home-audit"
+    _reset(home)
+    env = _env(home)
+    _run_measured(["init", "--username", "bench"], env)
+    print(f"filling and verifying {audit_entries:,} audit entries …", file=sys.stderr, flush=True)
+    _s, _p, out = _run_measured(["bench", "--phase", "audit", "--entries", str(audit_entries)], env)
+    audit = _parse(out)
+    rows.append(
+        Row(
+            f"audit verify, {audit_entries:,} entries (SQLite)",
+            f"{audit['audit_rate']:,.0f} entries/s ({audit['audit_seconds']:.1f} s)",
+            ">= 200,000 entries/s",
+            audit["audit_rate"] >= 200_000,
+        )
+    )
     big_files, big_records = _data(base / f"data-{customers}", customers)
     small_n = max(customers // 10, 1000)
     small_files, small_records = _data(base / f"data-{small_n}", small_n)
@@ -288,6 +325,15 @@ def _post(opener: urllib.request.OpenerDirector, url: str, data: dict[str, str])
         return str(r.read().decode())
 
 
+def phase_audit(entries: int) -> None:
+    """Runs inside the throw-away bench home: fill the audit table and time ``audit verify``."""
+    from persondata.audit.bench import bench_audit_verify
+
+    rate, seconds = bench_audit_verify(entries, clear=True)
+    print(f"audit_rate={rate:.1f}")
+    print(f"audit_seconds={seconds:.3f}")
+
+
 def set_password(password: str) -> None:
     from django.contrib.auth import get_user_model
 
@@ -296,4 +342,8 @@ def set_password(password: str) -> None:
     user.save()
 
 
-PHASES: dict[str, Callable[..., None]] = {"lookups": phase_lookups, "password": set_password}
+PHASES: dict[str, Callable[..., None]] = {
+    "lookups": phase_lookups,
+    "password": set_password,
+    "audit": phase_audit,
+}

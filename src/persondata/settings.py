@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "persondata.register",
+    "persondata.audit",
     "persondata.documents",
     "persondata.web",
     "persondata.api",

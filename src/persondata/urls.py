@@ -1,6 +1,14 @@
 from django.urls import include, path
 
+from persondata.web import access_log_views
+
 urlpatterns = [
     path("api/", include("persondata.api.urls")),
+    path("access-log/", access_log_views.access_log_page, name="access_log"),
+    path(
+        "access-log/<uuid:customer_id>.<str:fmt>",
+        access_log_views.access_history_export,
+        name="access_history_export",
+    ),
     path("", include("persondata.web.urls")),
 ]

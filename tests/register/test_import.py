@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from persondata import demo
+from persondata.audit.models import AuditEntry
 from persondata.register.importer import import_files
 from persondata.register.models import Customer, DataKey, ImportRun, Invoice, Order, Payment, ServiceAgreement
 from tests.conftest import NOW, TODAY
@@ -231,3 +232,6 @@ def test_import_run_is_recorded_without_personal_data(tmp_path: Path) -> None:
     run = ImportRun.objects.get()
     assert run.status == "done" and run.counts["customers_created"] == 1
     assert "Ida" not in json.dumps(run.files) + json.dumps(run.counts)
+    entry = AuditEntry.objects.get(action="customer.import")
+    assert entry.target == f"import:{run.pk}" and entry.details["counts"]["customers_created"] == 1
+    assert "Ida" not in json.dumps(entry.details) and "K1" not in json.dumps(entry.details)

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from persondata.register.models import AccessLog, Customer, DataKey
-from persondata.register.services import AccessDenied, Actor, find_customers, show_customer
+from persondata.audit.models import AuditEntry
+from persondata.register.services import AccessDenied, Actor, find_customers, record_refusal, show_customer
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.django_db
@@ -92,13 +93,21 @@ def test_accounting_sees_payments_but_not_order_history(
 def test_it_admin_and_forbidden_purposes_are_refused(
     demo_customers: list[dict[str, Any]], make_staff: Any, controller: Any
 ) -> None:
-    with pytest.raises(AccessDenied):
+    with pytest.raises(AccessDenied) as info:
         _actor(make_staff("it", ["it_admin"]))
-    for purpose in ("marketing", "profiling", "no-such-purpose"):
-        actor = _actor(controller, purpose)
-        with pytest.raises(AccessDenied, match=purpose):
-            find_customers(actor, demo_customers[0]["email"], now=NOW)
+    assert info.value.code == "no_role"
+    attempts = (("marketing", "forbidden_purpose"), ("profiling", "forbidden_purpose"),
+                ("ida@example.dk", "undeclared_purpose"))  # fmt: skip
+    for purpose, code in attempts:
+        with pytest.raises(AccessDenied) as info:
+            _actor(controller, purpose)
+        assert info.value.code == code
+        assert "ida@example.dk" not in info.value.reason  # user input is never repeated
+        record_refusal(controller.pk, info.value, "cli", NOW)
     assert AccessLog.objects.count() == 0
+    refused = list(AuditEntry.objects.filter(action="access.refused").order_by("seq"))
+    assert [e.details.get("purpose") for e in refused] == ["marketing", "profiling", None]
+    assert all("ida@example.dk" not in repr(e.details) for e in refused)
 
 
 def test_every_read_is_logged_without_personal_data(

@@ -21,6 +21,7 @@ from persondata.register.services import (
     CustomerView,
     NotFound,
     find_customers,
+    record_refusal,
     show_customer,
 )
 
@@ -63,6 +64,7 @@ def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 @api.exception_handler(AccessDenied)
 def _denied(request: HttpRequest, exc: AccessDenied) -> HttpResponse:
+    record_refusal(getattr(getattr(request, "auth", None), "pk", None), exc, "api", timezone.now())
     return _error(request, 403, exc.reason, "access_denied")
 
 

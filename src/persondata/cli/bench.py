@@ -17,7 +17,11 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--customers", type=int, default=1_000_000)
     p.add_argument("--dir", type=Path, help="working folder (default: <home>/bench)")
+    p.add_argument(
+        "--audit-entries", type=int, default=1_000_000, help="audit entries to verify (default 1,000,000)"
+    )
     p.add_argument("--phase", choices=sorted(bench.PHASES), help=argparse.SUPPRESS)
+    p.add_argument("--entries", type=int, help=argparse.SUPPRESS)
     p.add_argument("--emails", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--password", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_bench)
@@ -30,6 +34,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.phase == "password":
         bench.set_password(args.password)
         return 0
-    rows = bench.run(args.customers, args.dir or Path(settings.HOME) / "bench")
+    if args.phase == "audit":
+        bench.phase_audit(args.entries)
+        return 0
+    rows = bench.run(args.customers, args.dir or Path(settings.HOME) / "bench", args.audit_entries)
     bench.print_table(rows)
     return 0 if all(r.ok is not False for r in rows) else 1

@@ -9,6 +9,8 @@ import os
 import sys
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,14 @@ from persondata import demo
 from persondata.cli import CommandError
 from persondata.register.importer import MODES, ImportReport, import_files
 from persondata.register.models import Customer
-from persondata.register.services import AccessDenied, Actor, NotFound, find_customers, show_customer
+from persondata.register.services import (
+    AccessDenied,
+    Actor,
+    NotFound,
+    find_customers,
+    record_refusal,
+    show_customer,
+)
 
 
 def register(sub: Any) -> None:
@@ -128,9 +137,17 @@ def _actor(args: argparse.Namespace) -> Actor:
     user = get_user_model().objects.filter(username=args.user, is_active=True).first()
     if user is None:
         raise CommandError(f"no active staff login named {args.user!r}")
-    try:
+    with _refusals(user.pk):
         return Actor.for_user(user, args.purpose, "cli")
+
+
+@contextmanager
+def _refusals(user_id: int) -> Iterator[None]:
+    """A refused read is audited (RULES R19) and ends the command with exit code 3."""
+    try:
+        yield
     except AccessDenied as exc:
+        record_refusal(user_id, exc, "cli", timezone.now())
         raise CommandError(exc.reason, 3) from exc
 
 
@@ -142,11 +159,8 @@ def _json_default(value: object) -> str:
 
 def cmd_find(args: argparse.Namespace) -> int:
     actor = _actor(args)
-    try:
-        with transaction.atomic():
-            hits = find_customers(actor, args.query, now=timezone.now())
-    except AccessDenied as exc:
-        raise CommandError(exc.reason, 3) from exc
+    with _refusals(actor.user_id), transaction.atomic():
+        hits = find_customers(actor, args.query, now=timezone.now())
     if args.json:
         print(
             json.dumps(
@@ -163,7 +177,7 @@ def cmd_find(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     actor = _actor(args)
     try:
-        with transaction.atomic():
+        with _refusals(actor.user_id), transaction.atomic():
             try:
                 customer_id = uuid.UUID(args.query)
             except ValueError:
@@ -174,8 +188,6 @@ def cmd_show(args: argparse.Namespace) -> int:
                     ) from None
                 customer_id = hits[0].id
             view = show_customer(actor, customer_id, now=timezone.now())
-    except AccessDenied as exc:
-        raise CommandError(exc.reason, 3) from exc
     except NotFound as exc:
         raise CommandError(str(exc), 1) from exc
     print(json.dumps(view.as_dict(), default=_json_default, ensure_ascii=False, indent=2))

@@ -87,13 +87,14 @@ class NewDataKey:
 class Vault:
     """Wraps data keys, seals records, and computes blind indexes. Thread-safe (holds no mutable state)."""
 
-    __slots__ = ("_index_key", "_wrap")
+    __slots__ = ("_audit_key", "_index_key", "_wrap")
 
     def __init__(self, master_key: bytes) -> None:
         if len(master_key) != MASTER_KEY_BYTES:
             raise VaultError("master key must be 32 bytes")
         self._wrap = AESGCM(_derive(master_key, b"wrap"))
         self._index_key = _derive(master_key, b"blind-index")
+        self._audit_key = _derive(master_key, b"audit")
 
     # -- data keys -------------------------------------------------------------------------------------------
     @staticmethod
@@ -116,6 +117,12 @@ class Vault:
     # -- blind indexes ---------------------------------------------------------------------------------------
     def blind_index(self, kind: str, normalized: str) -> bytes:
         return hmac.digest(self._index_key, f"{kind}\x00{normalized}".encode(), "sha256")[:BLIND_INDEX_BYTES]
+
+    # -- audit trail -----------------------------------------------------------------------------------------
+    def audit_key(self) -> bytes:
+        """The HMAC key of the audit chain (``persondata.core.audit_chain``): without the master key, a changed
+        entry cannot be given a matching digest."""
+        return self._audit_key
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode

@@ -26,6 +26,7 @@ from pathlib import Path
 from django.db import transaction
 
 from persondata import runtime
+from persondata.audit import services as audit
 from persondata.register.import_formats import KINDS, BadRow, RowError, Unit, detect_csv_kind, read_file
 from persondata.register.models import ImportRun
 from persondata.register.writer import RegisterWriter
@@ -88,6 +89,7 @@ def import_files(
     errors_file: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     batch_rows: int = BATCH_ROWS,
+    actor: str = "system",
 ) -> ImportReport:
     """Import ``paths``; returns the report. Raises :class:`ImportRejected` in all-or-nothing mode on bad rows."""
     if mode not in MODES:
@@ -167,12 +169,26 @@ def import_files(
             report.status = "done"
 
     report.seconds = time.monotonic() - started
-    ImportRun.objects.filter(pk=run.pk).update(
-        finished_at=now + timedelta(seconds=report.seconds),
-        status=report.status,
-        counts=dict(report.counts),
-        error_count=report.error_count,
-    )
+    with transaction.atomic():
+        ImportRun.objects.filter(pk=run.pk).update(
+            finished_at=now + timedelta(seconds=report.seconds),
+            status=report.status,
+            counts=dict(report.counts),
+            error_count=report.error_count,
+        )
+        # one audit entry per run: counts only — the records themselves are personal data
+        audit.record(
+            "customer.import",
+            actor=actor,
+            target=f"import:{run.pk}",
+            details={
+                "status": report.status,
+                "mode": mode,
+                "counts": dict(report.counts),
+                "bad_rows": report.error_count,
+            },
+            now=now,
+        )
     return report
 
 

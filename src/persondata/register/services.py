@@ -16,8 +16,10 @@ from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
 
 from persondata import runtime
+from persondata.audit import services as audit
 from persondata.core.access import Decision, readable_categories, usable_purposes
 from persondata.core.vault import (
     name_tokens,
@@ -43,9 +45,11 @@ SEARCH_LIMIT = 50
 
 
 class AccessDenied(Exception):
-    def __init__(self, reason: str) -> None:
+    """A refused read. ``code`` and ``purpose`` are safe to log; ``reason`` is for the person refused."""
+
+    def __init__(self, reason: str, code: str = "not_granted", purpose: str | None = None) -> None:
         super().__init__(reason)
-        self.reason = reason
+        self.reason, self.code, self.purpose = reason, code, purpose
 
 
 class NotFound(Exception):
@@ -62,13 +66,23 @@ class Actor:
     @classmethod
     def for_user(cls, user: AbstractBaseUser | AnonymousUser, purpose: str | None, channel: str) -> Actor:
         if not user.is_authenticated:
-            raise AccessDenied("not logged in")
+            raise AccessDenied("not logged in", "anonymous")
+        policy = runtime.policy()
+        if purpose is not None and purpose not in policy.purposes:
+            if purpose in policy.forbidden_purposes:
+                raise AccessDenied(
+                    f"purpose '{purpose}' is forbidden by the policy (RULES R19: no marketing, no profiling)",
+                    "forbidden_purpose",
+                    purpose,
+                )
+            # the text is fixed: an undeclared purpose is user input and is never repeated
+            raise AccessDenied("the purpose is not declared in the policy file", "undeclared_purpose")
         staff = getattr(user, "staff", None)
         roles = frozenset(staff.roles if staff is not None else ())
         if purpose is None:
             purposes = usable_purposes(runtime.policy(), roles)
             if not purposes:
-                raise AccessDenied("no role of the policy file gives this login access to customer data")
+                raise AccessDenied("no role of the policy file gives this login access to customer data", "no_role")
             purpose = purposes[0]
         return cls(int(user.pk), roles, purpose, channel)
 
@@ -154,8 +168,25 @@ def _allowed(actor: Actor) -> tuple[dict[str, Decision], dict[str, Decision]]:
     shown = {k: d for k, d in decisions.items() if d.allowed}
     if not shown:
         reasons = "; ".join(d.reason for d in decisions.values())
-        raise AccessDenied(f"no customer data may be read for purpose '{actor.purpose}': {reasons}")
+        raise AccessDenied(
+            f"no customer data may be read for purpose '{actor.purpose}': {reasons}", "not_granted", actor.purpose
+        )
     return shown, {k: d for k, d in decisions.items() if not d.allowed}
+
+
+def record_refusal(user_id: int | None, exc: AccessDenied, channel: str, now: datetime) -> None:
+    """Write a refused read to the audit trail (RULES R19: an attempt is refused *and logged*).
+
+    Entry points call this after catching :class:`AccessDenied`, outside the read's transaction, which the
+    refusal rolled back. Only the code, the channel and a declared (or forbidden) purpose are recorded.
+    """
+    details = {"code": exc.code, "channel": channel}
+    if exc.purpose is not None:
+        details["purpose"] = exc.purpose
+    with transaction.atomic():
+        audit.record(
+            "access.refused", actor=f"staff:{user_id}" if user_id else "anonymous", details=details, now=now
+        )
 
 
 _DIGITS = re.compile(r"^[+\d][\d ()\-]*$")

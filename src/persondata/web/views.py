@@ -30,6 +30,7 @@ from persondata.register.services import (
     Actor,
     NotFound,
     find_customers,
+    record_refusal,
     show_customer,
 )
 from persondata.web.forms import CustomerSearchForm
@@ -61,9 +62,10 @@ def _purposes(user: Any) -> list[tuple[str, str]]:
     return [(key, _label(policy.purposes[key], key)) for key in usable_purposes(policy, _roles(user))]
 
 
-def _declared_purpose(purpose: str | None) -> bool:
-    policy = runtime.policy()
-    return purpose is None or purpose in policy.purposes or purpose in policy.forbidden_purposes
+def refused(request: HttpRequest, exc: AccessDenied) -> HttpResponse:
+    """A refused read: audited (RULES R19), then the 403 page with the decision's reason."""
+    record_refusal(request.user.pk, exc, "web", timezone.now())
+    return denied(request, exc.reason)
 
 
 def denied(request: HttpRequest, reason: str) -> HttpResponse:
@@ -136,7 +138,7 @@ def customer_search(request: HttpRequest) -> HttpResponse:
             with transaction.atomic():
                 hits = find_customers(actor, form.cleaned_data["query"], now=timezone.now())
         except AccessDenied as exc:
-            return denied(request, exc.reason)
+            return refused(request, exc)
         # Rendered right here, not redirected: a redirect would carry the query into a URL and the history.
         context.update(hits=hits, searched=True, purpose=actor.purpose, limited=len(hits) >= SEARCH_LIMIT)
     return render(request, "web/search.html", context)
@@ -146,14 +148,12 @@ def customer_search(request: HttpRequest) -> HttpResponse:
 @require_GET
 def customer_detail(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
     purpose = request.GET.get("purpose") or None
-    if not _declared_purpose(purpose):
-        return denied(request, _("The purpose in the address is not declared in the policy file."))
     try:
         actor = Actor.for_user(request.user, purpose, "web")
         with transaction.atomic():
             view = show_customer(actor, customer_id, now=timezone.now())
     except AccessDenied as exc:
-        return denied(request, exc.reason)
+        return refused(request, exc)
     except NotFound:
         raise Http404 from None
     policy = runtime.policy()

@@ -1,0 +1,1 @@
+"""The tamper-evident audit trail: every change to personal data, roles, declarations, policy and settings."""

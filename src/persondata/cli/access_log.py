@@ -1,0 +1,97 @@
+"""``persondata access-log history|search``: the access log for customers' access requests (RULES R9)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import uuid
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from persondata.audit import services as audit
+from persondata.cli import CommandError
+from persondata.register import access_log
+from persondata.register.services import AccessDenied, Actor, record_refusal
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("access-log", help="who read a customer's data, when and why")
+    actions = p.add_subparsers(dest="action", required=True)
+    h = actions.add_parser("history", help="one customer's access history (for an access answer)")
+    h.add_argument("customer", type=uuid.UUID, help="the customer's id (see 'customers find')")
+    h.add_argument(
+        "--with-staff", action="store_true", help="include staff login names (controller's choice)"
+    )
+    h.add_argument("--format", choices=("csv", "json"), default="csv")
+    h.add_argument("--out", type=Path, help="write to this file (default: standard output)")
+    s = actions.add_parser("search", help="search the access log")
+    s.add_argument("--staff", help="a staff login")
+    s.add_argument("--purpose")
+    s.add_argument("--since", type=_day, help="YYYY-MM-DD")
+    s.add_argument("--until", type=_day, help="YYYY-MM-DD (exclusive)")
+    s.add_argument("--customer", type=uuid.UUID)
+    s.add_argument("--format", choices=("csv", "json"), default="csv")
+    for q in (h, s):
+        q.add_argument("--user", default=os.environ.get("PERSONDATA_USER"), help="your staff login")
+        q.set_defaults(func=cmd_access_log)
+
+
+def _day(text: str) -> datetime:
+    try:
+        return timezone.make_aware(datetime.combine(date.fromisoformat(text), time.min))
+    except ValueError:
+        raise argparse.ArgumentTypeError("write the date as YYYY-MM-DD") from None
+
+
+def _user(login: str | None) -> Any:
+    if not login:
+        raise CommandError("say who you are with --user LOGIN (or set PERSONDATA_USER)")
+    user = get_user_model().objects.filter(username=login, is_active=True).first()
+    if user is None:
+        raise CommandError(f"no active staff login named {login!r}")
+    return user
+
+
+def cmd_access_log(args: argparse.Namespace) -> int:
+    user = _user(args.user)
+    now = timezone.now()
+    try:
+        actor = Actor.for_user(user, access_log.READ_PURPOSE, "cli")
+        with transaction.atomic():
+            if args.action == "history":
+                events = access_log.customer_access_history(
+                    actor, args.customer, include_staff=args.with_staff
+                )
+                audit.record(
+                    "access_log.export",
+                    actor=f"cli:{user.pk}",
+                    target=str(args.customer),
+                    details={
+                        "format": args.format,
+                        "staff_identities": args.with_staff,
+                        "entries": len(events),
+                    },
+                    now=now,
+                )
+            else:
+                staff_id = _user(args.staff).pk if args.staff else None
+                events = access_log.search_access_log(
+                    actor, customer_id=args.customer, staff_id=staff_id, purpose=args.purpose,
+                    since=args.since, until=args.until,
+                )  # fmt: skip
+    except AccessDenied as exc:
+        record_refusal(user.pk, exc, "cli", now)
+        raise CommandError(exc.reason, 3) from exc
+    data = access_log.export(events, args.format)
+    if getattr(args, "out", None):
+        args.out.write_bytes(data)
+        print(f"{len(events)} entries written to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
