@@ -1,0 +1,231 @@
+"""The authorisation matrix: every page, API operation and CLI command against every role of the policy.
+
+Generated from the policy file and the URL map: a new URL, API operation or CLI command without a rule in
+``RULES`` fails ``test_every_entry_point_has_a_rule``, and every rule is then exercised for every role (plus an
+anonymous visitor) — so the promise "only the persons for whom it is relevant get access, and only to the data
+relevant to them" (policy §12) is checked wherever customer data can be read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from persondata import runtime
+from persondata.api.tokens import create_token
+from persondata.cli import build_parser, main
+from persondata.core.access import decide, readable_categories
+from persondata.register.services import Actor, find_customers
+from tests.conftest import NOW
+
+# What each entry point shows. "customer": a customer's personal data, by category, for the chosen purpose;
+# "log": the access log (controller: rights_requests); "staff": any logged-in staff member, no customer data;
+# "public": no login, no customer data.
+RULES: dict[str, str] = {
+    # web
+    "login": "public",
+    "logout": "staff",
+    "set_language": "public",
+    "dashboard": "staff",
+    "customer_search": "customer",
+    "customer": "customer",
+    "access_log": "log",
+    "access_history_export": "log",
+    # API (django-ninja operation names)
+    "api:openapi-json": "public",
+    "api:health": "public",
+    "api:api-root": "public",
+    "api:search_customers": "customer",
+    "api:get_customer": "customer",
+}
+# CLI sub-commands: those that read customer data name the rule; the others touch none.
+CLI_RULES: dict[str, str] = {
+    "customers find": "customer",
+    "customers show": "customer",
+    "access-log history": "log",
+    "access-log search": "log",
+    "init": "none",
+    "serve": "none",
+    "import": "none",  # writes, reads nothing back; audited
+    "demo": "none",
+    "policy check": "none",
+    "policy render": "none",
+    "audit verify": "none",
+    "audit head": "none",
+    "audit show": "none",
+    "bench": "none",
+    "token create": "none",
+    "token list": "none",
+    "token revoke": "none",
+}
+
+
+def _url_names(patterns: list[Any], namespace: str = "") -> Iterator[str]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}:{p.namespace}" if namespace and p.namespace else (p.namespace or namespace)
+            yield from _url_names(p.url_patterns, ns)
+        elif isinstance(p, URLPattern):
+            yield f"{namespace}:{p.name}" if namespace else str(p.name)
+
+
+def _cli_commands() -> Iterator[str]:
+    parser = build_parser()
+    for action in parser._subparsers._group_actions:  # type: ignore[union-attr]
+        for name, sub in action.choices.items():
+            nested = [a for a in sub._actions if a.__class__.__name__ == "_SubParsersAction"]
+            if nested:
+                yield from (f"{name} {child}" for child in nested[0].choices)
+            else:
+                yield name
+
+
+def test_every_entry_point_has_a_rule() -> None:
+    urls = set(_url_names(get_resolver().url_patterns))
+    assert urls - RULES.keys() == set(), "new URL without an authorisation rule: add it to RULES"
+    assert RULES.keys() - urls == set(), "RULES names URLs that no longer exist"
+    commands = set(_cli_commands())
+    assert commands - CLI_RULES.keys() == set(), "new CLI command without a rule: add it to CLI_RULES"
+
+
+# -- the customer data matrix --------------------------------------------------------------------------------
+def _markers(record: dict[str, Any]) -> dict[str, list[str]]:
+    """Text that appears only when a category is shown."""
+    order = next(o for o in record["orders"])
+    return {
+        "contact": [record["email"]],
+        "customer_number": [record["customer_number"]],
+        "order_history": [order["lines"][0]["sku"]],
+        "payment": [record["invoices"][0]["invoice_number"]],
+    }
+
+
+def _purposes() -> list[str]:
+    policy = runtime.policy()
+    return [*policy.purposes, *sorted(policy.forbidden_purposes)]
+
+
+def _roles() -> list[str]:
+    return list(runtime.policy().roles)
+
+
+@pytest.fixture
+def subject(demo_customers: list[dict[str, Any]], controller: Any) -> tuple[dict[str, Any], str]:
+    record = next(r for r in demo_customers if r["orders"] and r["invoices"] and r["orders"][0]["lines"])
+    [hit] = find_customers(Actor.for_user(controller, "rights_requests", "cli"), record["email"], now=NOW)
+    return record, str(hit.id)
+
+
+def _expected(roles: list[str], purpose: str) -> set[str]:
+    policy = runtime.policy()
+    if purpose not in policy.purposes:
+        return set()
+    return {k for k, d in readable_categories(policy, roles, purpose).items() if d.allowed}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [*_roles(), "anonymous"])
+def test_web_customer_page_shows_exactly_what_the_policy_grants(
+    subject: tuple[dict[str, Any], str], make_staff: Any, role: str
+) -> None:
+    record, cid = subject
+    client = Client()
+    if role != "anonymous":
+        client.force_login(make_staff(f"u-{role}", [role]))
+    for purpose in _purposes():
+        response = client.get(f"/customers/{cid}/", {"purpose": purpose})
+        if role == "anonymous":
+            assert response.status_code == 302 and "/login/" in response["Location"]
+            continue
+        expected = _expected([role], purpose)
+        body = response.content.decode()
+        if not expected:
+            assert response.status_code == 403, (role, purpose)
+        else:
+            assert response.status_code == 200, (role, purpose)
+        for category, markers in _markers(record).items():
+            for marker in markers:
+                assert (marker in body) is (category in expected), (role, purpose, category)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [*_roles(), "anonymous"])
+def test_api_customer_shows_exactly_what_the_policy_grants(
+    subject: tuple[dict[str, Any], str], make_staff: Any, role: str
+) -> None:
+    record, cid = subject
+    headers = {}
+    if role != "anonymous":
+        token = create_token(make_staff(f"api-{role}", [role]), "matrix", NOW)
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    client = Client()
+    for purpose in _purposes():
+        response = client.get(f"/api/customers/{cid}", {"purpose": purpose}, **headers)
+        if role == "anonymous":
+            assert response.status_code == 401
+            continue
+        expected = _expected([role], purpose)
+        if purpose not in runtime.policy().purposes and purpose not in runtime.policy().forbidden_purposes:
+            assert response.status_code == 422
+            continue
+        assert response.status_code == (200 if expected else 403), (role, purpose, response.content)
+        body = response.content.decode()
+        for category, markers in _markers(record).items():
+            for marker in markers:
+                assert (marker in body) is (category in expected), (role, purpose, category)
+
+
+@pytest.mark.django_db(transaction=False)
+@pytest.mark.parametrize("role", _roles())
+def test_cli_show_prints_exactly_what_the_policy_grants(
+    subject: tuple[dict[str, Any], str], make_staff: Any, role: str
+) -> None:
+    record, cid = subject
+    make_staff(f"cli-{role}", [role])
+    for purpose in _purposes():
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            code = main(["customers", "show", cid, "--user", f"cli-{role}", "--purpose", purpose])
+        expected = _expected([role], purpose)
+        assert code == (0 if expected else 3), (role, purpose)
+        body = out.getvalue()
+        if expected:
+            json.loads(body)
+        for category, markers in _markers(record).items():
+            for marker in markers:
+                assert (marker in body) is (category in expected), (role, purpose, category)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [*_roles(), "anonymous"])
+def test_access_log_only_for_those_answering_requests(
+    subject: tuple[dict[str, Any], str], make_staff: Any, role: str
+) -> None:
+    _record, cid = subject
+    client = Client()
+    allowed = False
+    if role != "anonymous":
+        client.force_login(make_staff(f"log-{role}", [role]))
+        allowed = bool(decide(runtime.policy(), [role], "contact", "read", "rights_requests"))
+    for url in ("/access-log/", f"/access-log/{cid}.csv"):
+        status = client.get(url).status_code
+        assert status == (302 if role == "anonymous" else 200 if allowed else 403), (role, url)
+
+
+@pytest.mark.django_db
+def test_public_and_staff_pages(make_staff: Any) -> None:
+    anonymous = Client()
+    assert anonymous.get("/login/").status_code == 200
+    assert anonymous.get("/api/health").status_code == 200
+    assert anonymous.get("/").status_code == 302
+    for role in _roles():
+        client = Client()
+        client.force_login(make_staff(f"staff-{role}", [role]))
+        assert client.get("/").status_code == 200
