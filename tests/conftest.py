@@ -64,6 +64,7 @@ def demo_customers(db: None, demo_files: Callable[..., Path]) -> list[dict[str, 
 @pytest.fixture(autouse=True)
 def _fresh_runtime() -> Iterator[None]:
     runtime.reset()
+    runtime.create_vault()  # as `persondata init` does on a new installation
     yield
     runtime.reset()
 

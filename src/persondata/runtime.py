@@ -17,7 +17,14 @@ from persondata.core.vault import Vault, load_or_create_master_key
 
 @cache
 def vault() -> Vault:
-    return Vault(load_or_create_master_key(Path(settings.PERSONDATA_MASTER_KEY_FILE)))
+    """The vault of this installation. The master key is created only by ``persondata init`` (:func:`create_vault`)."""
+    return Vault(load_or_create_master_key(Path(settings.PERSONDATA_MASTER_KEY_FILE), create=False))
+
+
+def create_vault() -> Vault:
+    """First run: create the master key file if there is none, then load it."""
+    load_or_create_master_key(Path(settings.PERSONDATA_MASTER_KEY_FILE), create=True)
+    return vault()
 
 
 def policy_path() -> Path | None:

@@ -98,3 +98,9 @@ def test_blind_index_is_keyed_and_kind_separated(vault: Vault) -> None:
 
 def test_name_tokens() -> None:
     assert name_tokens("Ida  Marie Holm-Jensen") == {"ida", "marie", "holm", "jensen"}
+
+
+def test_missing_master_key_is_not_silently_recreated(tmp_path: Path) -> None:
+    with pytest.raises(VaultError, match="restore it from its backup"):
+        load_or_create_master_key(tmp_path / "master.key", create=False)
+    assert not (tmp_path / "master.key").exists()

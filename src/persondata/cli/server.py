@@ -45,7 +45,7 @@ def register(sub: Any) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     call_command("migrate", interactive=False, verbosity=0)
-    runtime.vault()  # creates the master key file (0600) on first run
+    runtime.create_vault()  # creates the master key file (0600) on first run
     home = Path(settings.HOME)
     print(f"database: {settings.DATABASES['default']['NAME']}")
     print(f"master key: {settings.PERSONDATA_MASTER_KEY_FILE} (back it up separately from the database)")

@@ -2,8 +2,9 @@
 
 Design (DESIGN.md, "Protection of the data itself"):
 
-* A 32-byte **master key** lives in a file outside the database (created 0600 on first run). From it two
-  sub-keys are derived with HKDF: a *wrapping key* and a *blind-index key*. Neither is stored anywhere.
+* A 32-byte **master key** lives in a file outside the database (created 0600 on first run). From it three
+  sub-keys are derived with HKDF: a *wrapping key*, a *blind-index key* and the audit chain's HMAC key.
+  None of them is stored anywhere.
 * Every customer has one random **data key per retention class** (``relevance`` for contact data and order
   history; ``fy2020``, ``fy2020/21`` … for each financial year's accounting material). Data keys are stored
   *wrapped* (AES-GCM under the wrapping key, bound to customer id and class as associated data), so a row
@@ -47,8 +48,17 @@ def _derive(master: bytes, purpose: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"persondata/" + purpose).derive(master)
 
 
-def load_or_create_master_key(path: Path) -> bytes:
-    """Read the master key file, creating it (mode 0600, exclusive create) on first run."""
+def load_or_create_master_key(path: Path, *, create: bool = True) -> bytes:
+    """Read the master key file, creating it (mode 0600, exclusive create) on first run if ``create``.
+
+    Without ``create`` a missing file is an error: silently making a new key would leave every stored record
+    unreadable and the audit chain "broken" — the key must be restored from its backup instead.
+    """
+    if not path.exists() and not create:
+        raise VaultError(
+            f"the master key file {path} is missing: restore it from its backup, or run 'persondata init' "
+            "for a new installation"
+        )
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
