@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from persondata.register.models import AccessLog, Customer, DataKey
 from persondata.audit.models import AuditEntry
+from persondata.register.models import AccessLog, Customer, DataKey
 from persondata.register.services import AccessDenied, Actor, find_customers, record_refusal, show_customer
 from tests.conftest import NOW
 
