@@ -82,7 +82,9 @@ class Actor:
         if purpose is None:
             purposes = usable_purposes(runtime.policy(), roles)
             if not purposes:
-                raise AccessDenied("no role of the policy file gives this login access to customer data", "no_role")
+                raise AccessDenied(
+                    "no role of the policy file gives this login access to customer data", "no_role"
+                )
             purpose = purposes[0]
         return cls(int(user.pk), roles, purpose, channel)
 
@@ -169,7 +171,9 @@ def _allowed(actor: Actor) -> tuple[dict[str, Decision], dict[str, Decision]]:
     if not shown:
         reasons = "; ".join(d.reason for d in decisions.values())
         raise AccessDenied(
-            f"no customer data may be read for purpose '{actor.purpose}': {reasons}", "not_granted", actor.purpose
+            f"no customer data may be read for purpose '{actor.purpose}': {reasons}",
+            "not_granted",
+            actor.purpose,
         )
     return shown, {k: d for k, d in decisions.items() if not d.allowed}
 
