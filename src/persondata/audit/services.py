@@ -104,13 +104,15 @@ def _locked_head() -> AuditHead:
     heads = AuditHead.objects.select_for_update()
     head = heads.filter(pk=1).first()
     if head is None:
-        if AuditEntry.objects.exists():
-            raise RuntimeError(
-                "the audit log has entries but its head record is missing; run 'persondata audit verify'"
-            )
         # First entry ever. ON CONFLICT DO NOTHING: a concurrent first append waits for ours, then finds the row.
         AuditHead.objects.bulk_create([AuditHead(id=1, seq=0, digest=GENESIS)], ignore_conflicts=True)
         head = heads.get(pk=1)
+        # Checked under the row lock, so a concurrent first append that committed meanwhile is not mistaken for
+        # a missing head; a head deleted under existing entries is (and the row made here is rolled back).
+        if head.seq == 0 and AuditEntry.objects.exists():
+            raise RuntimeError(
+                "the audit log has entries but its head record is missing; run 'persondata audit verify'"
+            )
     return head
 
 
