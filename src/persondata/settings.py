@@ -7,6 +7,7 @@ SQLite setup under ./var. See docs/configuration.md.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -71,9 +72,14 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # before persondata.web: its audit receivers must run after axes has counted a failed login
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "persondata.register",
     "persondata.audit",
     "persondata.documents",
+    "persondata.staff",
     "persondata.web",
     "persondata.api",
 ]
@@ -87,8 +93,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "persondata.web.account.SessionLifetimeMiddleware",
+    "persondata.web.account.RequireOTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "persondata.urls"
@@ -116,11 +126,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-SESSION_COOKIE_AGE = 8 * 3600
+# Sessions end 30 minutes after the last request (the expiry moves ahead on every request), 8 hours after the
+# login however busy (persondata.web.account.SessionLifetimeMiddleware), and when the browser closes.
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+PERSONDATA_SESSION_MAX_AGE = 8 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -128,9 +146,34 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_COOKIES = os.environ.get("PERSONDATA_SECURE_COOKIES", "") == "1"
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
+# HTTPS only: once a browser has seen this header it refuses plain HTTP to this host for that long.
+SECURE_HSTS_SECONDS = int(os.environ.get("PERSONDATA_HSTS_SECONDS") or 31_536_000) if SECURE_COOKIES else 0
+# Behind exactly one reverse proxy that terminates HTTPS and sets X-Forwarded-Proto and X-Forwarded-For. Never
+# set without such a proxy: a client could then claim HTTPS, or any address, by sending the headers itself.
+BEHIND_PROXY = os.environ.get("PERSONDATA_BEHIND_PROXY", "") == "1"
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Lockout after failed logins (django-axes; docs/login-security.md). 5 wrong passwords for one username from one
+# client address pause that combination for 15 minutes from the last failure; a correct login resets the count.
+# Per combination, so that nobody can lock a colleague out by typing their username from elsewhere.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the time on the lockout page stays true
+AXES_LOCKOUT_CALLABLE = "persondata.web.account.lockout_response"
+# axes stores keyed pseudonyms, never the username typed nor the address in clear (persondata.web.auth_audit)
+AXES_USERNAME_CALLABLE = "persondata.web.auth_audit.axes_username"
+AXES_CLIENT_IP_CALLABLE = "persondata.web.auth_audit.axes_client"
+# successful logins go to the audit log, not to a table of usernames and addresses
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no usernames or addresses in the application log
+AXES_ENABLE_ADMIN = False
+OTP_TOTP_ISSUER = "persondata"
 
 LANGUAGE_CODE = "da"
 LANGUAGES = [("da", _("Danish")), ("en", _("English"))]

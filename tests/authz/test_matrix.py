@@ -26,8 +26,8 @@ from persondata.register.services import Actor, find_customers
 from tests.conftest import NOW
 
 # What each entry point shows. "customer": a customer's personal data, by category, for the chosen purpose;
-# "log": the access log (controller: rights_requests); "staff": any logged-in staff member, no customer data;
-# "public": no login, no customer data.
+# "log": the access log (controller: rights_requests); "manage": staff management (the controller role);
+# "staff": any logged-in staff member, no customer data; "public": no login, no customer data.
 RULES: dict[str, str] = {
     # web
     "login": "public",
@@ -38,6 +38,16 @@ RULES: dict[str, str] = {
     "customer": "customer",
     "access_log": "log",
     "access_history_export": "log",
+    "account_security": "staff",
+    "otp_verify": "staff",
+    "staff:declarations": "staff",
+    "staff:own_password": "staff",
+    "staff:list": "manage",
+    "staff:create": "manage",
+    "staff:roles": "manage",
+    "staff:deactivate": "manage",
+    "staff:password": "manage",
+    "staff:publish": "manage",
     # API (django-ninja operation names)
     "api:openapi-json": "public",
     "api:health": "public",
@@ -64,6 +74,12 @@ CLI_RULES: dict[str, str] = {
     "token create": "none",
     "token list": "none",
     "token revoke": "none",
+    "staff list": "none",  # logins and roles; controller only (tests/staff)
+    "staff add": "none",
+    "staff roles": "none",
+    "staff deactivate": "none",
+    "staff password": "none",
+    "staff declarations": "none",
 }
 
 
@@ -229,3 +245,50 @@ def test_public_and_staff_pages(make_staff: Any) -> None:
         client = Client()
         client.force_login(make_staff(f"staff-{role}", [role]))
         assert client.get("/").status_code == 200
+
+
+MANAGE_PAGES = ("/staff/", "/staff/new/", "/staff/{uid}/roles/", "/staff/texts/guidance/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [*_roles(), "anonymous"])
+def test_staff_management_only_for_the_controller(make_staff: Any, role: str) -> None:
+    target = make_staff("someone", ["customer_service"])
+    client = Client()
+    if role != "anonymous":
+        client.force_login(make_staff(f"m-{role}", [role]))
+    for page in MANAGE_PAGES:
+        status = client.get(page.format(uid=target.pk)).status_code
+        assert status == (302 if role == "anonymous" else 200 if role == "controller" else 403), (role, page)
+
+
+@pytest.mark.django_db
+def test_no_customer_data_before_the_declarations_are_accepted(
+    subject: tuple[dict[str, Any], str], make_staff: Any
+) -> None:
+    from django.db import transaction
+
+    from persondata.staff.services import acknowledge, ensure_default_texts, missing_acknowledgements
+
+    record, cid = subject
+    with transaction.atomic():
+        ensure_default_texts(NOW)
+    user = make_staff("newcomer", ["controller"])
+    client = Client()
+    client.force_login(user)
+    page = client.get(f"/customers/{cid}/", {"purpose": "rights_requests"})
+    assert page.status_code == 403 and b"/staff/declarations/" in page.content
+    assert record["email"].encode() not in page.content
+    token = create_token(user, "t", NOW)
+    api = client.get(
+        f"/api/customers/{cid}", {"purpose": "rights_requests"}, HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert api.status_code == 403 and record["email"].encode() not in api.content
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["customers", "show", cid, "--user", "newcomer", "--purpose", "rights_requests"]) == 3
+    with transaction.atomic():
+        for text in missing_acknowledgements(user):
+            acknowledge(user, text, NOW)
+    assert (
+        record["email"].encode() in client.get(f"/customers/{cid}/", {"purpose": "rights_requests"}).content
+    )

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from persondata import runtime
 from persondata.register.models import Customer, StaffProfile
+from persondata.staff.services import ensure_default_texts
 
 
 def register(sub: Any) -> None:
@@ -46,6 +47,8 @@ def register(sub: Any) -> None:
 def cmd_init(args: argparse.Namespace) -> int:
     call_command("migrate", interactive=False, verbosity=0)
     runtime.create_vault()  # creates the master key file (0600) on first run
+    with transaction.atomic():
+        ensure_default_texts(timezone.now())  # version 1 of the confidentiality declaration and the guidance
     home = Path(settings.HOME)
     print(f"database: {settings.DATABASES['default']['NAME']}")
     print(f"master key: {settings.PERSONDATA_MASTER_KEY_FILE} (back it up separately from the database)")

@@ -40,6 +40,7 @@ from persondata.register.models import (
     Payment,
     ServiceAgreement,
 )
+from persondata.staff.services import missing_acknowledgements
 
 SEARCH_LIMIT = 50
 
@@ -77,6 +78,19 @@ class Actor:
                 )
             # the text is fixed: an undeclared purpose is user input and is never repeated
             raise AccessDenied("the purpose is not declared in the policy file", "undeclared_purpose")
+        missing = missing_acknowledgements(user)
+        if missing:
+            # policy §12: no customer data before the confidentiality declaration and the guidance are accepted
+            names = {
+                "confidentiality": "confidentiality declaration",
+                "guidance": "guidance on secure processing",
+            }
+            raise AccessDenied(
+                "you have not yet accepted the current "
+                + " and the ".join(names.get(t.kind, t.kind) for t in missing)
+                + "; read and accept them under Declarations",
+                "declarations_missing",
+            )
         staff = getattr(user, "staff", None)
         roles = frozenset(staff.roles if staff is not None else ())
         if purpose is None:

@@ -65,12 +65,12 @@ def _purposes(user: Any) -> list[tuple[str, str]]:
 def refused(request: HttpRequest, exc: AccessDenied) -> HttpResponse:
     """A refused read: audited (RULES R19), then the 403 page with the decision's reason."""
     record_refusal(request.user.pk, exc, "web", timezone.now())
-    return denied(request, exc.reason)
+    return denied(request, exc.reason, exc.code)
 
 
-def denied(request: HttpRequest, reason: str) -> HttpResponse:
+def denied(request: HttpRequest, reason: str, code: str = "") -> HttpResponse:
     """The 403 page with the access decision's reason (which names roles and purposes, never a customer)."""
-    return render(request, "403.html", {"reason": reason}, status=403)
+    return render(request, "403.html", {"reason": reason, "code": code}, status=403)
 
 
 # -- pages ---------------------------------------------------------------------------------------------------

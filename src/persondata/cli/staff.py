@@ -1,0 +1,196 @@
+"""``persondata staff list|add|roles|deactivate|password|declarations``: staff logins, roles and declarations.
+
+Every command acts as a staff login (``--as LOGIN``, default ``$PERSONDATA_USER``) that holds the controller
+role, and every change is written to the audit log under that login's user id. See
+docs/staff-and-declarations.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from persondata.cli import CommandError
+from persondata.staff import services
+from persondata.staff.services import Invalid, NotAllowed
+
+EXIT_REFUSED = 1
+EXIT_INVALID = 2
+
+
+def register(sub: Any) -> None:
+    s = sub.add_parser(
+        "staff",
+        help="staff logins, their roles and declarations",
+        description="Manage staff logins and their roles (from the policy file), and see who has accepted the "
+        "current confidentiality declaration and guidance. Acts as a login with the controller role.",
+    )
+    actions = s.add_subparsers(dest="action", required=True, metavar="ACTION")
+    as_help = "act as this staff login, which must hold the controller role (default: $PERSONDATA_USER)"
+    role_help = "a role of the policy file (repeat for several)"
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=help_text)
+        p.add_argument(
+            "--as", dest="as_user", metavar="LOGIN", default=os.environ.get("PERSONDATA_USER"), help=as_help
+        )
+        return p
+
+    p = add("list", "list the active logins with their roles and whether their declarations are complete")
+    p.add_argument("--all", action="store_true", help="list deactivated logins too")
+    p.set_defaults(func=cmd_list)
+
+    p = add("add", "create a login and print its first password once")
+    p.add_argument("login")
+    p.add_argument("--role", action="append", required=True, metavar="ROLE", help=role_help)
+    p.set_defaults(func=cmd_add)
+
+    p = add("roles", "replace a login's roles")
+    p.add_argument("login")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--role", action="append", metavar="ROLE", help=role_help)
+    group.add_argument(
+        "--no-roles", action="store_true", help="withdraw every role: the login sees no customer data"
+    )
+    p.set_defaults(func=cmd_roles)
+
+    p = add("deactivate", "end a login: it can no longer log in and its API tokens stop working")
+    p.add_argument("login")
+    p.set_defaults(func=cmd_deactivate)
+
+    p = add("password", "give a login a new random password and print it once")
+    p.add_argument("login")
+    p.set_defaults(func=cmd_password)
+
+    p = add("declarations", "who has accepted the current confidentiality declaration and guidance, and when")
+    p.set_defaults(func=cmd_declarations)
+
+
+def _say(text: str = "", *, err: bool = False) -> None:
+    (sys.stderr if err else sys.stdout).write(text + "\n")
+
+
+def _acting(args: argparse.Namespace) -> Any:
+    if not args.as_user:
+        raise CommandError("say who you are with --as LOGIN (or set PERSONDATA_USER)")
+    user = services.active_staff(args.as_user)
+    if user is None:
+        raise CommandError(f"no active staff login named {args.as_user!r}", EXIT_REFUSED)
+    if not services.is_controller(user):
+        raise CommandError(
+            f"{args.as_user!r} does not hold the role '{services.CONTROLLER_ROLE}', "
+            "which managing staff and declarations needs",
+            EXIT_REFUSED,
+        )
+    return user
+
+
+def _member(login: str) -> Any:
+    user = services.active_staff(login)
+    if user is None:
+        raise CommandError(f"no active staff login named {login!r}", EXIT_REFUSED)
+    return user
+
+
+def _run(change: Any) -> Any:
+    try:
+        with transaction.atomic():
+            return change()
+    except NotAllowed as exc:
+        raise CommandError(exc.reason, EXIT_REFUSED) from None
+    except Invalid as exc:
+        raise CommandError(str(exc), EXIT_INVALID) from None
+
+
+def _date(value: Any) -> str:
+    return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    _acting(args)
+    rows = services.compliance_overview()
+    width = max([len(r.username) for r in rows] + [5])
+    for row in rows:
+        roles = ",".join(row.roles) or "(no roles)"
+        state = (
+            "declarations complete" if row.complete else f"missing: {', '.join(t.kind for t in row.missing)}"
+        )
+        _say(f"{row.username:<{width}}  {roles:<40}  {state}")
+    if args.all:
+        for user in services.deactivated_staff():
+            _say(f"{user.get_username():<{width}}  (deactivated)")
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    actor = _acting(args)
+    user, password = _run(lambda: services.create_staff(actor, args.login, args.role, timezone.now()))
+    _say(password)
+    _say(
+        f"created login {user.get_username()!r} with roles {', '.join(services.roles_of(user))}. The password "
+        "above is shown only this once: hand it over in person; it is changed at the first login.",
+        err=True,
+    )
+    return 0
+
+
+def cmd_roles(args: argparse.Namespace) -> int:
+    actor = _acting(args)
+    user = _member(args.login)
+    roles = [] if args.no_roles else args.role
+    new = _run(lambda: services.set_roles(actor, user, roles, timezone.now()))
+    _say(f"{user.get_username()}: {', '.join(new) or '(no roles)'}")
+    return 0
+
+
+def cmd_deactivate(args: argparse.Namespace) -> int:
+    actor = _acting(args)
+    user = _member(args.login)
+    _run(lambda: services.deactivate(actor, user, timezone.now()))
+    _say(f"deactivated {user.get_username()}")
+    return 0
+
+
+def cmd_password(args: argparse.Namespace) -> int:
+    actor = _acting(args)
+    user = _member(args.login)
+    password = _run(lambda: services.reset_password(actor, user, timezone.now()))
+    _say(password)
+    _say(
+        f"new password for {user.get_username()!r}, shown only this once; its open sessions have ended.",
+        err=True,
+    )
+    return 0
+
+
+def cmd_declarations(args: argparse.Namespace) -> int:
+    _acting(args)
+    texts = services.current_texts()
+    if not texts:
+        _say("no texts are published yet: run 'persondata init'")
+        return 0
+    for text in texts:
+        _say(f"{text.kind} version {text.version}, published {_date(text.published_at)}: {text.title_en}")
+    _say()
+    rows = services.compliance_overview()
+    width = max([len(r.username) for r in rows] + [5])
+    _say(f"{'login':<{width}}  " + "  ".join(f"{t.kind:<18}" for t in texts))
+    for row in rows:
+        cells = [
+            f"{f'accepted {timezone.localtime(st.acknowledged_at):%Y-%m-%d}' if st.acknowledged_at else 'MISSING':<18}"
+            for st in row.texts
+        ]
+        _say(f"{row.username:<{width}}  " + "  ".join(cells))
+    incomplete = sum(1 for r in rows if not r.complete)
+    _say()
+    _say(
+        f"{incomplete} of {len(rows)} active logins have not accepted every current text"
+        if incomplete
+        else f"all {len(rows)} active logins have accepted the current texts"
+    )
+    return 0
