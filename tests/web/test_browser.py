@@ -21,7 +21,7 @@ def test_log_in_search_by_email_and_open_the_customer(
     demo_customers: list[dict[str, Any]],
 ) -> None:
     make_staff("kundeservice", ["customer_service"])
-    record = next(r for r in demo_customers if r["orders"])
+    record = next(r for r in demo_customers if r["orders"] and r["invoices"] and r["payments"])
     context = browser.new_context(locale="da-DK")
     page = context.new_page()
     problems: list[str] = []
@@ -52,6 +52,12 @@ def test_log_in_search_by_email_and_open_the_customer(
         order = record["orders"][0]["order_number"]
         assert page.get_by_role("heading", name=f"Ordre {order}").is_visible()
         assert page.get_by_text("Du ser oplysningerne til formålet:").is_visible()
+        # need to know (policy §12): customer service sees contact data and orders, never payment information
+        assert page.get_by_text(record["email"]).first.is_visible()
+        html = page.content()
+        assert record["invoices"][0]["invoice_number"] not in html
+        assert all(p["payment_ref"] not in html for p in record["payments"])
+        assert all(not p["reference"] or p["reference"] not in html for p in record["payments"])
 
         # the stylesheet loaded (the CSP allows it), and nothing was blocked or failed
         header = page.locator(".site-header").evaluate("e => getComputedStyle(e).backgroundColor")
