@@ -56,3 +56,16 @@ def usable_purposes(policy: Policy, roles: Iterable[str]) -> list[str]:
     """Purposes for which the roles may read at least one category, in the policy's order."""
     roles = tuple(roles)
     return [p for p in policy.purposes if any(readable_categories(policy, roles, p).values())]
+
+
+def apply_restriction(
+    decisions: dict[str, Decision], purpose: str, allowed_purposes: Iterable[str], allowed_categories: Iterable[str]
+) -> dict[str, Decision]:
+    """Narrow role decisions by an Art. 18 restriction: only the allowed purposes may read the allowed categories."""
+    purposes, categories = frozenset(allowed_purposes), frozenset(allowed_categories)
+    out = {}
+    for key, decision in decisions.items():
+        if decision.allowed and (purpose not in purposes or key not in categories):
+            decision = Decision(False, f"processing of '{key}' is restricted (GDPR Art. 18) for purpose '{purpose}'")
+        out[key] = decision
+    return out

@@ -76,14 +76,19 @@ class ImportRun(models.Model):
 
 class Customer(models.Model):
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    number_bidx = models.BinaryField(max_length=16, unique=True)
+    # The blind indexes and blobs are NULL once retention has deleted their category (persondata.retention):
+    # number_bidx/number_blob with "customer_number", the other indexes and contact_blob with "contact".
+    number_bidx = models.BinaryField(max_length=16, unique=True, null=True)
     email_bidx = models.BinaryField(max_length=16, null=True, db_index=True)
     phone_bidx = models.BinaryField(max_length=16, null=True, db_index=True)
-    name_bidx = models.BinaryField(max_length=16, db_index=True)
+    name_bidx = models.BinaryField(max_length=16, db_index=True, null=True)
     # category "contact": name, address, phone, e-mail — under the customer's RELEVANCE key
-    contact_blob = models.BinaryField()
+    contact_blob = models.BinaryField(null=True)
     # category "customer_number" — its own ciphertext so that a role may see one category without the other
-    number_blob = models.BinaryField()
+    number_blob = models.BinaryField(null=True)
+    # The day the customer relationship ended, kept by retention once the records it was computed from (orders,
+    # agreements) are deleted while another category still runs its relevance period (RULES R2).
+    relationship_ended_on = models.DateField(null=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     import_run = models.ForeignKey(
@@ -224,3 +229,26 @@ class AccessLog(models.Model):
     class Meta:
         db_table = "access_log"
         indexes = [models.Index(fields=["customer_id", "at"], name="access_log_customer_at")]
+
+
+class Restriction(models.Model):
+    """A restriction of processing (GDPR Art. 18; RULES R4: after an erasure request the accounting material is
+    kept but restricted to the bookkeeping purpose). While active, only the listed purposes may read the listed
+    categories of this customer, whatever the roles would otherwise allow."""
+
+    REASONS = (
+        ("erasure_request", "erasure requested; accounting material kept for the bookkeeping act"),
+        ("accuracy_disputed", "accuracy disputed, being checked"),
+        ("unlawful", "processing unlawful, customer asked for restriction instead of erasure"),
+        ("legal_claims", "needed by the customer for legal claims"),
+        ("objection", "objection pending"),
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="restrictions")
+    purposes = models.JSONField(default=list)  # purposes that may still read
+    categories = models.JSONField(default=list)  # categories that may still be read under them
+    reason = models.CharField(max_length=20, choices=REASONS)
+    created_at = models.DateTimeField()
+    lifted_at = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "restriction"

@@ -20,7 +20,7 @@ from django.db import transaction
 
 from persondata import runtime
 from persondata.audit import services as audit
-from persondata.core.access import Decision, readable_categories, usable_purposes
+from persondata.core.access import Decision, apply_restriction, readable_categories, usable_purposes
 from persondata.core.vault import (
     name_tokens,
     normalize_customer_number,
@@ -38,6 +38,7 @@ from persondata.register.models import (
     Invoice,
     Order,
     Payment,
+    Restriction,
     ServiceAgreement,
 )
 from persondata.staff.services import missing_acknowledgements
@@ -157,36 +158,50 @@ class _KeyRing:
             self._open[klass] = AESGCM(runtime.vault().unwrap(wrapped, self.customer_id.hex, klass))
         return self._open[klass]
 
-    def open(self, klass: str, blob: bytes | memoryview, context: str) -> dict[str, Any] | None:
+    def open(self, klass: str, blob: bytes | memoryview | None, context: str) -> dict[str, Any] | None:
+        if blob is None:
+            return None  # deleted (retention or erasure)
         key = self.get(klass)
         return None if key is None else unseal(key, bytes(blob), context)
 
 
-def _log(actor: Actor, customer_ids: Iterable[uuid.UUID], categories: Iterable[str], now: datetime) -> None:
-    cats = ",".join(sorted(categories))
+def _log(actor: Actor, reads: Iterable[tuple[uuid.UUID, Iterable[str]]], now: datetime) -> None:
+    """One access-log entry per customer read, with the categories actually shown (RULES R9)."""
     AccessLog.objects.bulk_create(
         [
             AccessLog(
                 at=now,
                 staff_id=actor.user_id,
                 customer_id=cid,
-                categories=cats,
+                categories=",".join(sorted(categories)),
                 purpose=actor.purpose,
                 channel=actor.channel,
             )
-            for cid in customer_ids
+            for cid, categories in reads
         ]
     )
 
 
-def _allowed(actor: Actor) -> tuple[dict[str, Decision], dict[str, Decision]]:
+Restricted = tuple[list[str], list[str]]  # (purposes, categories) still allowed by an active restriction
+
+
+def _restrictions(customer_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Restricted]:
+    rows = Restriction.objects.filter(customer_id__in=list(customer_ids), lifted_at__isnull=True)
+    return {c: (p, k) for c, p, k in rows.values_list("customer_id", "purposes", "categories")}
+
+
+def _allowed(
+    actor: Actor, restricted: Restricted | None = None
+) -> tuple[dict[str, Decision], dict[str, Decision]]:
     decisions = actor.categories()
+    if restricted is not None:
+        decisions = apply_restriction(decisions, actor.purpose, *restricted)
     shown = {k: d for k, d in decisions.items() if d.allowed}
     if not shown:
         reasons = "; ".join(d.reason for d in decisions.values())
         raise AccessDenied(
             f"no customer data may be read for purpose '{actor.purpose}': {reasons}",
-            "not_granted",
+            "restricted" if restricted is not None else "not_granted",
             actor.purpose,
         )
     return shown, {k: d for k, d in decisions.items() if not d.allowed}
@@ -275,27 +290,40 @@ def find_customers(actor: Actor, query: str, *, now: datetime) -> list[CustomerH
         )
     }
     vault = runtime.vault()
-    hits = []
+    restrictions = _restrictions(ids)
+    hits, reads = [], []
     for cid, contact_blob, number_blob in rows:
         wrapped = keys.get((cid, RELEVANCE))
         if wrapped is None:
             continue
+        visible = shown
+        if cid in restrictions:
+            try:
+                visible, _hidden = _allowed(actor, restrictions[cid])
+            except AccessDenied:
+                continue
+        listed = {"contact", "customer_number"} & visible.keys()
+        if not listed:
+            continue  # restricted: this purpose may not even see that the customer exists
         key = AESGCM(vault.unwrap(wrapped, cid.hex, RELEVANCE))
-        contact = unseal(key, contact_blob, f"contact|{cid.hex}") if "contact" in shown else {}
+        contact = (
+            unseal(key, contact_blob, f"contact|{cid.hex}") if "contact" in listed and contact_blob else {}
+        )
         number = (
             unseal(key, number_blob, f"customer_number|{cid.hex}")["customer_number"]
-            if "customer_number" in shown
+            if "customer_number" in listed and number_blob
             else None
         )
         address = contact.get("address") or {}
         hits.append(CustomerHit(cid, contact.get("name"), number, contact.get("email"), address.get("city")))
-    _log(actor, [h.id for h in hits], {"contact", "customer_number"} & shown.keys(), now)
+        reads.append((cid, listed))
+    _log(actor, reads, now)
     hits.sort(key=lambda h: (h.name or "", h.customer_number or ""))
     return hits
 
 
 def show_customer(actor: Actor, customer_id: uuid.UUID, *, now: datetime) -> CustomerView:
-    shown, hidden = _allowed(actor)
+    shown, hidden = _allowed(actor, _restrictions([customer_id]).get(customer_id))
     customer = (
         Customer.objects.filter(pk=customer_id)
         .only(
@@ -364,7 +392,7 @@ def show_customer(actor: Actor, customer_id: uuid.UUID, *, now: datetime) -> Cus
                     "reference": ref.get("reference", ""),
                 }
             )
-    _log(actor, [customer.id], shown.keys(), now)
+    _log(actor, [(customer.id, shown.keys())], now)
     return view
 
 
