@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from persondata import runtime
+from persondata.audit.policy import record_policy_version
 from persondata.register.models import Customer, StaffProfile
 from persondata.staff.services import ensure_default_texts
 
@@ -49,6 +50,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     runtime.create_vault()  # creates the master key file (0600) on first run
     with transaction.atomic():
         ensure_default_texts(timezone.now())  # version 1 of the confidentiality declaration and the guidance
+    record_policy_version(timezone.now())
     home = Path(settings.HOME)
     print(f"database: {settings.DATABASES['default']['NAME']}")
     print(f"master key: {settings.PERSONDATA_MASTER_KEY_FILE} (back it up separately from the database)")
@@ -75,6 +77,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     call_command("collectstatic", interactive=False, verbosity=0)
+    record_policy_version(timezone.now())
     gunicorn = Path(sys.executable).with_name("gunicorn")
     argv = [
         str(gunicorn),
