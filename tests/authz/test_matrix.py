@@ -80,6 +80,8 @@ CLI_RULES: dict[str, str] = {
     "staff deactivate": "none",
     "staff password": "none",
     "staff declarations": "none",
+    "staff unlock": "none",
+    "staff otp-reset": "none",
 }
 
 

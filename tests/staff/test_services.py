@@ -390,3 +390,29 @@ def test_no_login_name_name_or_email_reaches_the_audit_log(
         text = json.dumps(entry.details) + entry.target + entry.actor
         for secret in ("kirsten", "Kirsten", "Kundeservicesen", "example.dk", "Dorthe", "controller"):
             assert secret not in text, (entry.action, secret)
+
+
+def test_unlock_and_second_factor_reset_are_controller_only_and_audited(db: None) -> None:
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from persondata.audit.models import AuditEntry
+    from persondata.register.models import StaffProfile
+    from persondata.staff import services
+    from tests.conftest import NOW
+
+    User = get_user_model()
+    boss = User.objects.create_user("boss-x", password="a-long-test-password")
+    StaffProfile.objects.create(user=boss, roles=["controller"])
+    clerk = User.objects.create_user("clerk-x", password="a-long-test-password")
+    StaffProfile.objects.create(user=clerk, roles=["customer_service"])
+    TOTPDevice.objects.create(user=clerk, name="phone", confirmed=True)
+    with transaction.atomic():
+        assert services.reset_second_factor(boss, clerk, NOW) == 1
+        services.unlock(boss, clerk, NOW)
+    assert not TOTPDevice.objects.filter(user=clerk).exists()
+    with pytest.raises(services.NotAllowed), transaction.atomic():
+        services.reset_second_factor(clerk, boss, NOW)
+    actions = list(AuditEntry.objects.filter(target=f"staff:{clerk.pk}").values_list("action", flat=True))
+    assert actions[-2:] == ["otp.reset", "staff.unlock"]

@@ -67,6 +67,14 @@ def register(sub: Any) -> None:
     p.add_argument("login")
     p.set_defaults(func=cmd_password)
 
+    p = add("unlock", "lift a login's lockout after failed logins")
+    p.add_argument("login")
+    p.set_defaults(func=cmd_unlock)
+
+    p = add("otp-reset", "remove a login's second factor (lost phone); they enrol again under Security")
+    p.add_argument("login")
+    p.set_defaults(func=cmd_otp_reset)
+
     p = add("declarations", "who has accepted the current confidentiality declaration and guidance, and when")
     p.set_defaults(func=cmd_declarations)
 
@@ -164,6 +172,24 @@ def cmd_password(args: argparse.Namespace) -> int:
     _say(
         f"new password for {user.get_username()!r}, shown only this once; its open sessions have ended.",
         err=True,
+    )
+    return 0
+
+
+def cmd_unlock(args: argparse.Namespace) -> int:
+    actor = _acting(args)
+    user = _member(args.login)
+    removed = _run(lambda: services.unlock(actor, user, timezone.now()))
+    _say(f"{user.get_username()!r} may log in again ({removed} lockout records removed)")
+    return 0
+
+
+def cmd_otp_reset(args: argparse.Namespace) -> int:
+    actor = _acting(args)
+    user = _member(args.login)
+    removed = _run(lambda: services.reset_second_factor(actor, user, timezone.now()))
+    _say(
+        f"{removed} second-factor device(s) of {user.get_username()!r} removed; they enrol again under Security"
     )
     return 0
 

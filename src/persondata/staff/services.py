@@ -330,6 +330,28 @@ def reset_password(actor_user: Any, user: Any, now: datetime) -> str:
     return password
 
 
+def unlock(actor_user: Any, user: Any, now: datetime) -> int:
+    """Lift a login's lockout after failed logins before the waiting time is over (the controller vouches)."""
+    from persondata.web.account import unlock as axes_unlock
+
+    _require_controller(actor_user)
+    removed = axes_unlock(user.get_username())
+    record(
+        "staff.unlock", actor=_actor(actor_user), target=_target(user), details={"records": removed}, now=now
+    )
+    return removed
+
+
+def reset_second_factor(actor_user: Any, user: Any, now: datetime) -> int:
+    """Remove a login's TOTP devices (a lost phone); the staff member enrols again under Security."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    _require_controller(actor_user)
+    removed, _ = TOTPDevice.objects.filter(user_id=user.pk).delete()
+    record("otp.reset", actor=_actor(actor_user), target=_target(user), details={"devices": removed}, now=now)
+    return int(removed)
+
+
 def change_own_password(user: Any, old_password: str, new_password: str, now: datetime) -> None:
     """A staff member replaces their own password (e.g. the initial one); the new one must pass the validators."""
     if not user.is_authenticated or not user.is_active:
