@@ -7,7 +7,6 @@ redirect), and customer pages are addressed by the pseudonymous id.
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from typing import Any
 
@@ -23,7 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from persondata import runtime
 from persondata.core.access import usable_purposes
-from persondata.register.models import Customer, ImportRun, Invoice, Order, Payment
+from persondata.core.policy_check import check_policy
+from persondata.register.models import STORED_FIELDS, Customer, ImportRun, Invoice, Order, Payment
 from persondata.register.services import (
     SEARCH_LIMIT,
     AccessDenied,
@@ -103,22 +103,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _policy_findings() -> list[dict[str, str]] | None:
-    """Today's findings of ``persondata policy check``, in the page's language; None where the checker is not
-    installed. Findings are about the policy file and never hold customer data."""
-    try:
-        module = importlib.import_module("persondata.core.policy_check")
-    except ImportError:
-        return None
+def _policy_findings() -> list[dict[str, str]]:
+    """Today's findings of ``persondata policy check``, in the page's language. They never hold customer data."""
     lang = _language()
     return [
-        {
-            "severity": str(f.severity),
-            "key": str(f.key),
-            "message": f.message.get(lang) if hasattr(f.message, "get") else str(f.message),
-            "fix": f.fix.get(lang) if hasattr(f.fix, "get") else str(f.fix),
-        }
-        for f in module.check_policy(runtime.policy(), timezone.localdate())
+        {"severity": f.severity, "key": f.key, "message": f.message.get(lang), "fix": f.fix.get(lang)}
+        for f in check_policy(runtime.policy(), timezone.localdate(), stored_fields=STORED_FIELDS)
     ]
 
 
