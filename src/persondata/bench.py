@@ -192,6 +192,9 @@ def run(customers: int, base: Path, audit_entries: int = 1_000_000) -> list[Row]
     )
 
     env = _env(base / "home-full")
+    password = "bench-password-" + os.urandom(6).hex()
+    subprocess.run([sys.executable, "-m", "persondata", "bench", "--phase", "password", "--password", password],
+                   env=env, check=True)  # fmt: skip
     emails = _sample_emails(big_files[0], 2000, customers)
     email_file = base / "emails.txt"
     email_file.write_text("\n".join(emails), encoding="utf-8")
@@ -213,7 +216,7 @@ def run(customers: int, base: Path, audit_entries: int = 1_000_000) -> list[Row]
             lookup["log_ms"] <= 0.5,
         )
     )
-    page_ms = _http_pages(env, base / "home-full", [e for e in emails[:300]])
+    page_ms = _http_pages(env, password, emails[:300])
     rows.append(Row("customer page over HTTP (median)", f"{page_ms:.1f} ms", "<= 30 ms", page_ms <= 30))
     return rows
 
@@ -269,13 +272,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _http_pages(env: dict[str, str], home: Path, emails: list[str]) -> float:
-    password = "bench-password-" + os.urandom(6).hex()
-    subprocess.run(
-        [sys.executable, "-m", "persondata", "bench", "--phase", "password", "--password", password],
-        env=env,
-        check=True,
-    )
+def _http_pages(env: dict[str, str], password: str, emails: list[str]) -> float:
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "persondata", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
@@ -335,11 +332,19 @@ def phase_audit(entries: int) -> None:
 
 
 def set_password(password: str) -> None:
+    """Prepare the bench login: a known password, and the declarations accepted (no data is shown before)."""
     from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.utils import timezone
+
+    from persondata.staff.services import acknowledge, missing_acknowledgements
 
     user = get_user_model().objects.get(username="bench")
     user.set_password(password)
     user.save()
+    with transaction.atomic():
+        for text in missing_acknowledgements(user):
+            acknowledge(user, text, timezone.now())
 
 
 PHASES: dict[str, Callable[..., None]] = {
