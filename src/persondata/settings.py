@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "persondata.staff",
     "persondata.web",
     "persondata.api",
+    "persondata.retention",
 ]
 
 MIDDLEWARE = [

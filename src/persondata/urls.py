@@ -10,5 +10,6 @@ urlpatterns = [
         access_log_views.access_history_export,
         name="access_history_export",
     ),
+    path("retention/", include("persondata.retention.urls")),
     path("", include("persondata.web.urls")),
 ]

@@ -48,6 +48,9 @@ RULES: dict[str, str] = {
     "staff:deactivate": "manage",
     "staff:password": "manage",
     "staff:publish": "manage",
+    "retention:overview": "log",  # counts, runs, holds: controller (rights_requests), no customer data shown
+    "retention:hold_create": "log",
+    "retention:hold_end": "log",
     # API (django-ninja operation names)
     "api:openapi-json": "public",
     "api:health": "public",
@@ -81,6 +84,14 @@ CLI_RULES: dict[str, str] = {
     "staff password": "none",
     "staff declarations": "none",
     "staff unlock": "none",
+    "retention plan": "none",  # counts and reasons, no personal data
+    "retention run": "none",
+    "retention explain": "none",
+    "retention hold": "none",
+    "retention holds": "none",
+    "retention end-hold": "none",
+    "retention reapply": "none",
+    "jobs run": "none",
     "staff otp-reset": "none",
 }
 
@@ -232,7 +243,7 @@ def test_access_log_only_for_those_answering_requests(
     if role != "anonymous":
         client.force_login(make_staff(f"log-{role}", [role]))
         allowed = bool(decide(runtime.policy(), [role], "contact", "read", "rights_requests"))
-    for url in ("/access-log/", f"/access-log/{cid}.csv"):
+    for url in ("/access-log/", f"/access-log/{cid}.csv", "/retention/"):
         status = client.get(url).status_code
         assert status == (302 if role == "anonymous" else 200 if allowed else 403), (role, url)
 

@@ -16,14 +16,14 @@ def _setup_django() -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from persondata.cli import access_log, audit, bench, policy, register, server, staff, token
+    from persondata.cli import access_log, audit, bench, policy, register, retention, server, staff, token
 
     parser = argparse.ArgumentParser(
         prog="persondata",
         description="Runs the company's customer privacy policy: register, access, retention, requests.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (server, register, access_log, policy, audit, bench, staff, token):
+    for module in (server, register, access_log, policy, audit, bench, staff, token, retention):
         module.register(sub)
     return parser
 

@@ -59,13 +59,18 @@ def usable_purposes(policy: Policy, roles: Iterable[str]) -> list[str]:
 
 
 def apply_restriction(
-    decisions: dict[str, Decision], purpose: str, allowed_purposes: Iterable[str], allowed_categories: Iterable[str]
+    decisions: dict[str, Decision],
+    purpose: str,
+    allowed_purposes: Iterable[str],
+    allowed_categories: Iterable[str],
 ) -> dict[str, Decision]:
     """Narrow role decisions by an Art. 18 restriction: only the allowed purposes may read the allowed categories."""
     purposes, categories = frozenset(allowed_purposes), frozenset(allowed_categories)
     out = {}
     for key, decision in decisions.items():
         if decision.allowed and (purpose not in purposes or key not in categories):
-            decision = Decision(False, f"processing of '{key}' is restricted (GDPR Art. 18) for purpose '{purpose}'")
+            decision = Decision(
+                False, f"processing of '{key}' is restricted (GDPR Art. 18) for purpose '{purpose}'"
+            )
         out[key] = decision
     return out

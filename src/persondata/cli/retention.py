@@ -1,0 +1,334 @@
+"""``persondata retention plan|run|reapply|explain|holds|hold|end-hold`` and ``persondata jobs run``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import sys
+import threading
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from persondata import runtime
+from persondata.cli import CommandError
+from persondata.core.access import decide
+from persondata.register.models import AccessLog
+from persondata.register.services import AccessDenied, Actor, record_refusal
+from persondata.retention import holds, jobs
+from persondata.retention.clock import ClockError, legal_today
+from persondata.retention.explain import explain_customer
+from persondata.retention.reapply import reapply
+from persondata.retention.sweep import COUNT_KEYS, SweepRefused, SweepReport, sweep
+
+#: Holds and a customer's schedule are for the data controller: the rule of the access log (RULES R9).
+CONTROLLER_CATEGORY, CONTROLLER_PURPOSE = "contact", "rights_requests"
+
+_LABELS = {
+    "contact": "contact data",
+    "customer_number": "customer numbers",
+    "orders": "orders",
+    "agreements": "service agreements",
+    "invoices": "invoices",
+    "payments": "payments",
+    "keys_relevance": "relevance keys destroyed",
+    "keys_accounting": "financial-year keys destroyed",
+    "customers_removed": "customers removed entirely",
+}
+
+
+def register(sub: Any) -> None:
+    r = sub.add_parser(
+        "retention", help="delete on time: plan and run the retention sweep, legal holds, ledger"
+    )
+    actions = r.add_subparsers(dest="action", required=True)
+    p = actions.add_parser("plan", help="what the sweep would delete on a day (default today), and why")
+    p.add_argument("--date", type=date.fromisoformat, help="the day to plan for, YYYY-MM-DD (any day)")
+    p.add_argument("--chunk-size", type=int, default=2000, help=argparse.SUPPRESS)
+    p.add_argument("--json", action="store_true", help="print the counts and the forecast as JSON")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_plan)
+    p = actions.add_parser(
+        "run", help="delete what is due today (chunked, resumable, audited, in the ledger)"
+    )
+    p.add_argument("--date", type=date.fromisoformat, help="YYYY-MM-DD, not after today (default today)")
+    p.add_argument("--chunk-size", type=int, default=2000, help="customers per transaction (default 2000)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_run)
+    p = actions.add_parser(
+        "reapply", help="after restoring a backup: delete again what the ledger says is gone"
+    )
+    p.add_argument("--ledger", type=Path, help="the ledger file (default: $PERSONDATA_DELETION_LEDGER)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_reapply)
+    p = actions.add_parser("explain", help="one customer's records: when each is deleted, and why")
+    p.add_argument("customer", type=uuid.UUID, help="the customer's id")
+    p.add_argument("--date", type=date.fromisoformat, help="evaluate on this day (default today)")
+    _user_argument(p)
+    p.set_defaults(func=cmd_explain)
+    p = actions.add_parser("holds", help="list the legal holds in force")
+    _user_argument(p)
+    p.set_defaults(func=cmd_holds)
+    p = actions.add_parser("hold", help="put a legal hold on a customer or one record (GDPR Art. 17(3)(e))")
+    p.add_argument("customer", type=uuid.UUID, help="the customer's id")
+    p.add_argument("--reason", required=True, help="why (e.g. the case); never a CPR number")
+    p.add_argument("--until", required=True, type=date.fromisoformat, help="last day held, YYYY-MM-DD")
+    p.add_argument("--record", type=uuid.UUID, help="hold only this order, agreement, invoice or payment")
+    _user_argument(p)
+    p.set_defaults(func=cmd_hold)
+    p = actions.add_parser("end-hold", help="end a legal hold early")
+    p.add_argument("hold", type=uuid.UUID, help="the hold's id (from 'retention holds')")
+    _user_argument(p)
+    p.set_defaults(func=cmd_end_hold)
+
+    j = sub.add_parser("jobs", help="the scheduled jobs (the daily retention sweep)")
+    jactions = j.add_subparsers(dest="action", required=True)
+    p = jactions.add_parser("run", help="run the job runner: each due job once a day, until stopped")
+    p.add_argument("--once", action="store_true", help="run the jobs that are due now, then exit (for cron)")
+    p.add_argument("--interval", type=float, default=jobs.DEFAULT_INTERVAL, help="seconds between checks")
+    p.set_defaults(func=cmd_jobs_run)
+
+
+def _user_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--user",
+        default=os.environ.get("PERSONDATA_USER"),
+        help="your staff login (or $PERSONDATA_USER): the data controller",
+    )
+
+
+def _controller(args: argparse.Namespace) -> Actor:
+    if not args.user:
+        raise CommandError("say who you are with --user LOGIN (or set PERSONDATA_USER)")
+    user = get_user_model().objects.filter(username=args.user, is_active=True).first()
+    if user is None:
+        raise CommandError(f"no active staff login named {args.user!r}")
+    try:
+        actor = Actor.for_user(user, CONTROLLER_PURPOSE, "cli")
+        decision = decide(runtime.policy(), actor.roles, CONTROLLER_CATEGORY, "read", CONTROLLER_PURPOSE)
+        if not decision:
+            raise AccessDenied(
+                f"retention holds and schedules are for the data controller: {decision.reason}"
+            )
+    except AccessDenied as exc:
+        record_refusal(user.pk, exc, "cli", timezone.now())
+        raise CommandError(exc.reason, 3) from exc
+    return actor
+
+
+def _bar(enabled: bool, desc: str) -> tuple[Any, Any]:
+    if not enabled:
+        return None, None
+    bar = tqdm(total=0, unit=" customers", unit_scale=True, desc=desc, file=sys.stderr, dynamic_ncols=True)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    return bar, update
+
+
+def _sweep(args: argparse.Namespace, dry_run: bool) -> SweepReport:
+    now = timezone.now()
+    bar, update = _bar(not args.no_progress and sys.stderr.isatty(), "plan" if dry_run else "retention")
+    try:
+        return sweep(
+            now=now,
+            today=args.date,
+            dry_run=dry_run,
+            actor="cli",
+            chunk_size=max(args.chunk_size, 1),
+            progress=update,
+        )
+    except SweepRefused as exc:
+        raise CommandError(str(exc), 3) from exc
+    except ClockError as exc:
+        raise CommandError(str(exc), 3) from exc
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _n(value: int) -> str:
+    return f"{value:,}"
+
+
+def print_report(report: SweepReport) -> None:
+    policy = runtime.policy()
+    planned = report.kind == "plan"
+    print(
+        f"Retention {'plan' if planned else 'run'} for {report.today.isoformat()} (dates in Denmark), "
+        f"policy version {policy.version}: {_n(report.customers)} customers in {report.chunks} chunks, "
+        f"{report.seconds:.1f} s" + ("" if planned else f"; run {report.run_id}")
+    )
+    print("Would delete:" if planned else "Deleted:")
+    if not report.deleted_records():
+        print("  nothing is due")
+    for key in COUNT_KEYS:
+        if report.counts[key]:
+            print(f"  {_LABELS[key]:<30} {_n(report.counts[key]):>12}")
+    reasons = report.reasons(policy)
+    if reasons:
+        print("Why:")
+        for category, rule, n, reason in reasons:
+            print(f"  {category} ({rule}, {_n(n)} records): {reason}")
+    if report.held:
+        held = ", ".join(f"{_LABELS.get(k, k)} {_n(v)}" for k, v in sorted(report.held.items()) if v)
+        if held:
+            print(f"Due but kept by a legal hold: {held}")
+    if report.ongoing:
+        print(
+            "Customer relationship ongoing (contact data and order history kept): "
+            f"{_n(report.ongoing['open_agreement'])} customers with an open service agreement, "
+            f"{_n(report.ongoing['unpaid_invoice'])} with an invoice not fully paid"
+        )
+    if report.clash is not None:
+        c = report.clash
+        print(f"Policy clash (RULES R3): {c.message}")
+        print(
+            f"  In the register: {_n(c.affected)} invoices and payments whose policy day comes before the law's; "
+            f"{_n(c.kept_past_policy)} of them are already past the policy's latest day and kept because the "
+            "law requires it."
+        )
+        print(f"  Fix: {c.fix}")
+    if report.forecast:
+        print("Next 90 days (records by week and category):")
+        for week in sorted(report.forecast):
+            cells = ", ".join(f"{k} {_n(v)}" for k, v in sorted(report.forecast[week].items()))
+            print(f"  week of {week}: {cells}")
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    report = _sweep(args, dry_run=True)
+    if args.json:
+        doc = {"today": report.today.isoformat(), **report.as_counts(), "forecast": report.forecast}
+        print(json.dumps(doc, indent=2, sort_keys=True))
+    else:
+        print_report(report)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    # SIGTERM (a service stop) ends the run like Ctrl-C: the chunk in hand is rolled back, the run marked
+    signal.signal(signal.SIGTERM, _interrupt)
+    print_report(_sweep(args, dry_run=False))
+    return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def cmd_reapply(args: argparse.Namespace) -> int:
+    bar, update = _bar(not args.no_progress and sys.stderr.isatty(), "reapply")
+    try:
+        report = reapply(now=timezone.now(), actor="cli", path=args.ledger, progress=update)
+    finally:
+        if bar is not None:
+            bar.close()
+    print(
+        f"reapply: {_n(report.imported)} ledger entries added from the file, {_n(report.entries)} in all; "
+        f"{_n(report.customers)} customers named, {_n(report.present)} of them present in the database"
+    )
+    again = {k: v for k, v in report.counts.items() if v}
+    if again:
+        print("deleted again: " + ", ".join(f"{_LABELS.get(k, k)} {_n(v)}" for k, v in sorted(again.items())))
+    else:
+        print("nothing to delete again: every deletion in the ledger holds")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    actor = _controller(args)
+    now = timezone.now()
+    today = args.date or legal_today(now)
+    with transaction.atomic():
+        explained = explain_customer(args.customer, today)
+        if explained:
+            # dates of the customer's orders and invoices are read: the access log says so (RULES R9)
+            AccessLog.objects.create(
+                at=now,
+                staff_id=actor.user_id,
+                customer_id=args.customer,
+                categories="order_history,payment",
+                purpose=actor.purpose,
+                channel="cli",
+            )
+    if not explained:
+        raise CommandError("no customer has this id (or all of the customer's data has been deleted)", 1)
+    for e in explained:
+        d = e.decision
+        when = f"deleted on {d.delete_on.isoformat()}" if d.delete_on else "no deletion date yet"
+        due = " — DUE" if d.due(today) else ""
+        print(f"{e.what}: {when}{due}\n    {d.reason}")
+    return 0
+
+
+def cmd_holds(args: argparse.Namespace) -> int:
+    _controller(args)
+    today = legal_today(timezone.now())
+    in_force = holds.holds_in_force(today)
+    for h in in_force:
+        covers = f"{h.record_kind} {h.record_id}" if h.record_id else "whole customer"
+        print(f"{h.id}  customer {h.customer_id}  {covers:<48} until {h.ends_on.isoformat()}  {h.reason}")
+    print(f"{len(in_force)} holds in force", file=sys.stderr)
+    return 0
+
+
+def cmd_hold(args: argparse.Namespace) -> int:
+    actor = _controller(args)
+    try:
+        with transaction.atomic():
+            hold = holds.create_hold(
+                customer_id=args.customer,
+                record_id=args.record,
+                reason=args.reason,
+                ends_on=args.until,
+                created_by=actor.user_id,
+                now=timezone.now(),
+            )
+    except holds.HoldRefused as exc:
+        raise CommandError(str(exc), 1) from exc
+    print(f"hold {hold.id}: nothing it covers is deleted through {hold.ends_on.isoformat()}")
+    return 0
+
+
+def cmd_end_hold(args: argparse.Namespace) -> int:
+    actor = _controller(args)
+    try:
+        with transaction.atomic():
+            hold = holds.end_hold(args.hold, ended_by=actor.user_id, now=timezone.now())
+    except holds.HoldRefused as exc:
+        raise CommandError(str(exc), 1) from exc
+    print(f"hold {hold.id} ended; what it kept is deleted by the next sweep if it is due")
+    return 0
+
+
+def cmd_jobs_run(args: argparse.Namespace) -> int:
+    if args.once:
+        for outcome in jobs.run_due_jobs(timezone.now()):
+            print(f"{outcome.job}: {outcome.status} {json.dumps(outcome.summary, sort_keys=True)}")
+        return 0
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(f"job runner: checking every {args.interval:g} s; jobs: {', '.join(jobs.JOBS)}", flush=True)
+
+    def show(outcomes: list[jobs.Outcome]) -> None:
+        for o in outcomes:
+            if o.status not in ("not_yet", "done_today"):
+                stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+                print(f"{stamp} {o.job}: {o.status} {json.dumps(o.summary, sort_keys=True)}", flush=True)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        jobs.loop(stop, args.interval, on_outcomes=show)
+    return 0

@@ -1,0 +1,102 @@
+"""Small helpers for the retention module's SQL, which is the same text on SQLite and PostgreSQL.
+
+As in ``persondata.register.writer``: ids go in as 32 hex digits and dates as ISO text (SQLite compares the text
+Django stores; PostgreSQL casts the literal), and values read back are normalised here, because SQLite returns
+text where PostgreSQL returns typed values.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+from django.db import connection
+
+BATCH = 500  # values per IN (...) list, well under SQLite's parameter limit
+
+T = TypeVar("T")
+
+
+def batches(values: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for v in values:
+        batch.append(v)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+#: An id as 32 lower-case hex digits: how the retention code carries ids (building ``uuid.UUID`` objects for
+#: every row read would cost more than the rest of the sweep's Python work together).
+Hex = str
+
+
+def hx(value: Any) -> Hex:
+    """An id read from the database (SQLite: hex text; PostgreSQL: ``uuid.UUID``) as 32 hex digits."""
+    return value if type(value) is str else str(value.hex)
+
+
+def as_uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+_fromisoformat = date.fromisoformat
+
+
+def as_date(value: Any) -> date | None:
+    """A ``DateField`` value read with a raw cursor (SQLite: ISO text; PostgreSQL: ``date``)."""
+    if type(value) is str:
+        return _fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        return value.date()
+    return value  # type: ignore[no-any-return]
+
+
+def as_datetime(value: Any) -> datetime:
+    """An aware UTC datetime from a ``DateTimeField`` column read with a raw cursor."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def marks(n: int) -> str:
+    return ", ".join(["%s"] * n)
+
+
+def fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cur:
+        cur.execute(sql, list(params))
+        return list(cur.fetchall())
+
+
+def fetch_in(
+    sql: str, ids: Sequence[Hex], before: Sequence[Any] = (), after: Sequence[Any] = ()
+) -> list[tuple[Any, ...]]:
+    """Run ``sql`` (with one ``{}`` for an IN list of customer or record ids) in batches; all rows."""
+    rows: list[tuple[Any, ...]] = []
+    with connection.cursor() as cur:
+        for part in batches(ids):
+            cur.execute(sql.format(marks(len(part))), [*before, *part, *after])
+            rows.extend(cur.fetchall())
+    return rows
+
+
+def execute_in(sql: str, ids: Sequence[Hex], before: Sequence[Any] = (), after: Sequence[Any] = ()) -> int:
+    """Run a statement with one ``{}`` IN list in batches; the number of rows it changed."""
+    changed = 0
+    with connection.cursor() as cur:
+        for part in batches(ids):
+            cur.execute(sql.format(marks(len(part))), [*before, *part, *after])
+            changed += max(cur.rowcount, 0)
+    return changed
+
+
+def executemany(sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    if rows:
+        with connection.cursor() as cur:
+            cur.executemany(sql, [list(r) for r in rows])
