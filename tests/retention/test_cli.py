@@ -116,3 +116,19 @@ def test_reapply_with_nothing_restored_changes_nothing(subject: uuid.UUID) -> No
 def test_jobs_run_once(subject: uuid.UUID) -> None:
     code, out, _ = run("jobs", "run", "--once")
     assert code == 0 and "retention_sweep:" in out
+
+
+def test_every_retention_command_is_documented() -> None:
+    from pathlib import Path
+
+    from persondata.cli import build_parser
+
+    docs = (Path(__file__).parents[2] / "docs" / "retention.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    groups = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    for group in ("retention", "jobs"):
+        sub = next(a for a in groups[group]._actions if a.__class__.__name__ == "_SubParsersAction")
+        for name in sub.choices:
+            assert f"persondata {group} {name}" in docs, (
+                f"'persondata {group} {name}' is not in docs/retention.md"
+            )

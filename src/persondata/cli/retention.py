@@ -28,7 +28,7 @@ from persondata.retention import holds, jobs
 from persondata.retention.clock import ClockError, legal_today
 from persondata.retention.explain import explain_customer
 from persondata.retention.reapply import reapply
-from persondata.retention.sweep import COUNT_KEYS, SweepRefused, SweepReport, sweep
+from persondata.retention.sweep import CHUNK_SIZE, COUNT_KEYS, SweepRefused, SweepReport, sweep
 
 #: Holds and a customer's schedule are for the data controller: the rule of the access log (RULES R9).
 CONTROLLER_CATEGORY, CONTROLLER_PURPOSE = "contact", "rights_requests"
@@ -53,7 +53,7 @@ def register(sub: Any) -> None:
     actions = r.add_subparsers(dest="action", required=True)
     p = actions.add_parser("plan", help="what the sweep would delete on a day (default today), and why")
     p.add_argument("--date", type=date.fromisoformat, help="the day to plan for, YYYY-MM-DD (any day)")
-    p.add_argument("--chunk-size", type=int, default=2000, help=argparse.SUPPRESS)
+    p.add_argument("--chunk-size", type=int, default=CHUNK_SIZE, help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true", help="print the counts and the forecast as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_plan)
@@ -61,7 +61,12 @@ def register(sub: Any) -> None:
         "run", help="delete what is due today (chunked, resumable, audited, in the ledger)"
     )
     p.add_argument("--date", type=date.fromisoformat, help="YYYY-MM-DD, not after today (default today)")
-    p.add_argument("--chunk-size", type=int, default=2000, help="customers per transaction (default 2000)")
+    p.add_argument(
+        "--chunk-size",
+        type=int,
+        default=CHUNK_SIZE,
+        help=f"customers per transaction (default {CHUNK_SIZE:,})",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_run)
     p = actions.add_parser(
