@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from persondata.home import ensure_secret, home_dir
@@ -83,6 +84,7 @@ INSTALLED_APPS = [
     "persondata.web",
     "persondata.api",
     "persondata.retention",
+    "persondata.rights",
 ]
 
 MIDDLEWARE = [
@@ -196,3 +198,26 @@ LOGGING = {
 
 PERSONDATA_POLICY_FILE = os.environ.get("PERSONDATA_POLICY") or ""
 PERSONDATA_MASTER_KEY_FILE = Path(os.environ.get("PERSONDATA_MASTER_KEY") or HOME / "master.key")
+
+# -- outgoing e-mail (identity confirmations, answers to customers) -----------------------------------------
+# PERSONDATA_SMTP_URL: smtp://user:password@host:587 (STARTTLS), smtps://…:465 (TLS) or smtp://host:25.
+# Without it, mail is written to files under $PERSONDATA_HOME/outbox (the embedded demo default: nothing leaves
+# the machine, and the IT person can read what would have been sent).
+_smtp = urlsplit(os.environ.get("PERSONDATA_SMTP_URL", ""))
+if _smtp.scheme in ("smtp", "smtps"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _smtp.hostname or "localhost"
+    EMAIL_PORT = _smtp.port or (465 if _smtp.scheme == "smtps" else 25)
+    EMAIL_HOST_USER = unquote(_smtp.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_smtp.password or "")
+    EMAIL_USE_SSL = _smtp.scheme == "smtps"
+    EMAIL_USE_TLS = _smtp.scheme == "smtp" and EMAIL_PORT == 587
+    EMAIL_TIMEOUT = 20
+elif _smtp.scheme:
+    raise ImproperlyConfigured("PERSONDATA_SMTP_URL must start with smtp:// or smtps://")
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(HOME / "outbox")
+DEFAULT_FROM_EMAIL = os.environ.get("PERSONDATA_MAIL_FROM", "persondata@localhost")
+# The address customers reach the public pages on (confirmation links in e-mails are built from it).
+PERSONDATA_PUBLIC_URL = os.environ.get("PERSONDATA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

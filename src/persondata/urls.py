@@ -11,5 +11,6 @@ urlpatterns = [
         name="access_history_export",
     ),
     path("retention/", include("persondata.retention.urls")),
+    path("privacy/", include("persondata.rights.public_urls")),
     path("", include("persondata.web.urls")),
 ]
