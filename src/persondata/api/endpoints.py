@@ -14,6 +14,7 @@ from ninja.security import HttpBearer
 
 from persondata import runtime
 from persondata.api import schemas as s
+from persondata.api.requests import router as requests_router
 from persondata.api.tokens import user_for_token
 from persondata.register.services import (
     AccessDenied,
@@ -45,6 +46,8 @@ api = NinjaAPI(
     docs_url=None,
     urls_namespace="api",
 )
+
+api.add_router("/requests", requests_router)
 
 ERRORS: dict[int, type[s.ErrorOut]] = {401: s.ErrorOut, 403: s.ErrorOut, 422: s.ValidationErrorOut}
 

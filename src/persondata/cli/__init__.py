@@ -16,14 +16,25 @@ def _setup_django() -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from persondata.cli import access_log, audit, bench, policy, register, retention, server, staff, token
+    from persondata.cli import (
+        access_log,
+        audit,
+        bench,
+        policy,
+        register,
+        requests,
+        retention,
+        server,
+        staff,
+        token,
+    )
 
     parser = argparse.ArgumentParser(
         prog="persondata",
         description="Runs the company's customer privacy policy: register, access, retention, requests.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (server, register, access_log, policy, audit, bench, staff, token, retention):
+    for module in (server, register, access_log, policy, audit, bench, staff, token, retention, requests):
         module.register(sub)
     return parser
 

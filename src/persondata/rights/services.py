@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -546,22 +546,28 @@ def get(reference_or_id: str) -> Request:
 
 
 # -- afterwards ----------------------------------------------------------------------------------------------
+def _purgeable(now: datetime) -> Iterator[Request]:
+    months = runtime.policy().retention.request_record_months
+    today = legal_date(now)
+    closed = Request.objects.filter(closed_at__isnull=False, purged_at__isnull=True).only("id", "closed_at")
+    for request in closed.iterator(chunk_size=500):
+        if request.closed_at is not None and add_months(legal_date(request.closed_at), months) <= today:
+            yield request
+
+
+def purge_count(now: datetime) -> int:
+    return sum(1 for _ in _purgeable(now))
+
+
 def purge_due(now: datetime) -> int:
     """Remove the requester's details from requests closed longer than ``request_record_months`` ago.
 
     Reference, dates, kind, state and outcome stay (Art. 5(2)); the request's key is destroyed and its blobs —
-    requester, notes, letters, exports — are dropped. Returns how many requests were purged.
+    requester, notes, letters, exports — are dropped. One transaction per request; returns how many.
     """
     months = runtime.policy().retention.request_record_months
-    today = legal_date(now)
-    candidates = Request.objects.filter(closed_at__isnull=False, purged_at__isnull=True).only(
-        "id", "closed_at"
-    )
     purged = 0
-    for request in candidates.iterator(chunk_size=500):
-        assert request.closed_at is not None
-        if add_months(legal_date(request.closed_at), months) > today:
-            continue
+    for request in list(_purgeable(now)):
         with transaction.atomic():
             Request.objects.filter(pk=request.pk).update(
                 wrapped_key=None, requester_blob=None, work_blob=None, purged_at=now

@@ -99,8 +99,33 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/dashboard.html",
-        {"counts": counts, "runs": runs, "findings": _policy_findings(), "purposes": _purposes(request.user)},
+        {
+            "counts": counts,
+            "runs": runs,
+            "findings": _policy_findings(),
+            "purposes": _purposes(request.user),
+            "requests": _open_requests(request.user),
+        },
     )
+
+
+def _open_requests(user: Any) -> dict[str, Any] | None:
+    """Open customers' requests with days left, for whoever handles them (R6: warn well before a deadline)."""
+    from persondata.rights.services import may_handle, open_requests
+
+    try:
+        actor = Actor.for_user(user, "rights_requests", "web")
+    except AccessDenied:
+        return None
+    if not may_handle(actor):
+        return None
+    items = open_requests(timezone.localdate())
+    return {
+        "items": items[:10],
+        "total": len(items),
+        "overdue": sum(1 for i in items if i.level == "overdue"),
+        "due_soon": sum(1 for i in items if i.level == "due_soon"),
+    }
 
 
 def _policy_findings() -> list[dict[str, str]]:

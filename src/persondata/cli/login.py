@@ -1,0 +1,38 @@
+"""Who runs a CLI command: the staff login given with ``--user`` (or ``PERSONDATA_USER``), as an actor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from persondata.cli import CommandError
+from persondata.register.services import AccessDenied, Actor, record_refusal
+
+
+def staff_user(login: str | None) -> Any:
+    if not login:
+        raise CommandError("say who you are with --user LOGIN (or set PERSONDATA_USER); every read is logged")
+    user = get_user_model().objects.filter(username=login, is_active=True).first()
+    if user is None:
+        raise CommandError(f"no active staff login named {login!r}")
+    return user
+
+
+@contextmanager
+def refusals(user_id: int) -> Iterator[None]:
+    """A refused read is audited (RULES R19) and ends the command with exit code 3."""
+    try:
+        yield
+    except AccessDenied as exc:
+        record_refusal(user_id, exc, "cli", timezone.now())
+        raise CommandError(exc.reason, 3) from exc
+
+
+def staff_actor(login: str | None, purpose: str | None) -> Actor:
+    user = staff_user(login)
+    with refusals(user.pk):
+        return Actor.for_user(user, purpose, "cli")

@@ -1,0 +1,238 @@
+"""``persondata requests …``: customers' requests from the command line — the same services as the web pages."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import uuid
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from persondata.cli import CommandError
+from persondata.cli.login import refusals, staff_actor
+from persondata.core.calendar import legal_date
+from persondata.core.requests import Kind
+from persondata.register.services import Actor, NotFound
+from persondata.rights import services
+from persondata.rights.models import IDENTITY_METHODS, REFUSAL_GROUNDS, Request
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("requests", help="customers' requests: intake, identity, deadlines, answers")
+    actions = p.add_subparsers(dest="action", required=True)
+
+    ls = actions.add_parser("list", help="open requests, most urgent first, with days left")
+    ls.add_argument("--format", choices=("table", "json"), default="table")
+    ls.set_defaults(func=cmd_list)
+
+    new = actions.add_parser("new", help="register a request that reached you (e-mail, letter, phone)")
+    new.add_argument("--kind", required=True, choices=[k.value for k in Kind])
+    new.add_argument(
+        "--received-on", type=_day, help="YYYY-MM-DD; the deadline counts from it (default: today)"
+    )
+    new.add_argument("--language", choices=("da", "en"), default="da", help="language of the answer")
+    for name in services.REQUESTER_FIELDS:
+        new.add_argument(
+            f"--{name.replace('_', '-')}", dest=name, help=f"the requester's {name.replace('_', ' ')}"
+        )
+    new.set_defaults(func=cmd_new)
+
+    show = actions.add_parser("show", help="one request: state, deadline, requester, history")
+    show.add_argument("reference", help="the request's reference (PD-XXXX-XXXX)")
+    show.set_defaults(func=cmd_show)
+
+    steps: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None] | None]] = {
+        "confirm-email": ("e-mail a confirmation link to the address on file", None),
+        "verify": ("record how identity was checked", _verify_args),
+        "assign": ("settle an ambiguous match: the customer the request concerns", _assign_args),
+        "start": ("start work on a request that needs no identity check", None),
+        "extend": ("extend the deadline by 1-2 months, with reasons (within the first month)", _extend_args),
+        "refuse": ("refuse as manifestly unfounded or excessive, with reasons", _refuse_args),
+        "withdraw": ("the customer withdrew the request", None),
+    }
+    for name, (help_text, add) in steps.items():
+        q = actions.add_parser(name, help=help_text)
+        q.add_argument("reference", help="the request's reference (PD-XXXX-XXXX)")
+        if add is not None:
+            add(q)
+        q.set_defaults(func=cmd_step)
+
+    purge = actions.add_parser("purge", help="remove requesters' details after the retention period")
+    purge.add_argument("--dry-run", action="store_true", help="count, change nothing")
+    purge.set_defaults(func=cmd_purge)
+
+    for q in actions.choices.values():
+        q.add_argument("--user", default=os.environ.get("PERSONDATA_USER"), help="your staff login")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("write the date as YYYY-MM-DD") from None
+
+
+def _verify_args(q: argparse.ArgumentParser) -> None:
+    q.add_argument("--method", required=True, choices=[m for m, _ in IDENTITY_METHODS if m != "email_link"])
+    q.add_argument("--note", default="")
+
+
+def _assign_args(q: argparse.ArgumentParser) -> None:
+    q.add_argument("--customer", required=True, help="the customer's id (see 'customers find')")
+
+
+def _extend_args(q: argparse.ArgumentParser) -> None:
+    q.add_argument("--months", type=int, required=True, choices=(1, 2))
+    q.add_argument("--reasons", required=True, help="why the extension is necessary (the customer is told)")
+
+
+def _refuse_args(q: argparse.ArgumentParser) -> None:
+    q.add_argument("--ground", required=True, choices=[g for g, _ in REFUSAL_GROUNDS])
+    q.add_argument("--reasons", required=True, help="the reasons (the customer is told)")
+
+
+def _handler(args: argparse.Namespace) -> Actor:
+    actor = staff_actor(args.user, "rights_requests")
+    with refusals(actor.user_id):
+        services.require_handler(actor)
+    return actor
+
+
+def _request(reference: str) -> Request:
+    try:
+        return services.get(reference)
+    except NotFound as exc:
+        raise CommandError(str(exc)) from None
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    _handler(args)
+    today = legal_date(timezone.now())
+    items = services.open_requests(today)
+    rows = [
+        {
+            "reference": o.request.reference,
+            "kind": o.request.kind,
+            "state": o.request.state,
+            "received_on": o.request.received_on.isoformat(),
+            "due_on": o.request.due_on.isoformat(),
+            "days_left": o.days_left,
+            "level": o.level,
+        }
+        for o in items
+    ]
+    if args.format == "json":
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("no open requests")
+        return 0
+    print(f"{'reference':<13} {'kind':<14} {'state':<18} {'received':<10} {'due':<10} days left")
+    for r in rows:
+        flag = {"overdue": "  OVERDUE", "due_soon": "  due soon"}.get(str(r["level"]), "")
+        print(
+            f"{r['reference']:<13} {r['kind']:<14} {r['state']:<18} {r['received_on']:<10} "
+            f"{r['due_on']:<10} {r['days_left']:>4}{flag}"
+        )
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    actor = staff_actor(args.user, None)
+    details = {k: getattr(args, k) for k in services.REQUESTER_FIELDS if getattr(args, k)}
+    try:
+        with transaction.atomic():
+            req = services.submit(
+                args.kind,
+                details,
+                channel="staff",
+                language=args.language,
+                now=timezone.now(),
+                by=actor,
+                received_on=args.received_on,
+            )
+    except services.RequestError as exc:
+        raise CommandError(f"--{exc.field.replace('_', '-')}: {exc.message}") from None
+    print(f"registered {req.reference}: {req.kind}, answer due {req.due_on.isoformat()}, match: {req.match}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    _handler(args)
+    req = _request(args.reference)
+    out = {
+        "reference": req.reference,
+        "id": str(req.id),
+        "kind": req.kind,
+        "state": req.state,
+        "channel": req.channel,
+        "received_on": req.received_on.isoformat(),
+        "due_on": req.due_on.isoformat(),
+        "extension_months": req.extension_months,
+        "customer": str(req.customer_id) if req.customer_id else None,
+        "match": req.match,
+        "identity": req.identity_method or None,
+        "requester": services.requester(req),
+        "documents": [
+            {"id": str(d.id), "kind": d.kind, "format": d.fmt, "created_at": d.created_at.isoformat()}
+            for d in req.documents.order_by("created_at").defer("blob")
+        ],
+        "history": [
+            {"at": e.at.isoformat(), "event": e.event, "to": e.to_state, "actor": e.actor}
+            for e in req.events.all()
+        ],
+    }
+    print(json.dumps(out, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_step(args: argparse.Namespace) -> int:
+    actor = _handler(args)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            req = Request.objects.select_for_update().get(pk=_request(args.reference).pk)
+            if args.action == "confirm-email":
+                if not services.send_confirmation(req, now=now, actor=actor):
+                    raise CommandError(
+                        "no single customer with an e-mail address on file: check identity another way "
+                        "('requests verify --method …')"
+                    )
+            elif args.action == "verify":
+                services.verify_manually(actor, req, args.method, now=now, note=args.note)
+            elif args.action == "assign":
+                try:
+                    customer = uuid.UUID(args.customer)
+                except ValueError:
+                    raise CommandError("--customer: give the customer's id (see 'customers find')") from None
+                services.assign_customer(actor, req, customer, now=now)
+            elif args.action == "start":
+                services.start(actor, req, now=now)
+            elif args.action == "extend":
+                services.extend(actor, req, args.months, args.reasons, now=now)
+            elif args.action == "refuse":
+                services.refuse(actor, req, args.ground, args.reasons, now=now)
+            elif args.action == "withdraw":
+                services.withdraw(actor, req, now=now)
+    except services.RequestError as exc:
+        raise CommandError(f"{exc.field}: {exc.message}") from None
+    except NotFound as exc:
+        raise CommandError(str(exc)) from None
+    req.refresh_from_db()
+    print(f"{req.reference}: {req.state}, answer due {req.due_on.isoformat()}")
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    _handler(args)
+    if args.dry_run:
+        print(f"{services.purge_count(timezone.now())} closed requests are past the retention period")
+        return 0
+    n = services.purge_due(timezone.now())
+    print(f"removed the requester's details from {n} closed requests")
+    return 0

@@ -1,0 +1,253 @@
+"""Staff pages for customers' requests: the list with deadlines, intake, one request with its steps.
+
+Thin: each view checks who is asking, validates the form, calls :mod:`persondata.rights.services` (or
+:mod:`persondata.rights.answers`) in one transaction and redirects. Requests are addressed by their pseudonymous id;
+the requester's details are shown only to whoever handles requests (the data controller in the shipped policy).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from persondata.core import requests as rq
+from persondata.core.calendar import legal_date
+from persondata.register.services import AccessDenied, Actor, NotFound
+from persondata.rights import services
+from persondata.rights.forms import (
+    GROUND_LABELS,
+    IDENTITY_LABELS,
+    KIND_LABELS,
+    AssignForm,
+    ExtendForm,
+    NewRequestForm,
+    RefuseForm,
+    VerifyForm,
+)
+from persondata.rights.models import Request
+from persondata.web.views import refused
+
+RECENT_CLOSED = 20
+
+
+def _handler(request: HttpRequest) -> Actor:
+    actor = Actor.for_user(request.user, "rights_requests", "web")
+    services.require_handler(actor)
+    return actor
+
+
+def _get(request_id: uuid.UUID) -> Request:
+    found = Request.objects.filter(pk=request_id).first()
+    if found is None:
+        raise Http404("no such request")
+    return found
+
+
+@login_required
+@require_GET
+def request_list(request: HttpRequest) -> HttpResponse:
+    try:
+        _handler(request)
+    except AccessDenied as exc:
+        return refused(request, exc)
+    today = legal_date(timezone.now())
+    closed = Request.objects.filter(closed_at__isnull=False).order_by("-closed_at")[:RECENT_CLOSED]
+    return render(
+        request,
+        "rights/staff/list.html",
+        {"open": services.open_requests(today), "closed": closed, "today": today, "kinds": KIND_LABELS},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_new(request: HttpRequest) -> HttpResponse:
+    """Any staff member may register a request that reached them (by e-mail, letter, phone)."""
+    try:
+        actor = Actor.for_user(request.user, None, "web")
+    except AccessDenied as exc:
+        return refused(request, exc)
+    today = legal_date(timezone.now())
+    form = NewRequestForm(request.POST or None, initial={"received_on": today, "language": "da"})
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        f = form.cleaned_data
+        try:
+            with transaction.atomic():
+                created = services.submit(
+                    f["kind"],
+                    form.details(),
+                    channel="staff",
+                    language=f["language"],
+                    now=timezone.now(),
+                    by=actor,
+                    received_on=f["received_on"],
+                )
+                services.update_work(created, received_via=f["received_via"])
+        except services.RequestError as exc:
+            field = exc.field if exc.field in form.fields else None
+            if field is not None:  # shown again without what was refused (a CPR number is not echoed back)
+                data = request.POST.copy()
+                data[field] = ""
+                form = NewRequestForm(data)
+                form.is_valid()
+            form.add_error(field, exc.message)
+        else:
+            if services.may_handle(actor):
+                return HttpResponseRedirect(reverse("requests:detail", args=[created.id]))
+            return render(request, "rights/staff/registered.html", {"req": created})
+    return render(
+        request,
+        "rights/staff/new.html",
+        {"form": form, "error": error},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _detail_context(req: Request, actor: Actor, forms: dict[str, Any] | None = None) -> dict[str, Any]:
+    today = legal_date(timezone.now())
+    deadline = rq.deadline(req.received_on, req.extension_months)
+    state = rq.State(req.state)
+    events = [e.value for e in rq.allowed_events(state)]
+    context: dict[str, Any] = {
+        "req": req,
+        "kind_label": KIND_LABELS[rq.Kind(req.kind)],
+        "requester": services.requester(req),
+        "work": services.work(req),
+        "deadline": deadline,
+        "days_left": deadline.days_left(today),
+        "level": deadline.level(today) if state in rq.OPEN_STATES else "closed",
+        "open": state in rq.OPEN_STATES,
+        "events": events,
+        "history": list(req.events.all()),
+        "documents": list(req.documents.order_by("created_at").defer("blob")),
+        "identity_required": rq.Kind(req.kind) in rq.IDENTITY_REQUIRED,
+        "identity_label": IDENTITY_LABELS.get(req.identity_method, req.identity_method),
+        "ground_label": GROUND_LABELS.get(req.refusal_ground, ""),
+        "may_extend": state in rq.OPEN_STATES
+        and not req.extension_months
+        and today <= deadline.extension_notice_due,
+        "assign_form": AssignForm(),
+        "verify_form": VerifyForm(),
+        "extend_form": ExtendForm(),
+        "refuse_form": RefuseForm(),
+    }
+    context.update(forms or {})
+    return context
+
+
+@login_required
+@require_GET
+def request_detail(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
+    try:
+        actor = _handler(request)
+    except AccessDenied as exc:
+        return refused(request, exc)
+    return render(request, "rights/staff/detail.html", _detail_context(_get(request_id), actor))
+
+
+def _step(
+    request: HttpRequest,
+    request_id: uuid.UUID,
+    form_class: type[Any] | None,
+    form_key: str,
+    run: Callable[[Actor, Request, dict[str, Any]], None],
+) -> HttpResponse:
+    """Run one step on a request; on bad input show the page again with the form's errors (400)."""
+    try:
+        actor = _handler(request)
+    except AccessDenied as exc:
+        return refused(request, exc)
+    req = _get(request_id)
+    form = form_class(request.POST) if form_class is not None else None
+    if form is not None and not form.is_valid():
+        context = _detail_context(req, actor, {form_key: form})
+        return render(request, "rights/staff/detail.html", context, status=400)
+    data = form.cleaned_data if form is not None else {}
+    try:
+        with transaction.atomic():
+            locked = Request.objects.select_for_update().get(pk=req.pk)
+            run(actor, locked, data)
+    except (services.RequestError, NotFound) as exc:
+        req.refresh_from_db()
+        context = _detail_context(req, actor)
+        context["error"] = str(exc)
+        return render(request, "rights/staff/detail.html", context, status=400)
+    return HttpResponseRedirect(reverse("requests:detail", args=[req.id]))
+
+
+@login_required
+@require_POST
+def send_confirmation(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
+    def run(actor: Actor, req: Request, data: dict[str, Any]) -> None:
+        if not services.send_confirmation(req, now=timezone.now(), actor=actor):
+            raise services.RequestError(
+                "customer",
+                _("No single customer with an e-mail address on file: check identity another way."),
+            )
+
+    return _step(request, request_id, None, "", run)
+
+
+@login_required
+@require_POST
+def verify(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
+    def run(actor: Actor, req: Request, data: dict[str, Any]) -> None:
+        services.verify_manually(actor, req, data["method"], now=timezone.now(), note=data["note"])
+
+    return _step(request, request_id, VerifyForm, "verify_form", run)
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
+    def run(actor: Actor, req: Request, data: dict[str, Any]) -> None:
+        services.assign_customer(actor, req, data["customer"], now=timezone.now())
+
+    return _step(request, request_id, AssignForm, "assign_form", run)
+
+
+@login_required
+@require_POST
+def start(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
+    def run(actor: Actor, req: Request, data: dict[str, Any]) -> None:
+        services.start(actor, req, now=timezone.now())
+
+    return _step(request, request_id, None, "", run)
+
+
+@login_required
+@require_POST
+def extend(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
+    def run(actor: Actor, req: Request, data: dict[str, Any]) -> None:
+        services.extend(actor, req, data["months"], data["reasons"], now=timezone.now())
+
+    return _step(request, request_id, ExtendForm, "extend_form", run)
+
+
+@login_required
+@require_POST
+def refuse(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
+    def run(actor: Actor, req: Request, data: dict[str, Any]) -> None:
+        services.refuse(actor, req, data["ground"], data["reasons"], now=timezone.now())
+
+    return _step(request, request_id, RefuseForm, "refuse_form", run)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
+    def run(actor: Actor, req: Request, data: dict[str, Any]) -> None:
+        services.withdraw(actor, req, now=timezone.now())
+
+    return _step(request, request_id, None, "", run)
