@@ -10,14 +10,13 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from persondata.audit import services as audit
-from persondata.cli import CommandError
+from persondata.cli.login import refusals, staff_user
 from persondata.register import access_log
-from persondata.register.services import AccessDenied, Actor, record_refusal
+from persondata.register.services import Actor
 
 
 def register(sub: Any) -> None:
@@ -49,19 +48,10 @@ def _day(text: str) -> datetime:
         raise argparse.ArgumentTypeError("write the date as YYYY-MM-DD") from None
 
 
-def _user(login: str | None) -> Any:
-    if not login:
-        raise CommandError("say who you are with --user LOGIN (or set PERSONDATA_USER)")
-    user = get_user_model().objects.filter(username=login, is_active=True).first()
-    if user is None:
-        raise CommandError(f"no active staff login named {login!r}")
-    return user
-
-
 def cmd_access_log(args: argparse.Namespace) -> int:
-    user = _user(args.user)
+    user = staff_user(args.user)
     now = timezone.now()
-    try:
+    with refusals(user.pk):
         actor = Actor.for_user(user, access_log.READ_PURPOSE, "cli")
         with transaction.atomic():
             if args.action == "history":
@@ -80,14 +70,11 @@ def cmd_access_log(args: argparse.Namespace) -> int:
                     now=now,
                 )
             else:
-                staff_id = _user(args.staff).pk if args.staff else None
+                staff_id = staff_user(args.staff).pk if args.staff else None
                 events = access_log.search_access_log(
                     actor, customer_id=args.customer, staff_id=staff_id, purpose=args.purpose,
                     since=args.since, until=args.until,
                 )  # fmt: skip
-    except AccessDenied as exc:
-        record_refusal(user.pk, exc, "cli", now)
-        raise CommandError(exc.reason, 3) from exc
     data = access_log.export(events, args.format)
     if getattr(args, "out", None):
         args.out.write_bytes(data)

@@ -9,27 +9,23 @@ import os
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
 from persondata import demo
 from persondata.cli import CommandError
+from persondata.cli.login import refusals, staff_actor
 from persondata.register.importer import MODES, ImportReport, import_files
 from persondata.register.models import Customer
 from persondata.register.services import (
-    AccessDenied,
     Actor,
     NotFound,
     find_customers,
-    record_refusal,
     show_customer,
 )
 
@@ -132,23 +128,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _actor(args: argparse.Namespace) -> Actor:
-    if not args.user:
-        raise CommandError("say who you are with --user LOGIN (or set PERSONDATA_USER); every read is logged")
-    user = get_user_model().objects.filter(username=args.user, is_active=True).first()
-    if user is None:
-        raise CommandError(f"no active staff login named {args.user!r}")
-    with _refusals(user.pk):
-        return Actor.for_user(user, args.purpose, "cli")
-
-
-@contextmanager
-def _refusals(user_id: int) -> Iterator[None]:
-    """A refused read is audited (RULES R19) and ends the command with exit code 3."""
-    try:
-        yield
-    except AccessDenied as exc:
-        record_refusal(user_id, exc, "cli", timezone.now())
-        raise CommandError(exc.reason, 3) from exc
+    return staff_actor(args.user, args.purpose)
 
 
 def _json_default(value: object) -> str:
@@ -159,7 +139,7 @@ def _json_default(value: object) -> str:
 
 def cmd_find(args: argparse.Namespace) -> int:
     actor = _actor(args)
-    with _refusals(actor.user_id), transaction.atomic():
+    with refusals(actor.user_id), transaction.atomic():
         hits = find_customers(actor, args.query, now=timezone.now())
     if args.json:
         print(
@@ -177,7 +157,7 @@ def cmd_find(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     actor = _actor(args)
     try:
-        with _refusals(actor.user_id), transaction.atomic():
+        with refusals(actor.user_id), transaction.atomic():
             try:
                 customer_id = uuid.UUID(args.query)
             except ValueError:
