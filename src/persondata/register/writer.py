@@ -8,7 +8,6 @@ rows/s with encryption). The caller owns the transaction.
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -28,10 +27,9 @@ from persondata.core.vault import (
     normalize_phone,
     seal,
 )
+from persondata.rawsql import fetch_in, hx
 from persondata.register.import_formats import RowError, Unit
 from persondata.register.models import RELEVANCE, new_ids_hex
-
-_CHUNK = 500  # parameters per IN (...) query, well under SQLite's limit
 
 
 def key_class_for(policy: Policy, day: date) -> str:
@@ -39,24 +37,8 @@ def key_class_for(policy: Policy, day: date) -> str:
     return "fy" + policy.financial_year.label(day)
 
 
-# Both SQLite (as Django stores them) and PostgreSQL (which casts) take ids as 32 hex digits and dates as ISO
-# text, so the hot path passes plain strings and never builds uuid.UUID or date adapters per value.
-def _hex(value: uuid.UUID | str) -> str:
-    return value if isinstance(value, str) else value.hex
-
-
 def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
-
-
-def _select_in(sql: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
-    rows: list[tuple[Any, ...]] = []
-    with connection.cursor() as cur:
-        for i in range(0, len(values), _CHUNK):
-            part = values[i : i + _CHUNK]
-            cur.execute(sql.format(", ".join(["%s"] * len(part))), list(part))
-            rows.extend(cur.fetchall())
-    return rows
 
 
 @dataclass(slots=True)
@@ -84,8 +66,8 @@ class RegisterWriter:
             for n in dict.fromkeys(u.customer_number for u in units)
         }
         customers = {
-            bytes(b): _Existing(_hex(i), None, r)
-            for b, i, r in _select_in(
+            bytes(b): _Existing(hx(i), None, r)
+            for b, i, r in fetch_in(
                 "SELECT number_bidx, id, import_run_id FROM customer WHERE number_bidx IN ({})",
                 list(number_bidx.values()),
             )
@@ -173,21 +155,21 @@ class RegisterWriter:
     def _existing(self, table: str, column: str, keys: list[str]) -> dict[str, _Existing]:
         if not keys:
             return {}
-        rows = _select_in(
+        rows = fetch_in(
             f"SELECT {column}, id, customer_id, import_run_id FROM {table} WHERE {column} IN ({{}})",  # noqa: S608 - table/column are constants
             keys,
         )
-        return {k: _Existing(_hex(i), _hex(c), r) for k, i, c, r in rows}
+        return {k: _Existing(hx(i), hx(c), r) for k, i, c, r in rows}
 
     # -- keys -----------------------------------------------------------------------------------------------------
     def _keys(self, needed: set[tuple[str, str]], new_ids: set[str]) -> dict[tuple[str, str], AESGCM]:
         keys: dict[tuple[str, str], AESGCM] = {}
         old_ids = sorted({cid for cid, _ in needed if cid not in new_ids})
         if old_ids:
-            for cid, klass, wrapped in _select_in(
+            for cid, klass, wrapped in fetch_in(
                 "SELECT customer_id, klass, wrapped FROM data_key WHERE customer_id IN ({})", old_ids
             ):
-                pair = (_hex(cid), klass)
+                pair = (hx(cid), klass)
                 if pair in needed:
                     keys[pair] = AESGCM(self.vault.unwrap(bytes(wrapped), pair[0], klass))
         inserts = []

@@ -36,9 +36,9 @@ from django.db import models
 
 from persondata import runtime
 from persondata.core.vault import seal
+from persondata.rawsql import Hex, batches, execute_in, executemany, fetch_in, hx
 from persondata.register.models import RELEVANCE, Customer
 from persondata.retention import ledger
-from persondata.retention._sql import Hex, batches, execute_in, executemany, fetch_in, hx
 
 #: Tables of the order history (retention class ``relevance``) and of accounting material (``fy…``).
 HISTORY_TABLES = ("customer_order", "service_agreement")

@@ -8,8 +8,8 @@ from datetime import date
 
 from persondata import runtime
 from persondata.core.policy import Policy
+from persondata.rawsql import as_date, as_datetime, as_uuid, fetch
 from persondata.retention import holds
-from persondata.retention._sql import as_date, as_datetime, as_uuid, fetch
 from persondata.retention.schedule import (
     RelationshipFacts,
     RetentionDecision,

@@ -17,8 +17,8 @@ from datetime import date, datetime
 from persondata.audit import services as audit
 from persondata.core.calendar import legal_date
 from persondata.core.sensitive import check_free_text
+from persondata.rawsql import Hex, hx
 from persondata.register.models import Customer
-from persondata.retention._sql import Hex, hx
 from persondata.retention.models import LegalHold
 
 MAX_REASON_CHARS = 2000
@@ -86,7 +86,7 @@ def all_holds_in_force(today: date) -> HoldIndex:
 
 
 def _record_kind(customer_id: uuid.UUID, record_id: uuid.UUID) -> str | None:
-    from persondata.retention._sql import fetch
+    from persondata.rawsql import fetch
 
     for kind, table in _RECORD_TABLES.items():
         if fetch(

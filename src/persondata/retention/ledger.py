@@ -28,8 +28,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
+from persondata.rawsql import Hex, as_datetime, as_uuid, batches, executemany, hx
 from persondata.register.models import new_id_hex
-from persondata.retention._sql import Hex, as_datetime, as_uuid, batches, executemany, hx
 from persondata.retention.models import DeletionLedgerEntry
 
 ENV = "PERSONDATA_DELETION_LEDGER"

@@ -33,9 +33,9 @@ from persondata.audit import services as audit
 from persondata.core.calendar import deletion_allowed_from, legal_date, relevance_deletion
 from persondata.core.policy import Policy
 from persondata.core.policy_check import RetentionClash, check_policy, describe_clash
+from persondata.rawsql import Hex, as_date, as_datetime, fetch, hx
 from persondata.register.models import RELEVANCE
 from persondata.retention import clock, holds, locks
-from persondata.retention._sql import Hex, as_date, as_datetime, fetch, hx
 from persondata.retention.deletion import Deleter, is_accounting_class
 from persondata.retention.models import RetentionRun
 from persondata.retention.schedule import (
@@ -415,7 +415,7 @@ def _held_records(index: holds.HoldIndex, cutoff: date) -> dict[Hex, dict[str, A
     if not index.records:
         return out
     ids = list(index.records)
-    from persondata.retention._sql import fetch_in
+    from persondata.rawsql import fetch_in
 
     for table, label in (("customer_order", "orders"), ("service_agreement", "agreements")):
         for (cid,) in fetch_in(f"SELECT customer_id FROM {table} WHERE id IN ({{}})", ids):  # noqa: S608 - constant
@@ -447,7 +447,7 @@ def _accounting_overview(policy: Policy, today: date, cutoff: date | None, repor
     index = holds.all_holds_in_force(today)
     held_by_date: Counter[tuple[str, date, date]] = Counter()  # (table, record date, hold end) → records
     if index.customers or index.records:
-        from persondata.retention._sql import fetch_in
+        from persondata.rawsql import fetch_in
 
         for table, column in (("invoice", "invoice_date"), ("payment", "paid_on")):
             for cid, day, n in fetch_in(
@@ -668,7 +668,7 @@ def _apply(
 ) -> None:
     """Delete one chunk's due records through the shared deletion functions, then audit the chunk."""
     if plan.recorded_ends:
-        from persondata.retention._sql import executemany
+        from persondata.rawsql import executemany
 
         executemany(
             "UPDATE customer SET relationship_ended_on = %s WHERE id = %s",

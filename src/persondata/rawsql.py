@@ -1,8 +1,9 @@
-"""Small helpers for the retention module's SQL, which is the same text on SQLite and PostgreSQL.
+"""Helpers for the raw SQL of the hot paths (the import's writer, the retention sweep): one SQL text for SQLite and
+PostgreSQL.
 
-As in ``persondata.register.writer``: ids go in as 32 hex digits and dates as ISO text (SQLite compares the text
-Django stores; PostgreSQL casts the literal), and values read back are normalised here, because SQLite returns
-text where PostgreSQL returns typed values.
+Ids go in as 32 hex digits and dates as ISO text (SQLite compares the text Django stores; PostgreSQL casts the
+literal), so no ``uuid.UUID`` or date adapter is built per value; values read back are normalised here, because
+SQLite returns text where PostgreSQL returns typed values.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ def batches(values: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
         yield batch
 
 
-#: An id as 32 lower-case hex digits: how the retention code carries ids (building ``uuid.UUID`` objects for
-#: every row read would cost more than the rest of the sweep's Python work together).
+#: An id as 32 lower-case hex digits: how the hot paths carry ids (building ``uuid.UUID`` objects for every row
+#: read would cost more than the rest of the sweep's Python work together).
 Hex = str
 
 
@@ -75,12 +76,12 @@ def fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
 
 
 def fetch_in(
-    sql: str, ids: Sequence[Hex], before: Sequence[Any] = (), after: Sequence[Any] = ()
+    sql: str, values: Sequence[Any], before: Sequence[Any] = (), after: Sequence[Any] = ()
 ) -> list[tuple[Any, ...]]:
-    """Run ``sql`` (with one ``{}`` for an IN list of customer or record ids) in batches; all rows."""
+    """Run ``sql`` (with one ``{}`` for an IN list, e.g. of customer or record ids) in batches; all rows."""
     rows: list[tuple[Any, ...]] = []
     with connection.cursor() as cur:
-        for part in batches(ids):
+        for part in batches(values):
             cur.execute(sql.format(marks(len(part))), [*before, *part, *after])
             rows.extend(cur.fetchall())
     return rows
