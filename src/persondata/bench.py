@@ -19,6 +19,7 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -218,6 +219,7 @@ def run(customers: int, base: Path, audit_entries: int = 1_000_000) -> list[Row]
     )
     page_ms = _http_pages(env, password, emails[:300])
     rows.append(Row("customer page over HTTP (median)", f"{page_ms:.1f} ms", "<= 30 ms", page_ms <= 30))
+    rows.extend(bench_requests(env))
     rows.extend(bench_retention(base, customers, small_n))  # last: the run deletes from the full home
     return rows
 
@@ -349,16 +351,33 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _http_pages(env: dict[str, str], password: str, emails: list[str]) -> float:
+@contextmanager
+def _server(env: dict[str, str], **extra: str) -> Iterator[str]:
+    """``persondata serve`` (gunicorn, 2 workers) on a free loopback port, without the job runner (no sweep in
+    the middle of a measurement); yields its base URL once it answers."""
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "persondata", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-        env=env,
+        env={**env, "PERSONDATA_JOBS": "0", **extra},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
         base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(base + "/api/health", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _http_pages(env: dict[str, str], password: str, emails: list[str]) -> float:
+    with _server(env) as base:
         opener = _login(base, password)
         ids = []
         for email in emails:
@@ -371,20 +390,12 @@ def _http_pages(env: dict[str, str], password: str, emails: list[str]) -> float:
                 r.read()
             times.append(time.perf_counter() - t0)
         return statistics.median(times) * 1000
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def _login(base: str, password: str) -> urllib.request.OpenerDirector:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    for _ in range(100):
-        try:
-            opener.open(base + "/login/").read()
-            break
-        except OSError:
-            time.sleep(0.1)
+    opener.open(base + "/login/").read()  # the CSRF cookie
     _post(opener, base + "/login/", {"username": "bench", "password": password})
     return opener
 
@@ -424,8 +435,53 @@ def set_password(password: str) -> None:
             acknowledge(user, text, timezone.now())
 
 
+def phase_requests() -> None:
+    """Runs inside the bench home: answering customers' requests (persondata.rights.bench)."""
+    from persondata.rights.bench import phase_requests as run
+
+    run()
+
+
+def bench_requests(env: dict[str, str]) -> list[Row]:
+    """Customers' requests on the full home: the answers (a phase in the home) and the public form over HTTP."""
+    print("answering requests …", file=sys.stderr, flush=True)
+    _s, _p, out = _run_measured(["bench", "--phase", "requests"], env)
+    req = _parse(out)
+    ok, failed, form_ms = _http_public_form(env)
+    return [
+        Row(
+            "access answer, JSON (50 orders, 30 invoices; median)",
+            f"{req['access_json_ms']:.1f} ms",
+            "<= 50 ms",
+            req["access_json_ms"] <= 50,
+        ),
+        Row(
+            "access answer complete, with PDF letter (median)",
+            f"{req['access_full_ms']:.0f} ms",
+            "<= 1,500 ms",
+            req["access_full_ms"] <= 1500,
+        ),
+        Row("erasure answer (median)", f"{req['erasure_ms']:.1f} ms", "<= 200 ms", req["erasure_ms"] <= 200),
+        Row(
+            "public request form, 50 concurrent submissions",
+            f"{ok}/50 ok, {failed} errors, median {form_ms:.0f} ms",
+            "50/50, no errors",
+            ok == 50 and failed == 0,
+        ),
+    ]
+
+
+def _http_public_form(env: dict[str, str]) -> tuple[int, int, float]:
+    from persondata.rights.bench_public import bench_public_form
+
+    # the rate limiter sees each simulated visitor's own address (X-Forwarded-For, trusted behind a proxy)
+    with _server(env, PERSONDATA_BEHIND_PROXY="1") as base:
+        return bench_public_form(base, 50)
+
+
 PHASES: dict[str, Callable[..., None]] = {
     "lookups": phase_lookups,
     "password": set_password,
     "audit": phase_audit,
+    "requests": phase_requests,
 }

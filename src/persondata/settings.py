@@ -39,7 +39,12 @@ def _database(url: str) -> dict[str, object]:
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                # secure_delete: freed pages are zeroed, so a destroyed data key (crypto-shredding, RULES R5) does
+                # not linger in the file's free space
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                    "PRAGMA secure_delete=ON;"
+                ),
             },
             "TEST": {"NAME": os.environ.get("PERSONDATA_TEST_SQLITE") or None},
         }
@@ -85,6 +90,7 @@ INSTALLED_APPS = [
     "persondata.api",
     "persondata.retention",
     "persondata.rights",
+    "persondata.partners",
 ]
 
 MIDDLEWARE = [

@@ -13,5 +13,6 @@ urlpatterns = [
     path("retention/", include("persondata.retention.urls")),
     path("privacy/", include("persondata.rights.public_urls")),
     path("requests/", include("persondata.rights.urls")),
+    path("partners/", include("persondata.partners.urls")),
     path("", include("persondata.web.urls")),
 ]

@@ -51,12 +51,47 @@ RULES: dict[str, str] = {
     "retention:overview": "log",  # counts, runs, holds: controller (rights_requests), no customer data shown
     "retention:hold_create": "log",
     "retention:hold_end": "log",
+    # telling the partners (Art. 19): notices and webhooks, for the controller (tests/partners/test_pages.py)
+    "partners:notices": "log",
+    "partners:tick": "log",
+    "partners:endpoint_set": "log",
+    "partners:endpoint_remove": "log",
+    "rights:confirm": "public",
+    "rights:policy": "public",
+    "rights:request": "public",
+    "rights:thanks": "public",
+    "rights:confirm_submit": "public",
+    "rights:portability_schema": "public",
+    # customers' requests: registering one is for any staff member with a role that serves customers; handling
+    # them (the requester's details, identity, deadlines, answers) for the controller (tests/rights)
+    "requests:new": "staff",
+    "requests:list": "log",
+    "requests:detail": "log",
+    "requests:send_confirmation": "log",
+    "requests:verify": "log",
+    "requests:assign": "log",
+    "requests:start": "log",
+    "requests:extend": "log",
+    "requests:refuse": "log",
+    "requests:withdraw": "log",
+    "requests:answer": "log",
+    "requests:restrict_pending": "log",
+    "requests:lift_notice": "log",
+    "requests:lift": "log",
+    "requests:document": "log",
     # API (django-ninja operation names)
     "api:openapi-json": "public",
     "api:health": "public",
     "api:api-root": "public",
     "api:search_customers": "customer",
     "api:get_customer": "customer",
+    "api:create_request": "staff",  # POST: register; any login with a customer role (tests/rights/test_api.py)
+    "api:list_requests": "log",
+    "api:get_request": "log",
+    "api:verify_request": "log",
+    "api:extend_request": "log",
+    "api:refuse_request": "log",
+    "api:withdraw_request": "log",
 }
 # CLI sub-commands: those that read customer data name the rule; the others touch none.
 CLI_RULES: dict[str, str] = {
@@ -86,13 +121,35 @@ CLI_RULES: dict[str, str] = {
     "staff unlock": "none",
     "retention plan": "none",  # counts and reasons, no personal data
     "retention run": "none",
-    "retention explain": "none",
-    "retention hold": "none",
-    "retention holds": "none",
-    "retention end-hold": "none",
+    "retention explain": "log",  # controller (rights_requests), as the retention page; tests/retention
+    "retention hold": "log",
+    "retention holds": "log",
+    "retention end-hold": "log",
     "retention reapply": "none",
     "jobs run": "none",
+    "partners list": "log",  # the controller (handles requests); tests/partners/test_cli.py
+    "partners endpoint-set": "log",
+    "partners endpoint-remove": "log",
+    "partners notices": "log",
+    "partners tick": "log",
+    "partners deliver": "log",
     "staff otp-reset": "none",
+    # customers' requests: any staff member with a customer role registers; the controller handles (tests/rights)
+    "requests new": "none",
+    "requests list": "log",
+    "requests show": "log",
+    "requests confirm-email": "log",
+    "requests verify": "log",
+    "requests assign": "log",
+    "requests start": "log",
+    "requests extend": "log",
+    "requests refuse": "log",
+    "requests withdraw": "log",
+    "requests purge": "log",
+    "requests answer": "log",
+    "requests documents": "log",
+    "requests lift-notice": "log",
+    "requests lift": "log",
 }
 
 
@@ -243,7 +300,7 @@ def test_access_log_only_for_those_answering_requests(
     if role != "anonymous":
         client.force_login(make_staff(f"log-{role}", [role]))
         allowed = bool(decide(runtime.policy(), [role], "contact", "read", "rights_requests"))
-    for url in ("/access-log/", f"/access-log/{cid}.csv", "/retention/"):
+    for url in ("/access-log/", f"/access-log/{cid}.csv", "/retention/", "/requests/"):
         status = client.get(url).status_code
         assert status == (302 if role == "anonymous" else 200 if allowed else 403), (role, url)
 

@@ -238,6 +238,27 @@ def test_a_dead_holders_sqlite_lock_is_taken_over() -> None:
     assert [o.status for o in jobs.run_due_jobs(cph(D(2026, 3, 2), 4), counting_job(calls))] == ["done"]
 
 
+@pytest.mark.django_db
+def test_a_long_jobs_sqlite_lock_is_renewed_by_the_sweep_it_runs() -> None:
+    """A sweep longer than the lease: the job's lock must stay taken, or a second worker would start the job."""
+    if connection.vendor == "postgresql":
+        pytest.skip("an advisory lock has no lease: it is held while its session lives")
+    import socket
+
+    other = locks.Lock("job:long_job", lambda: datetime.now(UTC))
+    other.holder = f"{socket.gethostname()}:1:0"  # another worker, alive
+    with locks.exclusive("job:long_job") as job_lock:
+        assert job_lock is not None
+        JobLock.objects.filter(name="job:long_job").update(
+            expires_at=datetime.now(UTC) - timedelta(minutes=1)
+        )
+        with locks.exclusive("retention_sweep") as sweep_lock:
+            assert sweep_lock is not None
+            sweep_lock.renew()  # as the sweep does after every chunk
+        assert JobLock.objects.get(name="job:long_job").expires_at > datetime.now(UTC) + timedelta(minutes=10)
+        assert not locks._try_sqlite("job:long_job", other)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_scheduler_thread_runs_due_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
     ran = threading.Event()

@@ -14,18 +14,33 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from persondata.rights.mail import wait_for_outbox
+
 
 @dataclass
-class Mailbox:
-    """Collects the messages; aiosmtpd calls ``handle_DATA`` by that name."""
+class _Handler:
+    """aiosmtpd's handler (it inspects the handler's members, so it gets this plain object, not the mailbox)."""
 
-    messages: list[EmailMessage] = field(default_factory=list)
+    received: list[EmailMessage] = field(default_factory=list)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(msg, EmailMessage)
-        self.messages.append(msg)
+        self.received.append(msg)
         return "250 OK"
+
+
+@dataclass
+class Mailbox:
+    """What the SMTP server received."""
+
+    handler: _Handler = field(default_factory=_Handler)
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        """What arrived, once the mail threads persondata started have finished (mail leaves in the background)."""
+        wait_for_outbox()
+        return self.handler.received
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
@@ -45,7 +60,7 @@ def smtp(settings: Any) -> Iterator[Mailbox]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = Controller(box, hostname="127.0.0.1", port=port)
+    server = Controller(box.handler, hostname="127.0.0.1", port=port)
     server.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port

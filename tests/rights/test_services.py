@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -78,16 +79,17 @@ def test_confirmation_goes_to_the_address_on_file_and_works_once(
     [msg] = smtp.messages
     assert record["email"].lower() in str(msg["To"]).lower() and "someone@else" not in str(msg["To"])
     token = smtp.link_in(msg).rstrip("/").rsplit("/", 1)[1]
-    with pytest.raises(services.ConfirmationError) as forged:
+    assert services.link_status(token, now=NOW) is None
+    with pytest.raises(services.ConfirmationError) as forged, transaction.atomic():
         services.confirm(token[:-2] + "xx", now=NOW)
     assert forged.value.code == "unknown"
     with transaction.atomic():
         services.confirm(token, now=NOW + timedelta(hours=1))
     req.refresh_from_db()
     assert req.state == State.IN_PROGRESS and req.identity_method == "email_link"
-    with pytest.raises(services.ConfirmationError) as replay:
+    with pytest.raises(services.ConfirmationError) as replay, transaction.atomic():
         services.confirm(token, now=NOW + timedelta(hours=2))
-    assert replay.value.code == "used"
+    assert replay.value.code == "used" and services.link_status(token, now=NOW) == "used"
 
 
 def test_an_expired_confirmation_is_refused(demo_customers: list[dict[str, Any]], smtp: Any) -> None:
@@ -95,7 +97,7 @@ def test_an_expired_confirmation_is_refused(demo_customers: list[dict[str, Any]]
     with transaction.atomic():
         services.send_confirmation(req, now=NOW)
     token = smtp.link_in(smtp.messages[0]).rstrip("/").rsplit("/", 1)[1]
-    with pytest.raises(services.ConfirmationError) as info:
+    with pytest.raises(services.ConfirmationError) as info, transaction.atomic():
         services.confirm(token, now=NOW + timedelta(days=8))
     assert info.value.code == "expired"
 
@@ -148,3 +150,47 @@ def test_closed_requests_lose_the_requesters_details_after_the_retention_period(
     assert req.requester_blob is None and req.wrapped_key is None and req.purged_at is not None
     assert req.reference and req.kind == "information" and req.state == State.ANSWERED
     assert services.requester(req) == {}
+
+
+def test_the_controller_is_reminded_of_deadlines_without_personal_data(
+    demo_customers: list[dict[str, Any]], smtp: Any, tmp_path: Any, settings: Any
+) -> None:
+    from persondata import runtime
+    from persondata.rights.reminders import send_deadline_reminders
+
+    default = Path(runtime.policy().source).read_text(encoding="utf-8")
+    source = default.replace("<<e-mail of the data controller>>", "dpo@example.dk")
+    assert "dpo@example.dk" in source
+    path = tmp_path / "policy.toml"
+    path.write_text(source, encoding="utf-8")
+    settings.PERSONDATA_POLICY_FILE = str(path)
+    runtime.reset()
+    record = demo_customers[0]
+    soon = submit("access", {"email": record["email"]}, received_on=date(2026, 10, 30))  # due 2026-11-30
+    submit("access", {"email": record["email"]})  # due 2026-12-28: not yet
+    assert send_deadline_reminders(NOW) == {"reminded": 1, "overdue": 0}
+    [msg] = smtp.messages
+    text = msg.get_body(preferencelist=("plain",)).get_content()
+    assert soon.reference in text and "2026-11-30" in text
+    assert record["email"] not in text and record["name"] not in text
+
+
+def test_a_failed_confirmation_e_mail_is_a_step_staff_see(
+    demo_customers: list[dict[str, Any]], settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    import socket
+
+    from persondata.rights.mail import wait_for_outbox
+
+    with socket.socket() as probe:  # a port nobody listens on: the connection is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+    record = demo_customers[0]
+    req = submit("access", {"email": record["email"]})
+    with transaction.atomic():
+        assert services.send_confirmation(req, now=NOW)
+    wait_for_outbox()
+    assert req.events.filter(event="mail_failed").exists()
+    assert record["email"] not in caplog.text and "ConnectionRefusedError" in caplog.text

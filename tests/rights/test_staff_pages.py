@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from persondata.core.requests import State
 from persondata.rights.models import Request
@@ -128,3 +129,90 @@ def test_bad_intake_names_the_field_and_stores_nothing(
     body = response.content.decode()
     assert "010190-1234" not in body and "field--error" in body
     assert not Request.objects.exists()
+
+
+def _verified(client: Client, record: dict[str, Any], kind: str) -> Request:
+    _register(client, record, kind)
+    req = Request.objects.get(kind=kind)
+    assert client.post(f"/requests/{req.id}/verify/", {"method": "phone_callback"}).status_code == 302
+    return req
+
+
+def test_an_access_answer_from_the_request_page(
+    demo_customers: list[dict[str, Any]], controller: Any
+) -> None:
+    client = _client(controller)
+    record = next(r for r in demo_customers if r["orders"] and r["invoices"])
+    req = _verified(client, record, "access")
+    assert client.post(f"/requests/{req.id}/answer/").status_code == 302
+    req.refresh_from_db()
+    assert req.state == State.ANSWERED
+    page = client.get(f"/requests/{req.id}/").content.decode()
+    docs = list(req.documents.order_by("created_at"))
+    assert {d.fmt for d in docs} >= {"html", "pdf", "json", "csv"}
+    for d in docs:
+        assert f"/requests/{req.id}/documents/{d.id}/" in page
+    pdf = next(d for d in docs if d.fmt == "pdf")
+    response = client.get(f"/requests/{req.id}/documents/{pdf.id}/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-") and record["email"] not in response["Content-Disposition"]
+    data = next(d for d in docs if d.kind.endswith("json") or d.fmt == "json")
+    body = client.get(f"/requests/{req.id}/documents/{data.id}/").content.decode()
+    assert record["email"] in body and record["customer_number"] in body
+    other = next(r for r in demo_customers if r["customer_number"] != record["customer_number"])
+    assert other["customer_number"] not in body
+
+
+def test_erasure_needs_the_confirmation_box(demo_customers: list[dict[str, Any]], controller: Any) -> None:
+    client = _client(controller)
+    record = demo_customers[4]
+    req = _verified(client, record, "erasure")
+    assert client.post(f"/requests/{req.id}/answer/", {}).status_code == 400
+    req.refresh_from_db()
+    assert req.state == State.IN_PROGRESS
+    assert client.post(f"/requests/{req.id}/answer/", {"confirm": "on"}).status_code == 302
+    req.refresh_from_db()
+    assert req.state == State.ANSWERED and req.outcome
+
+
+def test_rectification_restricted_while_checked(
+    demo_customers: list[dict[str, Any]], controller: Any
+) -> None:
+    from persondata.register.models import Restriction
+
+    client = _client(controller)
+    record = demo_customers[5]
+    req = _verified(client, record, "rectification")
+    assert client.post(f"/requests/{req.id}/restrict/").status_code == 302
+    assert Restriction.objects.filter(customer_id=req.customer_id, lifted_at__isnull=True).exists()
+    bad = client.post(f"/requests/{req.id}/answer/", {"email": "not-an-address", "city": "Aarhus"})
+    body = bad.content.decode()
+    assert bad.status_code == 400 and "not-an-address" not in body and 'value="Aarhus"' in body
+    ok = client.post(f"/requests/{req.id}/answer/", {"email": "new.address@example.dk"})
+    assert ok.status_code == 302
+    req.refresh_from_db()
+    assert req.state == State.ANSWERED
+    # the letter told the customer; the restriction for the check is lifted with it (Art. 18(3))
+    assert not Restriction.objects.filter(customer_id=req.customer_id, lifted_at__isnull=True).exists()
+
+
+def test_a_restriction_is_lifted_only_after_the_notice(
+    demo_customers: list[dict[str, Any]], controller: Any
+) -> None:
+    from persondata.register.models import Restriction
+
+    client = _client(controller)
+    req = _verified(client, demo_customers[6], "restriction")
+    assert client.post(f"/requests/{req.id}/answer/", {"reason": "legal_claims"}).status_code == 302
+    req.refresh_from_db()
+    assert req.state == State.ANSWERED
+    assert Restriction.objects.filter(customer_id=req.customer_id, lifted_at__isnull=True).exists()
+    assert client.post(f"/requests/{req.id}/lift/").status_code == 400  # the customer has not been told
+    today = timezone.localdate().isoformat()
+    notice = client.post(
+        f"/requests/{req.id}/lift-notice/", {"lift_on": today, "reasons": "The claim is settled."}
+    )
+    assert notice.status_code == 302
+    assert req.documents.filter(kind="lift_notice").exists()
+    assert client.post(f"/requests/{req.id}/lift/").status_code == 302
+    assert not Restriction.objects.filter(customer_id=req.customer_id, lifted_at__isnull=True).exists()

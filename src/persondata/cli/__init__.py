@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
         access_log,
         audit,
         bench,
+        partners,
         policy,
         register,
         requests,
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (server, register, access_log, policy, audit, bench, staff, token, retention, requests):
         module.register(sub)
+    partners.register(sub)
     return parser
 
 

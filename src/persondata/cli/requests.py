@@ -8,6 +8,7 @@ import os
 import uuid
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -17,8 +18,9 @@ from persondata.cli import CommandError
 from persondata.cli.login import refusals, staff_actor
 from persondata.core.calendar import legal_date
 from persondata.core.requests import Kind
+from persondata.register.rectify import RectifyError
 from persondata.register.services import Actor, NotFound
-from persondata.rights import services
+from persondata.rights import answers, documents, services
 from persondata.rights.models import IDENTITY_METHODS, REFUSAL_GROUNDS, Request
 
 
@@ -61,6 +63,37 @@ def register(sub: Any) -> None:
         if add is not None:
             add(q)
         q.set_defaults(func=cmd_step)
+
+    ans = actions.add_parser("answer", help="do what the request asks and produce the letter and files")
+    ans.add_argument("reference", help="the request's reference (PD-XXXX-XXXX)")
+    ans.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="rectification: a corrected value (name, street, postcode, city, country, phone, email)",
+    )
+    ans.add_argument("--reason", help="restriction: accuracy_disputed, unlawful, legal_claims or objection")
+    ans.add_argument("--text", help="objection/other: your answer to the customer")
+    ans.add_argument("--note", default="", help="a note to the customer in the letter")
+    ans.add_argument("--confirm-erasure", action="store_true", help="erasure: confirm that it erases now")
+    ans.set_defaults(func=cmd_answer)
+
+    docs = actions.add_parser("documents", help="write the request's letters and files to a folder")
+    docs.add_argument("reference", help="the request's reference (PD-XXXX-XXXX)")
+    docs.add_argument("--out", type=Path, required=True, help="folder (created owner-only if missing)")
+    docs.set_defaults(func=cmd_documents)
+
+    notice = actions.add_parser(
+        "lift-notice", help="tell the customer a restriction will be lifted (Art. 18(3))"
+    )
+    notice.add_argument("reference", help="the request's reference (PD-XXXX-XXXX)")
+    notice.add_argument("--on", type=_day, required=True, help="YYYY-MM-DD: the day it is lifted")
+    notice.add_argument("--reasons", required=True)
+    notice.set_defaults(func=cmd_step)
+    lift = actions.add_parser("lift", help="lift the restriction the customer was told about")
+    lift.add_argument("reference", help="the request's reference (PD-XXXX-XXXX)")
+    lift.set_defaults(func=cmd_step)
 
     purge = actions.add_parser("purge", help="remove requesters' details after the retention period")
     purge.add_argument("--dry-run", action="store_true", help="count, change nothing")
@@ -215,8 +248,14 @@ def cmd_step(args: argparse.Namespace) -> int:
                 services.start(actor, req, now=now)
             elif args.action == "extend":
                 services.extend(actor, req, args.months, args.reasons, now=now)
+                answers.extension_notice(actor, req, now=now)
             elif args.action == "refuse":
                 services.refuse(actor, req, args.ground, args.reasons, now=now)
+                answers.refusal_letter(actor, req, now=now)
+            elif args.action == "lift-notice":
+                answers.answer_lift_notice(actor, req, lift_on=args.on, reasons=args.reasons, now=now)
+            elif args.action == "lift":
+                answers.lift_after_notice(actor, req, now=now)
             elif args.action == "withdraw":
                 services.withdraw(actor, req, now=now)
     except services.RequestError as exc:
@@ -225,6 +264,87 @@ def cmd_step(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     req.refresh_from_db()
     print(f"{req.reference}: {req.state}, answer due {req.due_on.isoformat()}")
+    return 0
+
+
+def _answer_kwargs(args: argparse.Namespace, kind: Kind) -> dict[str, Any]:
+    if kind is Kind.ERASURE and not args.confirm_erasure:
+        raise CommandError("--confirm-erasure: an erasure cannot be undone; confirm it")
+    if kind is Kind.RECTIFICATION:
+        changes = {}
+        for item in args.set:
+            field, sep, value = item.partition("=")
+            if not sep:
+                raise CommandError(f"--set: write FIELD=VALUE, e.g. email=new@example.dk (got {field!r})")
+            changes[field.strip()] = value
+        if not changes:
+            raise CommandError("--set: give at least one corrected value, e.g. --set email=new@example.dk")
+        return {"changes": changes, "note": args.note}
+    if kind is Kind.RESTRICTION:
+        if not args.reason:
+            raise CommandError("--reason: say why processing is restricted")
+        return {"reason": args.reason, "note": args.note}
+    if kind in (Kind.OBJECTION, Kind.OTHER):
+        if not args.text:
+            raise CommandError("--text: write your answer to the customer")
+        return {"text": args.text}
+    return {}
+
+
+def cmd_answer(args: argparse.Namespace) -> int:
+    actor = _handler(args)
+    req = _request(args.reference)
+    kind = Kind(req.kind)
+    kwargs = _answer_kwargs(args, kind)
+    run = {
+        Kind.INFORMATION: answers.answer_information,
+        Kind.ACCESS: answers.answer_access,
+        Kind.PORTABILITY: answers.answer_portability,
+        Kind.ERASURE: answers.answer_erasure,
+        Kind.RESTRICTION: answers.answer_restriction,
+        Kind.OBJECTION: answers.answer_objection,
+        Kind.OTHER: answers.answer_other,
+    }
+    try:
+        with transaction.atomic():
+            locked = Request.objects.select_for_update().get(pk=req.pk)
+            if kind is Kind.RECTIFICATION:
+                changes = kwargs.pop("changes")
+                result = answers.answer_rectification(actor, locked, changes, now=timezone.now(), **kwargs)
+            else:
+                result = run[kind](actor, locked, now=timezone.now(), **kwargs)  # type: ignore[operator]
+    except services.RequestError as exc:
+        raise CommandError(f"{exc.field}: {exc.message}") from None
+    except RectifyError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"{req.reference}: answered; {len(result.documents)} documents "
+          f"(persondata requests documents {req.reference} --out FOLDER)")  # fmt: skip
+    if result.partners:
+        print("partners told: " + ", ".join(name for _key, name in result.partners))
+    return 0
+
+
+def cmd_documents(args: argparse.Namespace) -> int:
+    actor = _handler(args)
+    req = _request(args.reference)
+    args.out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    written = 0
+    with transaction.atomic():
+        for doc in req.documents.order_by("created_at"):
+            try:
+                data, _type, name = documents.read_document(actor, doc, now=timezone.now())
+            except services.RequestError as exc:
+                print(f"{doc.kind}: {exc.message}")
+                continue
+            target = args.out / name
+            if target.exists():
+                target = args.out / f"{target.stem}-{doc.id.hex[:8]}{target.suffix}"
+            target.write_bytes(data)
+            target.chmod(0o600)
+            written += 1
+            print(target)
+    if not written:
+        raise CommandError("the request has no documents to write")
     return 0
 
 

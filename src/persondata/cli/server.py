@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from persondata import runtime
+from persondata import gunicorn_conf, runtime
 from persondata.audit.policy import record_policy_version
 from persondata.register.models import Customer, StaffProfile
 from persondata.staff.services import ensure_default_texts
@@ -35,7 +35,9 @@ def register(sub: Any) -> None:
     )
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("serve", help="serve the staff web app with gunicorn")
+    p = sub.add_parser(
+        "serve", help="serve the staff web app with gunicorn, and run the daily jobs (off: PERSONDATA_JOBS=0)"
+    )
     p.add_argument(
         "--bind",
         default=os.environ.get("PERSONDATA_BIND", "127.0.0.1:8000"),
@@ -82,6 +84,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     argv = [
         str(gunicorn),
         "persondata.wsgi:application",
+        "--config",
+        "python:persondata.gunicorn_conf",  # each worker starts the daily job runner (PERSONDATA_JOBS=0: not)
         "--bind",
         args.bind,
         "--workers",
@@ -93,6 +97,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "--forwarded-allow-ips",
         "127.0.0.1",
     ]
-    print(f"persondata: serving on http://{args.bind}/ ({timezone.now():%Y-%m-%d %H:%M} UTC)", flush=True)
+    jobs = "on" if gunicorn_conf.jobs_enabled() else "off (PERSONDATA_JOBS=0)"
+    print(
+        f"persondata: serving on http://{args.bind}/ ({timezone.now():%Y-%m-%d %H:%M} UTC); daily jobs {jobs}",
+        flush=True,
+    )
     os.execv(argv[0], argv)  # noqa: S606 - replaces this process with the WSGI server
     return 0

@@ -109,6 +109,12 @@ def import_files(
     writer = RegisterWriter(runtime.vault(), runtime.policy(), now, run.id)
 
     with ExitStack() as stack:
+        # PostgreSQL: the retention sweep's lock, so an import and a sweep never interleave: the import waits for
+        # a running sweep, a sweep refuses while an import runs. SQLite: IMMEDIATE transactions serialise them.
+        from persondata.retention import locks
+        from persondata.retention.sweep import LOCK_NAME
+
+        stack.enter_context(locks.waiting(LOCK_NAME))
         err_writer = None
         if errors_file is not None:
             fh = stack.enter_context(errors_file.open("w", newline="", encoding="utf-8"))

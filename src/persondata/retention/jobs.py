@@ -10,7 +10,8 @@ clock a few hours fast cannot make a deletion a day early; when the wall clock j
 clock, the runner waits until the clock has been steady for half an hour and audits the jump; and it never runs
 a job for a day before one it has already run (a clock set back).
 
-The retention sweep is the first job; other capabilities register theirs with :func:`register_job`.
+The retention sweep is the first job; other capabilities register theirs with :func:`register_job`. A job with
+``every`` runs every so often at any hour instead (the partners' webhook retries: ``_run_periodic``).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class Job:
     name: str
     run: Callable[[datetime], dict[str, Any]]
     at: time = time(3, 0)  # local time in Denmark from which the day's run may start
+    every: timedelta | None = None  # set: runs every so often at any hour instead (see _run_periodic)
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,31 @@ def _retention_sweep(now: datetime) -> dict[str, Any]:
 register_job(Job("retention_sweep", _retention_sweep))
 
 
+def _partners_deliver(now: datetime) -> dict[str, Any]:
+    from persondata.partners.webhooks import deliver_due
+
+    return {k: v for k, v in deliver_due(now).as_dict().items() if v}  # {} when there was nothing to send
+
+
+register_job(Job("partners.deliver", _partners_deliver, every=timedelta(minutes=1)))
+
+
+def _requests_purge(now: datetime) -> dict[str, Any]:
+    from persondata.rights.services import purge_due
+
+    return {"purged": purge_due(now)}
+
+
+def _requests_reminders(now: datetime) -> dict[str, Any]:
+    from persondata.rights.reminders import send_deadline_reminders
+
+    return send_deadline_reminders(now)
+
+
+register_job(Job("requests.purge", _requests_purge, at=time(3, 30)))
+register_job(Job("requests.reminders", _requests_reminders, at=time(7, 0)))
+
+
 def _last_done(job: str) -> JobRun | None:
     return JobRun.objects.filter(job=job, status="done").order_by("-day").first()
 
@@ -81,6 +108,9 @@ def run_due_jobs(now: datetime, jobs: dict[str, Job] | None = None) -> list[Outc
     local = now.astimezone(COPENHAGEN).time()
     outcomes = []
     for job in (jobs if jobs is not None else JOBS).values():
+        if job.every is not None:
+            outcomes.append(_run_periodic(job, now, today))
+            continue
         if local < job.at:
             outcomes.append(Outcome(job.name, "not_yet", {}))
             continue
@@ -120,6 +150,40 @@ def _run_one(job: Job, now: datetime, today: Any) -> Outcome:
     with transaction.atomic():
         JobRun.objects.filter(pk=record.pk).update(status="done", finished_at=timezone.now(), summary=summary)
     return Outcome(job.name, "done", summary)
+
+
+_periodic_last: dict[str, datetime] = {}  # when this process last ran each periodic job
+
+
+def _run_periodic(job: Job, now: datetime, today: Any) -> Outcome:
+    """A job with ``every`` (the partners' webhook retries): at most once per ``every`` in each process, never
+    twice at once in all (its lock), at any hour. Its work must be safe to repeat at any time, so the day rules
+    of the daily jobs do not apply. Only runs that did something (a summary) or failed are kept in ``job_run``."""
+    last = _periodic_last.get(job.name)
+    if last is not None and job.every is not None and last <= now < last + job.every:
+        return Outcome(job.name, "not_yet", {})
+    with locks.exclusive(f"job:{job.name}") as lock:
+        if lock is None:
+            return Outcome(job.name, "locked", {})
+        _periodic_last[job.name] = now
+        status, summary = "done", {}
+        try:
+            summary = job.run(now)
+        except Exception as exc:
+            log.exception("job %s failed", job.name)
+            status, summary = "failed", {"error": type(exc).__name__}
+    if summary:
+        with transaction.atomic():
+            JobRun.objects.create(
+                job=job.name,
+                day=today,
+                started_at=now,
+                finished_at=timezone.now(),
+                status=status,
+                host=socket.gethostname(),
+                summary=summary,
+            )
+    return Outcome(job.name, status, summary)
 
 
 class Scheduler:
@@ -184,17 +248,26 @@ _stop = threading.Event()
 _thread_lock = threading.Lock()
 
 
-def start_scheduler_thread(interval: float = DEFAULT_INTERVAL) -> threading.Thread:
+def start_scheduler_thread(
+    interval: float = DEFAULT_INTERVAL, on_outcomes: Callable[[list[Outcome]], None] | None = None
+) -> threading.Thread:
     """Start the job runner in a daemon thread of this process (once; later calls return the same thread).
 
     Safe to call in every app instance and every worker process: the locks make each job run once a day.
+    ``persondata serve`` calls it in each gunicorn worker (``persondata.gunicorn_conf``).
     """
     global _thread
     with _thread_lock:
         if _thread is not None and _thread.is_alive():
             return _thread
         _stop.clear()
-        _thread = threading.Thread(target=loop, args=(_stop, interval), name="persondata-jobs", daemon=True)
+        _thread = threading.Thread(
+            target=loop,
+            args=(_stop, interval),
+            kwargs={"on_outcomes": on_outcomes},
+            name="persondata-jobs",
+            daemon=True,
+        )
         _thread.start()
         return _thread
 

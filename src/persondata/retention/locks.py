@@ -4,7 +4,13 @@
   so it is released when the holder ends it, and also when the holder dies (its connection closes).
 - SQLite: a row in ``job_lock``, taken in an IMMEDIATE transaction (the settings make every write transaction
   IMMEDIATE, so two processes cannot both read the row as free). The row carries a lease that the holder renews;
-  a holder that died is recognised by its process id on this machine, or by its lease running out.
+  a holder that died is recognised by its process id on this machine, or by its lease running out. Renewing a
+  lock renews every lock its thread holds, so the job runner's lock around a long sweep stays taken as long as
+  the sweep's own (renewed after every chunk): a second worker cannot start the same job when a lease runs out.
+
+:func:`waiting` is the blocking kind, for ``persondata import``: on PostgreSQL it waits for a running sweep and
+makes a sweep started meanwhile refuse; on SQLite every write transaction is IMMEDIATE, so writers never interleave
+inside a transaction anyway.
 """
 
 from __future__ import annotations
@@ -55,9 +61,12 @@ class Lock:
         self.name, self.clock, self.holder = name, clock, _holder()
 
     def renew(self) -> None:
-        """Extend the SQLite lease (call at least every :data:`LEASE`; a no-op on PostgreSQL)."""
+        """Extend the SQLite lease (call at least every :data:`LEASE`; a no-op on PostgreSQL).
+
+        Every lock this thread holds is extended: a job's lock is renewed by the work it runs.
+        """
         if connection.vendor != "postgresql":
-            JobLock.objects.filter(name=self.name, holder=self.holder).update(expires_at=self.clock() + LEASE)
+            JobLock.objects.filter(holder=self.holder).update(expires_at=self.clock() + LEASE)
 
 
 def _try_sqlite(name: str, lock: Lock) -> bool:
@@ -107,3 +116,22 @@ def exclusive(name: str, clock: Callable[[], datetime] = timezone.now) -> Iterat
         yield lock
     finally:
         _release_sqlite(name, lock)
+
+
+@contextmanager
+def waiting(name: str) -> Iterator[None]:
+    """PostgreSQL: wait for the advisory lock ``name`` and hold it for the block; SQLite: nothing to take.
+
+    While it is held, :func:`exclusive` on the same name finds it taken (a sweep refuses rather than interleave).
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    key = _advisory_key(name)
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_lock(%s)", [key])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock(%s)", [key])

@@ -100,3 +100,68 @@ class RefuseForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+
+
+class RectifyForm(forms.Form):
+    """The corrected values; only the fields filled in are changed."""
+
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    street = forms.CharField(label=_("Street and number"), max_length=200, required=False)
+    postcode = forms.CharField(label=_("Postcode"), max_length=20, required=False)
+    city = forms.CharField(label=_("City"), max_length=80, required=False)
+    country = forms.CharField(label=_("Country (two letters, e.g. DK)"), max_length=2, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    note = forms.CharField(
+        label=_("Note to the customer (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea({"rows": 3}),
+    )
+
+    def changes(self) -> dict[str, str]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "note" and v}
+
+
+RESTRICTION_LABELS = {
+    "accuracy_disputed": _("The customer disputes the accuracy; we are checking"),
+    "unlawful": _("The processing is unlawful and the customer wants restriction instead of erasure"),
+    "legal_claims": _("The customer needs the data for legal claims"),
+    "objection": _("The customer has objected; we are checking our grounds"),
+}
+
+
+class RestrictForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Why is processing restricted?"), choices=list(RESTRICTION_LABELS.items())
+    )
+    note = forms.CharField(
+        label=_("Note to the customer (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea({"rows": 3}),
+    )
+
+
+class TextAnswerForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your answer to the customer"), max_length=8000, widget=forms.Textarea(attrs={"rows": 8})
+    )
+
+
+class EraseForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand: what is not accounting material is erased now and cannot be restored"),
+        required=True,
+    )
+
+
+class LiftNoticeForm(forms.Form):
+    lift_on = forms.DateField(
+        label=_("Lift the restriction on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reasons = forms.CharField(
+        label=_("Why it is lifted (the customer is told)"),
+        max_length=2000,
+        widget=forms.Textarea({"rows": 3}),
+    )

@@ -22,7 +22,6 @@ from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
@@ -43,6 +42,7 @@ from persondata.core.vault import (
 )
 from persondata.register.models import Customer, new_id
 from persondata.register.services import AccessDenied, Actor, NotFound, contact_on_file
+from persondata.rights import mail
 from persondata.rights.models import IDENTITY_METHODS, REFUSAL_GROUNDS, Confirmation, Request, RequestEvent
 
 KEY_CLASS = "request"
@@ -339,42 +339,49 @@ def send_confirmation(request: Request, *, now: datetime, actor: Actor | str = "
         expires_at=now + timedelta(days=CONFIRMATION_DAYS),
     )
     link = settings.PERSONDATA_PUBLIC_URL + reverse("rights:confirm", args=[token])
-    from persondata.rights import mail
-
     subject, body = mail.confirmation(request, link, CONFIRMATION_DAYS)
-    # sent when the transaction commits: a rolled-back request sends nothing
-    transaction.on_commit(
-        lambda: EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address]).send(fail_silently=False)
-    )
+    mail.send_after_commit(request, subject, body, address)  # a rolled-back request sends nothing
     _transition(request, Event.ASK_IDENTITY, actor_code(actor), now, {"method": "email_link"})
     return True
 
 
+def _confirmation(token: str, *, lock: bool) -> Confirmation | None:
+    if not token or len(token) > 100:
+        return None
+    query = Confirmation.objects.select_related("request").filter(token_hash=_token_hash(token))
+    return (query.select_for_update() if lock else query).first()
+
+
+def _problem(conf: Confirmation | None, now: datetime) -> str | None:
+    if conf is None:
+        return "unknown"
+    if conf.used_at is not None:
+        return "used"
+    if conf.revoked_at is not None:
+        return "revoked"
+    if conf.expires_at <= now:
+        return "expired"
+    if conf.request.state not in rq.OPEN_STATES:
+        return "closed"
+    return None
+
+
+def link_status(token: str, *, now: datetime) -> str | None:
+    """Why :func:`confirm` would refuse the link (unknown, used, revoked, expired, closed), or None if it would
+    not — without using it (the page a link opens shows this before the requester clicks Confirm)."""
+    return _problem(_confirmation(token, lock=False), now)
+
+
 def confirm(token: str, *, now: datetime) -> Request:
     """The requester followed the link: identity confirmed. Forged, expired, replayed links are refused."""
-    if not token or len(token) > 100:
-        raise ConfirmationError("unknown")
-    conf = (
-        Confirmation.objects.select_for_update()
-        .select_related("request")
-        .filter(token_hash=_token_hash(token))
-        .first()
-    )
-    if conf is None:
-        raise ConfirmationError("unknown")
-    if conf.used_at is not None:
-        raise ConfirmationError("used")
-    if conf.revoked_at is not None:
-        raise ConfirmationError("revoked")
-    if conf.expires_at <= now:
-        raise ConfirmationError("expired")
-    request = conf.request
-    if request.state not in rq.OPEN_STATES:
-        raise ConfirmationError("closed")
+    conf = _confirmation(token, lock=True)
+    problem = _problem(conf, now)
+    if problem is not None or conf is None:
+        raise ConfirmationError(problem or "unknown")
     conf.used_at = now
     conf.save(update_fields=["used_at"])
-    _verified(request, "email_link", None, "customer", now)
-    return request
+    _verified(conf.request, "email_link", None, "customer", now)
+    return conf.request
 
 
 def verify_manually(actor: Actor, request: Request, method: str, *, now: datetime, note: str = "") -> None:

@@ -15,4 +15,9 @@ urlpatterns = [
     path("<uuid:request_id>/extend/", views.extend, name="extend"),
     path("<uuid:request_id>/refuse/", views.refuse, name="refuse"),
     path("<uuid:request_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("<uuid:request_id>/answer/", views.answer, name="answer"),
+    path("<uuid:request_id>/restrict/", views.restrict_pending, name="restrict_pending"),
+    path("<uuid:request_id>/lift-notice/", views.lift_notice, name="lift_notice"),
+    path("<uuid:request_id>/lift/", views.lift, name="lift"),
+    path("<uuid:request_id>/documents/<uuid:document_id>/", views.document, name="document"),
 ]

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,19 +23,25 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from persondata.core import requests as rq
 from persondata.core.calendar import legal_date
+from persondata.register.rectify import RectifyError
 from persondata.register.services import AccessDenied, Actor, NotFound
-from persondata.rights import services
+from persondata.rights import answers, documents, services
 from persondata.rights.forms import (
     GROUND_LABELS,
     IDENTITY_LABELS,
     KIND_LABELS,
     AssignForm,
+    EraseForm,
     ExtendForm,
+    LiftNoticeForm,
     NewRequestForm,
+    RectifyForm,
     RefuseForm,
+    RestrictForm,
+    TextAnswerForm,
     VerifyForm,
 )
-from persondata.rights.models import Request
+from persondata.rights.models import Document, Request
 from persondata.web.views import refused
 
 RECENT_CLOSED = 20
@@ -130,13 +137,20 @@ def _detail_context(req: Request, actor: Actor, forms: dict[str, Any] | None = N
         "open": state in rq.OPEN_STATES,
         "events": events,
         "history": list(req.events.all()),
-        "documents": list(req.documents.order_by("created_at").defer("blob")),
+        "documents": list(
+            req.documents.order_by("created_at")
+            .defer("blob")
+            .annotate(stored=ExpressionWrapper(Q(blob__isnull=False), output_field=BooleanField()))
+        ),
         "identity_required": rq.Kind(req.kind) in rq.IDENTITY_REQUIRED,
         "identity_label": IDENTITY_LABELS.get(req.identity_method, req.identity_method),
         "ground_label": GROUND_LABELS.get(req.refusal_ground, ""),
         "may_extend": state in rq.OPEN_STATES
         and not req.extension_months
         and today <= deadline.extension_notice_due,
+        "answer_form": _answer_form(req),
+        "restriction_active": _restriction_active(req),
+        "lift_form": LiftNoticeForm(),
         "assign_form": AssignForm(),
         "verify_form": VerifyForm(),
         "extend_form": ExtendForm(),
@@ -178,10 +192,17 @@ def _step(
         with transaction.atomic():
             locked = Request.objects.select_for_update().get(pk=req.pk)
             run(actor, locked, data)
-    except (services.RequestError, NotFound) as exc:
+    except (services.RequestError, RectifyError, NotFound) as exc:
         req.refresh_from_db()
         context = _detail_context(req, actor)
         context["error"] = str(exc)
+        if isinstance(exc, RectifyError) and form is not None:
+            # shown again without the refused values (they may be a CPR number), each error at its field
+            again = form_class({k: v for k, v in request.POST.items() if k not in exc.errors})  # type: ignore[misc]
+            again.is_valid()
+            for name, message in exc.errors.items():
+                again.add_error(name if name in again.fields else None, message)
+            context[form_key] = again
         return render(request, "rights/staff/detail.html", context, status=400)
     return HttpResponseRedirect(reverse("requests:detail", args=[req.id]))
 
@@ -230,7 +251,9 @@ def start(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def extend(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
     def run(actor: Actor, req: Request, data: dict[str, Any]) -> None:
-        services.extend(actor, req, data["months"], data["reasons"], now=timezone.now())
+        now = timezone.now()
+        services.extend(actor, req, data["months"], data["reasons"], now=now)
+        answers.extension_notice(actor, req, now=now)
 
     return _step(request, request_id, ExtendForm, "extend_form", run)
 
@@ -239,7 +262,9 @@ def extend(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def refuse(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
     def run(actor: Actor, req: Request, data: dict[str, Any]) -> None:
-        services.refuse(actor, req, data["ground"], data["reasons"], now=timezone.now())
+        now = timezone.now()
+        services.refuse(actor, req, data["ground"], data["reasons"], now=now)
+        answers.refusal_letter(actor, req, now=now)
 
     return _step(request, request_id, RefuseForm, "refuse_form", run)
 
@@ -251,3 +276,119 @@ def withdraw(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
         services.withdraw(actor, req, now=timezone.now())
 
     return _step(request, request_id, None, "", run)
+
+
+# -- answers -------------------------------------------------------------------------------------------------
+ANSWER_FORMS: dict[str, type[Any] | None] = {
+    rq.Kind.INFORMATION: None,
+    rq.Kind.ACCESS: None,
+    rq.Kind.PORTABILITY: None,
+    rq.Kind.ERASURE: EraseForm,
+    rq.Kind.RECTIFICATION: RectifyForm,
+    rq.Kind.RESTRICTION: RestrictForm,
+    rq.Kind.OBJECTION: TextAnswerForm,
+    rq.Kind.OTHER: TextAnswerForm,
+}
+
+
+def _answer_form(req: Request) -> Any:
+    form_class = ANSWER_FORMS[rq.Kind(req.kind)]
+    return form_class() if form_class is not None else None
+
+
+def _restriction_active(req: Request) -> bool:
+    from persondata.register.models import Restriction
+
+    if req.customer_id is None or req.kind not in (rq.Kind.RESTRICTION, rq.Kind.RECTIFICATION):
+        return False
+    return (
+        Restriction.objects.filter(customer_id=req.customer_id, lifted_at__isnull=True)
+        .exclude(reason="erasure_request")
+        .exists()
+    )
+
+
+def _answer(actor: Actor, req: Request, data: dict[str, Any]) -> None:
+    now = timezone.now()
+    kind = rq.Kind(req.kind)
+    if kind is rq.Kind.INFORMATION:
+        answers.answer_information(actor, req, now=now)
+    elif kind is rq.Kind.ACCESS:
+        answers.answer_access(actor, req, now=now)
+    elif kind is rq.Kind.PORTABILITY:
+        answers.answer_portability(actor, req, now=now)
+    elif kind is rq.Kind.ERASURE:
+        answers.answer_erasure(actor, req, now=now)
+    elif kind is rq.Kind.RECTIFICATION:
+        changes = {k: v for k, v in data.items() if k != "note" and v}
+        answers.answer_rectification(actor, req, changes, now=now, note=data.get("note", ""))
+    elif kind is rq.Kind.RESTRICTION:
+        answers.answer_restriction(actor, req, reason=data["reason"], now=now, note=data.get("note", ""))
+    elif kind is rq.Kind.OBJECTION:
+        answers.answer_objection(actor, req, text=data["text"], now=now)
+    else:
+        answers.answer_other(actor, req, text=data["text"], now=now)
+
+
+@login_required
+@require_POST
+def answer(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
+    """Do what the request asks and produce the letter (and files): the request is then answered."""
+    form_class = ANSWER_FORMS[rq.Kind(_get(request_id).kind)]
+    return _step(request, request_id, form_class, "answer_form", _answer)
+
+
+@login_required
+@require_POST
+def restrict_pending(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
+    """R10: restrict while a disputed accuracy is checked (a rectification request)."""
+
+    def run(actor: Actor, req: Request, data: dict[str, Any]) -> None:
+        answers.restrict_pending_check(actor, req, now=timezone.now())
+
+    return _step(request, request_id, None, "", run)
+
+
+@login_required
+@require_POST
+def lift_notice(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
+    """Art. 18(3): tell the customer, before it happens, that a restriction will be lifted."""
+
+    def run(actor: Actor, req: Request, data: dict[str, Any]) -> None:
+        answers.answer_lift_notice(
+            actor, req, lift_on=data["lift_on"], reasons=data["reasons"], now=timezone.now()
+        )
+
+    return _step(request, request_id, LiftNoticeForm, "lift_form", run)
+
+
+@login_required
+@require_POST
+def lift(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
+    def run(actor: Actor, req: Request, data: dict[str, Any]) -> None:
+        answers.lift_after_notice(actor, req, now=timezone.now())
+
+    return _step(request, request_id, None, "", run)
+
+
+@login_required
+@require_GET
+def document(request: HttpRequest, request_id: uuid.UUID, document_id: uuid.UUID) -> HttpResponse:
+    """Download a letter or file of the request (recorded as a step; the file name holds no personal data)."""
+    try:
+        actor = _handler(request)
+    except AccessDenied as exc:
+        return refused(request, exc)
+    found = Document.objects.select_related("request").filter(pk=document_id, request_id=request_id).first()
+    if found is None:
+        raise Http404("no such document")
+    try:
+        with transaction.atomic():
+            data, content_type, name = documents.read_document(actor, found, now=timezone.now())
+    except services.RequestError as exc:
+        raise Http404(exc.message) from None
+    response = HttpResponse(data, content_type=content_type)
+    disposition = "inline" if found.fmt in ("html", "pdf") else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response

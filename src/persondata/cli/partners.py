@@ -1,0 +1,188 @@
+"""``persondata partners list|endpoint-set|endpoint-remove|notices|tick|deliver``: telling the partners (R11).
+
+Every command is the data controller's — whoever handles customers' requests — and names the staff login with
+``--user LOGIN`` (or ``$PERSONDATA_USER``). See docs/partners.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from persondata.cli import CommandError
+from persondata.cli.login import refusals, staff_user
+from persondata.partners import services, webhooks
+from persondata.partners.webhooks import PartnerError
+from persondata.register.services import Actor, NotFound
+from persondata.rights.services import require_handler
+
+EXIT_INVALID = 2
+
+
+def register(sub: Any) -> None:
+    s = sub.add_parser(
+        "partners",
+        help="tell the partners of rectifications, erasures and restrictions (GDPR Art. 19)",
+        description="Notices to the partners (processors) of the policy file, and their webhook endpoints. "
+        "For the data controller.",
+    )
+    actions = s.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=help_text)
+        p.add_argument(
+            "--user",
+            default=os.environ.get("PERSONDATA_USER"),
+            help="your staff login (or $PERSONDATA_USER): the data controller",
+        )
+        return p
+
+    p = add("list", "the partners of the policy file, their webhooks and open notices")
+    p.set_defaults(func=cmd_list)
+    p = add("endpoint-set", "set a partner's webhook; prints a new signing secret once")
+    p.add_argument("partner", help="the partner's key in the policy file")
+    p.add_argument("--url", required=True, help="https://… (http:// only to this machine)")
+    p.add_argument(
+        "--secret-stdin", action="store_true", help="read the signing secret from stdin instead of making one"
+    )
+    p.add_argument("--new-secret", action="store_true", help="replace the current secret with a new one")
+    p.add_argument("--disable", action="store_true", help="keep the endpoint but send nothing to it")
+    p.set_defaults(func=cmd_endpoint_set)
+    p = add("endpoint-remove", "remove a partner's webhook; its notices then wait to be ticked off")
+    p.add_argument("partner", help="the partner's key in the policy file")
+    p.set_defaults(func=cmd_endpoint_remove)
+    p = add("notices", "the open notices (waiting, being sent, failed)")
+    p.add_argument("--json", action="store_true", help="print them as JSON")
+    p.set_defaults(func=cmd_notices)
+    p = add("tick", "the partner has been told another way: tick the notice off")
+    p.add_argument("notice", type=uuid.UUID, help="the notice's id (from 'partners notices')")
+    p.add_argument("--note", default="", help="how and when the partner was told (never a CPR number)")
+    p.set_defaults(func=cmd_tick)
+    p = add("deliver", "send the notices that are due to the partners' webhooks now")
+    p.add_argument(
+        "--retry-failed", action="store_true", help="give failed notices a fresh set of tries first"
+    )
+    p.set_defaults(func=cmd_deliver)
+
+
+def _controller(args: argparse.Namespace) -> Actor:
+    user = staff_user(args.user)
+    with refusals(user.pk):
+        actor = Actor.for_user(user, "rights_requests", "cli")
+        require_handler(actor)
+    return actor
+
+
+def _invalid(exc: PartnerError) -> CommandError:
+    return CommandError(f"{exc.field}: {exc.message}", EXIT_INVALID)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    _controller(args)
+    for row in services.partners_overview():
+        endpoint = row.endpoint
+        hook = "no webhook (tick notices off by hand)"
+        if endpoint is not None:
+            hook = endpoint.url + ("" if endpoint.enabled else " (paused)")
+        print(f"{row.partner.key:<20} {row.partner.name}")
+        print(f"    receives {', '.join(row.receives)}; {hook}; {row.open} open, {row.failed} failed")
+    return 0
+
+
+def cmd_endpoint_set(args: argparse.Namespace) -> int:
+    actor = _controller(args)
+    secret = sys.stdin.readline().strip() if args.secret_stdin else None
+    if args.secret_stdin and not secret:
+        raise CommandError("secret: nothing on stdin", EXIT_INVALID)
+    try:
+        with transaction.atomic():
+            endpoint, made = services.set_endpoint(
+                actor,
+                args.partner,
+                args.url,
+                now=timezone.now(),
+                secret=secret,
+                new_secret_wanted=args.new_secret,
+                enabled=not args.disable,
+            )
+    except PartnerError as exc:
+        raise _invalid(exc) from exc
+    state = "enabled" if endpoint.enabled else "paused"
+    print(f"webhook for {endpoint.partner_key} set ({state})", file=sys.stderr)
+    if made:
+        print("signing secret (shown once; give it to the partner by a safe channel):", file=sys.stderr)
+        print(made)
+    return 0
+
+
+def cmd_endpoint_remove(args: argparse.Namespace) -> int:
+    actor = _controller(args)
+    with transaction.atomic():
+        removed = services.remove_endpoint(actor, args.partner, now=timezone.now())
+    if not removed:
+        raise CommandError(f"partner {args.partner!r} has no webhook", 1)
+    print(f"webhook for {args.partner} removed; its open notices wait to be ticked off")
+    return 0
+
+
+def cmd_notices(args: argparse.Namespace) -> int:
+    _controller(args)
+    rows = [
+        {
+            "id": str(n.id),
+            "reference": n.request.reference,
+            "partner": n.partner_key,
+            "action": n.action,
+            "categories": n.categories,
+            "state": n.state,
+            "attempts": n.attempts,
+            "last_error": n.last_error or None,
+            "last_status": n.last_status,
+            "next_attempt_at": n.next_attempt_at.isoformat() if n.next_attempt_at and n.attempts else None,
+            "created_at": n.created_at.isoformat(),
+        }
+        for n in services.open_notices()
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for r in rows:
+        error = f" last {r['last_error']} {r['last_status'] or ''}".rstrip() if r["last_error"] else ""
+        print(
+            f"{r['id']}  {r['reference']}  {r['partner']:<18} {r['action']:<18} {r['state']:<8} "
+            f"tries {r['attempts']}/{webhooks.MAX_ATTEMPTS}{error}"
+        )
+    print(f"{len(rows)} open notices", file=sys.stderr)
+    return 0
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    actor = _controller(args)
+    try:
+        with transaction.atomic():
+            notice = services.tick(actor, args.notice, now=timezone.now(), note=args.note)
+    except NotFound as exc:
+        raise CommandError("no such notice", 1) from exc
+    except PartnerError as exc:
+        raise _invalid(exc) from exc
+    print(f"notice {notice.id} ({notice.partner_key}, {notice.request.reference}) done")
+    return 0
+
+
+def cmd_deliver(args: argparse.Namespace) -> int:
+    actor = _controller(args)
+    now = timezone.now()
+    if args.retry_failed:
+        with transaction.atomic():
+            again = services.retry_failed(actor, now=now)
+        print(f"{again} failed notices get a fresh set of tries", file=sys.stderr)
+    report = webhooks.deliver_due(now)
+    print(json.dumps(report.as_dict(), sort_keys=True))
+    return 0

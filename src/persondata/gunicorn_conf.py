@@ -1,0 +1,43 @@
+"""Gunicorn settings of ``persondata serve`` (``--config python:persondata.gunicorn_conf``).
+
+Every worker starts the in-product job runner (``persondata.retention.jobs``: the daily retention sweep) in a
+background thread once it has loaded the app. However many workers and app instances run it, the job locks
+(``persondata.retention.locks``) and the record of finished runs make each job run once a day.
+``PERSONDATA_JOBS=0`` leaves the runner off (for instance when ``persondata jobs run`` or cron runs the jobs).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+# The access log masks the secret of identity-confirmation links (/privacy/confirm/<token>/): it never reaches a log.
+logger_class = "persondata.rights.gunicorn_log.MaskingLogger"
+
+
+def jobs_enabled() -> bool:
+    return os.environ.get("PERSONDATA_JOBS", "1").strip().lower() not in {"0", "false", "no", "off"}
+
+
+def post_worker_init(worker: Any) -> None:
+    if not jobs_enabled():
+        return
+    from persondata.retention import jobs
+
+    said: dict[str, str] = {}
+
+    def log_outcomes(outcomes: list[jobs.Outcome]) -> None:
+        # each job's state once at start, then what happens (a run with a summary, a failure, a clock problem)
+        # when it changes: a few lines a day, not one a minute. Summaries hold counts and ids, never personal data
+        for o in outcomes:
+            text = f"{o.status} {json.dumps(o.summary, sort_keys=True)}"
+            quiet = o.status in ("not_yet", "done_today", "locked") or (o.status == "done" and not o.summary)
+            if (o.job not in said or not quiet) and said.get(o.job) != text:
+                worker.log.info("persondata jobs: %s %s", o.job, text)
+            said[o.job] = text
+
+    worker.log.info(
+        "persondata jobs: runner started in worker %s (jobs: %s)", worker.pid, ", ".join(jobs.JOBS)
+    )
+    jobs.start_scheduler_thread(on_outcomes=log_outcomes)

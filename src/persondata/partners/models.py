@@ -1,0 +1,75 @@
+"""Telling the partners (GDPR Art. 19; RULES R11): one notice per partner and change, and the partners' webhooks.
+
+A :class:`PartnerNotice` names the request it answers (by foreign key: requests are never deleted, only purged)
+and the partner by its key in the policy file. It holds no personal data in the clear: what the partner is told —
+the customer number and, for a rectification, the new values — is built when the notice is created (the customer
+may be erased a moment later) and sealed under the request's own data key; it is dropped once the partner has it.
+
+A :class:`PartnerEndpoint` is where a partner's system takes notices by webhook. Its signing secret is sealed
+under a data key of its own (owner ``partner:<key>``, class ``partner_endpoint``), wrapped by the master key.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from persondata.register.models import new_id
+from persondata.rights.models import Request
+
+ACTIONS = (
+    ("rectification", "rectification"),
+    ("erasure", "erasure"),
+    ("restriction", "restriction"),
+    ("restriction_lifted", "restriction lifted"),
+)
+PENDING, SENDING, DONE, FAILED = "pending", "sending", "done", "failed"
+STATES = ((PENDING, PENDING), (SENDING, SENDING), (DONE, DONE), (FAILED, FAILED))
+OPEN_STATES = (PENDING, SENDING, FAILED)
+
+
+class PartnerEndpoint(models.Model):
+    partner_key = models.CharField(max_length=40, unique=True)  # a [partners.<key>] of the policy file
+    url = models.CharField(max_length=500)  # https://…, or http:// to this machine only
+    wrapped_key = models.BinaryField()  # the endpoint's data key, wrapped (owner "partner:<key>")
+    secret_blob = models.BinaryField()  # {"secret": …} sealed under that key
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        db_table = "partner_endpoint"
+
+
+class PartnerNotice(models.Model):
+    """One partner to be told of one rectification, erasure, restriction or lift: codes and dates only."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="partner_notices")
+    partner_key = models.CharField(max_length=40)
+    partner_name = models.CharField(max_length=200)  # as the policy file named the partner at the time
+    action = models.CharField(max_length=20, choices=ACTIONS)
+    categories = models.JSONField(default=list)  # the affected categories this partner received
+    state = models.CharField(max_length=10, choices=STATES, default=PENDING)
+    created_at = models.DateTimeField()
+    attempts = models.SmallIntegerField(default=0)  # webhook deliveries started
+    next_attempt_at = models.DateTimeField(null=True)  # when a webhook may try (again)
+    claimed_until = models.DateTimeField(null=True)  # a deliverer's lease while the state is "sending"
+    last_attempt_at = models.DateTimeField(null=True)
+    last_error = models.CharField(max_length=20, blank=True, default="")  # a code: timeout, refused, http, …
+    last_status = models.SmallIntegerField(null=True)  # the HTTP status of the last answer
+    channel = models.CharField(max_length=8, blank=True, default="")  # webhook | manual, once done
+    done_at = models.DateTimeField(null=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # sealed under the request's key; NULL once delivered or ticked off (or when the request is purged)
+    payload_blob = models.BinaryField(null=True)
+    note_blob = models.BinaryField(null=True)  # the controller's note on ticking it off, sealed the same way
+
+    class Meta:
+        db_table = "partner_notice"
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="partner_notice_due")]

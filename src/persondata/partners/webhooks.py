@@ -1,0 +1,427 @@
+"""Delivering notices to the partners' webhooks: signed POSTs, retries with backoff, never a redirect.
+
+One delivery:
+
+1. **Claim.** One ``UPDATE`` moves a due notice to ``sending`` with a short lease and counts the attempt. The
+   thread started after the request's commit, the ``partners.deliver`` job on any app instance and
+   ``persondata partners deliver`` therefore never send the same notice at once; a deliverer that dies leaves a
+   lease that runs out, and the next run tries again (the lost try counts as an attempt).
+2. **POST**, outside any transaction (SQLite's write lock is never held over the network): JSON body, headers
+   ``X-Persondata-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`` and ``X-Persondata-Event``,
+   :data:`TIMEOUT` seconds per connect, send and read. A redirect is never followed — the customer number goes
+   only to the address the controller configured — and counts as a failure.
+3. **Result**, in one transaction: a 2xx answer makes the notice ``done``, drops its payload and records the
+   step ``partner_told`` on the request; anything else schedules the next try after :data:`BACKOFF`, and after
+   :data:`MAX_ATTEMPTS` tries the notice is ``failed`` — shown to the controller, who tells the partner another
+   way and ticks it off (or retries it).
+
+Neither the payload nor the answer's body is ever logged or stored; an error is kept as a code (``timeout``,
+``refused``, ``dns``, ``tls``, ``connection``, ``redirect``, ``http``) and the HTTP status.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import ipaddress
+import json
+import logging
+import os
+import socket
+import ssl
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from persondata import runtime
+from persondata.audit import services as audit
+from persondata.core.vault import VaultError, seal, unseal
+from persondata.partners.models import DONE, FAILED, PENDING, SENDING, PartnerEndpoint, PartnerNotice
+from persondata.rights import services as rights
+from persondata.rights.services import RequestError
+
+log = logging.getLogger(__name__)
+
+TIMEOUT = 10.0  # seconds, per socket operation
+#: waits after the 1st, 2nd, … failed try; after the last, one more try, then the notice has failed
+BACKOFF = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=12),
+    timedelta(hours=24),
+    timedelta(hours=24),
+)
+MAX_ATTEMPTS = len(BACKOFF) + 1  # 8 tries over about two and a half days
+LEASE = timedelta(minutes=2)  # longer than one try can take (connect + send + read, TIMEOUT each)
+BATCH = 500  # notices per run; the next run takes the rest
+MAX_ANSWER_BYTES = 4096  # read (and thrown away) of a partner's answer
+SIGNATURE_HEADER = "X-Persondata-Signature"
+EVENT_HEADER = "X-Persondata-Event"
+TOLERANCE = 300  # seconds a receiver should accept between the signature's time and its own clock
+KEY_CLASS = "partner_endpoint"
+MIN_SECRET, MAX_SECRET = 24, 200
+#: errors that say the endpoint is not reachable at all: its other notices wait for the next run
+_UNREACHABLE = frozenset({"timeout", "refused", "dns", "tls", "connection"})
+
+
+class PartnerError(ValueError):
+    """Bad input: ``field`` names what is wrong, the message says how to fix it (never repeating the value)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field, self.message = field, message
+
+
+# -- the endpoint's address and secret -----------------------------------------------------------------------
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str) -> str:
+    """The webhook address, checked: ``https://``, or ``http://`` to this machine only (a receiver on loopback)."""
+    url = (url or "").strip()
+    if not url or len(url) > 500:
+        raise PartnerError("url", "give the partner's webhook address (at most 500 characters)")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise PartnerError("url", "is not a valid web address") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise PartnerError("url", "must start with https:// and name the partner's server")
+    if parts.username is not None or parts.password is not None:
+        raise PartnerError("url", "must not hold a user name or password: the signature shows the sender")
+    if parts.fragment:
+        raise PartnerError("url", "must not have a #fragment")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise PartnerError(
+            "url",
+            "must start with https:// — plain http:// is allowed only to this machine (127.0.0.1, localhost)",
+        )
+    return url
+
+
+def check_secret(secret: str) -> str:
+    if (
+        not (MIN_SECRET <= len(secret) <= MAX_SECRET)
+        or not secret.isprintable()
+        or any(c.isspace() for c in secret)
+    ):
+        raise PartnerError(
+            "secret",
+            f"must be {MIN_SECRET}–{MAX_SECRET} characters without spaces (or leave it out to get one)",
+        )
+    return secret
+
+
+def _owner(partner_key: str) -> str:
+    return f"partner:{partner_key}"
+
+
+def seal_secret(partner_key: str, secret: str) -> tuple[bytes, bytes]:
+    """A new data key for the endpoint (wrapped by the master key) and the secret sealed under it."""
+    data_key = runtime.vault().new_data_key(_owner(partner_key), KEY_CLASS)
+    return data_key.wrapped, seal(data_key.key, {"secret": secret}, f"secret|{partner_key}")
+
+
+def endpoint_secret(endpoint: PartnerEndpoint) -> str:
+    key = runtime.vault().unwrap(bytes(endpoint.wrapped_key), _owner(endpoint.partner_key), KEY_CLASS)
+    return str(unseal(key, bytes(endpoint.secret_blob), f"secret|{endpoint.partner_key}")["secret"])
+
+
+# -- signing -------------------------------------------------------------------------------------------------
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The ``X-Persondata-Signature`` header: ``t=<unix time>,v1=<hex HMAC-SHA256 over "<t>." + body>``."""
+    mac = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def verify(
+    secret: str, header: str, body: bytes, *, now: float | None = None, tolerance: int = TOLERANCE
+) -> bool:
+    """What a receiver does (docs/partners.md): the signature matches and its time is within ``tolerance``."""
+    items = [part.strip().partition("=") for part in (header or "").split(",")]
+    stamps = [v for k, _, v in items if k == "t"]
+    macs = [v for k, _, v in items if k == "v1"]
+    if len(stamps) != 1 or not stamps[0].isdigit() or not macs:
+        return False
+    timestamp = int(stamps[0])
+    if abs((time.time() if now is None else now) - timestamp) > tolerance:
+        return False
+    expected = sign(secret, timestamp, body).rpartition("v1=")[2]
+    return any(hmac.compare_digest(expected, mac) for mac in macs)
+
+
+# -- one POST ------------------------------------------------------------------------------------------------
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float = TIMEOUT) -> tuple[int | None, str]:
+    """POST ``body``; returns the HTTP status (None without an answer) and an error code ("" for a 2xx)."""
+    parts = urlsplit(url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    host = parts.hostname or ""
+    conn: http.client.HTTPConnection
+    if parts.scheme == "https":
+        conn = http.client.HTTPSConnection(
+            host, parts.port, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        conn = http.client.HTTPConnection(host, parts.port, timeout=timeout)
+    try:
+        conn.request("POST", target, body=body, headers=headers)
+        response = conn.getresponse()  # http.client never follows a redirect
+        response.read(MAX_ANSWER_BYTES)
+        status = response.status
+    except TimeoutError:
+        return None, "timeout"
+    except ConnectionRefusedError:
+        return None, "refused"
+    except ssl.SSLError:
+        return None, "tls"
+    except socket.gaierror:
+        return None, "dns"
+    except (OSError, http.client.HTTPException):
+        return None, "connection"
+    finally:
+        conn.close()
+    if 200 <= status < 300:
+        return status, ""
+    return status, "redirect" if 300 <= status < 400 else "http"
+
+
+# -- delivering ----------------------------------------------------------------------------------------------
+@dataclass
+class DeliveryReport:
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+    waiting: int = 0  # no enabled endpoint (any more): waits for the controller's tick
+    postponed: int = 0  # not tried in this run: the partner's endpoint was unreachable a moment ago
+    errors: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "delivered": self.delivered,
+            "retrying": self.retrying,
+            "failed": self.failed,
+            "waiting": self.waiting,
+            "postponed": self.postponed,
+            "errors": dict(sorted(self.errors.items())),
+        }
+
+
+def _due(now: datetime) -> Q:
+    return Q(state=PENDING, next_attempt_at__lte=now) | Q(state=SENDING, claimed_until__lt=now)
+
+
+def payload_kind(notice_id: uuid.UUID) -> str:
+    return f"notice:{notice_id.hex}"
+
+
+def due_notices(now: datetime, limit: int = BATCH) -> list[uuid.UUID]:
+    """Notices a webhook may try now: of partners with an enabled endpoint, due, oldest first."""
+    keys = list(PartnerEndpoint.objects.filter(enabled=True).values_list("partner_key", flat=True))
+    if not keys:
+        return []
+    query = PartnerNotice.objects.filter(_due(now), partner_key__in=keys).order_by(
+        "next_attempt_at", "created_at"
+    )
+    return list(query.values_list("id", flat=True)[:limit])
+
+
+def deliver_due(
+    now: datetime, *, ids: Iterable[uuid.UUID] | None = None, timeout: float = TIMEOUT
+) -> DeliveryReport:
+    """Try every due notice (or those of ``ids`` that are due) once. Runs outside a transaction."""
+    report = DeliveryReport()
+    unreachable: set[str] = set()
+    for notice_id in due_notices(now) if ids is None else list(ids):
+        partner = PartnerNotice.objects.filter(pk=notice_id).values_list("partner_key", flat=True).first()
+        if partner is None:
+            continue
+        if partner in unreachable:
+            report.postponed += 1
+            continue
+        outcome, error = deliver_one(notice_id, now, timeout=timeout)
+        if outcome == "skipped":
+            continue
+        setattr(report, outcome, getattr(report, outcome) + 1)
+        if error:
+            report.errors[error] = report.errors.get(error, 0) + 1
+        if error in _UNREACHABLE:
+            unreachable.add(partner)
+    return report
+
+
+def deliver_one(notice_id: uuid.UUID, now: datetime, *, timeout: float = TIMEOUT) -> tuple[str, str]:
+    """Claim, send and record one notice: ("delivered" | "retrying" | "failed" | "waiting" | "skipped", error)."""
+    claimed = PartnerNotice.objects.filter(_due(now), pk=notice_id).update(
+        state=SENDING, claimed_until=now + LEASE, attempts=F("attempts") + 1, last_attempt_at=now
+    )
+    if not claimed:
+        return "skipped", ""  # not due, or another deliverer has it
+    notice = PartnerNotice.objects.select_related("request").get(pk=notice_id)
+    endpoint = PartnerEndpoint.objects.filter(partner_key=notice.partner_key, enabled=True).first()
+    if endpoint is None:
+        PartnerNotice.objects.filter(pk=notice_id, state=SENDING).update(
+            state=PENDING, claimed_until=None, attempts=F("attempts") - 1
+        )
+        return "waiting", ""
+    payload = None
+    if notice.payload_blob is not None:
+        try:
+            payload = rights.unseal_for(notice.request, notice.payload_blob, payload_kind(notice.id))
+        except (VaultError, RequestError):
+            payload = None  # the request was purged: its key is gone
+    if payload is None:
+        return _record(notice, now, None, "payload_gone", final=True), "payload_gone"
+    try:
+        url, secret = check_url(endpoint.url), endpoint_secret(endpoint)
+    except (PartnerError, VaultError):
+        return _record(notice, now, None, "endpoint", final=False), "endpoint"
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "persondata-webhooks/1",
+        EVENT_HEADER: str(payload["event"]),
+        SIGNATURE_HEADER: sign(secret, int(time.time()), body),
+    }
+    status, error = post(url, body, headers, timeout)
+    if error:
+        log.warning(
+            "partner notice %s to %s: try %d of %d failed (%s %s)",
+            notice.id,
+            notice.partner_key,
+            notice.attempts,
+            MAX_ATTEMPTS,
+            error,
+            status or "-",
+        )
+    return _record(notice, now, status, error), error
+
+
+def _record(
+    notice: PartnerNotice, now: datetime, status: int | None, error: str, *, final: bool = False
+) -> str:
+    mine = PartnerNotice.objects.filter(pk=notice.pk, state=SENDING)
+    with transaction.atomic():
+        if not error:
+            mine.update(
+                state=DONE,
+                channel="webhook",
+                done_at=now,
+                payload_blob=None,
+                claimed_until=None,
+                next_attempt_at=None,
+                last_error="",
+                last_status=status,
+            )
+            rights.record_step(
+                notice.request,
+                "partner_told",
+                "system",
+                now,
+                partner=notice.partner_key,
+                notice=str(notice.id),
+                channel="webhook",
+                attempts=notice.attempts,
+            )
+            return "delivered"
+        if final or notice.attempts >= MAX_ATTEMPTS:
+            mine.update(
+                state=FAILED, claimed_until=None, next_attempt_at=None, last_error=error, last_status=status
+            )
+            audit.record(
+                "partner.notice_failed",
+                actor="system",
+                target=str(notice.id),
+                details={
+                    "partner": notice.partner_key,
+                    "attempts": notice.attempts,
+                    "error": error,
+                    "status": status,
+                },
+                now=now,
+            )
+            return "failed"
+        wait = BACKOFF[min(notice.attempts, len(BACKOFF)) - 1]
+        mine.update(
+            state=PENDING,
+            claimed_until=None,
+            next_attempt_at=now + wait,
+            last_error=error,
+            last_status=status,
+        )
+        return "retrying"
+
+
+# -- right after the commit ----------------------------------------------------------------------------------
+_threads: set[threading.Thread] = set()
+_threads_lock = threading.Lock()
+
+
+def deliver_after_commit(ids: Iterable[uuid.UUID]) -> None:
+    """Inside the request's transaction: once it commits, deliver these notices in a background thread.
+
+    A thread, not the committing thread itself: a partner's slow or dead endpoint (up to three times
+    :data:`TIMEOUT` per notice) must not hold up the controller's page or command. The thread is not a daemon, so
+    a short-lived ``persondata`` command finishes its deliveries before it exits. Whatever the thread does not
+    deliver — the process dies, the partner is down — the ``partners.deliver`` job (every minute) tries again.
+    A rolled-back transaction sends nothing.
+    """
+    pending = list(ids)
+    if pending:
+        transaction.on_commit(lambda: _start(pending))
+
+
+def _start(ids: list[uuid.UUID]) -> None:
+    thread = threading.Thread(target=_run, args=(ids,), name="persondata-partners")
+    with _threads_lock:
+        _threads.add(thread)
+    thread.start()
+
+
+def _run(ids: list[uuid.UUID]) -> None:
+    try:
+        deliver_due(timezone.now(), ids=ids)
+    except Exception as exc:
+        # the type only: a message may quote data; the job tries again
+        log.error(
+            "partner notices after commit: delivery failed (%s); the job tries again", type(exc).__name__
+        )
+    finally:
+        connection.close()  # this thread's own connection
+        with _threads_lock:
+            _threads.discard(threading.current_thread())
+
+
+def wait_for_deliveries(timeout: float = 3 * TIMEOUT + 5) -> bool:
+    """Wait for the threads started after commits (tests, a clean shutdown); True when none is left."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with _threads_lock:
+            running = list(_threads)
+        if not running:
+            return True
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        running[0].join(remaining)
+
+
+def new_secret() -> str:
+    return "whsec_" + os.urandom(24).hex()

@@ -1,0 +1,27 @@
+"""Gunicorn's access log without the secret of a confirmation link.
+
+The link e-mailed to a customer (``/privacy/confirm/<token>/``) is the one URL with a secret in its path. The
+access log of ``persondata serve`` records the path of every request, so this logger class masks the token in
+every value it logs (path, request line, Referer, any header or environ atom), whatever the log format:
+``/privacy/confirm/***/``. Turned on with gunicorn's ``logger_class`` setting (``persondata.gunicorn_conf``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from gunicorn.glogging import Logger
+
+_TOKEN = re.compile(r"(/privacy/confirm/)[^/?#\s\"]+")
+MASK = "***"
+
+
+def mask(text: str) -> str:
+    return _TOKEN.sub(r"\g<1>" + MASK, text)
+
+
+class MaskingLogger(Logger):  # type: ignore[misc]  # gunicorn ships no type hints
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
+        return {key: mask(value) if isinstance(value, str) else value for key, value in atoms.items()}
