@@ -23,8 +23,8 @@ from persondata.partners import services
 from persondata.partners.forms import EndpointForm, TickForm
 from persondata.partners.models import FAILED, SENDING, PartnerNotice
 from persondata.partners.webhooks import MAX_ATTEMPTS, PartnerError
-from persondata.register.services import AccessDenied, Actor, NotFound
-from persondata.rights.services import require_handler
+from persondata.register.services import AccessDenied, NotFound
+from persondata.rights.views import handler
 from persondata.web.views import refused
 
 ACTION_LABELS = {
@@ -48,12 +48,6 @@ def _row(notice: PartnerNotice, tick_error: tuple[uuid.UUID, str] | None = None)
         "state": STATE_LABELS.get(notice.state, notice.state),
         "error": tick_error[1] if tick_error and tick_error[0] == notice.id else "",
     }
-
-
-def _controller(request: HttpRequest) -> Actor:
-    actor = Actor.for_user(request.user, "rights_requests", "web")
-    require_handler(actor)
-    return actor
 
 
 def _page(
@@ -84,7 +78,7 @@ def _page(
 @require_GET
 def notices(request: HttpRequest) -> HttpResponse:
     try:
-        _controller(request)
+        handler(request)
     except AccessDenied as exc:
         return refused(request, exc)
     return _page(request)
@@ -94,7 +88,7 @@ def notices(request: HttpRequest) -> HttpResponse:
 @require_POST
 def tick(request: HttpRequest, notice_id: uuid.UUID) -> HttpResponse:
     try:
-        actor = _controller(request)
+        actor = handler(request)
     except AccessDenied as exc:
         return refused(request, exc)
     form = TickForm(request.POST)
@@ -115,7 +109,7 @@ def tick(request: HttpRequest, notice_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def endpoint_set(request: HttpRequest) -> HttpResponse:
     try:
-        actor = _controller(request)
+        actor = handler(request)
     except AccessDenied as exc:
         return refused(request, exc)
     form = EndpointForm(request.POST)
@@ -146,7 +140,7 @@ def endpoint_set(request: HttpRequest) -> HttpResponse:
 @require_POST
 def endpoint_remove(request: HttpRequest, partner_key: str) -> HttpResponse:
     try:
-        actor = _controller(request)
+        actor = handler(request)
     except AccessDenied as exc:
         return refused(request, exc)
     with transaction.atomic():

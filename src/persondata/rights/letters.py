@@ -240,6 +240,17 @@ def source_text(held: Held, lang: str) -> str:
     return t["source_runs"].format(dates=listed)
 
 
+def _table(
+    title: str,
+    head: tuple[str, ...],
+    rows: tuple[tuple[str, ...], ...],
+    none: tuple[Block, ...],
+    key: str = "",
+) -> Section:
+    """A section with one table of the customer's records, or the "none" paragraph when there are none."""
+    return Section(title, (Block("table", head=head, rows=rows),) if rows else none, level=3, key=key)
+
+
 def data_sections(held: Held, info: dict[str, Any], lang: str) -> list[Section]:
     t = texts(lang)
     none = (p(t["empty_category"]),)
@@ -279,25 +290,18 @@ def data_sections(held: Held, info: dict[str, Any], lang: str) -> list[Section]:
         for o in held.orders
     )
     out.append(
-        Section(
+        _table(
             t["h_orders"],
             (
-                Block(
-                    "table",
-                    head=(
-                        t["col_order"],
-                        t["col_ordered"],
-                        t["col_delivered"],
-                        t["col_amount"],
-                        t["col_delivery"],
-                        t["h_order_lines"],
-                    ),
-                    rows=orders,
-                ),
-            )
-            if orders
-            else none,
-            level=3,
+                t["col_order"],
+                t["col_ordered"],
+                t["col_delivered"],
+                t["col_amount"],
+                t["col_delivery"],
+                t["h_order_lines"],
+            ),
+            orders,
+            none,
             key="orders",
         )
     )
@@ -312,24 +316,11 @@ def data_sections(held: Held, info: dict[str, Any], lang: str) -> list[Section]:
         for a in held.agreements
     )
     out.append(
-        Section(
+        _table(
             t["h_agreements"],
-            (
-                Block(
-                    "table",
-                    head=(
-                        t["col_agreement"],
-                        t["col_kind"],
-                        t["col_starts"],
-                        t["col_ends"],
-                        t["col_description"],
-                    ),
-                    rows=agreements,
-                ),
-            )
-            if agreements
-            else none,
-            level=3,
+            (t["col_agreement"], t["col_kind"], t["col_starts"], t["col_ends"], t["col_description"]),
+            agreements,
+            none,
             key="agreements",
         )
     )
@@ -344,24 +335,11 @@ def data_sections(held: Held, info: dict[str, Any], lang: str) -> list[Section]:
         for i in held.invoices
     )
     out.append(
-        Section(
+        _table(
             t["h_invoices"],
-            (
-                Block(
-                    "table",
-                    head=(
-                        t["col_invoice"],
-                        t["col_invoice_date"],
-                        t["col_due"],
-                        t["col_amount"],
-                        t["col_billing"],
-                    ),
-                    rows=invoices,
-                ),
-            )
-            if invoices
-            else none,
-            level=3,
+            (t["col_invoice"], t["col_invoice_date"], t["col_due"], t["col_amount"], t["col_billing"]),
+            invoices,
+            none,
             key="invoices",
         )
     )
@@ -377,25 +355,18 @@ def data_sections(held: Held, info: dict[str, Any], lang: str) -> list[Section]:
         for pay in held.payments
     )
     out.append(
-        Section(
+        _table(
             t["h_payments"],
             (
-                Block(
-                    "table",
-                    head=(
-                        t["col_payment"],
-                        t["col_paid"],
-                        t["col_amount"],
-                        t["col_method"],
-                        t["col_invoice"],
-                        t["col_reference"],
-                    ),
-                    rows=payments,
-                ),
-            )
-            if payments
-            else none,
-            level=3,
+                t["col_payment"],
+                t["col_paid"],
+                t["col_amount"],
+                t["col_method"],
+                t["col_invoice"],
+                t["col_reference"],
+            ),
+            payments,
+            none,
             key="payments",
         )
     )

@@ -47,7 +47,9 @@ from persondata.web.views import refused
 RECENT_CLOSED = 20
 
 
-def _handler(request: HttpRequest) -> Actor:
+def handler(request: HttpRequest) -> Actor:
+    """The logged-in staff member as an actor who handles customers' requests (the data controller), or
+    :class:`AccessDenied`. The partners' page uses it too."""
     actor = Actor.for_user(request.user, "rights_requests", "web")
     services.require_handler(actor)
     return actor
@@ -64,7 +66,7 @@ def _get(request_id: uuid.UUID) -> Request:
 @require_GET
 def request_list(request: HttpRequest) -> HttpResponse:
     try:
-        _handler(request)
+        handler(request)
     except AccessDenied as exc:
         return refused(request, exc)
     today = legal_date(timezone.now())
@@ -164,7 +166,7 @@ def _detail_context(req: Request, actor: Actor, forms: dict[str, Any] | None = N
 @require_GET
 def request_detail(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
     try:
-        actor = _handler(request)
+        actor = handler(request)
     except AccessDenied as exc:
         return refused(request, exc)
     return render(request, "rights/staff/detail.html", _detail_context(_get(request_id), actor))
@@ -179,7 +181,7 @@ def _step(
 ) -> HttpResponse:
     """Run one step on a request; on bad input show the page again with the form's errors (400)."""
     try:
-        actor = _handler(request)
+        actor = handler(request)
     except AccessDenied as exc:
         return refused(request, exc)
     req = _get(request_id)
@@ -376,7 +378,7 @@ def lift(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
 def document(request: HttpRequest, request_id: uuid.UUID, document_id: uuid.UUID) -> HttpResponse:
     """Download a letter or file of the request (recorded as a step; the file name holds no personal data)."""
     try:
-        actor = _handler(request)
+        actor = handler(request)
     except AccessDenied as exc:
         return refused(request, exc)
     found = Document.objects.select_related("request").filter(pk=document_id, request_id=request_id).first()
