@@ -92,6 +92,8 @@ RULES: dict[str, str] = {
     "api:extend_request": "log",
     "api:refuse_request": "log",
     "api:withdraw_request": "log",
+    "api:answer_request": "log",
+    "api:get_document": "log",
 }
 # CLI sub-commands: those that read customer data name the rule; the others touch none.
 CLI_RULES: dict[str, str] = {

@@ -52,6 +52,15 @@ def test_register_then_handle(demo_customers: list[dict[str, Any]], controller: 
         f"/api/requests/{rid}/extend", {"months": 3, "reasons": "x"}, content_type="application/json", **boss
     )
     assert ext.status_code == 422 and ext.json()["fields"] == ["months"]
+    ext = client.post(
+        f"/api/requests/{rid}/extend",
+        {"months": 1, "reasons": "Archive search."},
+        content_type="application/json",
+        **boss,
+    )
+    assert ext.status_code == 200 and ext.json()["extension_months"] == 1
+    letters = client.get(f"/api/requests/{rid}", **boss).json()["documents"]
+    assert [d["kind"] for d in letters] == ["extension_letter", "extension_letter"]
     gone = client.post(f"/api/requests/{rid}/withdraw", **boss)
     assert gone.status_code == 200 and gone.json()["state"] == "withdrawn"
     assert client.get("/api/requests/00000000-0000-7000-8000-000000000000", **boss).status_code == 404
@@ -71,3 +80,78 @@ def test_bad_registration_names_the_field_and_stores_nothing(controller: Any) ->
         assert response.json()["fields"] == [field], (payload, response.json())
         assert "010190" not in response.content.decode()
     assert not Request.objects.exists()
+
+
+def test_answer_through_the_api_and_download_the_files(
+    demo_customers: list[dict[str, Any]], controller: Any, make_staff: Any
+) -> None:
+    client = Client()
+    boss = _auth(controller)
+    record = demo_customers[2]
+    rid = client.post(
+        "/api/requests",
+        {"kind": "rectification", "email": record["email"]},
+        content_type="application/json",
+        **boss,
+    ).json()["id"]
+    early = client.post(
+        f"/api/requests/{rid}/answer",
+        {"changes": {"city": "Odense C"}},
+        content_type="application/json",
+        **boss,
+    )
+    assert early.status_code == 422 and "identity" in early.json()["detail"]
+    client.post(
+        f"/api/requests/{rid}/verify", {"method": "known_contact"}, content_type="application/json", **boss
+    )
+    bad = client.post(
+        f"/api/requests/{rid}/answer", {"changes": {"email": "nope"}}, content_type="application/json", **boss
+    )
+    assert (
+        bad.status_code == 422
+        and bad.json()["fields"] == ["changes.email"]
+        and "nope" not in bad.content.decode()
+    )
+    ok = client.post(
+        f"/api/requests/{rid}/answer",
+        {"changes": {"city": "Odense C"}},
+        content_type="application/json",
+        **boss,
+    )
+    assert ok.status_code == 200, ok.content
+    body = ok.json()
+    assert body["state"] == "answered" and len(body["partners_told"]) >= 1
+    pdf = next(d for d in body["documents"] if d["format"] == "pdf")
+    clerk = _auth(make_staff("clerk", ["customer_service"]))
+    assert client.get(f"/api/requests/{rid}/documents/{pdf['id']}", **clerk).status_code == 403
+    download = client.get(f"/api/requests/{rid}/documents/{pdf['id']}", **boss)
+    assert download.status_code == 200 and download.content.startswith(b"%PDF-")
+    assert (
+        download["Content-Type"] == "application/pdf"
+        and record["email"] not in download["Content-Disposition"]
+    )
+    import hashlib
+
+    assert hashlib.sha256(download.content).hexdigest() == pdf["sha256"]
+
+
+def test_an_erasure_through_the_api_must_be_confirmed(
+    demo_customers: list[dict[str, Any]], controller: Any
+) -> None:
+    client = Client()
+    boss = _auth(controller)
+    rid = client.post(
+        "/api/requests",
+        {"kind": "erasure", "email": demo_customers[3]["email"]},
+        content_type="application/json",
+        **boss,
+    ).json()["id"]
+    client.post(
+        f"/api/requests/{rid}/verify", {"method": "known_contact"}, content_type="application/json", **boss
+    )
+    refused = client.post(f"/api/requests/{rid}/answer", {}, content_type="application/json", **boss)
+    assert refused.status_code == 422 and refused.json()["fields"] == ["confirm_erasure"]
+    done = client.post(
+        f"/api/requests/{rid}/answer", {"confirm_erasure": True}, content_type="application/json", **boss
+    )
+    assert done.status_code == 200 and done.json()["state"] == "answered"

@@ -4,11 +4,12 @@ handles requests — list, read and take the steps of the state machine. Same se
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from django.db import transaction
-from django.http import Http404, HttpRequest
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.errors import ValidationError
@@ -17,9 +18,10 @@ from pydantic import ConfigDict, Field, StringConstraints
 from persondata.api.schemas import ErrorOut, ValidationErrorOut
 from persondata.core.calendar import legal_date
 from persondata.core.requests import Kind
+from persondata.register.rectify import RectifyError
 from persondata.register.services import Actor
-from persondata.rights import services
-from persondata.rights.models import Request
+from persondata.rights import answers, documents, services
+from persondata.rights.models import Document, Request
 
 router = Router(tags=["requests"])
 ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
@@ -61,6 +63,17 @@ class RefuseIn(Schema):
     reasons: _text(4000)  # type: ignore[valid-type]
 
 
+class DocumentOut(Schema):
+    id: uuid.UUID
+    kind: str
+    format: str
+    language: str
+    created_at: datetime
+    size: int
+    sha256: str
+    available: bool
+
+
 class RequestOut(Schema):
     id: uuid.UUID
     reference: str
@@ -78,6 +91,7 @@ class RequestOut(Schema):
 
 class RequestDetailOut(RequestOut):
     requester: dict[str, str]
+    documents: list[DocumentOut]
 
 
 def _out(req: Request, detail: bool = False) -> dict[str, Any]:
@@ -92,6 +106,7 @@ def _out(req: Request, detail: bool = False) -> dict[str, Any]:
         out["days_left"] = (req.due_on - legal_date(timezone.now())).days
     if detail:
         out["requester"] = services.requester(req)
+        out["documents"] = _documents(req)
     return out
 
 
@@ -168,16 +183,22 @@ def verify_request(request: HttpRequest, request_id: uuid.UUID, body: VerifyIn) 
 
 @router.post("/{request_id}/extend", response={200: RequestOut, **ERRORS}, summary="Extend the deadline")
 def extend_request(request: HttpRequest, request_id: uuid.UUID, body: ExtendIn) -> dict[str, Any]:
-    return _step(
-        request, request_id, lambda a, r: services.extend(a, r, body.months, body.reasons, now=timezone.now())
-    )
+    def run(actor: Actor, req: Request) -> None:
+        now = timezone.now()
+        services.extend(actor, req, body.months, body.reasons, now=now)
+        answers.extension_notice(actor, req, now=now)  # R6: the customer is told, with the reasons
+
+    return _step(request, request_id, run)
 
 
 @router.post("/{request_id}/refuse", response={200: RequestOut, **ERRORS}, summary="Refuse, with reasons")
 def refuse_request(request: HttpRequest, request_id: uuid.UUID, body: RefuseIn) -> dict[str, Any]:
-    return _step(
-        request, request_id, lambda a, r: services.refuse(a, r, body.ground, body.reasons, now=timezone.now())
-    )
+    def run(actor: Actor, req: Request) -> None:
+        now = timezone.now()
+        services.refuse(actor, req, body.ground, body.reasons, now=now)
+        answers.refusal_letter(actor, req, now=now)  # R8: the reasons and the right to complain
+
+    return _step(request, request_id, run)
 
 
 @router.post(
@@ -185,3 +206,112 @@ def refuse_request(request: HttpRequest, request_id: uuid.UUID, body: RefuseIn) 
 )
 def withdraw_request(request: HttpRequest, request_id: uuid.UUID) -> dict[str, Any]:
     return _step(request, request_id, lambda a, r: services.withdraw(a, r, now=timezone.now()))
+
+
+class AnswerIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    changes: dict[str, _text(254)] | None = Field(  # type: ignore[valid-type]
+        None,
+        description="rectification: corrected values (name, street, postcode, city, country, phone, email)",
+    )
+    reason: str | None = Field(
+        None, description="restriction: accuracy_disputed, unlawful, legal_claims, objection"
+    )
+    text: _text(8000) | None = Field(None, description="objection, other: the answer to the customer")  # type: ignore[valid-type]
+    note: _text(2000) = ""  # type: ignore[valid-type]
+    confirm_erasure: bool = Field(False, description="erasure: must be true — it cannot be undone")
+
+
+class AnswerOut(RequestOut):
+    documents: list[DocumentOut]
+    partners_told: list[str]
+
+
+def _documents(req: Request) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": d.id,
+            "kind": d.kind,
+            "format": d.fmt,
+            "language": d.language,
+            "created_at": d.created_at,
+            "size": d.size,
+            "sha256": d.sha256,
+            "available": d.stored,
+        }
+        for d in req.documents.order_by("created_at")
+        .defer("blob")
+        .annotate(stored=ExpressionWrapper(Q(blob__isnull=False), output_field=BooleanField()))
+    ]
+
+
+def _run_answer(actor: Actor, req: Request, body: AnswerIn) -> answers.Answer:
+    kind = Kind(req.kind)
+    now = timezone.now()
+    if kind is Kind.ERASURE:
+        if not body.confirm_erasure:
+            raise services.RequestError("confirm_erasure", "an erasure cannot be undone; set it to true")
+        return answers.answer_erasure(actor, req, now=now)
+    if kind is Kind.RECTIFICATION:
+        if not body.changes:
+            raise services.RequestError("changes", "give at least one corrected value")
+        return answers.answer_rectification(actor, req, body.changes, now=now, note=body.note)
+    if kind is Kind.RESTRICTION:
+        return answers.answer_restriction(actor, req, reason=body.reason or "", now=now, note=body.note)
+    if kind in (Kind.OBJECTION, Kind.OTHER):
+        run = answers.answer_objection if kind is Kind.OBJECTION else answers.answer_other
+        return run(actor, req, text=body.text or "", now=now)
+    if kind is Kind.INFORMATION:
+        return answers.answer_information(actor, req, now=now)
+    if kind is Kind.ACCESS:
+        return answers.answer_access(actor, req, now=now)
+    return answers.answer_portability(actor, req, now=now)
+
+
+@router.post(
+    "/{request_id}/answer",
+    response={200: AnswerOut, **ERRORS},
+    summary="Answer: do what the request asks, produce the letter and files",
+)
+def answer_request(request: HttpRequest, request_id: uuid.UUID, body: AnswerIn) -> dict[str, Any]:
+    actor = _handler(request)
+    try:
+        with transaction.atomic():
+            req = Request.objects.select_for_update().filter(pk=request_id).first()
+            if req is None:
+                raise Http404
+            result = _run_answer(actor, req, body)
+    except services.RequestError as exc:
+        raise _invalid(exc) from None
+    except RectifyError as exc:
+        raise ValidationError(
+            [
+                {"loc": ("body", "body", "changes", f), "msg": m, "type": "invalid"}
+                for f, m in exc.errors.items()
+            ]
+        ) from None
+    return {
+        **_out(req),
+        "documents": _documents(req),
+        "partners_told": [name for _k, name in result.partners],
+    }
+
+
+@router.get(
+    "/{request_id}/documents/{document_id}",
+    response={200: None, **ERRORS},
+    summary="Download a letter or file of the request",
+)
+def get_document(request: HttpRequest, request_id: uuid.UUID, document_id: uuid.UUID) -> HttpResponse:
+    actor = _handler(request)
+    found = Document.objects.select_related("request").filter(pk=document_id, request_id=request_id).first()
+    if found is None:
+        raise Http404
+    try:
+        with transaction.atomic():
+            data, content_type, name = documents.read_document(actor, found, now=timezone.now())
+    except services.RequestError:
+        raise Http404 from None
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
