@@ -61,6 +61,18 @@ def demo_customers(db: None, demo_files: Callable[..., Path]) -> list[dict[str, 
     return list(demo.customers(20, seed=7, today=TODAY))
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """After each test, before its fixtures are torn down: let the background threads persondata starts after a
+    commit (e-mail to requesters, webhook deliveries) finish, so none writes while the test database is reset."""
+    yield
+    from persondata.partners.webhooks import wait_for_deliveries
+    from persondata.rights.mail import wait_for_outbox
+
+    wait_for_outbox()
+    wait_for_deliveries()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_runtime() -> Iterator[None]:
     runtime.reset()

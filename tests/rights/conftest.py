@@ -69,4 +69,5 @@ def smtp(settings: Any) -> Iterator[Mailbox]:
     try:
         yield box
     finally:
+        wait_for_outbox()  # what is on its way arrives before the server goes
         server.stop()
