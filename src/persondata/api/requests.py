@@ -159,16 +159,28 @@ def get_request(request: HttpRequest, request_id: uuid.UUID) -> dict[str, Any]:
     return _out(_get(request_id), detail=True)
 
 
-def _step(request: HttpRequest, request_id: uuid.UUID, run: Any) -> dict[str, Any]:
+def _locked(request: HttpRequest, request_id: uuid.UUID, run: Any) -> tuple[Request, Any]:
+    """Run a step on the request, locked, in one transaction; bad input is a 422 naming the field."""
     actor = _handler(request)
     try:
         with transaction.atomic():
             req = Request.objects.select_for_update().filter(pk=request_id).first()
             if req is None:
                 raise Http404
-            run(actor, req)
+            return req, run(actor, req)
     except services.RequestError as exc:
         raise _invalid(exc) from None
+    except RectifyError as exc:
+        raise ValidationError(
+            [
+                {"loc": ("body", "body", "changes", f), "msg": m, "type": "invalid"}
+                for f, m in exc.errors.items()
+            ]
+        ) from None
+
+
+def _step(request: HttpRequest, request_id: uuid.UUID, run: Any) -> dict[str, Any]:
+    req, _result = _locked(request, request_id, run)
     return _out(req)
 
 
@@ -274,22 +286,7 @@ def _run_answer(actor: Actor, req: Request, body: AnswerIn) -> answers.Answer:
     summary="Answer: do what the request asks, produce the letter and files",
 )
 def answer_request(request: HttpRequest, request_id: uuid.UUID, body: AnswerIn) -> dict[str, Any]:
-    actor = _handler(request)
-    try:
-        with transaction.atomic():
-            req = Request.objects.select_for_update().filter(pk=request_id).first()
-            if req is None:
-                raise Http404
-            result = _run_answer(actor, req, body)
-    except services.RequestError as exc:
-        raise _invalid(exc) from None
-    except RectifyError as exc:
-        raise ValidationError(
-            [
-                {"loc": ("body", "body", "changes", f), "msg": m, "type": "invalid"}
-                for f, m in exc.errors.items()
-            ]
-        ) from None
+    req, result = _locked(request, request_id, lambda actor, req: _run_answer(actor, req, body))
     return {
         **_out(req),
         "documents": _documents(req),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -177,7 +178,7 @@ def _step(
     request_id: uuid.UUID,
     form_class: type[Any] | None,
     form_key: str,
-    run: Callable[[Actor, Request, dict[str, Any]], None],
+    run: Callable[[Actor, Request, dict[str, Any]], object],
 ) -> HttpResponse:
     """Run one step on a request; on bad input show the page again with the form's errors (400)."""
     try:
@@ -209,75 +210,61 @@ def _step(
     return HttpResponseRedirect(reverse("requests:detail", args=[req.id]))
 
 
-@login_required
-@require_POST
-def send_confirmation(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
-    def run(actor: Actor, req: Request, data: dict[str, Any]) -> None:
-        if not services.send_confirmation(req, now=timezone.now(), actor=actor):
-            raise services.RequestError(
-                "customer",
-                _("No single customer with an e-mail address on file: check identity another way."),
-            )
-
-    return _step(request, request_id, None, "", run)
+def _send_confirmation(actor: Actor, req: Request, data: dict[str, Any], now: datetime) -> None:
+    if not services.send_confirmation(req, now=now, actor=actor):
+        raise services.RequestError(
+            "customer", _("No single customer with an e-mail address on file: check identity another way.")
+        )
 
 
-@login_required
-@require_POST
-def verify(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
-    def run(actor: Actor, req: Request, data: dict[str, Any]) -> None:
-        services.verify_manually(actor, req, data["method"], now=timezone.now(), note=data["note"])
-
-    return _step(request, request_id, VerifyForm, "verify_form", run)
+def _extend(actor: Actor, req: Request, data: dict[str, Any], now: datetime) -> None:
+    services.extend(actor, req, data["months"], data["reasons"], now=now)
+    answers.extension_notice(actor, req, now=now)  # R6: the customer is told, with the reasons
 
 
-@login_required
-@require_POST
-def assign(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
-    def run(actor: Actor, req: Request, data: dict[str, Any]) -> None:
-        services.assign_customer(actor, req, data["customer"], now=timezone.now())
-
-    return _step(request, request_id, AssignForm, "assign_form", run)
+def _refuse(actor: Actor, req: Request, data: dict[str, Any], now: datetime) -> None:
+    services.refuse(actor, req, data["ground"], data["reasons"], now=now)
+    answers.refusal_letter(actor, req, now=now)  # R8: the reasons and the right to complain
 
 
-@login_required
-@require_POST
-def start(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
-    def run(actor: Actor, req: Request, data: dict[str, Any]) -> None:
-        services.start(actor, req, now=timezone.now())
+Step = Callable[[Actor, Request, dict[str, Any], datetime], object]  # what it returns is not used
 
-    return _step(request, request_id, None, "", run)
-
-
-@login_required
-@require_POST
-def extend(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
-    def run(actor: Actor, req: Request, data: dict[str, Any]) -> None:
-        now = timezone.now()
-        services.extend(actor, req, data["months"], data["reasons"], now=now)
-        answers.extension_notice(actor, req, now=now)
-
-    return _step(request, request_id, ExtendForm, "extend_form", run)
-
-
-@login_required
-@require_POST
-def refuse(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
-    def run(actor: Actor, req: Request, data: dict[str, Any]) -> None:
-        now = timezone.now()
-        services.refuse(actor, req, data["ground"], data["reasons"], now=now)
-        answers.refusal_letter(actor, req, now=now)
-
-    return _step(request, request_id, RefuseForm, "refuse_form", run)
+#: The steps on a request's page other than the answer: URL name → (form, its name in the page, what it does).
+STEPS: dict[str, tuple[type[Any] | None, str, Step]] = {
+    "send_confirmation": (None, "", _send_confirmation),
+    "verify": (
+        VerifyForm,
+        "verify_form",
+        lambda a, r, d, now: services.verify_manually(a, r, d["method"], now=now, note=d["note"]),
+    ),
+    "assign": (
+        AssignForm,
+        "assign_form",
+        lambda a, r, d, now: services.assign_customer(a, r, d["customer"], now=now),
+    ),
+    "start": (None, "", lambda a, r, d, now: services.start(a, r, now=now)),
+    "extend": (ExtendForm, "extend_form", _extend),
+    "refuse": (RefuseForm, "refuse_form", _refuse),
+    "withdraw": (None, "", lambda a, r, d, now: services.withdraw(a, r, now=now)),
+    # R10: restrict while a disputed accuracy is checked (a rectification request)
+    "restrict_pending": (None, "", lambda a, r, d, now: answers.restrict_pending_check(a, r, now=now)),
+    # Art. 18(3): tell the customer, before it happens, that a restriction will be lifted; then lift it
+    "lift_notice": (
+        LiftNoticeForm,
+        "lift_form",
+        lambda a, r, d, now: answers.answer_lift_notice(
+            a, r, lift_on=d["lift_on"], reasons=d["reasons"], now=now
+        ),
+    ),
+    "lift": (None, "", lambda a, r, d, now: answers.lift_after_notice(a, r, now=now)),
+}
 
 
 @login_required
 @require_POST
-def withdraw(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
-    def run(actor: Actor, req: Request, data: dict[str, Any]) -> None:
-        services.withdraw(actor, req, now=timezone.now())
-
-    return _step(request, request_id, None, "", run)
+def step(request: HttpRequest, request_id: uuid.UUID, name: str) -> HttpResponse:
+    form_class, form_key, run = STEPS[name]
+    return _step(request, request_id, form_class, form_key, lambda a, r, d: run(a, r, d, timezone.now()))
 
 
 # -- answers -------------------------------------------------------------------------------------------------
@@ -338,39 +325,6 @@ def answer(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
     """Do what the request asks and produce the letter (and files): the request is then answered."""
     form_class = ANSWER_FORMS[rq.Kind(_get(request_id).kind)]
     return _step(request, request_id, form_class, "answer_form", _answer)
-
-
-@login_required
-@require_POST
-def restrict_pending(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
-    """R10: restrict while a disputed accuracy is checked (a rectification request)."""
-
-    def run(actor: Actor, req: Request, data: dict[str, Any]) -> None:
-        answers.restrict_pending_check(actor, req, now=timezone.now())
-
-    return _step(request, request_id, None, "", run)
-
-
-@login_required
-@require_POST
-def lift_notice(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
-    """Art. 18(3): tell the customer, before it happens, that a restriction will be lifted."""
-
-    def run(actor: Actor, req: Request, data: dict[str, Any]) -> None:
-        answers.answer_lift_notice(
-            actor, req, lift_on=data["lift_on"], reasons=data["reasons"], now=timezone.now()
-        )
-
-    return _step(request, request_id, LiftNoticeForm, "lift_form", run)
-
-
-@login_required
-@require_POST
-def lift(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
-    def run(actor: Actor, req: Request, data: dict[str, Any]) -> None:
-        answers.lift_after_notice(actor, req, now=timezone.now())
-
-    return _step(request, request_id, None, "", run)
 
 
 @login_required
