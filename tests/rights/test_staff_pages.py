@@ -216,3 +216,18 @@ def test_a_restriction_is_lifted_only_after_the_notice(
     assert req.documents.filter(kind="lift_notice").exists()
     assert client.post(f"/requests/{req.id}/lift/").status_code == 302
     assert not Restriction.objects.filter(customer_id=req.customer_id, lifted_at__isnull=True).exists()
+
+
+def test_reading_the_requesters_details_is_in_the_customers_access_log(
+    demo_customers: list[dict[str, Any]], controller: Any
+) -> None:
+    from persondata.register.models import AccessLog
+
+    client = _client(controller)
+    _register(client, demo_customers[7])
+    req = Request.objects.get()
+    before = AccessLog.objects.filter(customer_id=req.customer_id).count()
+    assert demo_customers[7]["customer_number"] in client.get(f"/requests/{req.id}/").content.decode()
+    entry = AccessLog.objects.filter(customer_id=req.customer_id).order_by("-at", "-id").first()
+    assert AccessLog.objects.filter(customer_id=req.customer_id).count() == before + 1
+    assert entry is not None and entry.purpose == "rights_requests" and entry.categories == "contact"

@@ -94,7 +94,7 @@ class RequestDetailOut(RequestOut):
     documents: list[DocumentOut]
 
 
-def _out(req: Request, detail: bool = False) -> dict[str, Any]:
+def _out(req: Request, shown_to: Actor | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         f: getattr(req, f)
         for f in (
@@ -104,8 +104,8 @@ def _out(req: Request, detail: bool = False) -> dict[str, Any]:
     }  # fmt: skip
     if req.closed_at is None:
         out["days_left"] = (req.due_on - legal_date(timezone.now())).days
-    if detail:
-        out["requester"] = services.requester(req)
+    if shown_to is not None:
+        out["requester"] = services.show_requester(shown_to, req, now=timezone.now())
         out["documents"] = _documents(req)
     return out
 
@@ -155,8 +155,7 @@ def _get(request_id: uuid.UUID) -> Request:
 
 @router.get("/{request_id}", response={200: RequestDetailOut, **ERRORS}, summary="One request")
 def get_request(request: HttpRequest, request_id: uuid.UUID) -> dict[str, Any]:
-    _handler(request)
-    return _out(_get(request_id), detail=True)
+    return _out(_get(request_id), shown_to=_handler(request))
 
 
 def _locked(request: HttpRequest, request_id: uuid.UUID, run: Any) -> tuple[Request, Any]:

@@ -196,7 +196,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    _handler(args)
+    actor = _handler(args)
     req = _request(args.reference)
     out = {
         "reference": req.reference,
@@ -210,7 +210,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         "customer": str(req.customer_id) if req.customer_id else None,
         "match": req.match,
         "identity": req.identity_method or None,
-        "requester": services.requester(req),
+        "requester": services.show_requester(actor, req, now=timezone.now()),
         "documents": [
             {"id": str(d.id), "kind": d.kind, "format": d.fmt, "created_at": d.created_at.isoformat()}
             for d in req.documents.order_by("created_at").defer("blob")

@@ -165,7 +165,7 @@ class _KeyRing:
         return None if key is None else unseal(key, bytes(blob), context)
 
 
-def _log(actor: Actor, reads: Iterable[tuple[uuid.UUID, Iterable[str]]], now: datetime) -> None:
+def log_reads(actor: Actor, reads: Iterable[tuple[uuid.UUID, Iterable[str]]], now: datetime) -> None:
     """One access-log entry per customer read, with the categories actually shown (RULES R9)."""
     AccessLog.objects.bulk_create(
         [
@@ -317,7 +317,7 @@ def find_customers(actor: Actor, query: str, *, now: datetime) -> list[CustomerH
         address = contact.get("address") or {}
         hits.append(CustomerHit(cid, contact.get("name"), number, contact.get("email"), address.get("city")))
         reads.append((cid, listed))
-    _log(actor, reads, now)
+    log_reads(actor, reads, now)
     hits.sort(key=lambda h: (h.name or "", h.customer_number or ""))
     return hits
 
@@ -392,7 +392,7 @@ def show_customer(actor: Actor, customer_id: uuid.UUID, *, now: datetime) -> Cus
                     "reference": ref.get("reference", ""),
                 }
             )
-    _log(actor, [(customer.id, shown.keys())], now)
+    log_reads(actor, [(customer.id, shown.keys())], now)
     return view
 
 

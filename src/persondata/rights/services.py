@@ -41,7 +41,7 @@ from persondata.core.vault import (
     unseal,
 )
 from persondata.register.models import Customer, new_id
-from persondata.register.services import AccessDenied, Actor, NotFound, contact_on_file
+from persondata.register.services import AccessDenied, Actor, NotFound, contact_on_file, log_reads
 from persondata.rights import mail
 from persondata.rights.models import IDENTITY_METHODS, REFUSAL_GROUNDS, Confirmation, Request, RequestEvent
 
@@ -110,10 +110,20 @@ def unseal_for(request: Request, blob: bytes | memoryview, kind: str) -> dict[st
 
 
 def requester(request: Request) -> dict[str, str]:
-    """What the requester told us (empty after purge). Reading it is handling the request: check first."""
+    """What the requester told us (empty after purge), for the system's own use (matching, letters)."""
     if request.requester_blob is None or request.wrapped_key is None:
         return {}
     return {k: str(v) for k, v in unseal_for(request, request.requester_blob, "requester").items()}
+
+
+def show_requester(actor: Actor, request: Request, *, now: datetime) -> dict[str, str]:
+    """What the requester told us, shown to whoever handles the request — a read of the customer's contact data,
+    written to the access log when the request is matched to a customer (RULES R9)."""
+    require_handler(actor)
+    details = requester(request)
+    if details and request.customer_id is not None:
+        log_reads(actor, [(request.customer_id, ["contact"])], now)
+    return details
 
 
 def work(request: Request) -> dict[str, Any]:

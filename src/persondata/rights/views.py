@@ -132,7 +132,7 @@ def _detail_context(req: Request, actor: Actor, forms: dict[str, Any] | None = N
     context: dict[str, Any] = {
         "req": req,
         "kind_label": KIND_LABELS[rq.Kind(req.kind)],
-        "requester": services.requester(req),
+        "requester": services.show_requester(actor, req, now=timezone.now()),
         "work": services.work(req),
         "deadline": deadline,
         "days_left": deadline.days_left(today),
