@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from persondata import runtime
 from persondata.audit import services as audit
@@ -58,6 +58,19 @@ class ImportReport:
         room = self.MAX_KEPT_ERRORS - len(self.errors)
         if room > 0:
             self.errors.extend(errors[:room])
+
+
+def _index_lookups() -> None:
+    """PostgreSQL: look records up by their indexes for the rest of this transaction.
+
+    The import's checks (which customers, keys and records exist) are IN-list lookups on indexed columns. Inside
+    one long all-or-nothing transaction the planner's statistics still describe the tables as they were before it
+    (autovacuum cannot see uncommitted rows), so as the tables grow it keeps choosing sequential scans, and a
+    million-customer import slows quadratically (measured: over 25 minutes, the server busy scanning `data_key`).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL enable_seqscan = off")
 
 
 def _sort_key(path: Path) -> int:
@@ -129,6 +142,7 @@ def import_files(
         def flush(batch: list[Unit]) -> None:
             if mode == "good-rows":
                 with transaction.atomic():
+                    _index_lookups()
                     errors, counts = writer.write(batch)
             else:
                 errors, counts = writer.write(batch)
@@ -162,6 +176,7 @@ def import_files(
         if mode == "all-or-nothing":
             try:
                 with transaction.atomic():
+                    _index_lookups()
                     run_all()
                     if report.error_count:
                         raise ImportRejected(f"{report.error_count} bad rows; nothing was imported")
