@@ -33,7 +33,7 @@ from persondata.audit import services as audit
 from persondata.core.calendar import deletion_allowed_from, legal_date, relevance_deletion
 from persondata.core.policy import Policy
 from persondata.core.policy_check import RetentionClash, check_policy, describe_clash
-from persondata.rawsql import Hex, as_date, as_datetime, fetch, hx
+from persondata.rawsql import Hex, as_date, as_datetime, fetch, hx, index_scans
 from persondata.register.models import RELEVANCE
 from persondata.retention import clock, holds, locks
 from persondata.retention.deletion import Deleter, is_accounting_class
@@ -554,8 +554,9 @@ def sweep(
     except clock.ClockError as exc:
         raise SweepRefused(str(exc)) from exc
     if dry_run:
-        return _sweep(policy, now, today, True, actor, chunk_size, progress, None)
-    with locks.exclusive(LOCK_NAME) as lock:
+        with index_scans():
+            return _sweep(policy, now, today, True, actor, chunk_size, progress, None)
+    with locks.exclusive(LOCK_NAME) as lock, index_scans():
         if lock is None:
             raise SweepRefused("another retention sweep is running; it will finish the work")
         try:
