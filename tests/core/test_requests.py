@@ -125,3 +125,17 @@ def test_malformed_references(text: str) -> None:
 def test_o_and_i_read_as_digits() -> None:
     ref = next(r for r in iter(rq.new_reference, None) if "0" in r or "1" in r)
     assert rq.normalize_reference(ref.replace("0", "O").replace("1", "I")) == ref
+
+
+@pytest.mark.parametrize(
+    ("closed", "months", "removed"),
+    [
+        (D(2026, 1, 31), 12, D(2027, 1, 31)),
+        (D(2024, 2, 29), 12, D(2025, 2, 28)),
+        (D(2026, 8, 31), 6, D(2027, 2, 28)),
+    ],
+)
+def test_a_closed_requests_details_are_removed_after_the_record_period(
+    closed: date, months: int, removed: date
+) -> None:
+    assert rq.details_removed_on(closed, months) == removed

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from persondata.core.calendar import MAX_EXTENSION_MONTHS, answer_due, extension_notice_due
+from persondata.core.calendar import MAX_EXTENSION_MONTHS, add_months, answer_due, extension_notice_due
 
 
 class Kind(StrEnum):
@@ -134,6 +134,12 @@ def check_extension(received: date, months: int, today: date, reasons: str) -> N
             "months: the first month has passed; an extension must be told to the customer within it "
             f"(by {extension_notice_due(received).isoformat()}, GDPR Art. 12(3))"
         )
+
+
+def details_removed_on(closed_on: date, record_months: int) -> date:
+    """The day a closed request's requester details go (policy ``retention.request_record_months``): kept that
+    many months after it was closed, to show it was answered correctly and on time (Art. 5(2))."""
+    return add_months(closed_on, record_months)
 
 
 # -- references ----------------------------------------------------------------------------------------------

@@ -500,16 +500,14 @@ def _add_forecast(report: SweepReport, today: date, day: date, category: str, n:
 
 
 def _prepare_connection() -> None:
-    """SQLite: overwrite deleted content with zeros, so it is gone from the file, not just unlinked (R5).
-
-    And, for speed: deleting a customer's contact data removes entries from five blind indexes whose keys are
+    """SQLite, for speed (deleted content is zeroed on every connection: ``secure_delete`` in the settings, R5):
+    deleting a customer's contact data removes entries from five blind indexes whose keys are
     random, so every chunk touches pages all over those indexes. A larger page cache keeps them in memory
     between chunks, and checkpointing less often writes each page to the database file once rather than after
     every chunk (the WAL absorbs the chunks; the run checkpoints at its end).
     """
     if connection.vendor == "sqlite":
         with connection.cursor() as cur:
-            cur.execute("PRAGMA secure_delete = ON")
             cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
             cur.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_CHECKPOINT_PAGES}")
 

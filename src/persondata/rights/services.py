@@ -29,7 +29,7 @@ from persondata import runtime
 from persondata.audit import services as audit
 from persondata.core import requests as rq
 from persondata.core.access import decide
-from persondata.core.calendar import add_months, legal_date
+from persondata.core.calendar import legal_date
 from persondata.core.requests import Event, Kind, State
 from persondata.core.sensitive import check_email, check_free_text
 from persondata.core.vault import (
@@ -568,7 +568,10 @@ def _purgeable(now: datetime) -> Iterator[Request]:
     today = legal_date(now)
     closed = Request.objects.filter(closed_at__isnull=False, purged_at__isnull=True).only("id", "closed_at")
     for request in closed.iterator(chunk_size=500):
-        if request.closed_at is not None and add_months(legal_date(request.closed_at), months) <= today:
+        if (
+            request.closed_at is not None
+            and rq.details_removed_on(legal_date(request.closed_at), months) <= today
+        ):
             yield request
 
 

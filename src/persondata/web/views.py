@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from persondata import runtime
 from persondata.core.access import usable_purposes
+from persondata.core.calendar import legal_date
 from persondata.core.policy_check import check_policy
 from persondata.register.models import STORED_FIELDS, Customer, ImportRun, Invoice, Order, Payment
 from persondata.register.services import (
@@ -119,7 +120,7 @@ def _open_requests(user: Any) -> dict[str, Any] | None:
         return None
     if not may_handle(actor):
         return None
-    items = open_requests(timezone.localdate())
+    items = open_requests(legal_date(timezone.now()))
     return {
         "items": items[:10],
         "total": len(items),
