@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 
@@ -190,7 +191,7 @@ class _Row:
             self.fail(name, f"is longer than {max_len} characters; shorten it")
             return ""
         # the full CPR/card checks only for text with a long run of digits (the cheap filter keeps imports fast)
-        if free and _LONG_NUMBER.search(value) and (refusal := sensitive.check_free_text(value)) is not None:
+        if free and LONG_NUMBER.search(value) and (refusal := sensitive.check_free_text(value)) is not None:
             self.fail(name, refusal.message)
             return ""
         return str(value)
@@ -273,7 +274,7 @@ def _raise() -> date:
 
 
 _KEY = re.compile(r"^[\w.\-/]+$")
-_LONG_NUMBER = re.compile(r"\d[\d \-]{8,}\d")  # 10+ characters of digits, spaces and dashes
+LONG_NUMBER = re.compile(r"\d[\d \-]{8,}\d")  # 10+ characters of digits, spaces and dashes
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _AMOUNT = re.compile(r"^(-)?(\d{1,12})(?:[.,](\d{1,2}))?$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -425,11 +426,14 @@ def detect_csv_kind(header: list[str], name: str) -> str:
     )
 
 
-def read_csv(stream: IO[bytes], name: str, kind: str | None = None) -> Iterator[Unit | RowError]:
+def read_csv(
+    stream: IO[bytes], name: str, kind: str | None = None, *, use_fast: bool = True
+) -> Iterator[Unit | RowError]:
+    """The rows of a CSV file as units, or errors. ``use_fast=False`` sends every line to the validator (tests)."""
     lines = _decoded_lines(stream, name)
     sample = next(lines, "")
     dialect = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.reader(_chain(sample, lines), delimiter=dialect, strict=True)
+    reader = csv.reader(chain((sample,), lines), delimiter=dialect, strict=True)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
@@ -453,16 +457,44 @@ def read_csv(stream: IO[bytes], name: str, kind: str | None = None) -> Iterator[
             ]
         )
     width = len(header)
+    fast = None
+    if use_fast and len(set(header)) == width:
+        from persondata.register.import_fast import fast_csv  # the fast path builds on this module's records
+
+        fast = fast_csv(kind, header, dialect)
+    number = reader.line_num  # lines read so far
     pending: Unit | None = None  # orders: consecutive rows with the same order number are its lines
-    while True:
+    for text in lines:
+        number += 1
+        if fast is not None:
+            if kind == "orders":
+                pending_number = pending.orders[0].order_number if pending is not None else None
+                if (hit := fast.order(text, pending_number)) is not None:
+                    line_item, order = hit
+                    if order is None and pending is not None:  # a further line of the pending order
+                        if line_item:
+                            pending.orders[0].detail["lines"].append(line_item)
+                    elif order is not None:
+                        if pending is not None:
+                            yield pending
+                        pending = Unit(name, number, order.customer_number, orders=[order])
+                    continue
+            elif (unit := fast.record(text, name, number)) is not None:
+                yield unit
+                continue
+        # the validator: one record (quoted fields may span lines), checked field by field
+        # itertools.chain, not a generator: closing a generator that delegates would close ``lines`` too
+        reader = csv.reader(chain((text,), lines), delimiter=dialect, strict=True)
         try:
             values = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            yield RowError(name, reader.line_num, "", f"is not valid CSV ({exc}); check quoting")
+            number += reader.line_num - 1
+            yield RowError(name, number, "", f"is not valid CSV ({exc}); check quoting")
             continue
-        line = reader.line_num
+        number += reader.line_num - 1
+        line = number
         if not any(v.strip() for v in values):
             continue
         if len(values) != width:
@@ -486,9 +518,9 @@ def read_csv(stream: IO[bytes], name: str, kind: str | None = None) -> Iterator[
                 if pending is not None:
                     yield pending
                     pending = None
-                number = r.key("customer_number")
-                order = build_order(r, number, [line_item] if line_item else [])
-                pending = Unit(name, line, number, orders=[order])
+                customer_number = r.key("customer_number")
+                order = build_order(r, customer_number, [line_item] if line_item else [])
+                pending = Unit(name, line, customer_number, orders=[order])
                 continue
             yield _csv_unit(kind, r, name, line)
         except BadRow as bad:
@@ -501,11 +533,6 @@ def read_csv(stream: IO[bytes], name: str, kind: str | None = None) -> Iterator[
             yield from bad.errors
     if pending is not None:
         yield pending
-
-
-def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
-    yield first
-    yield from rest
 
 
 def _csv_unit(kind: str, r: _Row, name: str, line: int) -> Unit:
