@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from persondata import demo
 from persondata.audit.models import AuditEntry
@@ -235,3 +236,31 @@ def test_import_run_is_recorded_without_personal_data(tmp_path: Path) -> None:
     entry = AuditEntry.objects.get(action="customer.import")
     assert entry.target == f"import:{run.pk}" and entry.details["counts"]["customers_created"] == 1
     assert "Ida" not in json.dumps(entry.details) and "K1" not in json.dumps(entry.details)
+
+
+def _register_indexes() -> set[tuple[str, str]]:
+    tables = ["customer", "customer_name_token", "customer_order", "invoice", "payment", "service_agreement"]
+    with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
+            cur.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN "
+                f"({', '.join(['%s'] * len(tables))})",
+                tables,
+            )
+        else:
+            cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [tables])
+        return set(cur.fetchall())
+
+
+def test_a_first_load_builds_the_same_indexes_again_and_a_rejected_one_keeps_them(tmp_path: Path) -> None:
+    before = _register_indexes()
+    assert len(before) >= 8  # blind indexes and per-customer indexes
+    bad = _write(tmp_path, "customers.csv", CUSTOMER_HEADER + GOOD + "K2,,,,,,,\n")
+    assert import_files([bad], now=NOW).status == "rejected"  # the first load into the empty register fails
+    assert _register_indexes() == before and Customer.objects.count() == 0
+    paths = demo.write_csv(demo.customers(20, seed=9, today=TODAY), tmp_path / "csv")
+    assert import_files(paths, now=NOW).status == "done"
+    assert _register_indexes() == before
+    with connection.cursor() as cur:  # the rebuilt indexes answer lookups
+        cur.execute("SELECT COUNT(*) FROM customer WHERE email_bidx IS NOT NULL")
+        assert cur.fetchone()[0] == 20

@@ -92,7 +92,7 @@ def _progress_bar(enabled: bool) -> tuple[Any, Any]:
 def print_report(report: ImportReport) -> None:
     print(
         f"import run {report.run_id} ({report.mode}): {report.status}, {report.rows_read} records read "
-        f"in {report.seconds:.1f} s"
+        f"in {report.seconds:.1f} s (database {report.db_seconds:.1f} s)"
     )
     for key in sorted(report.counts):
         if report.counts[key]:

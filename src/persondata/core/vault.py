@@ -26,10 +26,12 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -135,14 +137,22 @@ class Vault:
         return self._audit_key
 
 
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+def seal(key: bytes | AESGCM, record: dict[str, Any], context: str, nonce: bytes | None = None) -> bytes:
+    """Encrypt a JSON-serialisable record; ``context`` (record id and kind) is authenticated, not stored.
 
-
-def seal(key: bytes | AESGCM, record: dict[str, Any], context: str) -> bytes:
-    """Encrypt a JSON-serialisable record; ``context`` (record id and kind) is authenticated, not stored."""
+    ``nonce``: a fresh random 12-byte nonce from :func:`nonces` (bulk writers draw them a batch at a time);
+    by default one is drawn here. The JSON is compact UTF-8 (orjson: the import seals hundreds of thousands).
+    """
     aead = key if isinstance(key, AESGCM) else AESGCM(key)
-    nonce = os.urandom(NONCE_BYTES)
-    return nonce + aead.encrypt(nonce, _encode(record).encode(), context.encode())
+    if nonce is None:
+        nonce = os.urandom(NONCE_BYTES)
+    return nonce + aead.encrypt(nonce, orjson.dumps(record), context.encode())
+
+
+def nonces(count: int) -> Iterator[bytes]:
+    """``count`` random nonces from one system call (a call per record would cost more than the encryption)."""
+    pool = os.urandom(NONCE_BYTES * count)
+    return (pool[i : i + NONCE_BYTES] for i in range(0, len(pool), NONCE_BYTES))
 
 
 def unseal(key: bytes | AESGCM, blob: bytes | memoryview, context: str) -> dict[str, Any]:

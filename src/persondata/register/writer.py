@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from time import perf_counter
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -21,6 +23,7 @@ from persondata.core.policy import Policy
 from persondata.core.vault import (
     Vault,
     name_tokens,
+    nonces,
     normalize_customer_number,
     normalize_email,
     normalize_name,
@@ -53,47 +56,51 @@ class RegisterWriter:
         self.vault, self.policy, self.now, self.run = vault, policy, now, run_id
         self.when = connection.ops.adapt_datetimefield_value(now)
         self.fy_class: dict[date, str] = {}
+        self.db_seconds = 0.0  # time spent in the database (lookups and writes), for the import's report
 
-    def blind(self, kind: str, value: str) -> bytes:
-        return self.vault.blind_index(kind, value)
+    @contextmanager
+    def _in_database(self) -> Iterator[None]:
+        started = perf_counter()
+        try:
+            yield
+        finally:
+            self.db_seconds += perf_counter() - started
 
     # -- the batch ----------------------------------------------------------------------------------------------
     def write(self, units: Sequence[Unit]) -> tuple[list[RowError], Counter[str]]:
         errors: list[RowError] = []
         counts: Counter[str] = Counter()
+        blind = self.vault.blind_index
         number_bidx = {
-            n: self.blind("customer_number", normalize_customer_number(n))
+            n: blind("customer_number", normalize_customer_number(n))
             for n in dict.fromkeys(u.customer_number for u in units)
         }
-        customers = {
-            bytes(b): _Existing(hx(i), None, r)
-            for b, i, r in fetch_in(
+        with self._in_database():
+            found = fetch_in(
                 "SELECT number_bidx, id, import_run_id FROM customer WHERE number_bidx IN ({})",
                 list(number_bidx.values()),
             )
-        }
+        customers = {bytes(b): _Existing(hx(i), None, r) for b, i, r in found}
+        # the kinds of record in this batch (a CSV batch holds one kind; a JSON batch any)
+        kinds = [k for k in _KINDS if any(getattr(u, k[0]) for u in units)]
         existing = {
             kind: self._existing(
-                table, column, [getattr(rec, column) for u in units for rec in getattr(u, kind)]
+                table, label, [getattr(rec, label) for u in units for rec in getattr(u, kind)]
             )
-            for kind, table, column in (
-                ("orders", "customer_order", "order_number"),
-                ("invoices", "invoice", "invoice_number"),
-                ("payments", "payment", "payment_ref"),
-                ("agreements", "service_agreement", "agreement_ref"),
-            )
+            for kind, table, label, _cols in kinds
         }
-        seen: dict[str, set[str]] = {k: set() for k in existing}
+        seen: dict[str, set[str]] = {kind: set() for kind, *_ in kinds}
         new_customers: set[bytes] = set()
         accepted: list[tuple[Unit, str]] = []
         fresh_ids = iter(new_ids_hex(len(units)))
+        run = self.run
         for unit in units:
             unit_errors: list[RowError] = []
             added = False
             if unit.customer is not None:
                 b = number_bidx[unit.customer.customer_number]
                 known = customers.get(b)
-                if b in new_customers or (known is not None and known.run == self.run):
+                if b in new_customers or (known is not None and known.run == run):
                     unit_errors.append(
                         RowError(
                             unit.file,
@@ -103,14 +110,14 @@ class RegisterWriter:
                         )
                     )
                 elif known is None:
-                    customers[b] = _Existing(next(fresh_ids), None, self.run)
+                    customers[b] = _Existing(next(fresh_ids), None, run)
                     new_customers.add(b)
                     added = True
                 cid = customers[b].id
             else:
                 b = number_bidx[unit.customer_number]
                 if b not in customers:
-                    unit_errors.append(
+                    errors.append(
                         RowError(
                             unit.file,
                             unit.line,
@@ -119,19 +126,15 @@ class RegisterWriter:
                             "or correct the number",
                         )
                     )
-                    errors.extend(unit_errors)
                     continue
                 cid = customers[b].id
-            for kind, label in (
-                ("orders", "order_number"),
-                ("invoices", "invoice_number"),
-                ("payments", "payment_ref"),
-                ("agreements", "agreement_ref"),
-            ):
+            for kind, _table, label, _cols in kinds:
+                prior_of = existing[kind].get
+                seen_keys = seen[kind]
                 for rec in getattr(unit, kind):
                     key = getattr(rec, label)
-                    prior = existing[kind].get(key)
-                    if key in seen[kind] or (prior is not None and prior.run == self.run):
+                    prior = prior_of(key)
+                    if key in seen_keys or (prior is not None and prior.run == run):
                         unit_errors.append(
                             RowError(
                                 unit.file,
@@ -140,7 +143,7 @@ class RegisterWriter:
                                 "appears twice in this import; each must be unique",
                             )
                         )
-                    seen[kind].add(key)
+                    seen_keys.add(key)
             if unit_errors:
                 if added:
                     new_customers.discard(b)
@@ -155,35 +158,34 @@ class RegisterWriter:
     def _existing(self, table: str, column: str, keys: list[str]) -> dict[str, _Existing]:
         if not keys:
             return {}
-        rows = fetch_in(
-            f"SELECT {column}, id, customer_id, import_run_id FROM {table} WHERE {column} IN ({{}})",  # noqa: S608 - table/column are constants
-            keys,
-        )
+        with self._in_database():
+            rows = fetch_in(
+                f"SELECT {column}, id, customer_id, import_run_id FROM {table} WHERE {column} IN ({{}})",  # noqa: S608 - table/column are constants
+                keys,
+            )
         return {k: _Existing(hx(i), hx(c), r) for k, i, c, r in rows}
 
     # -- keys -----------------------------------------------------------------------------------------------------
-    def _keys(self, needed: set[tuple[str, str]], new_ids: set[str]) -> dict[tuple[str, str], AESGCM]:
+    def _keys(
+        self, needed: set[tuple[str, str]], new_ids: set[str], inserts: list[tuple[Any, ...]]
+    ) -> dict[tuple[str, str], AESGCM]:
+        """The data keys ``needed``: existing ones unwrapped, new ones made and added to ``inserts``."""
         keys: dict[tuple[str, str], AESGCM] = {}
         old_ids = sorted({cid for cid, _ in needed if cid not in new_ids})
         if old_ids:
-            for cid, klass, wrapped in fetch_in(
-                "SELECT customer_id, klass, wrapped FROM data_key WHERE customer_id IN ({})", old_ids
-            ):
+            with self._in_database():
+                stored = fetch_in(
+                    "SELECT customer_id, klass, wrapped FROM data_key WHERE customer_id IN ({})", old_ids
+                )
+            for cid, klass, wrapped in stored:
                 pair = (hx(cid), klass)
                 if pair in needed:
                     keys[pair] = AESGCM(self.vault.unwrap(bytes(wrapped), pair[0], klass))
-        inserts = []
         when = self.when
         for cid, klass in needed - keys.keys():
             fresh = self.vault.new_data_key(cid, klass)
             keys[(cid, klass)] = AESGCM(fresh.key)
             inserts.append((cid, klass, fresh.wrapped, when))
-        if inserts:
-            with connection.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO data_key (customer_id, klass, wrapped, created_at) VALUES (%s, %s, %s, %s)",
-                    inserts,
-                )
         return keys
 
     # -- writes ---------------------------------------------------------------------------------------------------
@@ -208,100 +210,95 @@ class RegisterWriter:
             if u.customer and number_bidx[u.customer.customer_number] in new_customers
         }
         needed: set[tuple[str, str]] = set()
+        sealed = 0
         for unit, cid in accepted:
             if unit.customer or unit.orders or unit.agreements:
                 needed.add((cid, RELEVANCE))
             needed.update((cid, klass_of(i.invoice_date)) for i in unit.invoices)
             needed.update((cid, klass_of(p.paid_on)) for p in unit.payments)
-        keys = self._keys(needed, new_ids)
-        when = self.when
-        run = self.run
-        ids = iter(new_ids_hex(sum(u.row_count() for u, _ in accepted)))
+            sealed += unit.row_count() + (unit.customer is not None)
+        key_rows: list[tuple[Any, ...]] = []
+        keys = self._keys(needed, new_ids, key_rows)
+        when, run = self.when, self.run
+        blind = self.vault.blind_index
+        ids = iter(new_ids_hex(sealed))
+        fresh = nonces(sealed)
         cust_new: list[tuple[Any, ...]] = []
         cust_upd: list[tuple[Any, ...]] = []
         tokens: list[tuple[str, bytes]] = []
         token_reset: list[tuple[str]] = []
-        values: tuple[Any, ...]
         rows: dict[str, tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]] = {
-            k: ([], []) for k in ("orders", "invoices", "payments", "agreements")
+            kind: ([], []) for kind in existing
         }
-        for unit, ucid in accepted:
-            cid = ucid
+
+        def put(kind: str, key: str, values: tuple[Any, ...]) -> None:
+            prior = existing[kind].get(key)
+            if prior is None:
+                rows[kind][0].append((next(ids), key, *values))
+            else:
+                rows[kind][1].append((*values, prior.id))
+
+        for unit, cid in accepted:
             if (c := unit.customer) is not None:
                 key = keys[(cid, RELEVANCE)]
                 contact = c.contact
-                email_b = self.blind("email", normalize_email(contact["email"])) if contact["email"] else None
-                phone_b = self.blind("phone", normalize_phone(contact["phone"])) if contact["phone"] else None
-                name_b = self.blind("name", normalize_name(contact["name"]))
-                contact_blob = seal(key, contact, f"contact|{cid}")
-                number_blob = seal(key, {"customer_number": c.customer_number}, f"customer_number|{cid}")
+                email_b = blind("email", normalize_email(contact["email"])) if contact["email"] else None
+                phone_b = blind("phone", normalize_phone(contact["phone"])) if contact["phone"] else None
+                name_b = blind("name", normalize_name(contact["name"]))
+                contact_blob = seal(key, contact, f"contact|{cid}", next(fresh))
+                number_blob = seal(
+                    key, {"customer_number": c.customer_number}, f"customer_number|{cid}", next(fresh)
+                )
                 b = number_bidx[c.customer_number]
                 if cid in new_ids:
                     cust_new.append(
-                        (ucid, b, email_b, phone_b, name_b, contact_blob, number_blob, when, when, run)
+                        (cid, b, email_b, phone_b, name_b, contact_blob, number_blob, when, when, run)
                     )
                 else:
-                    cust_upd.append((email_b, phone_b, name_b, contact_blob, number_blob, when, run, ucid))
-                    token_reset.append((ucid,))
-                tokens.extend((ucid, self.blind("name_token", t)) for t in name_tokens(contact["name"]))
+                    cust_upd.append((email_b, phone_b, name_b, contact_blob, number_blob, when, run, cid))
+                    token_reset.append((cid,))
+                tokens.extend((cid, blind("name_token", t)) for t in name_tokens(contact["name"]))
             for o in unit.orders:
-                blob = seal(keys[(cid, RELEVANCE)], o.detail, f"order|{o.order_number}")
-                values = (ucid, _iso(o.ordered_on), _iso(o.delivered_on), o.total_ore, o.currency, blob, run)
-                self._split(
-                    ids, rows["orders"], existing["orders"].get(o.order_number), o.order_number, values
+                blob = seal(keys[(cid, RELEVANCE)], o.detail, f"order|{o.order_number}", next(fresh))
+                put(
+                    "orders",
+                    o.order_number,
+                    (cid, _iso(o.ordered_on), _iso(o.delivered_on), o.total_ore, o.currency, blob, run),
                 )
             for i in unit.invoices:
                 klass = klass_of(i.invoice_date)
-                blob = seal(keys[(cid, klass)], i.snapshot, f"invoice|{i.invoice_number}")
-                values = (
-                    ucid,
-                    _iso(i.invoice_date),
-                    _iso(i.due_date),
-                    i.total_ore,
-                    i.currency,
-                    i.order_number,
-                    klass,
-                    blob,
-                    run,
-                )
-                self._split(
-                    ids,
-                    rows["invoices"],
-                    existing["invoices"].get(i.invoice_number),
+                blob = seal(keys[(cid, klass)], i.snapshot, f"invoice|{i.invoice_number}", next(fresh))
+                put(
+                    "invoices",
                     i.invoice_number,
-                    values,
-                )
+                    (cid, i.invoice_date.isoformat(), _iso(i.due_date), i.total_ore, i.currency,
+                     i.order_number, klass, blob, run),
+                )  # fmt: skip
             for p in unit.payments:
                 klass = klass_of(p.paid_on)
-                blob = seal(keys[(cid, klass)], {"reference": p.reference}, f"payment|{p.payment_ref}")
-                values = (
-                    ucid,
-                    p.invoice_number,
-                    _iso(p.paid_on),
-                    p.amount_ore,
-                    p.currency,
-                    p.method,
-                    klass,
-                    blob,
-                    run,
+                blob = seal(
+                    keys[(cid, klass)], {"reference": p.reference}, f"payment|{p.payment_ref}", next(fresh)
                 )
-                self._split(
-                    ids, rows["payments"], existing["payments"].get(p.payment_ref), p.payment_ref, values
-                )
+                put(
+                    "payments",
+                    p.payment_ref,
+                    (cid, p.invoice_number, p.paid_on.isoformat(), p.amount_ore, p.currency, p.method, klass,
+                     blob, run),
+                )  # fmt: skip
             for a in unit.agreements:
                 blob = seal(
-                    keys[(cid, RELEVANCE)], {"description": a.description}, f"agreement|{a.agreement_ref}"
+                    keys[(cid, RELEVANCE)],
+                    {"description": a.description},
+                    f"agreement|{a.agreement_ref}",
+                    next(fresh),
                 )
-                values = (ucid, a.kind, _iso(a.starts_on), _iso(a.ends_on), blob, run)
-                self._split(
-                    ids,
-                    rows["agreements"],
-                    existing["agreements"].get(a.agreement_ref),
+                put(
+                    "agreements",
                     a.agreement_ref,
-                    values,
+                    (cid, a.kind, _iso(a.starts_on), _iso(a.ends_on), blob, run),
                 )
 
-        with connection.cursor() as cur:
+        with self._in_database(), connection.cursor() as cur:
             if cust_new:
                 cur.executemany(
                     "INSERT INTO customer (id, number_bidx, email_bidx, phone_bidx, name_bidx, contact_blob, "
@@ -316,11 +313,20 @@ class RegisterWriter:
                     cust_upd,
                 )
                 cur.executemany("DELETE FROM customer_name_token WHERE customer_id = %s", token_reset)
+            # after the customers: a child row written before its parent leaves a deferred foreign-key violation
+            # pending, and while one is pending SQLite searches every child table on each parent insert
+            if key_rows:
+                cur.executemany(
+                    "INSERT INTO data_key (customer_id, klass, wrapped, created_at) VALUES (%s, %s, %s, %s)",
+                    key_rows,
+                )
             if tokens:
                 cur.executemany(
                     "INSERT INTO customer_name_token (customer_id, token_bidx) VALUES (%s, %s)", tokens
                 )
-            for kind, table, key_col, cols in _TABLES:
+            for kind, table, key_col, cols in _KINDS:
+                if kind not in rows:
+                    continue
                 new, upd = rows[kind]
                 if new:
                     names = ", ".join(("id", key_col, *cols))
@@ -331,25 +337,13 @@ class RegisterWriter:
                     cur.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", upd)  # noqa: S608 - constants
         counts["customers_created"] += len(cust_new)
         counts["customers_updated"] += len(cust_upd)
-        for kind in rows:
-            counts[f"{kind}_created"] += len(rows[kind][0])
-            counts[f"{kind}_updated"] += len(rows[kind][1])
-
-    @staticmethod
-    def _split(
-        ids: Iterator[str],
-        target: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]],
-        prior: _Existing | None,
-        key: str,
-        values: tuple[Any, ...],
-    ) -> None:
-        if prior is None:
-            target[0].append((next(ids), key, *values))
-        else:
-            target[1].append((*values, prior.id))
+        for kind, (new, upd) in rows.items():
+            counts[f"{kind}_created"] += len(new)
+            counts[f"{kind}_updated"] += len(upd)
 
 
-_TABLES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+# kind (the Unit attribute), table, the record's key column, the other columns in the order ``_store`` gives them
+_KINDS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     (
         "orders",
         "customer_order",

@@ -33,7 +33,7 @@ from persondata.audit import services as audit
 from persondata.core.calendar import deletion_allowed_from, legal_date, relevance_deletion
 from persondata.core.policy import Policy
 from persondata.core.policy_check import RetentionClash, check_policy, describe_clash
-from persondata.rawsql import Hex, as_date, as_datetime, fetch, hx, index_scans
+from persondata.rawsql import Hex, as_date, as_datetime, bulk_writes, fetch, hx, index_scans
 from persondata.register.models import RELEVANCE
 from persondata.retention import clock, holds, locks
 from persondata.retention.deletion import Deleter, is_accounting_class
@@ -52,8 +52,6 @@ CHUNK_SIZE = 10_000  # customers per transaction: about a second's work at a mil
 FORECAST_DAYS = 90
 LOCK_NAME = "retention_sweep"
 _NOTHING = date(1899, 12, 31)  # a cutoff before every record: nothing is due
-SQLITE_CACHE_KIB = 128 * 1024  # the sweep's page cache (SQLite's default is 2 MiB)
-SQLITE_CHECKPOINT_PAGES = 256_000  # ≈ 1 GB of WAL between checkpoints (SQLite's default is 1,000 pages)
 
 Progress = Callable[[int, int], None]
 
@@ -499,19 +497,6 @@ def _add_forecast(report: SweepReport, today: date, day: date, category: str, n:
 # ------------------------------------------------------------------------------------------------- the sweep
 
 
-def _prepare_connection() -> None:
-    """SQLite, for speed (deleted content is zeroed on every connection: ``secure_delete`` in the settings, R5):
-    deleting a customer's contact data removes entries from five blind indexes whose keys are
-    random, so every chunk touches pages all over those indexes. A larger page cache keeps them in memory
-    between chunks, and checkpointing less often writes each page to the database file once rather than after
-    every chunk (the WAL absorbs the chunks; the run checkpoints at its end).
-    """
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cur:
-            cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-            cur.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_CHECKPOINT_PAGES}")
-
-
 def _checkpoint() -> None:
     """SQLite (WAL): write the zeroed pages into the database file now rather than at some later checkpoint."""
     if connection.vendor == "sqlite" and not connection.in_atomic_block:
@@ -589,7 +574,7 @@ def _sweep(
         with transaction.atomic():
             run = RetentionRun.objects.create(kind="sweep", today=today, started_at=now, actor=actor)
         report.run_id = run.id
-        _prepare_connection()
+        bulk_writes()
     total = _customer_count() if progress else 0
     after: Hex | None = None
     while True:
