@@ -94,6 +94,17 @@ def _data(folder: Path, customers: int) -> tuple[list[Path], int]:
     return [folder / f for f in _ROW_FILES], int(marker.read_text())
 
 
+def _input_rows(files: list[Path]) -> int:
+    """The data rows of the CSV files (an order is one row per order line; the demo data has no quoted breaks)."""
+    rows = 0
+    for path in files:
+        with path.open("rb") as f:
+            rows -= 1  # the header
+            while chunk := f.read(1 << 20):
+                rows += chunk.count(b"\n")
+    return rows
+
+
 class _Counting:
     """Passes records through, counting the register rows each one becomes."""
 
@@ -173,11 +184,12 @@ def run(customers: int, base: Path, audit_entries: int = 1_000_000) -> list[Row]
         peaks[label] = peak
         if label == "full":
             rate = records / seconds
+            lines = _input_rows(files)
             rows.append(
                 Row(
-                    f"import, {customers:,} customers ({records:,} records), SQLite",
-                    f"{rate:,.0f} rows/s ({seconds:.0f} s)",
-                    ">= 50,000 rows/s",
+                    f"import, {customers:,} customers ({records:,} records, {lines:,} CSV rows), SQLite",
+                    f"{rate:,.0f} records/s ({lines / seconds:,.0f} CSV rows/s; {seconds:.0f} s)",
+                    ">= 50,000 rows/s (records)",
                     rate >= 50_000,
                 )
             )
@@ -187,7 +199,7 @@ def run(customers: int, base: Path, audit_entries: int = 1_000_000) -> list[Row]
             rows.append(
                 Row(
                     "  of which in the database (ceiling: records / that time)",
-                    f"{db:.0f} s ({records / db:,.0f} rows/s)" if db else "not reported",
+                    f"{db:.0f} s ({records / db:,.0f} records/s)" if db else "not reported",
                     "",
                     None,
                 )
