@@ -130,6 +130,39 @@ def _sample_emails(customers_csv: Path, k: int, total: int) -> list[str]:
     return out
 
 
+def bench_machine() -> Row:
+    """How fast this machine is today, so tables from different days can be compared: a fixed pure-Python loop
+    and fixed SQLite inserts (in memory, random 16-byte keys in two indexes — the shape of a blind index).
+
+    The same code measures very differently on a shared machine from one day to the next; the other rows are
+    comparable only together with this one.
+    """
+    import sqlite3
+
+    loop = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        total = 0
+        for i in range(5_000_000):
+            total += i
+        loop.append(time.perf_counter() - t0)
+    rows = [(os.urandom(16), os.urandom(16), os.urandom(120)) for _ in range(100_000)]
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE t (a BLOB, b BLOB, c BLOB)")
+    db.execute("CREATE INDEX ta ON t (a)")
+    db.execute("CREATE INDEX tb ON t (b)")
+    t0 = time.perf_counter()
+    db.executemany("INSERT INTO t VALUES (?, ?, ?)", rows)
+    insert_us = (time.perf_counter() - t0) / len(rows) * 1e6
+    db.close()
+    return Row(
+        "machine reference: Python loop of 5 M additions / SQLite insert",
+        f"{min(loop):.2f} s / {insert_us:.1f} µs per row",
+        "(for comparing days)",
+        None,
+    )
+
+
 def bench_access_decision() -> Row:
     """The pure access decision (no database): median over batches of calls cycling roles × categories."""
     from persondata.core.access import decide
@@ -153,7 +186,7 @@ def bench_access_decision() -> Row:
 
 
 def run(customers: int, base: Path, audit_entries: int = 1_000_000) -> list[Row]:
-    rows: list[Row] = [bench_access_decision()]
+    rows: list[Row] = [bench_machine(), bench_access_decision()]
     home = base / "home-audit"
     _reset(home)
     env = _env(home)
