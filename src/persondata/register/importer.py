@@ -55,7 +55,7 @@ class ImportReport:
     error_count: int = 0
     errors_file: Path | None = None
     seconds: float = 0.0
-    db_seconds: float = 0.0  # of which in the database: the writer's lookups and writes
+    db_seconds: float = 0.0  # of which in the database: lookups, writes, deferred index build, commit
 
     MAX_KEPT_ERRORS = 1000  # in memory, for the screen; the errors file has them all
 
