@@ -169,10 +169,7 @@ class FastCsv:
         m = self._match(text)
         if m is None:
             return None
-        result: tuple[dict[str, Any] | None, OrderIn | None] | None = self._orders(
-            pending, *m.group(*self._fields)
-        )
-        return result
+        return self._orders(pending, *m.group(*self._fields))
 
     # -- builders, in the validator's field order (``build_customer`` …) -------------------------------------
     @staticmethod

@@ -210,19 +210,21 @@ class RegisterWriter:
             if u.customer and number_bidx[u.customer.customer_number] in new_customers
         }
         needed: set[tuple[str, str]] = set()
-        sealed = 0
+        records = customers = 0  # records get an id and one seal each; a customer two seals (contact, number)
         for unit, cid in accepted:
             if unit.customer or unit.orders or unit.agreements:
                 needed.add((cid, RELEVANCE))
             needed.update((cid, klass_of(i.invoice_date)) for i in unit.invoices)
             needed.update((cid, klass_of(p.paid_on)) for p in unit.payments)
-            sealed += unit.row_count() + (unit.customer is not None)
+            has_customer = unit.customer is not None
+            customers += has_customer
+            records += unit.row_count() - has_customer
         key_rows: list[tuple[Any, ...]] = []
         keys = self._keys(needed, new_ids, key_rows)
         when, run = self.when, self.run
         blind = self.vault.blind_index
-        ids = iter(new_ids_hex(sealed))
-        fresh = nonces(sealed)
+        ids = iter(new_ids_hex(records))
+        fresh = nonces(records + 2 * customers)
         cust_new: list[tuple[Any, ...]] = []
         cust_upd: list[tuple[Any, ...]] = []
         tokens: list[tuple[str, bytes]] = []
