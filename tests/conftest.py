@@ -13,8 +13,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from persondata import demo, runtime
+from persondata.access.models import StaffProfile
 from persondata.register.importer import import_files
-from persondata.register.models import StaffProfile
 
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = os.environ.get("PERSONDATA_CHROMIUM", "/usr/bin/chromium")
@@ -67,7 +67,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     commit (e-mail to requesters, webhook deliveries) finish, so none writes while the test database is reset."""
     yield
     from persondata.partners.webhooks import wait_for_deliveries
-    from persondata.rights.mail import wait_for_outbox
+    from persondata.requests.mail import wait_for_outbox
 
     wait_for_outbox()
     wait_for_deliveries()

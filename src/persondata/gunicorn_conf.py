@@ -1,8 +1,8 @@
 """Gunicorn settings of ``persondata serve`` (``--config python:persondata.gunicorn_conf``).
 
-Every worker starts the in-product job runner (``persondata.retention.jobs``: the daily retention sweep) in a
+Every worker starts the in-product job runner (``persondata.jobs.runner``: the daily retention sweep) in a
 background thread once it has loaded the app. However many workers and app instances run it, the job locks
-(``persondata.retention.locks``) and the record of finished runs make each job run once a day.
+(``persondata.jobs.locks``) and the record of finished runs make each job run once a day.
 ``PERSONDATA_JOBS=0`` leaves the runner off (for instance when ``persondata jobs run`` or cron runs the jobs).
 """
 
@@ -13,7 +13,7 @@ import os
 from typing import Any
 
 # The access log masks the secret of identity-confirmation links (/privacy/confirm/<token>/): it never reaches a log.
-logger_class = "persondata.rights.gunicorn_log.MaskingLogger"
+logger_class = "persondata.gunicorn_log.MaskingLogger"
 
 
 def jobs_enabled() -> bool:
@@ -23,7 +23,7 @@ def jobs_enabled() -> bool:
 def post_worker_init(worker: Any) -> None:
     if not jobs_enabled():
         return
-    from persondata.retention import jobs
+    from persondata.jobs import runner as jobs
 
     said: dict[str, str] = {}
 

@@ -82,15 +82,20 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "persondata.register",
+    # the floor: audit trail, access (staff, permissions, access log), jobs (runner, locks, outbox)
     "persondata.audit",
+    "persondata.access",
+    "persondata.jobs",
+    # the capabilities
+    "persondata.register",
     "persondata.documents",
-    "persondata.staff",
+    "persondata.retention",
+    "persondata.requests",
+    "persondata.partners",
+    # the interfaces
     "persondata.web",
     "persondata.api",
-    "persondata.retention",
-    "persondata.rights",
-    "persondata.partners",
+    "persondata.public",
 ]
 
 MIDDLEWARE = [
@@ -103,8 +108,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "persondata.web.account.SessionLifetimeMiddleware",
-    "persondata.web.account.RequireOTPMiddleware",
+    "persondata.access.account.SessionLifetimeMiddleware",
+    "persondata.access.account.RequireOTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into the lockout page
@@ -144,7 +149,7 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 # Sessions end 30 minutes after the last request (the expiry moves ahead on every request), 8 hours after the
-# login however busy (persondata.web.account.SessionLifetimeMiddleware), and when the browser closes.
+# login however busy (persondata.access.account.SessionLifetimeMiddleware), and when the browser closes.
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 PERSONDATA_SESSION_MAX_AGE = 8 * 3600
@@ -174,10 +179,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the time on the lockout page stays true
-AXES_LOCKOUT_CALLABLE = "persondata.web.account.lockout_response"
-# axes stores keyed pseudonyms, never the username typed nor the address in clear (persondata.web.auth_audit)
-AXES_USERNAME_CALLABLE = "persondata.web.auth_audit.axes_username"
-AXES_CLIENT_IP_CALLABLE = "persondata.web.auth_audit.axes_client"
+AXES_LOCKOUT_CALLABLE = "persondata.access.account.lockout_response"
+# axes stores keyed pseudonyms, never the username typed nor the address in clear (persondata.access.auth_audit)
+AXES_USERNAME_CALLABLE = "persondata.access.auth_audit.axes_username"
+AXES_CLIENT_IP_CALLABLE = "persondata.access.auth_audit.axes_client"
 # successful logins go to the audit log, not to a table of usernames and addresses
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False  # no usernames or addresses in the application log

@@ -11,8 +11,8 @@ urlpatterns = [
         name="access_history_export",
     ),
     path("retention/", include("persondata.retention.urls")),
-    path("privacy/", include("persondata.rights.public_urls")),
-    path("requests/", include("persondata.rights.urls")),
+    path("privacy/", include("persondata.public.urls")),
+    path("requests/", include("persondata.requests.urls")),
     path("partners/", include("persondata.partners.urls")),
     path("", include("persondata.web.urls")),
 ]

@@ -56,12 +56,12 @@ RULES: dict[str, str] = {
     "partners:tick": "log",
     "partners:endpoint_set": "log",
     "partners:endpoint_remove": "log",
-    "rights:confirm": "public",
-    "rights:policy": "public",
-    "rights:request": "public",
-    "rights:thanks": "public",
-    "rights:confirm_submit": "public",
-    "rights:portability_schema": "public",
+    "public:confirm": "public",
+    "public:policy": "public",
+    "public:request": "public",
+    "public:thanks": "public",
+    "public:confirm_submit": "public",
+    "public:portability_schema": "public",
     # customers' requests: registering one is for any staff member with a role that serves customers; handling
     # them (the requester's details, identity, deadlines, answers) for the controller (tests/rights)
     "requests:new": "staff",
@@ -340,7 +340,7 @@ def test_no_customer_data_before_the_declarations_are_accepted(
 ) -> None:
     from django.db import transaction
 
-    from persondata.staff.services import acknowledge, ensure_default_texts, missing_acknowledgements
+    from persondata.access.staff import acknowledge, ensure_default_texts, missing_acknowledgements
 
     record, cid = subject
     with transaction.atomic():

@@ -20,8 +20,8 @@ from django.db import transaction
 
 from persondata.partners import services, webhooks
 from persondata.register.services import Actor
-from persondata.rights import services as rights
-from persondata.rights.models import Request
+from persondata.requests import services as rights
+from persondata.requests.models import Request
 from tests.conftest import NOW
 
 

@@ -17,7 +17,7 @@ from persondata.cli import main
 from persondata.core.access import decide
 from persondata.partners import webhooks
 from persondata.partners.models import DONE, PartnerEndpoint, PartnerNotice
-from persondata.rights.models import Request
+from persondata.requests.models import Request
 from tests.partners.conftest import Receiver, notify
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from persondata.partners import services
 from persondata.partners.models import DONE, PENDING, PartnerNotice
 from persondata.partners.services import PartnerError
 from persondata.register.services import AccessDenied, Actor
-from persondata.rights import services as rights
-from persondata.rights.models import Request, RequestEvent
+from persondata.requests import services as rights
+from persondata.requests.models import Request, RequestEvent
 from tests.conftest import NOW
 from tests.partners.conftest import notify
 

@@ -14,7 +14,7 @@ from persondata.audit.models import AuditEntry
 from persondata.core.access import decide
 from persondata.partners import webhooks
 from persondata.partners.models import DONE, FAILED, PartnerEndpoint, PartnerNotice
-from persondata.rights.models import Request
+from persondata.requests.models import Request
 from tests.partners.conftest import notify
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from persondata.access import access_log
 from persondata.audit.models import AuditEntry
-from persondata.register import access_log
 from persondata.register.services import AccessDenied, Actor, find_customers, show_customer
 from tests.conftest import NOW
 

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from persondata.access.models import AccessLog
 from persondata.audit.models import AuditEntry
-from persondata.register.models import AccessLog, Customer, DataKey
+from persondata.register.models import Customer, DataKey
 from persondata.register.services import AccessDenied, Actor, find_customers, record_refusal, show_customer
 from tests.conftest import NOW
 

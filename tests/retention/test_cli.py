@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from persondata.access.models import AccessLog
 from persondata.cli import main
-from persondata.register.models import AccessLog
 from persondata.retention.models import LegalHold
 from tests.retention.conftest import customer, invoice, order, payment
 

@@ -13,9 +13,10 @@ import pytest
 from django.db import connection, connections
 
 from persondata.audit.models import AuditEntry
-from persondata.retention import jobs, locks
-from persondata.retention.clock import ClockError, check_database_clock
-from persondata.retention.models import JobLock, JobRun
+from persondata.jobs import locks
+from persondata.jobs import runner as jobs
+from persondata.jobs.clock import ClockError, check_database_clock
+from persondata.jobs.models import JobLock, JobRun
 from persondata.retention.sweep import SweepRefused, sweep
 from tests.retention.conftest import customer, invoice, order, payment
 from tests.retention.test_sweep import items

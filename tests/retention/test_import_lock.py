@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.db import connection, connections
 
+from persondata.jobs import locks
 from persondata.register.importer import import_files
-from persondata.retention import locks
 from persondata.retention.sweep import LOCK_NAME
 from tests.conftest import NOW
 

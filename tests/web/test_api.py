@@ -14,12 +14,13 @@ from django.test import Client
 from django.utils import timezone
 
 from persondata import runtime
+from persondata.access.models import AccessLog
 from persondata.api.models import ApiToken
 from persondata.api.tokens import create_token, revoke_token
 from persondata.cli import main as persondata_main
 from persondata.core.access import readable_categories
 from persondata.core.vault import normalize_customer_number
-from persondata.register.models import AccessLog, Customer
+from persondata.register.models import Customer
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from persondata.register.models import AccessLog
+from persondata.access.models import AccessLog
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

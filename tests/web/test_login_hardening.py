@@ -28,10 +28,10 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from persondata.access import account
+from persondata.access.auth_audit import client_ip, pseudonym
 from persondata.api.tokens import create_token
 from persondata.audit.models import AuditEntry
-from persondata.web import account
-from persondata.web.auth_audit import client_ip, pseudonym
 
 pytestmark = pytest.mark.django_db
 

@@ -15,10 +15,11 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from persondata import runtime
+from persondata.access.models import AccessLog
 from persondata.core.access import readable_categories, usable_purposes
 from persondata.core.policy_check import check_policy
 from persondata.core.vault import normalize_customer_number
-from persondata.register.models import AccessLog, Customer, ImportRun, Invoice, Order, Payment
+from persondata.register.models import Customer, ImportRun, Invoice, Order, Payment
 
 pytestmark = pytest.mark.django_db
 

@@ -20,8 +20,10 @@ from persondata.core.calendar import legal_date
 from persondata.core.requests import Kind
 from persondata.register.rectify import RectifyError
 from persondata.register.services import Actor
-from persondata.rights import answers, documents, services
-from persondata.rights.models import Document, Request
+from persondata.requests import services
+from persondata.requests.answers import answering as answers
+from persondata.requests.answers import documents
+from persondata.requests.models import Document, Request
 
 router = Router(tags=["requests"])
 ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}

@@ -13,9 +13,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from persondata.access import access_log
 from persondata.audit import services as audit
 from persondata.cli.login import refusals, staff_user
-from persondata.register import access_log
 from persondata.register.services import Actor
 
 

@@ -21,7 +21,7 @@ from persondata.cli.login import refusals, staff_user
 from persondata.partners import services, webhooks
 from persondata.partners.webhooks import PartnerError
 from persondata.register.services import Actor, NotFound
-from persondata.rights.services import require_handler
+from persondata.requests.services import require_handler
 
 EXIT_INVALID = 2
 

@@ -20,8 +20,10 @@ from persondata.core.calendar import legal_date
 from persondata.core.requests import Kind
 from persondata.register.rectify import RectifyError
 from persondata.register.services import Actor, NotFound
-from persondata.rights import answers, documents, services
-from persondata.rights.models import IDENTITY_METHODS, REFUSAL_GROUNDS, Request
+from persondata.requests import services
+from persondata.requests.answers import answering as answers
+from persondata.requests.answers import documents
+from persondata.requests.models import IDENTITY_METHODS, REFUSAL_GROUNDS, Request
 
 
 def register(sub: Any) -> None:

@@ -20,12 +20,13 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from persondata import runtime
+from persondata.access.models import AccessLog
 from persondata.cli import CommandError
 from persondata.core.access import decide
-from persondata.register.models import AccessLog
+from persondata.jobs import runner as jobs
+from persondata.jobs.clock import ClockError, legal_today
 from persondata.register.services import AccessDenied, Actor, record_refusal
-from persondata.retention import holds, jobs
-from persondata.retention.clock import ClockError, legal_today
+from persondata.retention import holds
 from persondata.retention.explain import explain_customer
 from persondata.retention.reapply import reapply
 from persondata.retention.sweep import CHUNK_SIZE, COUNT_KEYS, SweepRefused, SweepReport, sweep

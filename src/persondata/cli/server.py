@@ -15,10 +15,11 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from persondata import gunicorn_conf, runtime
+from persondata import gunicorn_conf, runtime, schema
+from persondata.access.models import StaffProfile
+from persondata.access.staff import ensure_default_texts
 from persondata.audit.policy import record_policy_version
-from persondata.register.models import Customer, StaffProfile
-from persondata.staff.services import ensure_default_texts
+from persondata.register.models import Customer
 
 
 def register(sub: Any) -> None:
@@ -48,7 +49,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    call_command("migrate", interactive=False, verbosity=0)
+    schema.migrate()
     runtime.create_vault()  # creates the master key file (0600) on first run
     with transaction.atomic():
         ensure_default_texts(timezone.now())  # version 1 of the confidentiality declaration and the guidance

@@ -15,9 +15,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from persondata.access import staff as services
+from persondata.access.staff import Invalid, NotAllowed
 from persondata.cli import CommandError
-from persondata.staff import services
-from persondata.staff.services import Invalid, NotAllowed
 
 EXIT_REFUSED = 1
 EXIT_INVALID = 2

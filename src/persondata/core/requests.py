@@ -1,6 +1,6 @@
 """Customers' requests (GDPR Art. 12–21; RULES R6–R12): kinds, the state machine, deadlines, references.
 
-Pure: no Django import. The services in ``persondata.rights`` store a request and call :func:`transition` for
+Pure: no Django import. The services in ``persondata.requests`` store a request and call :func:`transition` for
 every change of state, so the rules of which step may follow which live here, table-driven and tested without a
 database.
 

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models
 
 from persondata.register.models import new_id
-from persondata.rights.models import Request
+from persondata.requests.models import Request
 
 ACTIONS = (
     ("rectification", "rectification"),

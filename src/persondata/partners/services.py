@@ -59,8 +59,8 @@ from persondata.partners.webhooks import (
 )
 from persondata.register.models import RELEVANCE, Customer, DataKey
 from persondata.register.services import Actor, NotFound
-from persondata.rights import services as rights
-from persondata.rights.models import Request
+from persondata.requests import services as rights
+from persondata.requests.models import Request
 
 __all__ = [
     "ACTION_KEYS",

@@ -24,7 +24,7 @@ from persondata.partners.forms import EndpointForm, TickForm
 from persondata.partners.models import FAILED, SENDING, PartnerNotice
 from persondata.partners.webhooks import MAX_ATTEMPTS, PartnerError
 from persondata.register.services import AccessDenied, NotFound
-from persondata.rights.views import handler
+from persondata.requests.views import handler
 from persondata.web.views import refused
 
 ACTION_LABELS = {

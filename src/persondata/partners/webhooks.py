@@ -46,8 +46,8 @@ from persondata import runtime
 from persondata.audit import services as audit
 from persondata.core.vault import VaultError, seal, unseal
 from persondata.partners.models import DONE, FAILED, PENDING, SENDING, PartnerEndpoint, PartnerNotice
-from persondata.rights import services as rights
-from persondata.rights.services import RequestError
+from persondata.requests import services as rights
+from persondata.requests.services import RequestError
 
 log = logging.getLogger(__name__)
 

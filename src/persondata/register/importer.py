@@ -118,7 +118,7 @@ def import_files(
         stack.enter_context(_fewer_collections())
         # PostgreSQL: the retention sweep's lock, so an import and a sweep never interleave: the import waits for
         # a running sweep, a sweep refuses while an import runs. SQLite: IMMEDIATE transactions serialise them.
-        from persondata.retention import locks
+        from persondata.jobs import locks
         from persondata.retention.sweep import LOCK_NAME
 
         stack.enter_context(locks.waiting(LOCK_NAME))

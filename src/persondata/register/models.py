@@ -13,7 +13,6 @@ import os
 import time
 import uuid
 
-from django.conf import settings
 from django.db import models
 
 # The personal fields this register stores, in the policy file's words (`categories.*.fields`). `policy check`
@@ -204,31 +203,6 @@ class ServiceAgreement(models.Model):
     class Meta:
         db_table = "service_agreement"
         constraints = [models.UniqueConstraint(fields=["agreement_ref"], name="agreement_ref_unique")]
-
-
-class StaffProfile(models.Model):
-    """The roles (from the policy file) a staff login holds."""
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
-    roles = models.JSONField(default=list)
-
-    class Meta:
-        db_table = "staff_profile"
-
-
-class AccessLog(models.Model):
-    """One read of a customer's personal data (RULES R9, CJEU C-579/21). Holds no personal data itself."""
-
-    at = models.DateTimeField()
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    customer_id = models.UUIDField()  # pseudonymous id; not a foreign key, the entry outlives an erasure
-    categories = models.CharField(max_length=100)  # comma-separated category keys of the policy
-    purpose = models.CharField(max_length=40)
-    channel = models.CharField(max_length=10)  # web, api, cli, job
-
-    class Meta:
-        db_table = "access_log"
-        indexes = [models.Index(fields=["customer_id", "at"], name="access_log_customer_at")]
 
 
 class Restriction(models.Model):

@@ -19,6 +19,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
 from persondata import runtime
+from persondata.access.models import AccessLog
+from persondata.access.staff import missing_acknowledgements
 from persondata.audit import services as audit
 from persondata.core.access import Decision, apply_restriction, readable_categories, usable_purposes
 from persondata.core.vault import (
@@ -31,7 +33,6 @@ from persondata.core.vault import (
 )
 from persondata.register.models import (
     RELEVANCE,
-    AccessLog,
     Customer,
     CustomerNameToken,
     DataKey,
@@ -41,7 +42,6 @@ from persondata.register.models import (
     Restriction,
     ServiceAgreement,
 )
-from persondata.staff.services import missing_acknowledgements
 
 SEARCH_LIMIT = 50
 

@@ -20,10 +20,10 @@ from django.db import transaction
 
 from persondata import runtime
 from persondata.audit import services as audit
+from persondata.jobs.clock import legal_today
 from persondata.rawsql import as_date, fetch
 from persondata.register.models import Customer
 from persondata.retention import holds
-from persondata.retention.clock import legal_today
 from persondata.retention.deletion import Deleter
 from persondata.retention.models import RetentionRun
 from persondata.retention.schedule import RELEVANCE_CATEGORIES, accounting_decision

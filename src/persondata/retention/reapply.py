@@ -21,9 +21,9 @@ from pathlib import Path
 from django.db import transaction
 
 from persondata.audit import services as audit
+from persondata.jobs.clock import legal_today
 from persondata.rawsql import Hex, fetch, fetch_in, hx
 from persondata.retention import ledger
-from persondata.retention.clock import legal_today
 from persondata.retention.deletion import Deleter, is_accounting_class
 from persondata.retention.models import RetentionRun
 from persondata.retention.schedule import RELEVANCE_CATEGORIES

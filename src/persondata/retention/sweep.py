@@ -33,9 +33,10 @@ from persondata.audit import services as audit
 from persondata.core.calendar import deletion_allowed_from, legal_date, relevance_deletion
 from persondata.core.policy import Policy
 from persondata.core.policy_check import RetentionClash, check_policy, describe_clash
+from persondata.jobs import clock, locks
 from persondata.rawsql import Hex, as_date, as_datetime, bulk_writes, fetch, hx, index_scans
 from persondata.register.models import RELEVANCE
-from persondata.retention import clock, holds, locks
+from persondata.retention import holds
 from persondata.retention.deletion import Deleter, is_accounting_class
 from persondata.retention.models import RetentionRun
 from persondata.retention.schedule import (

@@ -23,9 +23,9 @@ from django.views.decorators.http import require_GET, require_POST
 from persondata import runtime
 from persondata.core.access import decide
 from persondata.core.policy_check import check_policy, clash_sentence
+from persondata.jobs.clock import legal_today
 from persondata.register.services import AccessDenied, Actor
 from persondata.retention import holds
-from persondata.retention.clock import legal_today
 from persondata.retention.forms import HoldForm
 from persondata.retention.models import RetentionRun
 from persondata.retention.sweep import CATEGORY_OF, COUNT_KEYS

@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from persondata import runtime
+from persondata.access import access_log
 from persondata.audit import services as audit
-from persondata.register import access_log
 from persondata.register.services import AccessDenied, Actor
 from persondata.web.views import refused
 

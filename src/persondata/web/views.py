@@ -112,7 +112,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def _open_requests(user: Any) -> dict[str, Any] | None:
     """Open customers' requests with days left, for whoever handles them (R6: warn well before a deadline)."""
-    from persondata.rights.services import may_handle, open_requests
+    from persondata.requests.services import may_handle, open_requests
 
     try:
         actor = Actor.for_user(user, "rights_requests", "web")

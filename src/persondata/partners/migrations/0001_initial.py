@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('rights', '0001_initial'),
+        ('requests', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
                 ('payload_blob', models.BinaryField(null=True)),
                 ('note_blob', models.BinaryField(null=True)),
                 ('done_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='partner_notices', to='rights.request')),
+                ('request', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='partner_notices', to='requests.request')),
             ],
             options={
                 'db_table': 'partner_notice',

@@ -1,0 +1,16 @@
+"""The public pages customers use without an account (docs/public-pages.md), under /privacy/."""
+
+from django.urls import path
+
+from persondata.public import views as public_views
+
+app_name = "public"
+
+urlpatterns = [
+    path("", public_views.policy, name="policy"),
+    path("request/", public_views.request_form, name="request"),
+    path("request/thanks/", public_views.thanks, name="thanks"),
+    path("confirm/", public_views.confirm_submit, name="confirm_submit"),
+    path("confirm/<str:token>/", public_views.confirm, name="confirm"),
+    path("schemas/portability-v1.schema.json", public_views.portability_schema, name="portability_schema"),
+]

@@ -1,0 +1,83 @@
+"""The documents an answer leaves behind — letters (HTML, PDF) and exports (JSON, CSV) — sealed, and read back.
+
+A document is kept as proof of what was sent (Art. 5(2)) until the request is purged. Its bytes are sealed under
+the request's own data key, bound to the document's id, so a blob copied to another document or request does not
+open. What stays in clear text is what shows the answer without showing the customer: kind, format, language,
+size and the SHA-256 of the plain bytes (the customer's copy can be checked against it).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import datetime
+
+from persondata.register.models import new_id
+from persondata.register.services import Actor
+from persondata.requests import services
+from persondata.requests.models import Document, Request
+
+CONTENT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+def _context(document_id: str) -> str:
+    return f"document:{document_id}"
+
+
+def store(
+    actor: Actor | str, request: Request, kind: str, fmt: str, data: bytes, *, language: str, now: datetime
+) -> Document:
+    """Seal ``data`` as a document of the request and record the step (kind, format, size: no content)."""
+    if fmt not in CONTENT_TYPES:
+        raise ValueError(f"fmt must be one of {', '.join(CONTENT_TYPES)}")
+    doc_id = new_id()
+    digest = hashlib.sha256(data).hexdigest()
+    blob = services.seal_for(
+        request,
+        {"kind": kind, "fmt": fmt, "data": base64.b64encode(data).decode("ascii")},
+        _context(doc_id.hex),
+    )
+    document = Document.objects.create(
+        id=doc_id,
+        request=request,
+        kind=kind,
+        language=language,
+        fmt=fmt,
+        created_at=now,
+        created_by_id=None if isinstance(actor, str) else actor.user_id,
+        sha256=digest,
+        size=len(data),
+        blob=blob,
+    )
+    services.record_step(
+        request, "document", actor, now, document=str(doc_id), kind=kind, fmt=fmt, size=len(data)
+    )
+    return document
+
+
+def filename(document: Document) -> str:
+    """``PD-7K3F-9QXW-access-letter.pdf``: the reference and the kind, never anything personal."""
+    return f"{document.request.reference}-{document.kind.replace('_', '-')}.{document.fmt}"
+
+
+def read_document(actor: Actor, document: Document, *, now: datetime | None = None) -> tuple[bytes, str, str]:
+    """The document's bytes, content type and file name, for a download by whoever handles requests.
+
+    With ``now`` (inside a transaction), the download is recorded as a step of the request.
+    """
+    services.require_handler(actor)
+    request = document.request
+    if document.blob is None or request.wrapped_key is None:
+        raise services.RequestError("document", "the document was removed after the retention period")
+    record = services.unseal_for(request, document.blob, _context(document.id.hex))
+    data = base64.b64decode(record["data"])
+    if hashlib.sha256(data).hexdigest() != document.sha256:  # pragma: no cover - AES-GCM authenticates first
+        raise services.RequestError("document", "the stored document does not match its checksum")
+    if now is not None:
+        services.record_step(request, "document_read", actor, now, document=str(document.id))
+    return data, CONTENT_TYPES[document.fmt], filename(document)

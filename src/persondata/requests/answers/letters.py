@@ -1,0 +1,461 @@
+"""The letters that answer customers' requests: built as sections of simple blocks, printed from one template.
+
+As with the published policy (``persondata.documents.privacy_policy``), a letter is data first — sections of
+paragraphs, lists, definition lists and tables, in the request's language — and
+``requests/answers/letter.html`` only lays it out; the PDF is that HTML printed by WeasyPrint. The information
+items every answer may need (purposes and legal basis, categories, recipients, retention, rights, the complaint
+route, no automated decisions) come from the policy file through :func:`information`, which the access answer's
+JSON uses too, so letter and file say the same.
+
+A letter names only the requester (as they gave their details) and, for an access answer, the customer's own data:
+it is built from one customer's records and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.template.loader import render_to_string
+
+from persondata import runtime
+from persondata.core.calendar import COPENHAGEN, legal_date
+from persondata.core.policy import Policy
+from persondata.core.policy_check import clash_sentence, financial_year_in_words, format_date, months_in_words
+from persondata.documents.policy_texts import COUNTRIES
+from persondata.documents.policy_texts import TEXTS as POLICY_TEXTS
+from persondata.documents.privacy_policy import RIGHTS, Block, html_to_pdf
+from persondata.requests.answers.held import Held
+from persondata.requests.answers.letter_texts import DATATILSYNET, TEXTS
+from persondata.requests.models import Request
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    blocks: tuple[Block, ...]
+    level: int = 2  # 2: a heading of the letter; 3: a sub-heading (the categories of an access answer)
+    key: str = ""  # a CSS class: the column widths of the section's table (tables are laid out fixed)
+
+
+@dataclass
+class Letter:
+    kind: str  # the kind of request, or extension | refusal | lift_notice
+    intro: list[str] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+
+
+def texts(lang: str) -> dict[str, str]:
+    return TEXTS[lang] if lang in TEXTS else TEXTS["da"]
+
+
+def p(text: str) -> Block:
+    return Block("p", text=text)
+
+
+def money(ore: int | None, currency: str, lang: str) -> str:
+    if ore is None:
+        return ""
+    sign = "-" if ore < 0 else ""
+    whole, cents = divmod(abs(int(ore)), 100)
+    if lang == "da":
+        return f"{sign}{whole:,}".replace(",", ".") + f",{cents:02d} {currency}"
+    return f"{currency} {sign}{whole:,}.{cents:02d}"
+
+
+def day(value: date | None, lang: str) -> str:
+    return format_date(value, lang) if value is not None else ""
+
+
+def moment(at: datetime, lang: str) -> str:
+    local = at.astimezone(COPENHAGEN)
+    clock = local.strftime("%H.%M" if lang == "da" else "%H:%M")
+    return texts(lang)["datetime"].format(date=format_date(local.date(), lang), time=clock)
+
+
+def order_line(line: dict[str, Any], currency: str, lang: str) -> str:
+    """``2 × V1000 Servicebesøg à 250,00 DKK``."""
+    what = " ".join(str(x) for x in (line.get("sku"), line.get("description")) if x)
+    price = money(line.get("unit_price_ore"), currency, lang)
+    each = "à" if lang == "da" else "at"
+    return f"{line.get('quantity') or 0} × {what}" + (f" {each} {price}" if price else "")
+
+
+def address_line(block: dict[str, Any] | None, *, with_name: bool = False) -> str:
+    block = block or {}
+    place = " ".join(x for x in (block.get("postcode"), block.get("city")) if x)
+    parts = [block.get("name") if with_name else None, block.get("street"), place]
+    country = block.get("country")
+    if country and country != "DK":
+        parts.append(country)
+    return ", ".join(str(x) for x in parts if x)
+
+
+# -- the information items (Art. 13, Art. 15(1)) ----------------------------------------------------------------
+def information(policy: Policy, lang: str) -> dict[str, Any]:
+    """Purposes and legal basis, categories, recipients, retention, rights, complaint, no automated decisions."""
+    pt = POLICY_TEXTS[lang]
+    t = texts(lang)
+    cats = policy.categories
+    years = months_in_words(12 * policy.retention.bookkeeping_years, lang)
+    longest = months_in_words(policy.retention.policy_max_months, lang)
+
+    def retention_of(key: str) -> str:
+        months = policy.relevance_months_for(key)
+        if months is None:
+            return pt["s4_accounting"].format(years=years, max=longest)
+        return pt["s4_relevance"].format(period=months_in_words(months, lang))
+
+    c = policy.controller
+    retention_notes = [
+        policy.retention.relevance_reason.get(lang),
+        pt["s4_accounting_p"].format(
+            law=policy.retention.law.get(lang),
+            fy=financial_year_in_words(policy.financial_year, lang),
+            years=years,
+            max=longest,
+        ),
+    ]
+    if clash := clash_sentence(policy, lang):
+        retention_notes.append(clash)
+    return {
+        "controller": {
+            "company": c.company,
+            "cvr": c.cvr,
+            "address": c.address,
+            "contact_person": c.name,
+            "email": c.email,
+            "phone": c.phone,
+        },
+        "purposes": [
+            {
+                "key": k,
+                "label": v.label.get(lang),
+                "description": v.description.get(lang),
+                "legal_basis": v.legal_basis.get(lang),
+            }
+            for k, v in policy.purposes.items()
+        ],
+        "categories": [
+            {
+                "key": k,
+                "label": v.label.get(lang),
+                "description": v.description.get(lang),
+                "retention": retention_of(k),
+            }
+            for k, v in cats.items()
+        ],
+        "recipients": [
+            {
+                "key": partner.key,
+                "name": partner.name,
+                "service": partner.service.get(lang),
+                "categories": [k for k in cats if k in partner.receives],
+                "country": partner.country,
+                "country_name": (COUNTRIES.get(partner.country) or (partner.country, partner.country))[
+                    0 if lang == "da" else 1
+                ],
+            }
+            for partner in policy.partners
+        ],
+        "retention": {
+            "by_category": {k: retention_of(k) for k in cats},
+            "notes": retention_notes,
+        },
+        "rights": [
+            {"key": r, "name": pt[f"right_{r}"], "text": t.get(f"right_{r}_text") or pt[f"right_{r}_text"]}
+            for r in RIGHTS
+        ],
+        "complaint": {**DATATILSYNET, "text": t["complaint_p"].format(**DATATILSYNET)},
+        "automated_decision_making": {
+            "used": False,
+            "profiling": bool(policy.profiling),
+            "text": t["automated_p"],
+        },
+        "source_text": t["source_general"],
+        "purpose_labels": {k: v.label.get(lang) for k, v in policy.purposes.items()},
+        "category_labels": {k: v.label.get(lang) for k, v in cats.items()},
+        "role_labels": {k: v.label.get(lang) for k, v in policy.roles.items()},
+    }
+
+
+def information_sections(info: dict[str, Any], lang: str, *, source: str | None = None) -> list[Section]:
+    t = texts(lang)
+    labels = info["category_labels"]
+    recipients = Block(
+        "table",
+        head=(t["head_partner"], t["head_service"], t["head_receives"], t["head_country"]),
+        rows=tuple(
+            (r["name"], r["service"], "; ".join(labels[k] for k in r["categories"]), r["country_name"])
+            for r in info["recipients"]
+        ),
+    )
+    return [
+        Section(
+            t["h_purposes"],
+            (
+                p(t["purposes_p"]),
+                Block(
+                    "dl",
+                    pairs=tuple(
+                        (x["label"], f"{x['description']} {t['basis'].format(basis=x['legal_basis'])}")
+                        for x in info["purposes"]
+                    ),
+                ),
+            ),
+        ),
+        Section(
+            t["h_categories"],
+            (Block("dl", pairs=tuple((x["label"], x["description"]) for x in info["categories"])),),
+        ),
+        Section(t["h_recipients"], (p(t["recipients_p"]), recipients), key="recipients"),
+        Section(
+            t["h_retention"],
+            (
+                Block(
+                    "table",
+                    head=(t["head_data"], t["head_period"]),
+                    rows=tuple((x["label"], x["retention"]) for x in info["categories"]),
+                ),
+                *(p(n) for n in info["retention"]["notes"]),
+            ),
+            key="retention",
+        ),
+        Section(t["h_source"], (p(source or info["source_text"]),)),
+        Section(t["h_rights"], (Block("dl", pairs=tuple((r["name"], r["text"]) for r in info["rights"])),)),
+        Section(t["h_automated"], (p(info["automated_decision_making"]["text"]),)),
+        Section(t["h_complaint"], (p(info["complaint"]["text"]),)),
+    ]
+
+
+# -- the access answer's copy of the data ------------------------------------------------------------------------
+def source_text(held: Held, lang: str) -> str:
+    t = texts(lang)
+    days = [d for d in held.imports if d is not None]
+    if not days:
+        return t["source_unknown"]
+    joiner = " og " if lang == "da" else " and "
+    words = [format_date(d, lang) for d in days]
+    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + joiner + words[-1]
+    return t["source_runs"].format(dates=listed)
+
+
+def _table(
+    title: str,
+    head: tuple[str, ...],
+    rows: tuple[tuple[str, ...], ...],
+    none: tuple[Block, ...],
+    key: str = "",
+) -> Section:
+    """A section with one table of the customer's records, or the "none" paragraph when there are none."""
+    return Section(title, (Block("table", head=head, rows=rows),) if rows else none, level=3, key=key)
+
+
+def data_sections(held: Held, info: dict[str, Any], lang: str) -> list[Section]:
+    t = texts(lang)
+    none = (p(t["empty_category"]),)
+    out = [Section(t["h_data"], (p(t["restricted_p"]),) if held.restricted else ())]
+    contact = held.contact
+    out.append(
+        Section(
+            t["h_contact"],
+            (
+                Block(
+                    "dl",
+                    pairs=(
+                        (t["col_name"], contact.get("name") or ""),
+                        (t["col_address"], address_line(contact.get("address"))),
+                        (t["col_phone"], contact.get("phone") or ""),
+                        (t["col_email"], contact.get("email") or ""),
+                    ),
+                ),
+            )
+            if contact
+            else none,
+            level=3,
+        )
+    )
+    out.append(
+        Section(t["h_customer_number"], (p(held.customer_number),) if held.customer_number else none, level=3)
+    )
+    orders = tuple(
+        (
+            o["order_number"],
+            day(o["ordered_on"], lang),
+            day(o["delivered_on"], lang),
+            money(o["total_ore"], o["currency"], lang),
+            address_line(o.get("delivery"), with_name=True),
+            "; ".join(order_line(line, o["currency"], lang) for line in o.get("lines") or []),
+        )
+        for o in held.orders
+    )
+    out.append(
+        _table(
+            t["h_orders"],
+            (
+                t["col_order"],
+                t["col_ordered"],
+                t["col_delivered"],
+                t["col_amount"],
+                t["col_delivery"],
+                t["h_order_lines"],
+            ),
+            orders,
+            none,
+            key="orders",
+        )
+    )
+    agreements = tuple(
+        (
+            a["agreement_ref"],
+            t.get(f"agreement_{a['kind']}", a["kind"]),
+            day(a["starts_on"], lang),
+            day(a["ends_on"], lang),
+            str(a.get("description") or ""),
+        )
+        for a in held.agreements
+    )
+    out.append(
+        _table(
+            t["h_agreements"],
+            (t["col_agreement"], t["col_kind"], t["col_starts"], t["col_ends"], t["col_description"]),
+            agreements,
+            none,
+            key="agreements",
+        )
+    )
+    invoices = tuple(
+        (
+            i["invoice_number"],
+            day(i["invoice_date"], lang),
+            day(i["due_date"], lang),
+            money(i["total_ore"], i["currency"], lang),
+            address_line(i.get("billing"), with_name=True),
+        )
+        for i in held.invoices
+    )
+    out.append(
+        _table(
+            t["h_invoices"],
+            (t["col_invoice"], t["col_invoice_date"], t["col_due"], t["col_amount"], t["col_billing"]),
+            invoices,
+            none,
+            key="invoices",
+        )
+    )
+    payments = tuple(
+        (
+            pay["payment_ref"],
+            day(pay["paid_on"], lang),
+            money(pay["amount_ore"], pay["currency"], lang),
+            t.get(f"method_{pay['method']}", pay["method"]),
+            pay["invoice_number"] or "",
+            pay["reference"] or "",
+        )
+        for pay in held.payments
+    )
+    out.append(
+        _table(
+            t["h_payments"],
+            (
+                t["col_payment"],
+                t["col_paid"],
+                t["col_amount"],
+                t["col_method"],
+                t["col_invoice"],
+                t["col_reference"],
+            ),
+            payments,
+            none,
+            key="payments",
+        )
+    )
+    return out
+
+
+def history_section(held: Held, info: dict[str, Any], lang: str) -> Section:
+    t = texts(lang)
+    if not held.history:
+        return Section(t["h_history"], (p(t["history_p"]), p(t["history_none"])))
+    labels, purposes, roles = info["category_labels"], info["purpose_labels"], info["role_labels"]
+    rows = tuple(
+        (
+            moment(c.at, lang),
+            purposes.get(c.purpose, c.purpose),
+            "; ".join(labels.get(k, k) for k in c.categories),
+            ", ".join(roles.get(r, r) for r in c.roles) or t["role_staff"],
+        )
+        for c in held.history
+    )
+    return Section(
+        t["h_history"],
+        (
+            p(t["history_p"]),
+            Block(
+                "table",
+                head=(t["head_when"], t["head_purpose"], t["head_categories"], t["head_role"]),
+                rows=rows,
+            ),
+        ),
+        key="history",
+    )
+
+
+def partners_section(partners: list[tuple[str, str]], action: str, lang: str) -> Section:
+    t = texts(lang)
+    if not partners:
+        return Section(t["h_partners"], (p(t["partners_none"]),))
+    return Section(
+        t["h_partners"],
+        (
+            p(t["partners_p"].format(action=t[f"action_{action}"])),
+            Block("ul", items=tuple(name for _key, name in partners)),
+        ),
+    )
+
+
+def extension_words(months: int, lang: str) -> str:
+    return texts(lang).get(f"months_{months}") or months_in_words(months, lang)
+
+
+# -- printing ---------------------------------------------------------------------------------------------------
+def context(request: Request, letter: Letter, requester: dict[str, str], now: datetime) -> dict[str, Any]:
+    lang = request.language if request.language in TEXTS else "da"
+    t = texts(lang)
+    c = runtime.policy().controller
+    title = t[f"title_{letter.kind}"]
+    name = requester.get("name", "")
+    recipient = [x for x in (name, requester.get("address", ""), requester.get("email", "")) if x]
+    return {
+        "lang": lang,
+        "title": title,
+        "company": c.company,
+        "controller_line": t["controller_line"].format(company=c.company, cvr=c.cvr, address=c.address),
+        "recipient": recipient,
+        "label_to": t["label_to"],
+        "facts": (
+            (t["label_reference"], request.reference),
+            (t["label_received"], format_date(request.received_on, lang)),
+            (t["label_date"], format_date(legal_date(now), lang)),
+        ),
+        "greeting": t["greeting_name"].format(name=name) if name else t["greeting"],
+        "intro": letter.intro,
+        "sections": letter.sections,
+        "contact_us": t["contact_us"].format(
+            name=c.name, email=c.email, phone=c.phone, ref=request.reference
+        ),
+        "closing": t["closing"],
+        "signer": c.name,
+        "footer": t["footer"].format(company=c.company, title=title, ref=request.reference),
+    }
+
+
+def render_html(request: Request, letter: Letter, requester: dict[str, str], now: datetime) -> bytes:
+    return render_to_string("requests/answers/letter.html", context(request, letter, requester, now)).encode(
+        "utf-8"
+    )
+
+
+def render_pdf(html: bytes) -> bytes:
+    return html_to_pdf(html.decode("utf-8"))

@@ -1,0 +1,601 @@
+"""Customers' requests: intake, matching, identity, deadlines, the state machine's steps, and purge.
+
+Entry points (web, public page, API, CLI, jobs) open the transaction; every function here that changes a request
+runs inside it, writes a :class:`RequestEvent` and an audit entry (no personal data: ids, codes, counts). The
+answers themselves — letters, exports, erasure, rectification — are built in
+:mod:`persondata.requests.answers.answering`, which finishes with :func:`answer`.
+
+Who may do what: anyone may submit a request (the public page, staff taking it by phone, the API); handling it —
+seeing the requester's details, matching, verifying identity, extending, refusing, answering — needs a role that
+may change contact data for the purpose ``rights_requests`` (the data controller in the shipped policy).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from persondata import runtime
+from persondata.audit import services as audit
+from persondata.core import requests as rq
+from persondata.core.access import decide
+from persondata.core.calendar import legal_date
+from persondata.core.requests import Event, Kind, State
+from persondata.core.sensitive import check_email, check_free_text
+from persondata.core.vault import (
+    normalize_customer_number,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+    seal,
+    unseal,
+)
+from persondata.register.models import Customer, new_id
+from persondata.register.services import AccessDenied, Actor, NotFound, contact_on_file, log_reads
+from persondata.requests import mail
+from persondata.requests.models import IDENTITY_METHODS, REFUSAL_GROUNDS, Confirmation, Request, RequestEvent
+
+KEY_CLASS = "request"
+CONFIRMATION_DAYS = 7
+# What a requester may tell us, and how long each field may be (the public form enforces the same limits).
+REQUESTER_FIELDS: dict[str, int] = {
+    "name": 200,
+    "email": 254,
+    "phone": 40,
+    "address": 300,
+    "customer_number": 40,
+    "message": 4000,
+}
+IDENTIFYING = ("customer_number", "email", "phone", "name")
+
+
+class RequestError(ValueError):
+    """Bad input for a request step: ``field`` names what is wrong, the message says how to fix it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field, self.message = field, message
+
+
+class ConfirmationError(Exception):
+    """A confirmation link that cannot be used: ``code`` is unknown, expired, used or closed."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+# -- permission ----------------------------------------------------------------------------------------------
+def may_handle(actor: Actor) -> bool:
+    return bool(decide(runtime.policy(), actor.roles, "contact", "change", "rights_requests"))
+
+
+def require_handler(actor: Actor) -> None:
+    decision = decide(runtime.policy(), actor.roles, "contact", "change", "rights_requests")
+    if not decision:
+        raise AccessDenied(f"handling customers' requests: {decision.reason}", "not_granted", actor.purpose)
+
+
+def actor_code(actor: Actor | str) -> str:
+    return actor if isinstance(actor, str) else f"staff:{actor.user_id}"
+
+
+# -- the request's own key -----------------------------------------------------------------------------------
+def _owner(request: Request) -> str:
+    return f"request:{request.id.hex}"
+
+
+def _key(request: Request) -> AESGCM:
+    if request.wrapped_key is None:
+        raise RequestError("request", "the requester's details were removed after the retention period")
+    return AESGCM(runtime.vault().unwrap(bytes(request.wrapped_key), _owner(request), KEY_CLASS))
+
+
+def seal_for(request: Request, record: dict[str, Any], kind: str) -> bytes:
+    return seal(_key(request), record, f"{kind}|{request.id.hex}")
+
+
+def unseal_for(request: Request, blob: bytes | memoryview, kind: str) -> dict[str, Any]:
+    return unseal(_key(request), bytes(blob), f"{kind}|{request.id.hex}")
+
+
+def requester(request: Request) -> dict[str, str]:
+    """What the requester told us (empty after purge), for the system's own use (matching, letters)."""
+    if request.requester_blob is None or request.wrapped_key is None:
+        return {}
+    return {k: str(v) for k, v in unseal_for(request, request.requester_blob, "requester").items()}
+
+
+def show_requester(actor: Actor, request: Request, *, now: datetime) -> dict[str, str]:
+    """What the requester told us, shown to whoever handles the request — a read of the customer's contact data,
+    written to the access log when the request is matched to a customer (RULES R9)."""
+    require_handler(actor)
+    details = requester(request)
+    if details and request.customer_id is not None:
+        log_reads(actor, [(request.customer_id, ["contact"])], now)
+    return details
+
+
+def work(request: Request) -> dict[str, Any]:
+    """Staff's working notes on the request: extension and refusal reasons, a correction asked for."""
+    if request.work_blob is None or request.wrapped_key is None:
+        return {}
+    return unseal_for(request, request.work_blob, "work")
+
+
+def update_work(request: Request, **items: Any) -> None:
+    data = work(request)
+    data.update(items)
+    request.work_blob = seal_for(request, data, "work")
+    request.save(update_fields=["work_blob"])
+
+
+# -- intake --------------------------------------------------------------------------------------------------
+def clean_requester(details: dict[str, Any]) -> dict[str, str]:
+    """The requester's details, trimmed and checked; :class:`RequestError` names the first bad field."""
+    out: dict[str, str] = {}
+    for name, value in details.items():
+        if name not in REQUESTER_FIELDS:
+            raise RequestError(name, f"unknown field; use {', '.join(REQUESTER_FIELDS)}")
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise RequestError(name, "must be text")
+        text = value.strip()
+        if len(text) > REQUESTER_FIELDS[name]:
+            raise RequestError(name, f"is too long: at most {REQUESTER_FIELDS[name]} characters")
+        if text:
+            refusal = check_free_text(text)
+            if refusal is not None:
+                raise RequestError(name, refusal.message)
+            out[name] = text
+    if "email" in out and (refusal := check_email(out["email"])) is not None:
+        raise RequestError("email", refusal.message)
+    if not any(out.get(k) for k in IDENTIFYING):
+        raise RequestError(
+            "name", "give at least your name, e-mail, phone or customer number so we can find your data"
+        )
+    return out
+
+
+def _new_reference() -> str:
+    for _ in range(20):
+        ref = rq.new_reference()
+        if not Request.objects.filter(reference=ref).exists():
+            return ref
+    raise RuntimeError("could not draw a free reference")  # 35 random bits: practically unreachable
+
+
+def submit(
+    kind: str,
+    details: dict[str, Any],
+    *,
+    channel: str,
+    language: str = "da",
+    now: datetime,
+    by: Actor | None = None,
+    received_on: date | None = None,
+) -> Request:
+    """Register a request (R6: the deadline runs from the day of receipt) and match it to a customer.
+
+    ``received_on`` is for staff registering a letter or e-mail that arrived earlier: the deadline counts from
+    the day it reached us, not from the day it was typed in.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise audit.TransactionRequired("submit must run inside the entry point's transaction")
+    try:
+        kind = Kind(kind).value
+    except ValueError:
+        raise RequestError("kind", f"must be one of {', '.join(k.value for k in Kind)}") from None
+    if language not in ("da", "en"):
+        raise RequestError("language", "must be da or en")
+    if channel not in ("staff", "api", "public"):
+        raise RequestError("channel", "must be staff, api or public")
+    clean = clean_requester(details)
+    today = legal_date(now)
+    received = received_on or today
+    if received > today:
+        raise RequestError("received_on", "cannot be in the future")
+    if received < today - timedelta(days=92):
+        raise RequestError("received_on", "is more than three months ago; check the date")
+    request_id = new_id()
+    vault = runtime.vault()
+    data_key = vault.new_data_key(f"request:{request_id.hex}", KEY_CLASS)
+    for _ in range(3):
+        try:
+            with transaction.atomic():
+                request = Request.objects.create(
+                    id=request_id,
+                    reference=_new_reference(),
+                    kind=kind,
+                    channel=channel,
+                    language=language,
+                    received_at=now,
+                    received_on=received,
+                    due_on=rq.deadline(received).due,
+                    wrapped_key=data_key.wrapped,
+                    created_by_id=by.user_id if by is not None else None,
+                )
+            break
+        except IntegrityError:  # a reference drawn twice by concurrent submissions
+            continue
+    else:
+        raise RuntimeError("could not store the request")
+    request.requester_blob = seal(data_key.key, clean, f"requester|{request_id.hex}")
+    found = match_candidates(clean)
+    request.match = found.status
+    request.customer_id = found.ids[0] if found.status == "single" else None
+    request.save(update_fields=["requester_blob", "match", "customer_id"])
+    actor = actor_code(by) if by is not None else channel
+    _event(request, "received", State.RECEIVED, actor, now, {"channel": channel, "match": request.match})
+    audit.record(
+        "request.receive",
+        actor=actor,
+        target=str(request.id),
+        details={"kind": kind, "channel": channel, "match": request.match},
+        now=now,
+    )
+    return request
+
+
+# -- matching ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Match:
+    status: str  # none | single | ambiguous
+    ids: tuple[uuid.UUID, ...]
+
+
+def match_candidates(details: dict[str, str]) -> Match:
+    """The customers the details point to — never a guess. ``single`` only if every identifier given (customer
+    number, e-mail, phone) points to the same one customer, or the full name and the whole address on file
+    match exactly one; a name alone, or identifiers pointing to different customers, are ``ambiguous``.
+    """
+    vault = runtime.vault()
+    found: set[uuid.UUID] = set()
+    if value := details.get("customer_number"):
+        bidx = vault.blind_index("customer_number", normalize_customer_number(value))
+        found.update(Customer.objects.filter(number_bidx=bidx).values_list("id", flat=True))
+    if value := details.get("email"):
+        bidx = vault.blind_index("email", normalize_email(value))
+        found.update(Customer.objects.filter(email_bidx=bidx).values_list("id", flat=True)[:50])
+    if value := details.get("phone"):
+        bidx = vault.blind_index("phone", normalize_phone(value))
+        found.update(Customer.objects.filter(phone_bidx=bidx).values_list("id", flat=True)[:50])
+    if not found and (name := details.get("name")):
+        named = set(
+            Customer.objects.filter(name_bidx=vault.blind_index("name", normalize_name(name))).values_list(
+                "id", flat=True
+            )[:50]
+        )
+        exact = _with_address(named, _norm_address(details.get("address", "")))
+        if len(exact) == 1:
+            return Match("single", tuple(exact))
+        return Match("ambiguous" if named else "none", tuple(sorted(named)))
+    ids = tuple(sorted(found))
+    return Match({0: "none", 1: "single"}.get(len(ids), "ambiguous"), ids)
+
+
+def _norm_address(text: str) -> str:
+    return "".join(ch for ch in normalize_name(text) if ch.isalnum())
+
+
+def _with_address(ids: Iterable[uuid.UUID], address: str) -> list[uuid.UUID]:
+    """Of customers with the requester's name, those whose address on file matches (all fields of it)."""
+    if not address:
+        return []  # a name alone is not enough to know who someone is
+    out = []
+    for cid in ids:
+        contact = contact_on_file(cid)
+        if not contact:
+            continue
+        addr = contact.get("address") or {}
+        parts = [str(addr.get(k) or "") for k in ("street", "postcode", "city")]
+        if all(_norm_address(p) and _norm_address(p) in address for p in parts):
+            out.append(cid)
+    return out
+
+
+def assign_customer(actor: Actor, request: Request, customer_id: uuid.UUID, *, now: datetime) -> None:
+    """Staff settle an ambiguous or missing match after checking: the customer the request concerns."""
+    require_handler(actor)
+    _require_open(request)
+    if not Customer.objects.filter(pk=customer_id).exists():
+        raise NotFound("no such customer")
+    if request.identity_verified_at is not None and request.customer_id not in (None, customer_id):
+        raise RequestError("customer", "identity was verified for another customer; register a new request")
+    request.customer_id, request.match = customer_id, "manual"
+    request.save(update_fields=["customer_id", "match"])
+    _event(request, "customer_assigned", State(request.state), actor_code(actor), now, {})
+    audit.record("request.assign", actor=actor_code(actor), target=str(request.id), details={}, now=now)
+
+
+# -- identity ------------------------------------------------------------------------------------------------
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def email_on_file(customer_id: uuid.UUID) -> str | None:
+    return (contact_on_file(customer_id) or {}).get("email") or None
+
+
+def send_confirmation(request: Request, *, now: datetime, actor: Actor | str = "job") -> bool:
+    """E-mail a confirmation link to the address **on file** for the matched customer — never to an address
+    the requester typed, so no one can confirm a request for someone else's data. False when there is no
+    single match or no e-mail on file (staff then verify by another way, :func:`verify_manually`)."""
+    _require_open(request)
+    if request.customer_id is None or request.identity_verified_at is not None:
+        return False
+    address = email_on_file(request.customer_id)
+    if not address:
+        return False
+    token = secrets.token_urlsafe(32)
+    Confirmation.objects.filter(request=request, used_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    Confirmation.objects.create(
+        request=request,
+        token_hash=_token_hash(token),
+        sent_at=now,
+        expires_at=now + timedelta(days=CONFIRMATION_DAYS),
+    )
+    link = settings.PERSONDATA_PUBLIC_URL + reverse("public:confirm", args=[token])
+    subject, body = mail.confirmation(request, link, CONFIRMATION_DAYS)
+    mail.send_after_commit(request, subject, body, address)  # a rolled-back request sends nothing
+    _transition(request, Event.ASK_IDENTITY, actor_code(actor), now, {"method": "email_link"})
+    return True
+
+
+def _confirmation(token: str, *, lock: bool) -> Confirmation | None:
+    if not token or len(token) > 100:
+        return None
+    query = Confirmation.objects.select_related("request").filter(token_hash=_token_hash(token))
+    return (query.select_for_update() if lock else query).first()
+
+
+def _problem(conf: Confirmation | None, now: datetime) -> str | None:
+    if conf is None:
+        return "unknown"
+    if conf.used_at is not None:
+        return "used"
+    if conf.revoked_at is not None:
+        return "revoked"
+    if conf.expires_at <= now:
+        return "expired"
+    if conf.request.state not in rq.OPEN_STATES:
+        return "closed"
+    return None
+
+
+def link_status(token: str, *, now: datetime) -> str | None:
+    """Why :func:`confirm` would refuse the link (unknown, used, revoked, expired, closed), or None if it would
+    not — without using it (the page a link opens shows this before the requester clicks Confirm)."""
+    return _problem(_confirmation(token, lock=False), now)
+
+
+def confirm(token: str, *, now: datetime) -> Request:
+    """The requester followed the link: identity confirmed. Forged, expired, replayed links are refused."""
+    conf = _confirmation(token, lock=True)
+    problem = _problem(conf, now)
+    if problem is not None or conf is None:
+        raise ConfirmationError(problem or "unknown")
+    conf.used_at = now
+    conf.save(update_fields=["used_at"])
+    _verified(conf.request, "email_link", None, "customer", now)
+    return conf.request
+
+
+def verify_manually(actor: Actor, request: Request, method: str, *, now: datetime, note: str = "") -> None:
+    """Staff record how they checked identity (R8), e.g. a call back to the phone number on file."""
+    require_handler(actor)
+    _require_open(request)
+    if method not in dict(IDENTITY_METHODS) or method == "email_link":
+        allowed = ", ".join(m for m, _ in IDENTITY_METHODS if m != "email_link")
+        raise RequestError("method", f"say how identity was checked: one of {allowed}")
+    if request.customer_id is None and Kind(request.kind) in rq.IDENTITY_REQUIRED:
+        raise RequestError("customer", "match the request to a customer first (the match is not certain)")
+    if note:
+        if (refusal := check_free_text(note)) is not None:
+            raise RequestError("note", refusal.message)
+        update_work(request, identity_note=note)
+    _verified(request, method, actor.user_id, actor_code(actor), now)
+
+
+def _verified(request: Request, method: str, user_id: int | None, actor: str, now: datetime) -> None:
+    request.identity_method, request.identity_verified_at = method, now
+    request.identity_verified_by_id = user_id
+    request.save(update_fields=["identity_method", "identity_verified_at", "identity_verified_by"])
+    _transition(request, Event.IDENTITY_CONFIRMED, actor, now, {"method": method})
+
+
+# -- the other steps -----------------------------------------------------------------------------------------
+def start(actor: Actor, request: Request, *, now: datetime) -> None:
+    """Begin work on a request that needs no identity check (general information, "other")."""
+    require_handler(actor)
+    _transition(request, Event.START, actor_code(actor), now, {})
+
+
+def extend(actor: Actor, request: Request, months: int, reasons: str, *, now: datetime) -> date:
+    """R6: extend by one or two months, with reasons, told to the customer within the first month."""
+    require_handler(actor)
+    _require_open(request)
+    if request.extension_months:
+        raise RequestError("months", "the request has already been extended; at most once, by two months")
+    try:
+        rq.check_extension(request.received_on, months, legal_date(now), reasons)
+    except ValueError as exc:
+        field, _, message = str(exc).partition(": ")
+        raise RequestError(field, message) from None
+    if (refusal := check_free_text(reasons)) is not None:
+        raise RequestError("reasons", refusal.message)
+    request.extension_months = months
+    request.extended_at = now
+    request.due_on = rq.deadline(request.received_on, months).due
+    request.save(update_fields=["extension_months", "extended_at", "due_on"])
+    update_work(request, extension_reasons=reasons.strip())
+    _event(request, "extended", State(request.state), actor_code(actor), now, {"months": months})
+    audit.record(
+        "request.extend",
+        actor=actor_code(actor),
+        target=str(request.id),
+        details={"months": months, "due_on": request.due_on.isoformat()},
+        now=now,
+    )
+    return request.due_on
+
+
+def refuse(actor: Actor, request: Request, ground: str, reasons: str, *, now: datetime) -> None:
+    """R8: refuse as manifestly unfounded or excessive (or identity not verifiable), with reasons."""
+    require_handler(actor)
+    if ground not in dict(REFUSAL_GROUNDS):
+        raise RequestError("ground", f"must be one of {', '.join(dict(REFUSAL_GROUNDS))}")
+    if len(reasons.strip()) < 20:
+        raise RequestError("reasons", "explain the refusal (the controller must be able to show why, R8)")
+    if (refusal := check_free_text(reasons)) is not None:
+        raise RequestError("reasons", refusal.message)
+    request.refusal_ground = ground
+    request.save(update_fields=["refusal_ground"])
+    update_work(request, refusal_reasons=reasons.strip())
+    _transition(request, Event.REFUSE, actor_code(actor), now, {"ground": ground})
+
+
+def withdraw(actor: Actor | str, request: Request, *, now: datetime) -> None:
+    if not isinstance(actor, str):
+        require_handler(actor)
+    _transition(request, Event.WITHDRAW, actor_code(actor), now, {})
+
+
+def answer(actor: Actor, request: Request, outcome: dict[str, Any], *, now: datetime) -> None:
+    """Close the request as answered; ``outcome`` holds codes and counts only (it is audited)."""
+    require_handler(actor)
+    request.outcome = outcome
+    request.save(update_fields=["outcome"])
+    _transition(request, Event.ANSWER, actor_code(actor), now, {"outcome": outcome})
+
+
+def record_step(request: Request, step: str, actor: Actor | str, now: datetime, **details: Any) -> None:
+    """A work step that does not change state (a letter produced, a partner told): event and audit entry."""
+    _event(request, step, State(request.state), actor_code(actor), now, details)
+    audit.record(f"request.{step}", actor=actor_code(actor), target=str(request.id), details=details, now=now)
+
+
+# -- state machine plumbing ----------------------------------------------------------------------------------
+def _require_open(request: Request) -> None:
+    if request.state not in rq.OPEN_STATES:
+        raise RequestError("state", f"the request is {request.state}; closed requests cannot change")
+
+
+def _transition(request: Request, event: Event, actor: str, now: datetime, details: dict[str, Any]) -> None:
+    before = State(request.state)
+    try:
+        after = rq.transition(before, event, Kind(request.kind), request.identity_verified_at is not None)
+    except rq.TransitionError as exc:
+        raise RequestError("state", str(exc)) from None
+    request.state = after.value
+    fields = ["state"]
+    if after in rq.CLOSED_STATES:
+        request.closed_at = now
+        fields.append("closed_at")
+    request.save(update_fields=fields)
+    _event(request, event.value, before, actor, now, details)
+    audit.record(
+        f"request.{event.value}",
+        actor=actor,
+        target=str(request.id),
+        details={"from": before.value, "to": after.value, **details},
+        now=now,
+    )
+
+
+def _event(
+    request: Request, event: str, before: State, actor: str, now: datetime, details: dict[str, Any]
+) -> None:
+    RequestEvent.objects.create(
+        request=request,
+        at=now,
+        event=event,
+        from_state=before.value,
+        to_state=request.state,
+        actor=actor,
+        details=details,
+    )
+
+
+# -- lists and lookups ---------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class OpenRequest:
+    request: Request
+    days_left: int
+    level: str  # ok | due_soon | overdue
+    extension_notice_due: date
+
+
+def open_requests(today: date) -> list[OpenRequest]:
+    """Every open request, most urgent first, with days left (the dashboard)."""
+    out = []
+    for request in Request.objects.filter(state__in=[s.value for s in rq.OPEN_STATES]).order_by("due_on"):
+        d = rq.deadline(request.received_on, request.extension_months)
+        out.append(OpenRequest(request, d.days_left(today), d.level(today), d.extension_notice_due))
+    return out
+
+
+def get(reference_or_id: str) -> Request:
+    ref = rq.normalize_reference(reference_or_id)
+    query = Request.objects.filter(reference=ref) if ref else None
+    if query is None:
+        try:
+            query = Request.objects.filter(pk=uuid.UUID(reference_or_id))
+        except ValueError:
+            raise NotFound("no such request: give its reference (PD-XXXX-XXXX)") from None
+    request = query.first()
+    if request is None:
+        raise NotFound("no such request")
+    return request
+
+
+# -- afterwards ----------------------------------------------------------------------------------------------
+def _purgeable(now: datetime) -> Iterator[Request]:
+    months = runtime.policy().retention.request_record_months
+    today = legal_date(now)
+    closed = Request.objects.filter(closed_at__isnull=False, purged_at__isnull=True).only("id", "closed_at")
+    for request in closed.iterator(chunk_size=500):
+        if (
+            request.closed_at is not None
+            and rq.details_removed_on(legal_date(request.closed_at), months) <= today
+        ):
+            yield request
+
+
+def purge_count(now: datetime) -> int:
+    return sum(1 for _ in _purgeable(now))
+
+
+def purge_due(now: datetime) -> int:
+    """Remove the requester's details from requests closed longer than ``request_record_months`` ago.
+
+    Reference, dates, kind, state and outcome stay (Art. 5(2)); the request's key is destroyed and its blobs —
+    requester, notes, letters, exports — are dropped. One transaction per request; returns how many.
+    """
+    months = runtime.policy().retention.request_record_months
+    purged = 0
+    for request in list(_purgeable(now)):
+        with transaction.atomic():
+            Request.objects.filter(pk=request.pk).update(
+                wrapped_key=None, requester_blob=None, work_blob=None, purged_at=now
+            )
+            request.documents.update(blob=None)
+            request.confirmations.all().delete()
+            audit.record(
+                "request.purge", actor="job", target=str(request.id), details={"months": months}, now=now
+            )
+        purged += 1
+    return purged

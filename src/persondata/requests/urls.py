@@ -1,0 +1,28 @@
+from django.urls import path
+
+from persondata.requests import views
+
+app_name = "requests"
+
+urlpatterns = [
+    path("", views.request_list, name="list"),
+    path("new/", views.request_new, name="new"),
+    path("<uuid:request_id>/", views.request_detail, name="detail"),
+    path("<uuid:request_id>/answer/", views.answer, name="answer"),
+    path("<uuid:request_id>/documents/<uuid:document_id>/", views.document, name="document"),
+    *(
+        path(f"<uuid:request_id>/{segment}/", views.step, {"name": name}, name=name)
+        for name, segment in (
+            ("send_confirmation", "confirmation"),
+            ("verify", "verify"),
+            ("assign", "assign"),
+            ("start", "start"),
+            ("extend", "extend"),
+            ("refuse", "refuse"),
+            ("withdraw", "withdraw"),
+            ("restrict_pending", "restrict"),
+            ("lift_notice", "lift-notice"),
+            ("lift", "lift"),
+        )
+    ),
+]

@@ -1,0 +1,157 @@
+"""The requests API: register with any customer role's token, handle with the controller's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from persondata.api.tokens import create_token
+from persondata.requests.models import Request
+from tests.conftest import NOW
+
+pytestmark = pytest.mark.django_db
+
+
+def _auth(user: Any) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {create_token(user, 'test', NOW)}"}
+
+
+def test_register_then_handle(demo_customers: list[dict[str, Any]], controller: Any, make_staff: Any) -> None:
+    client = Client()
+    clerk = _auth(make_staff("clerk", ["customer_service"]))
+    boss = _auth(controller)
+    record = demo_customers[0]
+    created = client.post(
+        "/api/requests",
+        {"kind": "portability", "email": record["email"], "language": "en"},
+        content_type="application/json",
+        **clerk,
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["reference"].startswith("PD-") and body["match"] == "single" and body["state"] == "received"
+    assert record["email"] not in created.content.decode()  # nothing of the requester echoed back
+    rid = body["id"]
+    assert client.get("/api/requests", **clerk).status_code == 403
+    assert client.get(f"/api/requests/{rid}", **clerk).status_code == 403
+    [listed] = client.get("/api/requests", **boss).json()
+    assert listed["reference"] == body["reference"] and listed["days_left"] >= 28
+    detail = client.get(f"/api/requests/{rid}", **boss).json()
+    assert detail["requester"]["email"] == record["email"]
+    bad = client.post(
+        f"/api/requests/{rid}/verify", {"method": "guess"}, content_type="application/json", **boss
+    )
+    assert bad.status_code == 422 and bad.json()["fields"] == ["method"]
+    ok = client.post(
+        f"/api/requests/{rid}/verify", {"method": "known_contact"}, content_type="application/json", **boss
+    )
+    assert ok.status_code == 200 and ok.json()["state"] == "in_progress"
+    ext = client.post(
+        f"/api/requests/{rid}/extend", {"months": 3, "reasons": "x"}, content_type="application/json", **boss
+    )
+    assert ext.status_code == 422 and ext.json()["fields"] == ["months"]
+    ext = client.post(
+        f"/api/requests/{rid}/extend",
+        {"months": 1, "reasons": "Archive search."},
+        content_type="application/json",
+        **boss,
+    )
+    assert ext.status_code == 200 and ext.json()["extension_months"] == 1
+    letters = client.get(f"/api/requests/{rid}", **boss).json()["documents"]
+    assert [d["kind"] for d in letters] == ["extension_letter", "extension_letter"]
+    gone = client.post(f"/api/requests/{rid}/withdraw", **boss)
+    assert gone.status_code == 200 and gone.json()["state"] == "withdrawn"
+    assert client.get("/api/requests/00000000-0000-7000-8000-000000000000", **boss).status_code == 404
+
+
+def test_bad_registration_names_the_field_and_stores_nothing(controller: Any) -> None:
+    client = Client()
+    for payload, field in (
+        ({"kind": "gossip", "name": "Test"}, "kind"),
+        ({"kind": "access"}, "name"),
+        ({"kind": "access", "name": "Test", "message": "cpr 010190-1234"}, "message"),
+        ({"kind": "access", "name": "Test", "favourite": "x"}, "favourite"),
+        ({"kind": "access", "name": "x" * 201}, "name"),
+    ):
+        response = client.post("/api/requests", payload, content_type="application/json", **_auth(controller))
+        assert response.status_code == 422, payload
+        assert response.json()["fields"] == [field], (payload, response.json())
+        assert "010190" not in response.content.decode()
+    assert not Request.objects.exists()
+
+
+def test_answer_through_the_api_and_download_the_files(
+    demo_customers: list[dict[str, Any]], controller: Any, make_staff: Any
+) -> None:
+    client = Client()
+    boss = _auth(controller)
+    record = demo_customers[2]
+    rid = client.post(
+        "/api/requests",
+        {"kind": "rectification", "email": record["email"]},
+        content_type="application/json",
+        **boss,
+    ).json()["id"]
+    early = client.post(
+        f"/api/requests/{rid}/answer",
+        {"changes": {"city": "Odense C"}},
+        content_type="application/json",
+        **boss,
+    )
+    assert early.status_code == 422 and "identity" in early.json()["detail"]
+    client.post(
+        f"/api/requests/{rid}/verify", {"method": "known_contact"}, content_type="application/json", **boss
+    )
+    bad = client.post(
+        f"/api/requests/{rid}/answer", {"changes": {"email": "nope"}}, content_type="application/json", **boss
+    )
+    assert (
+        bad.status_code == 422
+        and bad.json()["fields"] == ["changes.email"]
+        and "nope" not in bad.content.decode()
+    )
+    ok = client.post(
+        f"/api/requests/{rid}/answer",
+        {"changes": {"city": "Odense C"}},
+        content_type="application/json",
+        **boss,
+    )
+    assert ok.status_code == 200, ok.content
+    body = ok.json()
+    assert body["state"] == "answered" and len(body["partners_told"]) >= 1
+    pdf = next(d for d in body["documents"] if d["format"] == "pdf")
+    clerk = _auth(make_staff("clerk", ["customer_service"]))
+    assert client.get(f"/api/requests/{rid}/documents/{pdf['id']}", **clerk).status_code == 403
+    download = client.get(f"/api/requests/{rid}/documents/{pdf['id']}", **boss)
+    assert download.status_code == 200 and download.content.startswith(b"%PDF-")
+    assert (
+        download["Content-Type"] == "application/pdf"
+        and record["email"] not in download["Content-Disposition"]
+    )
+    import hashlib
+
+    assert hashlib.sha256(download.content).hexdigest() == pdf["sha256"]
+
+
+def test_an_erasure_through_the_api_must_be_confirmed(
+    demo_customers: list[dict[str, Any]], controller: Any
+) -> None:
+    client = Client()
+    boss = _auth(controller)
+    rid = client.post(
+        "/api/requests",
+        {"kind": "erasure", "email": demo_customers[3]["email"]},
+        content_type="application/json",
+        **boss,
+    ).json()["id"]
+    client.post(
+        f"/api/requests/{rid}/verify", {"method": "known_contact"}, content_type="application/json", **boss
+    )
+    refused = client.post(f"/api/requests/{rid}/answer", {}, content_type="application/json", **boss)
+    assert refused.status_code == 422 and refused.json()["fields"] == ["confirm_erasure"]
+    done = client.post(
+        f"/api/requests/{rid}/answer", {"confirm_erasure": True}, content_type="application/json", **boss
+    )
+    assert done.status_code == 200 and done.json()["state"] == "answered"

@@ -1,0 +1,115 @@
+"""``persondata requests …``: the same steps as the web pages, controller only except intake."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from persondata.cli import main
+from persondata.core.calendar import answer_due, legal_date
+from persondata.requests.models import Request
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_register_list_extend_and_show(demo_customers: list[dict[str, Any]], controller: Any) -> None:
+    record = demo_customers[0]
+    today = legal_date(timezone.now())  # the CLI runs on the real clock
+    received = today - timedelta(days=20)
+    due = answer_due(received)
+    code, out, _ = run(
+        "requests", "new", "--kind", "erasure", "--email", record["email"], "--received-on", received.isoformat(),
+        "--user", "controller",
+    )  # fmt: skip
+    assert code == 0 and f"answer due {due.isoformat()}" in out and "match: single" in out
+    ref = Request.objects.get().reference
+    code, out, _ = run("requests", "list", "--user", "controller", "--format", "json")
+    [row] = json.loads(out)
+    assert row["reference"] == ref and row["days_left"] == (due - today).days
+    assert row["level"] == ("due_soon" if (due - today).days <= 7 else "ok")
+    code, _, err = run(
+        "requests", "extend", ref.lower(), "--months", "2", "--reasons", " ", "--user", "controller"
+    )
+    assert code == 2 and "reasons" in err
+    code, out, _ = run(
+        "requests", "extend", ref, "--months", "2", "--reasons", "Archive search.", "--user", "controller"
+    )
+    assert code == 0 and answer_due(received, 2).isoformat() in out
+    code, out, _ = run("requests", "show", ref, "--user", "controller")
+    shown = json.loads(out)
+    assert shown["requester"]["email"] == record["email"] and shown["extension_months"] == 2
+    events = [h["event"] for h in shown["history"]]
+    assert events[:2] == ["received", "extended"] and events[-1] == "extension_told"
+    assert [d["kind"] for d in shown["documents"]] == ["extension_letter", "extension_letter"]  # HTML and PDF
+
+
+def test_only_the_controller_handles(demo_customers: list[dict[str, Any]], make_staff: Any) -> None:
+    make_staff("clerk", ["customer_service"])
+    code, out, _ = run("requests", "new", "--kind", "access", "--name", "Test", "--user", "clerk")
+    assert code == 0 and "registered PD-" in out
+    ref = Request.objects.get().reference
+    for argv in (("list",), ("show", ref), ("withdraw", ref), ("purge",)):
+        code, _, err = run("requests", *argv, "--user", "clerk")
+        assert code == 3 and "rights_requests" in err, argv
+    assert Request.objects.get().state == "received"
+
+
+def test_bad_input_names_the_option(controller: Any) -> None:
+    code, _, err = run("requests", "new", "--kind", "access", "--user", "controller")
+    assert code == 2 and "--name" in err
+    code, _, err = run("requests", "show", "PD-0000-0000", "--user", "controller")
+    assert code == 2 and "no such request" in err
+
+
+def test_answer_an_access_request_and_write_its_documents(
+    demo_customers: list[dict[str, Any]], controller: Any, tmp_path: Any
+) -> None:
+    record = demo_customers[0]
+    run(
+        "requests",
+        "new",
+        "--kind",
+        "access",
+        "--customer-number",
+        record["customer_number"],
+        "--user",
+        "controller",
+    )
+    ref = Request.objects.get().reference
+    code, _, err = run("requests", "answer", ref, "--user", "controller")
+    assert code == 2 and "identity" in err  # nothing disclosed before identity is verified
+    assert run("requests", "verify", ref, "--method", "in_person", "--user", "controller")[0] == 0
+    code, out, err = run("requests", "answer", ref, "--user", "controller")
+    assert code == 0, err
+    code, out, _ = run("requests", "documents", ref, "--out", str(tmp_path / "out"), "--user", "controller")
+    assert ref in out
+    files = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert code == 0 and any(f.endswith(".pdf") for f in files) and any(f.endswith(".json") for f in files)
+    assert all(f.startswith(ref) for f in files)
+    data = next((tmp_path / "out").glob("*.json")).read_text(encoding="utf-8")
+    assert record["customer_number"] in data
+
+
+def test_an_erasure_must_be_confirmed(demo_customers: list[dict[str, Any]], controller: Any) -> None:
+    record = demo_customers[1]
+    run("requests", "new", "--kind", "erasure", "--email", record["email"], "--user", "controller")
+    ref = Request.objects.get().reference
+    run("requests", "verify", ref, "--method", "known_contact", "--user", "controller")
+    code, _, err = run("requests", "answer", ref, "--user", "controller")
+    assert code == 2 and "--confirm-erasure" in err
+    code, out, err = run("requests", "answer", ref, "--confirm-erasure", "--user", "controller")
+    assert code == 0 and "answered" in out, err
+    assert Request.objects.get().state == "answered"

@@ -1,0 +1,238 @@
+"""The request form under load, against the real server: ``persondata serve`` (gunicorn, two workers) on a demo
+home, on SQLite or — when the tests run on PostgreSQL — on a PostgreSQL database of its own.
+
+Fifty customers submitting at the same moment all get their thank-you page; a flood from one address stores
+exactly the limit, however the submissions interleave across the workers; gunicorn's access log, with the
+masking logger, never holds a confirmation token.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from persondata.bench.public import bench_public_form
+from tests.clitools import cli_env, persondata
+
+pytestmark = pytest.mark.slow
+
+TEST_URL = os.environ.get("PERSONDATA_DATABASE_URL", "")
+ON_POSTGRES = TEST_URL.startswith(("postgres://", "postgresql://"))
+FLOOD_ADDRESS = "203.0.113.50"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _healthy(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/api/health", timeout=2) as r:  # noqa: S310 - loopback
+            return bool(r.status == 200)
+    except OSError:
+        return False
+
+
+def _wait(condition: Callable[[], object], what: str, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Served:
+    def __init__(self, base: str, database_url: str, log: Path) -> None:
+        self.base, self.database_url, self.log = base, database_url, log
+
+    def count(self, sql: str) -> int:
+        if ON_POSTGRES:
+            import psycopg
+
+            with psycopg.connect(self.database_url) as con:
+                row = con.execute(sql).fetchone()
+        else:
+            con = sqlite3.connect(urlsplit(self.database_url).path, timeout=30)
+            try:
+                row = con.execute(sql).fetchone()
+            finally:
+                con.close()
+        assert row is not None
+        return int(row[0])
+
+
+def _sqlite_database(home: Path) -> Iterator[str]:
+    yield f"sqlite:///{home / 'persondata.sqlite3'}"
+
+
+def _postgres_database() -> Iterator[str]:
+    """A database of its own for the server, next to the test database; dropped afterwards."""
+    import psycopg
+
+    name = (os.environ.get("PERSONDATA_TEST_DBNAME") or "test_persondata") + "_serve"
+    with psycopg.connect(TEST_URL, autocommit=True) as con:
+        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        con.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(TEST_URL)
+    try:
+        yield urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
+    finally:
+        with psycopg.connect(TEST_URL, autocommit=True) as con:
+            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    home = tmp_path_factory.mktemp("public-serve")
+    databases = _postgres_database() if ON_POSTGRES else _sqlite_database(home)
+    database_url = next(databases)
+    try:
+        env = cli_env(home, database_url)
+        persondata("init", "--demo", "100", env=env, timeout=300)
+        env.update(
+            PERSONDATA_BEHIND_PROXY="1",  # the clients' addresses come in X-Forwarded-For, as from the proxy
+            PERSONDATA_JOBS="0",
+            PERSONDATA_PUBLIC_LIMIT_GLOBAL="1000",  # this module sends more than the default 60 in a minute
+        )
+        port = _free_port()
+        log = home / "serve.log"
+        with log.open("w") as out:
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "persondata",
+                    "serve",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    "2",
+                ],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+            base = f"http://127.0.0.1:{port}"
+            try:
+                _wait(lambda: proc.poll() is not None or _healthy(base), "the server", 90)
+                assert proc.poll() is None, log.read_text()
+                yield Served(base, database_url, log)
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(10)
+    finally:
+        databases.close()
+
+
+def test_fifty_customers_at_once_all_get_through(served: Served) -> None:
+    before = served.count("SELECT count(*) FROM rights_request")
+    ok, failed, median_ms = bench_public_form(served.base, 50)
+    assert (ok, failed) == (50, 0), served.log.read_text()[-3000:]
+    assert served.count("SELECT count(*) FROM rights_request") == before + 50
+    assert median_ms > 0
+    assert "Traceback" not in served.log.read_text()
+
+
+def _submit(
+    base: str, address: str, barrier: threading.Barrier, statuses: list[int], lock: threading.Lock
+) -> None:
+    form_url = base + "/privacy/request/"
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    headers = {"X-Forwarded-For": address}
+    with opener.open(urllib.request.Request(form_url, headers=headers), timeout=60) as r:  # noqa: S310 - loopback
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', r.read().decode())
+    assert token
+    data = {"csrfmiddlewaretoken": token.group(1), "kind": "erasure", "name": "Flood Test", "language": "da"}
+    body = urllib.parse.urlencode(data).encode()
+    request = urllib.request.Request(form_url, data=body, headers=headers)  # noqa: S310 - loopback
+    barrier.wait(60)
+    try:
+        with opener.open(request, timeout=60) as r:
+            status = r.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    with lock:
+        statuses.append(status)
+
+
+def test_a_concurrent_flood_from_one_address_stores_exactly_the_limit(served: Served) -> None:
+    before = served.count("SELECT count(*) FROM rights_request")
+    n = 16
+    barrier, lock = threading.Barrier(n), threading.Lock()
+    statuses: list[int] = []
+    threads = [
+        threading.Thread(target=_submit, args=(served.base, FLOOD_ADDRESS, barrier, statuses, lock))
+        for _ in range(n)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert sorted(statuses) == [200] * 5 + [429] * (n - 5), statuses
+    assert served.count("SELECT count(*) FROM rights_request") == before + 5
+    log = served.log.read_text()
+    assert FLOOD_ADDRESS not in log  # gunicorn logs the peer (127.0.0.1), the app logs no address
+
+
+def test_the_access_log_never_holds_a_confirmation_token(tmp_path: Path, served: Served) -> None:
+    """gunicorn with the masking logger (``logger_class`` in persondata.gunicorn_conf) and serve's log format."""
+    token = "Zx9-secret_" + os.urandom(8).hex()
+    port = _free_port()
+    env = {**cli_env(tmp_path, served.database_url), "PERSONDATA_JOBS": "0"}
+    log = tmp_path / "access.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "persondata.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--logger-class",
+                "persondata.gunicorn_log.MaskingLogger",
+                "--access-logfile",
+                "-",
+                "--access-logformat",
+                '%(t)s "%(m)s %(U)s" %(s)s %(M)sms "%(r)s" "%(f)s"',
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait(lambda: proc.poll() is not None or _healthy(base), "gunicorn", 90)
+            link = f"{base}/privacy/confirm/{token}/"
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                request = urllib.request.Request(link, headers={"Referer": link})  # noqa: S310 - loopback
+                urllib.request.urlopen(request, timeout=30)  # noqa: S310 - loopback
+            assert refused.value.code == 400  # unknown token
+        finally:
+            proc.terminate()
+            proc.wait(20)
+    text = log.read_text()
+    assert '"GET /privacy/confirm/***/" 400' in text, text
+    assert token not in text

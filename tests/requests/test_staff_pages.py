@@ -1,0 +1,233 @@
+"""The staff pages for customers' requests: intake by any staff member, handling by the controller."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from persondata.core.requests import State
+from persondata.requests.models import Request
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _register(client: Client, record: dict[str, Any], kind: str = "access", **extra: str) -> Any:
+    data = {
+        "kind": kind,
+        "received_via": "phone",
+        "received_on": "2026-11-20",
+        "language": "da",
+        "name": record["name"],
+        "customer_number": record["customer_number"],
+        **extra,
+    }
+    return client.post("/requests/new/", data)
+
+
+def test_the_controller_registers_and_handles_a_request(
+    demo_customers: list[dict[str, Any]], controller: Any
+) -> None:
+    client = _client(controller)
+    response = _register(client, demo_customers[0])
+    assert response.status_code == 302
+    req = Request.objects.get()
+    assert response["Location"] == f"/requests/{req.id}/"
+    assert req.received_on.isoformat() == "2026-11-20" and req.due_on.isoformat() == "2026-12-21"
+    page = client.get(response["Location"]).content.decode()
+    assert req.reference in page and demo_customers[0]["customer_number"] in page
+    assert "2026-12-21" in page
+    listing = client.get("/requests/").content.decode()
+    assert req.reference in listing
+    dashboard = client.get("/").content.decode()
+    assert req.reference in dashboard and "/requests/" in dashboard
+    assert demo_customers[0]["name"] not in dashboard  # the dashboard shows references, never the requester
+
+    bad = client.post(f"/requests/{req.id}/verify/", {"method": "telepathy"})
+    assert bad.status_code == 400
+    ok = client.post(f"/requests/{req.id}/verify/", {"method": "phone_callback", "note": ""})
+    assert ok.status_code == 302
+    req.refresh_from_db()
+    assert req.state == State.IN_PROGRESS and req.identity_method == "phone_callback"
+
+    short = client.post(f"/requests/{req.id}/extend/", {"months": "2", "reasons": ""})
+    assert short.status_code == 400 and "reasons" in short.content.decode()
+    client.post(f"/requests/{req.id}/extend/", {"months": "2", "reasons": "Many records in archives."})
+    req.refresh_from_db()
+    assert req.extension_months == 2 and req.due_on.isoformat() == "2027-02-22"
+    client.post(f"/requests/{req.id}/withdraw/")
+    req.refresh_from_db()
+    assert req.state == State.WITHDRAWN
+    again = client.post(f"/requests/{req.id}/start/")
+    assert again.status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)  # the e-mail is sent when the transaction commits
+def test_a_confirmation_e_mail_from_the_request_page(
+    demo_customers: list[dict[str, Any]], controller: Any, smtp: Any
+) -> None:
+    client = _client(controller)
+    _register(client, demo_customers[1])
+    req = Request.objects.get()
+    assert client.post(f"/requests/{req.id}/confirmation/").status_code == 302
+    [msg] = smtp.messages
+    assert demo_customers[1]["email"].lower() in str(msg["To"]).lower()
+    assert req.reference in str(msg["Subject"])
+
+
+def test_an_ambiguous_request_is_settled_by_choosing_the_customer(
+    demo_customers: list[dict[str, Any]], controller: Any
+) -> None:
+    from persondata.requests.services import match_candidates
+
+    client = _client(controller)
+    a, b = demo_customers[2], demo_customers[3]
+    _register(client, a, email=b["email"])
+    req = Request.objects.get()
+    assert req.match == "ambiguous" and req.customer_id is None
+    page = client.get(f"/requests/{req.id}/").content.decode()
+    assert "more than one customer" in page or "mere end én kunde" in page
+    [target] = match_candidates({"customer_number": a["customer_number"]}).ids
+    assert client.post(f"/requests/{req.id}/assign/", {"customer": str(target)}).status_code == 302
+    req.refresh_from_db()
+    assert req.customer_id == target and req.match == "manual"
+
+
+def test_customer_service_registers_but_does_not_handle(
+    demo_customers: list[dict[str, Any]], make_staff: Any
+) -> None:
+    client = _client(make_staff("clerk", ["customer_service"]))
+    response = _register(client, demo_customers[0])
+    assert response.status_code == 200
+    req = Request.objects.get()
+    assert req.reference in response.content.decode()
+    for url in ("/requests/", f"/requests/{req.id}/"):
+        assert client.get(url).status_code == 403
+    assert client.post(f"/requests/{req.id}/withdraw/").status_code == 403
+    assert Request.objects.get().state == State.RECEIVED
+
+
+def test_it_administration_cannot_register_requests(make_staff: Any) -> None:
+    client = _client(make_staff("it", ["it_admin"]))
+    assert client.get("/requests/new/").status_code == 403
+
+
+def test_bad_intake_names_the_field_and_stores_nothing(
+    demo_customers: list[dict[str, Any]], controller: Any
+) -> None:
+    client = _client(controller)
+    response = _register(client, demo_customers[0], message="cpr 010190-1234")
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "010190-1234" not in body and "field--error" in body
+    assert not Request.objects.exists()
+
+
+def _verified(client: Client, record: dict[str, Any], kind: str) -> Request:
+    _register(client, record, kind)
+    req = Request.objects.get(kind=kind)
+    assert client.post(f"/requests/{req.id}/verify/", {"method": "phone_callback"}).status_code == 302
+    return req
+
+
+def test_an_access_answer_from_the_request_page(
+    demo_customers: list[dict[str, Any]], controller: Any
+) -> None:
+    client = _client(controller)
+    record = next(r for r in demo_customers if r["orders"] and r["invoices"])
+    req = _verified(client, record, "access")
+    assert client.post(f"/requests/{req.id}/answer/").status_code == 302
+    req.refresh_from_db()
+    assert req.state == State.ANSWERED
+    page = client.get(f"/requests/{req.id}/").content.decode()
+    docs = list(req.documents.order_by("created_at"))
+    assert {d.fmt for d in docs} >= {"html", "pdf", "json", "csv"}
+    for d in docs:
+        assert f"/requests/{req.id}/documents/{d.id}/" in page
+    pdf = next(d for d in docs if d.fmt == "pdf")
+    response = client.get(f"/requests/{req.id}/documents/{pdf.id}/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-") and record["email"] not in response["Content-Disposition"]
+    data = next(d for d in docs if d.kind.endswith("json") or d.fmt == "json")
+    body = client.get(f"/requests/{req.id}/documents/{data.id}/").content.decode()
+    assert record["email"] in body and record["customer_number"] in body
+    other = next(r for r in demo_customers if r["customer_number"] != record["customer_number"])
+    assert other["customer_number"] not in body
+
+
+def test_erasure_needs_the_confirmation_box(demo_customers: list[dict[str, Any]], controller: Any) -> None:
+    client = _client(controller)
+    record = demo_customers[4]
+    req = _verified(client, record, "erasure")
+    assert client.post(f"/requests/{req.id}/answer/", {}).status_code == 400
+    req.refresh_from_db()
+    assert req.state == State.IN_PROGRESS
+    assert client.post(f"/requests/{req.id}/answer/", {"confirm": "on"}).status_code == 302
+    req.refresh_from_db()
+    assert req.state == State.ANSWERED and req.outcome
+
+
+def test_rectification_restricted_while_checked(
+    demo_customers: list[dict[str, Any]], controller: Any
+) -> None:
+    from persondata.register.models import Restriction
+
+    client = _client(controller)
+    record = demo_customers[5]
+    req = _verified(client, record, "rectification")
+    assert client.post(f"/requests/{req.id}/restrict/").status_code == 302
+    assert Restriction.objects.filter(customer_id=req.customer_id, lifted_at__isnull=True).exists()
+    bad = client.post(f"/requests/{req.id}/answer/", {"email": "not-an-address", "city": "Aarhus"})
+    body = bad.content.decode()
+    assert bad.status_code == 400 and "not-an-address" not in body and 'value="Aarhus"' in body
+    ok = client.post(f"/requests/{req.id}/answer/", {"email": "new.address@example.dk"})
+    assert ok.status_code == 302
+    req.refresh_from_db()
+    assert req.state == State.ANSWERED
+    # the letter told the customer; the restriction for the check is lifted with it (Art. 18(3))
+    assert not Restriction.objects.filter(customer_id=req.customer_id, lifted_at__isnull=True).exists()
+
+
+def test_a_restriction_is_lifted_only_after_the_notice(
+    demo_customers: list[dict[str, Any]], controller: Any
+) -> None:
+    from persondata.register.models import Restriction
+
+    client = _client(controller)
+    req = _verified(client, demo_customers[6], "restriction")
+    assert client.post(f"/requests/{req.id}/answer/", {"reason": "legal_claims"}).status_code == 302
+    req.refresh_from_db()
+    assert req.state == State.ANSWERED
+    assert Restriction.objects.filter(customer_id=req.customer_id, lifted_at__isnull=True).exists()
+    assert client.post(f"/requests/{req.id}/lift/").status_code == 400  # the customer has not been told
+    today = timezone.localdate().isoformat()
+    notice = client.post(
+        f"/requests/{req.id}/lift-notice/", {"lift_on": today, "reasons": "The claim is settled."}
+    )
+    assert notice.status_code == 302
+    assert req.documents.filter(kind="lift_notice").exists()
+    assert client.post(f"/requests/{req.id}/lift/").status_code == 302
+    assert not Restriction.objects.filter(customer_id=req.customer_id, lifted_at__isnull=True).exists()
+
+
+def test_reading_the_requesters_details_is_in_the_customers_access_log(
+    demo_customers: list[dict[str, Any]], controller: Any
+) -> None:
+    from persondata.access.models import AccessLog
+
+    client = _client(controller)
+    _register(client, demo_customers[7])
+    req = Request.objects.get()
+    before = AccessLog.objects.filter(customer_id=req.customer_id).count()
+    assert demo_customers[7]["customer_number"] in client.get(f"/requests/{req.id}/").content.decode()
+    entry = AccessLog.objects.filter(customer_id=req.customer_id).order_by("-at", "-id").first()
+    assert AccessLog.objects.filter(customer_id=req.customer_id).count() == before + 1
+    assert entry is not None and entry.purpose == "rights_requests" and entry.categories == "contact"
