@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "persondata.access.account.SessionLifetimeMiddleware",
     "persondata.access.account.RequireOTPMiddleware",
+    "persondata.access.refusal.RefusalMiddleware",  # the web's one refusal path: AccessDenied → audited 403
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into the lockout page

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from persondata.access import gate
 from persondata.access import staff as services
 from persondata.access.models import PolicyText
 
@@ -18,14 +19,14 @@ def texts(db: None, now: datetime) -> list[PolicyText]:
     """Version 1 of both texts, as `persondata init` publishes them."""
     with transaction.atomic():
         services.ensure_default_texts(now)
-    return services.current_texts()
+    return gate.current_texts()
 
 
 @pytest.fixture
 def accept_all(now: datetime) -> Callable[[Any], None]:
     def accept(user: Any) -> None:
         with transaction.atomic():
-            for text in services.missing_acknowledgements(user):
+            for text in gate.missing_acknowledgements(user):
                 services.acknowledge(user, text, now)
 
     return accept

@@ -10,6 +10,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from persondata.access import gate
 from persondata.access import staff as services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -83,7 +84,7 @@ def test_controller_creates_a_login_and_the_new_user_accepts_both_texts(
         assert page.get_by_text("Du har accepteret den nyeste version af alle tekster.").is_visible()
 
         user = services.active_staff("kundeservice")
-        assert user is not None and services.missing_acknowledgements(user) == []
+        assert user is not None and gate.missing_acknowledgements(user) == []
         assert problems == []
         assert all(password not in url for url in visited)
     finally:

@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from persondata.access import gate
 from persondata.access import staff as services
 from persondata.access.models import GUIDANCE, PolicyText
 from persondata.audit.models import AuditEntry
@@ -217,7 +218,7 @@ def test_publish_a_new_version_closes_the_gate(
     }
     response = as_controller.post(reverse("staff:publish", args=[GUIDANCE]), form)
     assert response.status_code == 302
-    [missing] = services.missing_acknowledgements(user)
+    [missing] = gate.missing_acknowledgements(user)
     assert (missing.kind, missing.version, missing.title_da) == (GUIDANCE, 2, "Vejledning 2")
     empty = as_controller.post(reverse("staff:publish", args=[GUIDANCE]), {**form, "body_en": ""})
     assert empty.status_code == 200 and PolicyText.objects.filter(kind=GUIDANCE).count() == 2
@@ -242,10 +243,10 @@ def test_acknowledging_by_post_opens_the_gate(
 
     response = client.post(reverse("staff:declarations"), {"text": texts[0].pk})
     assert response.status_code == 302 and response["Location"] == reverse("staff:declarations")
-    assert services.missing_acknowledgements(user) == [texts[1]]
+    assert gate.missing_acknowledgements(user) == [texts[1]]
     assert "Du har 1 tekst at læse og acceptere" in body(client.get(reverse("staff:declarations")))
     client.post(reverse("staff:declarations"), {"text": texts[1].pk})
-    assert services.missing_acknowledgements(user) == []
+    assert gate.missing_acknowledgements(user) == []
     html = body(client.get(reverse("staff:declarations")))
     assert "Du har accepteret den nyeste version af alle tekster." in html
     assert "Tekster, du har accepteret" in html
@@ -262,7 +263,7 @@ def test_acknowledging_a_replaced_or_unknown_version_is_refused(
     assert response.status_code == 400 and "Denne version er afløst af en nyere." in body(response)
     assert client.post(reverse("staff:declarations"), {"text": 99999}).status_code == 404
     assert client.post(reverse("staff:declarations"), {"text": "x"}).status_code == 404
-    assert len(services.missing_acknowledgements(user)) == 2
+    assert len(gate.missing_acknowledgements(user)) == 2
 
 
 def test_csrf_is_enforced_on_acknowledging(make_staff: Callable[..., Any], texts: list[PolicyText]) -> None:
@@ -272,11 +273,11 @@ def test_csrf_is_enforced_on_acknowledging(make_staff: Callable[..., Any], texts
     client.get(reverse("staff:declarations"))
     refused = client.post(reverse("staff:declarations"), {"text": texts[0].pk})
     assert refused.status_code == 403
-    assert len(services.missing_acknowledgements(user)) == 2
+    assert len(gate.missing_acknowledgements(user)) == 2
     token = client.cookies["csrftoken"].value
     accepted = client.post(reverse("staff:declarations"), {"text": texts[0].pk, "csrfmiddlewaretoken": token})
     assert accepted.status_code == 302
-    assert services.missing_acknowledgements(user) == [texts[1]]
+    assert gate.missing_acknowledgements(user) == [texts[1]]
 
 
 def test_csrf_is_enforced_on_management(controller: Any, make_staff: Callable[..., Any]) -> None:

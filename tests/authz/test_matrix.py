@@ -19,10 +19,11 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from persondata import runtime
+from persondata.access.actor import Actor
 from persondata.api.tokens import create_token
 from persondata.cli import build_parser, main
 from persondata.core.access import decide, readable_categories
-from persondata.register.services import Actor, find_customers
+from persondata.register.services import find_customers
 from tests.conftest import NOW
 
 # What each entry point shows. "customer": a customer's personal data, by category, for the chosen purpose;
@@ -340,7 +341,8 @@ def test_no_customer_data_before_the_declarations_are_accepted(
 ) -> None:
     from django.db import transaction
 
-    from persondata.access.staff import acknowledge, ensure_default_texts, missing_acknowledgements
+    from persondata.access.gate import missing_acknowledgements
+    from persondata.access.staff import acknowledge, ensure_default_texts
 
     record, cid = subject
     with transaction.atomic():

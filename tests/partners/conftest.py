@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from persondata.access.actor import Actor
 from persondata.partners import services, webhooks
-from persondata.register.services import Actor
 from persondata.requests import services as rights
 from persondata.requests.models import Request
 from tests.conftest import NOW

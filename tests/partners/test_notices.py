@@ -10,12 +10,13 @@ import pytest
 from django.db import transaction
 
 from persondata import runtime
+from persondata.access.actor import Actor
+from persondata.access.errors import AccessDenied
 from persondata.audit.models import AuditEntry
 from persondata.audit.services import TransactionRequired
 from persondata.partners import services
 from persondata.partners.models import DONE, PENDING, PartnerNotice
 from persondata.partners.services import PartnerError
-from persondata.register.services import AccessDenied, Actor
 from persondata.requests import services as rights
 from persondata.requests.models import Request, RequestEvent
 from tests.conftest import NOW

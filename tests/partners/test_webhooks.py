@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from persondata.access.actor import Actor
 from persondata.audit.models import AuditEntry
 from persondata.jobs import runner as jobs
 from persondata.jobs.models import JobRun
@@ -18,7 +19,6 @@ from persondata.partners import services, webhooks
 from persondata.partners.models import DONE, FAILED, PENDING, PartnerEndpoint, PartnerNotice
 from persondata.partners.services import PartnerError
 from persondata.partners.webhooks import BACKOFF, MAX_ATTEMPTS, deliver_due
-from persondata.register.services import Actor
 from persondata.requests.models import Request, RequestEvent
 from tests.conftest import NOW
 from tests.partners.conftest import Receiver, notify

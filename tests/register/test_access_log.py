@@ -12,8 +12,10 @@ import pytest
 from django.test import Client
 
 from persondata.access import access_log
+from persondata.access.actor import Actor
+from persondata.access.errors import AccessDenied
 from persondata.audit.models import AuditEntry
-from persondata.register.services import AccessDenied, Actor, find_customers, show_customer
+from persondata.register.services import find_customers, show_customer
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 
+from persondata.access.actor import Actor
+from persondata.access.errors import AccessDenied
 from persondata.audit.models import AuditEntry
 from persondata.register.restrictions import lift_restriction, restrict_customer
-from persondata.register.services import AccessDenied, Actor, find_customers, show_customer
+from persondata.register.services import find_customers, show_customer
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.django_db

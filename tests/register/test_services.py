@@ -6,10 +6,13 @@ from typing import Any
 
 import pytest
 
+from persondata.access.actor import Actor
+from persondata.access.errors import AccessDenied
 from persondata.access.models import AccessLog
+from persondata.access.refusal import record_refusal
 from persondata.audit.models import AuditEntry
 from persondata.register.models import Customer, DataKey
-from persondata.register.services import AccessDenied, Actor, find_customers, record_refusal, show_customer
+from persondata.register.services import find_customers, show_customer
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from pypdf import PdfReader
 
-from persondata.register.services import Actor
+from persondata.access.actor import Actor
 from persondata.requests import services
 from persondata.requests.answers import documents
 from persondata.requests.answers.answering import Answer

@@ -21,10 +21,12 @@ import pytest
 from django.db import transaction
 
 from persondata import runtime
+from persondata.access.actor import Actor
+from persondata.access.errors import AccessDenied
 from persondata.access.models import AccessLog
 from persondata.audit.models import AuditEntry
 from persondata.documents.privacy_policy import RIGHTS
-from persondata.register.services import AccessDenied, Actor, show_customer
+from persondata.register.services import show_customer
 from persondata.requests import services
 from persondata.requests.answers import answering as answers
 from persondata.requests.answers import documents, exports

@@ -14,6 +14,8 @@ import pytest
 from django.db import transaction
 
 from persondata import runtime
+from persondata.access.actor import Actor
+from persondata.access.errors import AccessDenied
 from persondata.audit.models import AuditEntry
 from persondata.partners.models import PartnerNotice
 from persondata.partners.webhooks import payload_kind
@@ -27,7 +29,7 @@ from persondata.register.models import (
     ServiceAgreement,
 )
 from persondata.register.rectify import RectifyError
-from persondata.register.services import AccessDenied, Actor, find_customers, show_customer
+from persondata.register.services import find_customers, show_customer
 from persondata.requests import services
 from persondata.requests.answers import answering as answers
 from persondata.requests.models import Document

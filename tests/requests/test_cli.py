@@ -63,7 +63,7 @@ def test_only_the_controller_handles(demo_customers: list[dict[str, Any]], make_
     ref = Request.objects.get().reference
     for argv in (("list",), ("show", ref), ("withdraw", ref), ("purge",)):
         code, _, err = run("requests", *argv, "--user", "clerk")
-        assert code == 3 and "rights_requests" in err, argv
+        assert code == 3 and "handle_requests" in err, argv
     assert Request.objects.get().state == "received"
 
 

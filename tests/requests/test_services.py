@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from persondata.access.actor import Actor
+from persondata.access.errors import AccessDenied
 from persondata.audit.models import AuditEntry
 from persondata.core.requests import State
-from persondata.register.services import AccessDenied, Actor
 from persondata.requests import services
 from persondata.requests.models import Request
 from tests.conftest import NOW

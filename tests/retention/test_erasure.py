@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from persondata.access.actor import Actor
 from persondata.audit.models import AuditEntry
 from persondata.audit.services import TransactionRequired
 from persondata.register.models import DataKey
-from persondata.register.services import Actor, show_customer
+from persondata.register.services import show_customer
 from persondata.retention import holds
 from persondata.retention.erasure import CustomerNotFound, erase_customer_now
 from persondata.retention.models import DeletionLedgerEntry, RetentionRun

@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from persondata.access.actor import Actor
 from persondata.audit.models import AuditEntry
 from persondata.cli import main
 from persondata.register.models import Customer, DataKey, Invoice, Order, Payment, ServiceAgreement
-from persondata.register.services import Actor, show_customer
+from persondata.register.services import show_customer
 from persondata.retention import holds
 from persondata.retention.models import DeletionLedgerEntry, RetentionRun
 from persondata.retention.sweep import COUNT_KEYS, SweepReport, sweep

@@ -2,8 +2,9 @@
 
 Since CJEU C-579/21 the access answer tells the customer *when* and *for what purpose* their data was consulted.
 Staff identities are included only when the controller chooses to (the judgment leaves that to the controller
-unless the customer needs them to exercise their rights). Reading the access log is itself restricted to roles
-that may read contact data for the purpose of customers' requests — in the default policy, the controller.
+unless the customer needs them to exercise their rights). Reading the access log takes the named permission
+``read_access_log`` — in the default policy, the controller's. Every read of personal data is written here by
+:func:`log_reads`.
 """
 
 from __future__ import annotations
@@ -18,10 +19,9 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 
-from persondata import runtime
+from persondata.access import permissions
+from persondata.access.actor import Actor
 from persondata.access.models import AccessLog
-from persondata.core.access import decide
-from persondata.register.services import AccessDenied, Actor
 
 READ_PURPOSE = "rights_requests"
 SEARCH_LIMIT = 1000
@@ -38,11 +38,7 @@ class AccessEvent:
 
 
 def _check(actor: Actor) -> None:
-    decision = decide(runtime.policy(), actor.roles, "contact", "read", READ_PURPOSE)
-    if not decision:
-        raise AccessDenied(
-            f"the access log is for answering customers' requests: {decision.reason}", "not_granted"
-        )
+    permissions.require(actor, permissions.READ_ACCESS_LOG)
 
 
 def _events(rows: Iterable[AccessLog], include_staff: bool) -> list[AccessEvent]:
@@ -116,3 +112,20 @@ def export(events: list[AccessEvent], fmt: str) -> bytes:
         writer.writerows(row(e) for e in events)
         return b"\xef\xbb\xbf" + out.getvalue().encode()
     raise ValueError("format must be csv or json")
+
+
+def log_reads(actor: Actor, reads: Iterable[tuple[uuid.UUID, Iterable[str]]], now: datetime) -> None:
+    """One access-log entry per customer read, with the categories actually shown (RULES R9)."""
+    AccessLog.objects.bulk_create(
+        [
+            AccessLog(
+                at=now,
+                staff_id=actor.user_id,
+                customer_id=cid,
+                categories=",".join(sorted(categories)),
+                purpose=actor.purpose,
+                channel=actor.channel,
+            )
+            for cid, categories in reads
+        ]
+    )

@@ -5,9 +5,8 @@ Plain functions taking the acting user and ``now``; the entry point (a request, 
 transaction, and every change writes one audit entry in it. Audit entries name staff by user id only
 (``staff:12``), never by login name, name or e-mail.
 
-:func:`missing_acknowledgements` is the gate: until a staff member has acknowledged the current version of
-every text, no customer data is readable for them (``register.services.Actor.for_user`` asks it).
-Only a staff member holding the ``controller`` role may manage logins, roles and texts.
+The gate itself — no customer data until the current texts are accepted — is :mod:`persondata.access.gate`.
+Only a staff member whose role has the duty ``manage_staff`` may manage logins, roles and texts.
 """
 
 from __future__ import annotations
@@ -21,30 +20,29 @@ from typing import Any
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, QuerySet
 
 from persondata import runtime
+from persondata.access import permissions
 from persondata.access.default_texts import DEFAULT_TEXTS
+from persondata.access.errors import AccessDenied
+from persondata.access.gate import current_texts, current_versions
 from persondata.access.models import KINDS, Acknowledgement, PolicyText, StaffProfile
 from persondata.audit.services import record
+from persondata.core.access import decide_duty
 
-#: The role (a key of the policy file's ``[roles]``) that may manage staff and publish texts.
-CONTROLLER_ROLE = "controller"
 USERNAME_MAX = 150
 TITLE_MAX = 200
 BODY_MAX = 20_000
 
 
-class NotAllowed(Exception):
+class NotAllowed(AccessDenied):
     """The acting user may not do this; ``reason`` says why (shown to them, never holds personal data).
 
     ``code`` names the rule, so that a page can say it in the reader's language.
     """
 
     def __init__(self, reason: str, code: str = "not_allowed") -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.code = code
+        super().__init__(reason, code)
 
 
 class Invalid(ValueError):
@@ -61,15 +59,21 @@ def roles_of(user: Any) -> list[str]:
     return list(staff.roles) if staff is not None else []
 
 
-def is_controller(user: Any) -> bool:
-    return bool(user.is_authenticated and user.is_active and CONTROLLER_ROLE in roles_of(user))
+def _may_manage(roles: Iterable[str]) -> bool:
+    return decide_duty(runtime.policy(), roles, permissions.MANAGE_STAFF).allowed
 
 
-def _require_controller(actor_user: Any) -> None:
-    if not is_controller(actor_user):
+def may_manage_staff(user: Any) -> bool:
+    """The named permission ``manage_staff`` (:mod:`persondata.access.permissions`), for an active login."""
+    return bool(user.is_authenticated and user.is_active) and _may_manage(roles_of(user))
+
+
+def _require_manager(actor_user: Any) -> None:
+    if not may_manage_staff(actor_user):
         raise NotAllowed(
-            f"only staff with the role '{CONTROLLER_ROLE}' may manage staff and declarations",
-            "not_controller",
+            "only staff whose role has the duty 'manage_staff' may manage staff and declarations "
+            "(the data controller in the shipped policy)",
+            "no_duty",
         )
 
 
@@ -104,39 +108,11 @@ def staff_member(user_id: int) -> Any | None:
 
 
 # -- the texts -------------------------------------------------------------------------------------------------
-def _current() -> QuerySet[PolicyText]:
-    newer = PolicyText.objects.filter(kind=OuterRef("kind"), version__gt=OuterRef("version"))
-    return PolicyText.objects.filter(~Exists(newer))
-
-
-def _in_kind_order(texts: Iterable[PolicyText]) -> list[PolicyText]:
-    return sorted(texts, key=lambda t: KINDS.index(t.kind))
-
-
-def current_texts() -> list[PolicyText]:
-    """The current (highest) version of each kind that has been published, in reading order. One query."""
-    return _in_kind_order(_current())
-
-
-def missing_acknowledgements(user: Any) -> list[PolicyText]:
-    """THE GATE: the current texts ``user`` has not acknowledged, in reading order; ``[]`` means the gate is open.
-
-    One query (the current version of each kind, without an acknowledgement by this user), so it is cheap
-    enough to ask on every read of customer data. A kind of which no text was ever published has nothing to
-    acknowledge: ``persondata init`` publishes version 1 of both (:func:`ensure_default_texts`).
-    An anonymous user has acknowledged nothing.
-    """
-    if not user.is_authenticated:
-        return current_texts()
-    acknowledged = Acknowledgement.objects.filter(user_id=user.pk, text_id=OuterRef("pk"))
-    return _in_kind_order(_current().filter(~Exists(acknowledged)))
-
-
 def acknowledge(user: Any, text: PolicyText, now: datetime) -> Acknowledgement:
     """``user`` has read and accepts ``text``. Only the current version can be acknowledged; twice is once."""
     if not user.is_authenticated or not user.is_active:
         raise NotAllowed("only an active staff login can acknowledge a text", "inactive")
-    if _current().filter(pk=text.pk).first() is None:
+    if current_versions().filter(pk=text.pk).first() is None:
         raise Invalid(
             "this version has been replaced by a newer one: read and acknowledge the current version",
             "replaced",
@@ -205,7 +181,7 @@ def publish_text(
     now: datetime,
 ) -> PolicyText:
     """Publish the next version of a text. Everyone, the publisher included, must acknowledge it again."""
-    _require_controller(actor_user)
+    _require_manager(actor_user)
     _check_text(kind, title_da, title_en, body_da, body_en)
     texts = {"title_da": title_da, "title_en": title_en, "body_da": body_da, "body_en": body_en}
     return _publish(_actor(actor_user), actor_user, kind, texts, now)
@@ -247,7 +223,7 @@ def new_password() -> str:
 
 def create_staff(actor_user: Any, username: str, roles: Iterable[str], now: datetime) -> tuple[Any, str]:
     """Create an active login with the given policy roles; returns it and its initial password (shown once)."""
-    _require_controller(actor_user)
+    _require_manager(actor_user)
     role_list = valid_roles(roles)
     if not role_list:
         raise Invalid(f"give the login at least one role: {', '.join(runtime.policy().roles)}", "no_role")
@@ -268,25 +244,26 @@ def create_staff(actor_user: Any, username: str, roles: Iterable[str], now: date
 def _other_active_controllers(user: Any) -> bool:
     # A company has a handful of staff: reading their roles beats a JSON query that differs between databases.
     profiles = StaffProfile.objects.filter(user__is_active=True).exclude(user_id=user.pk)
-    return any(CONTROLLER_ROLE in p.roles for p in profiles.only("roles"))
+    return any(_may_manage(p.roles) for p in profiles.only("roles"))
 
 
 def _keep_a_controller(user: Any, action: str) -> None:
     # Without an active controller nobody could manage staff or publish texts again from the app.
-    if CONTROLLER_ROLE in roles_of(user) and user.is_active and not _other_active_controllers(user):
+    if _may_manage(roles_of(user)) and user.is_active and not _other_active_controllers(user):
         raise NotAllowed(
-            f"{action} would leave no active staff with the role '{CONTROLLER_ROLE}'", "last_controller"
+            f"{action} would leave no active staff who may manage staff (the duty 'manage_staff')",
+            "last_controller",
         )
 
 
 def set_roles(actor_user: Any, user: Any, roles: Iterable[str], now: datetime) -> list[str]:
     """Replace the login's roles. No roles at all is allowed: the login then reads no customer data."""
-    _require_controller(actor_user)
+    _require_manager(actor_user)
     new = valid_roles(roles)
     old = roles_of(user)
     if not user.is_active:
         raise Invalid("the login is deactivated", "deactivated")
-    if CONTROLLER_ROLE not in new:
+    if not _may_manage(new):
         _keep_a_controller(user, "removing the role")
     if new == old:
         return new
@@ -306,7 +283,7 @@ def set_roles(actor_user: Any, user: Any, roles: Iterable[str], now: datetime) -
 
 def deactivate(actor_user: Any, user: Any, now: datetime) -> None:
     """End a login: it can no longer log in, its sessions and API tokens stop working. Its history stays."""
-    _require_controller(actor_user)
+    _require_manager(actor_user)
     if not user.is_active:
         return
     if user.pk == actor_user.pk:
@@ -319,7 +296,7 @@ def deactivate(actor_user: Any, user: Any, now: datetime) -> None:
 
 def reset_password(actor_user: Any, user: Any, now: datetime) -> str:
     """Give the login a new random password (shown once) and end its sessions."""
-    _require_controller(actor_user)
+    _require_manager(actor_user)
     if not user.is_active:
         raise Invalid("the login is deactivated", "deactivated")
     password = new_password()
@@ -333,7 +310,7 @@ def unlock(actor_user: Any, user: Any, now: datetime) -> int:
     """Lift a login's lockout after failed logins before the waiting time is over (the controller vouches)."""
     from persondata.access.account import unlock as axes_unlock
 
-    _require_controller(actor_user)
+    _require_manager(actor_user)
     removed = axes_unlock(user.get_username())
     record(
         "staff.unlock", actor=_actor(actor_user), target=_target(user), details={"records": removed}, now=now
@@ -345,7 +322,7 @@ def reset_second_factor(actor_user: Any, user: Any, now: datetime) -> int:
     """Remove a login's TOTP devices (a lost phone); the staff member enrols again under Security."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    _require_controller(actor_user)
+    _require_manager(actor_user)
     removed, _ = TOTPDevice.objects.filter(user_id=user.pk).delete()
     record("otp.reset", actor=_actor(actor_user), target=_target(user), details={"devices": removed}, now=now)
     return int(removed)

@@ -25,19 +25,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from persondata import runtime
+from persondata.access import gate
 from persondata.access import staff as services
 from persondata.access.forms import AcknowledgeForm, CreateStaffForm, OwnPasswordForm, PublishForm, RolesForm
 from persondata.access.models import KINDS, PolicyText
+from persondata.access.refusal import denied
 from persondata.access.staff import Invalid, NotAllowed
-from persondata.web.views import denied
 
 View = Callable[..., HttpResponse]
 
 # The services' rules, said in the reader's language (the services speak English, for the command line).
 _MESSAGES = {
-    "not_controller": gettext_lazy(
-        "Only staff with the data controller role may manage staff and declarations."
-    ),
+    "no_duty": gettext_lazy("Only staff with the data controller role may manage staff and declarations."),
     "last_controller": gettext_lazy(
         "That would leave no active login with the data controller role. Give another login the role first."
     ),
@@ -78,8 +77,8 @@ def _role_choices() -> list[tuple[str, str]]:
 def controller_only(view: View) -> View:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not services.is_controller(request.user):
-            return denied(request, str(_MESSAGES["not_controller"]))
+        if not services.may_manage_staff(request.user):
+            return denied(request, str(_MESSAGES["no_duty"]))
         return view(request, *args, **kwargs)
 
     return login_required(wrapped)
@@ -114,14 +113,14 @@ def declarations(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Thank you. Your acceptance is recorded."))
             return redirect("staff:declarations")
     user: Any = request.user
-    missing = services.missing_acknowledgements(user)
+    missing = gate.missing_acknowledgements(user)
     missing_ids = {t.pk for t in missing}
     accepted = [
         (
             t,
             t.acknowledgements.filter(user_id=user.pk).values_list("acknowledged_at", flat=True).first(),
         )
-        for t in services.current_texts()
+        for t in gate.current_texts()
         if t.pk not in missing_ids
     ]
     return render(
@@ -168,7 +167,7 @@ def own_password(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def staff_list(request: HttpRequest) -> HttpResponse:
     rows = services.compliance_overview()
-    texts = services.current_texts()
+    texts = gate.current_texts()
     published = {t.kind for t in texts}
     return render(
         request,
@@ -179,7 +178,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             "unpublished": [k for k in KINDS if k not in published],
             "incomplete": sum(1 for r in rows if not r.complete),
             "deactivated": services.deactivated_staff(),
-            "me_missing": services.missing_acknowledgements(request.user),
+            "me_missing": gate.missing_acknowledgements(request.user),
         },
     )
 
@@ -286,7 +285,7 @@ def reset_password(request: HttpRequest, user_id: int) -> HttpResponse:
 def publish(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in KINDS:
         raise Http404
-    current = next((t for t in services.current_texts() if t.kind == kind), None)
+    current = next((t for t in gate.current_texts() if t.kind == kind), None)
     initial: dict[str, Any] = {"kind": kind}
     if current is not None:
         initial.update(

@@ -13,18 +13,13 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from persondata import runtime
+from persondata.access.actor import Actor
+from persondata.access.errors import AccessDenied, NotFound
+from persondata.access.refusal import record_refusal
 from persondata.api import schemas as s
 from persondata.api.requests import router as requests_router
 from persondata.api.tokens import user_for_token
-from persondata.register.services import (
-    AccessDenied,
-    Actor,
-    CustomerView,
-    NotFound,
-    find_customers,
-    record_refusal,
-    show_customer,
-)
+from persondata.register.services import CustomerView, find_customers, show_customer
 
 
 class BearerToken(HttpBearer):

@@ -15,11 +15,11 @@ from ninja import Router, Schema, Status
 from ninja.errors import ValidationError
 from pydantic import ConfigDict, Field, StringConstraints
 
+from persondata.access.actor import Actor
 from persondata.api.schemas import ErrorOut, ValidationErrorOut
 from persondata.core.calendar import legal_date
 from persondata.core.requests import Kind
 from persondata.register.rectify import RectifyError
-from persondata.register.services import Actor
 from persondata.requests import services
 from persondata.requests.answers import answering as answers
 from persondata.requests.answers import documents

@@ -373,12 +373,13 @@ def phase_lookups(emails_file: Path) -> None:
     from django.db import transaction
     from django.utils import timezone
 
+    from persondata.access.actor import Actor
     from persondata.access.models import AccessLog
     from persondata.register import services
 
     emails = emails_file.read_text(encoding="utf-8").split()
     user = get_user_model().objects.get(username="bench")
-    actor = services.Actor.for_user(user, None, "cli")
+    actor = Actor.for_user(user, None, "cli")
     times, log_times = [], []
     for email in emails:
         t0 = time.perf_counter()
@@ -481,7 +482,8 @@ def set_password(password: str) -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from persondata.access.staff import acknowledge, missing_acknowledgements
+    from persondata.access.gate import missing_acknowledgements
+    from persondata.access.staff import acknowledge
 
     user = get_user_model().objects.get(username="bench")
     user.set_password(password)

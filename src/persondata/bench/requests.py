@@ -109,8 +109,9 @@ def _handler() -> Any:
     from django.db import transaction
     from django.utils import timezone
 
+    from persondata.access.gate import missing_acknowledgements
     from persondata.access.models import StaffProfile
-    from persondata.access.staff import acknowledge, missing_acknowledgements
+    from persondata.access.staff import acknowledge
 
     user_model = get_user_model()
     with transaction.atomic():
@@ -138,10 +139,10 @@ def phase_requests(runs: int = RUNS) -> None:
     from django.utils import timezone
 
     from persondata import runtime
+    from persondata.access.actor import Actor
     from persondata.core.vault import normalize_customer_number
     from persondata.register.importer import import_files
     from persondata.register.models import Customer, new_id_hex
-    from persondata.register.services import Actor
     from persondata.requests import services
     from persondata.requests.answers import answering as answers
 

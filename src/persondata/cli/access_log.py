@@ -14,9 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from persondata.access import access_log
+from persondata.access.actor import Actor
 from persondata.audit import services as audit
 from persondata.cli.login import refusals, staff_user
-from persondata.register.services import Actor
 
 
 def register(sub: Any) -> None:

@@ -9,8 +9,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from persondata.access.actor import Actor
+from persondata.access.errors import AccessDenied
+from persondata.access.refusal import record_refusal
 from persondata.cli import CommandError
-from persondata.register.services import AccessDenied, Actor, record_refusal
 
 
 def staff_user(login: str | None) -> Any:

@@ -16,11 +16,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from persondata.access.actor import Actor
+from persondata.access.errors import NotFound
 from persondata.cli import CommandError
 from persondata.cli.login import refusals, staff_user
 from persondata.partners import services, webhooks
 from persondata.partners.webhooks import PartnerError
-from persondata.register.services import Actor, NotFound
 from persondata.requests.services import require_handler
 
 EXIT_INVALID = 2

@@ -18,16 +18,13 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from persondata import demo
+from persondata.access.actor import Actor
+from persondata.access.errors import NotFound
 from persondata.cli import CommandError
 from persondata.cli.login import refusals, staff_actor
 from persondata.register.importer import MODES, ImportReport, import_files
 from persondata.register.models import Customer
-from persondata.register.services import (
-    Actor,
-    NotFound,
-    find_customers,
-    show_customer,
-)
+from persondata.register.services import find_customers, show_customer
 
 
 def register(sub: Any) -> None:

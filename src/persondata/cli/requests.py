@@ -14,12 +14,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from persondata.access.actor import Actor
+from persondata.access.errors import NotFound
 from persondata.cli import CommandError
 from persondata.cli.login import refusals, staff_actor
 from persondata.core.calendar import legal_date
 from persondata.core.requests import Kind
 from persondata.register.rectify import RectifyError
-from persondata.register.services import Actor, NotFound
 from persondata.requests import services
 from persondata.requests.answers import answering as answers
 from persondata.requests.answers import documents

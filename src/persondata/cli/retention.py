@@ -14,25 +14,25 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
 from persondata import runtime
+from persondata.access import permissions
+from persondata.access.actor import Actor
 from persondata.access.models import AccessLog
 from persondata.cli import CommandError
-from persondata.core.access import decide
+from persondata.cli.login import refusals, staff_user
 from persondata.jobs import runner as jobs
 from persondata.jobs.clock import ClockError, legal_today
-from persondata.register.services import AccessDenied, Actor, record_refusal
 from persondata.retention import holds
 from persondata.retention.explain import explain_customer
 from persondata.retention.reapply import reapply
 from persondata.retention.sweep import CHUNK_SIZE, COUNT_KEYS, SweepRefused, SweepReport, sweep
 
 #: Holds and a customer's schedule are for the data controller: the rule of the access log (RULES R9).
-CONTROLLER_CATEGORY, CONTROLLER_PURPOSE = "contact", "rights_requests"
+CONTROLLER_PURPOSE = "rights_requests"  # what the retention pages read customer ids for
 
 _LABELS = {
     "contact": "contact data",
@@ -113,21 +113,10 @@ def _user_argument(p: argparse.ArgumentParser) -> None:
 
 
 def _controller(args: argparse.Namespace) -> Actor:
-    if not args.user:
-        raise CommandError("say who you are with --user LOGIN (or set PERSONDATA_USER)")
-    user = get_user_model().objects.filter(username=args.user, is_active=True).first()
-    if user is None:
-        raise CommandError(f"no active staff login named {args.user!r}")
-    try:
+    user = staff_user(args.user)
+    with refusals(user.pk):
         actor = Actor.for_user(user, CONTROLLER_PURPOSE, "cli")
-        decision = decide(runtime.policy(), actor.roles, CONTROLLER_CATEGORY, "read", CONTROLLER_PURPOSE)
-        if not decision:
-            raise AccessDenied(
-                f"retention holds and schedules are for the data controller: {decision.reason}"
-            )
-    except AccessDenied as exc:
-        record_refusal(user.pk, exc, "cli", timezone.now())
-        raise CommandError(exc.reason, 3) from exc
+        permissions.require(actor, permissions.MANAGE_RETENTION)
     return actor
 
 

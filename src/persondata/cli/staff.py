@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from persondata.access import gate
 from persondata.access import staff as services
 from persondata.access.staff import Invalid, NotAllowed
 from persondata.cli import CommandError
@@ -89,9 +90,9 @@ def _acting(args: argparse.Namespace) -> Any:
     user = services.active_staff(args.as_user)
     if user is None:
         raise CommandError(f"no active staff login named {args.as_user!r}", EXIT_REFUSED)
-    if not services.is_controller(user):
+    if not services.may_manage_staff(user):
         raise CommandError(
-            f"{args.as_user!r} does not hold the role '{services.CONTROLLER_ROLE}', "
+            f"{args.as_user!r} holds no role with the duty 'manage_staff', "
             "which managing staff and declarations needs",
             EXIT_REFUSED,
         )
@@ -196,7 +197,7 @@ def cmd_otp_reset(args: argparse.Namespace) -> int:
 
 def cmd_declarations(args: argparse.Namespace) -> int:
     _acting(args)
-    texts = services.current_texts()
+    texts = gate.current_texts()
     if not texts:
         _say("no texts are published yet: run 'persondata init'")
         return 0

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from persondata.core.policy import Policy
+from persondata.core.policy import DUTIES, Policy
 
 Action = Literal["read", "change"]
 
@@ -45,6 +45,20 @@ def decide(policy: Policy, roles: Iterable[str], category: str, action: Action, 
             return Decision(True, f"role '{role.key}' may {action} '{category}' for '{purpose}'")
     names = ", ".join(sorted(r.key for r in held))
     return Decision(False, f"no role of {names} may {action} '{category}' for '{purpose}'")
+
+
+def decide_duty(policy: Policy, roles: Iterable[str], duty: str) -> Decision:
+    """May these roles do ``duty``, a named permission of :data:`persondata.core.policy.DUTIES`?"""
+    if duty not in DUTIES:
+        raise ValueError(f"unknown duty {duty!r}")  # a programming error, never user input
+    held = [policy.roles[r] for r in roles if r in policy.roles]
+    if not held:
+        return Decision(False, "no role of the policy file is assigned to this staff member")
+    for role in held:
+        if duty in role.duties:
+            return Decision(True, f"role '{role.key}' {DUTIES[duty]}")
+    names = ", ".join(sorted(r.key for r in held))
+    return Decision(False, f"no role of {names} has the duty '{duty}' ({DUTIES[duty]})")
 
 
 def readable_categories(policy: Policy, roles: Iterable[str], purpose: str) -> dict[str, Decision]:

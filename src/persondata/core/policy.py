@@ -132,6 +132,8 @@ class Role:
     read: frozenset[str]
     change: frozenset[str]
     purposes: frozenset[str]
+    #: the named permissions (:data:`DUTIES`) the role holds beyond reading and changing customer data
+    duties: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +284,17 @@ _ROLE: Final[dict[str, str]] = {
     "read": 'read = ["contact", "customer_number"]',
     "change": 'change = ["contact"]',
     "purposes": 'purposes = ["customer_service"]',
+    "duties": 'duties = ["handle_requests"]',
+}
+#: The named permissions a role may hold (``[roles.<key>] duties``): the work on the company's own side of the
+#: policy, beyond reading and changing customer data. Each is checked by this name and no other
+#: (``persondata.access.permissions``).
+DUTIES: Final[dict[str, str]] = {
+    "handle_requests": "handles customers' requests (GDPR Art. 12–22) and tells the partners (Art. 19)",
+    "manage_retention": "runs deletion on time: the plan, the runs, legal holds",
+    "manage_staff": "manages staff logins, their roles and the declarations they accept",
+    "manage_partners": "manages the partners' webhook endpoints",
+    "read_access_log": "reads the access log (who read which customer's data)",
 }
 _MEASURE: Final[dict[str, str]] = {"text": 'text.da = "…" and text.en = "…"'}
 _TEXT: Final[dict[str, str]] = {"da": 'da = "tekst på dansk"', "en": 'en = "text in English"'}
@@ -405,7 +418,7 @@ def _kind(value: object) -> str:
     return type(value).__name__
 
 
-_SINGULAR: Final = {"purposes": "purpose", "categories": "category"}
+_SINGULAR: Final = {"purposes": "purpose", "categories": "category", "duties": "duty"}
 
 
 def _is_forbidden(purpose: str) -> bool:
@@ -862,7 +875,7 @@ def _roles(top: Mapping[str, Any], p: _Parser, categories: list[str], purposes: 
     out: dict[str, Role] = {}
     for key, raw in p.entries(top["roles"], "roles", "roles").items():
         where = f"roles.{key}"
-        tbl = p.table(raw, where, _ROLE)
+        tbl = p.table(raw, where, _ROLE, optional=frozenset({"duties"}))
         if tbl is None:
             continue
         out[key] = Role(
@@ -871,6 +884,7 @@ def _roles(top: Mapping[str, Any], p: _Parser, categories: list[str], purposes: 
             read=p.keys(tbl, where, "read", _ROLE["read"], categories, "categories"),
             change=p.keys(tbl, where, "change", _ROLE["change"], categories, "categories"),
             purposes=p.keys(tbl, where, "purposes", _ROLE["purposes"], purposes, "purposes"),
+            duties=p.keys(tbl, where, "duties", _ROLE["duties"], DUTIES, "duties"),
         )
     return out
 

@@ -34,6 +34,9 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 
 from persondata import runtime
+from persondata.access import permissions
+from persondata.access.actor import Actor
+from persondata.access.errors import NotFound
 from persondata.audit import services as audit
 from persondata.core.policy import Partner
 from persondata.core.sensitive import check_free_text
@@ -58,7 +61,6 @@ from persondata.partners.webhooks import (
     seal_secret,
 )
 from persondata.register.models import RELEVANCE, Customer, DataKey
-from persondata.register.services import Actor, NotFound
 from persondata.requests import services as rights
 from persondata.requests.models import Request
 
@@ -256,7 +258,7 @@ def note_of(notice: PartnerNotice) -> str:
 
 def tick(actor: Actor, notice_id: uuid.UUID, *, now: datetime, note: str = "") -> PartnerNotice:
     """The controller has told the partner (any way): the notice is done, by whom and when, with a note."""
-    rights.require_handler(actor)
+    permissions.require(actor, permissions.HANDLE_REQUESTS)
     notice = PartnerNotice.objects.select_for_update().select_related("request").filter(pk=notice_id).first()
     if notice is None:
         raise NotFound("no such notice")
@@ -300,15 +302,13 @@ def tick(actor: Actor, notice_id: uuid.UUID, *, now: datetime, note: str = "") -
 
 def retry_failed(actor: Actor, *, now: datetime, notice_id: uuid.UUID | None = None) -> int:
     """Give failed notices a fresh set of webhook tries (after the partner fixed its endpoint)."""
-    rights.require_handler(actor)
+    permissions.require(actor, permissions.HANDLE_REQUESTS)
     query = PartnerNotice.objects.filter(state=FAILED, payload_blob__isnull=False)
     if notice_id is not None:
         query = query.filter(pk=notice_id)
     count = query.update(state=PENDING, attempts=0, next_attempt_at=now, last_error="", last_status=None)
     if count:
-        audit.record(
-            "partner.notice_retry", actor=rights.actor_code(actor), details={"count": count}, now=now
-        )
+        audit.record("partner.notice_retry", actor=actor.code, details={"count": count}, now=now)
     return count
 
 
@@ -334,7 +334,7 @@ def set_endpoint(
 ) -> tuple[PartnerEndpoint, str | None]:
     """Create or change a partner's webhook endpoint. Returns the endpoint and the secret when one was made here
     (shown once: give it to the partner); a given ``secret`` is stored, and an existing one is kept otherwise."""
-    rights.require_handler(actor)
+    permissions.require(actor, permissions.MANAGE_PARTNERS)
     partner = _partner(partner_key)
     url = check_url(url)
     given = check_secret(secret.strip()) if secret and secret.strip() else None
@@ -350,7 +350,7 @@ def set_endpoint(
     endpoint.save()
     audit.record(
         "partner.endpoint_set",
-        actor=rights.actor_code(actor),
+        actor=actor.code,
         target=partner.key,
         details={
             "partner": partner.key,
@@ -365,12 +365,12 @@ def set_endpoint(
 
 def remove_endpoint(actor: Actor, partner_key: str, *, now: datetime) -> bool:
     """Remove a partner's endpoint (and its secret); its open notices then wait for the controller's tick."""
-    rights.require_handler(actor)
+    permissions.require(actor, permissions.MANAGE_PARTNERS)
     removed, _ = PartnerEndpoint.objects.filter(partner_key=partner_key).delete()
     if removed:
         audit.record(
             "partner.endpoint_remove",
-            actor=rights.actor_code(actor),
+            actor=actor.code,
             target=partner_key,
             details={"partner": partner_key},
             now=now,

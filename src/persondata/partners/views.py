@@ -19,13 +19,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from persondata.access import permissions
+from persondata.access.actor import Actor
+from persondata.access.errors import NotFound
 from persondata.partners import services
 from persondata.partners.forms import EndpointForm, TickForm
 from persondata.partners.models import FAILED, SENDING, PartnerNotice
 from persondata.partners.webhooks import MAX_ATTEMPTS, PartnerError
-from persondata.register.services import AccessDenied, NotFound
-from persondata.requests.views import handler
-from persondata.web.views import refused
 
 ACTION_LABELS = {
     "rectification": _("Rectification"),
@@ -73,24 +73,25 @@ def _page(
     return render(request, "partners/notices.html", context, status=status)
 
 
+def _actor(request: HttpRequest, duty: str) -> Actor:
+    """The logged-in staff member, refused unless their role holds ``duty`` (a named permission)."""
+    actor = Actor.for_user(request.user, "rights_requests", "web")
+    permissions.require(actor, duty)
+    return actor
+
+
 @never_cache
 @login_required
 @require_GET
 def notices(request: HttpRequest) -> HttpResponse:
-    try:
-        handler(request)
-    except AccessDenied as exc:
-        return refused(request, exc)
+    _actor(request, permissions.HANDLE_REQUESTS)
     return _page(request)
 
 
 @login_required
 @require_POST
 def tick(request: HttpRequest, notice_id: uuid.UUID) -> HttpResponse:
-    try:
-        actor = handler(request)
-    except AccessDenied as exc:
-        return refused(request, exc)
+    actor = _actor(request, permissions.HANDLE_REQUESTS)
     form = TickForm(request.POST)
     if not form.is_valid():
         return _page(request, tick_error=(notice_id, form.errors.as_text()), status=400)
@@ -108,10 +109,7 @@ def tick(request: HttpRequest, notice_id: uuid.UUID) -> HttpResponse:
 @login_required
 @require_POST
 def endpoint_set(request: HttpRequest) -> HttpResponse:
-    try:
-        actor = handler(request)
-    except AccessDenied as exc:
-        return refused(request, exc)
+    actor = _actor(request, permissions.MANAGE_PARTNERS)
     form = EndpointForm(request.POST)
     if not form.is_valid():
         return _page(request, form=form, status=400)
@@ -139,10 +137,7 @@ def endpoint_set(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def endpoint_remove(request: HttpRequest, partner_key: str) -> HttpResponse:
-    try:
-        actor = handler(request)
-    except AccessDenied as exc:
-        return refused(request, exc)
+    actor = _actor(request, permissions.MANAGE_PARTNERS)
     with transaction.atomic():
         services.remove_endpoint(actor, partner_key, now=timezone.now())
     return HttpResponseRedirect(reverse("partners:notices") + "#endpoints")

@@ -19,6 +19,8 @@ from datetime import datetime
 from typing import Any
 
 from persondata import runtime
+from persondata.access.actor import Actor
+from persondata.access.errors import AccessDenied, NotFound
 from persondata.access.models import AccessLog
 from persondata.audit import services as audit
 from persondata.core.access import apply_restriction, decide
@@ -26,7 +28,7 @@ from persondata.core.sensitive import check_free_text
 from persondata.core.vault import name_tokens, normalize_email, normalize_name, normalize_phone, seal
 from persondata.register.import_formats import _Row
 from persondata.register.models import RELEVANCE, Customer, CustomerNameToken, Restriction
-from persondata.register.services import AccessDenied, Actor, NotFound, _KeyRing
+from persondata.register.services import _KeyRing
 
 #: The contact fields a correction may change, in the order they are shown.
 FIELDS = ("name", "street", "postcode", "city", "country", "phone", "email")

@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from persondata import runtime
+from persondata.access import permissions
+from persondata.access.actor import Actor
+from persondata.access.errors import NotFound
 from persondata.audit import services as audit
-from persondata.core.access import decide
 from persondata.register.models import Customer, Restriction
-from persondata.register.services import AccessDenied, Actor, NotFound
 
 # RULES R4: after an erasure request the accounting material stays, readable for the bookkeeping act only — and by
 # whoever answers the customer's requests, so the answer can state what is kept and until when.
@@ -25,11 +26,8 @@ ERASURE_CATEGORIES = ("customer_number", "payment")
 
 
 def _may_restrict(actor: Actor) -> None:
-    decision = decide(runtime.policy(), actor.roles, "contact", "change", "rights_requests")
-    if not decision:
-        raise AccessDenied(
-            f"restricting processing is part of answering customers' requests: {decision.reason}"
-        )
+    """Restricting processing is part of answering customers' requests (GDPR Art. 18)."""
+    permissions.require(actor, permissions.HANDLE_REQUESTS)
 
 
 def restrict_customer(

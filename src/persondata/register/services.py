@@ -15,14 +15,12 @@ from datetime import date, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import transaction
 
 from persondata import runtime
-from persondata.access.models import AccessLog
-from persondata.access.staff import missing_acknowledgements
-from persondata.audit import services as audit
-from persondata.core.access import Decision, apply_restriction, readable_categories, usable_purposes
+from persondata.access.access_log import log_reads
+from persondata.access.actor import Actor
+from persondata.access.errors import AccessDenied, NotFound
+from persondata.core.access import Decision, apply_restriction
 from persondata.core.vault import (
     name_tokens,
     normalize_customer_number,
@@ -44,67 +42,6 @@ from persondata.register.models import (
 )
 
 SEARCH_LIMIT = 50
-
-
-class AccessDenied(Exception):
-    """A refused read. ``code`` and ``purpose`` are safe to log; ``reason`` is for the person refused."""
-
-    def __init__(self, reason: str, code: str = "not_granted", purpose: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason, self.code, self.purpose = reason, code, purpose
-
-
-class NotFound(Exception):
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    user_id: int
-    roles: frozenset[str]
-    purpose: str
-    channel: str  # web, api, cli, job
-
-    @classmethod
-    def for_user(cls, user: AbstractBaseUser | AnonymousUser, purpose: str | None, channel: str) -> Actor:
-        if not user.is_authenticated:
-            raise AccessDenied("not logged in", "anonymous")
-        policy = runtime.policy()
-        if purpose is not None and purpose not in policy.purposes:
-            if purpose in policy.forbidden_purposes:
-                raise AccessDenied(
-                    f"purpose '{purpose}' is forbidden by the policy (RULES R19: no marketing, no profiling)",
-                    "forbidden_purpose",
-                    purpose,
-                )
-            # the text is fixed: an undeclared purpose is user input and is never repeated
-            raise AccessDenied("the purpose is not declared in the policy file", "undeclared_purpose")
-        missing = missing_acknowledgements(user)
-        if missing:
-            # policy §12: no customer data before the confidentiality declaration and the guidance are accepted
-            names = {
-                "confidentiality": "confidentiality declaration",
-                "guidance": "guidance on secure processing",
-            }
-            raise AccessDenied(
-                "you have not yet accepted the current "
-                + " and the ".join(names.get(t.kind, t.kind) for t in missing)
-                + "; read and accept them under Declarations",
-                "declarations_missing",
-            )
-        staff = getattr(user, "staff", None)
-        roles = frozenset(staff.roles if staff is not None else ())
-        if purpose is None:
-            purposes = usable_purposes(runtime.policy(), roles)
-            if not purposes:
-                raise AccessDenied(
-                    "no role of the policy file gives this login access to customer data", "no_role"
-                )
-            purpose = purposes[0]
-        return cls(int(user.pk), roles, purpose, channel)
-
-    def categories(self) -> dict[str, Decision]:
-        return readable_categories(runtime.policy(), self.roles, self.purpose)
 
 
 @dataclass(slots=True)
@@ -165,23 +102,6 @@ class _KeyRing:
         return None if key is None else unseal(key, bytes(blob), context)
 
 
-def log_reads(actor: Actor, reads: Iterable[tuple[uuid.UUID, Iterable[str]]], now: datetime) -> None:
-    """One access-log entry per customer read, with the categories actually shown (RULES R9)."""
-    AccessLog.objects.bulk_create(
-        [
-            AccessLog(
-                at=now,
-                staff_id=actor.user_id,
-                customer_id=cid,
-                categories=",".join(sorted(categories)),
-                purpose=actor.purpose,
-                channel=actor.channel,
-            )
-            for cid, categories in reads
-        ]
-    )
-
-
 Restricted = tuple[list[str], list[str]]  # (purposes, categories) still allowed by an active restriction
 
 
@@ -205,21 +125,6 @@ def _allowed(
             actor.purpose,
         )
     return shown, {k: d for k, d in decisions.items() if not d.allowed}
-
-
-def record_refusal(user_id: int | None, exc: AccessDenied, channel: str, now: datetime) -> None:
-    """Write a refused read to the audit trail (RULES R19: an attempt is refused *and logged*).
-
-    Entry points call this after catching :class:`AccessDenied`, outside the read's transaction, which the
-    refusal rolled back. Only the code, the channel and a declared (or forbidden) purpose are recorded.
-    """
-    details = {"code": exc.code, "channel": channel}
-    if exc.purpose is not None:
-        details["purpose"] = exc.purpose
-    with transaction.atomic():
-        audit.record(
-            "access.refused", actor=f"staff:{user_id}" if user_id else "anonymous", details=details, now=now
-        )
 
 
 _DIGITS = re.compile(r"^[+\d][\d ()\-]*$")

@@ -26,9 +26,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from persondata import runtime
+from persondata.access import permissions
+from persondata.access.access_log import log_reads
+from persondata.access.actor import Actor, code_of
+from persondata.access.errors import NotFound
 from persondata.audit import services as audit
 from persondata.core import requests as rq
-from persondata.core.access import decide
 from persondata.core.calendar import legal_date
 from persondata.core.requests import Event, Kind, State
 from persondata.core.sensitive import check_email, check_free_text
@@ -41,7 +44,7 @@ from persondata.core.vault import (
     unseal,
 )
 from persondata.register.models import Customer, new_id
-from persondata.register.services import AccessDenied, Actor, NotFound, contact_on_file, log_reads
+from persondata.register.services import contact_on_file
 from persondata.requests import mail
 from persondata.requests.models import IDENTITY_METHODS, REFUSAL_GROUNDS, Confirmation, Request, RequestEvent
 
@@ -77,17 +80,11 @@ class ConfirmationError(Exception):
 
 # -- permission ----------------------------------------------------------------------------------------------
 def may_handle(actor: Actor) -> bool:
-    return bool(decide(runtime.policy(), actor.roles, "contact", "change", "rights_requests"))
+    return permissions.holds(actor, permissions.HANDLE_REQUESTS)
 
 
 def require_handler(actor: Actor) -> None:
-    decision = decide(runtime.policy(), actor.roles, "contact", "change", "rights_requests")
-    if not decision:
-        raise AccessDenied(f"handling customers' requests: {decision.reason}", "not_granted", actor.purpose)
-
-
-def actor_code(actor: Actor | str) -> str:
-    return actor if isinstance(actor, str) else f"staff:{actor.user_id}"
+    permissions.require(actor, permissions.HANDLE_REQUESTS)
 
 
 # -- the request's own key -----------------------------------------------------------------------------------
@@ -236,7 +233,7 @@ def submit(
     request.match = found.status
     request.customer_id = found.ids[0] if found.status == "single" else None
     request.save(update_fields=["requester_blob", "match", "customer_id"])
-    actor = actor_code(by) if by is not None else channel
+    actor = code_of(by) if by is not None else channel
     _event(request, "received", State.RECEIVED, actor, now, {"channel": channel, "match": request.match})
     audit.record(
         "request.receive",
@@ -315,8 +312,8 @@ def assign_customer(actor: Actor, request: Request, customer_id: uuid.UUID, *, n
         raise RequestError("customer", "identity was verified for another customer; register a new request")
     request.customer_id, request.match = customer_id, "manual"
     request.save(update_fields=["customer_id", "match"])
-    _event(request, "customer_assigned", State(request.state), actor_code(actor), now, {})
-    audit.record("request.assign", actor=actor_code(actor), target=str(request.id), details={}, now=now)
+    _event(request, "customer_assigned", State(request.state), code_of(actor), now, {})
+    audit.record("request.assign", actor=code_of(actor), target=str(request.id), details={}, now=now)
 
 
 # -- identity ------------------------------------------------------------------------------------------------
@@ -351,7 +348,7 @@ def send_confirmation(request: Request, *, now: datetime, actor: Actor | str = "
     link = settings.PERSONDATA_PUBLIC_URL + reverse("public:confirm", args=[token])
     subject, body = mail.confirmation(request, link, CONFIRMATION_DAYS)
     mail.send_after_commit(request, subject, body, address)  # a rolled-back request sends nothing
-    _transition(request, Event.ASK_IDENTITY, actor_code(actor), now, {"method": "email_link"})
+    _transition(request, Event.ASK_IDENTITY, code_of(actor), now, {"method": "email_link"})
     return True
 
 
@@ -407,7 +404,7 @@ def verify_manually(actor: Actor, request: Request, method: str, *, now: datetim
         if (refusal := check_free_text(note)) is not None:
             raise RequestError("note", refusal.message)
         update_work(request, identity_note=note)
-    _verified(request, method, actor.user_id, actor_code(actor), now)
+    _verified(request, method, actor.user_id, code_of(actor), now)
 
 
 def _verified(request: Request, method: str, user_id: int | None, actor: str, now: datetime) -> None:
@@ -421,7 +418,7 @@ def _verified(request: Request, method: str, user_id: int | None, actor: str, no
 def start(actor: Actor, request: Request, *, now: datetime) -> None:
     """Begin work on a request that needs no identity check (general information, "other")."""
     require_handler(actor)
-    _transition(request, Event.START, actor_code(actor), now, {})
+    _transition(request, Event.START, code_of(actor), now, {})
 
 
 def extend(actor: Actor, request: Request, months: int, reasons: str, *, now: datetime) -> date:
@@ -442,10 +439,10 @@ def extend(actor: Actor, request: Request, months: int, reasons: str, *, now: da
     request.due_on = rq.deadline(request.received_on, months).due
     request.save(update_fields=["extension_months", "extended_at", "due_on"])
     update_work(request, extension_reasons=reasons.strip())
-    _event(request, "extended", State(request.state), actor_code(actor), now, {"months": months})
+    _event(request, "extended", State(request.state), code_of(actor), now, {"months": months})
     audit.record(
         "request.extend",
-        actor=actor_code(actor),
+        actor=code_of(actor),
         target=str(request.id),
         details={"months": months, "due_on": request.due_on.isoformat()},
         now=now,
@@ -465,13 +462,13 @@ def refuse(actor: Actor, request: Request, ground: str, reasons: str, *, now: da
     request.refusal_ground = ground
     request.save(update_fields=["refusal_ground"])
     update_work(request, refusal_reasons=reasons.strip())
-    _transition(request, Event.REFUSE, actor_code(actor), now, {"ground": ground})
+    _transition(request, Event.REFUSE, code_of(actor), now, {"ground": ground})
 
 
 def withdraw(actor: Actor | str, request: Request, *, now: datetime) -> None:
     if not isinstance(actor, str):
         require_handler(actor)
-    _transition(request, Event.WITHDRAW, actor_code(actor), now, {})
+    _transition(request, Event.WITHDRAW, code_of(actor), now, {})
 
 
 def answer(actor: Actor, request: Request, outcome: dict[str, Any], *, now: datetime) -> None:
@@ -479,13 +476,13 @@ def answer(actor: Actor, request: Request, outcome: dict[str, Any], *, now: date
     require_handler(actor)
     request.outcome = outcome
     request.save(update_fields=["outcome"])
-    _transition(request, Event.ANSWER, actor_code(actor), now, {"outcome": outcome})
+    _transition(request, Event.ANSWER, code_of(actor), now, {"outcome": outcome})
 
 
 def record_step(request: Request, step: str, actor: Actor | str, now: datetime, **details: Any) -> None:
     """A work step that does not change state (a letter produced, a partner told): event and audit entry."""
-    _event(request, step, State(request.state), actor_code(actor), now, details)
-    audit.record(f"request.{step}", actor=actor_code(actor), target=str(request.id), details=details, now=now)
+    _event(request, step, State(request.state), code_of(actor), now, details)
+    audit.record(f"request.{step}", actor=code_of(actor), target=str(request.id), details=details, now=now)
 
 
 # -- state machine plumbing ----------------------------------------------------------------------------------

@@ -23,10 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from persondata.access.actor import Actor
+from persondata.access.errors import NotFound
 from persondata.core import requests as rq
 from persondata.core.calendar import legal_date
 from persondata.register.rectify import RectifyError
-from persondata.register.services import AccessDenied, Actor, NotFound
 from persondata.requests import services
 from persondata.requests.answers import answering as answers
 from persondata.requests.answers import documents
@@ -46,7 +47,6 @@ from persondata.requests.forms import (
     VerifyForm,
 )
 from persondata.requests.models import Document, Request
-from persondata.web.views import refused
 
 RECENT_CLOSED = 20
 
@@ -69,10 +69,7 @@ def _get(request_id: uuid.UUID) -> Request:
 @login_required
 @require_GET
 def request_list(request: HttpRequest) -> HttpResponse:
-    try:
-        handler(request)
-    except AccessDenied as exc:
-        return refused(request, exc)
+    handler(request)
     today = legal_date(timezone.now())
     closed = Request.objects.filter(closed_at__isnull=False).order_by("-closed_at")[:RECENT_CLOSED]
     return render(
@@ -86,10 +83,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def request_new(request: HttpRequest) -> HttpResponse:
     """Any staff member may register a request that reached them (by e-mail, letter, phone)."""
-    try:
-        actor = Actor.for_user(request.user, None, "web")
-    except AccessDenied as exc:
-        return refused(request, exc)
+    actor = Actor.for_user(request.user, None, "web")
     today = legal_date(timezone.now())
     form = NewRequestForm(request.POST or None, initial={"received_on": today, "language": "da"})
     error = ""
@@ -169,10 +163,7 @@ def _detail_context(req: Request, actor: Actor, forms: dict[str, Any] | None = N
 @login_required
 @require_GET
 def request_detail(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
-    try:
-        actor = handler(request)
-    except AccessDenied as exc:
-        return refused(request, exc)
+    actor = handler(request)
     return render(request, "requests/detail.html", _detail_context(_get(request_id), actor))
 
 
@@ -184,10 +175,7 @@ def _step(
     run: Callable[[Actor, Request, dict[str, Any]], object],
 ) -> HttpResponse:
     """Run one step on a request; on bad input show the page again with the form's errors (400)."""
-    try:
-        actor = handler(request)
-    except AccessDenied as exc:
-        return refused(request, exc)
+    actor = handler(request)
     req = _get(request_id)
     form = form_class(request.POST) if form_class is not None else None
     if form is not None and not form.is_valid():
@@ -334,10 +322,7 @@ def answer(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
 @require_GET
 def document(request: HttpRequest, request_id: uuid.UUID, document_id: uuid.UUID) -> HttpResponse:
     """Download a letter or file of the request (recorded as a step; the file name holds no personal data)."""
-    try:
-        actor = handler(request)
-    except AccessDenied as exc:
-        return refused(request, exc)
+    actor = handler(request)
     found = Document.objects.select_related("request").filter(pk=document_id, request_id=request_id).first()
     if found is None:
         raise Http404("no such document")

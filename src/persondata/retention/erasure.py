@@ -19,6 +19,7 @@ from datetime import date, datetime
 from django.db import transaction
 
 from persondata import runtime
+from persondata.access.actor import Actor, code_of
 from persondata.audit import services as audit
 from persondata.jobs.clock import legal_today
 from persondata.rawsql import as_date, fetch
@@ -60,17 +61,8 @@ class ErasureResult:
     customer_removed: bool = False
 
 
-def _actor_code(actor: object) -> str:
-    if isinstance(actor, str):
-        return actor
-    user_id = getattr(actor, "user_id", None)
-    if user_id is None:
-        raise TypeError("actor must be an audit actor code ('staff:12') or a register Actor")
-    return f"staff:{user_id}"
-
-
 def erase_customer_now(
-    customer_id: uuid.UUID, *, actor: object, now: datetime, reason_code: str
+    customer_id: uuid.UUID, *, actor: Actor | str, now: datetime, reason_code: str
 ) -> ErasureResult:
     """Erase now what is not accounting material; keep (and report) the accounting material; audit it.
 
@@ -82,7 +74,7 @@ def erase_customer_now(
         raise audit.TransactionRequired("erase_customer_now must run inside the request's transaction")
     if not _REASON_CODE.match(reason_code):
         raise ValueError("reason_code must be a short lower-case code such as 'erasure_request'")
-    actor_code = _actor_code(actor)
+    actor_code = code_of(actor)
     today = legal_today(now)
     if not Customer.objects.filter(pk=customer_id).exists():
         raise CustomerNotFound("no such customer")

@@ -21,19 +21,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from persondata import runtime
+from persondata.access.actor import Actor
+from persondata.access.errors import AccessDenied, NotFound
+from persondata.access.refusal import denied
 from persondata.core.access import usable_purposes
 from persondata.core.calendar import legal_date
 from persondata.core.policy_check import check_policy
 from persondata.register.models import STORED_FIELDS, Customer, ImportRun, Invoice, Order, Payment
-from persondata.register.services import (
-    SEARCH_LIMIT,
-    AccessDenied,
-    Actor,
-    NotFound,
-    find_customers,
-    record_refusal,
-    show_customer,
-)
+from persondata.register.services import SEARCH_LIMIT, find_customers, show_customer
+from persondata.requests.services import may_handle, open_requests
 from persondata.web.forms import CustomerSearchForm
 
 RECENT_IMPORTS = 5
@@ -61,17 +57,6 @@ def _roles(user: Any) -> frozenset[str]:
 def _purposes(user: Any) -> list[tuple[str, str]]:
     policy = runtime.policy()
     return [(key, _label(policy.purposes[key], key)) for key in usable_purposes(policy, _roles(user))]
-
-
-def refused(request: HttpRequest, exc: AccessDenied) -> HttpResponse:
-    """A refused read: audited (RULES R19), then the 403 page with the decision's reason."""
-    record_refusal(request.user.pk, exc, "web", timezone.now())
-    return denied(request, exc.reason, exc.code)
-
-
-def denied(request: HttpRequest, reason: str, code: str = "") -> HttpResponse:
-    """The 403 page with the access decision's reason (which names roles and purposes, never a customer)."""
-    return render(request, "403.html", {"reason": reason, "code": code}, status=403)
 
 
 # -- pages ---------------------------------------------------------------------------------------------------
@@ -112,8 +97,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def _open_requests(user: Any) -> dict[str, Any] | None:
     """Open customers' requests with days left, for whoever handles them (R6: warn well before a deadline)."""
-    from persondata.requests.services import may_handle, open_requests
-
     try:
         actor = Actor.for_user(user, "rights_requests", "web")
     except AccessDenied:
@@ -149,12 +132,9 @@ def customer_search(request: HttpRequest) -> HttpResponse:
     form = CustomerSearchForm(request.POST, purposes=purposes)
     context: dict[str, Any] = {"form": form}
     if form.is_valid():
-        try:
-            actor = Actor.for_user(request.user, form.cleaned_data["purpose"], "web")
-            with transaction.atomic():
-                hits = find_customers(actor, form.cleaned_data["query"], now=timezone.now())
-        except AccessDenied as exc:
-            return refused(request, exc)
+        actor = Actor.for_user(request.user, form.cleaned_data["purpose"], "web")
+        with transaction.atomic():
+            hits = find_customers(actor, form.cleaned_data["query"], now=timezone.now())
         # Rendered right here, not redirected: a redirect would carry the query into a URL and the history.
         context.update(hits=hits, searched=True, purpose=actor.purpose, limited=len(hits) >= SEARCH_LIMIT)
     return render(request, "web/search.html", context)
@@ -164,12 +144,10 @@ def customer_search(request: HttpRequest) -> HttpResponse:
 @require_GET
 def customer_detail(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
     purpose = request.GET.get("purpose") or None
+    actor = Actor.for_user(request.user, purpose, "web")
     try:
-        actor = Actor.for_user(request.user, purpose, "web")
         with transaction.atomic():
             view = show_customer(actor, customer_id, now=timezone.now())
-    except AccessDenied as exc:
-        return refused(request, exc)
     except NotFound:
         raise Http404 from None
     policy = runtime.policy()

@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from persondata import runtime
-from persondata.access import staff as services
+from persondata.access import gate
 from persondata.access.models import CONFIDENTIALITY, GUIDANCE
 
 register = template.Library()
@@ -77,7 +77,7 @@ def missing_declarations(context: template.Context) -> list[Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
-    return services.missing_acknowledgements(user)
+    return gate.missing_acknowledgements(user)
 
 
 @register.filter

@@ -33,6 +33,7 @@ from typing import Any
 from django.db import transaction
 
 from persondata import runtime
+from persondata.access.actor import Actor
 from persondata.audit import services as audit
 from persondata.core import requests as rq
 from persondata.core.calendar import legal_date
@@ -48,7 +49,6 @@ from persondata.register.restrictions import (
     lift_restriction,
     restrict_customer,
 )
-from persondata.register.services import Actor
 from persondata.requests import services
 from persondata.requests.answers import documents, exports, held, letters
 from persondata.requests.answers.letters import Letter, Section, p, texts

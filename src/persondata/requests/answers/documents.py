@@ -12,8 +12,8 @@ import base64
 import hashlib
 from datetime import datetime
 
+from persondata.access.actor import Actor
 from persondata.register.models import new_id
-from persondata.register.services import Actor
 from persondata.requests import services
 from persondata.requests.models import Document, Request
 

@@ -18,6 +18,8 @@ from typing import Any
 
 from persondata import runtime
 from persondata.access.access_log import customer_access_history
+from persondata.access.actor import Actor
+from persondata.access.errors import AccessDenied
 from persondata.access.models import StaffProfile
 from persondata.core.calendar import COPENHAGEN
 from persondata.register.models import (
@@ -29,7 +31,7 @@ from persondata.register.models import (
     Restriction,
     ServiceAgreement,
 )
-from persondata.register.services import AccessDenied, Actor, CustomerView, show_customer
+from persondata.register.services import CustomerView, show_customer
 
 PURPOSE = "rights_requests"
 

@@ -1,0 +1,62 @@
+"""Named permissions: what a staff member may do on the company's own side of the policy, each checked by name.
+
+A permission is a *duty* a role of the policy file holds (``[roles.<key>] duties``; the list and its meanings are
+:data:`persondata.core.policy.DUTIES`). Every capability checks a duty by its name here — never by a stand-in such
+as "may change contact data for rights_requests". Reading and changing customer data is the other kind of
+decision, category × purpose, made by :func:`persondata.core.access.decide` through :class:`Actor.categories`.
+
+A decision is a value with a reason (:class:`Decision`); :func:`require` turns a refusal into
+:class:`AccessDenied`, which each interface turns into its 403 once (:mod:`persondata.access.refusal`), audited.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from django.utils.translation import gettext, gettext_lazy
+
+from persondata import runtime
+from persondata.access.actor import Actor
+from persondata.access.errors import AccessDenied
+from persondata.core.access import Decision, decide_duty
+
+HANDLE_REQUESTS: Final = "handle_requests"
+MANAGE_RETENTION: Final = "manage_retention"
+MANAGE_STAFF: Final = "manage_staff"
+MANAGE_PARTNERS: Final = "manage_partners"
+READ_ACCESS_LOG: Final = "read_access_log"
+
+#: Each duty in words, for the refusal a staff member reads (in their language).
+LABELS: Final = {
+    HANDLE_REQUESTS: gettext_lazy("handle customers' requests"),
+    MANAGE_RETENTION: gettext_lazy("manage deletion on time and legal holds"),
+    MANAGE_STAFF: gettext_lazy("manage staff logins, roles and declarations"),
+    MANAGE_PARTNERS: gettext_lazy("manage the partners' webhooks"),
+    READ_ACCESS_LOG: gettext_lazy("read the access log"),
+}
+
+
+def check(actor: Actor, duty: str) -> Decision:
+    """May ``actor`` do ``duty``? (The system's own jobs act by law, not by role, and are never asked.)"""
+    if duty not in LABELS:
+        raise ValueError(f"unknown permission {duty!r}")
+    return decide_duty(runtime.policy(), actor.roles, duty)
+
+
+def holds(actor: Actor, duty: str) -> bool:
+    return check(actor, duty).allowed
+
+
+def require(actor: Actor, duty: str) -> None:
+    """Refuse with :class:`AccessDenied` (code ``no_duty``) unless ``actor`` holds ``duty``; the reason is in the
+    active language and names the duty, never a customer."""
+    if not check(actor, duty):
+        raise AccessDenied(
+            gettext(
+                "You may not %(what)s: none of your roles has the duty “%(duty)s” in the policy file. "
+                "The data controller can give it to one of your roles."
+            )
+            % {"what": LABELS[duty], "duty": duty},
+            "no_duty",
+            actor.purpose or None,
+        )
