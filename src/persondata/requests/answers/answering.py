@@ -49,7 +49,7 @@ from persondata.register.restrictions import (
     lift_restriction,
     restrict_customer,
 )
-from persondata.requests import services
+from persondata.requests import recipients, services
 from persondata.requests.answers import documents, exports, held, letters
 from persondata.requests.answers.letters import Letter, Section, p, texts
 from persondata.requests.models import Document, Request
@@ -145,9 +145,7 @@ def _tell(
     actor: Actor, request: Request, action: str, *, now: datetime, changes: dict[str, Any] | None = None
 ) -> list[tuple[str, str]]:
     """RULES R11: a notice to every partner that received the data concerned (persondata.partners)."""
-    from persondata.partners.services import notify_partners
-
-    return list(notify_partners(request, action, now=now, changes=changes, actor=actor))
+    return recipients.tell(request, action, now=now, changes=changes, actor=actor)
 
 
 def _all_categories() -> list[str]:
