@@ -31,7 +31,7 @@ FILLED = (
     "+45 12 34 56 78",
     "persondata@eksempel.dk",
     "Eksempelvej 1, 8000 Aarhus C",
-    "12345678",
+    "12345674",
 )
 PARTNERS = ("Ordre Drift A/S", "Faktura Service ApS", "Regnskab Online A/S")
 KEY_PHRASES = {
