@@ -62,6 +62,11 @@ EU_EEA: Final = frozenset({
     "IS", "LI", "NO",  # EEA
 })
 # fmt: on
+#: Countries with an adequacy decision of the European Commission (GDPR Art. 45; for the US: the EU-US Data
+#: Privacy Framework, for certified companies only).
+ADEQUATE: Final = frozenset(
+    {"AD", "AR", "CA", "CH", "FO", "GB", "GG", "IL", "IM", "JE", "JP", "KR", "NZ", "US", "UY"}
+)
 
 MONTHS_DA: Final = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
                     "oktober", "november", "december")  # fmt: skip
@@ -443,12 +448,12 @@ def _clash(policy: Policy, today: date) -> Iterable[Finding]:
             f"{da['fixed']} efter fakturadatoen, eller formulér sletteafsnittet sådan: »Regnskabsmateriale "
             f"(fakturaer og betalinger) opbevares i {da['years']} fra udgangen af det regnskabsår, det "
             "vedrører, som bogføringsloven kræver, og slettes derefter. Øvrige oplysninger slettes, så "
-            "snart de ikke længere er relevante.« Indtil da forklarer den trykte politik afvigelsen.",
+            "snart de ikke længere er relevante.« Indtil da trykker politikken kun lovens regel.",
             f"Write retention.policy_max_months = {fixed}, so the policy promises deletion at the latest "
             f'{en["fixed"]} after the invoice date, or word the deletion section like this: "Accounting '
             f"material (invoices and payments) is kept for {en['years']} from the end of the financial year "
             "it concerns, as the Bookkeeping Act requires, and deleted after that. Other data is deleted as "
-            'soon as it is no longer relevant." Until then the printed policy explains the exception.',
+            'soon as it is no longer relevant." Until then the printed policy states only the rule of the law.',
         ),
     )
 
@@ -638,7 +643,26 @@ def _partners(policy: Policy) -> Iterable[Finding]:
                 ),
                 Text(f"Skriv leverandørens navn i {key}.name.", f"Write the supplier's name in {key}.name."),
             )
-        if p.country not in EU_EEA:
+        if p.country not in EU_EEA and p.safeguard == "adequacy" and p.country not in ADEQUATE:
+            yield Finding(
+                "warning",
+                "partner-third-country",
+                f"{key}.safeguard",
+                Text(
+                    f"Samarbejdspartneren »{p.key}« behandler oplysningerne i {p.country}, men Europa-"
+                    "Kommissionen har ingen afgørelse om tilstrækkeligt beskyttelsesniveau for det land "
+                    "(databeskyttelsesforordningen artikel 45); den trykte politik ville angive et grundlag, "
+                    "der ikke findes.",
+                    f"The partner '{p.key}' processes the data in {p.country}, but the European Commission "
+                    "has no adequacy decision for that country (GDPR Article 45); the printed policy would "
+                    "state a basis that does not exist.",
+                ),
+                Text(
+                    'Skriv safeguard = "scc" (standardkontraktbestemmelser) eller "bcr", hvis I har dem.',
+                    'Write safeguard = "scc" (standard contractual clauses) or "bcr", if you have them.',
+                ),
+            )
+        if p.country not in EU_EEA and p.safeguard is None:
             yield Finding(
                 "warning",
                 "partner-third-country",
@@ -653,11 +677,13 @@ def _partners(policy: Policy) -> Iterable[Finding]:
                 ),
                 Text(
                     "Vælg en leverandør, der behandler data i EU/EØS, eller dokumentér "
-                    "overførselsgrundlaget (fx en tilstrækkelighedsafgørelse eller "
-                    "standardkontraktbestemmelser) og oplys det i politikken.",
+                    f'overførselsgrundlaget og skriv det i {key}.safeguard: "adequacy" '
+                    '(tilstrækkelighedsafgørelse), "scc" (standardkontraktbestemmelser) eller "bcr" '
+                    "(bindende virksomhedsregler); politikken oplyser det så.",
                     "Choose a supplier that processes the data in the EU/EEA, or document the transfer "
-                    "basis (e.g. an adequacy decision or standard contractual clauses) and state it in the "
-                    "policy.",
+                    f'basis and write it in {key}.safeguard: "adequacy" (an adequacy decision), "scc" '
+                    '(standard contractual clauses) or "bcr" (binding corporate rules); the policy then '
+                    "states it.",
                 ),
             )
         for cat in sorted(p.receives):

@@ -138,6 +138,25 @@ DUTY_PURPOSES: Final = Lexicon(
 )  # fmt: skip
 
 
+_OBJECTION_ARTICLE = re.compile(
+    r"6\s*,?\s*stk\.?\s*1\s*,?\s*(?:litra\s*)?[ef]\b|6\s*\(\s*1\s*\)\s*\(\s*[ef]\s*\)|6\s*\.\s*1\s*\.\s*[ef]\b"
+)
+#: Legitimate interest (Art. 6(1)(f)) and a task in the public interest (6(1)(e)): the bases Art. 21 applies to.
+OBJECTABLE: Final = Lexicon(stems=("legitim",))
+
+
+def allows_objection(legal_basis: str) -> bool:
+    """True if a legal basis is Art. 6(1)(e) or (f), the processing a customer may object to (Art. 21)."""
+    text = normalise(legal_basis)
+    return bool(
+        _OBJECTION_ARTICLE.search(text)
+        or find_word(legal_basis, OBJECTABLE, negation=False)
+        or "public interest" in text
+        or "samfundets interesse" in text
+        or "offentlig myndighed" in text
+    )
+
+
 def names_consent(legal_basis: str) -> str | None:
     """The wording by which a legal basis names consent, or None (a negated mention does not count)."""
     word = find_word(legal_basis, CONSENT)
