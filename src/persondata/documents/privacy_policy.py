@@ -78,16 +78,56 @@ def _country(code: str, lang: str) -> str:
     return names[LANGUAGES.index(lang)] if names else code
 
 
+def accounting_period(policy: Policy, lang: str) -> str:
+    """How long accounting material is kept, in one rule the law allows (RULES R3): where the policy's maximum
+    would come before the Bookkeeping Act allows deletion for some invoices, the law's rule alone."""
+    r, t = policy.retention, TEXTS[lang]
+    key = "s4_accounting_law" if describe_clash(policy) else "s4_accounting"
+    return t[key].format(
+        years=months_in_words(12 * r.bookkeeping_years, lang), max=months_in_words(r.policy_max_months, lang)
+    )
+
+
+def accounting_paragraph(policy: Policy, lang: str) -> str:
+    """The paragraph on accounting material (policy [4]), with an example where only the law's rule is stated;
+    the published policy and the letters to customers print this one text."""
+    r, t, fy = policy.retention, TEXTS[lang], policy.financial_year
+    # the example invoice: the 15th of the financial year's first month, in the year of adoption (no clock)
+    example_date = date(policy.adopted.year if policy.adopted else EXAMPLE_YEAR, fy.start_month, 15)
+    example = accounting_retention(example_date, fy, r.bookkeeping_years, r.policy_max_months)
+    return t["s4_accounting_law_p" if describe_clash(policy) else "s4_accounting_p"].format(
+        law=r.law.get(lang),
+        fy=financial_year_in_words(fy, lang),
+        years=months_in_words(12 * r.bookkeeping_years, lang),
+        max=months_in_words(r.policy_max_months, lang),
+        example=format_date(example.invoice_date, lang),
+        delete=format_date(example.delete_on, lang),
+    )
+
+
+def transfer_sentences(policy: Policy, lang: str) -> list[str]:
+    """Art. 13(1)(f), 15(2): each partner outside the EU/EEA, its country and safeguard, and how to get a copy."""
+    t = TEXTS[lang]
+    third = [p for p in policy.partners if p.country not in EU_EEA]
+    out = []
+    for p in third:
+        country = _country(p.country, lang)
+        safeguard = (
+            t[f"safeguard_{p.safeguard}"].format(country=country)
+            if p.safeguard
+            else t["safeguard_missing"].format(country=p.country, key=p.key)
+        )
+        out.append(t["s11_third"].format(partner=p.name, country=country, safeguard=safeguard))
+    if any(p.safeguard in ("scc", "bcr") for p in third):
+        out.append(t["s11_copy"])
+    return out
+
+
 def _sections(policy: Policy, lang: str) -> list[Section]:
     t = TEXTS[lang]
     c = policy.controller
     r = policy.retention
     cats = policy.categories
-    years = months_in_words(12 * r.bookkeeping_years, lang)
-    max_ = months_in_words(r.policy_max_months, lang)
-    # One rule that the law allows (RULES R3): where the policy's maximum would come before the Bookkeeping
-    # Act allows deletion for some invoices, the printed policy states the law's rule alone, with an example.
-    clash = describe_clash(policy) is not None
 
     def labels(keys: frozenset[str]) -> str:
         return "; ".join(cats[k].label.get(lang) for k in cats if k in keys)
@@ -118,28 +158,15 @@ def _sections(policy: Policy, lang: str) -> list[Section]:
     for cat in cats.values():
         months = policy.relevance_months_for(cat.key)
         if months is None:
-            period = t["s4_accounting_law" if clash else "s4_accounting"].format(years=years, max=max_)
+            period = accounting_period(policy, lang)
         else:
             period = t["s4_relevance"].format(period=months_in_words(months, lang))
         rows.append((cat.label.get(lang), period))
-    fy = policy.financial_year
-    # the example invoice: the 15th of the financial year's first month, in the year of adoption (no clock)
-    example_date = date(policy.adopted.year if policy.adopted else EXAMPLE_YEAR, fy.start_month, 15)
-    example = accounting_retention(example_date, fy, r.bookkeeping_years, r.policy_max_months)
     s[4] = [
         _p(t["s4_p1"]),
         Block("table", head=(t["s4_head_data"], t["s4_head_period"]), rows=tuple(rows)),
         _p(r.relevance_reason.get(lang)),
-        _p(
-            t["s4_accounting_law_p" if clash else "s4_accounting_p"].format(
-                law=r.law.get(lang),
-                fy=financial_year_in_words(fy, lang),
-                years=years,
-                max=max_,
-                example=format_date(example.invoice_date, lang),
-                delete=format_date(example.delete_on, lang),
-            )
-        ),
+        _p(accounting_paragraph(policy, lang)),
         _p(t["s4_erasure"]),
     ]
     if r.request_record_months:
@@ -194,17 +221,8 @@ def _sections(policy: Policy, lang: str) -> list[Section]:
         ),
     ]
     # Art. 13(1)(f): a transfer outside the EU/EEA, its safeguard, and how to get a copy of it.
+    s[11].extend(_p(x) for x in transfer_sentences(policy, lang))
     third = [p for p in policy.partners if p.country not in EU_EEA]
-    for p in third:
-        country = _country(p.country, lang)
-        safeguard = (
-            t[f"safeguard_{p.safeguard}"].format(country=country)
-            if p.safeguard
-            else t["safeguard_missing"].format(country=p.country, key=p.key)
-        )
-        s[11].append(_p(t["s11_third"].format(partner=p.name, country=country, safeguard=safeguard)))
-    if any(p.safeguard in ("scc", "bcr") for p in third):
-        s[11].append(_p(t["s11_copy"]))
     if len(third) < len(policy.partners):
         s[11].append(_p(t["s11_eu_others" if third else "s11_eu"]))
     s[11].append(_p(t["s11_p2"]))
