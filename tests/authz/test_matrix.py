@@ -86,7 +86,7 @@ RULES: dict[str, str] = {
     "api:api-root": "public",
     "api:search_customers": "customer",
     "api:get_customer": "customer",
-    "api:create_request": "staff",  # POST: register; any login with a customer role (tests/rights/test_api.py)
+    "api:create_request": "staff",  # POST: register; any login with a customer role (tests/requests/test_api.py)
     "api:list_requests": "log",
     "api:get_request": "log",
     "api:verify_request": "log",

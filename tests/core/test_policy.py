@@ -33,7 +33,7 @@ FILLED_CONTROLLER = {
     '"<<telephone number of the data controller>>"': '"+45 12 34 56 78"',
     '"<<e-mail of the data controller>>"': '"persondata@eksempel.dk"',
     '"<<postal address of the company>>"': '"Eksempelvej 1, 8000 Aarhus C"',
-    '"<<CVR number of the company>>"': '"12345678"',
+    '"<<CVR number of the company>>"': '"12345674"',  # passes the modulus-11 check
     '"<<name of the supplier of the order processing system>>"': '"Ordre Drift A/S"',
     '"<<name of the supplier of the invoicing system>>"': '"Faktura Service ApS"',
     '"<<name of the supplier of the accounting system>>"': '"Regnskab Online A/S"',

@@ -154,10 +154,14 @@ def test_adoption() -> None:
 # ------------------------------------------------------------------------------------ access and retention
 
 
-def test_review_interval_longer_than_a_year() -> None:
-    f = only(parse_policy(edited(("months = 6 ", "months = 13 "))), "review-interval")
-    assert f.severity == "warning" and "Art. 32(1)(d)" in f.message.en
-    assert "review-interval" not in codes(parse_policy(edited(("months = 6 ", "months = 12 "))))
+@pytest.mark.parametrize(("months", "flagged"), [(1, False), (6, False), (7, True), (12, True), (13, True)])
+def test_review_interval_longer_than_the_promised_half_year(months: int, flagged: bool) -> None:
+    policy = parse_policy(edited(("months = 6 ", f"months = {months} ")))
+    found = findings(policy, "review-interval")
+    assert bool(found) is flagged
+    if flagged:
+        assert found[0].severity == "error" and "Art. 32(1)(d)" in found[0].message.en
+        assert "every six months" in found[0].message.en
 
 
 def test_role_reading_payment_without_an_accounting_purpose() -> None:
@@ -200,6 +204,7 @@ def test_relevance_period(months: int, expected: bool) -> None:
     found = findings(policy, "relevance-period")
     assert bool(found) is expected
     assert all(f.key == "retention.relevance_months" for f in found)
+    assert all(f.severity == ("error" if months == 0 else "warning") for f in found)
     if expected:
         assert len(found) == 3  # contact, customer_number, order_history; never the accounting material
 
@@ -253,8 +258,11 @@ def test_bookkeeping_longer_than_the_law_and_no_request_record() -> None:
 
 
 def test_cvr_format() -> None:
-    policy = parse_policy(filled_policy_text(('"12345678"', '"1234"')))
-    assert only(policy, "cvr-format").key == "controller.cvr"
+    policy = parse_policy(filled_policy_text(('"12345674"', '"1234"')))
+    f = only(policy, "cvr-format")
+    assert (f.key, f.severity) == ("controller.cvr", "error") and "8 digits" in f.message.en
+    f = only(parse_policy(filled_policy_text(('"12345674"', '"12345678"'))), "cvr-format")
+    assert "modulus 11" in f.message.en
 
 
 # ----------------------------------------------------------------------------------------- the stored data

@@ -24,6 +24,26 @@ from persondata.core.sensitive import (
         ("320190-1234", False),  # day 32 does not exist
         ("011390-1234", False),  # month 13 does not exist
         ("12010190-12345", False),  # part of a longer number
+        # typographic variants (issue 16)
+        ("010190\u20111234", True),  # non-breaking hyphen U+2011
+        ("010190\u20131234", True),  # en dash, as Word autocorrects
+        ("010190\u22121234", True),  # minus sign
+        ("０１０１９０－１２３４", True),  # full-width digits and hyphen
+        ("01 01 90-1234", True),
+        ("010190/1234", True),
+        ("010190.1234", True),
+        ("010190  1234", True),  # double space
+        ("010190\u00a01234", True),  # no-break space
+        ("01.01.90-1234", True),
+        ("0101\u200b901234", True),  # a zero-width space inside
+        ("٠١٠١٩٠-١٢٣٤", True),  # Arabic-Indic digits
+        # ordinary numbers pass
+        ("290290-1234", False),  # 29 February 1990 did not exist
+        ("290200-4234", True),  # 29 February 2000 did (7th digit 4, year 00 → 2000)
+        ("faktura 2025-03-15 ordre 12345", False),
+        ("beløb 1.249.500,00 kr", False),
+        ("tlf +45 20 30 40 50", False),
+        ("000000-0000", False),
     ],
 )
 def test_cpr_shape(text: str, expected: bool) -> None:
@@ -39,15 +59,32 @@ def test_cpr_shape(text: str, expected: bool) -> None:
         ("4111 1111 1111 1112", False),  # fails the Luhn check
         ("**** **** **** 1111", False),
         ("ordre 123456", False),
+        # typographic variants (issue 16)
+        ("4111.1111.1111.1111", True),
+        ("4111\u00a01111\u00a01111\u00a01111", True),
+        ("4111\u20131111\u20131111\u20131111", True),
+        ("4111\u20111111\u20111111\u20111111", True),
+        ("４１１１ １１１１ １１１１ １１１１", True),
+        ("4111  1111  1111  1111", True),
+        ("5555 5555 5555 4444 udløb 12/27", True),
+        ("4111 1111 1111 1111 22", True),  # a card number followed by another group
+        ("1111 1111 1111 1111 1111", False),  # no card network starts with 1
+        ("0000 0000 0000 0000", False),
     ],
 )
 def test_card_numbers(text: str, expected: bool) -> None:
     assert contains_card_number(text) is expected
 
 
-def test_free_text_refusal_names_the_rule_not_the_value() -> None:
-    refusal = check_free_text("kunden oplyste 010190-1234")
-    assert refusal is not None and refusal.code == "cpr" and "1234" not in refusal.message
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("kunden oplyste 010190-1234", "cpr"), ("kunden oplyste 010190\u20131234", "cpr"),
+     ("kort 4111\u00a01111\u00a01111\u00a01111", "card_number")],
+)  # fmt: skip
+def test_free_text_refusal_names_the_rule_not_the_value(text: str, code: str) -> None:
+    refusal = check_free_text(text)
+    assert refusal is not None and refusal.code == code
+    assert "1234" not in refusal.message and "1111" not in refusal.message and "0101" not in refusal.message
     assert check_free_text("helt almindelig tekst") is None
 
 

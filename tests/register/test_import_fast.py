@@ -35,6 +35,20 @@ def _text(limit: int) -> list[str]:
         "010203-1234",  # CPR-shaped
         "ring 4111 1111 1111 1111",  # a card number
         "tlf 12345678901",  # a long digit run that is neither
+        # typographic variants of a CPR and a card number (issue 16): the fast path must send them on too
+        "010190\u20111234",  # non-breaking hyphen
+        "010190\u20131234",  # en dash
+        "０１０１９０－１２３４",  # full-width
+        "01 01 90-1234",
+        "010190/1234",
+        "010190.1234",
+        "010190  1234",  # double space
+        "010190\u00a01234",  # no-break space
+        "٠١٠١٩٠-١٢٣٤",  # Arabic-Indic digits
+        "kort 4111.1111.1111.1111",
+        "kort 4111\u00a01111\u00a01111\u00a01111",
+        "kort 4111\u20131111\u20131111\u20131111",
+        "ordre 1234.5678.9012",  # a long run that is neither
         "tab\there",
         'say "hi"',
         "a;b",
@@ -130,3 +144,17 @@ def test_every_line_of_a_typical_export_takes_the_fast_path(tmp_path: Path) -> N
         else:
             missed = [t for t in lines[1:] if fast.record(t, path.name, 2) is None]
         assert len(lines) > 1 and missed == [], path.stem
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["010190\u20111234", "010190\u20131234", "０１０１９０－１２３４", "01 01 90-1234", "010190/1234",
+     "010190.1234", "010190  1234", "010190\u00a01234", "٠١٠١٩٠-١٢٣٤", "010190\n1234",
+     "kort 4111.1111.1111.1111", "kort 4111\u00a01111\u00a01111\u00a01111", "kort 4111\u20131111\u20131111\u20131111"],
+)  # fmt: skip
+def test_the_fast_path_sends_every_typographic_variant_to_the_validator(text: str) -> None:
+    from persondata.core.sensitive import check_free_text
+    from persondata.register.import_fast import _long_number
+
+    assert check_free_text(text) is not None  # the validator refuses it …
+    assert _long_number("Vestergade 12", text)  # … so the fast path must not take the row itself

@@ -12,7 +12,7 @@ from django.utils import timezone
 from persondata import runtime
 from persondata.cli import CommandError
 from persondata.core.policy import PolicyError, load_policy
-from persondata.core.policy_check import check_policy
+from persondata.core.policy_check import check_policy, exit_status
 from persondata.register.models import STORED_FIELDS
 
 
@@ -51,7 +51,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"        fix: {f.fix.get(args.lang)}")
     errors = sum(f.severity == "error" for f in findings)
     print(f"{len(findings)} findings, {errors} errors", file=sys.stderr)
-    return 1 if errors else 0
+    return exit_status(findings)
 
 
 def cmd_render(args: argparse.Namespace) -> int:

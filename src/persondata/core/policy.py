@@ -123,6 +123,8 @@ class Partner:
     receives: frozenset[str]
     purposes: frozenset[str]
     country: str = "DK"
+    #: The Chapter V basis of a transfer outside the EU/EEA (``adequacy``, ``scc``, ``bcr``); None: none given.
+    safeguard: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,8 +279,12 @@ _PARTNER: Final[dict[str, str]] = {
     "receives": 'receives = ["contact", "customer_number"]',
     "purposes": 'purposes = ["invoicing"]',
     "country": 'country = "DK"',
+    "safeguard": 'safeguard = "scc"',
 }
-_OPTIONAL_PARTNER: Final = frozenset({"country"})
+_OPTIONAL_PARTNER: Final = frozenset({"country", "safeguard"})
+#: GDPR Chapter V: an adequacy decision (Art. 45), standard contractual clauses (Art. 46(2)(c)), binding
+#: corporate rules (Art. 47).
+SAFEGUARDS: Final = ("adequacy", "scc", "bcr")
 _ROLE: Final[dict[str, str]] = {
     "label": 'label.da = "…" and label.en = "…"',
     "read": 'read = ["contact", "customer_number"]',
@@ -856,6 +862,17 @@ def _partners(
                 f"'{country}' is not a two-letter country code",
                 'write the ISO country code in capitals, e.g. country = "DK"',
             )
+        safeguard: str | None = None
+        if "safeguard" in tbl:
+            safeguard = p.string(tbl, where, "safeguard", _PARTNER["safeguard"]) or None
+            if safeguard is not None and safeguard not in SAFEGUARDS:
+                p.problem(
+                    f"{where}.safeguard",
+                    f"unknown safeguard '{safeguard}'",
+                    f"{_suggest(safeguard, SAFEGUARDS)}write one of {', '.join(SAFEGUARDS)} (an adequacy "
+                    "decision, standard contractual clauses, binding corporate rules)",
+                )
+                safeguard = None
         out.append(
             Partner(
                 key=key,
@@ -864,6 +881,7 @@ def _partners(
                 receives=p.keys(tbl, where, "receives", _PARTNER["receives"], categories, "categories"),
                 purposes=p.keys(tbl, where, "purposes", _PARTNER["purposes"], purposes, "purposes"),
                 country=country,
+                safeguard=safeguard,
             )
         )
     return tuple(out)

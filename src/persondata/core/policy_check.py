@@ -12,6 +12,7 @@ privacy policy describe the same rule in the same words. Pure Python: no Django 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -27,7 +28,20 @@ from persondata.core.calendar import (
     describe_clash_months,
     min_consistent_policy_months,
 )
-from persondata.core.policy import LEGAL_BOOKKEEPING_YEARS, Policy, Text, is_placeholder
+from persondata.core.policy import CONTROLLER_KEYS, LEGAL_BOOKKEEPING_YEARS, Policy, Text, is_placeholder
+from persondata.core.policy_words import (
+    CARD,
+    CPR,
+    DUTY_PURPOSES,
+    MARKETING,
+    cvr_problem,
+    email_problem,
+    find_in_key,
+    find_word,
+    names_consent,
+    phone_problem,
+    placeholder_in,
+)
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: Final = ("error", "warning", "info")
@@ -36,6 +50,8 @@ SEVERITIES: Final = ("error", "warning", "info")
 ACCOUNTING_FIELDS: Final = frozenset({"invoice", "billing_snapshot", "payment"})
 #: Purposes under which accounting material may be read (R4: after an erasure request, bookkeeping only).
 ACCOUNTING_PURPOSES: Final = frozenset({"bookkeeping", "invoicing"})
+#: Policy [13]: the control every half year; a longer interval breaks the published promise.
+REVIEW_PROMISED_MONTHS: Final = 6
 #: The role that runs the system: it sees no customer data (need to know, policy [12]).
 IT_ADMIN_ROLE: Final = "it_admin"
 #: EU and EEA member states (ISO 3166-1 alpha-2); a partner elsewhere is a third-country transfer (Chapter V).
@@ -46,6 +62,11 @@ EU_EEA: Final = frozenset({
     "IS", "LI", "NO",  # EEA
 })
 # fmt: on
+#: Countries with an adequacy decision of the European Commission (GDPR Art. 45; for the US: the EU-US Data
+#: Privacy Framework, for certified companies only).
+ADEQUATE: Final = frozenset(
+    {"AD", "AR", "CA", "CH", "FO", "GB", "GG", "IL", "IM", "JE", "JP", "KR", "NZ", "US", "UY"}
+)
 
 MONTHS_DA: Final = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
                     "oktober", "november", "december")  # fmt: skip
@@ -183,6 +204,9 @@ def check_policy(policy: Policy, today: date, stored_fields: frozenset[str] | No
         *_clash(policy, today),
         *_retention(policy),
         *_controller(policy),
+        *_marketing(policy),
+        *_cpr_and_cards(policy),
+        *_consent(policy),
         *_partners(policy),
         *_categories(policy),
         *_roles(policy),
@@ -191,6 +215,192 @@ def check_policy(policy: Policy, today: date, stored_fields: frozenset[str] | No
     if stored_fields is not None:
         findings.extend(_stored(policy, stored_fields))
     return sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
+
+
+def exit_status(findings: Iterable[Finding]) -> int:
+    """``policy check`` exits 1 if any finding is an error (the published policy would be untrue or
+    unlawful), else 0; warnings and information do not fail it."""
+    return 1 if any(f.severity == "error" for f in findings) else 0
+
+
+# ------------------------------------------------------------------- R19, R18, consent: meaning, not spelling
+
+
+def _texts(*pairs: tuple[str, Text]) -> Iterable[tuple[str, str]]:
+    for key, text in pairs:
+        yield key, text.da
+        yield key, text.en
+
+
+def _marketing_finding(key: str, word: str, what_da: str, what_en: str) -> Finding:
+    return Finding(
+        "error",
+        "marketing-profiling",
+        key,
+        Text(
+            f"{what_da} taler om markedsføring eller profilering (»{word}«). Politikken lover, at kundernes "
+            "oplysninger aldrig bruges til markedsføring eller profilering (politikken afsnit 7, "
+            "databeskyttelsesloven § 13, RULES R19); det gælder behandlingen, uanset hvad den kaldes.",
+            f"{what_en} speaks of marketing or profiling ('{word}'). The policy promises that customers' "
+            "data is never used for marketing or profiling (policy section 7, databeskyttelsesloven § 13, "
+            "RULES R19); that applies to the processing, whatever it is called.",
+        ),
+        Text(
+            f"Fjern {key} (eller ordlyden), så ingen rolle, ingen samarbejdspartner og intet formål bruger "
+            "kundeoplysninger til markedsføring, nyhedsbreve, annoncering, segmentering eller profilering.",
+            f"Remove {key} (or the wording), so that no role, partner or purpose uses customer data for "
+            "marketing, newsletters, advertising, segmentation or profiling.",
+        ),
+    )
+
+
+def _marketing(policy: Policy) -> Iterable[Finding]:
+    """RULES R19: marketing or profiling under any name, in a purpose, a category, a role or a partner."""
+    for purpose in policy.purposes.values():
+        where = f"purposes.{purpose.key}"
+        word = find_in_key(purpose.key, MARKETING) or next(
+            (w for _, t in _texts(("", purpose.label), ("", purpose.description), ("", purpose.legal_basis))
+             if (w := find_word(t, MARKETING))),
+            None,
+        )  # fmt: skip
+        if word:
+            yield _marketing_finding(where, word, f"Formålet »{purpose.key}«", f"The purpose '{purpose.key}'")
+    for cat in policy.categories.values():
+        word = next(
+            (w for _, t in _texts(("", cat.label), ("", cat.description)) if (w := find_word(t, MARKETING))),
+            None,
+        )
+        if word:
+            yield _marketing_finding(
+                f"categories.{cat.key}.description",
+                word,
+                f"Kategorien »{cat.key}«",
+                f"The category '{cat.key}'",
+            )
+    for role in policy.roles.values():
+        word = find_in_key(role.key, MARKETING) or next(
+            (w for _, t in _texts(("", role.label)) if (w := find_word(t, MARKETING, negation=False))), None
+        )
+        if word and (role.read or role.change):
+            yield _marketing_finding(
+                f"roles.{role.key}",
+                word,
+                f"Rollen »{role.key}«, der kan læse eller ændre kundeoplysninger,",
+                f"The role '{role.key}', which may read or change customer data,",
+            )
+    for partner in policy.partners:
+        word = find_word(partner.name, MARKETING, negation=False) or next(
+            (w for _, t in _texts(("", partner.service)) if (w := find_word(t, MARKETING))), None
+        )
+        if word and partner.receives:
+            yield _marketing_finding(
+                f"partners.{partner.key}",
+                word,
+                f"Samarbejdspartneren »{partner.key}«, der modtager kundeoplysninger,",
+                f"The partner '{partner.key}', which receives customer data,",
+            )
+
+
+def _cpr_and_cards(policy: Policy) -> Iterable[Finding]:
+    """RULES R18 (databeskyttelsesloven § 11): no CPR numbers; PCI DSS: no full card numbers."""
+    for cat in policy.categories.values():
+        for i, name in enumerate(cat.fields):
+            if find_in_key(name, CPR):
+                yield _cpr_finding(
+                    f"categories.{cat.key}.fields[{i}]", f"Feltet »{name}«", f"The field '{name}'"
+                )
+            elif find_in_key(name, CARD):
+                yield Finding(
+                    "error",
+                    "card-number",
+                    f"categories.{cat.key}.fields[{i}]",
+                    Text(
+                        f"Feltet »{name}« ville rumme fulde betalingskortnumre. Politikken lover kun en "
+                        "maskeret reference (de sidste 4 cifre), og kortnumre må ikke gemmes (PCI DSS).",
+                        f"The field '{name}' would hold full payment card numbers. The policy promises only a "
+                        "masked reference (the last 4 digits), and card numbers must not be stored (PCI DSS).",
+                    ),
+                    Text(
+                        f"Fjern »{name}« fra {f'categories.{cat.key}.fields'}; gem kun en maskeret reference.",
+                        f"Remove '{name}' from categories.{cat.key}.fields; store only a masked reference.",
+                    ),
+                )
+        for lang_text in _texts(("label", cat.label), ("description", cat.description)):
+            if find_word(lang_text[1], CPR):
+                yield _cpr_finding(
+                    f"categories.{cat.key}.{lang_text[0]}",
+                    f"Kategorien »{cat.key}« (teksten)",
+                    f"The category '{cat.key}' (its text)",
+                )
+                break
+    for purpose in policy.purposes.values():
+        texts = _texts(("label", purpose.label), ("description", purpose.description))
+        if any(find_word(t, CPR) for _, t in texts):
+            yield _cpr_finding(
+                f"purposes.{purpose.key}.description",
+                f"Formålet »{purpose.key}«",
+                f"The purpose '{purpose.key}'",
+            )
+
+
+def _cpr_finding(key: str, what_da: str, what_en: str) -> Finding:
+    return Finding(
+        "error",
+        "cpr-number",
+        key,
+        Text(
+            f"{what_da} er et CPR-nummer. En privat virksomhed må kun behandle CPR-numre i de tilfælde, "
+            "databeskyttelsesloven § 11, stk. 2, nævner, og ingen af dem passer her; politikken lover, at "
+            "vi ikke beder om CPR-numre (RULES R18).",
+            f"{what_en} is a CPR number. A private company may process CPR numbers only in the cases of "
+            "databeskyttelsesloven § 11(2), and none fits here; the policy promises that we do not ask for "
+            "CPR numbers (RULES R18).",
+        ),
+        Text(
+            "Fjern CPR-nummeret fra politikken og fra de data, virksomheden indsamler; brug kundenummeret til "
+            "at identificere kunden.",
+            "Remove the CPR number from the policy and from the data the company collects; use the customer "
+            "number to identify the customer.",
+        ),
+    )
+
+
+def _consent(policy: Policy) -> Iterable[Finding]:
+    """Consent (Art. 6(1)(a)) can be withdrawn at any time (Art. 7(3)); invoicing and delivery rest on the
+    contract (6(1)(b)) and bookkeeping on the Bookkeeping Act (6(1)(c)), which no withdrawal ends."""
+    accounting = {c.key for c in policy.categories.values() if c.accounting_material}
+    for purpose in policy.purposes.values():
+        duty = (
+            purpose.key in ("bookkeeping", "rights_requests")
+            or find_in_key(purpose.key, DUTY_PURPOSES)
+            or find_word(purpose.label.da, DUTY_PURPOSES, negation=False)
+            or find_word(purpose.label.en, DUTY_PURPOSES, negation=False)
+            or any(purpose.key in policy.categories[c].purposes for c in accounting)
+        )
+        said = names_consent(purpose.legal_basis.da) or names_consent(purpose.legal_basis.en)
+        if not (duty and said):
+            continue
+        yield Finding(
+            "error",
+            "consent-basis",
+            f"purposes.{purpose.key}.legal_basis",
+            Text(
+                f"Formålet »{purpose.key}« har samtykke som retsgrundlag (»{said}«). Et samtykke kan altid "
+                "trækkes tilbage (databeskyttelsesforordningen art. 7, stk. 3), men levering og fakturering "
+                "hviler på aftalen med kunden og bogføringen på bogføringsloven, som kunden ikke kan trække "
+                "tilbage; politikken modsiger sig selv.",
+                f"The purpose '{purpose.key}' has consent as its legal basis ('{said}'). Consent can be "
+                "withdrawn at any time (GDPR Art. 7(3)), but delivery and invoicing rest on the contract with "
+                "the customer and bookkeeping on the Bookkeeping Act, which the customer cannot withdraw; the "
+                "policy contradicts itself.",
+            ),
+            Text(
+                "Skriv aftalen (art. 6, stk. 1, litra b) for levering og fakturering og en retlig forpligtelse "
+                "(art. 6, stk. 1, litra c, bogføringsloven) for bogføring og kundens rettigheder.",
+                "Write the contract (Art. 6(1)(b)) for delivery and invoicing, and a legal obligation "
+                "(Art. 6(1)(c), the Bookkeeping Act) for bookkeeping and customers' rights.",
+            ),
+        )
 
 
 def _clash(policy: Policy, today: date) -> Iterable[Finding]:
@@ -238,12 +448,12 @@ def _clash(policy: Policy, today: date) -> Iterable[Finding]:
             f"{da['fixed']} efter fakturadatoen, eller formulér sletteafsnittet sådan: »Regnskabsmateriale "
             f"(fakturaer og betalinger) opbevares i {da['years']} fra udgangen af det regnskabsår, det "
             "vedrører, som bogføringsloven kræver, og slettes derefter. Øvrige oplysninger slettes, så "
-            "snart de ikke længere er relevante.« Indtil da forklarer den trykte politik afvigelsen.",
+            "snart de ikke længere er relevante.« Indtil da trykker politikken kun lovens regel.",
             f"Write retention.policy_max_months = {fixed}, so the policy promises deletion at the latest "
             f'{en["fixed"]} after the invoice date, or word the deletion section like this: "Accounting '
             f"material (invoices and payments) is kept for {en['years']} from the end of the financial year "
             "it concerns, as the Bookkeeping Act requires, and deleted after that. Other data is deleted as "
-            'soon as it is no longer relevant." Until then the printed policy explains the exception.',
+            'soon as it is no longer relevant." Until then the printed policy states only the rule of the law.',
         ),
     )
 
@@ -286,45 +496,140 @@ def _retention(policy: Policy) -> Iterable[Finding]:
         )
 
 
+_DETAIL_DA: Final = {
+    "company": "virksomhedens navn",
+    "name": "den dataansvarliges navn",
+    "phone": "telefonnummeret",
+    "email": "e-mailadressen",
+    "address": "adressen",
+    "cvr": "CVR-nummeret",
+}
+_DETAIL_EN: Final = {
+    "company": "the company's name",
+    "name": "the data controller's name",
+    "phone": "the telephone number",
+    "email": "the e-mail address",
+    "address": "the address",
+    "cvr": "the CVR number",
+}
+
+
 def _controller(policy: Policy) -> Iterable[Finding]:
+    """Policy [5] and [8], Art. 13(1)(a): customers must be able to reach the controller with these details."""
     c = policy.controller
-    for key in c.placeholders():
-        value = getattr(c, key)
+    for key in CONTROLLER_KEYS:
+        value: str = getattr(c, key)
+        if is_placeholder(value) or placeholder_in(value, digits_are_content=key != "address"):
+            yield Finding(
+                "error",
+                "controller-placeholder",
+                f"controller.{key}",
+                Text(
+                    f"controller.{key} er stadig en pladsholder (»{value}«), ikke {_DETAIL_DA[key]}; "
+                    "kunderne skal kunne se, hvem de henvender sig til (politikken afsnit 5 og 8, "
+                    "databeskyttelsesforordningen art. 13, stk. 1, litra a).",
+                    f"controller.{key} is still a placeholder ('{value}'), not {_DETAIL_EN[key]}; customers "
+                    "must be able to see whom to contact (policy sections 5 and 8, GDPR Art. 13(1)(a)).",
+                ),
+                Text(
+                    f"Erstat »{value}« med {_DETAIL_DA[key]} i [controller], fx {_EXAMPLE[key]}.",
+                    f"Replace '{value}' with {_DETAIL_EN[key]} in [controller], e.g. {_EXAMPLE[key]}.",
+                ),
+            )
+            continue
+        yield from _controller_value(key, value)
+
+
+_EXAMPLE: Final = {
+    "company": 'company = "Eksempel ApS"',
+    "name": 'name = "Jens Hansen"',
+    "phone": 'phone = "+45 89 12 34 56"',
+    "email": 'email = "persondata@eksempel.dk"',
+    "address": 'address = "Eksempelvej 1, 8000 Aarhus C"',
+    "cvr": 'cvr = "12345674"',
+}
+
+
+def _controller_value(key: str, value: str) -> Iterable[Finding]:
+    if key == "email" and (why := email_problem(value)):
+        reason = {
+            "reserved": (
+                "domænet er reserveret til eksempler og kan aldrig modtage post",
+                "the domain is reserved for examples and can never receive mail",
+            ),
+            "spaces": ("den har mellemrum før eller efter", "it has spaces before or after it"),
+        }.get(why, ("den er ikke skrevet som en e-mailadresse", "it is not written as an e-mail address"))
         yield Finding(
             "error",
-            "controller-placeholder",
-            f"controller.{key}",
+            "email-format",
+            "controller.email",
             Text(
-                f"controller.{key} er stadig en pladsholder ({value}); kunderne skal kunne se, hvem de "
-                "henvender sig til (politikken afsnit 5 og 8, databeskyttelsesforordningen art. 13, stk. "
-                "1, litra a).",
-                f"controller.{key} is still a placeholder ({value}); customers must be able to see whom to "
-                "contact (policy sections 5 and 8, GDPR Art. 13(1)(a)).",
+                f"»{value}« kan ikke være en e-mailadresse, kunderne kan skrive til: {reason[0]} (politikken "
+                "afsnit 5 og 8).",
+                f"'{value}' cannot be an e-mail address customers can write to: {reason[1]} (policy "
+                "sections 5 and 8).",
             ),
-            Text(
-                f"Erstat {value} med den rigtige værdi i [controller].",
-                f"Replace {value} with the real value in [controller].",
-            ),
+            Text(f"Skriv fx {_EXAMPLE['email']}.", f"Write e.g. {_EXAMPLE['email']}."),
         )
-    if not is_placeholder(c.cvr) and not (
-        len(c.cvr.replace(" ", "")) == 8 and c.cvr.replace(" ", "").isdigit()
-    ):
+    elif key == "phone" and (why := phone_problem(value)):
+        reason = {
+            "characters": ("det rummer andet end cifre, +, mellemrum og bindestreger",
+                           "it holds more than digits, +, spaces and hyphens"),
+            "length": ("et dansk nummer har 8 cifre, et udenlandsk 8-15 med landekode",
+                       "a Danish number has 8 digits, a foreign one 8–15 with its country code"),
+        }.get(why, ("danske numre begynder aldrig med 0", "Danish numbers never start with 0"))  # fmt: skip
         yield Finding(
-            "warning",
+            "error",
+            "phone-format",
+            "controller.phone",
+            Text(
+                f"»{value}« er ikke et telefonnummer: {reason[0]} (politikken afsnit 5 og 8).",
+                f"'{value}' is not a telephone number: {reason[1]} (policy sections 5 and 8).",
+            ),
+            Text(f"Skriv fx {_EXAMPLE['phone']}.", f"Write e.g. {_EXAMPLE['phone']}."),
+        )
+    elif key == "cvr" and (why := cvr_problem(value)):
+        if why == "format":
+            msg = Text(
+                f"»{value}« er ikke et CVR-nummer: et CVR-nummer har 8 cifre.",
+                f"'{value}' is not a CVR number: a CVR number has 8 digits.",
+            )
+        else:
+            msg = Text(
+                f"»{value}« er ikke et gyldigt CVR-nummer: kontrolcifferet passer ikke (modulus 11); "
+                "nummeret er sandsynligvis skrevet forkert.",
+                f"'{value}' is not a valid CVR number: its check digit does not match (modulus 11); the "
+                "number is probably mistyped.",
+            )
+        yield Finding(
+            "error",
             "cvr-format",
             "controller.cvr",
+            msg,
             Text(
-                f"»{c.cvr}« ligner ikke et CVR-nummer (8 cifre).",
-                f"'{c.cvr}' does not look like a CVR number (8 digits).",
+                'Skriv virksomhedens CVR-nummer, som det står på virk.dk, fx cvr = "12345674".',
+                'Write the company\'s CVR number as shown on virk.dk, e.g. cvr = "12345674".',
             ),
-            Text('Skriv fx cvr = "12345678".', 'Write e.g. cvr = "12345678".'),
+        )
+    elif key == "address" and not re.search(r"\d", value):
+        yield Finding(
+            "warning",
+            "address-format",
+            "controller.address",
+            Text(
+                f"Adressen »{value}« har hverken husnummer eller postnummer; kunderne skal kunne skrive til "
+                "virksomheden.",
+                f"The address '{value}' has neither a house number nor a postcode; customers must be able "
+                "to write to the company.",
+            ),
+            Text(f"Skriv fx {_EXAMPLE['address']}.", f"Write e.g. {_EXAMPLE['address']}."),
         )
 
 
 def _partners(policy: Policy) -> Iterable[Finding]:
     for p in policy.partners:
         key = f"partners.{p.key}"
-        if is_placeholder(p.name):
+        if is_placeholder(p.name) or placeholder_in(p.name):
             yield Finding(
                 "warning",
                 "partner-placeholder",
@@ -338,7 +643,26 @@ def _partners(policy: Policy) -> Iterable[Finding]:
                 ),
                 Text(f"Skriv leverandørens navn i {key}.name.", f"Write the supplier's name in {key}.name."),
             )
-        if p.country not in EU_EEA:
+        if p.country not in EU_EEA and p.safeguard == "adequacy" and p.country not in ADEQUATE:
+            yield Finding(
+                "warning",
+                "partner-third-country",
+                f"{key}.safeguard",
+                Text(
+                    f"Samarbejdspartneren »{p.key}« behandler oplysningerne i {p.country}, men Europa-"
+                    "Kommissionen har ingen afgørelse om tilstrækkeligt beskyttelsesniveau for det land "
+                    "(databeskyttelsesforordningen artikel 45); den trykte politik ville angive et grundlag, "
+                    "der ikke findes.",
+                    f"The partner '{p.key}' processes the data in {p.country}, but the European Commission "
+                    "has no adequacy decision for that country (GDPR Article 45); the printed policy would "
+                    "state a basis that does not exist.",
+                ),
+                Text(
+                    'Skriv safeguard = "scc" (standardkontraktbestemmelser) eller "bcr", hvis I har dem.',
+                    'Write safeguard = "scc" (standard contractual clauses) or "bcr", if you have them.',
+                ),
+            )
+        if p.country not in EU_EEA and p.safeguard is None:
             yield Finding(
                 "warning",
                 "partner-third-country",
@@ -353,11 +677,13 @@ def _partners(policy: Policy) -> Iterable[Finding]:
                 ),
                 Text(
                     "Vælg en leverandør, der behandler data i EU/EØS, eller dokumentér "
-                    "overførselsgrundlaget (fx en tilstrækkelighedsafgørelse eller "
-                    "standardkontraktbestemmelser) og oplys det i politikken.",
+                    f'overførselsgrundlaget og skriv det i {key}.safeguard: "adequacy" '
+                    '(tilstrækkelighedsafgørelse), "scc" (standardkontraktbestemmelser) eller "bcr" '
+                    "(bindende virksomhedsregler); politikken oplyser det så.",
                     "Choose a supplier that processes the data in the EU/EEA, or document the transfer "
-                    "basis (e.g. an adequacy decision or standard contractual clauses) and state it in the "
-                    "policy.",
+                    f'basis and write it in {key}.safeguard: "adequacy" (an adequacy decision), "scc" '
+                    '(standard contractual clauses) or "bcr" (binding corporate rules); the policy then '
+                    "states it.",
                 ),
             )
         for cat in sorted(p.receives):
@@ -447,7 +773,7 @@ def _categories(policy: Policy) -> Iterable[Finding]:
                     "relevant (Art. 5(1)(e)).",
                 )
             yield Finding(
-                "warning",
+                "error" if months == 0 else "warning",
                 "relevance-period",
                 where,
                 msg,
@@ -552,18 +878,18 @@ def _roles(policy: Policy) -> Iterable[Finding]:
 
 
 def _review(policy: Policy, today: date) -> Iterable[Finding]:
-    if policy.review.months > 12:
+    if policy.review.months > REVIEW_PROMISED_MONTHS:
         yield Finding(
-            "warning",
+            "error",
             "review-interval",
             "review.months",
             Text(
-                f"Kontrollen foretages kun hver {policy.review.months}. måned. Loven kræver regelmæssig "
-                "afprøvning af sikkerhedsforanstaltningerne (databeskyttelsesforordningen art. 32, stk. 1, "
-                "litra d), og den oprindelige politik lover en halvårlig kontrol (afsnit 13).",
-                f"The control takes place only every {policy.review.months} months. The law requires "
-                "regular testing of the security measures (GDPR Art. 32(1)(d)), and the original policy "
-                "promises a half-yearly control (section 13).",
+                f"Kontrollen foretages kun hver {policy.review.months}. måned. Politikken lover en kontrol "
+                "hvert halve år (afsnit 13), og loven kræver regelmæssig afprøvning af "
+                "sikkerhedsforanstaltningerne (databeskyttelsesforordningen art. 32, stk. 1, litra d).",
+                f"The control takes place only every {policy.review.months} months. The policy promises a "
+                "control every six months (section 13), and the law requires regular testing of the "
+                "security measures (GDPR Art. 32(1)(d)).",
             ),
             Text("Skriv months = 6 i [review].", "Write months = 6 in [review]."),
         )
@@ -585,8 +911,9 @@ def _review(policy: Policy, today: date) -> Iterable[Finding]:
             ),
         )
     elif policy.adopted > today:
+        # The printed policy would state a signature that has not happened: untrue.
         yield Finding(
-            "warning",
+            "error",
             "adopted-in-future",
             "adopted",
             Text(

@@ -51,6 +51,9 @@ class Event(StrEnum):
     ANSWER = "answer"
     REFUSE = "refuse"  # R8: manifestly unfounded or excessive, with the controller's reasons
     WITHDRAW = "withdraw"  # the customer withdrew the request
+    # Art. 15(1): the requester is not a customer; the confirmation that no data is held answers the request.
+    # It discloses no personal data, so it needs no identity check.
+    CONFIRM_NO_DATA = "confirm_no_data"
 
 
 OPEN_STATES = frozenset({State.RECEIVED, State.AWAITING_IDENTITY, State.IN_PROGRESS})
@@ -65,6 +68,7 @@ TRANSITIONS: dict[tuple[State, Event], State] = {
     (State.IN_PROGRESS, Event.ANSWER): State.ANSWERED,
     **{(s, Event.REFUSE): State.REFUSED for s in OPEN_STATES},
     **{(s, Event.WITHDRAW): State.WITHDRAWN for s in OPEN_STATES},
+    **{(s, Event.CONFIRM_NO_DATA): State.ANSWERED for s in OPEN_STATES},
 }
 
 # Kinds that disclose or change a customer's data: never before identity is verified (R8, Art. 12(6)).
@@ -133,6 +137,23 @@ def check_extension(received: date, months: int, today: date, reasons: str) -> N
         raise ValueError(
             "months: the first month has passed; an extension must be told to the customer within it "
             f"(by {extension_notice_due(received).isoformat()}, GDPR Art. 12(3))"
+        )
+
+
+def check_refusal(received: date, today: date, ground: str) -> None:
+    """R6, R8: a refusal is told with its reasons within one month of receipt (GDPR Art. 12(4)), extended or
+    not; after that the request must be answered. Holding no data is not a refusal but the answer to Art. 15's
+    first question, "do you process data about me?" (Art. 15(1)): it is sent as a confirmation."""
+    if ground == "no_data":
+        raise ValueError(
+            "ground: holding no data about the requester is not a refusal; send the confirmation that no data "
+            "is held (GDPR Art. 15(1)) with answer_no_data"
+        )
+    limit = extension_notice_due(received)
+    if today > limit:
+        raise ValueError(
+            f"state: the one month for telling the customer of a refusal ended on {limit.isoformat()} "
+            "(GDPR Art. 12(4)); the request can no longer be refused and must be answered"
         )
 
 

@@ -7,24 +7,119 @@ Messages never repeat the offending value.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+from datetime import date
 
-# DDMMYY-XXXX (with or without the dash, or a space), as written on Danish documents.
-_CPR = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])(\d{2})[- ]?(\d{4})(?!\d)")
-# 13–19 digits, optionally grouped by spaces or dashes: the shape of a payment card number (PAN).
-_PAN = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]{2,}$")
 _MASK_CHARS = frozenset("*xX•#")
 
+# ---------------------------------------------------------------------------------------------- normalising
+#
+# A number typed in Word, pasted from a PDF or keyed on a phone comes with typographic variants: a non-breaking
+# hyphen (U+2011), an en dash (Word's autocorrect), a minus sign, full-width digits (NFKC makes them ASCII),
+# Arabic-Indic digits, a no-break or thin space, a double space, a dot or a slash between the groups. Every one
+# of them is reduced to a plain form before a number is recognised, so the variant does not hide the number.
 
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    code: str
-    message: str  # what is wrong and how to fix it, without the value
+#: Dash-like characters NFKC leaves alone: every Pd character, the minus sign, the soft hyphen, the hyphen bullet.
+_DASH_LIKE = frozenset("\u00ad\u2043\u2212\u2796\ufe63\uff0d")
+#: Characters that vanish: zero-width space, joiners, word joiner, byte-order mark.
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff")
+
+
+_OTHER_SPACE = re.compile(r"[^\S ]")  # white space other than the plain space (tab, line break …)
+
+
+def _plain(ch: str) -> str:
+    if ch.isdecimal():
+        return str(unicodedata.decimal(ch))
+    if ch in _INVISIBLE:
+        return ""
+    if ch.isspace():
+        return " "
+    if ch in _DASH_LIKE or unicodedata.category(ch) == "Pd":
+        return "-"
+    if ch in "\u2024\u2027\u00b7\u2219\u22c5":  # one-dot leader, hyphenation point, middle dots
+        return "."
+    if ch in "\u2044\u2215\u29f8":  # fraction slash, division slash, big solidus
+        return "/"
+    return ch
+
+
+def normalise_number_text(text: str) -> str:
+    """NFKC; every decimal digit as ASCII; every space kind as one space; every dash kind as ``-``."""
+    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii() or _OTHER_SPACE.search(text):
+        text = "".join(_plain(ch) for ch in text)
+    return re.sub(r" {2,}", " ", text)
+
+
+#: A run of digit groups: groups joined by a space, or by one of ``- . /`` with optional spaces around it.
+_RUN = re.compile(r"[0-9]+(?:(?: ?[-./] ?| )[0-9]+)*")
+#: The cheap test for raw ASCII text: 10 digits with anything a run may hold between them.
+_ASCII_PREFILTER = re.compile(r"[0-9](?:\s*[-./]?\s*[0-9]){9}")
+
+
+def might_hold_number(text: str) -> bool:
+    """True if ``text`` may hold a CPR or card number: a run of at least 10 digits (cheap; a superset of
+    :func:`looks_like_cpr` and :func:`contains_card_number`, for the importer's hot path)."""
+    if text.isascii():
+        return _ASCII_PREFILTER.search(text) is not None
+    return any(len(_digits(m.group())) >= 10 for m in _RUN.finditer(normalise_number_text(text)))
+
+
+def _digits(run: str) -> str:
+    return re.sub(r"[^0-9]", "", run)
+
+
+def _windows(text: str, lengths: range) -> list[str]:
+    """Digit strings of ``lengths`` made of whole consecutive groups of a run (``01 01 90-1234`` → ``0101901234``);
+    a group is never cut, so a longer number does not hide a shorter one inside it."""
+    out: list[str] = []
+    for m in _RUN.finditer(normalise_number_text(text)):
+        groups = re.findall(r"[0-9]+", m.group())
+        for i in range(len(groups)):
+            joined = ""
+            for g in groups[i:]:
+                joined += g
+                if len(joined) > lengths.stop - 1:
+                    break
+                if len(joined) in lengths:
+                    out.append(joined)
+    return out
+
+
+# --------------------------------------------------------------------------------------------- CPR numbers
+
+
+def cpr_birth_date(digits: str) -> date | None:
+    """The birth date of a 10-digit CPR number, or None if its date part is not a real day.
+
+    The century follows from the 7th digit (CPR-kontoret's table): 0–3 → 1900s; 4 and 9 → 2000s for years
+    00–36, else 1900s; 5–8 → 2000s for years 00–57, else 1800s. No modulus-11 check: numbers without it have
+    been issued since 2007.
+    """
+    if len(digits) != 10 or not digits.isdigit():
+        return None
+    day, month, yy, seventh = int(digits[0:2]), int(digits[2:4]), int(digits[4:6]), int(digits[6])
+    if seventh <= 3:
+        century = 1900
+    elif seventh in (4, 9):
+        century = 2000 if yy <= 36 else 1900
+    else:
+        century = 2000 if yy <= 57 else 1800
+    try:
+        return date(century + yy, month, day)
+    except ValueError:
+        return None
 
 
 def looks_like_cpr(text: str) -> bool:
-    return _CPR.search(text) is not None
+    """RULES R18: a CPR number (DDMMYY-XXXX) however it is typed, with a date part that is a real day."""
+    return any(cpr_birth_date(w) is not None for w in _windows(text, range(10, 11)))
+
+
+# -------------------------------------------------------------------------------------------- card numbers
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -40,11 +135,15 @@ def _luhn_ok(digits: str) -> bool:
 
 
 def contains_card_number(text: str) -> bool:
-    for match in _PAN.finditer(text):
-        digits = re.sub(r"[ -]", "", match.group())
-        if 13 <= len(digits) <= 19 and _luhn_ok(digits):
-            return True
-    return False
+    """A payment card number (PAN): 13–19 digits starting 2–6 (the card networks' ranges) with a valid Luhn
+    check digit, however grouped (spaces, dashes, dots, no-break spaces, en dashes)."""
+    return any(w[0] in "23456" and _luhn_ok(w) for w in _windows(text, range(13, 20)))
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    code: str
+    message: str  # what is wrong and how to fix it, without the value
 
 
 def check_free_text(text: str) -> Refusal | None:

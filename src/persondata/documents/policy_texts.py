@@ -50,6 +50,13 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "Vi får oplysningerne fra dig. Vi beder ikke om dit CPR-nummer, og vi behandler ingen følsomme "
             "oplysninger om dig."
         ),
+        "s3_p4": (
+            "Du har ikke pligt til at give os dine personoplysninger. Men vi skal bruge dit navn, din "
+            "adresse og dine kontaktoplysninger for at indgå og opfylde aftalen med dig, og bogføringsloven "
+            "kræver dit navn og din adresse på fakturaen. Giver du os ikke oplysningerne, kan vi ikke "
+            "levere eller fakturere vores ydelser til dig (databeskyttelsesforordningen artikel 13, stk. 2, "
+            "litra e)."
+        ),
         # [4]
         "s4": "Sletning og opbevaring",
         "s4_p1": (
@@ -62,11 +69,17 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "s4_accounting": (
             "{years} fra udgangen af det regnskabsår, de vedrører, og senest {max} efter fakturadatoen"
         ),
-        "s4_see_below": " (se dog nedenfor)",
+        "s4_accounting_law": "{years} fra udgangen af det regnskabsår, de vedrører; derefter sletter vi dem",
         "s4_accounting_p": (
             "Fakturaer — med dit navn og din adresse, som de stod på fakturaen — og betalinger er "
             "regnskabsmateriale. {law} Vores regnskabsår er {fy}. Derfor opbevarer vi regnskabsmaterialet "
             "altid i mindst {years}, og vi sletter det senest {max} efter fakturadatoen."
+        ),
+        "s4_accounting_law_p": (
+            "Fakturaer — med dit navn og din adresse, som de stod på fakturaen — og betalinger er "
+            "regnskabsmateriale. {law} Vores regnskabsår er {fy}. Derfor opbevarer vi regnskabsmaterialet "
+            "i {years} fra udgangen af det regnskabsår, det vedrører, og sletter det dagen efter, at de "
+            "{years} er gået: en faktura dateret {example} slettes den {delete}."
         ),
         "s4_erasure": (
             "Beder du os slette dine oplysninger, sletter vi med det samme alt det, der ikke er "
@@ -126,14 +139,23 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         ),
         "right_objection": "Ret til indsigelse",
         "right_objection_text": (
-            "Du kan gøre indsigelse mod vores behandling af dine oplysninger. Vi behandler dem kun for at "
-            "opfylde aftalen med dig og vores pligter efter loven; vi vurderer din indsigelse og giver dig "
-            "et begrundet svar (artikel 21)."
+            "Retten til indsigelse gælder behandling, der bygger på en legitim interesse eller en opgave i "
+            "samfundets interesse (artikel 21, jf. artikel 6, stk. 1, litra e og f). Vi behandler ikke dine "
+            "oplysninger på det grundlag, kun for at opfylde aftalen med dig og vores pligter efter loven. "
+            "Gør du alligevel indsigelse, vurderer vi den og giver dig et begrundet svar."
+        ),
+        "right_objection_text_ef": (
+            "Du kan af grunde, der vedrører din særlige situation, gøre indsigelse mod den behandling, der "
+            "bygger på en legitim interesse eller en opgave i samfundets interesse: {purposes} (artikel 21, "
+            "jf. artikel 6, stk. 1, litra e og f). Så stopper vi behandlingen, medmindre vi kan påvise "
+            "vægtige legitime grunde, der går forud for dine interesser, eller den er nødvendig for at "
+            "fastlægge, gøre gældende eller forsvare et retskrav. Retten gælder ikke den behandling, der "
+            "bygger på aftalen med dig eller vores pligter efter loven."
         ),
         "right_complaint": "Ret til at klage",
         "right_complaint_text": (
-            "Du kan klage til Datatilsynet over vores behandling af dine oplysninger (artikel 77, se "
-            "afsnit 10)."
+            "Du kan klage til Datatilsynet over vores behandling af dine oplysninger (artikel 77) og "
+            "indbringe sagen for domstolene (artikel 79); se afsnit 10."
         ),
         "s6_p2": (
             "Når vi retter, sletter eller begrænser dine oplysninger, giver vi også de samarbejdspartnere, "
@@ -186,6 +208,11 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "Datatilsynet: {url}"
         ),
         "s10_p2": "Vi vil meget gerne høre fra dig først, så vi kan forsøge at løse sagen sammen med dig.",
+        "s10_p3": (
+            "Du kan også indbringe sagen for domstolene, hvis du mener, at vores behandling af dine "
+            "personoplysninger krænker dine rettigheder (databeskyttelsesforordningen artikel 79). Det kan "
+            "du gøre, uanset om du har klaget til Datatilsynet."
+        ),
         # [11]
         "s11": "Videregivelse af oplysninger",
         "s11_p1": (
@@ -198,6 +225,28 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "s11_head_receives": "Modtager",
         "s11_head_country": "Land",
         "s11_eu": "Alle vores samarbejdspartnere behandler oplysningerne inden for EU/EØS.",
+        "s11_eu_others": "Vores øvrige samarbejdspartnere behandler oplysningerne inden for EU/EØS.",
+        "s11_third": (
+            "{partner} behandler oplysningerne i {country}, uden for EU/EØS. Overførslen sker på grundlag af "
+            "{safeguard}."
+        ),
+        "s11_copy": (
+            "Du kan få en kopi af garantierne for overførslen eller få at vide, hvor de er gjort tilgængelige, "
+            "ved at kontakte os (se afsnit 5)."
+        ),
+        "safeguard_adequacy": (
+            "en afgørelse fra Europa-Kommissionen om, at {country} sikrer et tilstrækkeligt "
+            "beskyttelsesniveau (databeskyttelsesforordningen artikel 45)"
+        ),
+        "safeguard_scc": (
+            "Europa-Kommissionens standardkontraktbestemmelser (databeskyttelsesforordningen artikel 46, "
+            "stk. 2, litra c)"
+        ),
+        "safeguard_bcr": (
+            "bindende virksomhedsregler godkendt af en tilsynsmyndighed (databeskyttelsesforordningen "
+            "artikel 47)"
+        ),
+        "safeguard_missing": "<<grundlaget for overførslen til {country} (partners.{key}.safeguard)>>",
         "s11_p2": (
             "Derudover videregiver vi ikke personoplysninger til virksomheder, organisationer eller "
             "personer uden for virksomheden, medmindre loven forpligter os til det."
@@ -269,6 +318,12 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "We get the data from you. We do not ask for your CPR number, and we process no sensitive data "
             "about you."
         ),
+        "s3_p4": (
+            "You are not obliged to give us your personal data. But we need your name, your address and "
+            "your contact details to enter into and perform our contract with you, and the Bookkeeping Act "
+            "requires your name and address on the invoice. If you do not give us the data, we cannot "
+            "deliver or invoice our services to you (GDPR Article 13(2)(e))."
+        ),
         # [4]
         "s4": "Deletion and retention",
         "s4_p1": (
@@ -282,11 +337,17 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "{years} from the end of the financial year it concerns, and at the latest {max} after the "
             "invoice date"
         ),
-        "s4_see_below": " (but see below)",
+        "s4_accounting_law": "{years} from the end of the financial year it concerns; then we delete it",
         "s4_accounting_p": (
             "Invoices — with your name and address as they appeared on the invoice — and payments are "
             "accounting material. {law} Our financial year is {fy}. We therefore always keep accounting "
             "material for at least {years}, and we delete it at the latest {max} after the invoice date."
+        ),
+        "s4_accounting_law_p": (
+            "Invoices — with your name and address as they appeared on the invoice — and payments are "
+            "accounting material. {law} Our financial year is {fy}. We therefore keep accounting material "
+            "for {years} from the end of the financial year it concerns, and delete it on the day after "
+            "the {years} have passed: an invoice dated {example} is deleted on {delete}."
         ),
         "s4_erasure": (
             "If you ask us to erase your data, we immediately delete everything that is not accounting "
@@ -346,14 +407,23 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         ),
         "right_objection": "Right to object",
         "right_objection_text": (
-            "You can object to our processing of your data. We process it only to fulfil our contract with "
-            "you and our legal obligations; we will assess your objection and give you a reasoned answer "
-            "(Article 21)."
+            "The right to object applies to processing based on a legitimate interest or a task carried "
+            "out in the public interest (Article 21, with Article 6(1)(e) and (f)). We do not process your "
+            "data on that basis, only to fulfil our contract with you and our legal obligations. If you "
+            "object nonetheless, we will assess your objection and give you a reasoned answer."
+        ),
+        "right_objection_text_ef": (
+            "You can object, on grounds relating to your particular situation, to the processing based on "
+            "a legitimate interest or a task carried out in the public interest: {purposes} (Article 21, "
+            "with Article 6(1)(e) and (f)). We then stop, unless we can demonstrate compelling legitimate "
+            "grounds that override your interests, or the processing is needed to establish, exercise or "
+            "defend legal claims. The right does not apply to processing based on our contract with you or "
+            "our legal obligations."
         ),
         "right_complaint": "Right to complain",
         "right_complaint_text": (
             "You can complain to Datatilsynet, the Danish Data Protection Agency, about our processing of "
-            "your data (Article 77; see section 10)."
+            "your data (Article 77) and take the matter to the courts (Article 79); see section 10."
         ),
         "s6_p2": (
             "When we correct, erase or restrict your data, we also tell the partners who have received it "
@@ -404,6 +474,11 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "We would very much like to hear from you first, so that we can try to resolve the matter with "
             "you."
         ),
+        "s10_p3": (
+            "You can also take the matter to the courts if you believe that our processing of your personal "
+            "data infringes your rights (GDPR Article 79). You can do so whether or not you have complained "
+            "to Datatilsynet."
+        ),
         # [11]
         "s11": "Disclosure of data",
         "s11_p1": (
@@ -416,6 +491,22 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "s11_head_receives": "Receives",
         "s11_head_country": "Country",
         "s11_eu": "All our partners process the data within the EU/EEA.",
+        "s11_eu_others": "Our other partners process the data within the EU/EEA.",
+        "s11_third": (
+            "{partner} processes the data in {country}, outside the EU/EEA. The transfer is based on "
+            "{safeguard}."
+        ),
+        "s11_copy": (
+            "You can obtain a copy of the safeguards for the transfer, or be told where they have been made "
+            "available, by contacting us (see section 5)."
+        ),
+        "safeguard_adequacy": (
+            "a decision of the European Commission that {country} ensures an adequate level of protection "
+            "(GDPR Article 45)"
+        ),
+        "safeguard_scc": "the European Commission's standard contractual clauses (GDPR Article 46(2)(c))",
+        "safeguard_bcr": "binding corporate rules approved by a supervisory authority (GDPR Article 47)",
+        "safeguard_missing": "<<the basis of the transfer to {country} (partners.{key}.safeguard)>>",
         "s11_p2": (
             "Beyond that we do not disclose personal data to companies, organisations or individuals "
             "outside the company, unless the law obliges us to."
@@ -469,4 +560,10 @@ COUNTRIES: Final[dict[str, tuple[str, str]]] = {
     "PL": ("Polen", "Poland"),
     "GB": ("Storbritannien", "the United Kingdom"),
     "US": ("USA", "the United States"),
+    "CH": ("Schweiz", "Switzerland"),
+    "CA": ("Canada", "Canada"),
+    "JP": ("Japan", "Japan"),
+    "IN": ("Indien", "India"),
+    "AU": ("Australien", "Australia"),
+    "UA": ("Ukraine", "Ukraine"),
 }

@@ -9,22 +9,27 @@ is the HTML, printed by WeasyPrint, so the three can never say different things.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Final
 
 from django.template.loader import render_to_string
 
+from persondata.core.calendar import accounting_retention
 from persondata.core.policy import Policy
 from persondata.core.policy_check import (
     EU_EEA,
-    clash_sentence,
+    describe_clash,
     financial_year_in_words,
     format_date,
     months_in_words,
 )
+from persondata.core.policy_words import allows_objection
 from persondata.documents.policy_texts import COUNTRIES, DATATILSYNET_COMPLAINT_URL, TEXTS
 
 LANGUAGES: Final = ("da", "en")
 FORMATS: Final = ("html", "pdf", "md")
+#: The year of the retention example in an unadopted policy (the printed policy never reads the clock).
+EXAMPLE_YEAR: Final = 2025
 RIGHTS: Final = (
     "information",
     "access",
@@ -73,14 +78,56 @@ def _country(code: str, lang: str) -> str:
     return names[LANGUAGES.index(lang)] if names else code
 
 
+def accounting_period(policy: Policy, lang: str) -> str:
+    """How long accounting material is kept, in one rule the law allows (RULES R3): where the policy's maximum
+    would come before the Bookkeeping Act allows deletion for some invoices, the law's rule alone."""
+    r, t = policy.retention, TEXTS[lang]
+    key = "s4_accounting_law" if describe_clash(policy) else "s4_accounting"
+    return t[key].format(
+        years=months_in_words(12 * r.bookkeeping_years, lang), max=months_in_words(r.policy_max_months, lang)
+    )
+
+
+def accounting_paragraph(policy: Policy, lang: str) -> str:
+    """The paragraph on accounting material (policy [4]), with an example where only the law's rule is stated;
+    the published policy and the letters to customers print this one text."""
+    r, t, fy = policy.retention, TEXTS[lang], policy.financial_year
+    # the example invoice: the 15th of the financial year's first month, in the year of adoption (no clock)
+    example_date = date(policy.adopted.year if policy.adopted else EXAMPLE_YEAR, fy.start_month, 15)
+    example = accounting_retention(example_date, fy, r.bookkeeping_years, r.policy_max_months)
+    return t["s4_accounting_law_p" if describe_clash(policy) else "s4_accounting_p"].format(
+        law=r.law.get(lang),
+        fy=financial_year_in_words(fy, lang),
+        years=months_in_words(12 * r.bookkeeping_years, lang),
+        max=months_in_words(r.policy_max_months, lang),
+        example=format_date(example.invoice_date, lang),
+        delete=format_date(example.delete_on, lang),
+    )
+
+
+def transfer_sentences(policy: Policy, lang: str) -> list[str]:
+    """Art. 13(1)(f), 15(2): each partner outside the EU/EEA, its country and safeguard, and how to get a copy."""
+    t = TEXTS[lang]
+    third = [p for p in policy.partners if p.country not in EU_EEA]
+    out = []
+    for p in third:
+        country = _country(p.country, lang)
+        safeguard = (
+            t[f"safeguard_{p.safeguard}"].format(country=country)
+            if p.safeguard
+            else t["safeguard_missing"].format(country=p.country, key=p.key)
+        )
+        out.append(t["s11_third"].format(partner=p.name, country=country, safeguard=safeguard))
+    if any(p.safeguard in ("scc", "bcr") for p in third):
+        out.append(t["s11_copy"])
+    return out
+
+
 def _sections(policy: Policy, lang: str) -> list[Section]:
     t = TEXTS[lang]
     c = policy.controller
     r = policy.retention
     cats = policy.categories
-    years = months_in_words(12 * r.bookkeeping_years, lang)
-    max_ = months_in_words(r.policy_max_months, lang)
-    clash = clash_sentence(policy, lang)
 
     def labels(keys: frozenset[str]) -> str:
         return "; ".join(cats[k].label.get(lang) for k in cats if k in keys)
@@ -104,13 +151,14 @@ def _sections(policy: Policy, lang: str) -> list[Section]:
         _p(t["s3_p2"]),
         Block("dl", pairs=tuple((k.label.get(lang), k.description.get(lang)) for k in cats.values())),
         _p(t["s3_p3"]),
+        _p(t["s3_p4"]),  # Art. 13(2)(e): must the customer give the data, and what if not
     ]
     # [4] deletion
     rows = []
     for cat in cats.values():
         months = policy.relevance_months_for(cat.key)
         if months is None:
-            period = t["s4_accounting"].format(years=years, max=max_) + (t["s4_see_below"] if clash else "")
+            period = accounting_period(policy, lang)
         else:
             period = t["s4_relevance"].format(period=months_in_words(months, lang))
         rows.append((cat.label.get(lang), period))
@@ -118,18 +166,9 @@ def _sections(policy: Policy, lang: str) -> list[Section]:
         _p(t["s4_p1"]),
         Block("table", head=(t["s4_head_data"], t["s4_head_period"]), rows=tuple(rows)),
         _p(r.relevance_reason.get(lang)),
-        _p(
-            t["s4_accounting_p"].format(
-                law=r.law.get(lang),
-                fy=financial_year_in_words(policy.financial_year, lang),
-                years=years,
-                max=max_,
-            )
-        ),
+        _p(accounting_paragraph(policy, lang)),
+        _p(t["s4_erasure"]),
     ]
-    if clash:
-        s[4].append(_p(clash))
-    s[4].append(_p(t["s4_erasure"]))
     if r.request_record_months:
         s[4].append(_p(t["s4_requests"].format(period=months_in_words(r.request_record_months, lang))))
     # [5] the data controller
@@ -145,9 +184,14 @@ def _sections(policy: Policy, lang: str) -> list[Section]:
         _p(t["s5_p2"].format(name=c.name)),
     ]
     # [6] rights
+    # Art. 21 applies only to processing on Art. 6(1)(e) or (f): say so, and name those purposes if any.
+    objectable = [p.label.get(lang) for p in policy.purposes.values() if allows_objection(p.legal_basis.da)]
+    rights = {k: t[f"right_{k}_text"] for k in RIGHTS}
+    if objectable:
+        rights["objection"] = t["right_objection_text_ef"].format(purposes=", ".join(objectable))
     s[6] = [
         _p(t["s6_p1"]),
-        Block("dl", pairs=tuple((t[f"right_{k}"], t[f"right_{k}_text"]) for k in RIGHTS)),
+        Block("dl", pairs=tuple((t[f"right_{k}"], rights[k]) for k in RIGHTS)),
         _p(t["s6_p2"]),
     ]
     # [7] no marketing, no profiling (both are always off: parse_policy refuses anything else)
@@ -158,7 +202,7 @@ def _sections(policy: Policy, lang: str) -> list[Section]:
     # [9] backups: what the product does (crypto-shredding, deletion ledger re-applied on restore)
     s[9] = [_p(t["s9_p1"]), _p(t["s9_p2"]), _p(t["s9_p3"])]
     # [10] complaints
-    s[10] = [_p(t["s10_p1"].format(url=DATATILSYNET_COMPLAINT_URL)), _p(t["s10_p2"])]
+    s[10] = [_p(t["s10_p1"].format(url=DATATILSYNET_COMPLAINT_URL)), _p(t["s10_p3"]), _p(t["s10_p2"])]
     # [11] disclosure
     s[11] = [
         _p(t["s11_p1"]),
@@ -176,8 +220,11 @@ def _sections(policy: Policy, lang: str) -> list[Section]:
             ),
         ),
     ]
-    if all(p.country in EU_EEA for p in policy.partners):
-        s[11].append(_p(t["s11_eu"]))
+    # Art. 13(1)(f): a transfer outside the EU/EEA, its safeguard, and how to get a copy of it.
+    s[11].extend(_p(x) for x in transfer_sentences(policy, lang))
+    third = [p for p in policy.partners if p.country not in EU_EEA]
+    if len(third) < len(policy.partners):
+        s[11].append(_p(t["s11_eu_others" if third else "s11_eu"]))
     s[11].append(_p(t["s11_p2"]))
     # [12] IT security
     s[12] = [

@@ -22,7 +22,6 @@ from typing import Any
 
 from persondata.core import sensitive
 from persondata.register.import_formats import (
-    LONG_NUMBER,
     PAYMENT_METHODS,
     CustomerIn,
     InvoiceIn,
@@ -130,8 +129,9 @@ def _ore(sign: str | None, whole: str | None, fraction: str | None) -> int:
 
 
 def _long_number(*free: str) -> bool:
-    """Free text with a long digit run needs the validator's CPR and card checks (``_Row.text``)."""
-    return LONG_NUMBER.search("\x00".join(free)) is not None
+    """Free text with a long digit run needs the validator's CPR and card checks (``_Row.text``); the same
+    test as the validator's (``sensitive.might_hold_number``), and a NUL between fields joins no digit runs."""
+    return sensitive.might_hold_number("\x00".join(free))
 
 
 class FastCsv:

@@ -455,6 +455,11 @@ def refuse(actor: Actor, request: Request, ground: str, reasons: str, *, now: da
     require_handler(actor)
     if ground not in dict(REFUSAL_GROUNDS):
         raise RequestError("ground", f"must be one of {', '.join(dict(REFUSAL_GROUNDS))}")
+    try:  # Art. 12(4): within one month; "no data" is a confirmation, not a refusal (Art. 15(1))
+        rq.check_refusal(request.received_on, legal_date(now), ground)
+    except ValueError as exc:
+        field, _, message = str(exc).partition(": ")
+        raise RequestError(field, message) from None
     if len(reasons.strip()) < 20:
         raise RequestError("reasons", "explain the refusal (the controller must be able to show why, R8)")
     if (refusal := check_free_text(reasons)) is not None:
@@ -477,6 +482,17 @@ def answer(actor: Actor, request: Request, outcome: dict[str, Any], *, now: date
     request.outcome = outcome
     request.save(update_fields=["outcome"])
     _transition(request, Event.ANSWER, code_of(actor), now, {"outcome": outcome})
+
+
+def confirm_no_data(actor: Actor, request: Request, outcome: dict[str, Any], *, now: datetime) -> None:
+    """Art. 15(1): close a request whose requester is not a customer with the confirmation that no data is held
+    (not a refusal); it discloses nothing, so it needs no identity check."""
+    require_handler(actor)
+    if request.customer_id is not None:
+        raise RequestError("customer", "the request is matched to a customer whose data is held; answer it")
+    request.outcome = outcome
+    request.save(update_fields=["outcome"])
+    _transition(request, Event.CONFIRM_NO_DATA, code_of(actor), now, {"outcome": outcome})
 
 
 def record_step(request: Request, step: str, actor: Actor | str, now: datetime, **details: Any) -> None:

@@ -24,6 +24,7 @@ from persondata.retention.schedule import (
 class Explained:
     what: str  # "contact data", "order O00000012", "invoice F00000007" …
     decision: RetentionDecision
+    day: date | None = None  # an invoice's or payment's date: its financial year (RULES R1)
 
 
 def explain_customer(customer_id: uuid.UUID, today: date, policy: Policy | None = None) -> list[Explained]:
@@ -90,8 +91,11 @@ def explain_customer(customer_id: uuid.UUID, today: date, policy: Policy | None 
         out.append(Explained(f"service agreement {ref}", decision))
     for rid, number, day in invoices:
         if day is not None:
-            out.append(Explained(f"invoice {number}", accounting_decision(policy, "invoice", day, held(rid))))
+            decision = accounting_decision(policy, "invoice", day, held(rid))
+            out.append(Explained(f"invoice {number}", decision, day))
     for rid, ref, day in payments:
         if day is not None:
-            out.append(Explained(f"payment {ref}", accounting_decision(policy, "payment", day, held(rid))))
+            out.append(
+                Explained(f"payment {ref}", accounting_decision(policy, "payment", day, held(rid)), day)
+            )
     return out

@@ -56,6 +56,7 @@ from persondata.requests.models import Document, Request
 from persondata.requests.services import RequestError
 from persondata.retention import holds
 from persondata.retention.erasure import erase_customer_now
+from persondata.retention.explain import explain_customer
 
 #: The reasons a handler may give for a restriction asked for (Art. 18(1)); ``erasure_request`` is R4's own.
 RESTRICTION_REASONS = ("accuracy_disputed", "unlawful", "legal_claims", "objection")
@@ -216,6 +217,10 @@ def answer_access(actor: Actor, request: Request, *, now: datetime, pdf: bool = 
         [
             *letters.data_sections(h, info, lang),
             letters.history_section(h, info, lang),
+            # Art. 15(1)(d): this customer's own deletion dates, per category and financial year
+            letters.deletion_dates_section(
+                runtime.policy(), explain_customer(_customer(request), legal_date(now)), lang, legal_date(now)
+            ),
             *letters.information_sections(info, lang, source=info["source_text"]),
         ],
     )
@@ -236,6 +241,32 @@ def answer_access(actor: Actor, request: Request, *, now: datetime, pdf: bool = 
         "restricted": h.restricted,
     }
     _close(actor, request, outcome, docs, now=now)
+    return Answer(request, docs, outcome)
+
+
+# -- no data held: a confirmation, not a refusal (Art. 15(1)) -----------------------------------------------------
+def answer_no_data(actor: Actor, request: Request, *, now: datetime, pdf: bool = True) -> Answer:
+    """The requester is not a customer: confirm that no personal data about them is processed — the answer to
+    Art. 15's first question — for any kind of request. Refused if the request is matched to a customer."""
+    if not transaction.get_connection().in_atomic_block:
+        raise audit.TransactionRequired("answers run inside the entry point's transaction")
+    services.require_handler(actor)
+    Request.objects.select_for_update().filter(pk=request.pk).values_list("pk", flat=True).get()
+    request.refresh_from_db()
+    if request.state not in rq.OPEN_STATES:
+        raise RequestError("state", f"the request is {request.state}; it has already been closed")
+    if request.customer_id is not None:
+        raise RequestError("customer", "the request is matched to a customer whose data is held; answer it")
+    lang = _lang(request)
+    t = texts(lang)
+    letter = Letter(
+        "no_data",
+        [t["no_data_p"].format(received=format_date(request.received_on, lang)), t["no_data_p2"]],
+        [],
+    )
+    docs = _letter(actor, request, letter, now=now, pdf=pdf)
+    outcome: dict[str, Any] = {"no_data": True, "documents": len(docs)}
+    services.confirm_no_data(actor, request, outcome, now=now)
     return Answer(request, docs, outcome)
 
 

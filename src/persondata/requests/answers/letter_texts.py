@@ -54,6 +54,29 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "title_other": "Svar på din henvendelse",
         "title_extension": "Vi har brug for mere tid til at svare dig",
         "title_refusal": "Afslag på din anmodning",
+        "title_no_data": "Svar på din anmodning: vi har ingen oplysninger om dig",
+        "no_data_p": (
+            "Vi modtog din anmodning {received}. Vi har søgt i alle vores systemer ud fra de oplysninger, du "
+            "gav os, og kan bekræfte, at vi ikke behandler personoplysninger om dig (databeskyttelsesforordningen "
+            "artikel 15, stk. 1). Der er derfor ingen kopi at udlevere og intet at rette, slette eller begrænse."
+        ),
+        "no_data_p2": (
+            "Mener du, at vi alligevel har oplysninger om dig, fx under en anden adresse, et andet navn eller et "
+            "andet kundenummer, er du velkommen til at skrive til os igen med de oplysninger."
+        ),
+        "h_deletion_dates": "Hvornår vi sletter dine oplysninger",
+        "deletion_dates_p": "Sådan gælder reglerne om opbevaring for netop dine oplysninger, opgjort {today}:",
+        "head_deleted_on": "Slettes",
+        "deletion_fy": "{label}, regnskabsåret {fy}",
+        "deletion_ongoing": "{period} efter, at kundeforholdet er afsluttet; det er stadig i gang",
+        "transfers_none": (
+            "Vi overfører ikke dine oplysninger til lande uden for EU/EØS, så der er ingen garantier for en "
+            "sådan overførsel at oplyse (databeskyttelsesforordningen artikel 15, stk. 2)."
+        ),
+        "transfers_p": (
+            "Overførsel til lande uden for EU/EØS og garantierne for den (databeskyttelsesforordningen artikel "
+            "15, stk. 2):"
+        ),
         "title_lift_notice": "Varsel: begrænsningen af behandlingen ophæves",
         # -- opening sentences
         "intro": "Vi modtog din henvendelse {received} og har nu behandlet den.",
@@ -350,6 +373,26 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "title_other": "Answer to your enquiry",
         "title_extension": "We need more time to answer you",
         "title_refusal": "Your request is refused",
+        "title_no_data": "Answer to your request: we hold no data about you",
+        "no_data_p": (
+            "We received your request on {received}. We have searched all our systems using the details you "
+            "gave us, and we can confirm that we do not process any personal data about you (GDPR Article "
+            "15(1)). There is therefore no copy to give you and nothing to correct, erase or restrict."
+        ),
+        "no_data_p2": (
+            "If you believe that we do hold data about you, for example under another address, name or "
+            "customer number, you are welcome to write to us again with those details."
+        ),
+        "h_deletion_dates": "When we delete your data",
+        "deletion_dates_p": "This is how the retention rules apply to your data, as of {today}:",
+        "head_deleted_on": "Deleted on",
+        "deletion_fy": "{label}, financial year {fy}",
+        "deletion_ongoing": "{period} after our customer relationship has ended; it is still ongoing",
+        "transfers_none": (
+            "We do not transfer your data to countries outside the EU/EEA, so there are no safeguards for "
+            "such a transfer to tell you of (GDPR Article 15(2))."
+        ),
+        "transfers_p": "Transfers to countries outside the EU/EEA and their safeguards (GDPR Article 15(2)):",
         "title_lift_notice": "Notice: the restriction of processing will be lifted",
         "intro": "We received your request on {received} and have now dealt with it.",
         "intro_information": (

@@ -22,10 +22,17 @@ from django.template.loader import render_to_string
 from persondata import runtime
 from persondata.core.calendar import COPENHAGEN, legal_date
 from persondata.core.policy import Policy
-from persondata.core.policy_check import clash_sentence, financial_year_in_words, format_date, months_in_words
+from persondata.core.policy_check import format_date, months_in_words
 from persondata.documents.policy_texts import COUNTRIES
 from persondata.documents.policy_texts import TEXTS as POLICY_TEXTS
-from persondata.documents.privacy_policy import RIGHTS, Block, html_to_pdf
+from persondata.documents.privacy_policy import (
+    RIGHTS,
+    Block,
+    accounting_paragraph,
+    accounting_period,
+    html_to_pdf,
+    transfer_sentences,
+)
 from persondata.requests.answers.held import Held
 from persondata.requests.answers.letter_texts import DATATILSYNET, TEXTS
 from persondata.requests.models import Request
@@ -98,27 +105,18 @@ def information(policy: Policy, lang: str) -> dict[str, Any]:
     pt = POLICY_TEXTS[lang]
     t = texts(lang)
     cats = policy.categories
-    years = months_in_words(12 * policy.retention.bookkeeping_years, lang)
-    longest = months_in_words(policy.retention.policy_max_months, lang)
 
     def retention_of(key: str) -> str:
+        # the same one rule the published policy prints (RULES R3)
         months = policy.relevance_months_for(key)
         if months is None:
-            return pt["s4_accounting"].format(years=years, max=longest)
+            return accounting_period(policy, lang)
         return pt["s4_relevance"].format(period=months_in_words(months, lang))
 
     c = policy.controller
-    retention_notes = [
-        policy.retention.relevance_reason.get(lang),
-        pt["s4_accounting_p"].format(
-            law=policy.retention.law.get(lang),
-            fy=financial_year_in_words(policy.financial_year, lang),
-            years=years,
-            max=longest,
-        ),
-    ]
-    if clash := clash_sentence(policy, lang):
-        retention_notes.append(clash)
+    retention_notes = [policy.retention.relevance_reason.get(lang), accounting_paragraph(policy, lang)]
+    # Art. 13(1)(f), 15(2): transfers outside the EU/EEA and their safeguards, or that there are none
+    transfers = transfer_sentences(policy, lang) or [t["transfers_none"]]
     return {
         "controller": {
             "company": c.company,
@@ -159,6 +157,7 @@ def information(policy: Policy, lang: str) -> dict[str, Any]:
             }
             for partner in policy.partners
         ],
+        "transfers": transfers,
         "retention": {
             "by_category": {k: retention_of(k) for k in cats},
             "notes": retention_notes,
@@ -209,7 +208,16 @@ def information_sections(info: dict[str, Any], lang: str, *, source: str | None 
             t["h_categories"],
             (Block("dl", pairs=tuple((x["label"], x["description"]) for x in info["categories"])),),
         ),
-        Section(t["h_recipients"], (p(t["recipients_p"]), recipients), key="recipients"),
+        Section(
+            t["h_recipients"],
+            (
+                p(t["recipients_p"]),
+                recipients,
+                *((p(t["transfers_p"]),) if info["transfers"] != [t["transfers_none"]] else ()),
+                *(p(x) for x in info["transfers"]),
+            ),
+            key="recipients",
+        ),
         Section(
             t["h_retention"],
             (
@@ -227,6 +235,44 @@ def information_sections(info: dict[str, Any], lang: str, *, source: str | None 
         Section(t["h_automated"], (p(info["automated_decision_making"]["text"]),)),
         Section(t["h_complaint"], (p(info["complaint"]["text"]),)),
     ]
+
+
+# -- this customer's deletion dates (Art. 15(1)(d)) -------------------------------------------------------------
+def deletion_dates_section(policy: Policy, explained: list[Any], lang: str, today: date) -> Section:
+    """The customer's own deletion dates: one row per category, and for accounting material one per financial
+    year (RULES R1: the clock runs from the end of each financial year), from the retention schedule.
+
+    ``explained``: :func:`persondata.retention.explain.explain_customer` for the customer on ``today``.
+    """
+    t = texts(lang)
+    rows: dict[str, tuple[date | None, int | None]] = {}  # label → (latest delete_on, months while ongoing)
+    for item in explained:
+        d = item.decision
+        cat = policy.categories.get(d.category)
+        if cat is None:
+            continue
+        label = cat.label.get(lang)
+        if d.rule == "bookkeeping" and getattr(item, "day", None) is not None:
+            label = t["deletion_fy"].format(label=label, fy=policy.financial_year.label(item.day))
+        months = policy.relevance_months_for(d.category)
+        before = rows.get(label)
+        if d.delete_on is None:
+            rows[label] = (None, months)
+        elif before is None or (before[0] is not None and d.delete_on > before[0]):
+            rows[label] = (d.delete_on, months)
+
+    def when(delete_on: date | None, months: int | None) -> str:
+        if delete_on is None:
+            return t["deletion_ongoing"].format(period=months_in_words(months or 0, lang))
+        return format_date(delete_on, lang)
+
+    table = Block(
+        "table",
+        head=(t["head_data"], t["head_deleted_on"]),
+        rows=tuple((label, when(*v)) for label, v in rows.items()),
+    )
+    body = (p(t["deletion_dates_p"].format(today=format_date(today, lang))), table) if rows else ()
+    return Section(t["h_deletion_dates"], body, key="retention")
 
 
 # -- the access answer's copy of the data ------------------------------------------------------------------------
