@@ -14,6 +14,7 @@ from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied
 from persondata.audit.models import AuditEntry
 from persondata.audit.services import TransactionRequired
+from persondata.core import sealing
 from persondata.partners import services
 from persondata.partners.models import DONE, PENDING, PartnerNotice
 from persondata.partners.services import PartnerError
@@ -82,7 +83,7 @@ def test_the_payload_is_sealed_and_holds_only_what_the_partner_received(
     for notice in PartnerNotice.objects.filter(request=req):
         blob = bytes(notice.payload_blob)
         assert b"ny.adresse" not in blob and record["customer_number"].encode() not in blob
-        payload = rights.unseal_for(req, blob, f"notice:{notice.id.hex}")
+        payload = rights.unseal_for(req, blob, sealing.request_part("notice", notice.id, req.id))
         assert (
             payload["customer_number"] == record["customer_number"]
         )  # the number on file, to find the customer
@@ -102,7 +103,7 @@ def test_a_payload_sealed_for_one_notice_does_not_open_as_another(
     notify(req, "erasure")
     a, b = PartnerNotice.objects.filter(request=req)[:2]
     with pytest.raises(Exception, match="does not authenticate"):
-        rights.unseal_for(req, bytes(a.payload_blob), f"notice:{b.id.hex}")
+        rights.unseal_for(req, bytes(a.payload_blob), sealing.request_part("notice", b.id, req.id))
 
 
 @pytest.mark.parametrize(

@@ -17,8 +17,8 @@ from persondata import runtime
 from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied
 from persondata.audit.models import AuditEntry
+from persondata.core import sealing
 from persondata.partners.models import PartnerNotice
-from persondata.partners.webhooks import payload_kind
 from persondata.register.models import (
     Customer,
     DataKey,
@@ -291,7 +291,9 @@ def test_erasure_keeps_the_two_year_old_invoice_restricted_and_says_when_it_goes
     # every partner was told, and the notices were built before the customer number was erased
     assert notices("erasure") == {"order_processing", "invoicing", "accounting"}
     accounting = PartnerNotice.objects.get(action="erasure", partner_key="accounting")
-    payload = services.unseal_for(request, accounting.payload_blob, payload_kind(accounting.id))  # type: ignore[arg-type]
+    payload = services.unseal_for(
+        request, accounting.payload_blob, sealing.request_part("notice", accounting.id, request.id)
+    )  # type: ignore[arg-type]
     assert payload["customer_number"] == "E1"
     # the retention plan deletes the invoice and the payment on that day, not before
     assert plan_on(date(2029, 12, 31)).counts["invoices"] == 0

@@ -38,6 +38,7 @@ from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.audit import services as audit
+from persondata.core import sealing
 from persondata.core.policy import Partner
 from persondata.core.sensitive import check_free_text
 from persondata.core.vault import unseal
@@ -57,7 +58,6 @@ from persondata.partners.webhooks import (
     check_url,
     deliver_after_commit,
     new_secret,
-    payload_kind,
     seal_secret,
 )
 from persondata.register.models import RELEVANCE, Customer, DataKey
@@ -125,7 +125,7 @@ def customer_number_on_file(customer_id: uuid.UUID) -> str | None:
     if blob is None or wrapped is None:
         return None
     key = AESGCM(runtime.vault().unwrap(bytes(wrapped), customer_id.hex, RELEVANCE))
-    number = unseal(key, bytes(blob), f"customer_number|{customer_id.hex}").get("customer_number")
+    number = unseal(key, bytes(blob), sealing.customer_number(customer_id)).get("customer_number")
     return str(number) if number else None
 
 
@@ -199,7 +199,9 @@ def notify_partners(
             next_attempt_at=now,
         )
         payload = _payload(notice, request, partner, number, changes, now)
-        notice.payload_blob = rights.seal_for(request, payload, payload_kind(notice.id))
+        notice.payload_blob = rights.seal_for(
+            request, payload, sealing.request_part("notice", notice.id, request.id)
+        )
         notice.save(force_insert=True)
         told.append((partner.key, partner.name))
         if partner.key in with_endpoint:
@@ -242,18 +244,18 @@ def recent_done(limit: int = 20) -> QuerySet[PartnerNotice]:
     return PartnerNotice.objects.filter(state=DONE).select_related("request").order_by("-done_at")[:limit]
 
 
-def _note_kind(notice_id: uuid.UUID) -> str:
-    return f"notice_note:{notice_id.hex}"
-
-
 def note_of(notice: PartnerNotice) -> str:
     """The controller's note on a ticked-off notice ("" when none, or after the request's purge)."""
     if notice.note_blob is None:
         return ""
     try:
-        return str(rights.unseal_for(notice.request, notice.note_blob, _note_kind(notice.id)).get("note", ""))
+        return str(rights.unseal_for(notice.request, notice.note_blob, _note_context(notice)).get("note", ""))
     except rights.RequestError:
         return ""
+
+
+def _note_context(notice: PartnerNotice) -> str:
+    return sealing.request_part("notice_note", notice.id, notice.request_id)
 
 
 def tick(actor: Actor, notice_id: uuid.UUID, *, now: datetime, note: str = "") -> PartnerNotice:
@@ -274,7 +276,7 @@ def tick(actor: Actor, notice_id: uuid.UUID, *, now: datetime, note: str = "") -
     notice.state, notice.channel, notice.done_at, notice.done_by_id = DONE, "manual", now, actor.user_id
     notice.payload_blob, notice.next_attempt_at = None, None
     notice.note_blob = (
-        rights.seal_for(notice.request, {"note": note}, _note_kind(notice.id)) if note else None
+        rights.seal_for(notice.request, {"note": note}, _note_context(notice)) if note else None
     )
     notice.save(
         update_fields=[

@@ -44,6 +44,7 @@ from django.utils import timezone
 
 from persondata import runtime
 from persondata.audit import services as audit
+from persondata.core import sealing
 from persondata.core.vault import VaultError, seal, unseal
 from persondata.partners.models import DONE, FAILED, PENDING, SENDING, PartnerEndpoint, PartnerNotice
 from persondata.requests import services as rights
@@ -137,12 +138,14 @@ def _owner(partner_key: str) -> str:
 def seal_secret(partner_key: str, secret: str) -> tuple[bytes, bytes]:
     """A new data key for the endpoint (wrapped by the master key) and the secret sealed under it."""
     data_key = runtime.vault().new_data_key(_owner(partner_key), KEY_CLASS)
-    return data_key.wrapped, seal(data_key.key, {"secret": secret}, f"secret|{partner_key}")
+    return data_key.wrapped, seal(data_key.key, {"secret": secret}, sealing.webhook_secret(partner_key))
 
 
 def endpoint_secret(endpoint: PartnerEndpoint) -> str:
     key = runtime.vault().unwrap(bytes(endpoint.wrapped_key), _owner(endpoint.partner_key), KEY_CLASS)
-    return str(unseal(key, bytes(endpoint.secret_blob), f"secret|{endpoint.partner_key}")["secret"])
+    return str(
+        unseal(key, bytes(endpoint.secret_blob), sealing.webhook_secret(endpoint.partner_key))["secret"]
+    )
 
 
 # -- signing -------------------------------------------------------------------------------------------------
@@ -228,10 +231,6 @@ def _due(now: datetime) -> Q:
     return Q(state=PENDING, next_attempt_at__lte=now) | Q(state=SENDING, claimed_until__lt=now)
 
 
-def payload_kind(notice_id: uuid.UUID) -> str:
-    return f"notice:{notice_id.hex}"
-
-
 def due_notices(now: datetime, limit: int = BATCH) -> list[uuid.UUID]:
     """Notices a webhook may try now: of partners with an enabled endpoint, due, oldest first."""
     keys = list(PartnerEndpoint.objects.filter(enabled=True).values_list("partner_key", flat=True))
@@ -284,7 +283,11 @@ def deliver_one(notice_id: uuid.UUID, now: datetime, *, timeout: float = TIMEOUT
     payload = None
     if notice.payload_blob is not None:
         try:
-            payload = rights.unseal_for(notice.request, notice.payload_blob, payload_kind(notice.id))
+            payload = rights.unseal_for(
+                notice.request,
+                notice.payload_blob,
+                sealing.request_part("notice", notice.id, notice.request_id),
+            )
         except (VaultError, RequestError):
             payload = None  # the request was purged: its key is gone
     if payload is None:

@@ -23,6 +23,7 @@ from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied, NotFound
 from persondata.access.models import AccessLog
 from persondata.audit import services as audit
+from persondata.core import sealing
 from persondata.core.access import apply_restriction, decide
 from persondata.core.sensitive import check_free_text
 from persondata.core.vault import name_tokens, normalize_email, normalize_name, normalize_phone, seal
@@ -117,7 +118,7 @@ def rectify_customer(
         raise NotFound("no such customer")
     ring = _KeyRing(customer_id)
     key = ring.get(RELEVANCE)
-    contact = ring.open(RELEVANCE, customer.contact_blob, f"contact|{customer_id.hex}")
+    contact = ring.open(RELEVANCE, customer.contact_blob, sealing.contact(customer_id))
     if key is None or contact is None:
         raise NotFound("the customer's contact data has been deleted; there is nothing to correct")
     address = dict(contact.get("address") or {})
@@ -147,7 +148,7 @@ def rectify_customer(
         return Rectified((), contact)
     vault = runtime.vault()
     fields: dict[str, Any] = {
-        "contact_blob": seal(key, contact, f"contact|{customer_id.hex}"),
+        "contact_blob": seal(key, contact, sealing.contact(customer_id)),
         "updated_at": now,
     }
     if "email" in changed:

@@ -20,6 +20,7 @@ from persondata import runtime
 from persondata.access.access_log import log_reads
 from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied, NotFound
+from persondata.core import sealing
 from persondata.core.access import Decision, apply_restriction
 from persondata.core.vault import (
     name_tokens,
@@ -212,10 +213,10 @@ def find_customers(actor: Actor, query: str, *, now: datetime) -> list[CustomerH
             continue  # restricted: this purpose may not even see that the customer exists
         key = AESGCM(vault.unwrap(wrapped, cid.hex, RELEVANCE))
         contact = (
-            unseal(key, contact_blob, f"contact|{cid.hex}") if "contact" in listed and contact_blob else {}
+            unseal(key, contact_blob, sealing.contact(cid)) if "contact" in listed and contact_blob else {}
         )
         number = (
-            unseal(key, number_blob, f"customer_number|{cid.hex}")["customer_number"]
+            unseal(key, number_blob, sealing.customer_number(cid))["customer_number"]
             if "customer_number" in listed and number_blob
             else None
         )
@@ -242,13 +243,13 @@ def show_customer(actor: Actor, customer_id: uuid.UUID, *, now: datetime) -> Cus
     ring = _KeyRing(customer.id)
     view = CustomerView(customer.id, actor.purpose, shown, hidden)
     if "contact" in shown:
-        view.contact = ring.open(RELEVANCE, customer.contact_blob, f"contact|{customer.id.hex}")
+        view.contact = ring.open(RELEVANCE, customer.contact_blob, sealing.contact(customer.id))
     if "customer_number" in shown:
-        opened = ring.open(RELEVANCE, customer.number_blob, f"customer_number|{customer.id.hex}")
+        opened = ring.open(RELEVANCE, customer.number_blob, sealing.customer_number(customer.id))
         view.customer_number = opened["customer_number"] if opened else None
     if "order_history" in shown:
         for o in Order.objects.filter(customer_id=customer.id).order_by("-ordered_on"):
-            detail = ring.open(RELEVANCE, o.detail_blob, f"order|{o.order_number}") or {}
+            detail = ring.open(RELEVANCE, o.detail_blob, sealing.order(o.order_number)) or {}
             view.orders.append(
                 {
                     "order_number": o.order_number,
@@ -260,7 +261,7 @@ def show_customer(actor: Actor, customer_id: uuid.UUID, *, now: datetime) -> Cus
                 }
             )
         for a in ServiceAgreement.objects.filter(customer_id=customer.id).order_by("-starts_on"):
-            detail = ring.open(RELEVANCE, a.detail_blob, f"agreement|{a.agreement_ref}") or {}
+            detail = ring.open(RELEVANCE, a.detail_blob, sealing.agreement(a.agreement_ref)) or {}
             view.agreements.append(
                 {
                     "agreement_ref": a.agreement_ref,
@@ -272,7 +273,7 @@ def show_customer(actor: Actor, customer_id: uuid.UUID, *, now: datetime) -> Cus
             )
     if "payment" in shown:
         for i in Invoice.objects.filter(customer_id=customer.id).order_by("-invoice_date"):
-            snap = ring.open(i.key_class, i.snapshot_blob, f"invoice|{i.invoice_number}") or {}
+            snap = ring.open(i.key_class, i.snapshot_blob, sealing.invoice(i.invoice_number)) or {}
             view.invoices.append(
                 {
                     "invoice_number": i.invoice_number,
@@ -285,7 +286,7 @@ def show_customer(actor: Actor, customer_id: uuid.UUID, *, now: datetime) -> Cus
                 }
             )
         for p in Payment.objects.filter(customer_id=customer.id).order_by("-paid_on"):
-            ref = ring.open(p.key_class, p.reference_blob, f"payment|{p.payment_ref}") or {}
+            ref = ring.open(p.key_class, p.reference_blob, sealing.payment(p.payment_ref)) or {}
             view.payments.append(
                 {
                     "payment_ref": p.payment_ref,
@@ -318,4 +319,4 @@ def contact_on_file(customer_id: uuid.UUID) -> dict[str, Any] | None:
     blob = Customer.objects.filter(pk=customer_id).values_list("contact_blob", flat=True).first()
     if blob is None:
         return None
-    return _KeyRing(customer_id).open(RELEVANCE, blob, f"contact|{customer_id.hex}")
+    return _KeyRing(customer_id).open(RELEVANCE, blob, sealing.contact(customer_id))

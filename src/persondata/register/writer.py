@@ -19,6 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import connection
 
+from persondata.core import sealing
 from persondata.core.policy import Policy
 from persondata.core.vault import (
     Vault,
@@ -247,9 +248,9 @@ class RegisterWriter:
                 email_b = blind("email", normalize_email(contact["email"])) if contact["email"] else None
                 phone_b = blind("phone", normalize_phone(contact["phone"])) if contact["phone"] else None
                 name_b = blind("name", normalize_name(contact["name"]))
-                contact_blob = seal(key, contact, f"contact|{cid}", next(fresh))
+                contact_blob = seal(key, contact, sealing.contact(cid), next(fresh))
                 number_blob = seal(
-                    key, {"customer_number": c.customer_number}, f"customer_number|{cid}", next(fresh)
+                    key, {"customer_number": c.customer_number}, sealing.customer_number(cid), next(fresh)
                 )
                 b = number_bidx[c.customer_number]
                 if cid in new_ids:
@@ -261,7 +262,7 @@ class RegisterWriter:
                     token_reset.append((cid,))
                 tokens.extend((cid, blind("name_token", t)) for t in name_tokens(contact["name"]))
             for o in unit.orders:
-                blob = seal(keys[(cid, RELEVANCE)], o.detail, f"order|{o.order_number}", next(fresh))
+                blob = seal(keys[(cid, RELEVANCE)], o.detail, sealing.order(o.order_number), next(fresh))
                 put(
                     "orders",
                     o.order_number,
@@ -269,7 +270,7 @@ class RegisterWriter:
                 )
             for i in unit.invoices:
                 klass = klass_of(i.invoice_date)
-                blob = seal(keys[(cid, klass)], i.snapshot, f"invoice|{i.invoice_number}", next(fresh))
+                blob = seal(keys[(cid, klass)], i.snapshot, sealing.invoice(i.invoice_number), next(fresh))
                 put(
                     "invoices",
                     i.invoice_number,
@@ -279,7 +280,10 @@ class RegisterWriter:
             for p in unit.payments:
                 klass = klass_of(p.paid_on)
                 blob = seal(
-                    keys[(cid, klass)], {"reference": p.reference}, f"payment|{p.payment_ref}", next(fresh)
+                    keys[(cid, klass)],
+                    {"reference": p.reference},
+                    sealing.payment(p.payment_ref),
+                    next(fresh),
                 )
                 put(
                     "payments",
@@ -291,7 +295,7 @@ class RegisterWriter:
                 blob = seal(
                     keys[(cid, RELEVANCE)],
                     {"description": a.description},
-                    f"agreement|{a.agreement_ref}",
+                    sealing.agreement(a.agreement_ref),
                     next(fresh),
                 )
                 put(

@@ -32,6 +32,7 @@ from persondata.access.actor import Actor, code_of
 from persondata.access.errors import NotFound
 from persondata.audit import services as audit
 from persondata.core import requests as rq
+from persondata.core import sealing
 from persondata.core.calendar import legal_date
 from persondata.core.requests import Event, Kind, State
 from persondata.core.sensitive import check_email, check_free_text
@@ -98,19 +99,25 @@ def _key(request: Request) -> AESGCM:
     return AESGCM(runtime.vault().unwrap(bytes(request.wrapped_key), _owner(request), KEY_CLASS))
 
 
-def seal_for(request: Request, record: dict[str, Any], kind: str) -> bytes:
-    return seal(_key(request), record, f"{kind}|{request.id.hex}")
+def seal_for(request: Request, record: dict[str, Any], context: str) -> bytes:
+    """Seal ``record`` under the request's own key; ``context`` comes from :mod:`persondata.core.sealing`."""
+    return seal(_key(request), record, context)
 
 
-def unseal_for(request: Request, blob: bytes | memoryview, kind: str) -> dict[str, Any]:
-    return unseal(_key(request), bytes(blob), f"{kind}|{request.id.hex}")
+def unseal_for(request: Request, blob: bytes | memoryview, context: str) -> dict[str, Any]:
+    return unseal(_key(request), bytes(blob), context)
 
 
 def requester(request: Request) -> dict[str, str]:
     """What the requester told us (empty after purge), for the system's own use (matching, letters)."""
     if request.requester_blob is None or request.wrapped_key is None:
         return {}
-    return {k: str(v) for k, v in unseal_for(request, request.requester_blob, "requester").items()}
+    return {
+        k: str(v)
+        for k, v in unseal_for(
+            request, request.requester_blob, sealing.request_record("requester", request.id)
+        ).items()
+    }
 
 
 def show_requester(actor: Actor, request: Request, *, now: datetime) -> dict[str, str]:
@@ -127,13 +134,13 @@ def work(request: Request) -> dict[str, Any]:
     """Staff's working notes on the request: extension and refusal reasons, a correction asked for."""
     if request.work_blob is None or request.wrapped_key is None:
         return {}
-    return unseal_for(request, request.work_blob, "work")
+    return unseal_for(request, request.work_blob, sealing.request_record("work", request.id))
 
 
 def update_work(request: Request, **items: Any) -> None:
     data = work(request)
     data.update(items)
-    request.work_blob = seal_for(request, data, "work")
+    request.work_blob = seal_for(request, data, sealing.request_record("work", request.id))
     request.save(update_fields=["work_blob"])
 
 
@@ -228,7 +235,7 @@ def submit(
             continue
     else:
         raise RuntimeError("could not store the request")
-    request.requester_blob = seal(data_key.key, clean, f"requester|{request_id.hex}")
+    request.requester_blob = seal(data_key.key, clean, sealing.request_record("requester", request_id))
     found = match_candidates(clean)
     request.match = found.status
     request.customer_id = found.ids[0] if found.status == "single" else None

@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import models
 
 from persondata import runtime
+from persondata.core import sealing
 from persondata.core.vault import seal
 from persondata.rawsql import Hex, batches, execute_in, executemany, fetch_in, hx
 from persondata.register.models import RELEVANCE, Customer
@@ -361,12 +362,12 @@ class Deleter:
             if no_contact:
                 executemany(
                     "UPDATE customer SET contact_blob = %s WHERE id = %s",
-                    [(seal(key, {}, f"contact|{cid}"), cid)],
+                    [(seal(key, {}, sealing.contact(cid)), cid)],
                 )
             if no_number:
                 executemany(
                     "UPDATE customer SET number_blob = %s WHERE id = %s",
-                    [(seal(key, {"customer_number": None}, f"customer_number|{cid}"), cid)],
+                    [(seal(key, {"customer_number": None}, sealing.customer_number(cid)), cid)],
                 )
 
     def _ledger_for(

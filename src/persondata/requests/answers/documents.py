@@ -13,6 +13,7 @@ import hashlib
 from datetime import datetime
 
 from persondata.access.actor import Actor
+from persondata.core import sealing
 from persondata.register.models import new_id
 from persondata.requests import services
 from persondata.requests.models import Document, Request
@@ -23,10 +24,6 @@ CONTENT_TYPES = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
 }
-
-
-def _context(document_id: str) -> str:
-    return f"document:{document_id}"
 
 
 def store(
@@ -40,7 +37,7 @@ def store(
     blob = services.seal_for(
         request,
         {"kind": kind, "fmt": fmt, "data": base64.b64encode(data).decode("ascii")},
-        _context(doc_id.hex),
+        sealing.request_part("document", doc_id, request.id),
     )
     document = Document.objects.create(
         id=doc_id,
@@ -74,7 +71,9 @@ def read_document(actor: Actor, document: Document, *, now: datetime | None = No
     request = document.request
     if document.blob is None or request.wrapped_key is None:
         raise services.RequestError("document", "the document was removed after the retention period")
-    record = services.unseal_for(request, document.blob, _context(document.id.hex))
+    record = services.unseal_for(
+        request, document.blob, sealing.request_part("document", document.id, request.id)
+    )
     data = base64.b64decode(record["data"])
     if hashlib.sha256(data).hexdigest() != document.sha256:  # pragma: no cover - AES-GCM authenticates first
         raise services.RequestError("document", "the stored document does not match its checksum")
