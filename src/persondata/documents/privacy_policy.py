@@ -13,14 +13,9 @@ from typing import Any, Final
 
 from django.template.loader import render_to_string
 
+from persondata.core.formats import format_date, months_in_words
 from persondata.core.policy import Policy
-from persondata.core.policy_check import (
-    EU_EEA,
-    clash_sentence,
-    financial_year_in_words,
-    format_date,
-    months_in_words,
-)
+from persondata.core.policy_check import EU_EEA, clash_sentence, financial_year_in_words
 from persondata.documents.policy_texts import COUNTRIES, DATATILSYNET_COMPLAINT_URL, TEXTS
 
 LANGUAGES: Final = ("da", "en")

@@ -84,7 +84,6 @@ def _page(
     base = {
         "controller": controller,
         "lang": lang,
-        "date_format": "l j F Y" if lang == "en" else r"l \d\e\n j. F Y",  # Monday 28 December 2026
     }
     return render(request, f"public/{template}", {**base, **(context or {})}, status=status)
 
