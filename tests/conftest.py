@@ -10,14 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 
 from persondata import demo, runtime
 from persondata.access.models import StaffProfile
 from persondata.register.importer import import_files
 
-CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-CHROMIUM = os.environ.get("PERSONDATA_CHROMIUM", "/usr/bin/chromium")
+CI = django_settings.TEST_CI  # read by tests/settings.py, like every variable (docs/configuration.md)
+CHROMIUM = django_settings.TEST_CHROMIUM
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 25)
 

@@ -9,7 +9,6 @@ background thread once it has loaded the app. However many workers and app insta
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 # The access log masks the secret of identity-confirmation links (/privacy/confirm/<token>/): it never reaches a log.
@@ -17,7 +16,10 @@ logger_class = "persondata.gunicorn_log.MaskingLogger"
 
 
 def jobs_enabled() -> bool:
-    return os.environ.get("PERSONDATA_JOBS", "1").strip().lower() not in {"0", "false", "no", "off"}
+    """``PERSONDATA_JOBS`` (settings.py reads it); the app is loaded before a worker asks."""
+    from django.conf import settings
+
+    return bool(settings.PERSONDATA_JOBS)
 
 
 def post_worker_init(worker: Any) -> None:

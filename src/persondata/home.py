@@ -1,7 +1,8 @@
 """Where an installation keeps its files: the database, the master key, the Django secret.
 
-The home directory is ``$PERSONDATA_HOME`` or ``./var``. Secrets are created on first use with owner-only
-permissions (0600), never printed and never stored in the database.
+The home directory is ``$PERSONDATA_HOME`` or ``./var`` (settings.py reads the variable and passes it in).
+Secrets are created on first use with owner-only permissions (0600), never printed and never stored in the
+database.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import secrets
 from pathlib import Path
 
 
-def home_dir() -> Path:
-    home = Path(os.environ.get("PERSONDATA_HOME") or Path.cwd() / "var").resolve()
+def home_dir(configured: str | None) -> Path:
+    """``configured`` (``$PERSONDATA_HOME``, read by settings.py) or ``./var``, created 0700 if missing."""
+    home = Path(configured or Path.cwd() / "var").resolve()
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     return home
 

@@ -1,7 +1,12 @@
 """Django settings for persondata.
 
 Everything an installation changes comes from the environment (12-factor), with defaults that give the embedded
-SQLite setup under ./var. See docs/configuration.md.
+SQLite setup under ./var. See docs/configuration.md, which lists every variable read here.
+
+This is the only module that reads the environment: the rest of the code reads ``django.conf.settings``
+(``tests/test_settings.py`` checks both, and that docs/configuration.md names exactly the variables read here).
+Every variable is read through one of the helpers below; a bad value stops the start with ImproperlyConfigured
+naming the variable and what to write instead.
 """
 
 from __future__ import annotations
@@ -16,13 +21,55 @@ from django.utils.translation import gettext_lazy as _
 
 from persondata.home import ensure_secret, home_dir
 
-BASE_DIR = Path(__file__).resolve().parent
-HOME = home_dir()
+_ON = frozenset({"1", "true", "yes", "on"})
+_OFF = frozenset({"0", "false", "no", "off"})
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
-SECRET_KEY = os.environ.get("PERSONDATA_SECRET_KEY") or ensure_secret(HOME / "django-secret.key")
-DEBUG = os.environ.get("PERSONDATA_DEBUG", "") == "1"
+
+# -- reading the environment: the only place in the product that does ---------------------------------------
+def _text(name: str, default: str = "") -> str:
+    """The variable's value without surrounding white space; ``default`` when it is unset or empty."""
+    return os.environ.get(name, "").strip() or default
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    """On or off: ``1``/``true``/``yes``/``on`` or ``0``/``false``/``no``/``off``; unset or empty: ``default``."""
+    raw = _text(name).lower()
+    if not raw:
+        return default
+    if raw in _ON or raw in _OFF:
+        return raw in _ON
+    raise ImproperlyConfigured(
+        f"{name} is {raw!r}; set it to 1 (on) or 0 (off), or leave it unset ({'on' if default else 'off'})"
+    )
+
+
+def _whole(name: str, default: int, *, least: int, unit: str) -> int:
+    """A whole number of at least ``least``; unset or empty: ``default``."""
+    raw = _text(name)
+    if not raw:
+        return default
+    try:
+        number = int(raw)
+    except ValueError:
+        number = least - 1
+    if number < least:
+        raise ImproperlyConfigured(
+            f"{name} is {raw!r}; set it to a whole number of {unit} of at least {least} "
+            f"(for instance {default}, the default), or leave it unset"
+        )
+    return number
+
+
+BASE_DIR = Path(__file__).resolve().parent
+HOME = home_dir(_text("PERSONDATA_HOME") or None)
+
+SECRET_KEY = _text("PERSONDATA_SECRET_KEY") or ensure_secret(HOME / "django-secret.key")
+DEBUG = _flag("PERSONDATA_DEBUG")
 ALLOWED_HOSTS = [
-    h for h in os.environ.get("PERSONDATA_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+    h.strip()
+    for h in _text("PERSONDATA_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+    if h.strip()
 ]
 
 
@@ -46,7 +93,7 @@ def _database(url: str) -> dict[str, object]:
                     "PRAGMA secure_delete=ON;"
                 ),
             },
-            "TEST": {"NAME": os.environ.get("PERSONDATA_TEST_SQLITE") or None},
+            "TEST": {"NAME": _text("PERSONDATA_TEST_SQLITE") or None},
         }
     if parts.scheme in {"postgres", "postgresql"}:
         return {
@@ -57,19 +104,16 @@ def _database(url: str) -> dict[str, object]:
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": 60,
-            "TEST": {"NAME": os.environ.get("PERSONDATA_TEST_DBNAME") or None},
+            "TEST": {"NAME": _text("PERSONDATA_TEST_DBNAME") or None},
         }
-    raise ValueError(
+    raise ImproperlyConfigured(
         f"PERSONDATA_DATABASE_URL has scheme {parts.scheme!r}; use sqlite:////path/file.sqlite3 "
         "or postgresql://user@host:5432/dbname"
     )
 
 
-DATABASES = {
-    "default": _database(
-        os.environ.get("PERSONDATA_DATABASE_URL", f"sqlite:///{HOME / 'persondata.sqlite3'}")
-    )
-}
+DATABASE_URL = _text("PERSONDATA_DATABASE_URL", f"sqlite:///{HOME / 'persondata.sqlite3'}")
+DATABASES = {"default": _database(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
@@ -149,23 +193,25 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions end 30 minutes after the last request (the expiry moves ahead on every request), 8 hours after the
-# login however busy (persondata.access.account.SessionLifetimeMiddleware), and when the browser closes.
+# Sessions end 30 minutes after the last request (the expiry moves ahead on every request),
+# PERSONDATA_SESSION_MAX_AGE seconds (8 hours) after the login however busy
+# (persondata.access.account.SessionLifetimeMiddleware), and when the browser closes.
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
-PERSONDATA_SESSION_MAX_AGE = 8 * 3600
+PERSONDATA_SESSION_MAX_AGE = _whole("PERSONDATA_SESSION_MAX_AGE", 8 * 3600, least=60, unit="seconds")
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-SECURE_COOKIES = os.environ.get("PERSONDATA_SECURE_COOKIES", "") == "1"
+SECURE_COOKIES = _flag("PERSONDATA_SECURE_COOKIES")
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 # HTTPS only: once a browser has seen this header it refuses plain HTTP to this host for that long.
-SECURE_HSTS_SECONDS = int(os.environ.get("PERSONDATA_HSTS_SECONDS") or 31_536_000) if SECURE_COOKIES else 0
+_HSTS_SECONDS = _whole("PERSONDATA_HSTS_SECONDS", 31_536_000, least=0, unit="seconds")
+SECURE_HSTS_SECONDS = _HSTS_SECONDS if SECURE_COOKIES else 0
 # Behind exactly one reverse proxy that terminates HTTPS and sets X-Forwarded-Proto and X-Forwarded-For. Never
 # set without such a proxy: a client could then claim HTTPS, or any address, by sending the headers itself.
-BEHIND_PROXY = os.environ.get("PERSONDATA_BEHIND_PROXY", "") == "1"
+BEHIND_PROXY = _flag("PERSONDATA_BEHIND_PROXY")
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -201,21 +247,50 @@ STATIC_URL = "static/"
 STATIC_ROOT = HOME / "static"
 
 # Application logs never carry personal data: only pseudonymous ids, counts and error codes (see docs/security.md).
+LOG_LEVEL = _text("PERSONDATA_LOG_LEVEL", "WARNING").upper()
+if LOG_LEVEL not in _LOG_LEVELS:
+    raise ImproperlyConfigured(
+        f"PERSONDATA_LOG_LEVEL is {LOG_LEVEL!r}; set it to one of {', '.join(_LOG_LEVELS)}, or leave it unset"
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("PERSONDATA_LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 
-PERSONDATA_POLICY_FILE = os.environ.get("PERSONDATA_POLICY") or ""
-PERSONDATA_MASTER_KEY_FILE = Path(os.environ.get("PERSONDATA_MASTER_KEY") or HOME / "master.key")
+PERSONDATA_POLICY_FILE = _text("PERSONDATA_POLICY")
+PERSONDATA_MASTER_KEY_FILE = Path(_text("PERSONDATA_MASTER_KEY") or HOME / "master.key")
+# The deletion ledger (docs/retention.md); empty: <home>/deletion-ledger.jsonl (persondata.retention.ledger)
+PERSONDATA_DELETION_LEDGER = _text("PERSONDATA_DELETION_LEDGER")
+
+# -- the command line and the server ---------------------------------------------------------------------------
+# The staff login CLI commands act as when --user/--as is not given; empty: they ask for it.
+PERSONDATA_USER = _text("PERSONDATA_USER") or None
+PERSONDATA_BIND = _text("PERSONDATA_BIND", "127.0.0.1:8000")  # where `persondata serve` listens
+PERSONDATA_WORKERS = _whole("PERSONDATA_WORKERS", 2, least=1, unit="worker processes")
+PERSONDATA_JOBS = _flag("PERSONDATA_JOBS", default=True)  # off: `persondata serve` runs no daily jobs
+
+# -- the public request form (docs/public-pages.md; persondata.public.ratelimit) -------------------------------
+PERSONDATA_PUBLIC_LIMIT_PER_CLIENT = _whole(
+    "PERSONDATA_PUBLIC_LIMIT_PER_CLIENT", 5, least=1, unit="submissions"
+)
+PERSONDATA_PUBLIC_LIMIT_CLIENT_SECONDS = _whole(
+    "PERSONDATA_PUBLIC_LIMIT_CLIENT_SECONDS", 3600, least=1, unit="seconds"
+)
+PERSONDATA_PUBLIC_LIMIT_GLOBAL = _whole("PERSONDATA_PUBLIC_LIMIT_GLOBAL", 60, least=1, unit="submissions")
+PERSONDATA_PUBLIC_LIMIT_GLOBAL_SECONDS = _whole(
+    "PERSONDATA_PUBLIC_LIMIT_GLOBAL_SECONDS", 60, least=1, unit="seconds"
+)
+# the largest valid form, all fields full of 3-byte characters, is about 45 KB
+PERSONDATA_PUBLIC_MAX_BODY = _whole("PERSONDATA_PUBLIC_MAX_BODY", 64 * 1024, least=1024, unit="bytes")
 
 # -- outgoing e-mail (identity confirmations, answers to customers) -----------------------------------------
 # PERSONDATA_SMTP_URL: smtp://user:password@host:587 (STARTTLS), smtps://…:465 (TLS) or smtp://host:25.
 # Without it, mail is written to files under $PERSONDATA_HOME/outbox (the embedded demo default: nothing leaves
 # the machine, and the IT person can read what would have been sent).
-_smtp = urlsplit(os.environ.get("PERSONDATA_SMTP_URL", ""))
+_SMTP_URL = _text("PERSONDATA_SMTP_URL")
+_smtp = urlsplit(_SMTP_URL)
 if _smtp.scheme in ("smtp", "smtps"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = _smtp.hostname or "localhost"
@@ -225,11 +300,14 @@ if _smtp.scheme in ("smtp", "smtps"):
     EMAIL_USE_SSL = _smtp.scheme == "smtps"
     EMAIL_USE_TLS = _smtp.scheme == "smtp" and EMAIL_PORT == 587
     EMAIL_TIMEOUT = 20
-elif _smtp.scheme:
-    raise ImproperlyConfigured("PERSONDATA_SMTP_URL must start with smtp:// or smtps://")
+elif _SMTP_URL:
+    raise ImproperlyConfigured(
+        "PERSONDATA_SMTP_URL must start with smtp:// or smtps:// (smtp://user:password@host:587); "
+        "leave it unset to keep mail on this machine"
+    )
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(HOME / "outbox")
-DEFAULT_FROM_EMAIL = os.environ.get("PERSONDATA_MAIL_FROM", "persondata@localhost")
+DEFAULT_FROM_EMAIL = _text("PERSONDATA_MAIL_FROM", "persondata@localhost")
 # The address customers reach the public pages on (confirmation links in e-mails are built from it).
-PERSONDATA_PUBLIC_URL = os.environ.get("PERSONDATA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+PERSONDATA_PUBLIC_URL = _text("PERSONDATA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

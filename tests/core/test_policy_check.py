@@ -16,7 +16,6 @@ from persondata.core.policy_check import (
     financial_year_in_words,
     format_date,
     format_month_day,
-    months_in_words,
 )
 from tests.core.test_policy import edited, filled_policy_text
 
@@ -302,23 +301,6 @@ def test_findings_are_sorted_errors_first_and_bilingual() -> None:
 
 
 # ------------------------------------------------------------------------------------------ words for dates
-
-
-@pytest.mark.parametrize(
-    ("months", "da", "en"),
-    [
-        (66, "5½ år", "5½ years"),
-        (60, "5 år", "5 years"),
-        (12, "1 år", "1 year"),
-        (36, "3 år", "3 years"),
-        (18, "1½ år", "1½ years"),
-        (6, "6 måneder", "6 months"),
-        (1, "1 måned", "1 month"),
-        (13, "13 måneder", "13 months"),
-    ],
-)
-def test_months_in_words(months: int, da: str, en: str) -> None:
-    assert (months_in_words(months, "da"), months_in_words(months, "en")) == (da, en)
 
 
 def test_dates_in_words() -> None:

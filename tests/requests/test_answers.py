@@ -206,7 +206,7 @@ def test_the_access_answer_holds_every_article_15_item_and_nothing_of_anyone_els
             "V1000",
             "AA1",
             "Faktura FA1",
-            "249,50 DKK",
+            "249,50 kr.",  # was "249,50 DKK": the letter now writes kroner as the staff page does
             "PA1",
             "**** 4242",
             "1. oktober 2026 kl. 10.30",  # when, in Danish time

@@ -25,13 +25,14 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from django.conf import settings
 
 from persondata.bench.public import bench_public_form
 from tests.clitools import cli_env, persondata
 
 pytestmark = pytest.mark.slow
 
-TEST_URL = os.environ.get("PERSONDATA_DATABASE_URL", "")
+TEST_URL = settings.DATABASE_URL
 ON_POSTGRES = TEST_URL.startswith(("postgres://", "postgresql://"))
 FLOOD_ADDRESS = "203.0.113.50"
 
@@ -87,7 +88,7 @@ def _postgres_database() -> Iterator[str]:
     """A database of its own for the server, next to the test database; dropped afterwards."""
     import psycopg
 
-    name = (os.environ.get("PERSONDATA_TEST_DBNAME") or "test_persondata") + "_serve"
+    name = (settings.DATABASES["default"]["TEST"]["NAME"] or "test_persondata") + "_serve"
     with psycopg.connect(TEST_URL, autocommit=True) as con:
         con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         con.execute(f'CREATE DATABASE "{name}"')

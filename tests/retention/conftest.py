@@ -105,8 +105,8 @@ def load(db: None, tmp_path: Path) -> Callable[..., dict[str, uuid.UUID]]:
 
 
 @pytest.fixture(autouse=True)
-def ledger_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def ledger_file(tmp_path: Path, settings: Any) -> Iterator[Path]:
     """Each test has its own ledger file (the real one lives in the installation's home)."""
     path = tmp_path / "deletion-ledger.jsonl"
-    monkeypatch.setenv("PERSONDATA_DELETION_LEDGER", str(path))
+    settings.PERSONDATA_DELETION_LEDGER = str(path)
     yield path

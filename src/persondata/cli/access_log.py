@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import uuid
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,7 +37,7 @@ def register(sub: Any) -> None:
     s.add_argument("--customer", type=uuid.UUID)
     s.add_argument("--format", choices=("csv", "json"), default="csv")
     for q in (h, s):
-        q.add_argument("--user", default=os.environ.get("PERSONDATA_USER"), help="your staff login")
+        q.add_argument("--user", default=settings.PERSONDATA_USER, help="your staff login")
         q.set_defaults(func=cmd_access_log)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import sys
 import tempfile
 import uuid
@@ -13,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
@@ -58,7 +58,7 @@ def register(sub: Any) -> None:
         q.add_argument("query")
         q.add_argument(
             "--user",
-            default=os.environ.get("PERSONDATA_USER"),
+            default=settings.PERSONDATA_USER,
             help="your staff login (or $PERSONDATA_USER); every read is logged under it",
         )
         q.add_argument("--purpose", help="why you read the data (a purpose of the policy file)")
@@ -195,7 +195,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
         for p in paths:
             print(p)
         return 0
-    from django.conf import settings
 
     if Customer.objects.exists():
         print("note: the register is not empty; demo customers are added to it", file=sys.stderr)

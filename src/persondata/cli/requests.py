@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import uuid
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -103,7 +103,7 @@ def register(sub: Any) -> None:
     purge.set_defaults(func=cmd_purge)
 
     for q in actions.choices.values():
-        q.add_argument("--user", default=os.environ.get("PERSONDATA_USER"), help="your staff login")
+        q.add_argument("--user", default=settings.PERSONDATA_USER, help="your staff login")
 
 
 def _day(text: str) -> date:

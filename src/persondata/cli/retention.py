@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import signal
 import sys
 import threading
@@ -14,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
@@ -107,7 +107,7 @@ def register(sub: Any) -> None:
 def _user_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--user",
-        default=os.environ.get("PERSONDATA_USER"),
+        default=settings.PERSONDATA_USER,
         help="your staff login (or $PERSONDATA_USER): the data controller",
     )
 

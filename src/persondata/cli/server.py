@@ -41,10 +41,15 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--bind",
-        default=os.environ.get("PERSONDATA_BIND", "127.0.0.1:8000"),
-        help="address:port to listen on (default: 127.0.0.1:8000)",
+        default=settings.PERSONDATA_BIND,
+        help=f"address:port to listen on (default: $PERSONDATA_BIND or 127.0.0.1:8000; now {settings.PERSONDATA_BIND})",
     )
-    p.add_argument("--workers", type=int, default=int(os.environ.get("PERSONDATA_WORKERS", "2")))
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=settings.PERSONDATA_WORKERS,
+        help=f"gunicorn worker processes (default: $PERSONDATA_WORKERS or 2; now {settings.PERSONDATA_WORKERS})",
+    )
     p.set_defaults(func=cmd_serve)
 
 

@@ -8,10 +8,10 @@ docs/staff-and-declarations.md.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,7 +38,7 @@ def register(sub: Any) -> None:
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         p: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=help_text)
         p.add_argument(
-            "--as", dest="as_user", metavar="LOGIN", default=os.environ.get("PERSONDATA_USER"), help=as_help
+            "--as", dest="as_user", metavar="LOGIN", default=settings.PERSONDATA_USER, help=as_help
         )
         return p
 

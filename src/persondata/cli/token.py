@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,18 +25,18 @@ def register(sub: Any) -> None:
     user_help = "the staff login the token acts as (or $PERSONDATA_USER)"
 
     c = actions.add_parser("create", help="create a token and print it once")
-    c.add_argument("--user", default=os.environ.get("PERSONDATA_USER"), help=user_help)
+    c.add_argument("--user", default=settings.PERSONDATA_USER, help=user_help)
     c.add_argument("--label", required=True, help="where the token is used, e.g. 'accounting system'")
     c.add_argument("--days", type=int, help="valid for this many days (default: until revoked)")
     c.set_defaults(func=cmd_create)
 
     ls = actions.add_parser("list", help="list a login's tokens (never their secrets)")
-    ls.add_argument("--user", default=os.environ.get("PERSONDATA_USER"), help=user_help)
+    ls.add_argument("--user", default=settings.PERSONDATA_USER, help=user_help)
     ls.set_defaults(func=cmd_list)
 
     r = actions.add_parser("revoke", help="revoke a token by the prefix 'token list' shows")
     r.add_argument("prefix", help="the token's first 8 characters")
-    r.add_argument("--user", default=os.environ.get("PERSONDATA_USER"), help=user_help)
+    r.add_argument("--user", default=settings.PERSONDATA_USER, help=user_help)
     r.set_defaults(func=cmd_revoke)
 
 

@@ -6,8 +6,9 @@ that contradicts the law (the 5½-year clash of RULES R3), details still to be f
 the purposes need, a stored field that no category declares. Each finding says why (which rule) and what to
 write instead, in both languages, because the reader is the data controller.
 
-The wording helpers (dates, periods, the clash in words) live here too, so the linter and the published
-privacy policy describe the same rule in the same words. Pure Python: no Django import.
+The wording of the clash (in words) lives here too, so the linter and the published privacy policy describe the
+same rule in the same words; dates and periods in words come from ``core/formats.py``. Pure Python: no Django
+import.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from typing import Final, Literal
 from persondata.core.calendar import (
     ClashRange,
     FinancialYear,
-    MonthDay,
     accounting_retention,
     add_months,
     clash_invoice_months,
     describe_clash_months,
     min_consistent_policy_months,
 )
+from persondata.core.formats import check_lang, format_date, format_month_day, months_in_words
 from persondata.core.policy import CONTROLLER_KEYS, LEGAL_BOOKKEEPING_YEARS, Policy, Text, is_placeholder
 from persondata.core.policy_words import (
     CARD,
@@ -68,11 +69,6 @@ ADEQUATE: Final = frozenset(
     {"AD", "AR", "CA", "CH", "FO", "GB", "GG", "IL", "IM", "JE", "JP", "KR", "NZ", "US", "UY"}
 )
 
-MONTHS_DA: Final = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
-                    "oktober", "november", "december")  # fmt: skip
-MONTHS_EN: Final = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-                    "October", "November", "December")  # fmt: skip
-
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -86,47 +82,9 @@ class Finding:
 # ------------------------------------------------------------------------------------------ words for dates
 
 
-def _check_lang(lang: str) -> None:
-    if lang not in ("da", "en"):
-        raise ValueError(f"language must be one of da, en; got {lang!r}")
-
-
-def format_month_day(md: MonthDay | tuple[int, int], lang: str) -> str:
-    """``1. januar`` / ``1 January``; 29 February, which exists only in leap years, says so."""
-    _check_lang(lang)
-    month, day = md
-    if (month, day) == (2, 29):
-        return "28. februar (29. i skudår)" if lang == "da" else "28 February (29 in leap years)"
-    return f"{day}. {MONTHS_DA[month - 1]}" if lang == "da" else f"{day} {MONTHS_EN[month - 1]}"
-
-
-def format_date(d: date, lang: str) -> str:
-    """``15. marts 2026`` / ``15 March 2026``."""
-    _check_lang(lang)
-    return (
-        f"{d.day}. {MONTHS_DA[d.month - 1]} {d.year}"
-        if lang == "da"
-        else f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}"
-    )
-
-
-def months_in_words(months: int, lang: str) -> str:
-    """66 → ``5½ år`` / ``5½ years``; 36 → ``3 år``; 18 → ``18 måneder``."""
-    _check_lang(lang)
-    years, rest = divmod(months, 12)
-    if years and rest in (0, 6):
-        number = f"{years}½" if rest else str(years)
-        if lang == "da":
-            return f"{number} år"
-        return f"{number} year" if number == "1" else f"{number} years"
-    if lang == "da":
-        return f"{months} måned" if months == 1 else f"{months} måneder"
-    return f"{months} month" if months == 1 else f"{months} months"
-
-
 def financial_year_span(fy: FinancialYear, lang: str) -> str:
     """``1. januar – 31. december`` / ``1 July – 30 June``."""
-    _check_lang(lang)
+    check_lang(lang)
     end = fy.end_of(date(2023, fy.start_month, fy.start_day))
     first = format_month_day((fy.start_month, fy.start_day), lang)
     return f"{first} – {format_month_day((end.month, end.day), lang)}"

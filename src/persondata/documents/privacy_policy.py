@@ -15,13 +15,12 @@ from typing import Any, Final
 from django.template.loader import render_to_string
 
 from persondata.core.calendar import accounting_retention
+from persondata.core.formats import format_date, months_in_words
 from persondata.core.policy import Policy
 from persondata.core.policy_check import (
     EU_EEA,
     describe_clash,
     financial_year_in_words,
-    format_date,
-    months_in_words,
 )
 from persondata.core.policy_words import allows_objection
 from persondata.documents.policy_texts import COUNTRIES, DATATILSYNET_COMPLAINT_URL, TEXTS

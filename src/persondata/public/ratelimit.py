@@ -9,8 +9,8 @@ Two fixed windows, counted in :class:`~persondata.requests.models.RateBucket` ro
 * for everybody: at most ``PERSONDATA_PUBLIC_LIMIT_GLOBAL`` (60) submissions per
   ``PERSONDATA_PUBLIC_LIMIT_GLOBAL_SECONDS`` (60), a ceiling against a flood from many addresses.
 
-Each value is read from Django settings if set there, else from the environment variable of the same name, else
-the default. The client address is the connection's peer, or behind the one trusted proxy
+Each value is a Django setting of the same name (settings.py reads the environment variable and checks it). The
+client address is the connection's peer, or behind the one trusted proxy
 (``PERSONDATA_BEHIND_PROXY=1``) the address the proxy put last in ``X-Forwarded-For``.
 
 Counting is atomic: :func:`take` increments both windows with one ``INSERT … ON CONFLICT DO UPDATE … RETURNING``
@@ -23,9 +23,9 @@ are ever stored. :func:`blocked_until` is a cheap read before any work, to answe
 from __future__ import annotations
 
 import ipaddress
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -35,21 +35,13 @@ from django.http import HttpRequest
 from persondata.access.auth_audit import client_ip, pseudonym
 from persondata.requests.models import RateBucket
 
-DEFAULTS: dict[str, int] = {
-    "PERSONDATA_PUBLIC_LIMIT_PER_CLIENT": 5,
-    "PERSONDATA_PUBLIC_LIMIT_CLIENT_SECONDS": 3600,
-    "PERSONDATA_PUBLIC_LIMIT_GLOBAL": 60,
-    "PERSONDATA_PUBLIC_LIMIT_GLOBAL_SECONDS": 60,
-}
 GLOBAL_BUCKET = "global"
 KEEP = timedelta(days=1)  # buckets older than this (or than two windows, if longer) are deleted
 
 
 def setting(name: str) -> int:
-    """A positive whole number from Django settings, the environment, or :data:`DEFAULTS`."""
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name) or DEFAULTS[name]
+    """A positive whole number from Django settings (a test may override one with a bad value: refused too)."""
+    value: Any = getattr(settings, name, None)
     try:
         number = int(value)
     except (TypeError, ValueError):

@@ -11,7 +11,6 @@ later URL, log line or Referer carries it (the link's page sends only our origin
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import wraps
@@ -37,7 +36,6 @@ from persondata.requests.answers import exports
 logger = logging.getLogger(__name__)
 
 LANGUAGES = ("da", "en")
-DEFAULT_MAX_BODY = 64 * 1024  # the largest valid form, all fields full of 3-byte characters, is about 45 KB
 THANKS_COOKIE = "pd_request"
 THANKS_SALT = "persondata.requests.public.thanks"
 THANKS_SECONDS = 30 * 60
@@ -46,10 +44,7 @@ FAILED_STATUS = {"unknown": 400, "used": 410, "revoked": 410, "expired": 410, "c
 
 def max_body() -> int:
     """``PERSONDATA_PUBLIC_MAX_BODY`` (bytes): a larger form submission is refused, unread, with HTTP 413."""
-    value = getattr(settings, "PERSONDATA_PUBLIC_MAX_BODY", None) or os.environ.get(
-        "PERSONDATA_PUBLIC_MAX_BODY"
-    )
-    return int(value) if value else DEFAULT_MAX_BODY
+    return int(settings.PERSONDATA_PUBLIC_MAX_BODY)
 
 
 # -- language ------------------------------------------------------------------------------------------------
@@ -89,7 +84,6 @@ def _page(
     base = {
         "controller": controller,
         "lang": lang,
-        "date_format": "l j F Y" if lang == "en" else r"l \d\e\n j. F Y",  # Monday 28 December 2026
     }
     return render(request, f"public/{template}", {**base, **(context or {})}, status=status)
 

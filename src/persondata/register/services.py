@@ -302,12 +302,6 @@ def show_customer(actor: Actor, customer_id: uuid.UUID, *, now: datetime) -> Cus
     return view
 
 
-def format_ore(amount: int) -> str:
-    sign = "-" if amount < 0 else ""
-    kroner, ore = divmod(abs(amount), 100)
-    return f"{sign}{kroner:,}.{ore:02d}".replace(",", "\u00a0")
-
-
 def iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 

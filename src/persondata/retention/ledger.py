@@ -86,7 +86,7 @@ class LedgerRow:
 
 def ledger_path() -> Path:
     """Where the ledger file is kept: ``$PERSONDATA_DELETION_LEDGER``, else ``<home>/deletion-ledger.jsonl``."""
-    configured = os.environ.get(ENV)
+    configured = settings.PERSONDATA_DELETION_LEDGER
     return Path(configured) if configured else Path(settings.HOME) / "deletion-ledger.jsonl"
 
 

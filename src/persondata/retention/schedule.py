@@ -31,8 +31,8 @@ from persondata.core.calendar import (
     deletion_allowed_from,
     relevance_deletion,
 )
+from persondata.core.formats import months_in_words
 from persondata.core.policy import Policy
-from persondata.core.policy_check import months_in_words
 
 #: The policy's categories that are not accounting material; all three are sealed under the `relevance` key.
 RELEVANCE_CATEGORIES: Final = ("contact", "customer_number", "order_history")

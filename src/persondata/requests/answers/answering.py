@@ -37,7 +37,7 @@ from persondata.access.actor import Actor
 from persondata.audit import services as audit
 from persondata.core import requests as rq
 from persondata.core.calendar import legal_date
-from persondata.core.policy_check import format_date, months_in_words
+from persondata.core.formats import format_date, months_in_words
 from persondata.core.requests import Kind, State
 from persondata.core.sensitive import check_free_text
 from persondata.documents.privacy_policy import Block

@@ -26,6 +26,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Final
 
+from persondata.core.formats import plain_amount
 from persondata.core.policy import Policy
 from persondata.requests.answers.held import Held
 
@@ -242,10 +243,7 @@ def to_json(record: dict[str, Any]) -> bytes:
 def _amount(money: dict[str, Any] | None) -> str:
     if money is None:
         return ""
-    minor = int(money["minor_units"])
-    sign = "-" if minor < 0 else ""
-    whole, cents = divmod(abs(minor), 100)
-    return f"{sign}{whole},{cents:02d}"
+    return plain_amount(int(money["minor_units"]), mark=",")
 
 
 def _cell(value: Any) -> str:

@@ -204,7 +204,6 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "head_categories": "Oplysninger",
         "head_role": "Rolle",
         "role_staff": "Medarbejder",
-        "datetime": "{date} kl. {time}",
         # -- portability
         "intro_portability": (
             "Du har bedt om at få de oplysninger, du selv har givet os, i et struktureret, almindeligt "
@@ -514,7 +513,6 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "head_categories": "Data",
         "head_role": "Role",
         "role_staff": "Staff member",
-        "datetime": "{date}, {time}",
         "intro_portability": (
             "You asked to receive the data you provided to us in a structured, commonly used and "
             "machine-readable format (GDPR Article 20). You receive it as two files with the same content: "

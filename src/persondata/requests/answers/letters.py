@@ -20,9 +20,9 @@ from typing import Any
 from django.template.loader import render_to_string
 
 from persondata import runtime
-from persondata.core.calendar import COPENHAGEN, legal_date
+from persondata.core.calendar import legal_date
+from persondata.core.formats import format_date, format_datetime, money, months_in_words
 from persondata.core.policy import Policy
-from persondata.core.policy_check import format_date, months_in_words
 from persondata.documents.policy_texts import COUNTRIES
 from persondata.documents.policy_texts import TEXTS as POLICY_TEXTS
 from persondata.documents.privacy_policy import (
@@ -61,28 +61,12 @@ def p(text: str) -> Block:
     return Block("p", text=text)
 
 
-def money(ore: int | None, currency: str, lang: str) -> str:
-    if ore is None:
-        return ""
-    sign = "-" if ore < 0 else ""
-    whole, cents = divmod(abs(int(ore)), 100)
-    if lang == "da":
-        return f"{sign}{whole:,}".replace(",", ".") + f",{cents:02d} {currency}"
-    return f"{currency} {sign}{whole:,}.{cents:02d}"
-
-
 def day(value: date | None, lang: str) -> str:
     return format_date(value, lang) if value is not None else ""
 
 
-def moment(at: datetime, lang: str) -> str:
-    local = at.astimezone(COPENHAGEN)
-    clock = local.strftime("%H.%M" if lang == "da" else "%H:%M")
-    return texts(lang)["datetime"].format(date=format_date(local.date(), lang), time=clock)
-
-
 def order_line(line: dict[str, Any], currency: str, lang: str) -> str:
-    """``2 × V1000 Servicebesøg à 250,00 DKK``."""
+    """``2 × V1000 Servicebesøg à 250,00 kr.``."""
     what = " ".join(str(x) for x in (line.get("sku"), line.get("description")) if x)
     price = money(line.get("unit_price_ore"), currency, lang)
     each = "à" if lang == "da" else "at"
@@ -427,7 +411,7 @@ def history_section(held: Held, info: dict[str, Any], lang: str) -> Section:
     labels, purposes, roles = info["category_labels"], info["purpose_labels"], info["role_labels"]
     rows = tuple(
         (
-            moment(c.at, lang),
+            format_datetime(c.at, lang),
             purposes.get(c.purpose, c.purpose),
             "; ".join(labels.get(k, k) for k in c.categories),
             ", ".join(roles.get(r, r) for r in c.roles) or t["role_staff"],
