@@ -212,8 +212,8 @@ PERSONDATA_MASTER_KEY_FILE = Path(os.environ.get("PERSONDATA_MASTER_KEY") or HOM
 
 # -- outgoing e-mail (identity confirmations, answers to customers) -----------------------------------------
 # PERSONDATA_SMTP_URL: smtp://user:password@host:587 (STARTTLS), smtps://…:465 (TLS) or smtp://host:25.
-# Without it, mail is written to files under $PERSONDATA_HOME/outbox (the embedded demo default: nothing leaves
-# the machine, and the IT person can read what would have been sent).
+# Without it, nothing is sent and nothing is written to a file: mail waits in the outbox, sealed (the embedded demo
+# default), and the controller reads it with `persondata outbox list|show` (persondata.jobs.outbox).
 _smtp = urlsplit(os.environ.get("PERSONDATA_SMTP_URL", ""))
 if _smtp.scheme in ("smtp", "smtps"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -227,8 +227,7 @@ if _smtp.scheme in ("smtp", "smtps"):
 elif _smtp.scheme:
     raise ImproperlyConfigured("PERSONDATA_SMTP_URL must start with smtp:// or smtps://")
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = str(HOME / "outbox")
+    EMAIL_BACKEND = "persondata.jobs.outbox.HoldBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("PERSONDATA_MAIL_FROM", "persondata@localhost")
 # The address customers reach the public pages on (confirmation links in e-mails are built from it).
 PERSONDATA_PUBLIC_URL = os.environ.get("PERSONDATA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

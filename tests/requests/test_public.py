@@ -21,10 +21,10 @@ from django.utils import timezone
 
 from persondata.audit.models import AuditEntry
 from persondata.core.requests import State
+from persondata.jobs.outbox import wait_for_outbox
 from persondata.public import ratelimit
 from persondata.public import views as public_views
 from persondata.requests import services
-from persondata.requests.mail import wait_for_outbox
 from persondata.requests.models import Confirmation, RateBucket, Request
 
 pytestmark = pytest.mark.django_db(transaction=True)
