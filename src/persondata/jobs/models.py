@@ -42,7 +42,7 @@ class Outbox(models.Model):
     subject = models.CharField(max_length=60)  # pseudonymous: customer:<uuid>, request:<uuid>, controller
     state = models.CharField(max_length=8, default="pending")  # pending | held | failed
     created_at = models.DateTimeField()
-    next_attempt_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField()  # failed: when it failed
     attempts = models.SmallIntegerField(default=0)
     claimed_until = models.DateTimeField(null=True)  # a deliverer's lease
     last_error = models.CharField(

@@ -9,7 +9,7 @@
 - **Claimed, retried, deleted.** A deliverer claims a message with one ``UPDATE`` (a lease, the attempt
   counted), so two never send it at once; the handler runs outside any transaction; a message delivered is
   deleted, a failure waits :data:`BACKOFF` and after :data:`MAX_ATTEMPTS` tries the message is ``failed``
-  (kept, sealed, for the controller to see, and removed after :data:`FAILED_KEPT`). Delivery is at least once:
+  (kept, sealed, for the controller to see, and removed :data:`FAILED_KEPT` after its last try). Delivery is at least once:
   a process killed between the send and the delete sends again.
 - **Sealed.** The payload (an address, a confirmation link, a body) is sealed with AES-GCM under a data key of
   its own, wrapped by the installation's master key (``runtime.vault()``); deleting the row destroys the key.
@@ -165,7 +165,7 @@ def deliver_due(now: datetime | None = None, *, ids: Sequence[uuid.UUID] | None 
         if outcome in counts:
             counts[outcome] += 1
     with transaction.atomic():
-        Outbox.objects.filter(state=FAILED, created_at__lt=now - FAILED_KEPT).delete()
+        Outbox.objects.filter(state=FAILED, next_attempt_at__lt=now - FAILED_KEPT).delete()
     return counts
 
 
@@ -200,7 +200,7 @@ def _failed(row: Outbox, mine: Any, now: datetime, error: str) -> str:
     )
     with transaction.atomic():
         if row.attempts >= MAX_ATTEMPTS:
-            mine.update(state=FAILED, claimed_until=None, last_error=error[:40])
+            mine.update(state=FAILED, claimed_until=None, next_attempt_at=now, last_error=error[:40])
             return "failed"
         wait = BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
         mine.update(state=PENDING, claimed_until=None, next_attempt_at=now + wait, last_error=error[:40])
