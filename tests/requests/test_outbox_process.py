@@ -5,25 +5,21 @@ tests run on it), a real SMTP server on loopback (aiosmtpd)."""
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.clitools import cli_env, persondata
+from tests.clitools import cli_env, own_database, persondata
 from tests.requests.conftest import Mailbox
 
 pytestmark = pytest.mark.slow
 
-TEST_URL = os.environ.get("PERSONDATA_DATABASE_URL", "")
-ON_POSTGRES = TEST_URL.startswith(("postgres://", "postgresql://"))
 
 # Registers an access request for the first customer with an e-mail on file and sends its confirmation, in one
 # transaction; with KILL set, the process kills itself in the first on-commit callback — after the commit, before
@@ -64,29 +60,11 @@ with transaction.atomic():
 """
 
 
-def _database(home: Path, suffix: str) -> Iterator[str]:
-    if not ON_POSTGRES:
-        yield f"sqlite:///{home / 'persondata.sqlite3'}"
-        return
-    import psycopg
-
-    name = (os.environ.get("PERSONDATA_TEST_DBNAME") or "test_persondata") + suffix
-    with psycopg.connect(TEST_URL, autocommit=True) as con:
-        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        con.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(TEST_URL)
-    try:
-        yield urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
-    finally:
-        with psycopg.connect(TEST_URL, autocommit=True) as con:
-            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture
 def installation(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
     """A demo home with 20 synthetic customers; ``$HOME`` is a directory of its own (scanned too)."""
     home = tmp_path / "home"
-    databases = _database(home, f"_outbox_{request.node.name[-20:].lower()}")
+    databases = own_database(home, f"_outbox_{request.node.name[-20:].lower()}")
     try:
         env = cli_env(home, next(databases))
         env["HOME"] = str(tmp_path / "user")

@@ -9,8 +9,8 @@
 - **Claimed, retried, deleted.** A deliverer claims a message with one ``UPDATE`` (a lease, the attempt
   counted), so two never send it at once; the handler runs outside any transaction; a message delivered is
   deleted, a failure waits :data:`BACKOFF` and after :data:`MAX_ATTEMPTS` tries the message is ``failed``
-  (kept, sealed, for the controller to see, and removed :data:`FAILED_KEPT` after its last try). Delivery is at least once:
-  a process killed between the send and the delete sends again.
+  (kept, sealed, for the controller to see, and removed :data:`FAILED_KEPT` after its last try). Delivery is at
+  least once: a process killed between the send and the delete sends again.
 - **Sealed.** The payload (an address, a confirmation link, a body) is sealed with AES-GCM under a data key of
   its own, wrapped by the installation's master key (``runtime.vault()``); deleting the row destroys the key.
   Nothing of it is ever written to a file or a log: without SMTP (``PERSONDATA_SMTP_URL`` unset) mail is *held*

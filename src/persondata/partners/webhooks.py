@@ -53,16 +53,9 @@ from persondata.requests.services import RequestError
 log = logging.getLogger(__name__)
 
 TIMEOUT = 10.0  # seconds, per socket operation
-#: waits after the 1st, 2nd, … failed try; after the last, one more try, then the notice has failed
-BACKOFF = (
-    timedelta(minutes=1),
-    timedelta(minutes=5),
-    timedelta(minutes=30),
-    timedelta(hours=2),
-    timedelta(hours=12),
-    timedelta(hours=24),
-    timedelta(hours=24),
-)
+#: waits after the 1st, 2nd, … failed try (the outbox's, and a day more); after the last, one more try, then
+#: the notice has failed
+BACKOFF = (*outbox.BACKOFF, timedelta(hours=24))
 MAX_ATTEMPTS = len(BACKOFF) + 1  # 8 tries over about two and a half days
 LEASE = timedelta(minutes=2)  # longer than one try can take (connect + send + read, TIMEOUT each)
 BATCH = 500  # notices per run; the next run takes the rest
