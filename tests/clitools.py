@@ -5,7 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+TEST_URL = os.environ.get("PERSONDATA_DATABASE_URL", "")
+ON_POSTGRES = TEST_URL.startswith(("postgres://", "postgresql://"))
 
 
 def cli_env(home: Path, database_url: str | None = None) -> dict[str, str]:
@@ -35,3 +40,23 @@ def spawn(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def own_database(home: Path, suffix: str) -> Iterator[str]:
+    """A database of its own for a subprocess: the home's SQLite file, or — when the tests run on PostgreSQL — a
+    PostgreSQL database next to the test database, named with ``suffix`` and dropped afterwards."""
+    if not ON_POSTGRES:
+        yield f"sqlite:///{home / 'persondata.sqlite3'}"
+        return
+    import psycopg
+
+    name = (os.environ.get("PERSONDATA_TEST_DBNAME") or "test_persondata") + suffix
+    with psycopg.connect(TEST_URL, autocommit=True) as con:
+        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        con.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(TEST_URL)
+    try:
+        yield urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
+    finally:
+        with psycopg.connect(TEST_URL, autocommit=True) as con:
+            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -64,14 +64,12 @@ def demo_customers(db: None, demo_files: Callable[..., Path]) -> list[dict[str, 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """After each test, before its fixtures are torn down: let the background threads persondata starts after a
-    commit (e-mail to requesters, webhook deliveries) finish, so none writes while the test database is reset."""
+    """After each test, before its fixtures are torn down: let the outbox's deliveries persondata starts after a
+    commit (e-mail to requesters, webhooks to partners) finish, so none writes while the test database is reset."""
     yield
-    from persondata.partners.webhooks import wait_for_deliveries
-    from persondata.requests.mail import wait_for_outbox
+    from persondata.jobs.outbox import wait_for_outbox
 
     wait_for_outbox()
-    wait_for_deliveries()
 
 
 @pytest.fixture(autouse=True)

@@ -287,8 +287,8 @@ PERSONDATA_PUBLIC_MAX_BODY = _whole("PERSONDATA_PUBLIC_MAX_BODY", 64 * 1024, lea
 
 # -- outgoing e-mail (identity confirmations, answers to customers) -----------------------------------------
 # PERSONDATA_SMTP_URL: smtp://user:password@host:587 (STARTTLS), smtps://…:465 (TLS) or smtp://host:25.
-# Without it, mail is written to files under $PERSONDATA_HOME/outbox (the embedded demo default: nothing leaves
-# the machine, and the IT person can read what would have been sent).
+# Without it, nothing is sent and nothing is written to a file: mail waits in the outbox, sealed (the embedded demo
+# default), and the controller reads it with `persondata outbox list|show` (persondata.jobs.outbox).
 _SMTP_URL = _text("PERSONDATA_SMTP_URL")
 _smtp = urlsplit(_SMTP_URL)
 if _smtp.scheme in ("smtp", "smtps"):
@@ -306,8 +306,7 @@ elif _SMTP_URL:
         "leave it unset to keep mail on this machine"
     )
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = str(HOME / "outbox")
+    EMAIL_BACKEND = "persondata.jobs.outbox.HoldBackend"
 DEFAULT_FROM_EMAIL = _text("PERSONDATA_MAIL_FROM", "persondata@localhost")
 # The address customers reach the public pages on (confirmation links in e-mails are built from it).
 PERSONDATA_PUBLIC_URL = _text("PERSONDATA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from persondata.requests.mail import wait_for_outbox
+from persondata.jobs.outbox import wait_for_outbox
 
 
 @dataclass

@@ -22,13 +22,13 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 
 from persondata.bench.public import bench_public_form
-from tests.clitools import cli_env, persondata
+from tests.clitools import cli_env, own_database, persondata
 
 pytestmark = pytest.mark.slow
 
@@ -80,30 +80,10 @@ class Served:
         return int(row[0])
 
 
-def _sqlite_database(home: Path) -> Iterator[str]:
-    yield f"sqlite:///{home / 'persondata.sqlite3'}"
-
-
-def _postgres_database() -> Iterator[str]:
-    """A database of its own for the server, next to the test database; dropped afterwards."""
-    import psycopg
-
-    name = (settings.DATABASES["default"]["TEST"]["NAME"] or "test_persondata") + "_serve"
-    with psycopg.connect(TEST_URL, autocommit=True) as con:
-        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        con.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(TEST_URL)
-    try:
-        yield urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
-    finally:
-        with psycopg.connect(TEST_URL, autocommit=True) as con:
-            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     home = tmp_path_factory.mktemp("public-serve")
-    databases = _postgres_database() if ON_POSTGRES else _sqlite_database(home)
+    databases = own_database(home, "_serve")
     database_url = next(databases)
     try:
         env = cli_env(home, database_url)

@@ -181,7 +181,7 @@ def test_a_failed_confirmation_e_mail_is_a_step_staff_see(
 ) -> None:
     import socket
 
-    from persondata.requests.mail import wait_for_outbox
+    from persondata.jobs.outbox import wait_for_outbox
 
     with socket.socket() as probe:  # a port nobody listens on: the connection is refused
         probe.bind(("127.0.0.1", 0))

@@ -10,7 +10,6 @@ from django.db import connection, connections
 
 from persondata.jobs import locks
 from persondata.register.importer import import_files
-from persondata.retention.sweep import LOCK_NAME
 from tests.conftest import NOW
 
 
@@ -19,7 +18,7 @@ def test_an_import_holds_the_sweep_lock_while_it_writes(demo_files: Callable[...
     if connection.vendor != "postgresql":
         pytest.skip("SQLite's IMMEDIATE write transactions serialise an import and a sweep")
     other = connections.create_connection("default")  # another instance's session, as a sweep elsewhere
-    key = locks._advisory_key(LOCK_NAME)
+    key = locks._advisory_key(locks.SWEEP)
 
     def free_elsewhere() -> bool:
         with other.cursor() as cur:

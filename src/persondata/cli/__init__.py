@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
         access_log,
         audit,
         bench,
+        outbox,
         partners,
         policy,
         register,
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     for module in (server, register, access_log, policy, audit, bench, staff, token, retention, requests):
         module.register(sub)
     partners.register(sub)
+    outbox.register(sub)
     return parser
 
 

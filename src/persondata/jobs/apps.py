@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -6,3 +8,9 @@ class JobsConfig(AppConfig):
 
     name = "persondata.jobs"
     label = "jobs"
+
+    def ready(self) -> None:
+        from persondata.jobs import outbox
+        from persondata.jobs.runner import Job, register_job
+
+        register_job(Job("jobs.outbox", outbox.run_job, every=timedelta(minutes=1)))

@@ -29,6 +29,8 @@ from django.utils import timezone
 from persondata.jobs.models import JobLock
 
 LEASE = timedelta(minutes=15)
+#: the retention sweep's lock; ``persondata import`` waits on it (:func:`waiting`), so the two never interleave
+SWEEP = "retention_sweep"
 
 
 def _advisory_key(name: str) -> int:

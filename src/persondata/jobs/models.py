@@ -1,4 +1,5 @@
-"""The job runner's bookkeeping: one row per job and legal day, and the SQLite stand-in for an advisory lock."""
+"""The job runner's bookkeeping (one row per job and legal day), the SQLite stand-in for an advisory lock, and
+the outbox."""
 
 from __future__ import annotations
 
@@ -30,3 +31,29 @@ class JobLock(models.Model):
 
     class Meta:
         db_table = "job_lock"
+
+
+class Outbox(models.Model):
+    """One message on its way out (an e-mail, a partner's webhook): written in the transaction that causes it,
+    sealed, and deleted once delivered or once its subject is erased (``persondata.jobs.outbox``)."""
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    kind = models.CharField(max_length=20)  # a handler registered in an AppConfig.ready: mail, webhook, …
+    subject = models.CharField(max_length=60)  # pseudonymous: customer:<uuid>, request:<uuid>, controller
+    state = models.CharField(max_length=8, default="pending")  # pending | held | failed
+    created_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField()  # failed: when it failed
+    attempts = models.SmallIntegerField(default=0)
+    claimed_until = models.DateTimeField(null=True)  # a deliverer's lease
+    last_error = models.CharField(
+        max_length=40, blank=True, default=""
+    )  # an exception's type, never its text
+    wrapped_key = models.BinaryField()  # the message's own data key, wrapped by the master key
+    payload = models.BinaryField()  # sealed under that key
+
+    class Meta:
+        db_table = "jobs_outbox"
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="jobs_outbox_due"),
+            models.Index(fields=["subject"], name="jobs_outbox_subject"),
+        ]

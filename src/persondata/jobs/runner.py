@@ -10,8 +10,10 @@ clock a few hours fast cannot make a deletion a day early; when the wall clock j
 clock, the runner waits until the clock has been steady for half an hour and audits the jump; and it never runs
 a job for a day before one it has already run (a clock set back).
 
-The retention sweep is the first job; other capabilities register theirs with :func:`register_job`. A job with
-``every`` runs every so often at any hour instead (the partners' webhook retries: ``_run_periodic``).
+The runner knows no job of its own: each app registers its jobs with :func:`register_job` in its
+``AppConfig.ready`` — retention the daily sweep, requests the purge and the deadline reminders, partners the
+webhook retries, jobs itself the outbox's delivery pass — so this floor imports nothing from the capabilities.
+A job with ``every`` runs every so often at any hour instead (``_run_periodic``).
 """
 
 from __future__ import annotations
@@ -61,41 +63,6 @@ JOBS: dict[str, Job] = {}
 
 def register_job(job: Job) -> None:
     JOBS[job.name] = job
-
-
-def _retention_sweep(now: datetime) -> dict[str, Any]:
-    from persondata.retention.sweep import sweep
-
-    report = sweep(now=now, dry_run=False, actor="system")
-    return {"run": str(report.run_id), "deleted": report.deleted_records(), "customers": report.customers}
-
-
-register_job(Job("retention_sweep", _retention_sweep))
-
-
-def _partners_deliver(now: datetime) -> dict[str, Any]:
-    from persondata.partners.webhooks import deliver_due
-
-    return {k: v for k, v in deliver_due(now).as_dict().items() if v}  # {} when there was nothing to send
-
-
-register_job(Job("partners.deliver", _partners_deliver, every=timedelta(minutes=1)))
-
-
-def _requests_purge(now: datetime) -> dict[str, Any]:
-    from persondata.requests.services import purge_due
-
-    return {"purged": purge_due(now)}
-
-
-def _requests_reminders(now: datetime) -> dict[str, Any]:
-    from persondata.requests.reminders import send_deadline_reminders
-
-    return send_deadline_reminders(now)
-
-
-register_job(Job("requests.purge", _requests_purge, at=time(3, 30)))
-register_job(Job("requests.reminders", _requests_reminders, at=time(7, 0)))
 
 
 def _last_done(job: str) -> JobRun | None:

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -7,8 +9,14 @@ class PartnersConfig(AppConfig):
     verbose_name = "Telling the partners (GDPR Art. 19)"
 
     def ready(self) -> None:
+        from persondata.jobs import outbox
+        from persondata.jobs.runner import Job, register_job
+        from persondata.partners import webhooks
         from persondata.partners.services import notify_partners
         from persondata.requests import recipients
 
         # the requests tell the recipients of a change through this hook (RULES R11); see requests/recipients.py
         recipients.register("partners", notify_partners)
+
+        outbox.register_handler("webhook", webhooks.deliver_message)
+        register_job(Job("partners.deliver", webhooks.run_job, every=timedelta(minutes=1)))

@@ -216,7 +216,7 @@ def notify_partners(
         count=len(told),
         by_webhook=len(to_send),
     )
-    deliver_after_commit(to_send)
+    deliver_after_commit(request.id, to_send)
     return told
 
 

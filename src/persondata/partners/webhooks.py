@@ -3,7 +3,7 @@
 One delivery:
 
 1. **Claim.** One ``UPDATE`` moves a due notice to ``sending`` with a short lease and counts the attempt. The
-   thread started after the request's commit, the ``partners.deliver`` job on any app instance and
+   outbox's delivery after the request's commit, the ``partners.deliver`` job on any app instance and
    ``persondata partners deliver`` therefore never send the same notice at once; a deliverer that dies leaves a
    lease that runs out, and the next run tries again (the lost try counts as an attempt).
 2. **POST**, outside any transaction (SQLite's write lock is never held over the network): JSON body, headers
@@ -30,15 +30,15 @@ import logging
 import os
 import socket
 import ssl
-import threading
 import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -46,6 +46,7 @@ from persondata import runtime
 from persondata.audit import services as audit
 from persondata.core import sealing
 from persondata.core.vault import VaultError, seal, unseal
+from persondata.jobs import outbox
 from persondata.partners.models import DONE, FAILED, PENDING, SENDING, PartnerEndpoint, PartnerNotice
 from persondata.requests import services as rights
 from persondata.requests.services import RequestError
@@ -53,16 +54,9 @@ from persondata.requests.services import RequestError
 log = logging.getLogger(__name__)
 
 TIMEOUT = 10.0  # seconds, per socket operation
-#: waits after the 1st, 2nd, … failed try; after the last, one more try, then the notice has failed
-BACKOFF = (
-    timedelta(minutes=1),
-    timedelta(minutes=5),
-    timedelta(minutes=30),
-    timedelta(hours=2),
-    timedelta(hours=12),
-    timedelta(hours=24),
-    timedelta(hours=24),
-)
+#: waits after the 1st, 2nd, … failed try (the outbox's, and a day more); after the last, one more try, then
+#: the notice has failed
+BACKOFF = (*outbox.BACKOFF, timedelta(hours=24))
 MAX_ATTEMPTS = len(BACKOFF) + 1  # 8 tries over about two and a half days
 LEASE = timedelta(minutes=2)  # longer than one try can take (connect + send + read, TIMEOUT each)
 BATCH = 500  # notices per run; the next run takes the rest
@@ -372,58 +366,31 @@ def _record(
         return "retrying"
 
 
-# -- right after the commit ----------------------------------------------------------------------------------
-_threads: set[threading.Thread] = set()
-_threads_lock = threading.Lock()
+# -- through the outbox ---------------------------------------------------------------------------------------
+def deliver_after_commit(request_id: uuid.UUID, ids: Iterable[uuid.UUID]) -> None:
+    """Inside the request's transaction: queue these notices in the outbox (``persondata.jobs.outbox``), which
+    delivers them in the background once the transaction commits — a partner's slow or dead endpoint (up to
+    three times :data:`TIMEOUT` per notice) never holds up the controller's page or command. The notice keeps
+    its own attempts and backoff: whatever the outbox's try does not deliver, the ``partners.deliver`` job
+    (every minute) tries again. A rolled-back transaction queues nothing; the message is dropped when the
+    request is purged."""
+    for notice_id in ids:
+        outbox.put("webhook", outbox.subject("request", request_id), {"notice": str(notice_id)})
 
 
-def deliver_after_commit(ids: Iterable[uuid.UUID]) -> None:
-    """Inside the request's transaction: once it commits, deliver these notices in a background thread.
-
-    A thread, not the committing thread itself: a partner's slow or dead endpoint (up to three times
-    :data:`TIMEOUT` per notice) must not hold up the controller's page or command. The thread is not a daemon, so
-    a short-lived ``persondata`` command finishes its deliveries before it exits. Whatever the thread does not
-    deliver — the process dies, the partner is down — the ``partners.deliver`` job (every minute) tries again.
-    A rolled-back transaction sends nothing.
-    """
-    pending = list(ids)
-    if pending:
-        transaction.on_commit(lambda: _start(pending))
+def deliver_message(message: outbox.Message) -> None:
+    """The outbox's ``webhook`` handler: one try of the notice (its own bookkeeping records the outcome)."""
+    deliver_due(timezone.now(), ids=[uuid.UUID(message.payload["notice"])])
 
 
-def _start(ids: list[uuid.UUID]) -> None:
-    thread = threading.Thread(target=_run, args=(ids,), name="persondata-partners")
-    with _threads_lock:
-        _threads.add(thread)
-    thread.start()
-
-
-def _run(ids: list[uuid.UUID]) -> None:
-    try:
-        deliver_due(timezone.now(), ids=ids)
-    except Exception as exc:
-        # the type only: a message may quote data; the job tries again
-        log.error(
-            "partner notices after commit: delivery failed (%s); the job tries again", type(exc).__name__
-        )
-    finally:
-        connection.close()  # this thread's own connection
-        with _threads_lock:
-            _threads.discard(threading.current_thread())
+def run_job(now: datetime) -> dict[str, Any]:
+    """The ``partners.deliver`` job: the notices that are due again ({} when there was nothing to send)."""
+    return {k: v for k, v in deliver_due(now).as_dict().items() if v}
 
 
 def wait_for_deliveries(timeout: float = 3 * TIMEOUT + 5) -> bool:
-    """Wait for the threads started after commits (tests, a clean shutdown); True when none is left."""
-    deadline = time.monotonic() + timeout
-    while True:
-        with _threads_lock:
-            running = list(_threads)
-        if not running:
-            return True
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return False
-        running[0].join(remaining)
+    """Wait for the deliveries started after commits (tests, a clean shutdown); True when none is left."""
+    return outbox.wait_for_outbox(timeout)
 
 
 def new_secret() -> str:

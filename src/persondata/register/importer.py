@@ -28,6 +28,7 @@ from django.db import connection, transaction
 
 from persondata import runtime
 from persondata.audit import services as audit
+from persondata.jobs import locks
 from persondata.rawsql import analyze, bulk_writes, index_scans, indexes_built_after
 from persondata.register.import_formats import KINDS, BadRow, RowError, Unit, detect_csv_kind, read_file
 from persondata.register.models import Customer, ImportRun
@@ -118,10 +119,7 @@ def import_files(
         stack.enter_context(_fewer_collections())
         # PostgreSQL: the retention sweep's lock, so an import and a sweep never interleave: the import waits for
         # a running sweep, a sweep refuses while an import runs. SQLite: IMMEDIATE transactions serialise them.
-        from persondata.jobs import locks
-        from persondata.retention.sweep import LOCK_NAME
-
-        stack.enter_context(locks.waiting(LOCK_NAME))
+        stack.enter_context(locks.waiting(locks.SWEEP))
         stack.enter_context(index_scans())
         bulk_writes()
         err_writer = None

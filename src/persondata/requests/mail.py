@@ -4,15 +4,15 @@ only: no personal data beyond the address they are sent to."""
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from persondata import runtime
+from persondata.jobs import outbox
 from persondata.requests.models import Request
 
 log = logging.getLogger(__name__)
@@ -51,48 +51,47 @@ def confirmation(request: Request, link: str, days: int) -> tuple[str, str]:
 
 
 # -- sending ----------------------------------------------------------------------------------------------------
-# Mail to a requester leaves in a background thread after the transaction commits: the public form answers as
-# fast whether or not the details matched a customer (no SMTP round trip betrays that someone is a customer), and
-# a slow or failing mail server never holds a staff page. The threads are not daemons, so a CLI command finishes
-# sending before it exits. A failure is logged by type only (its text may hold the address) and recorded as a
-# step of the request, so staff see it and can send again.
-_sending: list[threading.Thread] = []
-_lock = threading.Lock()
+# Mail leaves through the outbox (persondata.jobs.outbox): queued, sealed, in the transaction that causes it, and
+# delivered after the commit in the background, so the public form answers as fast whether or not the details
+# matched a customer (no SMTP round trip betrays that someone is a customer), and a slow or failing mail server
+# never holds a staff page. A failure is logged by type only (its text may hold the address), retried with
+# backoff, and — on the first failure of a request's mail — recorded as a step of the request, so staff see it
+# and can send again. Without SMTP the mail is held in the outbox (``persondata outbox list``).
+def queue(about: str, subject: str, body: str, address: str, *, request: Request | None = None) -> None:
+    """Queue an e-mail to ``address`` about ``about`` (``customer:<hex>``, ``controller``)."""
+    payload = {
+        "to": address,
+        "subject": subject,
+        "body": body,
+        "request": str(request.pk) if request else None,
+    }
+    outbox.put("mail", about, payload)
 
 
 def send_after_commit(request: Request, subject: str, body: str, address: str) -> None:
-    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
-
-    def start() -> None:
-        thread = threading.Thread(target=_send, args=(request.pk, message), name="persondata-mail")
-        with _lock:
-            _sending[:] = [t for t in _sending if t.is_alive()]
-            _sending.append(thread)
-        thread.start()
-
-    transaction.on_commit(start)
+    """A requester's mail: about the customer on file (dropped with the customer's data if they are erased)."""
+    queue(outbox.subject("customer", str(request.customer_id)), subject, body, address, request=request)
 
 
-def _send(request_id: uuid.UUID, message: EmailMessage) -> None:
+def deliver(message: outbox.Message) -> None:
+    """The outbox's ``mail`` handler: send one e-mail with the configured backend (raises to retry)."""
+    data = message.payload
+    email = EmailMessage(data["subject"], data["body"], settings.DEFAULT_FROM_EMAIL, [data["to"]])
     try:
-        message.send(fail_silently=False)
-    except Exception as exc:  # SMTP, DNS, TLS …: the request stays open; staff can send again
-        log.error("e-mail for request %s not sent: %s", request_id, type(exc).__name__)
-        try:
-            from persondata.requests import services
-
-            with transaction.atomic():
-                request = Request.objects.get(pk=request_id)
-                services.record_step(
-                    request, "mail_failed", "system", timezone.now(), error=type(exc).__name__
-                )
-        finally:
-            connection.close()
+        email.send(fail_silently=False)
+    except outbox.Held:
+        raise
+    except Exception as exc:  # SMTP, DNS, TLS …: the outbox tries again; staff see it on the request
+        log.error("e-mail for request %s not sent: %s", data.get("request") or "-", type(exc).__name__)
+        if data.get("request") and message.attempts == 1:
+            _record_failure(uuid.UUID(data["request"]), type(exc).__name__)
+        raise
 
 
-def wait_for_outbox(timeout: float = 30.0) -> None:
-    """Wait until the mail threads started so far have finished (tests, and a CLI command before it exits)."""
-    with _lock:
-        threads = list(_sending)
-    for thread in threads:
-        thread.join(timeout)
+def _record_failure(request_id: uuid.UUID, error: str) -> None:
+    from persondata.requests import services
+
+    with transaction.atomic():
+        request = Request.objects.filter(pk=request_id).first()
+        if request is not None:
+            services.record_step(request, "mail_failed", "system", timezone.now(), error=error)

@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.db import transaction
 
 from persondata import runtime
 from persondata.core.calendar import legal_date
 from persondata.core.requests import WARN_DAYS
+from persondata.requests import mail
 from persondata.requests.services import open_requests
 
 _TEXT = {
@@ -43,5 +44,6 @@ def send_deadline_reminders(now: datetime) -> dict[str, Any]:
         )
     body += _TEXT["outro"].format(url=settings.PERSONDATA_PUBLIC_URL)
     subject = _TEXT["subject"].format(n=len(due), days=WARN_DAYS)
-    EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address]).send(fail_silently=False)
+    with transaction.atomic():  # the job is the entry point; the outbox sends it once this commits
+        mail.queue("controller", subject, body, address)
     return {"reminded": len(due), "overdue": sum(1 for o in due if o.level == "overdue")}

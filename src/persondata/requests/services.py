@@ -44,6 +44,7 @@ from persondata.core.vault import (
     seal,
     unseal,
 )
+from persondata.jobs import outbox
 from persondata.register.models import Customer, new_id
 from persondata.register.services import contact_on_file
 from persondata.requests import mail
@@ -614,6 +615,7 @@ def purge_due(now: datetime) -> int:
             )
             request.documents.update(blob=None)
             request.confirmations.all().delete()
+            outbox.forget([outbox.subject("request", request.id)])
             audit.record(
                 "request.purge", actor="job", target=str(request.id), details={"months": months}, now=now
             )

@@ -37,6 +37,7 @@ from django.db import models
 from persondata import runtime
 from persondata.core import sealing
 from persondata.core.vault import seal
+from persondata.jobs import outbox
 from persondata.rawsql import Hex, batches, execute_in, executemany, fetch_in, hx
 from persondata.register.models import RELEVANCE, Customer
 from persondata.retention import ledger
@@ -133,6 +134,7 @@ class Deleter:
         self.removed: set[Hex] = set()
         self._deleted: dict[Hex, _Deleted] = {}
         self._touched: set[Hex] = set()
+        self._forget: set[Hex] = set()  # customers whose contact data went: their outbox messages go too
 
     def _of(self, customer_id: Hex) -> _Deleted:
         self._touched.add(customer_id)
@@ -181,6 +183,7 @@ class Deleter:
             sets.append("number_blob = NULL, number_bidx = NULL")
         execute_in(f"UPDATE customer SET {', '.join(sets)} WHERE id IN ({{}})", [r[0] for r in rows])  # noqa: S608
         with_contact = [cid for cid, c, _n in rows if c]
+        self._forget.update(with_contact)
         execute_in("DELETE FROM customer_name_token WHERE customer_id IN ({})", with_contact)
         self._touched.update(r[0] for r in rows)
         self.counts["contact"] += len(with_contact)
@@ -311,6 +314,9 @@ class Deleter:
             self._row(cid, "customer", rule or "erasure", 1)
         self.removed.update(empty)
         self.counts["customers_removed"] += len(empty)
+        # mail on its way to a customer whose contact data is gone goes with it (it holds the address)
+        outbox.forget(outbox.subject("customer", cid) for cid in self._forget | self.removed)
+        self._forget.clear()
         if self.write_ledger:
             ledger.save(self.rows, write_ahead=write_ahead)
         self._deleted.clear()

@@ -51,7 +51,7 @@ from persondata.retention.schedule import (
 
 CHUNK_SIZE = 10_000  # customers per transaction: about a second's work at a million customers
 FORECAST_DAYS = 90
-LOCK_NAME = "retention_sweep"
+LOCK_NAME = locks.SWEEP
 _NOTHING = date(1899, 12, 31)  # a cutoff before every record: nothing is due
 
 Progress = Callable[[int, int], None]
