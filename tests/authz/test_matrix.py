@@ -75,6 +75,7 @@ RULES: dict[str, str] = {
     "requests:extend": "log",
     "requests:refuse": "log",
     "requests:withdraw": "log",
+    "requests:no_data": "log",  # Art. 15(1): confirm that no data is held (handle_requests)
     "requests:answer": "log",
     "requests:restrict_pending": "log",
     "requests:lift_notice": "log",
@@ -93,6 +94,7 @@ RULES: dict[str, str] = {
     "api:extend_request": "log",
     "api:refuse_request": "log",
     "api:withdraw_request": "log",
+    "api:no_data_request": "log",
     "api:answer_request": "log",
     "api:get_document": "log",
 }
@@ -148,6 +150,7 @@ CLI_RULES: dict[str, str] = {
     "requests extend": "log",
     "requests refuse": "log",
     "requests withdraw": "log",
+    "requests no-data": "log",
     "requests purge": "log",
     "requests answer": "log",
     "requests documents": "log",

@@ -155,3 +155,65 @@ def test_an_erasure_through_the_api_must_be_confirmed(
         f"/api/requests/{rid}/answer", {"confirm_erasure": True}, content_type="application/json", **boss
     )
     assert done.status_code == 200 and done.json()["state"] == "answered"
+
+
+def test_no_data_held_is_confirmed_through_the_api(
+    demo_customers: list[dict[str, Any]], controller: Any, make_staff: Any
+) -> None:
+    from persondata.audit.models import AuditEntry
+
+    client = Client()
+    boss = _auth(controller)
+    clerk = _auth(make_staff("clerk", ["customer_service"]))
+    rid = client.post(
+        "/api/requests",
+        {"kind": "access", "name": "Ingen Kunde", "email": "ingen.kunde@example.dk", "language": "en"},
+        content_type="application/json",
+        **clerk,
+    ).json()["id"]
+    # holding no data is not a refusal: the ground is not accepted
+    refused = client.post(
+        f"/api/requests/{rid}/refuse",
+        {"ground": "no_data", "reasons": "We searched every system and found nothing."},
+        content_type="application/json",
+        **boss,
+    )
+    assert refused.status_code == 422 and refused.json()["fields"] == ["ground"]
+    before = AuditEntry.objects.filter(action="access.refused").count()
+    denied = client.post(f"/api/requests/{rid}/no-data", **clerk)
+    assert denied.status_code == 403 and denied.json()["code"] == "access_denied"
+    assert "handle_requests" in denied.json()["detail"]
+    assert AuditEntry.objects.filter(action="access.refused").count() == before + 1
+    assert client.post(f"/api/requests/{rid}/no-data").status_code == 401
+    assert Request.objects.get(pk=rid).state == "received"
+    ok = client.post(f"/api/requests/{rid}/no-data", **boss)
+    assert ok.status_code == 200, ok.content
+    body = ok.json()
+    assert body["state"] == "answered" and body["customer_id"] is None
+    assert sorted(d["format"] for d in body["documents"]) == ["html", "pdf"]
+    assert Request.objects.get(pk=rid).outcome == {"no_data": True, "documents": 2}
+    again = client.post(f"/api/requests/{rid}/no-data", **boss)
+    assert again.status_code == 422 and again.json()["fields"] == ["state"]
+    unknown = "00000000-0000-7000-8000-000000000000"
+    assert client.post(f"/api/requests/{unknown}/no-data", **boss).status_code == 404
+
+    matched = client.post(
+        "/api/requests",
+        {"kind": "access", "email": demo_customers[0]["email"]},
+        content_type="application/json",
+        **boss,
+    ).json()
+    assert matched["match"] == "single"
+    wrong = client.post(f"/api/requests/{matched['id']}/no-data", **boss)
+    assert wrong.status_code == 422 and wrong.json()["fields"] == ["customer"]
+    assert Request.objects.get(pk=matched["id"]).state == "received"
+
+
+def test_no_data_is_documented_in_the_openapi_schema(client: Client) -> None:
+    schema = client.get("/api/openapi.json").json()
+    operation = schema["paths"]["/api/requests/{request_id}/no-data"]["post"]
+    assert operation["operationId"].endswith("no_data_request") and "Art. 15(1)" in operation["description"]
+    assert {"200", "401", "403", "404", "422"} <= set(operation["responses"])
+    assert "requestBody" not in operation
+    ground = schema["components"]["schemas"]["RefuseIn"]["properties"]["ground"]
+    assert ground["enum"] == ["unfounded", "excessive", "identity"] and "no-data" in ground["description"]

@@ -113,3 +113,48 @@ def test_an_erasure_must_be_confirmed(demo_customers: list[dict[str, Any]], cont
     code, out, err = run("requests", "answer", ref, "--confirm-erasure", "--user", "controller")
     assert code == 0 and "answered" in out, err
     assert Request.objects.get().state == "answered"
+
+
+def test_no_data_held_is_confirmed_from_the_command_line(
+    demo_customers: list[dict[str, Any]], controller: Any, make_staff: Any, tmp_path: Any
+) -> None:
+    from persondata.audit.models import AuditEntry
+
+    make_staff("clerk", ["customer_service"])
+    code, _, _ = run(
+        "requests", "new", "--kind", "erasure", "--name", "Ingen Kunde", "--email", "ingen.kunde@example.dk",
+        "--user", "clerk",
+    )  # fmt: skip
+    assert code == 0
+    ref = Request.objects.get().reference
+    # holding no data is not a refusal: the ground is no longer offered
+    with pytest.raises(SystemExit) as bad:
+        run("requests", "refuse", ref, "--ground", "no_data", "--reasons", "x" * 40, "--user", "controller")
+    assert bad.value.code == 2
+    before = AuditEntry.objects.filter(action="access.refused").count()
+    code, _, err = run("requests", "no-data", ref, "--user", "clerk")
+    assert code == 3 and "handle_requests" in err
+    assert AuditEntry.objects.filter(action="access.refused").count() == before + 1
+    assert Request.objects.get().state == "received"
+    code, out, err = run("requests", "no-data", ref.lower(), "--user", "controller")
+    assert code == 0, err
+    assert f"{ref}: answered: no data held; 2 documents" in out
+    req = Request.objects.get()
+    assert req.state == "answered" and req.outcome == {"no_data": True, "documents": 2}
+    assert [e.event for e in req.events.all()][-1] == "confirm_no_data"
+    code, _, err = run("requests", "no-data", ref, "--user", "controller")
+    assert code == 2 and "state" in err
+    code, out, _ = run("requests", "documents", ref, "--out", str(tmp_path / "out"), "--user", "controller")
+    assert code == 0 and sorted(p.suffix for p in (tmp_path / "out").iterdir()) == [".html", ".pdf"]
+
+
+def test_no_data_is_refused_for_a_matched_customer_from_the_command_line(
+    demo_customers: list[dict[str, Any]], controller: Any
+) -> None:
+    run("requests", "new", "--kind", "access", "--email", demo_customers[0]["email"], "--user", "controller")
+    ref = Request.objects.get().reference
+    code, _, err = run("requests", "no-data", ref, "--user", "controller")
+    assert code == 2 and "customer" in err and "matched" in err
+    assert Request.objects.get().state == "received"
+    code, _, err = run("requests", "no-data", "PD-0000-0000", "--user", "controller")
+    assert code == 2 and "no such request" in err

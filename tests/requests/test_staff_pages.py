@@ -231,3 +231,64 @@ def test_reading_the_requesters_details_is_in_the_customers_access_log(
     entry = AccessLog.objects.filter(customer_id=req.customer_id).order_by("-at", "-id").first()
     assert AccessLog.objects.filter(customer_id=req.customer_id).count() == before + 1
     assert entry is not None and entry.purpose == "rights_requests" and entry.categories == "contact"
+
+
+def test_no_data_held_is_confirmed_from_the_request_page(
+    demo_customers: list[dict[str, Any]], controller: Any, make_staff: Any
+) -> None:
+    from persondata.audit.models import AuditEntry
+
+    client = _client(controller)
+    nobody = {"name": "Ingen Kunde", "customer_number": "", "email": "ingen.kunde@example.dk"}
+    assert _register(client, nobody).status_code == 302
+    req = Request.objects.get()
+    assert req.customer_id is None and req.state == State.RECEIVED
+    for language, title, button in (
+        ("da", "Ingen oplysninger — bekræft", "Bekræft, at vi ingen oplysninger har"),
+        ("en", "No data held — confirm", "Confirm that we hold no data"),
+    ):
+        page = client.get(f"/requests/{req.id}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert title in page and button in page
+        assert f'action="/requests/{req.id}/no-data/"' in page
+        assert 'value="no_data"' not in page  # no longer offered as a ground of refusal
+    # the ground is refused by the form, and nothing happens
+    refused = client.post(f"/requests/{req.id}/refuse/", {"ground": "no_data", "reasons": "x" * 40})
+    assert refused.status_code == 400 and "ground" in refused.content.decode()
+    # a POST needs the CSRF token, like every other step
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(controller)
+    assert strict.post(f"/requests/{req.id}/no-data/").status_code == 403
+    # handle_requests is needed: a clerk is refused, and the refusal is audited
+    clerk = _client(make_staff("clerk", ["customer_service"]))
+    before = AuditEntry.objects.filter(action="access.refused").count()
+    assert clerk.post(f"/requests/{req.id}/no-data/").status_code == 403
+    assert AuditEntry.objects.filter(action="access.refused").count() == before + 1
+    req.refresh_from_db()
+    assert req.state == State.RECEIVED and not req.documents.exists()
+
+    assert client.get(f"/requests/{req.id}/no-data/").status_code == 405
+    done = client.post(f"/requests/{req.id}/no-data/")
+    assert done.status_code == 302 and done["Location"] == f"/requests/{req.id}/"
+    req.refresh_from_db()
+    assert req.state == State.ANSWERED and req.outcome == {"no_data": True, "documents": 2}
+    assert req.refusal_ground == ""
+    assert sorted(d.fmt for d in req.documents.all()) == ["html", "pdf"]
+    assert [e.event for e in req.events.all()][-1] == "confirm_no_data"
+    page = client.get(f"/requests/{req.id}/").content.decode()
+    assert f"/requests/{req.id}/no-data/" not in page  # closed: no more steps
+    again = client.post(f"/requests/{req.id}/no-data/")
+    assert again.status_code == 400 and "closed" in again.content.decode()
+
+
+def test_no_data_cannot_be_confirmed_for_a_matched_customer_on_the_page(
+    demo_customers: list[dict[str, Any]], controller: Any
+) -> None:
+    client = _client(controller)
+    _register(client, demo_customers[0])
+    req = Request.objects.get()
+    assert req.customer_id is not None
+    assert f"/requests/{req.id}/no-data/" not in client.get(f"/requests/{req.id}/").content.decode()
+    refused = client.post(f"/requests/{req.id}/no-data/", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 400 and "matched to a customer" in refused.content.decode()
+    req.refresh_from_db()
+    assert req.state == State.RECEIVED and not req.documents.exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
@@ -61,7 +61,10 @@ class ExtendIn(Schema):
 
 class RefuseIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    ground: str = Field(description="unfounded, excessive, identity or no_data")
+    ground: Literal["unfounded", "excessive", "identity"] = Field(
+        description="manifestly unfounded, manifestly excessive, or identity not verifiable (Art. 12(5), 12(6)). "
+        "Holding no data about the requester is not a refusal: POST /api/requests/{id}/no-data (Art. 15(1))"
+    )
     reasons: _text(4000)  # type: ignore[valid-type]
 
 
@@ -219,6 +222,31 @@ def refuse_request(request: HttpRequest, request_id: uuid.UUID, body: RefuseIn) 
 )
 def withdraw_request(request: HttpRequest, request_id: uuid.UUID) -> dict[str, Any]:
     return _step(request, request_id, lambda a, r: services.withdraw(a, r, now=timezone.now()))
+
+
+NO_DATA_ERRORS = """Errors: 401 without a valid token; 403 (`access_denied`) unless the login holds the permission
+`handle_requests`; 404 for an unknown request; 422 (`invalid`, `fields`: `customer`) when the request is matched
+to a customer — answer it instead — or (`fields`: `state`) when it is already closed."""
+
+
+class NoDataOut(RequestOut):
+    documents: list[DocumentOut]
+
+
+@router.post(
+    "/{request_id}/no-data",
+    response={200: NoDataOut, **ERRORS},
+    summary="No data held: confirm it (an answer, not a refusal)",
+    description="The requester is not a customer: send the confirmation that no personal data about them is "
+    "processed (GDPR Art. 15(1)) — a letter in HTML and PDF — and close the request as answered. For any kind "
+    "of request and any open state; it discloses nothing, so no identity check is needed. No body.\n\n"
+    + NO_DATA_ERRORS,
+)
+def no_data_request(request: HttpRequest, request_id: uuid.UUID) -> dict[str, Any]:
+    req, _answer = _locked(
+        request, request_id, lambda actor, req: answers.answer_no_data(actor, req, now=timezone.now())
+    )
+    return {**_out(req), "documents": _documents(req)}
 
 
 class AnswerIn(Schema):

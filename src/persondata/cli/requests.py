@@ -24,7 +24,7 @@ from persondata.register.rectify import RectifyError
 from persondata.requests import services
 from persondata.requests.answers import answering as answers
 from persondata.requests.answers import documents
-from persondata.requests.models import IDENTITY_METHODS, REFUSAL_GROUNDS, Request
+from persondata.requests.models import IDENTITY_METHODS, OFFERED_GROUNDS, Request
 
 
 def register(sub: Any) -> None:
@@ -59,6 +59,11 @@ def register(sub: Any) -> None:
         "extend": ("extend the deadline by 1-2 months, with reasons (within the first month)", _extend_args),
         "refuse": ("refuse as manifestly unfounded or excessive, with reasons", _refuse_args),
         "withdraw": ("the customer withdrew the request", None),
+        "no-data": (
+            "the requester is not a customer: confirm that no data is held (Art. 15(1)), a letter; "
+            "an answer, not a refusal",
+            None,
+        ),
     }
     for name, (help_text, add) in steps.items():
         q = actions.add_parser(name, help=help_text)
@@ -128,7 +133,12 @@ def _extend_args(q: argparse.ArgumentParser) -> None:
 
 
 def _refuse_args(q: argparse.ArgumentParser) -> None:
-    q.add_argument("--ground", required=True, choices=[g for g, _ in REFUSAL_GROUNDS])
+    q.add_argument(
+        "--ground",
+        required=True,
+        choices=[g for g, _ in OFFERED_GROUNDS],
+        help="holding no data is not a refusal: use 'requests no-data REF'",
+    )
     q.add_argument("--reasons", required=True, help="the reasons (the customer is told)")
 
 
@@ -230,6 +240,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_step(args: argparse.Namespace) -> int:
     actor = _handler(args)
     now = timezone.now()
+    documents_made = 0
     try:
         with transaction.atomic():
             req = Request.objects.select_for_update().get(pk=_request(args.reference).pk)
@@ -261,11 +272,17 @@ def cmd_step(args: argparse.Namespace) -> int:
                 answers.lift_after_notice(actor, req, now=now)
             elif args.action == "withdraw":
                 services.withdraw(actor, req, now=now)
+            elif args.action == "no-data":
+                documents_made = len(answers.answer_no_data(actor, req, now=now).documents)
     except services.RequestError as exc:
         raise CommandError(f"{exc.field}: {exc.message}") from None
     except NotFound as exc:
         raise CommandError(str(exc)) from None
     req.refresh_from_db()
+    if args.action == "no-data":
+        print(f"{req.reference}: answered: no data held; {documents_made} documents "
+              f"(persondata requests documents {req.reference} --out FOLDER)")  # fmt: skip
+        return 0
     print(f"{req.reference}: {req.state}, answer due {req.due_on.isoformat()}")
     return 0
 

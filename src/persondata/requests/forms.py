@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from persondata.core.calendar import MAX_EXTENSION_MONTHS
 from persondata.core.requests import Kind
-from persondata.requests.models import IDENTITY_METHODS, REFUSAL_GROUNDS
+from persondata.requests.models import IDENTITY_METHODS, OFFERED_GROUNDS
 from persondata.requests.services import REQUESTER_FIELDS
 
 KIND_LABELS = {
@@ -38,6 +38,7 @@ GROUND_LABELS = {
     "unfounded": _("Manifestly unfounded"),
     "excessive": _("Manifestly excessive, in particular because repetitive"),
     "identity": _("Identity could not be verified"),
+    # not offered any more (holding no data is confirmed, not refused); shown for requests refused so before
     "no_data": _("We hold no data about the requester"),
 }
 
@@ -93,7 +94,7 @@ class ExtendForm(forms.Form):
 
 class RefuseForm(forms.Form):
     ground = forms.ChoiceField(
-        label=_("Ground"), choices=[(k, GROUND_LABELS[k]) for k, _label in REFUSAL_GROUNDS]
+        label=_("Ground"), choices=[(k, GROUND_LABELS[k]) for k, _label in OFFERED_GROUNDS]
     )
     reasons = forms.CharField(
         label=_("Reasons (the customer is told; you must be able to show why)"),

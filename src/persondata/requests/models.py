@@ -31,6 +31,9 @@ REFUSAL_GROUNDS = (
     ("identity", "identity could not be verified"),
     ("no_data", "no data about the requester is held"),
 )
+#: The grounds a handler may refuse on. ``no_data`` stays a stored choice only for requests refused so before
+#: holding no data became a confirmation (Art. 15(1): ``answers.answer_no_data``, event ``confirm_no_data``).
+OFFERED_GROUNDS = tuple(g for g in REFUSAL_GROUNDS if g[0] != "no_data")
 
 
 class Request(models.Model):

@@ -48,7 +48,14 @@ from persondata.jobs import outbox
 from persondata.register.models import Customer, new_id
 from persondata.register.services import contact_on_file
 from persondata.requests import mail
-from persondata.requests.models import IDENTITY_METHODS, REFUSAL_GROUNDS, Confirmation, Request, RequestEvent
+from persondata.requests.models import (
+    IDENTITY_METHODS,
+    OFFERED_GROUNDS,
+    REFUSAL_GROUNDS,
+    Confirmation,
+    Request,
+    RequestEvent,
+)
 
 KEY_CLASS = "request"
 CONFIRMATION_DAYS = 7
@@ -462,7 +469,7 @@ def refuse(actor: Actor, request: Request, ground: str, reasons: str, *, now: da
     """R8: refuse as manifestly unfounded or excessive (or identity not verifiable), with reasons."""
     require_handler(actor)
     if ground not in dict(REFUSAL_GROUNDS):
-        raise RequestError("ground", f"must be one of {', '.join(dict(REFUSAL_GROUNDS))}")
+        raise RequestError("ground", f"must be one of {', '.join(dict(OFFERED_GROUNDS))}")
     try:  # Art. 12(4): within one month; "no data" is a confirmation, not a refusal (Art. 15(1))
         rq.check_refusal(request.received_on, legal_date(now), ground)
     except ValueError as exc:

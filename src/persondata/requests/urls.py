@@ -20,6 +20,7 @@ urlpatterns = [
             ("extend", "extend"),
             ("refuse", "refuse"),
             ("withdraw", "withdraw"),
+            ("no_data", "no-data"),
             ("restrict_pending", "restrict"),
             ("lift_notice", "lift-notice"),
             ("lift", "lift"),

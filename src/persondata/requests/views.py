@@ -237,6 +237,8 @@ STEPS: dict[str, tuple[type[Any] | None, str, Step]] = {
     "extend": (ExtendForm, "extend_form", _extend),
     "refuse": (RefuseForm, "refuse_form", _refuse),
     "withdraw": (None, "", lambda a, r, d, now: services.withdraw(a, r, now=now)),
+    # Art. 15(1): the requester is not a customer — confirm that no data is held (an answer, not a refusal)
+    "no_data": (None, "", lambda a, r, d, now: answers.answer_no_data(a, r, now=now)),
     # R10: restrict while a disputed accuracy is checked (a rectification request)
     "restrict_pending": (None, "", lambda a, r, d, now: answers.restrict_pending_check(a, r, now=now)),
     # Art. 18(3): tell the customer, before it happens, that a restriction will be lifted; then lift it
