@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from persondata.access.actor import Actor
 from persondata.audit import services as audit
 from persondata.cli import CommandError
 from persondata.cli.login import refusals, staff_user
 from persondata.jobs import outbox
 from persondata.jobs.models import Outbox
-from persondata.access.actor import Actor
 from persondata.requests.services import require_handler
 
 
@@ -38,7 +38,7 @@ def register(sub: Any) -> None:
         p: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=help_text)
         p.add_argument(
             "--user",
-            default=os.environ.get("PERSONDATA_USER"),
+            default=settings.PERSONDATA_USER,
             help="your staff login (or $PERSONDATA_USER): the data controller",
         )
         return p
