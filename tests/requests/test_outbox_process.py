@@ -51,7 +51,8 @@ django.setup()
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
-from persondata.access.staff import acknowledge, missing_acknowledgements
+from persondata.access.staff import acknowledge
+from persondata.access.gate import missing_acknowledgements
 
 user = get_user_model().objects.get(username="controller")
 with transaction.atomic():
