@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 
 from persondata import runtime
 from persondata.access import permissions
+from persondata.access.actor import staff_code
 from persondata.access.default_texts import DEFAULT_TEXTS
 from persondata.access.errors import AccessDenied
 from persondata.access.gate import current_texts, current_versions
@@ -78,11 +79,11 @@ def _require_manager(actor_user: Any) -> None:
 
 
 def _actor(user: Any) -> str:
-    return f"staff:{user.pk}"
+    return staff_code(user.pk)
 
 
 def _target(user: Any) -> str:
-    return f"staff:{user.pk}"
+    return staff_code(user.pk)
 
 
 def valid_roles(roles: Iterable[str]) -> list[str]:

@@ -15,6 +15,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import ValidationError
 from pydantic import ConfigDict, Field, StringConstraints
 
+from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.api.schemas import ErrorOut, ValidationErrorOut
 from persondata.core.calendar import legal_date
@@ -116,9 +117,7 @@ def _out(req: Request, shown_to: Actor | None = None) -> dict[str, Any]:
 
 
 def _handler(request: HttpRequest) -> Actor:
-    actor = Actor.for_user(request.auth, "rights_requests", "api")  # type: ignore[attr-defined]
-    services.require_handler(actor)
-    return actor
+    return permissions.actor_for(request.auth, permissions.HANDLE_REQUESTS, "api")  # type: ignore[attr-defined]
 
 
 def _invalid(exc: services.RequestError) -> ValidationError:

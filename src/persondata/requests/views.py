@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.core import requests as rq
@@ -54,9 +55,7 @@ RECENT_CLOSED = 20
 def handler(request: HttpRequest) -> Actor:
     """The logged-in staff member as an actor who handles customers' requests (the data controller), or
     :class:`AccessDenied`. The partners' page uses it too."""
-    actor = Actor.for_user(request.user, "rights_requests", "web")
-    services.require_handler(actor)
-    return actor
+    return permissions.actor_for(request.user, permissions.HANDLE_REQUESTS, "web")
 
 
 def _get(request_id: uuid.UUID) -> Request:
