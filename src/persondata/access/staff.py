@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 
 from persondata import runtime
 from persondata.access import permissions
-from persondata.access.actor import staff_code
+from persondata.access.actor import Actor, staff_code
 from persondata.access.default_texts import DEFAULT_TEXTS
 from persondata.access.errors import AccessDenied
 from persondata.access.gate import current_texts, current_versions
@@ -76,6 +76,12 @@ def _require_manager(actor_user: Any) -> None:
             "(the data controller in the shipped policy)",
             "no_duty",
         )
+
+
+def require_manager(user: Any, channel: str) -> None:
+    """Refuse (:class:`AccessDenied`, code ``no_duty``) unless ``user`` holds the named permission ``manage_staff``;
+    each interface audits the refusal on its one path."""
+    permissions.require(Actor.staff(user, channel), permissions.MANAGE_STAFF)
 
 
 def _actor(user: Any) -> str:

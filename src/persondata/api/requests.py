@@ -159,7 +159,8 @@ def _get(request_id: uuid.UUID) -> Request:
 
 @router.get("/{request_id}", response={200: RequestDetailOut, **ERRORS}, summary="One request")
 def get_request(request: HttpRequest, request_id: uuid.UUID) -> dict[str, Any]:
-    return _out(_get(request_id), shown_to=_handler(request))
+    actor = _handler(request)  # refused before anything is told about the request, even whether it exists
+    return _out(_get(request_id), shown_to=actor)
 
 
 def _locked(request: HttpRequest, request_id: uuid.UUID, run: Any) -> tuple[Request, Any]:

@@ -94,7 +94,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_endpoint_set(args: argparse.Namespace) -> int:
-    actor = _controller(args)
+    actor = duty_actor(args.user, permissions.MANAGE_PARTNERS)
     secret = sys.stdin.readline().strip() if args.secret_stdin else None
     if args.secret_stdin and not secret:
         raise CommandError("secret: nothing on stdin", EXIT_INVALID)
@@ -120,7 +120,7 @@ def cmd_endpoint_set(args: argparse.Namespace) -> int:
 
 
 def cmd_endpoint_remove(args: argparse.Namespace) -> int:
-    actor = _controller(args)
+    actor = duty_actor(args.user, permissions.MANAGE_PARTNERS)
     with transaction.atomic():
         removed = services.remove_endpoint(actor, args.partner, now=timezone.now())
     if not removed:

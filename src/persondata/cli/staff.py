@@ -19,6 +19,7 @@ from persondata.access import gate
 from persondata.access import staff as services
 from persondata.access.staff import Invalid, NotAllowed
 from persondata.cli import CommandError
+from persondata.cli.login import refusals
 
 EXIT_REFUSED = 1
 EXIT_INVALID = 2
@@ -90,12 +91,8 @@ def _acting(args: argparse.Namespace) -> Any:
     user = services.active_staff(args.as_user)
     if user is None:
         raise CommandError(f"no active staff login named {args.as_user!r}", EXIT_REFUSED)
-    if not services.may_manage_staff(user):
-        raise CommandError(
-            f"{args.as_user!r} holds no role with the duty 'manage_staff', "
-            "which managing staff and declarations needs",
-            EXIT_REFUSED,
-        )
+    with refusals(user.pk):
+        services.require_manager(user, "cli")
     return user
 
 

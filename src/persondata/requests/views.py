@@ -315,6 +315,7 @@ def _answer(actor: Actor, req: Request, data: dict[str, Any]) -> None:
 @require_POST
 def answer(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
     """Do what the request asks and produce the letter (and files): the request is then answered."""
+    handler(request)  # refused before anything is told about the request, even whether it exists
     form_class = ANSWER_FORMS[rq.Kind(_get(request_id).kind)]
     return _step(request, request_id, form_class, "answer_form", _answer)
 
