@@ -144,6 +144,7 @@ CLI_RULES: dict[str, str] = {
     "outbox deliver": "handle_requests",
     "partners deliver": "handle_requests",
     "staff otp-reset": "manage_staff",
+    "staff accept": "none",  # a staff member accepts the declarations for themselves
     # customers' requests: any staff member with a customer role registers; the controller handles (tests/rights)
     "requests new": "none",
     "requests list": "handle_requests",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -134,8 +135,32 @@ def test_web_pages_send_an_anonymous_visitor_to_the_login(spread_policy: None) -
 
 
 # -- API -------------------------------------------------------------------------------------------------------
-def _api_operations(client: Client) -> list[tuple[str, str, str]]:
-    """(rule name, method, path with dummy ids) for every API operation guarded by a named permission."""
+def _example(schema: dict[str, Any], spec: dict[str, Any]) -> Any:
+    """A minimal value the schema accepts: the API validates a body before the operation checks who calls."""
+    if "$ref" in schema:
+        return _example(spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]], spec)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            return _example(schema[key][0], spec)
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type", "object")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {name: _example(props[name], spec) for name in schema.get("required", [])}
+    if kind == "array":
+        return []
+    if kind in ("integer", "number"):
+        return max(1, schema.get("minimum", 1))
+    if kind == "boolean":
+        return False
+    return {"date": "2026-01-01", "date-time": "2026-01-01T00:00:00Z", "uuid": str(uuid.UUID(int=1))}.get(
+        schema.get("format", ""), "x" * max(1, schema.get("minLength", 1))
+    )
+
+
+def _api_operations(client: Client) -> list[tuple[str, str, str, str]]:
+    """(rule name, method, path with dummy ids, body) for every API operation guarded by a named permission."""
     schema = client.get("/api/openapi.json").json()
     found = []
     for path, methods in schema["paths"].items():
@@ -143,7 +168,9 @@ def _api_operations(client: Client) -> list[tuple[str, str, str]]:
             name = "api:" + operation["operationId"].rsplit("_api_", 1)[-1].split("_", 1)[-1]
             rule = next((RULES[k] for k in RULES if k.startswith("api:") and name.endswith(k[4:])), None)
             if rule in DUTIES:
-                found.append((name, method, re.sub(r"\{[a-z_]+\}", str(uuid.UUID(int=1)), path)))
+                body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+                data = json.dumps(_example(body["schema"], schema) if body else {})
+                found.append((name, method, re.sub(r"\{[a-z_]+\}", str(uuid.UUID(int=1)), path), data))
     return found
 
 
@@ -152,18 +179,18 @@ def _api_operations(client: Client) -> list[tuple[str, str, str]]:
 def test_api_operations_check_their_named_permission(spread_policy: None, make_staff: Any, role: str) -> None:
     client = Client()
     operations = _api_operations(client)
-    assert {n for n, _m, _p in operations} == {
+    assert {n for n, *_ in operations} == {
         n for n, r in RULES.items() if n.startswith("api:") and r in DUTIES
     }
     token = create_token(make_staff(f"api-{role}", [role]), "permissions", NOW)
-    for name, method, path in operations:
+    for name, method, path, data in operations:
         duty = RULES[name]
         before = _refusals()
         auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
         if method == "get":
             response = client.get(path, **auth)
         else:
-            response = client.post(path, data="{}", content_type="application/json", **auth)
+            response = client.post(path, data=data, content_type="application/json", **auth)
         refused = response.status_code == 403
         assert refused is not _holds(role, duty), (role, name, duty, response.status_code, response.content)
         if refused:
