@@ -185,6 +185,14 @@ def _cli_commands() -> Iterator[str]:
                 yield name
 
 
+def test_every_rule_is_a_kind_of_access_or_a_named_permission() -> None:
+    from persondata.core.policy import DUTIES
+
+    kinds = {"customer", "staff", "public", "none", *DUTIES}
+    assert {n: r for n, r in RULES.items() if r not in kinds} == {}
+    assert {c: r for c, r in CLI_RULES.items() if r not in kinds} == {}
+
+
 def test_every_entry_point_has_a_rule() -> None:
     urls = set(_url_names(get_resolver().url_patterns))
     assert urls - RULES.keys() == set(), "new URL without an authorisation rule: add it to RULES"

@@ -237,7 +237,7 @@ def create_staff(actor_user: Any, username: str, roles: Iterable[str], now: date
     username = _check_username(username)
     password = new_password()
     user = get_user_model().objects.create_user(username, password=password)
-    StaffProfile.objects.create(user=user, roles=role_list)
+    StaffProfile.objects.create(user=user, roles=role_list, must_change_password=True)
     record(
         "staff.create",
         actor=_actor(actor_user),
@@ -309,6 +309,7 @@ def reset_password(actor_user: Any, user: Any, now: datetime) -> str:
     password = new_password()
     user.set_password(password)  # changes the session hash: the login's open sessions end
     user.save(update_fields=["password"])
+    StaffProfile.objects.update_or_create(user=user, defaults={"must_change_password": True})
     record("staff.password.reset", actor=_actor(actor_user), target=_target(user), details={}, now=now)
     return password
 
@@ -347,6 +348,7 @@ def change_own_password(user: Any, old_password: str, new_password: str, now: da
         raise Invalid(" ".join(exc.messages), "weak_password") from None
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    StaffProfile.objects.filter(user=user).update(must_change_password=False)
     record("staff.password.change", actor=_actor(user), target=_target(user), details={}, now=now)
 
 
