@@ -169,8 +169,10 @@ class _CsvFile:
                 yield _csv_unit(self.kind, r, self.name, line)
         except BadRow as bad:
             pending = self.pending
-            if self.kind == "orders" and pending is not None and pending.orders[0].order_number == r.raw(
-                "order_number"
+            if (
+                self.kind == "orders"
+                and pending is not None
+                and pending.orders[0].order_number == r.raw("order_number")
             ):
                 self.pending = None  # a bad line spoils its whole order
             yield from bad.errors

@@ -100,7 +100,11 @@ def _json_unit(obj: Any, name: str, line: int) -> Unit:
 
 
 def _add(
-    records: list[Any], build: Callable[[_Row, dict[str, Any], str], Any], obj: dict[str, Any], number: str, r: _Row
+    records: list[Any],
+    build: Callable[[_Row, dict[str, Any], str], Any],
+    obj: dict[str, Any],
+    number: str,
+    r: _Row,
 ) -> None:
     records.append(build(r, obj, number))
 
@@ -161,4 +165,3 @@ def read_jsonl(stream: IO[bytes], name: str) -> Iterator[Unit | RowError]:
             yield _json_unit(obj, name, line)
         except BadRow as bad:
             yield from bad.errors
-

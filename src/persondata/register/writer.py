@@ -164,7 +164,9 @@ class RegisterWriter:
         c = unit.customer
         assert c is not None
         return [
-            RowError(unit.file, unit.line, name, f"is after the day of the import ({self.today}); check the date")
+            RowError(
+                unit.file, unit.line, name, f"is after the day of the import ({self.today}); check the date"
+            )
             for name, day in (("customer_since", c.customer_since), ("last_activity", c.last_activity))
             if day is not None and day > self.today
         ]
@@ -269,7 +271,20 @@ class RegisterWriter:
                 since, last = _iso(c.customer_since), _iso(c.last_activity)
                 if cid in new_ids:
                     cust_new.append(
-                        (cid, b, email_b, phone_b, name_b, contact_blob, number_blob, since, last, when, when, run)
+                        (
+                            cid,
+                            b,
+                            email_b,
+                            phone_b,
+                            name_b,
+                            contact_blob,
+                            number_blob,
+                            since,
+                            last,
+                            when,
+                            when,
+                            run,
+                        )
                     )
                 else:
                     cust_upd.append(
