@@ -165,6 +165,13 @@ def _sections(policy: Policy, lang: str) -> list[Section]:
         _p(t["s4_p1"]),
         Block("table", head=(t["s4_head_data"], t["s4_head_period"]), rows=tuple(rows)),
         _p(r.relevance_reason.get(lang)),
+        # forældelsesloven § 3: an unpaid invoice keeps contact data only while the claim can be enforced
+        _p(
+            t["s4_claims_restrict" if r.claim_after == "restrict" else "s4_claims"].format(
+                period=months_in_words(12 * r.claim_years, lang)
+            )
+            + (f" {r.claim_reason.get(lang)}" if r.claim_reason.get(lang) else "")
+        ),
         _p(accounting_paragraph(policy, lang)),
         _p(t["s4_erasure"]),
     ]
