@@ -171,8 +171,8 @@ def test_a_policy_may_restrict_instead_of_delete(load: Load) -> None:
     assert planned.ongoing["claim_restricted"] == 1 and planned.counts["contact"] == 0
     why = {rule: text for _cat, rule, _n, text in planned.reasons(policy)}["time-barred claim"]
     assert "restricted to the bookkeeping act until the invoices are deleted" in why
-    _run(today, policy)
-    _run(D(2025, 4, 2), policy)  # idempotent: one restriction, not one per sweep
+    assert _run(today, policy).restricted == 1
+    assert _run(D(2025, 4, 2), policy).restricted == 0  # idempotent: one restriction, not one per sweep
     assert Customer.objects.get(pk=ids["U4"]).name_bidx is not None
     (restriction,) = Restriction.objects.filter(customer_id=ids["U4"], lifted_at__isnull=True)
     assert restriction.reason == "claim_time_barred"

@@ -158,13 +158,15 @@ class _Sweep:
             first, last = customers[0].id, customers[-1].id
             index = holds.holds_between(first, last, self.today)
             plan = self.decider.decide(customers, index, held_records(index, cutoff))
-            report.restricted += len(plan.restrict)
             if self.dry_run:
                 report.counts.update(plan.counts)
+                report.restricted += len(plan.restrict)  # whose contact data is (or would be) restricted
             else:
                 assert self.run is not None
-                if plan.restrict:
-                    _restrict_barred_claims(plan.restrict, self.policy, self.now, self.actor)
+                if plan.restrict:  # a run counts the restrictions it placed
+                    report.restricted += _restrict_barred_claims(
+                        plan.restrict, self.policy, self.now, self.actor
+                    )
                 _apply(plan, index, self.now, self.today, self.cutoff, self.run, self.actor, report)
             report.customers += len(customers)
             report.chunks += 1
@@ -271,16 +273,13 @@ def _apply(
         )
 
 
-def _restrict_barred_claims(ids: list[Hex], policy: Policy, now: datetime, actor: str) -> None:
+def _restrict_barred_claims(ids: list[Hex], policy: Policy, now: datetime, actor: str) -> int:
     """``unpaid_claim_after = "restrict"``: the claim is time-barred (forældelsesloven § 3), so the contact data
     is no longer used for it; it stays, restricted to the bookkeeping act, until the invoice goes. A customer
     already under a restriction keeps the one they have."""
-    already = set(
-        Restriction.objects.filter(customer_id__in=ids, lifted_at__isnull=True).values_list(
-            "customer_id", flat=True
-        )
-    )
-    fresh = [cid for cid in ids if cid not in {u.hex for u in already}]
+    active = Restriction.objects.filter(customer_id__in=ids, lifted_at__isnull=True)
+    already = {u.hex for u in active.values_list("customer_id", flat=True)}
+    fresh = [cid for cid in ids if cid not in already]
     Restriction.objects.bulk_create(
         Restriction(
             customer_id=cid,
@@ -299,3 +298,4 @@ def _restrict_barred_claims(ids: list[Hex], policy: Policy, now: datetime, actor
             details={"reason": "claim_time_barred", "purposes": list(CLAIM_PURPOSES)},
             now=now,
         )
+    return len(fresh)
