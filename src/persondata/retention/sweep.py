@@ -1,6 +1,6 @@
 """The retention sweep: ``persondata retention plan`` (what would go) and ``persondata retention run`` (delete it).
 
-Zulip's retention habits: the sweep walks the customers in chunks (2,000 by default, in id order) and each
+Zulip's retention habits: the sweep walks the customers in chunks (``CHUNK_SIZE``, in id order) and each
 chunk is one transaction — its facts are read, its decisions taken, its deletions made, its ledger entries
 written and the run's progress recorded together, so a crash or kill loses at most the chunk in hand, and that
 chunk is either wholly done or not at all. A re-run simply starts again: whatever was deleted is gone, and
@@ -13,6 +13,9 @@ Speed (issue target: plan ≤ 60 s and a run deleting a fifth of the data ≤ 12
 flat): the facts of a chunk are a handful of aggregate queries over the chunk's id range (the relationship end
 by GROUP BY; due accounting material by ``invoice_date <= cutoff``, the latest due invoice date computed once
 from the calendar), and the decisions in between are date comparisons.
+
+The parts: a chunk's facts (``sweep_facts``), its decisions (``sweep_decisions``), the report with its reasons
+and forecast (``sweep_report``); this module runs them chunk by chunk and applies what is due.
 """
 
 from __future__ import annotations

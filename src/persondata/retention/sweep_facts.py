@@ -129,26 +129,24 @@ def _history(customers: dict[Hex, CustomerFacts], span: list[Any], today: date) 
         c.agreements, c.open_agreements, c.last_agreement_end = n, still_open, as_date(last_end)
 
 
-#: Per invoice: its customer, financial year, date and due date, and whether it is unpaid — not yet due for
-#: deletion under the bookkeeping act and not covered by its payments (an unpaid invoice keeps the relationship
-#: alive while its claim can be enforced).
-_INVOICES = (
-    "SELECT i.customer_id, i.key_class, i.invoice_date, COALESCE(i.due_date, i.invoice_date) AS due_on, "
-    "CASE WHEN i.invoice_date > %s AND i.total_ore > COALESCE((SELECT SUM(p.amount_ore) FROM payment p "
-    "WHERE p.customer_id = i.customer_id AND p.invoice_number = i.invoice_number), 0) THEN 1 ELSE 0 END "
-    "AS unpaid FROM invoice i WHERE i.customer_id >= %s AND i.customer_id <= %s"
+#: An invoice not yet due for deletion under the bookkeeping act whose payments do not cover it. Each count below
+#: puts its due-date test first, so the payments are summed once per invoice at most.
+_UNPAID = (
+    "i.invoice_date > %s AND i.total_ore > COALESCE((SELECT SUM(p.amount_ore) FROM payment p "
+    "WHERE p.customer_id = i.customer_id AND p.invoice_number = i.invoice_number), 0)"
 )
 
 
 def _accounting(customers: dict[Hex, CustomerFacts], span: list[Any], cutoff: date, claim_cut: date) -> None:
     """Invoices and payments per financial year: how many, how many due; the unpaid invoices and their claims."""
     cut, barred = cutoff.isoformat(), claim_cut.isoformat()
+    # per financial year: invoices, those due; unpaid ones whose claim can be enforced, unpaid time-barred ones
     for cid, klass, n, due, last, unpaid, time_barred in fetch(
-        "SELECT customer_id, key_class, COUNT(*), COUNT(CASE WHEN invoice_date <= %s THEN 1 END), "  # noqa: S608
-        "MAX(invoice_date), COUNT(CASE WHEN unpaid = 1 AND due_on > %s THEN 1 END), "
-        f"COUNT(CASE WHEN unpaid = 1 AND due_on <= %s THEN 1 END) FROM ({_INVOICES}) x "
-        "GROUP BY customer_id, key_class",
-        [cut, barred, barred, cut, *span],
+        "SELECT i.customer_id, i.key_class, COUNT(*), COUNT(CASE WHEN i.invoice_date <= %s THEN 1 END), "  # noqa: S608
+        f"MAX(i.invoice_date), COUNT(CASE WHEN COALESCE(i.due_date, i.invoice_date) > %s AND {_UNPAID} THEN 1 END), "
+        f"COUNT(CASE WHEN COALESCE(i.due_date, i.invoice_date) <= %s AND {_UNPAID} THEN 1 END) "
+        "FROM invoice i WHERE i.customer_id >= %s AND i.customer_id <= %s GROUP BY i.customer_id, i.key_class",
+        [cut, barred, cut, barred, cut, *span],
     ):
         c = customers[hx(cid)]
         tally = c.accounting.get(klass)
