@@ -29,7 +29,8 @@ from persondata.jobs.clock import ClockError, legal_today
 from persondata.retention import holds
 from persondata.retention.explain import explain_customer
 from persondata.retention.reapply import reapply
-from persondata.retention.sweep import CHUNK_SIZE, COUNT_KEYS, SweepRefused, SweepReport, sweep
+from persondata.retention.sweep import CHUNK_SIZE, SweepRefused, sweep
+from persondata.retention.sweep_report import COUNT_KEYS, SweepReport
 
 #: Holds and a customer's schedule are for the data controller: the rule of the access log (RULES R9).
 
@@ -180,7 +181,9 @@ def print_report(report: SweepReport) -> None:
         print(
             "Customer relationship ongoing (contact data and order history kept): "
             f"{_n(report.ongoing['open_agreement'])} customers with an open service agreement, "
-            f"{_n(report.ongoing['unpaid_invoice'])} with an invoice not fully paid"
+            f"{_n(report.ongoing['unpaid_invoice'])} with an invoice not fully paid whose claim can still be "
+            f"enforced, {_n(report.ongoing['claim_restricted'])} whose time-barred claim keeps their contact "
+            "data restricted to the bookkeeping act"
         )
     if report.clash is not None:
         c = report.clash

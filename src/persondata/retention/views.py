@@ -28,7 +28,7 @@ from persondata.jobs.clock import legal_today
 from persondata.retention import holds
 from persondata.retention.forms import HoldForm
 from persondata.retention.models import RetentionRun
-from persondata.retention.sweep import CATEGORY_OF, COUNT_KEYS
+from persondata.retention.sweep_report import CATEGORY_OF, COUNT_KEYS
 
 #: The page is for the data controller: whoever may read contact data to answer customers' requests.
 RECENT_RUNS = 10
