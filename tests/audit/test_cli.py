@@ -81,6 +81,7 @@ def test_verify_head_show_then_tampering_is_named(tmp_path: Path) -> None:
 
 def test_a_bad_head_file_is_explained(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
+    persondata("init", env=env)
     bad = tmp_path / "head.json"
     bad.write_text('{"seq": 3}')
     result = persondata("audit", "verify", "--head", str(bad), env=env, check=False)
