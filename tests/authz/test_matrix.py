@@ -28,7 +28,8 @@ from tests.conftest import NOW
 
 # What each entry point shows. "customer": a customer's personal data, by category, for the chosen purpose;
 # "log": the access log (controller: rights_requests); "manage": staff management (the controller role);
-# "staff": any logged-in staff member, no customer data; "public": no login, no customer data.
+# "staff": any logged-in staff member, no customer data; "public": no login, no customer data; "duty": the
+# holders of a named permission (core.policy.DUTIES), each role tried by the tests of the capability.
 RULES: dict[str, str] = {
     # web
     "login": "public",
@@ -57,6 +58,11 @@ RULES: dict[str, str] = {
     "partners:tick": "log",
     "partners:endpoint_set": "log",
     "partners:endpoint_remove": "log",
+    # the breach register (Art. 33-34): whoever holds manage_breaches (tests/governance/test_pages.py)
+    "governance:breaches": "duty",
+    "governance:breach_new": "duty",
+    "governance:breach": "duty",
+    "governance:breach_notification": "duty",
     "public:confirm": "public",
     "public:policy": "public",
     "public:request": "public",
@@ -97,6 +103,10 @@ RULES: dict[str, str] = {
     "api:no_data_request": "log",
     "api:answer_request": "log",
     "api:get_document": "log",
+    "api:list_breaches": "duty",  # manage_breaches (tests/governance/test_api.py)
+    "api:create_breach": "duty",
+    "api:get_breach": "duty",
+    "api:update_breach": "duty",
 }
 # CLI sub-commands: those that read customer data name the rule; the others touch none.
 CLI_RULES: dict[str, str] = {
@@ -159,6 +169,11 @@ CLI_RULES: dict[str, str] = {
     "requests documents": "log",
     "requests lift-notice": "log",
     "requests lift": "log",
+    "breaches list": "duty",  # manage_breaches (tests/governance/test_cli.py)
+    "breaches show": "duty",
+    "breaches add": "duty",
+    "breaches update": "duty",
+    "breaches print": "duty",
 }
 
 

@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
         access_log,
         audit,
         bench,
+        governance,
         outbox,
         partners,
         policy,
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         module.register(sub)
     partners.register(sub)
     outbox.register(sub)
+    governance.register(sub)
     return parser
 
 

@@ -1,0 +1,58 @@
+"""The breach register (GDPR Art. 33–34; RULES R16).
+
+Every breach of personal data security is documented here, whether or not it is notified (Art. 33(5)): its
+facts, effects and remedial action, the 72-hour clock (computed from ``discovered_at`` by the legal calendar,
+never stored), the notification to Datatilsynet and the communication to the customers affected.
+
+The texts are the controller's description of an incident, not customer data: they are refused when they hold
+something shaped like a CPR or card number (RULES R18), and the audit log names the fields changed, never their
+contents.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from persondata.register.models import new_id
+
+#: the kinds of breach Datatilsynet's form asks for (the three properties of Art. 32(1)(b))
+KINDS = ("confidentiality", "integrity", "availability")
+#: the controller's assessment of the risk to the customers (Art. 33(1), Art. 34(1))
+RISK_UNLIKELY, RISK, RISK_HIGH = "unlikely", "risk", "high"
+RISKS = ((RISK_UNLIKELY, RISK_UNLIKELY), (RISK, RISK), (RISK_HIGH, RISK_HIGH))
+
+
+class Breach(models.Model):
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    reference = models.CharField(max_length=20, unique=True)  # BR-2025-001
+    discovered_at = models.DateTimeField()  # when the company became aware: the 72 hours start here
+    occurred_at = models.DateTimeField(null=True, blank=True)  # when it happened, if known
+    nature = models.TextField()  # what happened (Art. 33(3)(a))
+    kinds = models.JSONField(default=list)  # a subset of KINDS
+    categories = models.JSONField(default=list)  # the policy's data categories affected
+    customers_affected = models.PositiveIntegerField(default=0)  # approximate (Art. 33(3)(a))
+    records_affected = models.PositiveIntegerField(default=0)  # approximate
+    consequences = models.TextField(blank=True, default="")  # Art. 33(3)(c)
+    measures_taken = models.TextField(blank=True, default="")  # Art. 33(3)(d)
+    measures_planned = models.TextField(blank=True, default="")
+    risk = models.CharField(max_length=10, choices=RISKS, default=RISK)
+    notified_at = models.DateTimeField(null=True, blank=True)  # to Datatilsynet
+    authority_reference = models.CharField(
+        max_length=60, blank=True, default=""
+    )  # Datatilsynet's case number
+    delay_reason = models.TextField(blank=True, default="")  # Art. 33(1): notified after 72 hours
+    not_notified_reason = models.TextField(blank=True, default="")  # why the risk is unlikely
+    customers_told_at = models.DateTimeField(null=True, blank=True)  # Art. 34
+    customers_not_told_reason = models.TextField(blank=True, default="")  # Art. 34(3)
+    letter_da = models.TextField(blank=True, default="")  # the letter to the customers, Danish
+    letter_en = models.TextField(blank=True, default="")  # and English
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        db_table = "governance_breach"
+        ordering = ("-discovered_at",)
