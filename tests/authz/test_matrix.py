@@ -63,6 +63,10 @@ RULES: dict[str, str] = {
     "governance:breach_new": "duty",
     "governance:breach": "duty",
     "governance:breach_notification": "duty",
+    "governance:policy": "duty",  # adopt_policy (tests/governance/test_policy_versions.py)
+    "governance:policy_adopt": "duty",
+    "public:policy_versions": "public",  # earlier versions of the published policy, with their dates
+    "public:policy_version": "public",
     "public:confirm": "public",
     "public:policy": "public",
     "public:request": "public",
@@ -107,6 +111,9 @@ RULES: dict[str, str] = {
     "api:create_breach": "duty",
     "api:get_breach": "duty",
     "api:update_breach": "duty",
+    "api:list_policy_versions": "staff",  # the published texts and their adoption
+    "api:get_policy_version": "staff",
+    "api:adopt_policy_version": "duty",  # adopt_policy
 }
 # CLI sub-commands: those that read customer data name the rule; the others touch none.
 CLI_RULES: dict[str, str] = {
@@ -174,6 +181,10 @@ CLI_RULES: dict[str, str] = {
     "breaches add": "duty",
     "breaches update": "duty",
     "breaches print": "duty",
+    "policy versions": "none",  # the published texts, any staff login; adopting: adopt_policy
+    "policy show-version": "none",
+    "policy in-force": "none",
+    "policy adopt": "duty",
 }
 
 

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from persondata import runtime
 from persondata.access.actor import Actor
+from persondata.core.policy import default_policy_path
 from persondata.governance import breaches
 from persondata.governance.models import Breach
 from tests.conftest import NOW
@@ -47,3 +48,26 @@ def controller_address(tmp_path: Path, settings: Any) -> str:
     runtime.reset()
     runtime.create_vault()
     return "dpo@example.dk"
+
+
+@pytest.fixture
+def policy_file(tmp_path: Path, settings: Any) -> Callable[[str], Path]:
+    """Run with the shipped policy under another ``version = "…"`` (a changed file), as after an edit."""
+
+    def write(label: str) -> Path:
+        default = default_policy_path().read_text(encoding="utf-8")
+        path = tmp_path / f"policy-{label}.toml"
+        path.write_text(default.replace('version = "1"', f'version = "{label}"', 1), encoding="utf-8")
+        settings.PERSONDATA_POLICY_FILE = str(path)
+        runtime.reset()
+        runtime.create_vault()
+        return path
+
+    return write
+
+
+def record(now: datetime) -> Any:
+    from persondata.governance.policy_versions import record_current
+
+    with transaction.atomic():
+        return record_current(now)

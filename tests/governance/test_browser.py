@@ -1,12 +1,16 @@
 """In a real headless Chromium: the controller registers a breach discovered on Saturday 25 October 2025 at 14:00
-and the page, the dashboard and the printed notification say it is due on Tuesday 28 October at 13:00."""
+and the page, the dashboard and the printed notification say it is due on Tuesday 28 October at 13:00; the
+controller adopts a policy version, the public page shows it, and the version before stays one lookup away."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
+
+from tests.governance.conftest import CPH, record
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,5 +49,51 @@ def test_the_breach_clock_across_the_change_of_clocks(
         assert page.get_by_role("heading", name="Register over brud").is_visible()
         assert page.get_by_text("anmeld senest tirsdag den 28. oktober 2025 kl. 13.00").is_visible()
         assert problems == []
+    finally:
+        context.close()
+
+
+def test_adopting_a_version_changes_the_published_page_and_the_old_one_stays(
+    browser: Any, live_server: Any, transactional_db: None, make_staff: Callable[..., Any], policy_file: Any
+) -> None:
+    make_staff("controller", ["controller"])
+    policy_file("2025.1")
+    record(datetime(2025, 1, 10, 9, 0, tzinfo=CPH))
+    policy_file("2025.2")
+    record(datetime(2025, 4, 1, 8, 0, tzinfo=CPH))
+    context = browser.new_context(locale="da-DK")
+    page = context.new_page()
+    base = live_server.url
+    try:
+        page.goto(f"{base}/privacy/")
+        assert page.get_by_text("Version 2, gældende siden 1. april 2025.").is_visible()
+        assert page.get_by_text("Denne version af persondatapolitikken er ikke vedtaget").is_visible()
+
+        page.goto(f"{base}/login/")
+        page.get_by_label("Brugernavn").fill("controller")
+        page.get_by_label("Adgangskode").fill("a-long-test-password")
+        page.get_by_role("button", name="Log ind").click()
+        page.wait_for_url(f"{base}/")
+        page.get_by_role("navigation").get_by_role("link", name="Styring").click()
+        page.get_by_role("link", name="Politikkens versioner og vedtagelse").click()
+        page.wait_for_url(f"{base}/governance/policy/")
+        page.get_by_label("Vedtaget (underskrevet) den").fill("2025-04-02")
+        page.get_by_label("Vedtaget af (navn)").fill("Jens Hansen")
+        page.get_by_label("Rolle, fx Direktør").fill("Direktør")
+        page.get_by_role("button", name="Registrér vedtagelsen af version 2").click()
+        page.wait_for_url(f"{base}/governance/policy/#version-2")
+        assert page.get_by_text("Vedtaget den 2025-04-02 af Jens Hansen (Direktør).").is_visible()
+
+        page.goto(f"{base}/privacy/")
+        assert page.get_by_text("Vedtaget den 2. april 2025 af Direktør.").is_visible()
+        assert page.get_by_text("ikke vedtaget").count() == 0
+        page.get_by_role(
+            "link", name="Tidligere versioner, og den version, der gjaldt en bestemt dag"
+        ).click()
+        page.get_by_label("Hvilken version gjaldt denne dag?").fill("2025-03-01")
+        page.get_by_role("button", name="Vis den version").click()
+        page.wait_for_url(f"{base}/privacy/versions/1/")
+        assert page.get_by_text("Version 1 var gældende fra 10. januar 2025 til 1. april 2025.").is_visible()
+        assert page.get_by_text("Denne version af persondatapolitikken blev ikke vedtaget").is_visible()
     finally:
         context.close()

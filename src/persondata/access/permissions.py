@@ -26,6 +26,7 @@ MANAGE_STAFF: Final = "manage_staff"
 MANAGE_PARTNERS: Final = "manage_partners"
 READ_ACCESS_LOG: Final = "read_access_log"
 MANAGE_BREACHES: Final = "manage_breaches"
+ADOPT_POLICY: Final = "adopt_policy"
 
 #: Each duty in words, for the refusal a staff member reads (in their language).
 LABELS: Final = {
@@ -35,6 +36,7 @@ LABELS: Final = {
     MANAGE_PARTNERS: gettext_lazy("manage the partners' webhooks"),
     READ_ACCESS_LOG: gettext_lazy("read the access log"),
     MANAGE_BREACHES: gettext_lazy("keep the breach register"),
+    ADOPT_POLICY: gettext_lazy("record the adoption of the policy"),
 }
 
 

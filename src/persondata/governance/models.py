@@ -1,4 +1,4 @@
-"""The breach register (GDPR Art. 33–34; RULES R16).
+"""Governance's records: the breach register (GDPR Art. 33–34; RULES R16), the policy's versions and adoptions.
 
 Every breach of personal data security is documented here, whether or not it is notified (Art. 33(5)): its
 facts, effects and remedial action, the 72-hour clock (computed from ``discovered_at`` by the legal calendar,
@@ -56,3 +56,37 @@ class Breach(models.Model):
     class Meta:
         db_table = "governance_breach"
         ordering = ("-discovered_at",)
+
+
+class PolicyVersion(models.Model):
+    """One version of the policy file, recorded when the installation first runs with it (``init``, ``serve``).
+
+    In force from ``recorded_at`` until the next version's ``recorded_at``. The content is the company's own
+    policy text, no customer data; the diff is against the version before it."""
+
+    number = models.PositiveIntegerField(unique=True)  # 1, 2, 3 … in the order they came into force
+    sha256 = models.CharField(max_length=64)
+    label = models.CharField(max_length=100)  # the file's own ``version = "…"``
+    content = models.TextField()
+    diff = models.TextField(blank=True, default="")  # unified diff from the version before; "" for the first
+    recorded_at = models.DateTimeField()  # in force from
+
+    class Meta:
+        db_table = "governance_policy_version"
+        ordering = ("-number",)
+
+
+class PolicyAdoption(models.Model):
+    """The adoption of a policy version (policy [14]: "udarbejdet og vedtaget den"): when, by whom, in what role."""
+
+    version = models.OneToOneField(PolicyVersion, on_delete=models.PROTECT, related_name="adoption")
+    adopted_on = models.DateField()
+    adopted_by = models.CharField(max_length=120)  # the person who signed, e.g. the director
+    role = models.CharField(max_length=80)  # e.g. "Direktør"
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        db_table = "governance_policy_adoption"
