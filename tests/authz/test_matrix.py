@@ -63,6 +63,13 @@ RULES: dict[str, str] = {
     "governance:breach_new": "duty",
     "governance:breach": "duty",
     "governance:breach_notification": "duty",
+    "governance:controls": "duty",  # run_control (tests/governance/test_control.py)
+    "governance:control_start": "duty",
+    "governance:control": "duty",
+    "governance:control_answer": "duty",
+    "governance:control_sign": "duty",
+    "governance:control_report": "duty",
+    "governance:follow_up_done": "duty",
     "governance:policy": "duty",  # adopt_policy (tests/governance/test_policy_versions.py)
     "governance:policy_adopt": "duty",
     "public:policy_versions": "public",  # earlier versions of the published policy, with their dates
@@ -114,6 +121,11 @@ RULES: dict[str, str] = {
     "api:list_policy_versions": "staff",  # the published texts and their adoption
     "api:get_policy_version": "staff",
     "api:adopt_policy_version": "duty",  # adopt_policy
+    "api:list_controls": "duty",  # run_control (tests/governance/test_control.py)
+    "api:start_control": "duty",
+    "api:get_control": "duty",
+    "api:answer_control": "duty",
+    "api:sign_control": "duty",
 }
 # CLI sub-commands: those that read customer data name the rule; the others touch none.
 CLI_RULES: dict[str, str] = {
@@ -185,6 +197,13 @@ CLI_RULES: dict[str, str] = {
     "policy show-version": "none",
     "policy in-force": "none",
     "policy adopt": "duty",
+    "control list": "duty",  # run_control (tests/governance/test_control.py)
+    "control start": "duty",
+    "control show": "duty",
+    "control answer": "duty",
+    "control sign": "duty",
+    "control report": "duty",
+    "control done": "duty",
 }
 
 

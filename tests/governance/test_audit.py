@@ -42,6 +42,41 @@ def _adoption(actor: Actor) -> models.Model:
     return adopt(actor, 1, adopted_on=SATURDAY.date(), adopted_by="Jens Hansen", role="Direktør", now=NOW)
 
 
+def _control(actor: Actor) -> models.Model:
+    from persondata.governance.control import start_control
+
+    return start_control(actor, now=NOW)
+
+
+def _answer(actor: Actor, control: Any) -> Any:
+    from persondata.governance.control import answer
+
+    return answer(actor, control.pk, "antivirus", True, "", now=NOW)
+
+
+def _follow_up(actor: Actor) -> models.Model:
+    from persondata.governance.control import answer, measures, sign_off, start_control
+
+    control = start_control(actor, now=NOW)
+    for key in measures():
+        answer(
+            actor,
+            control.pk,
+            key,
+            key != "backup",
+            "Ingen test af genetablering" if key == "backup" else "",
+            now=NOW,
+        )
+    sign_off(actor, control.pk, "Jens Hansen", now=NOW)
+    return control.follow_ups.get(item="backup")
+
+
+def _done(actor: Actor, task: Any) -> Any:
+    from persondata.governance.control import complete_follow_up
+
+    return complete_follow_up(actor, task.pk, now=NOW)
+
+
 #: per model: create, and update (None: the records are never changed once written)
 EXERCISES: dict[str, tuple[Create, Update | None]] = {
     "Breach": (
@@ -53,7 +88,9 @@ EXERCISES: dict[str, tuple[Create, Update | None]] = {
             now=NOW,
         ),
     ),
-    "PolicyVersion": (_version, None),  # a version is what was in force: never changed
+    "PolicyVersion": (_version, None),
+    "Control": (_control, _answer),
+    "FollowUp": (_follow_up, _done),  # a version is what was in force: never changed
     "PolicyAdoption": (
         _adoption,
         lambda a, x: adopt(

@@ -97,3 +97,65 @@ def test_adopting_a_version_changes_the_published_page_and_the_old_one_stays(
         assert page.get_by_text("Denne version af persondatapolitikken blev ikke vedtaget").is_visible()
     finally:
         context.close()
+
+
+def test_the_controller_carries_out_the_half_yearly_control(
+    browser: Any, live_server: Any, transactional_db: None, make_staff: Callable[..., Any]
+) -> None:
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from persondata.access import staff as staff_services
+    from persondata.governance.control import measures
+    from persondata.requests import services as requests
+
+    make_staff("controller", ["controller"])
+    make_staff("nyansat", ["customer_service"])
+    with transaction.atomic():
+        staff_services.ensure_default_texts(timezone.now())  # neither login has accepted them
+    with transaction.atomic():  # received 40 days ago and never answered: late
+        late = requests.submit(
+            "access",
+            {"email": "kunde@example.com"},
+            channel="public",
+            now=timezone.now() - timedelta(days=40),
+        )
+    context = browser.new_context(locale="da-DK")
+    page = context.new_page()
+    base = live_server.url
+    try:
+        page.goto(f"{base}/login/")
+        page.get_by_label("Brugernavn").fill("controller")
+        page.get_by_label("Adgangskode").fill("a-long-test-password")
+        page.get_by_role("button", name="Log ind").click()
+        page.wait_for_url(f"{base}/")
+        due = page.locator("#control-due")
+        assert due.inner_text() == "Den halvårlige kontrol er aldrig blevet foretaget."
+        assert due.evaluate("e => getComputedStyle(e).color") == "rgb(161, 42, 42)"  # red: --error
+        page.get_by_role("link", name="Den halvårlige kontrol").click()
+        page.get_by_role("button", name="Start en kontrol").click()
+        page.wait_for_url(f"{base}/governance/controls/*/")
+        assert page.locator("#item-requests_late").get_by_text(late.reference).is_visible()
+        assert page.locator("#item-staff_declarations").get_by_text("nyansat").is_visible()
+        assert page.locator("#item-backups").get_by_text("ikke tilgængelig endnu").is_visible()
+        for key in measures():
+            form = page.locator("form", has=page.locator(f"#ok-{key}"))
+            form.get_by_role("button", name="Gem svaret").click()
+            page.wait_for_load_state()
+        page.get_by_label("Underskrevet af (navn)").fill("Jens Hansen")
+        page.get_by_role("button", name="Underskriv kontrollen").click()
+        page.wait_for_load_state()
+        assert page.get_by_text("Underskrevet af Jens Hansen den").is_visible()
+        page.get_by_role("link", name="Dansk (HTML)").click()
+        assert page.get_by_text(late.reference).is_visible()
+        assert page.get_by_text("Underskrevet af Jens Hansen").is_visible()
+        page.goto(f"{base}/")
+        assert (
+            page.locator("#control-due")
+            .inner_text()
+            .startswith("Den næste halvårlige kontrol skal foretages senest")
+        )
+    finally:
+        context.close()

@@ -27,6 +27,7 @@ MANAGE_PARTNERS: Final = "manage_partners"
 READ_ACCESS_LOG: Final = "read_access_log"
 MANAGE_BREACHES: Final = "manage_breaches"
 ADOPT_POLICY: Final = "adopt_policy"
+RUN_CONTROL: Final = "run_control"
 
 #: Each duty in words, for the refusal a staff member reads (in their language).
 LABELS: Final = {
@@ -37,6 +38,7 @@ LABELS: Final = {
     READ_ACCESS_LOG: gettext_lazy("read the access log"),
     MANAGE_BREACHES: gettext_lazy("keep the breach register"),
     ADOPT_POLICY: gettext_lazy("record the adoption of the policy"),
+    RUN_CONTROL: gettext_lazy("carry out the half-yearly control"),
 }
 
 

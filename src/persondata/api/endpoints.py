@@ -17,6 +17,7 @@ from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied, NotFound
 from persondata.access.refusal import record_refusal
 from persondata.api import schemas as s
+from persondata.api.control import router as control_router
 from persondata.api.governance import router as breaches_router
 from persondata.api.policy_versions import router as policy_router
 from persondata.api.requests import router as requests_router
@@ -47,6 +48,7 @@ api = NinjaAPI(
 api.add_router("/requests", requests_router)
 api.add_router("/breaches", breaches_router)
 api.add_router("/policy", policy_router)
+api.add_router("/controls", control_router)
 
 ERRORS: dict[int, type[s.ErrorOut]] = {401: s.ErrorOut, 403: s.ErrorOut, 422: s.ValidationErrorOut}
 

@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
         access_log,
         audit,
         bench,
+        control,
         governance,
         outbox,
         partners,
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     partners.register(sub)
     outbox.register(sub)
     governance.register(sub)
+    control.register(sub)
     return parser
 
 

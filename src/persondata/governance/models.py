@@ -90,3 +90,46 @@ class PolicyAdoption(models.Model):
 
     class Meta:
         db_table = "governance_policy_adoption"
+
+
+class Control(models.Model):
+    """One half-yearly control (policy [13]; RULES R17): the evidence the system collected for the period, the
+    controller's yes/no answers on the manual items (the policy's security measures), and the sign-off."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    due_on = models.DateField()  # the day the control was due (R17)
+    evidence = models.JSONField(default=list)  # the items collected; references, counts, staff logins only
+    collected_at = models.DateTimeField()
+    answers = models.JSONField(default=dict)  # {measure key: {"ok": bool, "note": str}}
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(null=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signer_name = models.CharField(max_length=120, blank=True, default="")
+    next_due = models.DateField(null=True)  # scheduled at the sign-off
+
+    class Meta:
+        db_table = "governance_control"
+        ordering = ("-period_end", "-created_at")
+
+
+class FollowUp(models.Model):
+    """A finding of a control, to be acted on: who, by when, and when it was done."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    control = models.ForeignKey(Control, on_delete=models.PROTECT, related_name="follow_ups")
+    item = models.CharField(max_length=60)  # the evidence item or measure key it came from
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField()
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "governance_follow_up"
+        ordering = ("done_at", "due_on")

@@ -21,8 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied, NotFound
+from persondata.core.calendar import legal_date
 from persondata.documents.templatetags.formats import page_language
-from persondata.governance import breaches, notification
+from persondata.governance import breaches, control, notification
 from persondata.governance.errors import GovernanceError
 from persondata.governance.forms import BreachForm
 from persondata.governance.models import Breach
@@ -131,11 +132,15 @@ def breach_notification(request: HttpRequest, breach_id: uuid.UUID, lang: str, f
 
 
 def dashboard_panel(user: Any) -> dict[str, Any] | None:
-    """The breaches waiting to be notified, with their clocks, for whoever keeps the register (the dashboard)."""
+    """The dashboard's panel: the breaches waiting to be notified, with their clocks (``manage_breaches``), and
+    when the half-yearly control is due — red when overdue (``run_control``)."""
     try:
         actor = Actor.staff(user, "web")
     except AccessDenied:
         return None
-    if not permissions.holds(actor, permissions.MANAGE_BREACHES):
-        return None
-    return {"breaches": [_row(b) for b, _clock in breaches.open_breaches(timezone.now())]}
+    panel: dict[str, Any] = {"breaches": None, "schedule": None}
+    if permissions.holds(actor, permissions.MANAGE_BREACHES):
+        panel["breaches"] = [_row(b) for b, _clock in breaches.open_breaches(timezone.now())]
+    if permissions.holds(actor, permissions.RUN_CONTROL):
+        panel["schedule"] = control.schedule(legal_date(timezone.now()))
+    return panel if any(v is not None for v in panel.values()) else None
