@@ -63,6 +63,7 @@ RULES: dict[str, str] = {
     "governance:breach_new": "duty",
     "governance:breach": "duty",
     "governance:breach_notification": "duty",
+    "governance:breach_letter": "duty",
     "governance:controls": "duty",  # run_control (tests/governance/test_control.py)
     "governance:control_start": "duty",
     "governance:control": "duty",

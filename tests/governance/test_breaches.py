@@ -150,3 +150,29 @@ def test_the_printed_notification_holds_every_art_33_3_element_in_order(
     assert "Risiko for phishing." in text and "Kontrol af udtræk før afsendelse." in text
     positions = [text.index(h) for h in headings]
     assert positions == sorted(positions)
+
+
+def test_the_letter_to_the_customers_is_printed_in_their_language(
+    boss: Actor, make_breach: Callable[..., Breach]
+) -> None:
+    breach = make_breach(risk="high")
+    assert breaches.needs_letter(breach)
+    told = SATURDAY + timedelta(days=2)
+    with transaction.atomic():
+        breaches.update_breach(
+            boss,
+            breach.id,
+            {
+                "customers_told_at": told,
+                "letter_da": "Kære kunde. Din e-mailadresse kan være set af en uvedkommende.",
+                "letter_en": "Dear customer. Your e-mail address may have been seen by someone not entitled to it.",
+            },
+            now=NOW,
+        )
+    breach.refresh_from_db()
+    assert not breaches.needs_letter(breach)
+    da = " ".join(_pdf_text(notification.render(breach, "da", "pdf", NOW, "letter")).split())
+    en = " ".join(_pdf_text(notification.render(breach, "en", "pdf", NOW, "letter")).split())
+    assert "Kære kunde." in da and f"Vores reference: {breach.reference}" in da and "Dear customer" not in da
+    assert "Dear customer." in en and f"Our reference: {breach.reference}" in en
+    assert "klage-til-datatilsynet" in da

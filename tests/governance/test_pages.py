@@ -56,6 +56,9 @@ def test_register_a_breach_on_the_page_and_see_its_clock(as_controller: Client) 
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     text = " ".join(PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text().split())
     assert "tirsdag den 28. oktober 2025 kl. 13.00" in text
+    letter = as_controller.get(f"/governance/breaches/{breach.id}/letter.en.html")
+    assert letter.status_code == 200 and b"has not been written yet" in letter.content
+    assert as_controller.get(f"/governance/breaches/{breach.id}/letter.fr.html").status_code == 404
 
 
 def test_a_bad_form_names_the_field_and_keeps_nothing(as_controller: Client) -> None:

@@ -60,10 +60,18 @@ def register(sub: Any) -> None:
     p.add_argument("breach", type=uuid.UUID)
     _field_options(p)
     p.set_defaults(func=cmd_update)
-    p = add("print", "the notification to Datatilsynet (Art. 33(3)) as HTML or PDF")
+    p = add(
+        "print",
+        "the notification to Datatilsynet (Art. 33(3)), or the letter to the customers, as HTML or PDF",
+    )
     p.add_argument("breach", type=uuid.UUID)
     p.add_argument("--lang", choices=notification.LANGUAGES, default="da")
     p.add_argument("--format", choices=notification.FORMATS, default="pdf")
+    p.add_argument(
+        "--letter",
+        action="store_true",
+        help="the letter to the customers (Art. 34) instead of the notification",
+    )
     p.add_argument("--output", "-o", required=True, help="the file to write")
     p.set_defaults(func=cmd_print)
 
@@ -169,6 +177,9 @@ def cmd_print(args: argparse.Namespace) -> int:
         breach = breaches.get_breach(_manager(args), args.breach)
     except NotFound as exc:
         raise CommandError("no such breach", EXIT_INVALID) from exc
-    Path(args.output).write_bytes(notification.render(breach, args.lang, args.format, timezone.now()))
+    document = "letter" if args.letter else "notification"
+    Path(args.output).write_bytes(
+        notification.render(breach, args.lang, args.format, timezone.now(), document)
+    )
     print(f"wrote {args.output}", file=sys.stderr)
     return 0

@@ -2,8 +2,8 @@
 
 The period runs from the day after the last control's period to today; the control is due ``review.months``
 (the policy file's choice, 6) after the last sign-off — or, before the first, after the adoption of the first
-adopted policy version. Starting a control collects the evidence (:mod:`persondata.governance.evidence`); it is
-collected again when answers change, until the sign-off freezes it. The manual items are the policy's own security
+adopted policy version. Starting a control collects the evidence (:mod:`persondata.governance.evidence`); the
+sign-off collects it again and freezes it. The manual items are the policy's own security
 measures, each answered yes or no with a note. Signing off needs every item answered; it schedules the next
 control and turns each finding — an evidence item marked ``finding`` and each measure answered no — into a
 follow-up task for the signer, due in a month. Needs the named permission ``run_control``.
@@ -104,7 +104,8 @@ def start_control(actor: Actor, *, now: datetime) -> Control:
 
 
 def answer(actor: Actor, control_id: uuid.UUID, key: str, ok: bool, note: str, *, now: datetime) -> Control:
-    """Answer a manual item yes (``ok``) or no, with a note; the evidence is collected again."""
+    """Answer a manual item yes (``ok``) or no, with a note. (The evidence is not collected again here: verifying
+    the audit chain reads the whole log, so that happens at the start and at the sign-off only.)"""
     require_controller(actor)
     control = _get(control_id, lock=True)
     if control.signed_at is not None:
@@ -119,9 +120,7 @@ def answer(actor: Actor, control_id: uuid.UUID, key: str, ok: bool, note: str, *
     if not ok and not note:
         raise GovernanceError("note", "say what is missing and what will be done")
     control.answers = {**control.answers, key: {"ok": bool(ok), "note": note}}
-    control.evidence = evidence.collect(control.period_start, control.period_end, now)
-    control.collected_at = now
-    control.save()
+    control.save(update_fields=["answers"])
     audit.record(
         "control.update",
         actor=actor.code,

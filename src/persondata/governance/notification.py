@@ -1,4 +1,5 @@
-"""The printable notification of a breach to Datatilsynet (Art. 33(3)), as HTML and PDF, Danish or English.
+"""The printable notification of a breach to Datatilsynet (Art. 33(3)), and the letter to the customers (Art. 34),
+as HTML and PDF, Danish or English.
 
 One context, two renderers (as the published policy): the PDF is the HTML printed by WeasyPrint. The sections
 follow Datatilsynet's form, which asks the Art. 33(3) elements in their order: (a) the nature of the breach, with
@@ -57,11 +58,16 @@ def context(breach: Breach, lang: str, now: datetime) -> dict[str, Any]:
     }
 
 
-def render(breach: Breach, lang: str, fmt: str, now: datetime) -> bytes:
+DOCUMENTS: Final = {"notification": "governance/notification.html", "letter": "governance/letter.html"}
+
+
+def render(breach: Breach, lang: str, fmt: str, now: datetime, document: str = "notification") -> bytes:
+    """The notification to Datatilsynet, or the letter to the customers (Art. 34: the controller's text in the
+    customers' language, with the contact point), as HTML or PDF."""
     if lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}; got {lang!r}")
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {', '.join(FORMATS)}; got {fmt!r}")
     with translation.override(lang):
-        html = render_to_string("governance/notification.html", context(breach, lang, now))
+        html = render_to_string(DOCUMENTS[document], context(breach, lang, now))
     return html.encode("utf-8") if fmt == "html" else html_to_pdf(html)

@@ -22,6 +22,9 @@ urlpatterns = [
     path("policy/", policy_views.policy, name="policy"),
     path("policy/<int:number>/adopt/", policy_views.policy_adopt, name="policy_adopt"),
     path(
+        "breaches/<uuid:breach_id>/letter.<slug:lang>.<slug:fmt>", views.breach_letter, name="breach_letter"
+    ),
+    path(
         "breaches/<uuid:breach_id>/notification.<slug:lang>.<slug:fmt>",
         views.breach_notification,
         name="breach_notification",

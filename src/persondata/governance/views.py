@@ -115,7 +115,16 @@ def breach_detail(request: HttpRequest, breach_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_GET
-def breach_notification(request: HttpRequest, breach_id: uuid.UUID, lang: str, fmt: str) -> HttpResponse:
+def breach_letter(request: HttpRequest, breach_id: uuid.UUID, lang: str, fmt: str) -> HttpResponse:
+    """The letter to the customers (Art. 34), for printing or sending."""
+    return breach_notification(request, breach_id, lang, fmt, document="letter")
+
+
+@login_required
+@require_GET
+def breach_notification(
+    request: HttpRequest, breach_id: uuid.UUID, lang: str, fmt: str, document: str = "notification"
+) -> HttpResponse:
     actor = _actor(request)
     if lang not in notification.LANGUAGES or fmt not in notification.FORMATS:
         raise Http404
@@ -123,10 +132,10 @@ def breach_notification(request: HttpRequest, breach_id: uuid.UUID, lang: str, f
         breach = breaches.get_breach(actor, breach_id)
     except NotFound as exc:
         raise Http404 from exc
-    body = notification.render(breach, lang, fmt, timezone.now())
+    body = notification.render(breach, lang, fmt, timezone.now(), document)
     content_type = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
     response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'inline; filename="{breach.reference}-{lang}.{fmt}"'
+    response["Content-Disposition"] = f'inline; filename="{breach.reference}-{document}-{lang}.{fmt}"'
     response["Cache-Control"] = "no-store"
     return response
 
