@@ -14,5 +14,6 @@ urlpatterns = [
     path("privacy/", include("persondata.public.urls")),
     path("requests/", include("persondata.requests.urls")),
     path("partners/", include("persondata.partners.urls")),
+    path("governance/", include("persondata.governance.urls")),
     path("", include("persondata.web.urls")),
 ]

@@ -59,6 +59,23 @@ RULES: dict[str, str] = {
     "partners:tick": "handle_requests",
     "partners:endpoint_set": "manage_partners",
     "partners:endpoint_remove": "manage_partners",
+    # the breach register (Art. 33-34): whoever holds manage_breaches (tests/governance/test_pages.py)
+    "governance:breaches": "manage_breaches",
+    "governance:breach_new": "manage_breaches",
+    "governance:breach": "manage_breaches",
+    "governance:breach_notification": "manage_breaches",
+    "governance:breach_letter": "manage_breaches",
+    "governance:controls": "run_control",  # run_control (tests/governance/test_control.py)
+    "governance:control_start": "run_control",
+    "governance:control": "run_control",
+    "governance:control_answer": "run_control",
+    "governance:control_sign": "run_control",
+    "governance:control_report": "run_control",
+    "governance:follow_up_done": "run_control",
+    "governance:policy": "adopt_policy",  # adopt_policy (tests/governance/test_policy_versions.py)
+    "governance:policy_adopt": "adopt_policy",
+    "public:policy_versions": "public",  # earlier versions of the published policy, with their dates
+    "public:policy_version": "public",
     "public:confirm": "public",
     "public:policy": "public",
     "public:request": "public",
@@ -99,6 +116,18 @@ RULES: dict[str, str] = {
     "api:no_data_request": "handle_requests",
     "api:answer_request": "handle_requests",
     "api:get_document": "handle_requests",
+    "api:list_breaches": "manage_breaches",  # manage_breaches (tests/governance/test_api.py)
+    "api:create_breach": "manage_breaches",
+    "api:get_breach": "manage_breaches",
+    "api:update_breach": "manage_breaches",
+    "api:list_policy_versions": "staff",  # the published texts and their adoption
+    "api:get_policy_version": "staff",
+    "api:adopt_policy_version": "adopt_policy",  # adopt_policy
+    "api:list_controls": "run_control",  # run_control (tests/governance/test_control.py)
+    "api:start_control": "run_control",
+    "api:get_control": "run_control",
+    "api:answer_control": "run_control",
+    "api:sign_control": "run_control",
 }
 # CLI sub-commands: those that read customer data name the rule; the others touch none.
 CLI_RULES: dict[str, str] = {
@@ -162,6 +191,22 @@ CLI_RULES: dict[str, str] = {
     "requests documents": "handle_requests",
     "requests lift-notice": "handle_requests",
     "requests lift": "handle_requests",
+    "breaches list": "manage_breaches",  # manage_breaches (tests/governance/test_cli.py)
+    "breaches show": "manage_breaches",
+    "breaches add": "manage_breaches",
+    "breaches update": "manage_breaches",
+    "breaches print": "manage_breaches",
+    "policy versions": "none",  # the published texts, any staff login; adopting: adopt_policy
+    "policy show-version": "none",
+    "policy in-force": "none",
+    "policy adopt": "adopt_policy",
+    "control list": "run_control",  # run_control (tests/governance/test_control.py)
+    "control start": "run_control",
+    "control show": "run_control",
+    "control answer": "run_control",
+    "control sign": "run_control",
+    "control report": "run_control",
+    "control done": "run_control",
 }
 
 

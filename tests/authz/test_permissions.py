@@ -35,10 +35,10 @@ from tests.conftest import NOW
 
 #: Who holds what in the test policy: one role per duty, so each duty is told apart from the others.
 SPREAD = {
-    "controller": ["manage_staff"],
+    "controller": ["manage_staff", "adopt_policy"],
     "customer_service": ["handle_requests"],
-    "accounting": ["manage_retention", "read_access_log"],
-    "it_admin": ["manage_partners"],
+    "accounting": ["manage_retention", "read_access_log", "run_control"],
+    "it_admin": ["manage_partners", "manage_breaches"],
 }
 
 

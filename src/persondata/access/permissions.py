@@ -25,6 +25,9 @@ MANAGE_RETENTION: Final = "manage_retention"
 MANAGE_STAFF: Final = "manage_staff"
 MANAGE_PARTNERS: Final = "manage_partners"
 READ_ACCESS_LOG: Final = "read_access_log"
+MANAGE_BREACHES: Final = "manage_breaches"
+ADOPT_POLICY: Final = "adopt_policy"
+RUN_CONTROL: Final = "run_control"
 
 #: The purpose of the policy file under which the company's own work — requests, deletion, partners, the access
 #: log — reads customer data: handling customers' rights.
@@ -37,6 +40,9 @@ LABELS: Final = {
     MANAGE_STAFF: gettext_lazy("manage staff logins, roles and declarations"),
     MANAGE_PARTNERS: gettext_lazy("manage the partners' webhooks"),
     READ_ACCESS_LOG: gettext_lazy("read the access log"),
+    MANAGE_BREACHES: gettext_lazy("keep the breach register"),
+    ADOPT_POLICY: gettext_lazy("record the adoption of the policy"),
+    RUN_CONTROL: gettext_lazy("carry out the half-yearly control"),
 }
 
 

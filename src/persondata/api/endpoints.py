@@ -17,6 +17,9 @@ from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied, NotFound
 from persondata.access.refusal import record_refusal
 from persondata.api import schemas as s
+from persondata.api.control import router as control_router
+from persondata.api.governance import router as breaches_router
+from persondata.api.policy_versions import router as policy_router
 from persondata.api.requests import router as requests_router
 from persondata.api.tokens import user_for_token
 from persondata.register.services import CustomerView, find_customers, show_customer
@@ -43,6 +46,9 @@ api = NinjaAPI(
 )
 
 api.add_router("/requests", requests_router)
+api.add_router("/breaches", breaches_router)
+api.add_router("/policy", policy_router)
+api.add_router("/controls", control_router)
 
 ERRORS: dict[int, type[s.ErrorOut]] = {401: s.ErrorOut, 403: s.ErrorOut, 422: s.ValidationErrorOut}
 

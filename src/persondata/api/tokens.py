@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -78,3 +78,11 @@ def revoke_token(user: Any, key_prefix: str, now: datetime) -> int:
 
 def active_user(username: str) -> Any | None:
     return get_user_model().objects.filter(username=username, is_active=True).first()
+
+
+def old_tokens_evidence(start: date, end: date, now: datetime) -> dict[str, Any]:
+    """For the half-yearly control: tokens still valid that were made more than a year ago (login and prefix)."""
+    valid = Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    old = ApiToken.objects.filter(valid, created_at__lt=now - timedelta(days=365)).select_related("user")
+    refs = sorted(f"{t.user.get_username()} ({t.key_prefix}…)" for t in old)
+    return {"key": "api_tokens", "status": "finding" if refs else "ok", "count": len(refs), "refs": refs}

@@ -20,6 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
         access_log,
         audit,
         bench,
+        control,
+        governance,
         outbox,
         partners,
         policy,
@@ -40,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
         module.register(sub)
     partners.register(sub)
     outbox.register(sub)
+    governance.register(sub)
+    control.register(sub)
     return parser
 
 

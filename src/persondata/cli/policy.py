@@ -1,4 +1,5 @@
-"""``persondata policy check`` and ``persondata policy render``."""
+"""``persondata policy check`` and ``persondata policy render``; the versions and their adoption are in
+:mod:`persondata.cli.policy_versions`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from django.utils import timezone
 
 from persondata import runtime
-from persondata.cli import CommandError
+from persondata.cli import CommandError, policy_versions
 from persondata.core.policy import PolicyError, load_policy
 from persondata.core.policy_check import check_policy, exit_status
 from persondata.register.models import STORED_FIELDS
@@ -29,6 +30,7 @@ def register(sub: Any) -> None:
     r.add_argument("--format", choices=("html", "pdf", "md"), default="md")
     r.add_argument("--out", type=Path, help="write to this file (default: standard output)")
     r.set_defaults(func=cmd_render)
+    policy_versions.register(actions)  # versions, show-version, in-force, adopt
 
 
 def _load(path: Path | None) -> Any:
@@ -46,6 +48,8 @@ def _load(path: Path | None) -> Any:
 def cmd_check(args: argparse.Namespace) -> int:
     policy = _load(args.file)
     findings = check_policy(policy, timezone.localdate(), stored_fields=STORED_FIELDS)
+    if args.file is None:  # the installation's policy: has the version in force been adopted? (policy [14])
+        findings += policy_versions.adoption_findings()
     for f in findings:
         print(f"{f.severity.upper():7} {f.code} [{f.key}] {f.message.get(args.lang)}")
         print(f"        fix: {f.fix.get(args.lang)}")

@@ -19,6 +19,7 @@ from persondata import gunicorn_conf, runtime, schema
 from persondata.access.models import StaffProfile
 from persondata.access.staff import ensure_default_texts
 from persondata.audit.policy import record_policy_version
+from persondata.governance.policy_versions import record_current
 from persondata.register.models import Customer
 
 
@@ -59,6 +60,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     with transaction.atomic():
         ensure_default_texts(timezone.now())  # version 1 of the confidentiality declaration and the guidance
     record_policy_version(timezone.now())
+    with transaction.atomic():
+        record_current(timezone.now())  # the policy file in force becomes a version (docs/governance.md)
     home = Path(settings.HOME)
     print(f"database: {settings.DATABASES['default']['NAME']}")
     print(f"master key: {settings.PERSONDATA_MASTER_KEY_FILE} (back it up separately from the database)")
@@ -86,6 +89,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     call_command("collectstatic", interactive=False, verbosity=0)
     record_policy_version(timezone.now())
+    with transaction.atomic():
+        record_current(timezone.now())  # the policy file in force becomes a version (docs/governance.md)
     gunicorn = Path(sys.executable).with_name("gunicorn")
     argv = [
         str(gunicorn),

@@ -2,12 +2,15 @@
 
 from django.urls import path
 
+from persondata.public import policy_versions
 from persondata.public import views as public_views
 
 app_name = "public"
 
 urlpatterns = [
-    path("", public_views.policy, name="policy"),
+    path("", policy_versions.policy, name="policy"),
+    path("versions/", policy_versions.version_list, name="policy_versions"),
+    path("versions/<int:number>/", policy_versions.version_page, name="policy_version"),
     path("request/", public_views.request_form, name="request"),
     path("request/thanks/", public_views.thanks, name="thanks"),
     path("confirm/", public_views.confirm_submit, name="confirm_submit"),

@@ -27,7 +27,6 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from persondata import runtime
-from persondata.documents.privacy_policy import policy_context
 from persondata.public import ratelimit
 from persondata.public.forms import KINDS, LABELS, PublicRequestForm
 from persondata.requests import services
@@ -86,14 +85,6 @@ def _page(
         "lang": lang,
     }
     return render(request, f"public/{template}", {**base, **(context or {})}, status=status)
-
-
-# -- the privacy policy --------------------------------------------------------------------------------------
-@require_GET
-@public_page
-def policy(request: HttpRequest) -> HttpResponse:
-    lang = translation.get_language()
-    return _page(request, "policy.html", {"doc": policy_context(runtime.policy(), lang)})
 
 
 # -- the request form ----------------------------------------------------------------------------------------

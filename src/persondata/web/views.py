@@ -27,6 +27,7 @@ from persondata.access.refusal import denied
 from persondata.core.access import usable_purposes
 from persondata.core.calendar import legal_date
 from persondata.core.policy_check import check_policy
+from persondata.governance.views import dashboard_panel as governance_panel
 from persondata.register.models import STORED_FIELDS, Customer, ImportRun, Invoice, Order, Payment
 from persondata.register.services import SEARCH_LIMIT, find_customers, show_customer
 from persondata.requests.services import may_handle, open_requests
@@ -91,6 +92,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "findings": _policy_findings(),
             "purposes": _purposes(request.user),
             "requests": _open_requests(request.user),
+            "governance": governance_panel(request.user),
         },
     )
 

@@ -1,0 +1,118 @@
+"""The API of the half-yearly control (policy [13], R17), for whoever holds ``run_control``: the controls, starting
+one, answering a manual item, signing off. Same services as the pages and ``persondata control``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any, Literal
+
+from django.db import transaction
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema, Status
+from ninja.errors import ValidationError
+from pydantic import ConfigDict
+
+from persondata.access.actor import Actor
+from persondata.access.errors import NotFound
+from persondata.api.schemas import ErrorOut, ValidationErrorOut
+from persondata.governance import control as controls
+from persondata.governance.errors import GovernanceError
+from persondata.governance.models import Control
+
+router = Router(tags=["control"])
+ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+
+
+class AnswerIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    item: str
+    answer: Literal["yes", "no"]
+    note: str = ""
+
+
+class SignIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    signer_name: str
+
+
+class ControlOut(Schema):
+    id: uuid.UUID
+    period_start: date
+    period_end: date
+    due_on: date
+    evidence: list[dict[str, Any]]
+    answers: dict[str, Any]
+    findings: list[str]
+    collected_at: datetime
+    signed_at: datetime | None
+    signer_name: str
+    next_due: date | None
+
+
+def _out(c: Control) -> dict[str, Any]:
+    fields = (
+        "id",
+        "period_start",
+        "period_end",
+        "due_on",
+        "evidence",
+        "answers",
+        "collected_at",
+        "signed_at",
+    )
+    return {
+        **{f: getattr(c, f) for f in fields},
+        "signer_name": c.signer_name,
+        "next_due": c.next_due,
+        "findings": controls.findings(c),
+    }
+
+
+def _actor(request: HttpRequest) -> Actor:
+    actor = Actor.staff(request.auth, "api")  # type: ignore[attr-defined]
+    controls.require_controller(actor)
+    return actor
+
+
+def _run(request: HttpRequest, step: Any) -> Control:
+    actor = _actor(request)
+    try:
+        with transaction.atomic():
+            result: Control = step(actor)
+    except NotFound as exc:
+        raise Http404 from exc
+    except GovernanceError as exc:
+        raise ValidationError([{"loc": ("body", exc.field), "msg": exc.message, "type": "invalid"}]) from exc
+    return result
+
+
+@router.get("", response={200: list[ControlOut], **ERRORS}, summary="The controls, newest first")
+def list_controls(request: HttpRequest) -> list[dict[str, Any]]:
+    _actor(request)
+    return [_out(c) for c in Control.objects.all()[:50]]
+
+
+@router.post("", response={201: ControlOut, **ERRORS}, summary="Start a control (collects the evidence)")
+def start_control(request: HttpRequest) -> Status[dict[str, Any]]:
+    return Status(201, _out(_run(request, lambda a: controls.start_control(a, now=timezone.now()))))
+
+
+@router.get("/{control_id}", response={200: ControlOut, **ERRORS}, summary="One control")
+def get_control(request: HttpRequest, control_id: uuid.UUID) -> dict[str, Any]:
+    return _out(_run(request, lambda a: controls.get_control(a, control_id)))
+
+
+@router.post("/{control_id}/answers", response={200: ControlOut, **ERRORS}, summary="Answer a manual item")
+def answer_control(request: HttpRequest, control_id: uuid.UUID, body: AnswerIn) -> dict[str, Any]:
+    ok = body.answer == "yes"
+    step = lambda a: controls.answer(a, control_id, body.item, ok, body.note, now=timezone.now())  # noqa: E731
+    return _out(_run(request, step))
+
+
+@router.post("/{control_id}/sign", response={200: ControlOut, **ERRORS}, summary="Sign the control off")
+def sign_control(request: HttpRequest, control_id: uuid.UUID, body: SignIn) -> dict[str, Any]:
+    return _out(
+        _run(request, lambda a: controls.sign_off(a, control_id, body.signer_name, now=timezone.now()))
+    )

@@ -1,0 +1,136 @@
+"""The API of the breach register (GDPR Art. 33–34): list, read, register and update breaches, for whoever holds
+``manage_breaches``. Same services as the web pages and the CLI."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema, Status
+from ninja.errors import ValidationError
+from pydantic import ConfigDict, Field
+
+from persondata.access.actor import Actor
+from persondata.access.errors import NotFound
+from persondata.api.schemas import ErrorOut, ValidationErrorOut
+from persondata.governance import breaches
+from persondata.governance.errors import GovernanceError
+from persondata.governance.models import Breach
+
+router = Router(tags=["breaches"])
+ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+
+
+class BreachChange(Schema):
+    """The fields to set; those left out keep their value. Times with their offset (ISO 8601)."""
+
+    model_config = ConfigDict(extra="forbid")
+    discovered_at: datetime | None = Field(
+        None, description="when the company became aware: the 72 hours start"
+    )
+    occurred_at: datetime | None = None
+    nature: str | None = None
+    kinds: list[str] | None = Field(None, description="confidentiality, integrity, availability")
+    categories: list[str] | None = Field(None, description="the policy file's data categories affected")
+    customers_affected: int | None = None
+    records_affected: int | None = None
+    consequences: str | None = None
+    measures_taken: str | None = None
+    measures_planned: str | None = None
+    risk: str | None = Field(None, description="unlikely, risk or high")
+    notified_at: datetime | None = None
+    authority_reference: str | None = None
+    delay_reason: str | None = None
+    not_notified_reason: str | None = None
+    customers_told_at: datetime | None = None
+    customers_not_told_reason: str | None = None
+    letter_da: str | None = None
+    letter_en: str | None = None
+
+
+class BreachOut(Schema):
+    id: uuid.UUID
+    reference: str
+    discovered_at: datetime
+    deadline: datetime = Field(description="72 real hours after discovered_at, in Danish time")
+    hours_left: float
+    state: str = Field(description="open, overdue, notified, notified_late or not_notified")
+    occurred_at: datetime | None
+    nature: str
+    kinds: list[str]
+    categories: list[str]
+    customers_affected: int
+    records_affected: int
+    consequences: str
+    measures_taken: str
+    measures_planned: str
+    risk: str
+    notified_at: datetime | None
+    authority_reference: str
+    delay_reason: str
+    not_notified_reason: str
+    customers_told_at: datetime | None
+    customers_not_told_reason: str
+    letter_da: str
+    letter_en: str
+
+
+def _out(breach: Breach) -> dict[str, Any]:
+    c = breaches.clock(breach, timezone.now())
+    out = {name: getattr(breach, name) for name in ("id", "reference", *breaches.FIELDS)}
+    return {**out, "deadline": c.deadline, "hours_left": round(c.hours_left, 2), "state": c.state}
+
+
+def _manager(request: HttpRequest) -> Actor:
+    actor = Actor.staff(request.auth, "api")  # type: ignore[attr-defined]
+    breaches.require_manager(actor)
+    return actor
+
+
+def _invalid(exc: GovernanceError) -> ValidationError:
+    return ValidationError([{"loc": ("body", exc.field), "msg": exc.message, "type": "invalid"}])
+
+
+def _given(body: BreachChange) -> dict[str, Any]:
+    return body.model_dump(exclude_unset=True)
+
+
+@router.get("", response={200: list[BreachOut], **ERRORS}, summary="The breach register, newest first")
+def list_breaches(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_out(b) for b in breaches.list_breaches(_manager(request))]
+
+
+@router.post("", response={201: BreachOut, **ERRORS}, summary="Register a breach (e-mails the controller)")
+def create_breach(request: HttpRequest, body: BreachChange) -> Status[dict[str, Any]]:
+    actor = _manager(request)
+    try:
+        with transaction.atomic():
+            breach = breaches.record_breach(actor, _given(body), now=timezone.now())
+    except GovernanceError as exc:
+        raise _invalid(exc) from exc
+    return Status(201, _out(breach))
+
+
+@router.get("/{breach_id}", response={200: BreachOut, **ERRORS}, summary="One breach with its clock")
+def get_breach(request: HttpRequest, breach_id: uuid.UUID) -> dict[str, Any]:
+    try:
+        return _out(breaches.get_breach(_manager(request), breach_id))
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+@router.patch("/{breach_id}", response={200: BreachOut, **ERRORS}, summary="Update a breach")
+def update_breach(request: HttpRequest, breach_id: uuid.UUID, body: BreachChange) -> dict[str, Any]:
+    actor = _manager(request)
+    try:
+        with transaction.atomic():
+            breach = breaches.update_breach(actor, breach_id, _given(body), now=timezone.now())
+    except GovernanceError as exc:
+        raise _invalid(exc) from exc
+    except NotFound as exc:
+        raise Http404 from exc
+    return _out(breach)

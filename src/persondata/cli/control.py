@@ -1,0 +1,152 @@
+"""``persondata control list|start|show|answer|sign|report|done``: the half-yearly control (policy [13], R17).
+
+For whoever holds ``run_control`` (the data controller by default), named with ``--user LOGIN``. See
+docs/governance.md."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from persondata.access.actor import Actor
+from persondata.access.errors import NotFound
+from persondata.cli import CommandError
+from persondata.cli.login import refusals, staff_user
+from persondata.core.calendar import legal_date
+from persondata.governance import control as controls
+from persondata.governance import control_report
+from persondata.governance.errors import GovernanceError
+from persondata.governance.models import Control
+
+EXIT_INVALID = 2
+
+
+def register(sub: Any) -> None:
+    s = sub.add_parser(
+        "control",
+        help="the half-yearly control: evidence, answers, sign-off, report (policy section 13)",
+        description="The half-yearly control of the privacy policy. For the data controller.",
+    )
+    actions = s.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def add(name: str, help_text: str, with_id: bool = True) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=help_text)
+        p.add_argument(
+            "--user", default=settings.PERSONDATA_USER, help="your staff login (or $PERSONDATA_USER)"
+        )
+        if with_id:
+            p.add_argument("control", type=uuid.UUID, help="the control's id (from 'control list')")
+        return p
+
+    add(
+        "list", "when the next control is due, the controls and the open follow-up tasks", False
+    ).set_defaults(func=cmd_list)
+    add("start", "start a control: the evidence of the period is collected", False).set_defaults(
+        func=cmd_start
+    )
+    add("show", "a control's evidence and answers, as JSON").set_defaults(func=cmd_show)
+    p = add("answer", "answer a manual item (a security measure of the policy file)")
+    p.add_argument("item", help="the measure's key, e.g. antivirus")
+    p.add_argument("answer", choices=("yes", "no"))
+    p.add_argument("--note", default="", help="required for 'no': what is missing and what will be done")
+    p.set_defaults(func=cmd_answer)
+    p = add("sign", "sign the control off: schedules the next, turns findings into follow-up tasks")
+    p.add_argument("--name", required=True, help="the name of the person signing")
+    p.set_defaults(func=cmd_sign)
+    p = add("report", "the report as HTML or PDF")
+    p.add_argument("--lang", choices=control_report.LANGUAGES, default="da")
+    p.add_argument("--format", choices=control_report.FORMATS, default="pdf")
+    p.add_argument("--output", "-o", required=True)
+    p.set_defaults(func=cmd_report)
+    p = add("done", "mark a follow-up task done", False)
+    p.add_argument("follow_up", type=uuid.UUID)
+    p.set_defaults(func=cmd_done)
+
+
+def _controller(args: argparse.Namespace) -> Actor:
+    user = staff_user(args.user)
+    with refusals(user.pk):
+        actor = Actor.staff(user, "cli")
+        controls.require_controller(actor)
+    return actor
+
+
+def _run(args: argparse.Namespace, step: Any) -> Any:
+    actor = _controller(args)
+    try:
+        with transaction.atomic():
+            return step(actor)
+    except GovernanceError as exc:
+        raise CommandError(f"{exc.field}: {exc.message}", EXIT_INVALID) from exc
+    except NotFound as exc:
+        raise CommandError(str(exc), EXIT_INVALID) from exc
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    _controller(args)
+    plan = controls.schedule(legal_date(timezone.now()))
+    due = plan.due_on.isoformat() if plan.due_on else "never carried out"
+    print(f"next control due: {due}{'  OVERDUE' if plan.overdue else ''}")
+    for c in Control.objects.all()[:20]:
+        signed = f"signed {c.signed_at:%Y-%m-%d} by {c.signer_name}" if c.signed_at else "open"
+        print(f"{c.period_start.isoformat()} – {c.period_end.isoformat()}  {signed}  {c.id}")
+    for f in controls.open_follow_ups():
+        print(f"follow-up {f.item:<20} owner {f.owner.get_username()}  due {f.due_on.isoformat()}  {f.id}")
+    return 0
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    control = _run(args, lambda a: controls.start_control(a, now=timezone.now()))
+    findings = controls.findings(control)
+    print(f"control {control.id} started; {len(findings)} findings so far: {', '.join(findings) or '-'}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    control = _run(args, lambda a: controls.get_control(a, args.control))
+    out = {
+        "id": str(control.id),
+        "period": [control.period_start.isoformat(), control.period_end.isoformat()],
+        "evidence": control.evidence,
+        "answers": control.answers,
+        "signed_at": control.signed_at.isoformat() if control.signed_at else None,
+        "next_due": control.next_due.isoformat() if control.next_due else None,
+    }
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_answer(args: argparse.Namespace) -> int:
+    ok = args.answer == "yes"
+    _run(args, lambda a: controls.answer(a, args.control, args.item, ok, args.note, now=timezone.now()))
+    print(f"{args.item}: {args.answer}", file=sys.stderr)
+    return 0
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    control = _run(args, lambda a: controls.sign_off(a, args.control, args.name, now=timezone.now()))
+    assert control.next_due is not None
+    print(
+        f"signed off; next control due {control.next_due.isoformat()}; {control.follow_ups.count()} follow-ups"
+    )
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    control = _run(args, lambda a: controls.get_control(a, args.control))
+    Path(args.output).write_bytes(control_report.render(control, args.lang, args.format, timezone.now()))
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_done(args: argparse.Namespace) -> int:
+    _run(args, lambda a: controls.complete_follow_up(a, args.follow_up, now=timezone.now()))
+    return 0

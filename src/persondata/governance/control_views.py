@@ -1,0 +1,175 @@
+"""The pages of the half-yearly control (R17), for whoever holds ``run_control`` (the data controller by default).
+
+Thin: each view checks the duty, validates, calls :mod:`persondata.governance.control` in one transaction and
+redirects; the report is rendered by :mod:`persondata.governance.control_report`."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from persondata import runtime
+from persondata.access.actor import Actor
+from persondata.access.errors import NotFound
+from persondata.core.calendar import legal_date
+from persondata.documents.templatetags.formats import page_language
+from persondata.governance import control as controls
+from persondata.governance import control_report
+from persondata.governance.errors import GovernanceError
+from persondata.governance.models import Control
+
+
+class AnswerForm(forms.Form):
+    item = forms.CharField(max_length=60)
+    ok = forms.ChoiceField(label=_("In order"), choices=[("yes", _("yes")), ("no", _("no"))])
+    note = forms.CharField(label=_("Note"), required=False, max_length=controls.MAX_NOTE)
+
+
+class SignForm(forms.Form):
+    signer_name = forms.CharField(label=_("Signed by (name)"), max_length=120)
+
+
+def _labelled(task: Any) -> Any:
+    task.label = control_report.ITEM_LABELS.get(task.item) or _measure_text(task.item)
+    return task
+
+
+def _measure_text(key: str) -> str:
+    lang = page_language()
+    return next((m.text.get(lang) for m in runtime.policy().security_measures if m.key == key), key)
+
+
+def _actor(request: HttpRequest) -> Actor:
+    actor = Actor.staff(request.user, "web")
+    controls.require_controller(actor)
+    return actor
+
+
+@never_cache
+@login_required
+@require_GET
+def control_list(request: HttpRequest) -> HttpResponse:
+    _actor(request)
+    context = {
+        "schedule": controls.schedule(legal_date(timezone.now())),
+        "controls": list(Control.objects.all()[:20]),
+        "follow_ups": [_labelled(f) for f in controls.open_follow_ups()],
+        "error": request.GET.get("error", "") == "open",
+    }
+    return render(request, "governance/controls.html", context)
+
+
+@login_required
+@require_POST
+def control_start(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        with transaction.atomic():
+            control = controls.start_control(actor, now=timezone.now())
+    except GovernanceError:
+        return HttpResponseRedirect(reverse("governance:controls") + "?error=open")
+    return HttpResponseRedirect(reverse("governance:control", args=[control.id]))
+
+
+def _page(request: HttpRequest, control: Control, error: str = "", status: int = 200) -> HttpResponse:
+    lang = page_language()
+    context = {
+        "control": control,
+        "rows": control_report.rows(control),
+        "manual": control_report.manual_rows(control, lang),
+        "findings": [control_report.ITEM_LABELS.get(k, k) for k in controls.findings(control)],
+        "sign_form": SignForm(),
+        "error": error,
+        "languages": control_report.LANGUAGES,
+    }
+    return render(request, "governance/control.html", context, status=status)
+
+
+def _control(actor: Actor, control_id: uuid.UUID) -> Control:
+    try:
+        return controls.get_control(actor, control_id)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+@never_cache
+@login_required
+@require_GET
+def control_detail(request: HttpRequest, control_id: uuid.UUID) -> HttpResponse:
+    return _page(request, _control(_actor(request), control_id))
+
+
+def _post(request: HttpRequest, control_id: uuid.UUID, run: Any) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        with transaction.atomic():
+            run(actor)
+    except NotFound as exc:
+        raise Http404 from exc
+    except GovernanceError as exc:
+        return _page(request, _control(actor, control_id), f"{exc.field}: {exc.message}", status=400)
+    return HttpResponseRedirect(reverse("governance:control", args=[control_id]))
+
+
+@login_required
+@require_POST
+def control_answer(request: HttpRequest, control_id: uuid.UUID) -> HttpResponse:
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        return _page(request, _control(_actor(request), control_id), form.errors.as_text(), status=400)
+    f = form.cleaned_data
+    return _post(
+        request,
+        control_id,
+        lambda a: controls.answer(a, control_id, f["item"], f["ok"] == "yes", f["note"], now=timezone.now()),
+    )
+
+
+@login_required
+@require_POST
+def control_sign(request: HttpRequest, control_id: uuid.UUID) -> HttpResponse:
+    form = SignForm(request.POST)
+    if not form.is_valid():
+        return _page(request, _control(_actor(request), control_id), form.errors.as_text(), status=400)
+    name = form.cleaned_data["signer_name"]
+    return _post(request, control_id, lambda a: controls.sign_off(a, control_id, name, now=timezone.now()))
+
+
+@login_required
+@require_GET
+def control_report_file(request: HttpRequest, control_id: uuid.UUID, lang: str, fmt: str) -> HttpResponse:
+    control = _control(_actor(request), control_id)
+    if lang not in control_report.LANGUAGES or fmt not in control_report.FORMATS:
+        raise Http404
+    body = control_report.render(control, lang, fmt, timezone.now())
+    response = HttpResponse(
+        body, content_type="application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'inline; filename="control-{control.period_end.isoformat()}-{lang}.{fmt}"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def follow_up_done(request: HttpRequest, follow_up_id: uuid.UUID) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        with transaction.atomic():
+            controls.complete_follow_up(actor, follow_up_id, now=timezone.now())
+    except NotFound as exc:
+        raise Http404 from exc
+    return HttpResponseRedirect(reverse("governance:controls") + "#follow-ups")

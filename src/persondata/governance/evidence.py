@@ -1,0 +1,147 @@
+"""The evidence of the half-yearly control (RULES R17), collected from the data itself.
+
+Each item is a plain dict — ``key``, ``status`` (``ok``, ``finding``, ``info`` or ``na``: the source does not
+exist yet), ``count`` and ``refs`` (request references, run dates, staff logins; never customer data) — so it is
+stored with the control as it was when collected and printed as it was signed. A capability above this one adds
+its items with :func:`register_source` in its ``AppConfig.ready()`` (the API's tokens), so this module imports
+nothing above it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from persondata.access.gate import missing_acknowledgements
+from persondata.audit import services as audit
+from persondata.audit.models import AuditEntry
+from persondata.core.calendar import COPENHAGEN, legal_date
+from persondata.governance.breaches import clock
+from persondata.governance.models import Breach
+from persondata.requests.models import Request
+from persondata.retention.models import LegalHold, RetentionRun
+
+Item = dict[str, Any]
+Source = Callable[[date, date, datetime], Item]
+
+#: items whose source is not built yet (partners' agreements, risk assessments, backups, restore drills)
+NOT_YET = ("agreements", "risk_assessments", "backups", "restore_drills")
+_sources: dict[str, Source] = {}
+
+
+def register_source(key: str, source: Source) -> None:
+    """A capability above governance adds an item (called in its ``AppConfig.ready()``)."""
+    _sources[key] = source
+
+
+def _item(key: str, status: str, count: int = 0, refs: list[str] | None = None, **extra: Any) -> Item:
+    return {"key": key, "status": status, "count": count, "refs": refs or [], **extra}
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    lo = datetime.combine(start, datetime.min.time(), tzinfo=COPENHAGEN)
+    return lo, datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=COPENHAGEN)
+
+
+def requests_items(start: date, end: date, now: datetime) -> list[Item]:
+    """Received, answered, answered late or still open past the due day, extended (R6)."""
+    lo, hi = _bounds(start, end)
+    today = min(legal_date(now), end)
+    received = Request.objects.filter(received_on__range=(start, end))
+    answered = Request.objects.filter(closed_at__gte=lo, closed_at__lt=hi)
+    late = [
+        r.reference
+        for r in Request.objects.filter(due_on__range=(start, end)).order_by("due_on", "reference")
+        if (r.closed_at is None and r.due_on < today) or (r.closed_at and legal_date(r.closed_at) > r.due_on)
+    ]
+    extended = list(
+        received.filter(extension_months__gt=0).order_by("reference").values_list("reference", flat=True)
+    )
+    return [
+        _item("requests_received", "info", received.count()),
+        _item("requests_answered", "info", answered.count()),
+        _item("requests_late", "finding" if late else "ok", len(late), late),
+        _item("requests_extended", "info", len(extended), extended),
+    ]
+
+
+def retention_items(start: date, end: date, now: datetime) -> list[Item]:
+    """Deletion runs with their counts and failures; records due at the last plan; legal holds and their age."""
+    runs = RetentionRun.objects.filter(today__range=(start, end), kind__in=("sweep", "erasure", "reapply"))
+    deleted = sum(sum((r.counts.get("deleted") or {}).values()) for r in runs)
+    failed = [
+        f"{r.kind} {r.today.isoformat()} ({r.status})"
+        for r in runs.filter(status__in=("failed", "interrupted")).order_by("today", "started_at")
+    ]
+    plan = RetentionRun.objects.filter(kind="plan", today__range=(start, end)).order_by("-started_at").first()
+    overdue = sum((plan.counts.get("deleted") or {}).values()) if plan else 0
+    holds = list(LegalHold.objects.filter(ended_at__isnull=True).order_by("created_at"))
+    today = legal_date(now)
+    oldest = (today - legal_date(holds[0].created_at)).days if holds else 0
+    return [
+        _item("deletion_runs", "info", runs.count(), deleted=deleted),
+        _item("deletion_failures", "finding" if failed else "ok", len(failed), failed),
+        _item(
+            "overdue_records",
+            "na" if plan is None else "finding" if overdue else "ok",
+            overdue,
+            plan_on=plan.today.isoformat() if plan else "",
+        ),
+        _item("legal_holds", "info", len(holds), oldest_days=oldest),
+    ]
+
+
+def staff_items(start: date, end: date, now: datetime) -> list[Item]:
+    """Staff without current declarations, role changes, logins locked after failed logins."""
+    lo, hi = _bounds(start, end)
+    users = get_user_model().objects.filter(is_active=True, staff__isnull=False).order_by("username")
+    missing = [u.get_username() for u in users if missing_acknowledgements(u)]
+    changes = AuditEntry.objects.filter(action="staff.roles.change", at__gte=lo, at__lt=hi).count()
+    locked = sorted(
+        set(
+            AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).values_list(
+                "username", flat=True
+            )
+        )
+        - {None, ""}
+    )
+    return [
+        _item("staff_declarations", "finding" if missing else "ok", len(missing), missing),
+        _item("role_changes", "info", changes),
+        _item("logins_locked", "finding" if locked else "ok", len(locked), locked),
+    ]
+
+
+def breach_item(start: date, end: date, now: datetime) -> Item:
+    lo, hi = _bounds(start, end)
+    found = Breach.objects.filter(discovered_at__gte=lo, discovered_at__lt=hi).order_by("discovered_at")
+    refs = [f"{b.reference} ({clock(b, now).state})" for b in found]
+    late = any(clock(b, now).state in ("overdue", "notified_late") for b in found)
+    return _item("breaches", "finding" if late else "info", len(refs), refs)
+
+
+def audit_item() -> Item:
+    """The audit chain verified end to end (``persondata audit verify``); a break is named by sequence number."""
+    result = audit.verify()
+    if result.ok:
+        return _item("audit_chain", "ok", result.checked)
+    return _item("audit_chain", "finding", result.checked, [result.problem or "broken"])
+
+
+def collect(start: date, end: date, now: datetime) -> list[Item]:
+    """Every item of the control for the period ``start``–``end`` (Danish dates), in the report's order."""
+    items = [
+        *requests_items(start, end, now),
+        *retention_items(start, end, now),
+        *staff_items(start, end, now),
+        *(source(start, end, now) for _key, source in sorted(_sources.items())),
+        breach_item(start, end, now),
+        audit_item(),
+    ]
+    items += [_item(key, "na") for key in NOT_YET]
+    return items
