@@ -25,7 +25,7 @@ router = Router(tags=["control"])
 ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
-class AnswerIn(Schema):
+class ControlAnswerIn(Schema):
     model_config = ConfigDict(extra="forbid")
     item: str
     answer: Literal["yes", "no"]
@@ -105,7 +105,7 @@ def get_control(request: HttpRequest, control_id: uuid.UUID) -> dict[str, Any]:
 
 
 @router.post("/{control_id}/answers", response={200: ControlOut, **ERRORS}, summary="Answer a manual item")
-def answer_control(request: HttpRequest, control_id: uuid.UUID, body: AnswerIn) -> dict[str, Any]:
+def answer_control(request: HttpRequest, control_id: uuid.UUID, body: ControlAnswerIn) -> dict[str, Any]:
     ok = body.answer == "yes"
     step = lambda a: controls.answer(a, control_id, body.item, ok, body.note, now=timezone.now())  # noqa: E731
     return _out(_run(request, step))
