@@ -36,6 +36,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from persondata.core import sealing
+
 MASTER_KEY_BYTES = 32
 NONCE_BYTES = 12
 BLIND_INDEX_BYTES = 16
@@ -108,20 +110,18 @@ class Vault:
         self._index_key = _derive(master_key, b"blind-index")
         self._audit_key = _derive(master_key, b"audit")
 
-    # -- data keys -------------------------------------------------------------------------------------------
-    @staticmethod
-    def key_context(owner: str, klass: str) -> bytes:
-        return f"{owner}|{klass}".encode()
-
+    # -- data keys (the key ring, ``persondata.keys``, is their one user) -------------------------------------
     def new_data_key(self, owner: str, klass: str) -> NewDataKey:
         key = os.urandom(32)
         nonce = os.urandom(NONCE_BYTES)
-        return NewDataKey(key, nonce + self._wrap.encrypt(nonce, key, self.key_context(owner, klass)))
+        return NewDataKey(
+            key, nonce + self._wrap.encrypt(nonce, key, sealing.data_key(owner, klass).encode())
+        )
 
     def unwrap(self, wrapped: bytes, owner: str, klass: str) -> bytes:
         try:
             return self._wrap.decrypt(
-                wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], self.key_context(owner, klass)
+                wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], sealing.data_key(owner, klass).encode()
             )
         except Exception as exc:  # InvalidTag, ValueError: never echo the bytes
             raise VaultError(f"data key for class {klass} of {owner} does not authenticate") from exc

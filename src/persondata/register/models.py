@@ -109,19 +109,6 @@ class CustomerNameToken(models.Model):
         indexes = [models.Index(fields=["token_bidx"], name="name_token_bidx")]
 
 
-class DataKey(models.Model):
-    """A customer's data key for one retention class, wrapped by the master key. Deleting it shreds the class."""
-
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, db_index=False, related_name="+")
-    klass = models.CharField(max_length=20)
-    wrapped = models.BinaryField()
-    created_at = models.DateTimeField()
-
-    class Meta:
-        db_table = "data_key"
-        constraints = [models.UniqueConstraint(fields=["customer", "klass"], name="data_key_one_per_class")]
-
-
 class Order(models.Model):
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, db_index=False, related_name="orders")

@@ -31,6 +31,7 @@ from persondata.core.vault import (
     normalize_phone,
     seal,
 )
+from persondata.keys import ring, store
 from persondata.rawsql import fetch_in, hx
 from persondata.register.import_formats import RowError, Unit
 from persondata.register.models import RELEVANCE, new_ids_hex
@@ -171,22 +172,16 @@ class RegisterWriter:
         self, needed: set[tuple[str, str]], new_ids: set[str], inserts: list[tuple[Any, ...]]
     ) -> dict[tuple[str, str], AESGCM]:
         """The data keys ``needed``: existing ones unwrapped, new ones made and added to ``inserts``."""
-        keys: dict[tuple[str, str], AESGCM] = {}
         old_ids = sorted({cid for cid, _ in needed if cid not in new_ids})
+        keys: dict[tuple[str, str], AESGCM] = {}
         if old_ids:
             with self._in_database():
-                stored = fetch_in(
-                    "SELECT customer_id, klass, wrapped FROM data_key WHERE customer_id IN ({})", old_ids
-                )
+                stored = store.customer_keys(old_ids)
             for cid, klass, wrapped in stored:
-                pair = (hx(cid), klass)
-                if pair in needed:
-                    keys[pair] = AESGCM(self.vault.unwrap(bytes(wrapped), pair[0], klass))
-        when = self.when
+                if (cid, klass) in needed:
+                    keys[(cid, klass)] = ring.unwrap(wrapped, cid, klass)
         for cid, klass in needed - keys.keys():
-            fresh = self.vault.new_data_key(cid, klass)
-            keys[(cid, klass)] = AESGCM(fresh.key)
-            inserts.append((cid, klass, fresh.wrapped, when))
+            keys[(cid, klass)] = ring.new_customer_key(cid, klass, inserts, self.when)
         return keys
 
     # -- writes ---------------------------------------------------------------------------------------------------
@@ -322,10 +317,7 @@ class RegisterWriter:
             # after the customers: a child row written before its parent leaves a deferred foreign-key violation
             # pending, and while one is pending SQLite searches every child table on each parent insert
             if key_rows:
-                cur.executemany(
-                    "INSERT INTO data_key (customer_id, klass, wrapped, created_at) VALUES (%s, %s, %s, %s)",
-                    key_rows,
-                )
+                cur.executemany(store.INSERT_DATA_KEY, key_rows)  # into the key store, apart from the data
             if tokens:
                 cur.executemany(
                     "INSERT INTO customer_name_token (customer_id, token_bidx) VALUES (%s, %s)", tokens

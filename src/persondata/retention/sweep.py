@@ -34,6 +34,7 @@ from persondata.core.calendar import deletion_allowed_from, legal_date, relevanc
 from persondata.core.policy import Policy
 from persondata.core.policy_check import RetentionClash, check_policy, describe_clash
 from persondata.jobs import clock, locks
+from persondata.keys import store
 from persondata.rawsql import Hex, as_date, as_datetime, bulk_writes, fetch, hx, index_scans
 from persondata.register.models import RELEVANCE
 from persondata.retention import holds
@@ -275,8 +276,8 @@ def _gather(after: Hex | None, size: int, today: date, cutoff: date, keys: bool)
         tally[3] += due
         c.last_payment = _later(c.last_payment, as_date(last))
     if keys:  # only the plan predicts which keys go; a run destroys what it empties
-        for cid, klass in fetch(f"SELECT customer_id, klass FROM data_key WHERE {_RANGE}", span):  # noqa: S608
-            customers[hx(cid)].keys.add(klass)
+        for cid, klass in store.customer_classes(span[0], span[-1], among=customers):
+            customers[cid].keys.add(klass)
     return list(customers.values())
 
 
