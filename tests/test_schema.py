@@ -38,7 +38,9 @@ def test_a_database_from_before_the_rename_migrates_and_keeps_its_data(tmp_path:
     persondata("init", "--demo", "20", env=env)
     db = tmp_path / "persondata.sqlite3"
     # before the rename there was no key store either: its migrations go back first (the keys return to the rows)
-    subprocess.run([sys.executable, "-m", "django", "migrate", "keys", "zero"], env=env, check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "keys", "zero"], env=env, check=True, timeout=120
+    )
     _as_before_the_rename(db)
     with sqlite3.connect(db) as con:
         customers = con.execute("SELECT count(*) FROM customer").fetchone()[0]

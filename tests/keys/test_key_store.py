@@ -54,7 +54,8 @@ tables = set(connection.introspection.table_names())
 main = []
 if "data_key" in tables:
     main = [[hx(c), k, digest(w)] for c, k, w in fetch("SELECT customer_id, klass, wrapped FROM data_key")]
-if "wrapped_key" in {c.name for c in connection.introspection.get_table_description(connection.cursor(), "rights_request")}:
+columns = connection.introspection.get_table_description(connection.cursor(), "rights_request")
+if "wrapped_key" in {c.name for c in columns}:
     main += [["request:" + hx(i), "request", digest(w)]
              for i, w in fetch("SELECT id, wrapped_key FROM rights_request WHERE wrapped_key IS NOT NULL")]
 stored = [[c, k, digest(w)] for c, k, w in fetch(f"SELECT customer_id, klass, wrapped FROM {store.DATA_KEY}")]

@@ -43,11 +43,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: the commands that open no stored data, so need no master key: ``init`` checks the key itself (it may make the
+#: first one), ``bench`` works in a home of its own, ``policy`` reads the policy file
+WITHOUT_KEY_CHECK = frozenset({"init", "bench", "policy"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _setup_django()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.command not in WITHOUT_KEY_CHECK:
+            _check_master_key()
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -55,6 +62,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"persondata {args.command}: {exc}", file=sys.stderr)
         return exc.code
+
+
+def _check_master_key() -> None:
+    """A missing, wrong or world-readable master key stops every command (``serve`` too) before it starts."""
+    from django.utils import timezone
+
+    from persondata.keys.check import KeyCheckError, verify
+
+    try:
+        verify(now=timezone.now())
+    except KeyCheckError as exc:
+        raise CommandError(str(exc)) from None
 
 
 class CommandError(Exception):

@@ -39,6 +39,7 @@ from persondata.rawsql import Hex, execute_in, executemany, fetch, fetch_in, hx
 SCHEMA = "persondata_keys"
 DATA_KEY = f"{SCHEMA}.data_key"
 OWN_KEY = f"{SCHEMA}.own_key"
+DATA_KEY_QUOTED = f'"{SCHEMA}"."data_key"'  # for Django's quote_name (``rawsql.analyze``)
 
 #: the import's bulk insert of new customer keys (``rawsql`` style: one row per key)
 INSERT_DATA_KEY = f"INSERT INTO {DATA_KEY} (customer_id, klass, wrapped, created_at) VALUES (%s, %s, %s, %s)"  # noqa: S608 - constant

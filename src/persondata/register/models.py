@@ -213,3 +213,17 @@ class Restriction(models.Model):
 
     class Meta:
         db_table = "restriction"
+
+
+class Tombstone(models.Model):
+    """A customer erased at their request, remembered by keyed blind indexes only (the deletion ledger's part
+    that the import reads): an import that meets one does not create the customer again (issue 12)."""
+
+    kind = models.CharField(max_length=20)  # customer_number | email
+    token = models.BinaryField(max_length=16)  # the same keyed blind index the register's lookups use
+    erased_on = models.DateField()
+    reason = models.CharField(max_length=40)  # erasure_request
+
+    class Meta:
+        db_table = "deletion_tombstone"
+        constraints = [models.UniqueConstraint(fields=["kind", "token"], name="tombstone_one_per_token")]

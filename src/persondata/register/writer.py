@@ -33,6 +33,7 @@ from persondata.core.vault import (
 )
 from persondata.keys import ring, store
 from persondata.rawsql import fetch_in, hx
+from persondata.register import tombstones
 from persondata.register.import_formats import RowError, Unit
 from persondata.register.models import RELEVANCE, new_ids_hex
 
@@ -46,6 +47,21 @@ def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+@dataclass(frozen=True, slots=True)
+class ErasedRow:
+    """A row of a customer erased at their request: reported, not written (``register.tombstones``)."""
+
+    file: str
+    line: int
+    erased_on: date
+
+    def __str__(self) -> str:
+        return (
+            f"{self.file}, line {self.line}: erased on {self.erased_on.isoformat()} at the customer's request; "
+            "not imported again (use --allow-returning if the customer has come back)"
+        )
+
+
 @dataclass(slots=True)
 class _Existing:
     id: str
@@ -54,8 +70,13 @@ class _Existing:
 
 
 class RegisterWriter:
-    def __init__(self, vault: Vault, policy: Policy, now: datetime, run_id: int) -> None:
+    def __init__(
+        self, vault: Vault, policy: Policy, now: datetime, run_id: int, *, allow_returning: bool = False
+    ) -> None:
         self.vault, self.policy, self.now, self.run = vault, policy, now, run_id
+        self.allow_returning = allow_returning
+        self.tombstones = tombstones.exist()  # none: the import never looks (the usual case)
+        self.erased: list[ErasedRow] = []  # rows of customers erased at their request, not written again
         self.when = connection.ops.adapt_datetimefield_value(now)
         self.fy_class: dict[date, str] = {}
         self.db_seconds = 0.0  # time spent in the database (lookups and writes), for the import's report
@@ -83,6 +104,7 @@ class RegisterWriter:
                 list(number_bidx.values()),
             )
         customers = {bytes(b): _Existing(hx(i), None, r) for b, i, r in found}
+        erased = self._erased(units, customers, number_bidx) if self.tombstones else {}
         # the kinds of record in this batch (a CSV batch holds one kind; a JSON batch any)
         kinds = [k for k in _KINDS if any(getattr(u, k[0]) for u in units)]
         existing = {
@@ -97,6 +119,9 @@ class RegisterWriter:
         fresh_ids = iter(new_ids_hex(len(units)))
         run = self.run
         for unit in units:
+            if erased and (day := erased.get(number_bidx[unit.customer_number])) is not None:
+                self.erased.append(ErasedRow(unit.file, unit.line, day))
+                continue
             unit_errors: list[RowError] = []
             added = False
             if unit.customer is not None:
@@ -156,6 +181,31 @@ class RegisterWriter:
         if accepted:
             self._store(accepted, new_customers, number_bidx, existing, counts)
         return errors, counts
+
+    def _erased(
+        self, units: Sequence[Unit], customers: dict[bytes, _Existing], number_bidx: dict[str, bytes]
+    ) -> dict[bytes, date]:
+        """Number token → erasure day, for the batch's unknown customers whose number or e-mail is a tombstone.
+        With ``allow_returning`` the tombstones go and nothing is skipped."""
+        blind = self.vault.blind_index
+        candidates: dict[bytes, list[bytes]] = {}
+        for u in units:
+            b = number_bidx[u.customer_number]
+            if b in customers:
+                continue
+            tokens = candidates.setdefault(b, [b])
+            if u.customer is not None and u.customer.contact.get("email"):
+                tokens.append(blind("email", normalize_email(u.customer.contact["email"])))
+        with self._in_database():
+            found = tombstones.find(t for tokens in candidates.values() for t in tokens)
+        if not found:
+            return {}
+        if self.allow_returning:
+            tombstones.forget(found)
+            return {}
+        return {
+            b: min(found[t] for t in ts if t in found) for b, ts in candidates.items() if found.keys() & ts
+        }
 
     def _existing(self, table: str, column: str, keys: list[str]) -> dict[str, _Existing]:
         if not keys:
