@@ -31,7 +31,11 @@ def home(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[dict[
     databases = own_database(home, f"_keysafe_{request.node.name[-12:].lower()}")
     try:
         env = cli_env(home, next(databases))
-        persondata("init", "--demo", "5", env=env, timeout=300)
+        out = persondata("init", "--demo", "5", env=env, timeout=300).stdout
+        assert (
+            "key id " in out and "key store: " in out
+        )  # where the key store is, and the key's fingerprint only
+        assert (home / "master.key").read_text().split("\n")[1] not in out
         yield env, home / "master.key"
     finally:
         databases.close()

@@ -58,7 +58,7 @@ columns = connection.introspection.get_table_description(connection.cursor(), "r
 if "wrapped_key" in {c.name for c in columns}:
     main += [["request:" + hx(i), "request", digest(w)]
              for i, w in fetch("SELECT id, wrapped_key FROM rights_request WHERE wrapped_key IS NOT NULL")]
-stored = [[c, k, digest(w)] for c, k, w in fetch(f"SELECT customer_id, klass, wrapped FROM {store.DATA_KEY}")]
+stored = [[hx(c), k, digest(w)] for c, k, w in fetch(f"SELECT customer_id, klass, wrapped FROM {store.DATA_KEY}")]
 stored += [[o, k, digest(w)] for o, k, w in fetch(f"SELECT owner, klass, wrapped FROM {store.OWN_KEY}")]
 print(json.dumps({
     "customers": sorted(hx(r[0]) for r in fetch("SELECT id FROM customer")),

@@ -1,9 +1,9 @@
 """The key ring: the one place where data keys are made and unwrapped.
 
 Every data key is wrapped by the master key (``runtime.vault()``), bound to its owner and class
-(``core.sealing.data_key``). A customer's keys and a request's key live in the key store (``keys.store``), apart
-from the database; a partner endpoint's key and an outbox message's key stay wrapped in their own row (neither
-outlives its row: a partner's secret is no personal data, a message is deleted once delivered).
+(``core.sealing.data_key``). A customer's keys, a request's key and an outbox message's key live in the key store
+(``keys.store``), apart from the database; a partner endpoint's key stays wrapped in its own row (its webhook
+secret is no personal data).
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from persondata.rawsql import Hex
 
 
 def unwrap(wrapped: bytes | memoryview, owner: str, klass: str) -> AESGCM:
-    """A data key wrapped in the caller's own row (a partner endpoint, an outbox message), ready to use."""
+    """A wrapped data key (a partner endpoint's, or one read from the key store), ready to use."""
     return AESGCM(runtime.vault().unwrap(bytes(wrapped), owner, klass))
 
 
 def new_wrapped(owner: str, klass: str) -> NewDataKey:
-    """A new data key for a row that keeps its wrapped key itself (a partner endpoint, an outbox message)."""
+    """A new data key for a row that keeps its wrapped key itself (a partner endpoint)."""
     return runtime.vault().new_data_key(owner, klass)
 
 
@@ -72,7 +72,7 @@ def new_customer_key(customer_id: Hex, klass: str, rows: list[tuple[Any, ...]], 
     return AESGCM(fresh.key)
 
 
-# -- a key of its own, in the key store (a request's) --------------------------------------------------------
+# -- a key of its own, in the key store (a request's, an outbox message's) -----------------------------------------
 def new_own_key(owner: str, klass: str, now: datetime) -> bytes:
     """Make and store a key for ``owner``; returns the key itself, to seal with."""
     fresh = runtime.vault().new_data_key(owner, klass)

@@ -14,7 +14,8 @@ backup. The keys now live in a store of their own, which is backed up on its own
 Two tables, the same on both (ids as the main tables hold them: ``char(32)`` on SQLite, ``uuid`` on PostgreSQL):
 
 * ``persondata_keys.data_key``: a customer's data key per retention class (``relevance``, ``fy<year>``);
-* ``persondata_keys.own_key``: a key of its own for a request, by owner (``request:<id>``) and class.
+* ``persondata_keys.own_key``: a key of its own for a request or an outbox message, by owner (``request:<id>``,
+  ``outbox:<id>``) and class.
 
 Only this module and the key ring (``persondata.keys.ring``) name the tables; the retention sweep and the import
 read and write them through the functions and statements here, inside the caller's transaction.
@@ -152,7 +153,7 @@ def destroy_customers(ids: Sequence[Hex]) -> int:
     return execute_in(f"DELETE FROM {DATA_KEY} WHERE customer_id IN ({{}})", ids)  # noqa: S608
 
 
-# -- a key of its own (a request's) ----------------------------------------------------------------------------
+# -- a key of its own (a request's, an outbox message's) ---------------------------------------------------------
 def own_key(owner: str, klass: str) -> bytes | None:
     rows = fetch(f"SELECT wrapped FROM {OWN_KEY} WHERE owner = %s AND klass = %s", [owner, klass])  # noqa: S608
     return bytes(rows[0][0]) if rows else None
@@ -169,6 +170,10 @@ def put_own_key(owner: str, klass: str, wrapped: bytes, now: datetime) -> None:
 
 def destroy_own_key(owner: str, klass: str) -> None:
     executemany(f"DELETE FROM {OWN_KEY} WHERE owner = %s AND klass = %s", [(owner, klass)])  # noqa: S608
+
+
+def destroy_own_keys(owners: Sequence[str], klass: str) -> int:
+    return execute_in(f"DELETE FROM {OWN_KEY} WHERE klass = %s AND owner IN ({{}})", owners, before=[klass])  # noqa: S608
 
 
 def counts() -> dict[str, int]:
