@@ -126,7 +126,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    # the floor: audit trail, access (staff, permissions, access log), jobs (runner, locks, outbox)
+    # the floor: the key store and ring; audit trail; access (staff, permissions, access log); jobs (runner, outbox)
+    "persondata.keys",
     "persondata.audit",
     "persondata.access",
     "persondata.jobs",
@@ -262,6 +263,8 @@ LOGGING = {
 }
 
 PERSONDATA_POLICY_FILE = _text("PERSONDATA_POLICY")
+# the key store on SQLite (docs/security.md): a file of its own beside the database, never in its backups
+PERSONDATA_KEY_STORE_FILE = HOME / "keys.sqlite3"
 PERSONDATA_MASTER_KEY_FILE = Path(_text("PERSONDATA_MASTER_KEY") or HOME / "master.key")
 # The deletion ledger (docs/retention.md); empty: <home>/deletion-ledger.jsonl (persondata.retention.ledger)
 PERSONDATA_DELETION_LEDGER = _text("PERSONDATA_DELETION_LEDGER")

@@ -59,7 +59,7 @@ def test_postgresql_rows_hold_no_personal_data_in_clear(tmp_path: Path) -> None:
         for table in (
             "customer",
             "customer_name_token",
-            "data_key",
+            "persondata_keys.data_key",
             "customer_order",
             "invoice",
             "payment",
@@ -86,9 +86,10 @@ def test_killed_all_or_nothing_import_changes_nothing(tmp_path: Path) -> None:
 
     def counts() -> tuple[int, ...]:
         with sqlite3.connect(db) as con:
+            con.execute("ATTACH DATABASE ? AS persondata_keys", [str(tmp_path / "keys.sqlite3")])
             return tuple(
                 con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("customer", "customer_order", "invoice", "payment", "data_key")
+                for t in ("customer", "customer_order", "invoice", "payment", "persondata_keys.data_key")
             )
 
     before = counts()

@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from persondata.core import sealing
 from persondata.jobs import outbox
 from persondata.jobs.models import Outbox
+from persondata.keys import store as key_store
 from persondata.register.services import Actor
 from persondata.requests import mail, services
 from persondata.requests.models import Request
@@ -48,12 +50,15 @@ def test_a_delivered_message_is_deleted_and_was_sealed(
         req = services.submit("access", {"email": record["email"]}, channel="public", now=NOW)
         assert services.send_confirmation(req, now=NOW)
         [row] = Outbox.objects.all()  # written in the same transaction, before the commit
+        owner = sealing.key_owner("outbox", row.id)
+        assert key_store.own_key(owner, "outbox") is not None
         assert row.kind == "mail" and row.subject == outbox.subject("customer", str(req.customer_id))
         assert record["email"].encode() not in bytes(row.payload)
         assert b"/privacy/confirm/" not in bytes(row.payload)
     [msg] = smtp.messages
     assert record["email"].lower() in str(msg["To"]).lower()
     assert not Outbox.objects.exists()
+    assert key_store.own_key(owner, "outbox") is None  # delivered: the message and its key are gone
 
 
 def test_a_rolled_back_change_queues_and_sends_nothing(
@@ -118,10 +123,14 @@ def test_an_erased_customers_mail_is_dropped(demo_customers: list[dict[str, Any]
     first, second = _confirmation_for(demo_customers[0]), _confirmation_for(demo_customers[1])
     assert Outbox.objects.count() == 2
     assert first.customer_id is not None
+    keys = {row.subject: sealing.key_owner("outbox", row.id) for row in Outbox.objects.all()}
     with transaction.atomic():
         erase_customer_now(first.customer_id, actor="staff:1", now=NOW, reason_code="erasure_request")
     [left] = Outbox.objects.all()
     assert left.subject == outbox.subject("customer", str(second.customer_id))
+    # the dropped message's key is destroyed in the key store: no database backup can read the message
+    assert key_store.own_key(keys[outbox.subject("customer", str(first.customer_id))], "outbox") is None
+    assert key_store.own_key(keys[left.subject], "outbox") is not None
 
 
 def test_a_purged_requests_messages_are_dropped(

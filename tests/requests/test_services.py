@@ -12,7 +12,9 @@ from django.db import transaction
 from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied
 from persondata.audit.models import AuditEntry
+from persondata.core import sealing
 from persondata.core.requests import State
+from persondata.keys import store
 from persondata.requests import services
 from persondata.requests.models import Request
 from tests.conftest import NOW
@@ -148,7 +150,8 @@ def test_closed_requests_lose_the_requesters_details_after_the_retention_period(
     assert services.purge_due(NOW + timedelta(days=300)) == 0
     assert services.purge_due(NOW + timedelta(days=370)) == 1
     req.refresh_from_db()
-    assert req.requester_blob is None and req.wrapped_key is None and req.purged_at is not None
+    assert req.requester_blob is None and req.purged_at is not None
+    assert store.own_key(sealing.key_owner("request", req.id), "request") is None  # the key is destroyed
     assert req.reference and req.kind == "information" and req.state == State.ANSWERED
     assert services.requester(req) == {}
 

@@ -14,12 +14,21 @@ from persondata import demo
 from tests.clitools import cli_env, persondata, spawn
 from tests.conftest import TODAY
 
-TABLES = ("customer", "customer_name_token", "data_key", "customer_order", "invoice", "payment")
+TABLES = (
+    "customer",
+    "customer_name_token",
+    "persondata_keys.data_key",
+    "customer_order",
+    "invoice",
+    "payment",
+)
 
 
 def sql(db: Path, query: str) -> list[tuple[object, ...]]:
+    """``query`` on the database file, with the key store beside it attached as the app attaches it."""
     con = sqlite3.connect(db, timeout=30)
     try:
+        con.execute("ATTACH DATABASE ? AS persondata_keys", [str(db.parent / "keys.sqlite3")])
         return con.execute(query).fetchall()
     finally:
         con.close()
@@ -44,23 +53,23 @@ def half_deleted(db: Path) -> dict[str, int]:
         "contact_without_key": sql(
             db,
             "SELECT count(*) FROM customer c WHERE (c.name_bidx IS NOT NULL OR c.number_bidx IS NOT NULL) AND NOT "
-            "EXISTS (SELECT 1 FROM data_key k WHERE k.customer_id = c.id AND k.klass = 'relevance')",
+            "EXISTS (SELECT 1 FROM persondata_keys.data_key k WHERE k.customer_id = c.id AND k.klass = 'relevance')",
         )[0][0],
         # orders whose key is gone
         "orders_without_key": sql(
             db,
-            "SELECT count(*) FROM customer_order o WHERE NOT EXISTS (SELECT 1 FROM data_key k WHERE "
+            "SELECT count(*) FROM customer_order o WHERE NOT EXISTS (SELECT 1 FROM persondata_keys.data_key k WHERE "
             "k.customer_id = o.customer_id AND k.klass = 'relevance')",
         )[0][0],
         # invoices and payments whose financial year's key is gone while they are kept (their day has not come)
         "invoices_without_key": sql(
             db,
-            "SELECT count(*) FROM invoice i WHERE NOT EXISTS (SELECT 1 FROM data_key k WHERE "
+            "SELECT count(*) FROM invoice i WHERE NOT EXISTS (SELECT 1 FROM persondata_keys.data_key k WHERE "
             "k.customer_id = i.customer_id AND k.klass = i.key_class)",
         )[0][0],
         "payments_without_key": sql(
             db,
-            "SELECT count(*) FROM payment p WHERE NOT EXISTS (SELECT 1 FROM data_key k WHERE "
+            "SELECT count(*) FROM payment p WHERE NOT EXISTS (SELECT 1 FROM persondata_keys.data_key k WHERE "
             "k.customer_id = p.customer_id AND k.klass = p.key_class)",
         )[0][0],
         # name tokens of a customer whose contact data is gone
@@ -83,7 +92,8 @@ def installation(tmp_path: Path, customers: int, seed: int) -> tuple[dict[str, s
 
 def copy_home(src: Path, dst: Path) -> None:
     dst.mkdir()
-    for name in ("persondata.sqlite3", "master.key", "django-secret.key"):
+    checkpoint(src / "keys.sqlite3")
+    for name in ("persondata.sqlite3", "keys.sqlite3", "master.key", "django-secret.key"):
         if (src / name).exists():
             shutil.copy2(src / name, dst / name)
 
@@ -138,22 +148,26 @@ def test_after_shredding_the_database_file_holds_nothing_readable(tmp_path: Path
         for cid, contact, number in sql(db, "SELECT id, contact_blob, number_blob FROM customer")
     }
     keys = {
-        (str(c), str(k)): bytes(w) for c, k, w in sql(db, "SELECT customer_id, klass, wrapped FROM data_key")
+        (str(c), str(k)): bytes(w)
+        for c, k, w in sql(db, "SELECT customer_id, klass, wrapped FROM persondata_keys.data_key")
     }
     persondata("retention", "run", "--date", TODAY.isoformat(), "--no-progress", env=env)
     shredded = [
         str(r[0]) for r in sql(db, "SELECT customer_id FROM retention_ledger WHERE klass = 'relevance'")
     ]
     assert len(shredded) > 50
+    checkpoint(tmp_path / "keys.sqlite3")
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("persondata.sqlite3*"))
+    key_store = b"".join(p.read_bytes() for p in tmp_path.glob("keys.sqlite3*"))
     for cid in shredded:
         contact, number = blobs[cid]
         assert contact not in raw and number not in raw, "a shredded ciphertext is still in the file"
-        assert keys[(cid, "relevance")] not in raw, "a destroyed data key is still in the file"
+        assert keys[(cid, "relevance")] not in raw + key_store, "a destroyed data key is still in a file"
     # what stays under the bookkeeping minimum stays readable: its rows and keys are all there
     kept = sql(
         db,
-        "SELECT count(*) FROM invoice i JOIN data_key k ON k.customer_id = i.customer_id AND k.klass = i.key_class "
+        "SELECT count(*) FROM invoice i JOIN persondata_keys.data_key k "
+        "ON k.customer_id = i.customer_id AND k.klass = i.key_class "
         f"WHERE i.customer_id IN ({', '.join(repr(c) for c in shredded)})",
     )[0][0]
     assert kept > 0
@@ -178,7 +192,11 @@ def test_reapply_after_restoring_a_backup_taken_before_the_sweep(tmp_path: Path)
     for leftover in tmp_path.glob("persondata.sqlite3-*"):
         leftover.unlink()
     shutil.copy2(backup, db)
-    assert counts(db) == before
+    restored = counts(db)
+    keys = "persondata_keys.data_key"
+    # the rows come back with the old file; the keys do not: the key store is not in the database's backup
+    assert {t: n for t, n in restored.items() if t != keys} == {t: n for t, n in before.items() if t != keys}
+    assert restored[keys] == after[keys] < before[keys]
     out = persondata("retention", "reapply", "--no-progress", env=env).stdout
     assert "ledger entries added from the file" in out and "deleted again" in out
     assert counts(db) == after

@@ -17,7 +17,8 @@ from django.db import transaction
 from persondata.access.actor import Actor
 from persondata.audit.models import AuditEntry
 from persondata.cli import main
-from persondata.register.models import Customer, DataKey, Invoice, Order, Payment, ServiceAgreement
+from persondata.keys import store
+from persondata.register.models import Customer, Invoice, Order, Payment, ServiceAgreement
 from persondata.register.services import show_customer
 from persondata.retention import holds
 from persondata.retention.models import DeletionLedgerEntry, RetentionRun
@@ -52,7 +53,7 @@ def items(cid: uuid.UUID) -> set[str]:
     out |= set(ServiceAgreement.objects.filter(customer_id=cid).values_list("agreement_ref", flat=True))
     out |= set(Invoice.objects.filter(customer_id=cid).values_list("invoice_number", flat=True))
     out |= set(Payment.objects.filter(customer_id=cid).values_list("payment_ref", flat=True))
-    out |= {f"key:{k}" for k in DataKey.objects.filter(customer_id=cid).values_list("klass", flat=True)}
+    out |= {f"key:{k}" for _c, k, _w in store.customer_keys([cid.hex])}
     return out
 
 

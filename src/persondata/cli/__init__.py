@@ -47,14 +47,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: Commands that run before ``persondata init``: it makes the database; the others touch none (``demo`` only when
-#: it writes files, with ``--out``).
+#: The commands that open no stored data, so run before ``persondata init`` and need no master key: ``init`` makes
+#: the database and checks the key itself (it may make the first one), ``bench`` works in a home of its own,
+#: ``policy`` reads the policy file (and ``demo`` when it only writes files, with ``--out``).
 BEFORE_INIT = frozenset({"init", "bench", "policy"})
 
 
-def _require_set_up(args: argparse.Namespace) -> None:
-    if args.command in BEFORE_INIT or (args.command == "demo" and getattr(args, "out", None)):
-        return
+def _opens_stored_data(args: argparse.Namespace) -> bool:
+    return not (args.command in BEFORE_INIT or (args.command == "demo" and getattr(args, "out", None)))
+
+
+def _require_set_up() -> None:
     from persondata.schema import not_set_up
 
     problem = not_set_up()
@@ -67,7 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        _require_set_up(args)
+        if _opens_stored_data(args):
+            _require_set_up()  # a database to open: one line saying `persondata init` when there is none
+            _check_master_key()  # a missing, wrong or world-readable key stops here
         code = int(args.func(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, not as a traceback at exit
         return code
@@ -82,6 +87,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"persondata {args.command}: {exc}", file=sys.stderr)
         return exc.code
+
+
+def _check_master_key() -> None:
+    """A missing, wrong or world-readable master key stops every command (``serve`` too) before it starts."""
+    from django.utils import timezone
+
+    from persondata.keys.check import KeyCheckError, verify
+
+    try:
+        verify(now=timezone.now())
+    except KeyCheckError as exc:
+        raise CommandError(str(exc)) from None
 
 
 class CommandError(Exception):

@@ -44,6 +44,11 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--errors-file", type=Path, help="write every bad row (file, line, field, reason) to this CSV"
     )
+    p.add_argument(
+        "--allow-returning",
+        action="store_true",
+        help="create again a customer who was erased at their request and has really come back",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_import)
 
@@ -102,6 +107,10 @@ def print_report(report: ImportReport) -> None:
             print(f"    … and {report.error_count - 20} more", file=sys.stderr)
         if report.errors_file:
             print(f"  every bad row is listed in {report.errors_file}", file=sys.stderr)
+    if report.erased:
+        print(f"  rows of customers erased at their request, not imported again: {len(report.erased)}")
+        for row in report.erased[:20]:
+            print(f"    {row}")
     if report.status == "rejected":
         print(
             "  nothing was imported (all-or-nothing); fix the rows above, or use --mode good-rows",
@@ -113,7 +122,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     bar, update = _progress_bar(not args.no_progress and sys.stderr.isatty())
     try:
         report = import_files(
-            args.files, mode=args.mode, now=timezone.now(), errors_file=args.errors_file, progress=update
+            args.files,
+            mode=args.mode,
+            now=timezone.now(),
+            errors_file=args.errors_file,
+            progress=update,
+            allow_returning=args.allow_returning,
         )
     except (FileNotFoundError, ValueError) as exc:
         raise CommandError(str(exc)) from exc

@@ -19,7 +19,11 @@ from persondata import gunicorn_conf, runtime, schema
 from persondata.access.models import StaffProfile
 from persondata.access.staff import ensure_default_texts
 from persondata.audit.policy import record_policy_version
+from persondata.cli import CommandError
 from persondata.governance.policy_versions import record_current
+from persondata.keys import store as key_store
+from persondata.keys.check import KeyCheckError, database_has_keys
+from persondata.keys.check import verify as verify_key
 from persondata.register.models import Customer
 
 
@@ -56,7 +60,18 @@ def register(sub: Any) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     schema.migrate()
+    key_file = Path(settings.PERSONDATA_MASTER_KEY_FILE)
+    if not key_file.exists() and (database_has_keys() or Customer.objects.exists()):
+        raise CommandError(
+            f"the master key file {key_file} is missing, and this database already holds data written with a "
+            "master key: restore the key file from its backup (or point PERSONDATA_MASTER_KEY at it). "
+            "A new key would make the stored data unreadable, so none was created"
+        )
     runtime.create_vault()  # creates the master key file (0600) on first run
+    try:
+        key_id = verify_key(now=timezone.now())  # records the key's check value in a new database
+    except KeyCheckError as exc:
+        raise CommandError(str(exc)) from None
     with transaction.atomic():
         ensure_default_texts(timezone.now())  # version 1 of the confidentiality declaration and the guidance
     record_policy_version(timezone.now())
@@ -64,7 +79,10 @@ def cmd_init(args: argparse.Namespace) -> int:
         record_current(timezone.now())  # the policy file in force becomes a version (docs/governance.md)
     home = Path(settings.HOME)
     print(f"database: {settings.DATABASES['default']['NAME']}")
-    print(f"master key: {settings.PERSONDATA_MASTER_KEY_FILE} (back it up separately from the database)")
+    print(f"master key: {key_file} (key id {key_id}; back it up separately from the database)")
+    print(
+        f"key store: {key_store.location()} (back it up on its own short rotation, never with the database)"
+    )
     User = get_user_model()
     if not User.objects.filter(username=args.username).exists():
         password = secrets.token_urlsafe(12)

@@ -12,7 +12,10 @@ Record kinds and who owns them:
 * a customer's request, under the request's own key: ``requester``, ``work`` and the documents and partner
   notices that belong to it (by request id, or by document / notice id);
 * a partner's webhook secret, under its own key (by partner key);
-* a message waiting in the outbox, under its own key (by message id and kind of message).
+* a message waiting in the outbox, under its own key (by message id and kind).
+
+The data keys themselves are wrapped by the master key bound to their *owner* and retention class
+(:func:`data_key`): a customer (by id), a request, a partner endpoint, an outbox message (:func:`key_owner`).
 """
 
 from __future__ import annotations
@@ -81,14 +84,30 @@ def webhook_secret(partner_key: str) -> str:
     return _context("secret", partner_key)
 
 
-# -- a message in the outbox -----------------------------------------------------------------------------------
-def outbox_message(message_id: uuid.UUID, kind: str) -> str:
-    """A mail or webhook waiting in the outbox: bound to its row and to what kind of message it is."""
+# -- an outbox message -----------------------------------------------------------------------------------------
+def outbox_message(row_id: uuid.UUID, kind: str) -> str:
     if not kind or "|" in kind:
         raise ValueError("an outbox message context needs a kind without '|'")
-    return f"{_context('outbox', message_id)}|{kind}"
+    return f"outbox|{row_id.hex}|{kind}"
 
 
-def outbox_key_owner(message_id: uuid.UUID) -> str:
-    """What a message's own data key is wrapped for (the vault binds a wrapped key to its owner)."""
-    return f"outbox:{message_id.hex}"
+# -- the data keys themselves ----------------------------------------------------------------------------------
+KEY_OWNER_KINDS: Final = frozenset({"request", "partner", "outbox"})
+
+
+def key_owner(kind: str, ident: uuid.UUID | str) -> str:
+    """The owner of a data key that is not a customer's: ``request:<id>``, ``partner:<key>``, ``outbox:<id>``."""
+    if kind not in KEY_OWNER_KINDS:
+        raise ValueError(f"unknown data key owner kind {kind!r}")
+    value = _ident(ident)
+    if not value or "|" in value:
+        raise ValueError(f"a {kind} key owner needs a non-empty id without '|'")
+    return f"{kind}:{value}"
+
+
+def data_key(owner: uuid.UUID | str, klass: str) -> str:
+    """What a wrapped data key is bound to: its owner (a customer id, or :func:`key_owner`) and its class."""
+    ident = _ident(owner)
+    if not ident or "|" in ident or not klass or "|" in klass:
+        raise ValueError("a data key context needs an owner and a class without '|'")
+    return f"{ident}|{klass}"

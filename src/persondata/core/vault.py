@@ -36,6 +36,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from persondata.core import sealing
+
 MASTER_KEY_BYTES = 32
 NONCE_BYTES = 12
 BLIND_INDEX_BYTES = 16
@@ -58,8 +60,8 @@ def load_or_create_master_key(path: Path, *, create: bool = True) -> bytes:
     """
     if not path.exists() and not create:
         raise VaultError(
-            f"the master key file {path} is missing: restore it from its backup, or run 'persondata init' "
-            "for a new installation"
+            f"the master key file {path} is missing: restore it from its backup (a new key cannot read this "
+            "database); only a new installation with an empty database gets a new key, from 'persondata init'"
         )
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -99,7 +101,7 @@ class NewDataKey:
 class Vault:
     """Wraps data keys, seals records, and computes blind indexes. Thread-safe (holds no mutable state)."""
 
-    __slots__ = ("_audit_key", "_index_key", "_wrap")
+    __slots__ = ("_audit_key", "_index_key", "_master_check", "_wrap")
 
     def __init__(self, master_key: bytes) -> None:
         if len(master_key) != MASTER_KEY_BYTES:
@@ -107,21 +109,20 @@ class Vault:
         self._wrap = AESGCM(_derive(master_key, b"wrap"))
         self._index_key = _derive(master_key, b"blind-index")
         self._audit_key = _derive(master_key, b"audit")
+        self._master_check = _derive(master_key, b"key-check-root")
 
-    # -- data keys -------------------------------------------------------------------------------------------
-    @staticmethod
-    def key_context(owner: str, klass: str) -> bytes:
-        return f"{owner}|{klass}".encode()
-
+    # -- data keys (the key ring, ``persondata.keys``, is their one user) -------------------------------------
     def new_data_key(self, owner: str, klass: str) -> NewDataKey:
         key = os.urandom(32)
         nonce = os.urandom(NONCE_BYTES)
-        return NewDataKey(key, nonce + self._wrap.encrypt(nonce, key, self.key_context(owner, klass)))
+        return NewDataKey(
+            key, nonce + self._wrap.encrypt(nonce, key, sealing.data_key(owner, klass).encode())
+        )
 
     def unwrap(self, wrapped: bytes, owner: str, klass: str) -> bytes:
         try:
             return self._wrap.decrypt(
-                wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], self.key_context(owner, klass)
+                wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], sealing.data_key(owner, klass).encode()
             )
         except Exception as exc:  # InvalidTag, ValueError: never echo the bytes
             raise VaultError(f"data key for class {klass} of {owner} does not authenticate") from exc
@@ -129,6 +130,16 @@ class Vault:
     # -- blind indexes ---------------------------------------------------------------------------------------
     def blind_index(self, kind: str, normalized: str) -> bytes:
         return hmac.digest(self._index_key, f"{kind}\x00{normalized}".encode(), "sha256")[:BLIND_INDEX_BYTES]
+
+    # -- the key check value ---------------------------------------------------------------------------------
+    def key_check(self) -> tuple[str, str]:
+        """``(key id, MAC)``: what the database records to recognise its master key (issue 12). Neither reveals
+        the key: both are HMAC outputs under keys derived from it, for a fixed message."""
+        key_id = _derive(self._master_check, b"key-id")[:8].hex()
+        mac = hmac.digest(
+            _derive(self._master_check, b"key-check"), b"persondata key check v1|" + key_id.encode(), "sha256"
+        )
+        return key_id, mac.hex()
 
     # -- audit trail -----------------------------------------------------------------------------------------
     def audit_key(self) -> bytes:

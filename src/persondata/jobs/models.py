@@ -48,7 +48,7 @@ class Outbox(models.Model):
     last_error = models.CharField(
         max_length=40, blank=True, default=""
     )  # an exception's type, never its text
-    wrapped_key = models.BinaryField()  # the message's own data key, wrapped by the master key
+    # sealed under the message's own data key, in the key store (persondata.keys: owner "outbox:<id>")
     payload = models.BinaryField()  # sealed under that key
 
     class Meta:

@@ -12,7 +12,8 @@
   (kept, sealed, for the controller to see, and removed :data:`FAILED_KEPT` after its last try). Delivery is at
   least once: a process killed between the send and the delete sends again.
 - **Sealed.** The payload (an address, a confirmation link, a body) is sealed with AES-GCM under a data key of
-  its own, wrapped by the installation's master key (``runtime.vault()``); deleting the row destroys the key.
+  its own, wrapped by the installation's master key and kept in the key store (``persondata.keys``), apart from
+  the database; deleting a message destroys its key, so no database backup can read it afterwards.
   Nothing of it is ever written to a file or a log: without SMTP (``PERSONDATA_SMTP_URL`` unset) mail is *held*
   (:class:`HoldBackend`), and the controller reads it with ``persondata outbox show`` (audited).
 - **Dropped on erasure.** Each message names a pseudonymous ``subject`` (``customer:<uuid>``,
@@ -45,10 +46,11 @@ from django.db import OperationalError, close_old_connections, connection, trans
 from django.db.models import F, Q
 from django.utils import timezone
 
-from persondata import runtime
 from persondata.core import sealing
-from persondata.core.vault import seal, unseal
+from persondata.core.vault import VaultError, seal, unseal
 from persondata.jobs.models import Outbox
+from persondata.keys import ring
+from persondata.keys import store as key_store
 
 log = logging.getLogger(__name__)
 
@@ -104,15 +106,14 @@ def put(kind: str, about: str, payload: dict[str, Any], *, now: datetime | None 
         raise LookupError(f"no outbox handler for {kind!r}")
     now = now or timezone.now()
     row_id = uuid.uuid4()
-    data_key = runtime.vault().new_data_key(sealing.outbox_key_owner(row_id), KEY_CLASS)
+    key = ring.new_own_key(sealing.key_owner("outbox", row_id), KEY_CLASS, now)  # in the key store
     Outbox.objects.create(
         id=row_id,
         kind=kind,
         subject=about,
         created_at=now,
         next_attempt_at=now,
-        wrapped_key=data_key.wrapped,
-        payload=seal(data_key.key, payload, sealing.outbox_message(row_id, kind)),
+        payload=seal(key, payload, sealing.outbox_message(row_id, kind)),
     )
     transaction.on_commit(lambda: kick([row_id]))
     return row_id
@@ -123,8 +124,18 @@ def forget(subjects: Iterable[str]) -> int:
     wanted = sorted(set(subjects))
     dropped = 0
     for start in range(0, len(wanted), 500):
-        dropped += Outbox.objects.filter(subject__in=wanted[start : start + 500]).delete()[0]
+        dropped += _drop(Outbox.objects.filter(subject__in=wanted[start : start + 500]))
     return dropped
+
+
+def _drop(rows: Any) -> int:
+    """Delete these messages and destroy their keys in the key store (so no database backup can read them)."""
+    ids = list(rows.values_list("id", flat=True))
+    if not ids:
+        return 0
+    Outbox.objects.filter(pk__in=ids).delete()
+    key_store.destroy_own_keys([sealing.key_owner("outbox", i) for i in ids], KEY_CLASS)
+    return len(ids)
 
 
 def read(row_id: uuid.UUID) -> Message:
@@ -134,7 +145,9 @@ def read(row_id: uuid.UUID) -> Message:
 
 
 def _open(row: Outbox) -> Message:
-    key = runtime.vault().unwrap(bytes(row.wrapped_key), sealing.outbox_key_owner(row.id), KEY_CLASS)
+    key = ring.own_key(sealing.key_owner("outbox", row.id), KEY_CLASS)
+    if key is None:
+        raise VaultError("the message's key is gone from the key store")
     payload = unseal(key, bytes(row.payload), sealing.outbox_message(row.id, row.kind))
     return Message(row.id, row.kind, row.subject, row.attempts, payload)
 
@@ -158,7 +171,7 @@ def deliver_due(now: datetime | None = None, *, ids: Sequence[uuid.UUID] | None 
         if outcome in counts:
             counts[outcome] += 1
     with transaction.atomic():
-        Outbox.objects.filter(state=FAILED, next_attempt_at__lt=now - FAILED_KEPT).delete()
+        _drop(Outbox.objects.filter(state=FAILED, next_attempt_at__lt=now - FAILED_KEPT))
     return counts
 
 
@@ -182,7 +195,7 @@ def deliver_one(row_id: uuid.UUID, now: datetime) -> str:
     except Exception as exc:
         return _failed(row, mine, now, type(exc).__name__)
     with transaction.atomic():
-        mine.delete()
+        _drop(mine)
     return "delivered"
 
 

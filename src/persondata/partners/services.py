@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import transaction
 from django.db.models import Count, QuerySet
 
@@ -41,7 +40,7 @@ from persondata.audit import services as audit
 from persondata.core import sealing
 from persondata.core.policy import Partner
 from persondata.core.sensitive import check_free_text
-from persondata.core.vault import unseal
+from persondata.keys import ring
 from persondata.partners.models import (
     ACTIONS,
     DONE,
@@ -60,7 +59,7 @@ from persondata.partners.webhooks import (
     new_secret,
     seal_secret,
 )
-from persondata.register.models import RELEVANCE, Customer, DataKey
+from persondata.register.models import RELEVANCE, Customer
 from persondata.requests import services as rights
 from persondata.requests.models import Request
 
@@ -117,15 +116,8 @@ def customer_number_on_file(customer_id: uuid.UUID) -> str | None:
 
     None when it has been deleted."""
     blob = Customer.objects.filter(pk=customer_id).values_list("number_blob", flat=True).first()
-    wrapped = (
-        DataKey.objects.filter(customer_id=customer_id, klass=RELEVANCE)
-        .values_list("wrapped", flat=True)
-        .first()
-    )
-    if blob is None or wrapped is None:
-        return None
-    key = AESGCM(runtime.vault().unwrap(bytes(wrapped), customer_id.hex, RELEVANCE))
-    number = unseal(key, bytes(blob), sealing.customer_number(customer_id)).get("customer_number")
+    record = ring.CustomerKeys(customer_id).open(RELEVANCE, blob, sealing.customer_number(customer_id))
+    number = (record or {}).get("customer_number")
     return str(number) if number else None
 
 

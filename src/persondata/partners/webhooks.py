@@ -42,11 +42,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from persondata import runtime
 from persondata.audit import services as audit
 from persondata.core import sealing
 from persondata.core.vault import VaultError, seal, unseal
 from persondata.jobs import outbox
+from persondata.keys import ring
 from persondata.partners.models import DONE, FAILED, PENDING, SENDING, PartnerEndpoint, PartnerNotice
 from persondata.requests import services as rights
 from persondata.requests.services import RequestError
@@ -125,18 +125,15 @@ def check_secret(secret: str) -> str:
     return secret
 
 
-def _owner(partner_key: str) -> str:
-    return f"partner:{partner_key}"
-
-
 def seal_secret(partner_key: str, secret: str) -> tuple[bytes, bytes]:
     """A new data key for the endpoint (wrapped by the master key) and the secret sealed under it."""
-    data_key = runtime.vault().new_data_key(_owner(partner_key), KEY_CLASS)
+    data_key = ring.new_wrapped(sealing.key_owner("partner", partner_key), KEY_CLASS)
     return data_key.wrapped, seal(data_key.key, {"secret": secret}, sealing.webhook_secret(partner_key))
 
 
 def endpoint_secret(endpoint: PartnerEndpoint) -> str:
-    key = runtime.vault().unwrap(bytes(endpoint.wrapped_key), _owner(endpoint.partner_key), KEY_CLASS)
+    owner = sealing.key_owner("partner", endpoint.partner_key)
+    key = ring.unwrap(endpoint.wrapped_key, owner, KEY_CLASS)
     return str(
         unseal(key, bytes(endpoint.secret_blob), sealing.webhook_secret(endpoint.partner_key))["secret"]
     )

@@ -30,16 +30,18 @@ from django.db import connection, transaction
 from persondata import runtime
 from persondata.audit import services as audit
 from persondata.jobs import locks
+from persondata.keys import store as key_store
 from persondata.rawsql import analyze, bulk_writes, index_scans, indexes_built_after
 from persondata.register.import_csv import detect_csv_kind, read_csv
 from persondata.register.import_formats import KINDS, BadRow, RowError, Unit
 from persondata.register.import_json import read_json, read_jsonl
 from persondata.register.models import Customer, ImportRun
-from persondata.register.writer import RegisterWriter
+from persondata.register.writer import ErasedRow, RegisterWriter
 
 BATCH_ROWS = 4000
 _REGISTER_TABLES = (
-    "customer", "customer_name_token", "data_key", "customer_order", "invoice", "payment", "service_agreement"
+    "customer", "customer_name_token", key_store.DATA_KEY_QUOTED, "customer_order", "invoice", "payment",
+    "service_agreement",
 )  # fmt: skip
 MODES = ("all-or-nothing", "good-rows")
 
@@ -60,6 +62,7 @@ class ImportReport:
     errors_file: Path | None = None
     seconds: float = 0.0
     db_seconds: float = 0.0  # of which in the database: lookups, writes, deferred index build, commit
+    erased: list[ErasedRow] = field(default_factory=list)  # rows of customers erased at their request
 
     MAX_KEPT_ERRORS = 1000  # in memory, for the screen; the errors file has them all
 
@@ -185,6 +188,7 @@ def import_files(
     progress: Callable[[int, int], None] | None = None,
     batch_rows: int = BATCH_ROWS,
     actor: str = "system",
+    allow_returning: bool = False,
 ) -> ImportReport:
     """Import ``paths``; returns the report. Raises :class:`ImportRejected` in all-or-nothing mode on bad rows."""
     if mode not in MODES:
@@ -200,7 +204,7 @@ def import_files(
         files=[{"name": p.name, "kind": _peek_kind(p) or p.suffix.lstrip(".")} for p in paths],
     )
     report = ImportReport(run.id, mode, errors_file=errors_file)
-    writer = RegisterWriter(runtime.vault(), runtime.policy(), now, run.id)
+    writer = RegisterWriter(runtime.vault(), runtime.policy(), now, run.id, allow_returning=allow_returning)
     with ExitStack() as stack:
         stack.enter_context(_fewer_collections())
         # PostgreSQL: the retention sweep's lock, so an import and a sweep never interleave: the import waits for
@@ -222,6 +226,7 @@ def import_files(
             analyze(_REGISTER_TABLES)  # PostgreSQL: the planner sees the register as it now is
     report.seconds = time.monotonic() - started
     report.db_seconds = writer.db_seconds
+    report.erased = writer.erased if report.status == "done" else []
     _finish(run.pk, report, now, actor)
     return report
 
@@ -244,6 +249,7 @@ def _finish(run_pk: int, report: ImportReport, now: datetime, actor: str) -> Non
                 "mode": report.mode,
                 "counts": dict(report.counts),
                 "bad_rows": report.error_count,
+                "erased_rows_skipped": len(report.erased),
             },
             now=now,
         )

@@ -113,19 +113,6 @@ class CustomerNameToken(models.Model):
         indexes = [models.Index(fields=["token_bidx"], name="name_token_bidx")]
 
 
-class DataKey(models.Model):
-    """A customer's data key for one retention class, wrapped by the master key. Deleting it shreds the class."""
-
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, db_index=False, related_name="+")
-    klass = models.CharField(max_length=20)
-    wrapped = models.BinaryField()
-    created_at = models.DateTimeField()
-
-    class Meta:
-        db_table = "data_key"
-        constraints = [models.UniqueConstraint(fields=["customer", "klass"], name="data_key_one_per_class")]
-
-
 class Order(models.Model):
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, db_index=False, related_name="orders")
@@ -231,3 +218,17 @@ class Restriction(models.Model):
 
     class Meta:
         db_table = "restriction"
+
+
+class Tombstone(models.Model):
+    """A customer erased at their request, remembered by keyed blind indexes only (the deletion ledger's part
+    that the import reads): an import that meets one does not create the customer again (issue 12)."""
+
+    kind = models.CharField(max_length=20)  # customer_number | email
+    token = models.BinaryField(max_length=16)  # the same keyed blind index the register's lookups use
+    erased_on = models.DateField()
+    reason = models.CharField(max_length=40)  # erasure_request
+
+    class Meta:
+        db_table = "deletion_tombstone"
+        constraints = [models.UniqueConstraint(fields=["kind", "token"], name="tombstone_one_per_token")]

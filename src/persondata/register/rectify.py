@@ -27,9 +27,9 @@ from persondata.core import sealing
 from persondata.core.access import apply_restriction, decide
 from persondata.core.sensitive import check_free_text
 from persondata.core.vault import name_tokens, normalize_email, normalize_name, normalize_phone, seal
+from persondata.keys import ring
 from persondata.register.import_formats import _Row
 from persondata.register.models import RELEVANCE, Customer, CustomerNameToken, Restriction
-from persondata.register.services import _KeyRing
 
 #: The contact fields a correction may change, in the order they are shown.
 FIELDS = ("name", "street", "postcode", "city", "country", "phone", "email")
@@ -116,9 +116,9 @@ def rectify_customer(
     customer = Customer.objects.select_for_update().filter(pk=customer_id).only("id", "contact_blob").first()
     if customer is None:
         raise NotFound("no such customer")
-    ring = _KeyRing(customer_id)
-    key = ring.get(RELEVANCE)
-    contact = ring.open(RELEVANCE, customer.contact_blob, sealing.contact(customer_id))
+    keys = ring.CustomerKeys(customer_id)
+    key = keys.get(RELEVANCE)
+    contact = keys.open(RELEVANCE, customer.contact_blob, sealing.contact(customer_id))
     if key is None or contact is None:
         raise NotFound("the customer's contact data has been deleted; there is nothing to correct")
     address = dict(contact.get("address") or {})

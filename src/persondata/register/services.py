@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from persondata import runtime
 from persondata.access.access_log import log_reads
 from persondata.access.actor import Actor
@@ -30,11 +28,11 @@ from persondata.core.vault import (
     normalize_phone,
     unseal,
 )
+from persondata.keys import ring
 from persondata.register.models import (
     RELEVANCE,
     Customer,
     CustomerNameToken,
-    DataKey,
     Invoice,
     Order,
     Payment,
@@ -75,32 +73,6 @@ class CustomerView:
         if "payment" in self.shown:
             out["invoices"], out["payments"] = self.invoices, self.payments
         return out
-
-
-class _KeyRing:
-    """Unwraps a customer's data keys on first use, one class at a time."""
-
-    def __init__(self, customer_id: uuid.UUID) -> None:
-        self.customer_id = customer_id
-        self._wrapped = {
-            k: bytes(w)
-            for k, w in DataKey.objects.filter(customer_id=customer_id).values_list("klass", "wrapped")
-        }
-        self._open: dict[str, AESGCM] = {}
-
-    def get(self, klass: str) -> AESGCM | None:
-        if klass not in self._open:
-            wrapped = self._wrapped.get(klass)
-            if wrapped is None:
-                return None  # shredded: the data of this class is gone
-            self._open[klass] = AESGCM(runtime.vault().unwrap(wrapped, self.customer_id.hex, klass))
-        return self._open[klass]
-
-    def open(self, klass: str, blob: bytes | memoryview | None, context: str) -> dict[str, Any] | None:
-        if blob is None:
-            return None  # deleted (retention or erasure)
-        key = self.get(klass)
-        return None if key is None else unseal(key, bytes(blob), context)
 
 
 Restricted = tuple[list[str], list[str]]  # (purposes, categories) still allowed by an active restriction
@@ -189,19 +161,13 @@ def find_customers(actor: Actor, query: str, *, now: datetime) -> list[CustomerH
     if not ids:
         return []
     rows = Customer.objects.filter(id__in=ids).values_list("id", "contact_blob", "number_blob")
-    keys = {
-        (c, k): bytes(w)
-        for c, k, w in DataKey.objects.filter(customer_id__in=ids, klass=RELEVANCE).values_list(
-            "customer_id", "klass", "wrapped"
-        )
-    }
-    vault = runtime.vault()
+    keys = ring.customer_keys([i.hex for i in ids], RELEVANCE)
     restrictions = _restrictions(ids)
     hits, reads = [], []
     for cid, contact_blob, number_blob in rows:
-        wrapped = keys.get((cid, RELEVANCE))
-        if wrapped is None:
-            continue
+        key = keys.get(cid.hex)
+        if key is None:
+            continue  # the contact data is shredded
         visible = shown
         if cid in restrictions:
             try:
@@ -211,7 +177,6 @@ def find_customers(actor: Actor, query: str, *, now: datetime) -> list[CustomerH
         listed = {"contact", "customer_number"} & visible.keys()
         if not listed:
             continue  # restricted: this purpose may not even see that the customer exists
-        key = AESGCM(vault.unwrap(wrapped, cid.hex, RELEVANCE))
         contact = (
             unseal(key, contact_blob, sealing.contact(cid)) if "contact" in listed and contact_blob else {}
         )
@@ -240,16 +205,16 @@ def show_customer(actor: Actor, customer_id: uuid.UUID, *, now: datetime) -> Cus
     )
     if customer is None:
         raise NotFound("no such customer")
-    ring = _KeyRing(customer.id)
+    keys = ring.CustomerKeys(customer.id)
     view = CustomerView(customer.id, actor.purpose, shown, hidden)
     if "contact" in shown:
-        view.contact = ring.open(RELEVANCE, customer.contact_blob, sealing.contact(customer.id))
+        view.contact = keys.open(RELEVANCE, customer.contact_blob, sealing.contact(customer.id))
     if "customer_number" in shown:
-        opened = ring.open(RELEVANCE, customer.number_blob, sealing.customer_number(customer.id))
+        opened = keys.open(RELEVANCE, customer.number_blob, sealing.customer_number(customer.id))
         view.customer_number = opened["customer_number"] if opened else None
     if "order_history" in shown:
         for o in Order.objects.filter(customer_id=customer.id).order_by("-ordered_on"):
-            detail = ring.open(RELEVANCE, o.detail_blob, sealing.order(o.order_number)) or {}
+            detail = keys.open(RELEVANCE, o.detail_blob, sealing.order(o.order_number)) or {}
             view.orders.append(
                 {
                     "order_number": o.order_number,
@@ -261,7 +226,7 @@ def show_customer(actor: Actor, customer_id: uuid.UUID, *, now: datetime) -> Cus
                 }
             )
         for a in ServiceAgreement.objects.filter(customer_id=customer.id).order_by("-starts_on"):
-            detail = ring.open(RELEVANCE, a.detail_blob, sealing.agreement(a.agreement_ref)) or {}
+            detail = keys.open(RELEVANCE, a.detail_blob, sealing.agreement(a.agreement_ref)) or {}
             view.agreements.append(
                 {
                     "agreement_ref": a.agreement_ref,
@@ -273,7 +238,7 @@ def show_customer(actor: Actor, customer_id: uuid.UUID, *, now: datetime) -> Cus
             )
     if "payment" in shown:
         for i in Invoice.objects.filter(customer_id=customer.id).order_by("-invoice_date"):
-            snap = ring.open(i.key_class, i.snapshot_blob, sealing.invoice(i.invoice_number)) or {}
+            snap = keys.open(i.key_class, i.snapshot_blob, sealing.invoice(i.invoice_number)) or {}
             view.invoices.append(
                 {
                     "invoice_number": i.invoice_number,
@@ -286,7 +251,7 @@ def show_customer(actor: Actor, customer_id: uuid.UUID, *, now: datetime) -> Cus
                 }
             )
         for p in Payment.objects.filter(customer_id=customer.id).order_by("-paid_on"):
-            ref = ring.open(p.key_class, p.reference_blob, sealing.payment(p.payment_ref)) or {}
+            ref = keys.open(p.key_class, p.reference_blob, sealing.payment(p.payment_ref)) or {}
             view.payments.append(
                 {
                     "payment_ref": p.payment_ref,
@@ -313,4 +278,4 @@ def contact_on_file(customer_id: uuid.UUID) -> dict[str, Any] | None:
     blob = Customer.objects.filter(pk=customer_id).values_list("contact_blob", flat=True).first()
     if blob is None:
         return None
-    return _KeyRing(customer_id).open(RELEVANCE, blob, sealing.contact(customer_id))
+    return ring.CustomerKeys(customer_id).open(RELEVANCE, blob, sealing.contact(customer_id))

@@ -32,7 +32,9 @@ from persondata.core.vault import (
     normalize_phone,
     seal,
 )
+from persondata.keys import ring, store
 from persondata.rawsql import fetch_in, hx
+from persondata.register import tombstones
 from persondata.register.import_formats import RowError, Unit
 from persondata.register.models import RELEVANCE, new_ids_hex
 
@@ -46,6 +48,21 @@ def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+@dataclass(frozen=True, slots=True)
+class ErasedRow:
+    """A row of a customer erased at their request: reported, not written (``register.tombstones``)."""
+
+    file: str
+    line: int
+    erased_on: date
+
+    def __str__(self) -> str:
+        return (
+            f"{self.file}, line {self.line}: erased on {self.erased_on.isoformat()} at the customer's request; "
+            "not imported again (use --allow-returning if the customer has come back)"
+        )
+
+
 @dataclass(slots=True)
 class _Existing:
     id: str
@@ -54,8 +71,13 @@ class _Existing:
 
 
 class RegisterWriter:
-    def __init__(self, vault: Vault, policy: Policy, now: datetime, run_id: int) -> None:
+    def __init__(
+        self, vault: Vault, policy: Policy, now: datetime, run_id: int, *, allow_returning: bool = False
+    ) -> None:
         self.vault, self.policy, self.now, self.run = vault, policy, now, run_id
+        self.allow_returning = allow_returning
+        self.tombstones = tombstones.exist()  # none: the import never looks (the usual case)
+        self.erased: list[ErasedRow] = []  # rows of customers erased at their request, not written again
         self.when = connection.ops.adapt_datetimefield_value(now)
         self.today = legal_date(now)
         self.fy_class: dict[date, str] = {}
@@ -84,6 +106,7 @@ class RegisterWriter:
                 list(number_bidx.values()),
             )
         customers = {bytes(b): _Existing(hx(i), None, r) for b, i, r in found}
+        erased = self._erased(units, customers, number_bidx) if self.tombstones else {}
         # the kinds of record in this batch (a CSV batch holds one kind; a JSON batch any)
         kinds = [k for k in _KINDS if any(getattr(u, k[0]) for u in units)]
         existing = {
@@ -98,6 +121,9 @@ class RegisterWriter:
         fresh_ids = iter(new_ids_hex(len(units)))
         run = self.run
         for unit in units:
+            if erased and (day := erased.get(number_bidx[unit.customer_number])) is not None:
+                self.erased.append(ErasedRow(unit.file, unit.line, day))
+                continue
             unit_errors: list[RowError] = []
             added = False
             if unit.customer is not None:
@@ -171,6 +197,31 @@ class RegisterWriter:
             if day is not None and day > self.today
         ]
 
+    def _erased(
+        self, units: Sequence[Unit], customers: dict[bytes, _Existing], number_bidx: dict[str, bytes]
+    ) -> dict[bytes, date]:
+        """Number token → erasure day, for the batch's unknown customers whose number or e-mail is a tombstone.
+        With ``allow_returning`` the tombstones go and nothing is skipped."""
+        blind = self.vault.blind_index
+        candidates: dict[bytes, list[bytes]] = {}
+        for u in units:
+            b = number_bidx[u.customer_number]
+            if b in customers:
+                continue
+            tokens = candidates.setdefault(b, [b])
+            if u.customer is not None and u.customer.contact.get("email"):
+                tokens.append(blind("email", normalize_email(u.customer.contact["email"])))
+        with self._in_database():
+            found = tombstones.find(t for tokens in candidates.values() for t in tokens)
+        if not found:
+            return {}
+        if self.allow_returning:
+            tombstones.forget(found)
+            return {}
+        return {
+            b: min(found[t] for t in ts if t in found) for b, ts in candidates.items() if found.keys() & ts
+        }
+
     def _existing(self, table: str, column: str, keys: list[str]) -> dict[str, _Existing]:
         if not keys:
             return {}
@@ -186,22 +237,16 @@ class RegisterWriter:
         self, needed: set[tuple[str, str]], new_ids: set[str], inserts: list[tuple[Any, ...]]
     ) -> dict[tuple[str, str], AESGCM]:
         """The data keys ``needed``: existing ones unwrapped, new ones made and added to ``inserts``."""
-        keys: dict[tuple[str, str], AESGCM] = {}
         old_ids = sorted({cid for cid, _ in needed if cid not in new_ids})
+        keys: dict[tuple[str, str], AESGCM] = {}
         if old_ids:
             with self._in_database():
-                stored = fetch_in(
-                    "SELECT customer_id, klass, wrapped FROM data_key WHERE customer_id IN ({})", old_ids
-                )
+                stored = store.customer_keys(old_ids)
             for cid, klass, wrapped in stored:
-                pair = (hx(cid), klass)
-                if pair in needed:
-                    keys[pair] = AESGCM(self.vault.unwrap(bytes(wrapped), pair[0], klass))
-        when = self.when
+                if (cid, klass) in needed:
+                    keys[(cid, klass)] = ring.unwrap(wrapped, cid, klass)
         for cid, klass in needed - keys.keys():
-            fresh = self.vault.new_data_key(cid, klass)
-            keys[(cid, klass)] = AESGCM(fresh.key)
-            inserts.append((cid, klass, fresh.wrapped, when))
+            keys[(cid, klass)] = ring.new_customer_key(cid, klass, inserts, self.when)
         return keys
 
     # -- writes ---------------------------------------------------------------------------------------------------
@@ -355,10 +400,7 @@ class RegisterWriter:
             # after the customers: a child row written before its parent leaves a deferred foreign-key violation
             # pending, and while one is pending SQLite searches every child table on each parent insert
             if key_rows:
-                cur.executemany(
-                    "INSERT INTO data_key (customer_id, klass, wrapped, created_at) VALUES (%s, %s, %s, %s)",
-                    key_rows,
-                )
+                cur.executemany(store.INSERT_DATA_KEY, key_rows)  # into the key store, apart from the data
             if tokens:
                 cur.executemany(
                     "INSERT INTO customer_name_token (customer_id, token_bidx) VALUES (%s, %s)", tokens

@@ -61,8 +61,8 @@ class Request(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
-    # sealed under the request's data key (wrapped by the master key, owner "request:<id>", class "request")
-    wrapped_key = models.BinaryField(null=True)
+    # sealed under the request's data key, which lives in the key store (persondata.keys: owner "request:<id>",
+    # class "request") and is destroyed when the request is purged
     requester_blob = models.BinaryField(null=True)  # name, email, phone, address, customer_number, message
     work_blob = models.BinaryField(null=True)  # staff notes, extension reasons, refusal reasons, corrections
     purged_at = models.DateTimeField(null=True)

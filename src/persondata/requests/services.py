@@ -45,6 +45,7 @@ from persondata.core.vault import (
     unseal,
 )
 from persondata.jobs import outbox
+from persondata.keys import ring
 from persondata.register.models import Customer, new_id
 from persondata.register.services import contact_on_file
 from persondata.requests import mail
@@ -96,15 +97,12 @@ def require_handler(actor: Actor) -> None:
     permissions.require(actor, permissions.HANDLE_REQUESTS)
 
 
-# -- the request's own key -----------------------------------------------------------------------------------
-def _owner(request: Request) -> str:
-    return f"request:{request.id.hex}"
-
-
+# -- the request's own key, in the key store ------------------------------------------------------------------
 def _key(request: Request) -> AESGCM:
-    if request.wrapped_key is None:
+    key = None if request.purged_at else ring.own_key(sealing.key_owner("request", request.id), KEY_CLASS)
+    if key is None:
         raise RequestError("request", "the requester's details were removed after the retention period")
-    return AESGCM(runtime.vault().unwrap(bytes(request.wrapped_key), _owner(request), KEY_CLASS))
+    return key
 
 
 def seal_for(request: Request, record: dict[str, Any], context: str) -> bytes:
@@ -118,7 +116,7 @@ def unseal_for(request: Request, blob: bytes | memoryview, context: str) -> dict
 
 def requester(request: Request) -> dict[str, str]:
     """What the requester told us (empty after purge), for the system's own use (matching, letters)."""
-    if request.requester_blob is None or request.wrapped_key is None:
+    if request.requester_blob is None or request.purged_at is not None:
         return {}
     return {
         k: str(v)
@@ -140,7 +138,7 @@ def show_requester(actor: Actor, request: Request, *, now: datetime) -> dict[str
 
 def work(request: Request) -> dict[str, Any]:
     """Staff's working notes on the request: extension and refusal reasons, a correction asked for."""
-    if request.work_blob is None or request.wrapped_key is None:
+    if request.work_blob is None or request.purged_at is not None:
         return {}
     return unseal_for(request, request.work_blob, sealing.request_record("work", request.id))
 
@@ -221,8 +219,6 @@ def submit(
     if received < today - timedelta(days=92):
         raise RequestError("received_on", "is more than three months ago; check the date")
     request_id = new_id()
-    vault = runtime.vault()
-    data_key = vault.new_data_key(f"request:{request_id.hex}", KEY_CLASS)
     for _ in range(3):
         try:
             with transaction.atomic():
@@ -235,7 +231,6 @@ def submit(
                     received_at=now,
                     received_on=received,
                     due_on=rq.deadline(received).due,
-                    wrapped_key=data_key.wrapped,
                     created_by_id=by.user_id if by is not None else None,
                 )
             break
@@ -243,7 +238,8 @@ def submit(
             continue
     else:
         raise RuntimeError("could not store the request")
-    request.requester_blob = seal(data_key.key, clean, sealing.request_record("requester", request_id))
+    key = ring.new_own_key(sealing.key_owner("request", request_id), KEY_CLASS, now)
+    request.requester_blob = seal(key, clean, sealing.request_record("requester", request_id))
     found = match_candidates(clean)
     request.match = found.status
     request.customer_id = found.ids[0] if found.status == "single" else None
@@ -617,9 +613,8 @@ def purge_due(now: datetime) -> int:
     purged = 0
     for request in list(_purgeable(now)):
         with transaction.atomic():
-            Request.objects.filter(pk=request.pk).update(
-                wrapped_key=None, requester_blob=None, work_blob=None, purged_at=now
-            )
+            Request.objects.filter(pk=request.pk).update(requester_blob=None, work_blob=None, purged_at=now)
+            ring.destroy_own_key(sealing.key_owner("request", request.id), KEY_CLASS)
             request.documents.update(blob=None)
             request.confirmations.all().delete()
             outbox.forget([outbox.subject("request", request.id)])

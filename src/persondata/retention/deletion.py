@@ -31,13 +31,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import models
 
-from persondata import runtime
 from persondata.core import sealing
 from persondata.core.vault import seal
 from persondata.jobs import outbox
+from persondata.keys import ring, store
 from persondata.rawsql import Hex, batches, execute_in, executemany, fetch_in, hx
 from persondata.register.models import RELEVANCE, Customer
 from persondata.retention import ledger
@@ -89,6 +88,7 @@ def delete_customer_rows(ids: list[Hex]) -> None:
     if relations is None:
         for part in batches(ids):
             Customer.objects.filter(id__in=part).only("id").delete()
+        store.destroy_customers(ids)
         return
     for table, column, on_delete in relations:
         if on_delete is models.CASCADE:
@@ -96,6 +96,7 @@ def delete_customer_rows(ids: list[Hex]) -> None:
         else:
             execute_in(f"UPDATE {table} SET {column} = NULL WHERE {column} IN ({{}})", ids)  # noqa: S608
     execute_in("DELETE FROM customer WHERE id IN ({})", ids)
+    store.destroy_customers(ids)  # their keys, in the key store (no foreign key reaches it)
 
 
 @dataclass
@@ -268,10 +269,7 @@ class Deleter:
         """Destroy the keys of emptied classes, remove emptied customers, and write the ledger entries."""
         ids = sorted(self._touched - self.removed)
         relevance_left, history_left, accounting_left = self._left(ids)
-        keys = [
-            (hx(c), str(k))
-            for c, k in fetch_in("SELECT customer_id, klass FROM data_key WHERE customer_id IN ({})", ids)
-        ]
+        keys = [(cid, klass) for cid, klass, _wrapped in store.customer_keys(ids)]
         doomed_keys = [
             (cid, klass)
             for cid, klass in keys
@@ -282,9 +280,7 @@ class Deleter:
         for cid, klass in doomed_keys:
             by_class.setdefault(klass, []).append(cid)
         for klass, owners in by_class.items():
-            execute_in(
-                "DELETE FROM data_key WHERE klass = %s AND customer_id IN ({})", owners, before=[klass]
-            )
+            store.destroy_customer_keys(klass, owners)  # crypto-shredding, in the key store
         for _cid, klass in doomed_keys:
             self.counts["keys_relevance" if klass == RELEVANCE else "keys_accounting"] += 1
         # empty markers sealed under a relevance key that is now gone are removed with it
@@ -356,15 +352,16 @@ class Deleter:
         or the customer number is gone, the blob holds an empty record sealed under that key, so that every
         reader finds "nothing" rather than a missing ciphertext."""
         rows = fetch_in(
-            "SELECT c.id, c.contact_blob IS NULL, c.number_blob IS NULL, k.wrapped FROM customer c "
-            "JOIN data_key k ON k.customer_id = c.id AND k.klass = 'relevance' "
+            "SELECT c.id, c.contact_blob IS NULL, c.number_blob IS NULL FROM customer c "
             "WHERE (c.contact_blob IS NULL OR c.number_blob IS NULL) AND c.id IN ({})",
             ids,
         )
-        vault = runtime.vault()
-        for raw_id, no_contact, no_number, wrapped in rows:
+        keys = ring.customer_keys([hx(r[0]) for r in rows], RELEVANCE)
+        for raw_id, no_contact, no_number in rows:
             cid = hx(raw_id)
-            key = AESGCM(vault.unwrap(bytes(wrapped), cid, RELEVANCE))
+            key = keys.get(cid)
+            if key is None:
+                continue  # no relevance key: nothing can be sealed, and nothing needs to be
             if no_contact:
                 executemany(
                     "UPDATE customer SET contact_blob = %s WHERE id = %s",

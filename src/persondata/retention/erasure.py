@@ -23,6 +23,7 @@ from persondata.access.actor import Actor, code_of
 from persondata.audit import services as audit
 from persondata.jobs.clock import legal_today
 from persondata.rawsql import as_date, fetch
+from persondata.register import tombstones
 from persondata.register.models import Customer
 from persondata.retention import holds
 from persondata.retention.deletion import Deleter
@@ -87,6 +88,8 @@ def erase_customer_now(
     if cid in index.customers:
         result.held_until = index.customers[cid]
     else:
+        if reason_code == "erasure_request":  # the next import must not bring the customer back
+            tombstones.remember(customer_id, erased_on=today, reason=reason_code)
         deleter = Deleter(at=now, run_id=run.id, held_records=index.records)
         deleter.relevance({cid: set(RELEVANCE_CATEGORIES)}, "erasure")
         deleter.finish(write_ahead=False)

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from persondata.core.calendar import legal_date
+from persondata.keys import store
 from persondata.rawsql import Hex, as_date, as_datetime, fetch, fetch_in, hx
 from persondata.retention import holds
 from persondata.retention.schedule import relationship_ended_on, relationship_source
@@ -104,8 +105,8 @@ def gather(
     _history(customers, span, today)
     _accounting(customers, span, cutoff, claim_cut)
     if keys:  # only the plan predicts which keys go; a run destroys what it empties
-        for cid, klass in fetch(f"SELECT customer_id, klass FROM data_key WHERE {_RANGE}", span):  # noqa: S608
-            customers[hx(cid)].keys.add(klass)
+        for cid, klass in store.customer_classes(span[0], span[-1], among=customers):
+            customers[cid].keys.add(klass)
     return list(customers.values())
 
 

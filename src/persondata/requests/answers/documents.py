@@ -69,7 +69,7 @@ def read_document(actor: Actor, document: Document, *, now: datetime | None = No
     """
     services.require_handler(actor)
     request = document.request
-    if document.blob is None or request.wrapped_key is None:
+    if document.blob is None or request.purged_at is not None:
         raise services.RequestError("document", "the document was removed after the retention period")
     record = services.unseal_for(
         request, document.blob, sealing.request_part("document", document.id, request.id)

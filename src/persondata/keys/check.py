@@ -1,0 +1,73 @@
+"""Master-key safety (issue 12): a missing, wrong or world-readable master key is refused, naming the fix.
+
+The database records the key check value of its master key (:class:`KeyCheck`). Every command (and so
+``persondata serve``) calls :func:`verify` before it touches data; ``persondata init`` creates a key only for a
+database that holds no data (:func:`database_has_keys` is part of that test), and records its check value.
+
+A database from before the check value existed gets it on its first verification, once a stored data key has
+been unwrapped with the key: so a wrong key is never recorded as the right one.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+
+from persondata import runtime
+from persondata.core.vault import Vault, VaultError
+from persondata.keys import store
+from persondata.keys.models import KeyCheck
+from persondata.rawsql import fetch
+
+
+class KeyCheckError(Exception):
+    """The master key cannot be used with this database; the message names the fix (never key material)."""
+
+
+def _probe(vault: Vault) -> bool | None:
+    """Does the key unwrap a data key stored for this database? None if none is stored."""
+    rows = fetch(f"SELECT customer_id, klass, wrapped FROM {store.DATA_KEY} LIMIT 1")  # noqa: S608 - constant
+    if not rows:
+        return None
+    customer, klass, wrapped = rows[0]
+    try:
+        vault.unwrap(bytes(wrapped), customer if isinstance(customer, str) else customer.hex, klass)
+    except VaultError:
+        return False
+    return True
+
+
+def database_has_keys() -> bool:
+    """Whether this database was already written with some master key (a check value, or stored data keys)."""
+    return KeyCheck.objects.exists() or any(store.counts().values())
+
+
+def verify(*, now: datetime) -> str:
+    """Refuse a master key that is missing, readable by others, or not this database's; returns its key id."""
+    path = settings.PERSONDATA_MASTER_KEY_FILE
+    try:
+        vault = runtime.vault()
+    except VaultError as exc:
+        raise KeyCheckError(str(exc)) from None
+    key_id, mac = vault.key_check()
+    recorded = KeyCheck.objects.order_by("-recorded_at").first()
+    if recorded is not None:
+        if recorded.key_id != key_id or not hmac.compare_digest(recorded.mac, mac):
+            raise KeyCheckError(
+                f"the master key file {path} (key id {key_id}) is not the key this database was written with "
+                f"(key id {recorded.key_id}): restore that key file from its backup, or point "
+                "PERSONDATA_MASTER_KEY at it; nothing was read or changed"
+            )
+        return key_id
+    if _probe(vault) is False:
+        raise KeyCheckError(
+            f"the master key file {path} (key id {key_id}) does not open the data keys of this database: "
+            "restore the right key file from its backup, or point PERSONDATA_MASTER_KEY at it; "
+            "nothing was read or changed"
+        )
+    with transaction.atomic():
+        KeyCheck.objects.create(key_id=key_id, mac=mac, recorded_at=now)
+    return key_id

@@ -1,0 +1,57 @@
+"""Tombstones: an erased customer does not come back with the next import of the administrative system's export.
+
+When a customer is erased at their request, their customer number and e-mail address are remembered as keyed
+blind indexes (HMAC under the master key's blind-index key: never the values, and they cannot be reversed or
+guessed without the key). An import that meets one of them does not create the customer again; it reports the
+row as "erased on <date> at the customer's request". ``persondata import --allow-returning`` is for a customer
+who really has come back: the customer is created and the tombstone goes.
+
+The retention sweep's deletions at the end of a retention period leave no tombstone: such a customer may come
+back with a new relationship (docs/import-formats.md).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date
+
+from persondata.rawsql import fetch_in
+from persondata.register.models import Customer, Tombstone
+
+KINDS = ("customer_number", "email")
+
+
+def remember(customer_id: uuid.UUID, *, erased_on: date, reason: str) -> int:
+    """Before an erasure: keep the customer's number and e-mail as tombstones. Returns how many were kept."""
+    row = Customer.objects.filter(pk=customer_id).values("number_bidx", "email_bidx").first()
+    if row is None:
+        return 0
+    kept = 0
+    for kind, token in (("customer_number", row["number_bidx"]), ("email", row["email_bidx"])):
+        if token is not None:
+            _obj, created = Tombstone.objects.get_or_create(
+                kind=kind, token=bytes(token), defaults={"erased_on": erased_on, "reason": reason}
+            )
+            kept += int(created)
+    return kept
+
+
+def exist() -> bool:
+    return Tombstone.objects.exists()
+
+
+def find(tokens: Iterable[bytes]) -> dict[bytes, date]:
+    """The erasure day of each token that is a tombstone (of either kind: the tokens are kind-specific)."""
+    wanted = list(dict.fromkeys(tokens))
+    if not wanted:
+        return {}
+    rows = fetch_in("SELECT token, erased_on FROM deletion_tombstone WHERE token IN ({})", wanted)
+    return {bytes(t): d if isinstance(d, date) else date.fromisoformat(str(d)) for t, d in rows}
+
+
+def forget(tokens: Iterable[bytes]) -> None:
+    """A customer who has come back (``--allow-returning``): their tombstones go."""
+    wanted = list(dict.fromkeys(tokens))
+    if wanted:
+        Tombstone.objects.filter(token__in=wanted).delete()
