@@ -12,7 +12,9 @@ from persondata.core import sealing
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "persondata"
 # a string that starts like a context: a record kind followed by '|' and an interpolated id
-KINDS = "|".join(sorted(sealing.CUSTOMER_KINDS | sealing.REQUEST_KINDS | {"secret", "document", "notice"}))
+KINDS = "|".join(
+    sorted(sealing.CUSTOMER_KINDS | sealing.REQUEST_KINDS | {"secret", "document", "notice", "dpa"})
+)
 BUILT = re.compile(r"""f["'](?:""" + KINDS + r""")[:|]\{|f["']\{kind\}\|""")
 
 
@@ -52,6 +54,7 @@ CID = uuid.UUID("0123456789abcdef0123456789abcdef")
         (sealing.request_part("notice", CID, CID), f"notice:{CID.hex}|{CID.hex}"),
         (sealing.request_part("notice_note", CID, CID), f"notice_note:{CID.hex}|{CID.hex}"),
         (sealing.webhook_secret("accounting"), "secret|accounting"),
+        (sealing.processor_agreement(CID), f"dpa|{CID.hex}"),
     ],
 )
 def test_contexts_keep_the_spelling_the_stored_data_was_sealed_under(built: str, expected: str) -> None:

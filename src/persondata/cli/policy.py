@@ -12,7 +12,9 @@ from django.utils import timezone
 from persondata import runtime
 from persondata.cli import CommandError
 from persondata.core.policy import PolicyError, load_policy
-from persondata.core.policy_check import check_policy, exit_status
+from persondata.core.agreements import agreement_findings
+from persondata.core.policy_check import SEVERITIES, check_policy, exit_status
+from persondata.partners import agreements
 from persondata.register.models import STORED_FIELDS
 
 
@@ -45,7 +47,13 @@ def _load(path: Path | None) -> Any:
 
 def cmd_check(args: argparse.Namespace) -> int:
     policy = _load(args.file)
-    findings = check_policy(policy, timezone.localdate(), stored_fields=STORED_FIELDS)
+    today = timezone.localdate()
+    findings = check_policy(policy, today, stored_fields=STORED_FIELDS)
+    # the processor agreements on record (partners app): errors for a partner without a complete one
+    findings = sorted(
+        [*findings, *agreement_findings(policy, agreements.facts(), today)],
+        key=lambda f: SEVERITIES.index(f.severity),
+    )
     for f in findings:
         print(f"{f.severity.upper():7} {f.code} [{f.key}] {f.message.get(args.lang)}")
         print(f"        fix: {f.fix.get(args.lang)}")

@@ -11,7 +11,8 @@ Record kinds and who owns them:
   ``order``, ``invoice``, ``payment``, ``agreement`` (by the record's own number or reference);
 * a customer's request, under the request's own key: ``requester``, ``work`` and the documents and partner
   notices that belong to it (by request id, or by document / notice id);
-* a partner's webhook secret, under its own key (by partner key).
+* a partner's webhook secret, under its own key (by partner key);
+* a partner's processor agreement (the signed PDF), under its own key (by the agreement's id).
 """
 
 from __future__ import annotations
@@ -78,3 +79,9 @@ def request_part(kind: str, part_id: uuid.UUID | str, request_id: uuid.UUID | st
 # -- a partner's webhook secret --------------------------------------------------------------------------------
 def webhook_secret(partner_key: str) -> str:
     return _context("secret", partner_key)
+
+
+# -- a partner's processor agreement (the signed document) -------------------------------------------------------
+def processor_agreement(agreement_id: uuid.UUID | str) -> str:
+    """The signed agreement's PDF, under the agreement's own key (by the agreement's id)."""
+    return _context("dpa", agreement_id)

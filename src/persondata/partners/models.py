@@ -73,3 +73,34 @@ class PartnerNotice(models.Model):
     class Meta:
         db_table = "partner_notice"
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="partner_notice_due")]
+
+
+class ProcessorAgreement(models.Model):
+    """A partner's processor agreement (GDPR Art. 28; RULES R14), one per partner: the current version.
+
+    A company's contract, not customer data; the signed PDF is sealed anyway (it names the signatories) under a
+    data key of its own (owner ``processor_agreement:<id>``, class ``processor_agreement``). ``clauses`` lists the letters of
+    Art. 28(3) the contract contains; ``sub_processors`` is a list of ``{"name", "country"}``."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    partner_key = models.CharField(max_length=40, unique=True)  # a [partners.<key>] of the policy file
+    signed_on = models.DateField()
+    version = models.CharField(max_length=40)
+    next_review = models.DateField()
+    country = models.CharField(max_length=2)  # ISO 3166-1 alpha-2: where the partner processes the data
+    safeguard = models.CharField(max_length=10, blank=True, default="")  # adequacy | scc | bcr | ""
+    safeguard_date = models.DateField(null=True)
+    clauses = models.JSONField(default=list)
+    sub_processors = models.JSONField(default=list)
+    wrapped_key = models.BinaryField(null=True)
+    document_blob = models.BinaryField(null=True)  # {"pdf": base64} sealed under that key
+    document_size = models.IntegerField(default=0)
+    document_sha256 = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        db_table = "partner_agreement"

@@ -26,7 +26,8 @@ from persondata.access.errors import AccessDenied, NotFound
 from persondata.access.refusal import denied
 from persondata.core.access import usable_purposes
 from persondata.core.calendar import legal_date
-from persondata.core.policy_check import check_policy
+from persondata.core.policy_check import SEVERITIES, check_policy
+from persondata.partners import agreements
 from persondata.register.models import STORED_FIELDS, Customer, ImportRun, Invoice, Order, Payment
 from persondata.register.services import SEARCH_LIMIT, find_customers, show_customer
 from persondata.requests.services import may_handle, open_requests
@@ -115,9 +116,15 @@ def _open_requests(user: Any) -> dict[str, Any] | None:
 def _policy_findings() -> list[dict[str, str]]:
     """Today's findings of ``persondata policy check``, in the page's language. They never hold customer data."""
     lang = _language()
+    today = timezone.localdate()
+    findings = [
+        *check_policy(runtime.policy(), today, stored_fields=STORED_FIELDS),
+        *agreements.findings(today),  # a partner without a complete processor agreement (Art. 28)
+    ]
+    findings.sort(key=lambda f: SEVERITIES.index(f.severity))
     return [
         {"severity": f.severity, "key": f.key, "message": f.message.get(lang), "fix": f.fix.get(lang)}
-        for f in check_policy(runtime.policy(), timezone.localdate(), stored_fields=STORED_FIELDS)
+        for f in findings
     ]
 
 
