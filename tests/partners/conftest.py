@@ -20,9 +20,9 @@ from django.db import transaction
 
 from persondata.access.actor import Actor
 from persondata.partners import services, webhooks
+from persondata.partners.models import ProcessorAgreement
 from persondata.requests import services as rights
 from persondata.requests.models import Request
-from persondata.partners.models import ProcessorAgreement
 from tests.conftest import NOW, record_complete_agreements
 
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from persondata import runtime
 from persondata.cli import CommandError
-from persondata.core.policy import PolicyError, load_policy
 from persondata.core.agreements import agreement_findings
+from persondata.core.policy import PolicyError, load_policy
 from persondata.core.policy_check import SEVERITIES, check_policy, exit_status
 from persondata.partners import agreements
 from persondata.register.models import STORED_FIELDS

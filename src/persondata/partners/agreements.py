@@ -46,8 +46,8 @@ from persondata.core.sensitive import check_free_text
 from persondata.core.vault import seal, unseal
 from persondata.jobs import outbox
 from persondata.jobs.models import Outbox
-from persondata.partners.models import ProcessorAgreement
 from persondata.partners.errors import PartnerError
+from persondata.partners.models import ProcessorAgreement
 
 KEY_CLASS = "processor_agreement"
 MAX_DOCUMENT = 10 * 1024 * 1024  # bytes of the signed PDF

@@ -78,9 +78,9 @@ class PartnerNotice(models.Model):
 class ProcessorAgreement(models.Model):
     """A partner's processor agreement (GDPR Art. 28; RULES R14), one per partner: the current version.
 
-    A company's contract, not customer data; the signed PDF is sealed anyway (it names the signatories) under a
-    data key of its own (owner ``processor_agreement:<id>``, class ``processor_agreement``). ``clauses`` lists the letters of
-    Art. 28(3) the contract contains; ``sub_processors`` is a list of ``{"name", "country"}``."""
+    A company's contract, not customer data; the signed PDF is sealed anyway (it names the signatories) under
+    a data key of its own (owner ``processor_agreement:<id>``, class ``processor_agreement``). ``clauses``
+    lists the letters of Art. 28(3) the contract contains; ``sub_processors`` a list of ``{"name", "country"}``."""
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     partner_key = models.CharField(max_length=40, unique=True)  # a [partners.<key>] of the policy file
