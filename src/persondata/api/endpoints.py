@@ -17,6 +17,7 @@ from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied, NotFound
 from persondata.access.refusal import record_refusal
 from persondata.api import schemas as s
+from persondata.api.agreements import router as agreements_router
 from persondata.api.requests import router as requests_router
 from persondata.api.tokens import user_for_token
 from persondata.register.services import CustomerView, find_customers, show_customer
@@ -43,6 +44,7 @@ api = NinjaAPI(
 )
 
 api.add_router("/requests", requests_router)
+api.add_router("/partners", agreements_router)
 
 ERRORS: dict[int, type[s.ErrorOut]] = {401: s.ErrorOut, 403: s.ErrorOut, 422: s.ValidationErrorOut}
 

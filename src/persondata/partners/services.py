@@ -42,6 +42,7 @@ from persondata.core import sealing
 from persondata.core.policy import Partner
 from persondata.core.sensitive import check_free_text
 from persondata.core.vault import unseal
+from persondata.partners.errors import PartnerError
 from persondata.partners.models import (
     ACTIONS,
     DONE,
@@ -53,7 +54,6 @@ from persondata.partners.models import (
     PartnerNotice,
 )
 from persondata.partners.webhooks import (
-    PartnerError,
     check_secret,
     check_url,
     deliver_after_commit,
