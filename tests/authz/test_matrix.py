@@ -57,6 +57,11 @@ RULES: dict[str, str] = {
     "partners:tick": "log",
     "partners:endpoint_set": "log",
     "partners:endpoint_remove": "log",
+    # processor agreements (Art. 28): manage_partners, the controller (test_processor_agreements_... below)
+    "partners:agreements": "manage",
+    "partners:agreement_edit": "manage",
+    "partners:agreement_delete": "manage",
+    "partners:agreement_document": "manage",
     "public:confirm": "public",
     "public:policy": "public",
     "public:request": "public",
@@ -97,6 +102,10 @@ RULES: dict[str, str] = {
     "api:no_data_request": "log",
     "api:answer_request": "log",
     "api:get_document": "log",
+    "api:list_agreements": "manage",
+    "api:get_agreement": "manage",
+    "api:put_agreement": "manage",
+    "api:delete_agreement": "manage",
 }
 # CLI sub-commands: those that read customer data name the rule; the others touch none.
 CLI_RULES: dict[str, str] = {
@@ -141,6 +150,9 @@ CLI_RULES: dict[str, str] = {
     "outbox show": "log",
     "outbox deliver": "log",
     "partners deliver": "log",
+    "partners agreements": "none",  # manage_partners (the controller); tests/partners/test_agreement_entry.py
+    "partners agreement-set": "none",
+    "partners agreement-remove": "none",
     "staff otp-reset": "none",
     # customers' requests: any staff member with a customer role registers; the controller handles (tests/rights)
     "requests new": "none",
@@ -372,3 +384,26 @@ def test_no_customer_data_before_the_declarations_are_accepted(
     assert (
         record["email"].encode() in client.get(f"/customers/{cid}/", {"purpose": "rights_requests"}).content
     )
+
+
+AGREEMENT_PAGES = ("/partners/agreements/", "/partners/agreements/accounting/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [*_roles(), "anonymous"])
+def test_processor_agreements_only_for_who_manages_the_partners(make_staff: Any, role: str) -> None:
+    client, headers = Client(), {}
+    allowed = role != "anonymous" and "manage_partners" in runtime.policy().roles[role].duties
+    if role != "anonymous":
+        user = make_staff(f"dpa-{role}", [role])
+        client.force_login(user)
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {create_token(user, 'dpa', NOW)}"}
+    for page in AGREEMENT_PAGES:
+        status = client.get(page).status_code
+        assert status == (302 if role == "anonymous" else 200 if allowed else 403), (role, page)
+    status = Client().get("/api/partners/agreements", **headers).status_code
+    assert status == (401 if role == "anonymous" else 200 if allowed else 403), role
+    if role != "anonymous":
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = main(["partners", "agreements", "--user", f"dpa-{role}"])
+        assert code == (0 if allowed else 3), role
