@@ -25,7 +25,7 @@ from persondata.partners import agreements
 from persondata.partners.errors import PartnerError
 from persondata.partners.models import DONE, PENDING, PartnerNotice, ProcessorAgreement
 from persondata.requests.models import Request
-from tests.conftest import NOW
+from tests.conftest import NOW, TODAY
 from tests.partners.conftest import Receiver, notify
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_agreements")]
@@ -138,7 +138,7 @@ def test_sub_processor_lines_are_parsed_or_refused_with_the_line() -> None:
 
 
 # -- what a record proves -----------------------------------------------------------------------------------
-def _codes(partner: str, today: date = NOW.date()) -> str | None:
+def _codes(partner: str, today: date = TODAY) -> str | None:
     return agreements.hold_reason(partner, today)
 
 
@@ -245,7 +245,7 @@ def test_a_webhook_is_held_with_the_reason_and_goes_once_the_agreement_is_comple
     assert message.last_error == "agreement:clauses"
     assert receiver.received == []
     # the job's path holds it too
-    assert agreements.cleared_partners(["order_processing"], NOW.date()) == set()
+    assert agreements.cleared_partners(["order_processing"], TODAY) == set()
     notice.refresh_from_db()
     assert notice.state == PENDING and notice.attempts == 0
     save(boss)  # complete now

@@ -1,0 +1,110 @@
+"""The processor agreements through the command and the API: the same service, the same checks."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from persondata.api.tokens import create_token
+from persondata.cli import main
+from persondata.partners.models import ProcessorAgreement
+from tests.conftest import NOW
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_agreements")]
+
+PDF = b"%PDF-1.4\n% signed\n%%EOF\n"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_the_command_records_lists_and_removes_an_agreement(controller: Any, tmp_path: Path) -> None:
+    pdf = tmp_path / "dpa.pdf"
+    pdf.write_bytes(PDF)
+    base = [
+        "partners",
+        "agreement-set",
+        "accounting",
+        "--user",
+        controller.username,
+        "--signed",
+        "2026-01-05",
+    ]
+    base += ["--version", "4", "--review", "2036-01-05", "--country", "dk", "--document", str(pdf)]
+    code, out, _ = run(*base, "--clauses", "abcdef", "--sub-processor", "Backup ApS; DK")
+    assert code == 0 and "incomplete (agreement:clauses)" in out
+    code, out, _ = run("partners", "agreements", "--user", controller.username, "--json")
+    rows = {r["partner"]: r for r in json.loads(out)}
+    assert rows["accounting"]["problems"] == ["clauses"] and rows["accounting"]["country"] == "DK"
+    assert rows["accounting"]["sub_processors"] == [{"name": "Backup ApS", "country": "DK"}]
+    assert rows["invoicing"]["problems"] == ["missing"]
+    code, out, _ = run(*base, "--clauses", "abcdefgh")
+    assert code == 0 and "complete" in out and "incomplete" not in out
+    code, _, err = run(*base, "--clauses", "abcdefgh", "--country", "Danmark")
+    assert code == 2 and "country: must be a two-letter country code" in err
+    code, _, _ = run("partners", "agreement-remove", "accounting", "--user", controller.username)
+    assert code == 0 and not ProcessorAgreement.objects.exists()
+
+
+def test_the_api_records_and_reads_an_agreement(controller: Any) -> None:
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {create_token(controller, 't', NOW)}"}
+    client = Client()
+    body = {
+        "signed_on": "2026-01-05",
+        "version": "1",
+        "next_review": "2036-01-05",
+        "country": "US",
+        "clauses": list("abcdefgh"),
+        "safeguard": "scc",
+        "document_base64": base64.b64encode(PDF).decode(),
+    }
+    got = client.put("/api/partners/agreements/invoicing", body, content_type="application/json", **headers)
+    assert got.status_code == 200 and got.json()["problems"] == ["safeguard"]  # the SCCs' date is missing
+    body["safeguard_date"] = "2026-01-05"
+    got = client.put("/api/partners/agreements/invoicing", body, content_type="application/json", **headers)
+    assert got.status_code == 200 and got.json()["complete"] is True
+    got = client.put(
+        "/api/partners/agreements/invoicing",
+        {**body, "clauses": ["z"]},
+        content_type="application/json",
+        **headers,
+    )
+    assert got.status_code == 422 and got.json()["fields"] == ["clauses"]
+    assert client.get("/api/partners/agreements/nobody", **headers).status_code == 404
+    listed = {r["partner"]: r for r in client.get("/api/partners/agreements", **headers).json()}
+    assert listed["invoicing"]["complete"] and listed["accounting"]["problems"] == ["missing"]
+    assert client.delete("/api/partners/agreements/invoicing", **headers).status_code == 204
+    assert (
+        "agreement"
+        in client.get("/api/openapi.json").json()["paths"]["/api/partners/agreements"]["get"]["summary"]
+    )
+
+
+def test_the_page_names_the_field_of_bad_input_and_stores_nothing(controller: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = Client()
+    client.force_login(controller)
+    form = {"signed_on": "2026-01-05", "version": "1", "next_review": "2036-01-05", "country": "DK"}
+    upload = SimpleUploadedFile("dpa.pdf", b"<html>not a pdf</html>", content_type="application/pdf")
+    got = client.post(
+        "/partners/agreements/accounting/", {**form, "clauses": list("abc"), "document": upload}
+    )
+    assert got.status_code == 400 and "must be the signed agreement as a PDF" in got.content.decode()
+    assert not ProcessorAgreement.objects.exists()
+    got = client.post("/partners/agreements/accounting/", {**form, "sub_processors": "no country"})
+    assert got.status_code == 400 and "line 1: write" in got.content.decode()
+    got = client.post("/partners/agreements/accounting/", {**form, "clauses": list("abcdefgh")})
+    assert got.status_code == 302 and ProcessorAgreement.objects.get().clauses == list("abcdefgh")
+    assert client.get("/partners/agreements/nobody/").status_code == 404
