@@ -31,7 +31,7 @@ LABELS: Final = {
     HANDLE_REQUESTS: gettext_lazy("handle customers' requests"),
     MANAGE_RETENTION: gettext_lazy("manage deletion on time and legal holds"),
     MANAGE_STAFF: gettext_lazy("manage staff logins, roles and declarations"),
-    MANAGE_PARTNERS: gettext_lazy("manage the partners' webhooks"),
+    MANAGE_PARTNERS: gettext_lazy("manage the partners: webhooks and processor agreements"),
     READ_ACCESS_LOG: gettext_lazy("read the access log"),
 }
 

@@ -299,7 +299,7 @@ DUTIES: Final[dict[str, str]] = {
     "handle_requests": "handles customers' requests (GDPR Art. 12–22) and tells the partners (Art. 19)",
     "manage_retention": "runs deletion on time: the plan, the runs, legal holds",
     "manage_staff": "manages staff logins, their roles and the declarations they accept",
-    "manage_partners": "manages the partners' webhook endpoints",
+    "manage_partners": "manages the partners' webhook endpoints and processor agreements",
     "read_access_log": "reads the access log (who read which customer's data)",
 }
 _MEASURE: Final[dict[str, str]] = {"text": 'text.da = "…" and text.en = "…"'}
