@@ -12,12 +12,14 @@ class PartnersConfig(AppConfig):
         from persondata.documents import partner_section
         from persondata.jobs import outbox
         from persondata.jobs.runner import Job, register_job
-        from persondata.partners import agreements, webhooks
+        from persondata.partners import agreements, disclosures, webhooks
         from persondata.partners.services import notify_partners
         from persondata.requests import recipients
 
         # the requests tell the recipients of a change through this hook (RULES R11); see requests/recipients.py
         recipients.register("partners", notify_partners)
+        # ... and names the partners that received a customer's data from the records of disclosures
+        recipients.register_disclosures("partners", disclosures.received_by)
 
         # the printed policy's partner section says what the processor-agreement records prove
         partner_section.register_agreements(agreements.facts)

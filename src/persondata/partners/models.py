@@ -104,3 +104,47 @@ class ProcessorAgreement(models.Model):
 
     class Meta:
         db_table = "partner_agreement"
+
+
+CHANNELS = (("webhook", "webhook"), ("export", "export"), ("manual", "manual"))
+
+
+class Disclosure(models.Model):
+    """One transfer of customer data to a partner (who received what, when, why, whose): codes and pseudonymous
+    ids only. ``standing`` marks a continuous disclosure of every customer's data (the partner runs a system that
+    holds it, from ``occurred_at`` on); otherwise the customers are listed in :class:`DisclosedCustomer`."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    partner_key = models.CharField(max_length=40)
+    partner_name = models.CharField(max_length=200)  # as the policy file named the partner at the time
+    occurred_at = models.DateTimeField()
+    channel = models.CharField(max_length=8, choices=CHANNELS)
+    purpose = models.CharField(
+        max_length=40
+    )  # a purpose of the policy file, or "art19" (telling of a change)
+    categories = models.JSONField(default=list)
+    standing = models.BooleanField(default=False)
+    customer_count = models.IntegerField(default=0)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        db_table = "partner_disclosure"
+        indexes = [models.Index(fields=["partner_key", "occurred_at"], name="partner_disclosure_when")]
+
+
+class DisclosedCustomer(models.Model):
+    """A customer (by pseudonymous id) whose data a disclosure carried."""
+
+    disclosure = models.ForeignKey(Disclosure, on_delete=models.CASCADE, related_name="customers")
+    customer_id = models.UUIDField(db_index=True)
+
+    class Meta:
+        db_table = "partner_disclosure_customer"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["disclosure", "customer_id"], name="partner_disclosure_customer_once"
+            )
+        ]

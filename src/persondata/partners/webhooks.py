@@ -48,7 +48,7 @@ from persondata.core import sealing
 from persondata.core.calendar import legal_date
 from persondata.core.vault import VaultError, seal, unseal
 from persondata.jobs import outbox
-from persondata.partners import agreements
+from persondata.partners import agreements, disclosures
 from persondata.partners.errors import PartnerError
 from persondata.partners.models import DONE, FAILED, PENDING, SENDING, PartnerEndpoint, PartnerNotice
 from persondata.requests import services as rights
@@ -334,6 +334,7 @@ def _record(
                 channel="webhook",
                 attempts=notice.attempts,
             )
+            record_notice_disclosure(notice, "webhook", now, "system")
             return "delivered"
         if final or notice.attempts >= MAX_ATTEMPTS:
             mine.update(
@@ -361,6 +362,22 @@ def _record(
             last_status=status,
         )
         return "retrying"
+
+
+def record_notice_disclosure(notice: PartnerNotice, channel: str, now: datetime, actor: Any) -> None:
+    """The partner now has what the notice carried (the customer number, new values): a disclosure (Art. 19)."""
+    customer_id = notice.request.customer_id
+    if customer_id is not None and notice.categories:
+        disclosures.record(
+            notice.partner_key,
+            categories=notice.categories,
+            channel=channel,
+            purpose=disclosures.ART19,
+            customer_ids=[customer_id],
+            occurred_at=now,
+            now=now,
+            actor=actor,
+        )
 
 
 # -- through the outbox ---------------------------------------------------------------------------------------
