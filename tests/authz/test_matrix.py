@@ -106,6 +106,8 @@ RULES: dict[str, str] = {
     "api:get_agreement": "manage",
     "api:put_agreement": "manage",
     "api:delete_agreement": "manage",
+    "api:list_disclosures": "manage",
+    "api:create_disclosure": "manage",
 }
 # CLI sub-commands: those that read customer data name the rule; the others touch none.
 CLI_RULES: dict[str, str] = {
@@ -153,6 +155,8 @@ CLI_RULES: dict[str, str] = {
     "partners agreements": "none",  # manage_partners (the controller); tests/partners/test_agreement_entry.py
     "partners agreement-set": "none",
     "partners agreement-remove": "none",
+    "partners disclosures": "none",  # manage_partners; codes and pseudonymous ids only (tests/partners)
+    "partners disclose": "none",
     "staff otp-reset": "none",
     # customers' requests: any staff member with a customer role registers; the controller handles (tests/rights)
     "requests new": "none",

@@ -108,3 +108,34 @@ def test_the_page_names_the_field_of_bad_input_and_stores_nothing(controller: An
     got = client.post("/partners/agreements/accounting/", {**form, "clauses": list("abcdefgh")})
     assert got.status_code == 302 and ProcessorAgreement.objects.get().clauses == list("abcdefgh")
     assert client.get("/partners/agreements/nobody/").status_code == 404
+
+
+def test_disclosures_through_the_command_and_the_api(controller: Any) -> None:
+    from persondata.partners.models import Disclosure
+    from tests.conftest import record_complete_agreements
+
+    customer = "0123456789abcdef0123456789abcdef"
+    user = ["--user", controller.username]
+    code, _, err = run("partners", "disclose", "invoicing", *user, "--categories", "payment", "--purpose",
+                       "invoicing", "--customer", customer, "--export")  # fmt: skip
+    assert code == 2 and "no complete, current processor agreement" in err  # no export without an agreement
+    record_complete_agreements(["invoicing"])
+    code, out, _ = run("partners", "disclose", "invoicing", *user, "--categories", "payment", "--purpose",
+                       "invoicing", "--customer", customer, "--export")  # fmt: skip
+    assert code == 0 and "recorded" in out
+    code, out, _ = run("partners", "disclosures", *user, "--json")
+    [row] = json.loads(out)
+    assert (row["partner"], row["channel"], row["customers"]) == ("invoicing", "export", 1)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {create_token(controller, 't', NOW)}"}
+    body = {"partner": "order_processing", "categories": ["contact"], "purpose": "delivery", "standing": True}
+    got = Client().post("/api/partners/disclosures", body, content_type="application/json", **headers)
+    assert got.status_code == 201 and got.json()["standing"] is True
+    got = Client().post(
+        "/api/partners/disclosures",
+        {**body, "categories": ["payment"]},
+        content_type="application/json",
+        **headers,
+    )
+    assert got.status_code == 422 and got.json()["fields"] == ["categories"]
+    listed = Client().get("/api/partners/disclosures", {"partner": "order_processing"}, **headers).json()
+    assert [d["channel"] for d in listed] == ["manual"] and Disclosure.objects.count() == 2

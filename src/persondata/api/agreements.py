@@ -1,11 +1,13 @@
-"""The API for the partners' processor agreements (GDPR Art. 28): list, read, record and remove them, for
-whoever manages the partners (``manage_partners``). Same services as the pages and the command."""
+"""The API for the partners' processor agreements (GDPR Art. 28) — list, read, record and remove them — and the
+disclosures (who received what), for whoever manages the partners (``manage_partners``). Same services as the
+pages and the command."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date
+import uuid
+from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
@@ -20,9 +22,9 @@ from persondata.access.actor import Actor
 from persondata.api.schemas import ErrorOut, ValidationErrorOut
 from persondata.core.agreements import SubProcessor
 from persondata.core.calendar import legal_date
-from persondata.partners import agreements
+from persondata.partners import agreements, disclosures
 from persondata.partners.errors import PartnerError
-from persondata.partners.models import ProcessorAgreement
+from persondata.partners.models import Disclosure, ProcessorAgreement
 
 router = Router(tags=["partners"])
 ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
@@ -151,3 +153,69 @@ def delete_agreement(request: HttpRequest, partner: str) -> tuple[int, None]:
         if not agreements.delete_agreement(actor, partner, now=timezone.now()):
             raise Http404
     return 204, None
+
+
+# -- disclosures: who received what ------------------------------------------------------------------------------
+class DisclosureIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    partner: str
+    categories: list[str]
+    purpose: str = Field(description="a purpose of the policy file the transfer served")
+    customers: list[uuid.UUID] = Field([], description="the customers' pseudonymous ids")
+    standing: bool = Field(False, description="every customer's data, continuously, from occurred_at")
+    export: bool = Field(False, description="a file exported for the partner (refused without an agreement)")
+    occurred_at: datetime | None = None
+
+
+class DisclosureOut(Schema):
+    id: uuid.UUID
+    partner: str
+    occurred_at: datetime
+    channel: str
+    purpose: str
+    categories: list[str]
+    standing: bool
+    customer_count: int
+
+
+def _disclosure_out(d: Disclosure) -> DisclosureOut:
+    return DisclosureOut(
+        id=d.id,
+        partner=d.partner_key,
+        occurred_at=d.occurred_at,
+        channel=d.channel,
+        purpose=d.purpose,
+        categories=d.categories,
+        standing=d.standing,
+        customer_count=d.customer_count,
+    )
+
+
+@router.get("/disclosures", response={200: list[DisclosureOut], **ERRORS}, summary="Recorded disclosures")
+def list_disclosures(request: HttpRequest, partner: str | None = None) -> list[DisclosureOut]:
+    actor = _actor(request)
+    return [_disclosure_out(d) for d in disclosures.listing(actor, partner)[:1000]]
+
+
+@router.post(
+    "/disclosures", response={201: DisclosureOut, **ERRORS}, summary="Record a disclosure to a partner"
+)
+def create_disclosure(request: HttpRequest, body: DisclosureIn) -> tuple[int, DisclosureOut]:
+    actor = _actor(request)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            made = disclosures.record_by_hand(
+                actor,
+                body.partner,
+                categories=body.categories,
+                purpose=body.purpose,
+                customer_ids=body.customers,
+                standing=body.standing,
+                export=body.export,
+                occurred_at=body.occurred_at or now,
+                now=now,
+            )
+    except PartnerError as exc:
+        raise ValidationError([{"loc": (exc.field,), "msg": exc.message, "type": "invalid"}]) from None
+    return 201, _disclosure_out(made)

@@ -21,6 +21,7 @@ from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.cli import CommandError
 from persondata.cli.agreements import add_commands as agreement_commands
+from persondata.cli.disclosures import add_commands as disclosure_commands
 from persondata.cli.login import refusals, staff_user
 from persondata.partners import services, webhooks
 from persondata.partners.errors import PartnerError
@@ -74,6 +75,7 @@ def register(sub: Any) -> None:
     )
     p.set_defaults(func=cmd_deliver)
     agreement_commands(add)  # the processor agreements (Art. 28)
+    disclosure_commands(add)  # who received what
 
 
 def _controller(args: argparse.Namespace) -> Actor:
