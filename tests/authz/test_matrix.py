@@ -62,6 +62,7 @@ RULES: dict[str, str] = {
     "partners:agreement_edit": "manage",
     "partners:agreement_delete": "manage",
     "partners:agreement_document": "manage",
+    "partners:disclosures": "manage",
     "public:confirm": "public",
     "public:policy": "public",
     "public:request": "public",
@@ -390,7 +391,7 @@ def test_no_customer_data_before_the_declarations_are_accepted(
     )
 
 
-AGREEMENT_PAGES = ("/partners/agreements/", "/partners/agreements/accounting/")
+AGREEMENT_PAGES = ("/partners/agreements/", "/partners/agreements/accounting/", "/partners/disclosures/")
 
 
 @pytest.mark.django_db

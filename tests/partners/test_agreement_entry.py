@@ -139,3 +139,35 @@ def test_disclosures_through_the_command_and_the_api(controller: Any) -> None:
     assert got.status_code == 422 and got.json()["fields"] == ["categories"]
     listed = Client().get("/api/partners/disclosures", {"partner": "order_processing"}, **headers).json()
     assert [d["channel"] for d in listed] == ["manual"] and Disclosure.objects.count() == 2
+
+
+def test_the_disclosures_page_records_filters_and_pages(controller: Any) -> None:
+    from datetime import timedelta
+
+    from django.db import transaction
+
+    from persondata.access.actor import Actor
+    from persondata.partners import disclosures
+    from persondata.partners.models import Disclosure
+
+    client = Client()
+    client.force_login(controller)
+    form = {"partner": "accounting", "categories": ["payment"], "purpose": "bookkeeping"}
+    got = client.post("/partners/disclosures/", {**form, "customers": "not-an-id"})
+    assert got.status_code == 400 and "Line 1 is not a customer" in got.content.decode()
+    got = client.post("/partners/disclosures/", {**form, "categories": ["contact"], "standing": "on"})
+    assert got.status_code == 400 and "does not let accounting receive contact" in got.content.decode()
+    got = client.post("/partners/disclosures/", {**form, "customers": "0123456789abcdef0123456789abcdef"})
+    assert got.status_code == 302 and Disclosure.objects.get().customer_count == 1
+    boss = Actor.for_user(controller, None, "cli")
+    with transaction.atomic():
+        for i in range(60):
+            disclosures.record_by_hand(boss, "order_processing", categories=["contact"], purpose="delivery",
+                                       standing=True, occurred_at=NOW - timedelta(hours=i), now=NOW)  # fmt: skip
+    page = client.get("/partners/disclosures/", {"partner": "order_processing"})
+    assert len(page.context["page"].object_list) == 50 and page.context["page"].paginator.count == 60
+    assert "page=2" in page.content.decode() and "partner=order_processing" in page.content.decode()
+    second = client.get("/partners/disclosures/", {"partner": "order_processing", "page": 2})
+    assert len(second.context["page"].object_list) == 10
+    only = client.get("/partners/disclosures/", {"partner": "accounting"})
+    assert only.context["page"].paginator.count == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Any, cast
 
 from django import forms
@@ -136,3 +138,88 @@ def agreement_initial(agreement: ProcessorAgreement) -> dict[str, Any]:
         "clauses": list(agreement.clauses),
         "sub_processors": "\n".join(f"{s['name']}; {s['country']}" for s in agreement.sub_processors),
     }
+
+
+def _partner_choices(empty: str | None = None) -> list[tuple[str, str]]:
+    choices = [(p.key, f"{p.name} ({p.key})") for p in runtime.policy().partners]
+    return [("", empty), *choices] if empty is not None else choices
+
+
+class DisclosureFilterForm(forms.Form):
+    partner = forms.ChoiceField(label=_("Partner"), required=False)
+    channel = forms.ChoiceField(
+        label=_("How"),
+        required=False,
+        choices=[
+            ("", _("all")),
+            ("webhook", _("webhook")),
+            ("export", _("export")),
+            ("manual", _("by hand")),
+        ],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["partner"]).choices = _partner_choices(str(_("all")))
+
+
+class DisclosureForm(forms.Form):
+    """A transfer staff made: to which partner, which categories, for which purpose, whose data (by id)."""
+
+    partner = forms.ChoiceField(label=_("Partner"))
+    categories = forms.MultipleChoiceField(label=_("Data passed on"), widget=forms.CheckboxSelectMultiple)
+    purpose = forms.ChoiceField(label=_("Purpose"))
+    customers = forms.CharField(
+        label=_(
+            "Customers' ids, one a line (from the address of the customer page); empty for a standing one"
+        ),
+        required=False,
+        max_length=200_000,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+    )
+    standing = forms.BooleanField(
+        label=_("Standing: every customer's data, continuously (the partner runs a system that holds it)"),
+        required=False,
+    )
+    export = forms.BooleanField(label=_("A file exported for the partner"), required=False)
+    occurred_at = forms.DateTimeField(
+        label=_("When (YYYY-MM-DD HH:MM; empty: now)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        policy = runtime.policy()
+        lang = (get_language() or "da").split("-")[0]
+        lang = lang if lang in ("da", "en") else "da"
+        cast(forms.ChoiceField, self.fields["partner"]).choices = _partner_choices()
+        cast(forms.MultipleChoiceField, self.fields["categories"]).choices = [
+            (k, c.label.get(lang)) for k, c in policy.categories.items()
+        ]
+        cast(forms.ChoiceField, self.fields["purpose"]).choices = [
+            (k, p.label.get(lang)) for k, p in policy.purposes.items()
+        ]
+
+    def clean_customers(self) -> list[uuid.UUID]:
+        ids = []
+        for n, line in enumerate(self.cleaned_data["customers"].split(), 1):
+            try:
+                ids.append(uuid.UUID(line))
+            except ValueError:
+                raise forms.ValidationError(
+                    _("Line %(n)s is not a customer's id (32 hexadecimal digits)."), params={"n": n}
+                ) from None
+        return ids
+
+    def to_kwargs(self, now: datetime) -> dict[str, Any]:
+        f = self.cleaned_data
+        return {
+            "partner_key": f["partner"],
+            "categories": f["categories"],
+            "purpose": f["purpose"],
+            "customer_ids": f["customers"],
+            "standing": f["standing"],
+            "export": f["export"],
+            "occurred_at": f["occurred_at"] or now,
+        }
