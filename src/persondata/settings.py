@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "persondata.retention",
     "persondata.requests",
     "persondata.partners",
+    "persondata.systems",
     # the interfaces
     "persondata.web",
     "persondata.api",

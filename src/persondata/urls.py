@@ -14,5 +14,6 @@ urlpatterns = [
     path("privacy/", include("persondata.public.urls")),
     path("requests/", include("persondata.requests.urls")),
     path("partners/", include("persondata.partners.urls")),
+    path("systems/", include("persondata.systems.urls")),
     path("", include("persondata.web.urls")),
 ]

@@ -63,6 +63,11 @@ RULES: dict[str, str] = {
     "partners:agreement_delete": "manage",
     "partners:agreement_document": "manage",
     "partners:disclosures": "manage",
+    # the IT systems and their risk assessments: manage_systems, the controller (tests/systems)
+    "systems:list": "manage",
+    "systems:heat_map": "manage",
+    "systems:detail": "manage",
+    "systems:assess": "manage",
     "public:confirm": "public",
     "public:policy": "public",
     "public:request": "public",
@@ -158,6 +163,9 @@ CLI_RULES: dict[str, str] = {
     "partners agreement-remove": "none",
     "partners disclosures": "none",  # manage_partners; codes and pseudonymous ids only (tests/partners)
     "partners disclose": "none",
+    "systems list": "none",  # manage_systems; no customer data (tests/systems)
+    "systems assess": "none",
+    "systems heat-map": "none",
     "staff otp-reset": "none",
     # customers' requests: any staff member with a customer role registers; the controller handles (tests/rights)
     "requests new": "none",

@@ -154,7 +154,7 @@ def test_the_disclosures_page_records_filters_and_pages(controller: Any) -> None
     client.force_login(controller)
     form = {"partner": "accounting", "categories": ["payment"], "purpose": "bookkeeping"}
     got = client.post("/partners/disclosures/", {**form, "customers": "not-an-id"})
-    assert got.status_code == 400 and "Line 1 is not a customer" in got.content.decode()
+    assert got.status_code == 400 and "Linje 1 er ikke et kunde-id" in got.content.decode()
     got = client.post("/partners/disclosures/", {**form, "categories": ["contact"], "standing": "on"})
     assert got.status_code == 400 and "does not let accounting receive contact" in got.content.decode()
     got = client.post("/partners/disclosures/", {**form, "customers": "0123456789abcdef0123456789abcdef"})

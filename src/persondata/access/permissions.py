@@ -25,6 +25,7 @@ MANAGE_RETENTION: Final = "manage_retention"
 MANAGE_STAFF: Final = "manage_staff"
 MANAGE_PARTNERS: Final = "manage_partners"
 READ_ACCESS_LOG: Final = "read_access_log"
+MANAGE_SYSTEMS: Final = "manage_systems"
 
 #: Each duty in words, for the refusal a staff member reads (in their language).
 LABELS: Final = {
@@ -33,6 +34,7 @@ LABELS: Final = {
     MANAGE_STAFF: gettext_lazy("manage staff logins, roles and declarations"),
     MANAGE_PARTNERS: gettext_lazy("manage the partners: webhooks and processor agreements"),
     READ_ACCESS_LOG: gettext_lazy("read the access log"),
+    MANAGE_SYSTEMS: gettext_lazy("keep the IT systems and their risk assessments"),
 }
 
 

@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         retention,
         server,
         staff,
+        systems,
         token,
     )
 
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         module.register(sub)
     partners.register(sub)
     outbox.register(sub)
+    systems.register(sub)
     return parser
 
 

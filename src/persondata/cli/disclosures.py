@@ -80,8 +80,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     for r in rows:
-        print(f"{r['occurred_at'][:16]}  {r['partner']:<18} {r['channel']:<8} {r['purpose']:<16} "
-              f"{','.join(r['categories'])}  customers: {r['customers']}")  # fmt: skip
+        print(
+            f"{r['occurred_at'][:16]}  {r['partner']:<18} {r['channel']:<8} {r['purpose']:<16} "
+            f"{','.join(r['categories'])}  customers: {r['customers']}"
+        )
     print(f"{len(rows)} disclosures", file=sys.stderr)
     return 0
 

@@ -301,6 +301,7 @@ DUTIES: Final[dict[str, str]] = {
     "manage_staff": "manages staff logins, their roles and the declarations they accept",
     "manage_partners": "manages the partners' webhook endpoints and processor agreements",
     "read_access_log": "reads the access log (who read which customer's data)",
+    "manage_systems": "keeps the IT systems inventory and their risk assessments",
 }
 _MEASURE: Final[dict[str, str]] = {"text": 'text.da = "…" and text.en = "…"'}
 _TEXT: Final[dict[str, str]] = {"da": 'da = "tekst på dansk"', "en": 'en = "text in English"'}
