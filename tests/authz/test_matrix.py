@@ -420,3 +420,19 @@ def test_processor_agreements_only_for_who_manages_the_partners(make_staff: Any,
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             code = main(["partners", "agreements", "--user", f"dpa-{role}"])
         assert code == (0 if allowed else 3), role
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [*_roles(), "anonymous"])
+def test_the_it_systems_only_for_who_keeps_them(make_staff: Any, role: str) -> None:
+    client = Client()
+    allowed = role != "anonymous" and "manage_systems" in runtime.policy().roles[role].duties
+    if role != "anonymous":
+        client.force_login(make_staff(f"sys-{role}", [role]))
+    for page in ("/systems/", "/systems/heat-map.svg", "/systems/persondata/"):
+        status = client.get(page).status_code
+        assert status == (302 if role == "anonymous" else 200 if allowed else 403), (role, page)
+    if role != "anonymous":
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = main(["systems", "list", "--user", f"sys-{role}"])
+        assert code == (0 if allowed else 3), role
