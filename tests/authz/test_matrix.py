@@ -68,6 +68,7 @@ RULES: dict[str, str] = {
     "systems:heat_map": "manage",
     "systems:detail": "manage",
     "systems:assess": "manage",
+    "systems:record": "manage",
     "public:confirm": "public",
     "public:policy": "public",
     "public:request": "public",
@@ -166,6 +167,7 @@ CLI_RULES: dict[str, str] = {
     "systems list": "none",  # manage_systems; no customer data (tests/systems)
     "systems assess": "none",
     "systems heat-map": "none",
+    "systems record": "none",
     "staff otp-reset": "none",
     # customers' requests: any staff member with a customer role registers; the controller handles (tests/rights)
     "requests new": "none",

@@ -1,4 +1,4 @@
-"""``persondata systems list|show|assess|heat-map``: the IT systems and their risk assessments (policy [12]).
+"""``persondata systems list|assess|record|heat-map``: the IT systems and their risk assessments (policy [12]).
 
 For whoever keeps them (``manage_systems``: the data controller), with ``--user LOGIN``. ``list`` refreshes
 persondata's own record first. See docs/systems.md.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from persondata.access.errors import NotFound
 from persondata.cli import CommandError
 from persondata.cli.login import refusals, staff_user
 from persondata.core.risk import EVENTS, heat_map_svg
-from persondata.systems import services
+from persondata.systems import record, services
 
 EXIT_INVALID = 2
 
@@ -45,6 +46,11 @@ def register(sub: Any) -> None:
         p.add_argument(f"--{name}", type=int, required=True, choices=range(1, 5))
     p.add_argument("--measures", default="", help="the measures that reduce it")
     p.set_defaults(func=cmd_assess)
+    p = add("record", "the record of processing activities (GDPR Art. 30(1))")
+    p.add_argument("--format", choices=record.FORMATS, default="pdf")
+    p.add_argument("--lang", choices=("da", "en"), default="da")
+    p.add_argument("--out", type=Path, required=True, help="write it to this file")
+    p.set_defaults(func=cmd_record)
     p = add("heat-map", "print the heat map of the residual risks as SVG")
     p.set_defaults(func=cmd_heat_map)
 
@@ -113,6 +119,16 @@ def cmd_assess(args: argparse.Namespace) -> int:
     except services.SystemInputError as exc:
         raise CommandError(f"{exc.field}: {exc.message}", EXIT_INVALID) from exc
     print(f"{args.system}: {args.event} assessed")
+    return 0
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    _keeper(args)
+    now = timezone.now()
+    with transaction.atomic():
+        services.refresh_own(now)
+    args.out.write_bytes(record.render_record(args.format, args.lang, now))
+    print(f"record of processing written to {args.out}")
     return 0
 
 

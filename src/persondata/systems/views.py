@@ -24,7 +24,7 @@ from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.core.risk import EVENTS, LEVELS
 from persondata.core.risk import heat_map_svg as draw
-from persondata.systems import services
+from persondata.systems import record, services
 from persondata.systems.forms import AssessmentForm, SystemForm
 from persondata.systems.models import System
 
@@ -84,6 +84,27 @@ def system_list(request: HttpRequest) -> HttpResponse:
         "events": {k: t.get(_lang()) for k, t in EVENTS.items()},
     }
     return render(request, "systems/list.html", context, status=status)
+
+
+RECORD_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8",
+                "pdf": "application/pdf"}  # fmt: skip
+
+
+@never_cache
+@login_required
+@require_GET
+def record_of_processing(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The Art. 30(1) record, ``?lang=da|en``, as JSON, CSV, HTML or PDF (a download)."""
+    _actor(request)
+    lang = request.GET.get("lang", _lang())
+    if fmt not in RECORD_TYPES or lang not in ("da", "en"):
+        raise Http404
+    now = timezone.now()
+    with transaction.atomic():
+        services.refresh_own(now)
+    response = HttpResponse(record.render_record(fmt, lang, now), content_type=RECORD_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="record-of-processing-{lang}.{fmt}"'
+    return response
 
 
 @never_cache
