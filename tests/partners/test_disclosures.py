@@ -180,3 +180,21 @@ def test_a_standing_disclosure_covers_every_customer(
         == disclosures.received_by(other)
         == {"order_processing": frozenset({"contact", "order_history"})}
     )
+
+
+def test_policy_check_warns_of_a_partner_the_records_would_leave_out(boss: Actor) -> None:
+    from persondata.partners.checks import disclosure_gaps
+
+    policy = runtime.policy()
+    assert disclosure_gaps(policy) == []  # nothing recorded: the policy file's list is used
+    by_hand(boss, "invoicing", [uuid.uuid4()], ["payment"])
+    assert {f.key for f in disclosure_gaps(policy)} == {f"partners.{p.key}" for p in policy.partners}
+    for key, categories, purpose in (
+        ("order_processing", ["contact"], "delivery"),
+        ("invoicing", ["payment"], "invoicing"),
+        ("accounting", ["payment"], "bookkeeping"),
+    ):
+        with transaction.atomic():
+            disclosures.record_by_hand(boss, key, categories=categories, purpose=purpose, standing=True,
+                                       occurred_at=NOW, now=NOW)  # fmt: skip
+    assert disclosure_gaps(policy) == []

@@ -19,7 +19,7 @@ from persondata.access.models import AccessLog
 from persondata.core.access import readable_categories, usable_purposes
 from persondata.core.policy_check import check_policy
 from persondata.core.vault import normalize_customer_number
-from persondata.partners import agreements
+from persondata.partners import checks
 from persondata.register.models import Customer, ImportRun, Invoice, Order, Payment
 
 pytestmark = pytest.mark.django_db
@@ -132,7 +132,7 @@ def test_dashboard_shows_counts_and_imports_but_no_personal_data(
     # the policy file's findings, and an error for each partner without a processor agreement (Art. 28)
     findings = [
         *check_policy(runtime.policy(), timezone.localdate()),
-        *agreements.findings(timezone.localdate()),
+        *checks.findings(runtime.policy(), timezone.localdate()),
     ]
     assert sum(f.code == "partner-agreement" for f in findings) == len(runtime.policy().partners)
     assert len(response.context["findings"]) == len(findings)

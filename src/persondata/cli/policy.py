@@ -11,10 +11,9 @@ from django.utils import timezone
 
 from persondata import runtime
 from persondata.cli import CommandError
-from persondata.core.agreements import agreement_findings
 from persondata.core.policy import PolicyError, load_policy
 from persondata.core.policy_check import SEVERITIES, check_policy, exit_status
-from persondata.partners import agreements
+from persondata.partners import checks as partner_checks
 from persondata.register.models import STORED_FIELDS
 
 
@@ -49,9 +48,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     policy = _load(args.file)
     today = timezone.localdate()
     findings = check_policy(policy, today, stored_fields=STORED_FIELDS)
-    # the processor agreements on record (partners app): errors for a partner without a complete one
+    # the partners' records: errors for a partner without a complete processor agreement, gaps in the disclosures
     findings = sorted(
-        [*findings, *agreement_findings(policy, agreements.facts(), today)],
+        [*findings, *partner_checks.findings(policy, today)],
         key=lambda f: SEVERITIES.index(f.severity),
     )
     for f in findings:

@@ -5,7 +5,8 @@ where the partner processes the data, the Chapter V basis of a transfer outside 
 the Art. 28(3) clauses it contains and the signed PDF (sealed). :mod:`persondata.core.agreements` decides
 whether the record is complete and current; from that:
 
-* ``policy check`` and the dashboard show an error for each partner receiving data without one (:func:`findings`);
+* ``policy check`` and the dashboard show an error for each partner receiving data without one
+  (:mod:`persondata.partners.checks`);
 * its webhook notices are held in the outbox with the reason (:func:`hold_reason`), and go once it is complete;
 * the printed privacy policy claims an agreement, and states a transfer's basis, only from these records
   (:func:`facts`, given to ``persondata.documents`` through its hook).
@@ -36,12 +37,10 @@ from persondata.core.agreements import (
     AgreementFacts,
     Problem,
     SubProcessor,
-    agreement_findings,
     problems,
 )
 from persondata.core.calendar import legal_date
 from persondata.core.policy import Partner
-from persondata.core.policy_check import Finding
 from persondata.core.sensitive import check_free_text
 from persondata.core.vault import seal, unseal
 from persondata.jobs import outbox
@@ -258,11 +257,6 @@ def facts_of(agreement: ProcessorAgreement) -> AgreementFacts:
 def facts() -> dict[str, AgreementFacts]:
     """Every recorded agreement, by partner key."""
     return {a.partner_key: facts_of(a) for a in ProcessorAgreement.objects.all()}
-
-
-def findings(today: date) -> list[Finding]:
-    """``policy check``'s findings from the records, for the installation's policy."""
-    return agreement_findings(runtime.policy(), facts(), today)
 
 
 def hold_reason(partner_key: str, today: date) -> str | None:

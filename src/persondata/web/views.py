@@ -27,7 +27,7 @@ from persondata.access.refusal import denied
 from persondata.core.access import usable_purposes
 from persondata.core.calendar import legal_date
 from persondata.core.policy_check import SEVERITIES, check_policy
-from persondata.partners import agreements
+from persondata.partners import checks as partner_checks
 from persondata.register.models import STORED_FIELDS, Customer, ImportRun, Invoice, Order, Payment
 from persondata.register.services import SEARCH_LIMIT, find_customers, show_customer
 from persondata.requests.services import may_handle, open_requests
@@ -119,7 +119,7 @@ def _policy_findings() -> list[dict[str, str]]:
     today = timezone.localdate()
     findings = [
         *check_policy(runtime.policy(), today, stored_fields=STORED_FIELDS),
-        *agreements.findings(today),  # a partner without a complete processor agreement (Art. 28)
+        *partner_checks.findings(runtime.policy(), today),  # processor agreements (Art. 28), disclosures
     ]
     findings.sort(key=lambda f: SEVERITIES.index(f.severity))
     return [
