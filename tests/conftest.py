@@ -43,6 +43,36 @@ def controller(make_staff: Callable[..., Any]) -> Any:
     return make_staff("controller", ["controller"])
 
 
+def record_complete_agreements(keys: Any = None, *, country: str = "DK", **extra: Any) -> None:
+    """A complete, current processor agreement (every Art. 28(3) clause, a PDF) for these partners (default:
+    every partner of the installation's policy), written directly: the tests of other things need partners that
+    may receive data. tests/partners tests the recording itself through its services."""
+    from persondata.core.agreements import CLAUSES
+    from persondata.partners.models import ProcessorAgreement
+
+    for key in keys if keys is not None else [p.key for p in runtime.policy().partners]:
+        ProcessorAgreement.objects.update_or_create(
+            partner_key=key,
+            defaults={
+                "signed_on": date(2026, 1, 5),
+                "version": "1",
+                "next_review": date(2036, 1, 5),
+                "country": country,
+                "clauses": sorted(CLAUSES),
+                "document_blob": b"sealed",
+                "wrapped_key": b"wrapped",
+                "created_at": NOW,
+                "updated_at": NOW,
+                **extra,
+            },
+        )
+
+
+@pytest.fixture
+def complete_agreements(db: None) -> None:
+    record_complete_agreements()
+
+
 @pytest.fixture
 def demo_files(tmp_path: Path) -> Callable[..., Path]:
     def write(n: int = 20, seed: int = 7) -> Path:

@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "persondata.requests",
     "persondata.partners",
     "persondata.governance",
+    "persondata.systems",
     # the interfaces
     "persondata.web",
     "persondata.api",

@@ -15,5 +15,6 @@ urlpatterns = [
     path("requests/", include("persondata.requests.urls")),
     path("partners/", include("persondata.partners.urls")),
     path("governance/", include("persondata.governance.urls")),
+    path("systems/", include("persondata.systems.urls")),
     path("", include("persondata.web.urls")),
 ]

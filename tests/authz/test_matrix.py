@@ -76,6 +76,18 @@ RULES: dict[str, str] = {
     "governance:policy_adopt": "adopt_policy",
     "public:policy_versions": "public",  # earlier versions of the published policy, with their dates
     "public:policy_version": "public",
+    # processor agreements (Art. 28): manage_partners, the controller (test_processor_agreements_... below)
+    "partners:agreements": "manage_partners",
+    "partners:agreement_edit": "manage_partners",
+    "partners:agreement_delete": "manage_partners",
+    "partners:agreement_document": "manage_partners",
+    "partners:disclosures": "manage_partners",
+    # the IT systems and their risk assessments: manage_systems, the controller (tests/systems)
+    "systems:list": "manage_systems",
+    "systems:heat_map": "manage_systems",
+    "systems:detail": "manage_systems",
+    "systems:assess": "manage_systems",
+    "systems:record": "manage_systems",
     "public:confirm": "public",
     "public:policy": "public",
     "public:request": "public",
@@ -128,6 +140,12 @@ RULES: dict[str, str] = {
     "api:get_control": "run_control",
     "api:answer_control": "run_control",
     "api:sign_control": "run_control",
+    "api:list_agreements": "manage_partners",
+    "api:get_agreement": "manage_partners",
+    "api:put_agreement": "manage_partners",
+    "api:delete_agreement": "manage_partners",
+    "api:list_disclosures": "manage_partners",
+    "api:create_disclosure": "manage_partners",
 }
 # CLI sub-commands: those that read customer data name the rule; the others touch none.
 CLI_RULES: dict[str, str] = {
@@ -174,6 +192,15 @@ CLI_RULES: dict[str, str] = {
     "partners deliver": "handle_requests",
     "staff otp-reset": "manage_staff",
     "staff accept": "none",  # a staff member accepts the declarations for themselves
+    "partners agreements": "manage_partners",  # manage_partners (the controller); tests/partners/test_agreement_entry.py
+    "partners agreement-set": "manage_partners",
+    "partners agreement-remove": "manage_partners",
+    "partners disclosures": "manage_partners",  # manage_partners; codes and pseudonymous ids only (tests/partners)
+    "partners disclose": "manage_partners",
+    "systems list": "manage_systems",  # manage_systems; no customer data (tests/systems)
+    "systems assess": "manage_systems",
+    "systems heat-map": "manage_systems",
+    "systems record": "manage_systems",
     # customers' requests: any staff member with a customer role registers; the controller handles (tests/rights)
     "requests new": "none",
     "requests list": "handle_requests",
@@ -428,3 +455,42 @@ def test_no_customer_data_before_the_declarations_are_accepted(
     assert (
         record["email"].encode() in client.get(f"/customers/{cid}/", {"purpose": "rights_requests"}).content
     )
+
+
+AGREEMENT_PAGES = ("/partners/agreements/", "/partners/agreements/accounting/", "/partners/disclosures/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [*_roles(), "anonymous"])
+def test_processor_agreements_only_for_who_manages_the_partners(make_staff: Any, role: str) -> None:
+    client, headers = Client(), {}
+    allowed = role != "anonymous" and "manage_partners" in runtime.policy().roles[role].duties
+    if role != "anonymous":
+        user = make_staff(f"dpa-{role}", [role])
+        client.force_login(user)
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {create_token(user, 'dpa', NOW)}"}
+    for page in AGREEMENT_PAGES:
+        status = client.get(page).status_code
+        assert status == (302 if role == "anonymous" else 200 if allowed else 403), (role, page)
+    status = Client().get("/api/partners/agreements", **headers).status_code
+    assert status == (401 if role == "anonymous" else 200 if allowed else 403), role
+    if role != "anonymous":
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = main(["partners", "agreements", "--user", f"dpa-{role}"])
+        assert code == (0 if allowed else 3), role
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [*_roles(), "anonymous"])
+def test_the_it_systems_only_for_who_keeps_them(make_staff: Any, role: str) -> None:
+    client = Client()
+    allowed = role != "anonymous" and "manage_systems" in runtime.policy().roles[role].duties
+    if role != "anonymous":
+        client.force_login(make_staff(f"sys-{role}", [role]))
+    for page in ("/systems/", "/systems/heat-map.svg", "/systems/persondata/"):
+        status = client.get(page).status_code
+        assert status == (302 if role == "anonymous" else 200 if allowed else 403), (role, page)
+    if role != "anonymous":
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = main(["systems", "list", "--user", f"sys-{role}"])
+        assert code == (0 if allowed else 3), role

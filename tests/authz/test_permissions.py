@@ -38,7 +38,7 @@ SPREAD = {
     "controller": ["manage_staff", "adopt_policy"],
     "customer_service": ["handle_requests"],
     "accounting": ["manage_retention", "read_access_log", "run_control"],
-    "it_admin": ["manage_partners", "manage_breaches"],
+    "it_admin": ["manage_partners", "manage_breaches", "manage_systems"],
 }
 
 

@@ -17,7 +17,7 @@ KINDS = "|".join(
         sealing.CUSTOMER_KINDS
         | sealing.REQUEST_KINDS
         | sealing.KEY_OWNER_KINDS
-        | {"secret", "document", "notice", "outbox"}
+        | {"secret", "document", "notice", "outbox", "dpa"}
     )
 )
 BUILT = re.compile(r"""f["'](?:""" + KINDS + r""")[:|]\{|f["']\{(?:kind|owner|ident)\}\|""")
@@ -68,6 +68,7 @@ CID = uuid.UUID("0123456789abcdef0123456789abcdef")
         (sealing.data_key(CID, "relevance"), f"{CID.hex}|relevance"),  # a customer's key: by id alone
         (sealing.data_key(CID.hex, "fy2024/25"), f"{CID.hex}|fy2024/25"),
         (sealing.data_key(f"request:{CID.hex}", "request"), f"request:{CID.hex}|request"),
+        (sealing.processor_agreement(CID), f"dpa|{CID.hex}"),
     ],
 )
 def test_contexts_keep_the_spelling_the_stored_data_was_sealed_under(built: str, expected: str) -> None:

@@ -22,6 +22,8 @@ def check(tmp_path: Path, text: str, lang: str = "en") -> tuple[int, str]:
     return code, out.getvalue()
 
 
+pytestmark = pytest.mark.usefixtures("complete_agreements")  # every partner may receive data (Art. 28)
+
 ROLE = 'label.da = "Kundeservice"\nlabel.en = "Customer service"\nread'
 MARKETING_ROLE = 'label.da = "Marketing"\nlabel.en = "Marketing"\nread'  # the customer service role, renamed
 

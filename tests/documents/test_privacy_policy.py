@@ -12,6 +12,7 @@ from functools import cache
 import pypdf
 import pytest
 
+from persondata.core.agreements import CLAUSES, AgreementFacts
 from persondata.core.policy import Policy, load_policy, parse_policy
 from persondata.documents.markup import to_html, to_md
 from persondata.documents.policy_texts import DATATILSYNET_COMPLAINT_URL, TEXTS
@@ -257,24 +258,41 @@ def test_a_purpose_on_legitimate_interest_may_be_objected_to(lang: str, fmt: str
 
 
 THIRD = ('country = "DK"', 'country = "US"\nsafeguard = "scc"')
+US_AGREEMENT = AgreementFacts(
+    "order_processing",
+    signed_on=date(2026, 2, 3),
+    version="2",
+    next_review=date(2027, 2, 3),
+    country="US",
+    clauses=frozenset(CLAUSES),
+    safeguard="scc",
+    safeguard_date=date(2026, 2, 3),
+    has_document=True,
+)
 
 
 @pytest.mark.parametrize(("lang", "fmt"), [(lang, fmt) for lang in LANGUAGES for fmt in FORMATS])
 def test_a_partner_outside_the_eu_is_named_with_its_safeguard(lang: str, fmt: str) -> None:
-    text = _extract(render_policy(parse_policy(filled_policy_text(THIRD)), lang, fmt), fmt)
+    # the basis printed is the one the processor agreement records, with its date
+    recorded = {"order_processing": US_AGREEMENT}
+    text = _extract(render_policy(parse_policy(filled_policy_text(THIRD)), lang, fmt, recorded), fmt)
     s11 = section(text, lang, 11)
     expected = {
         "da": (
             "Ordre Drift A/S behandler oplysningerne i USA, uden for EU/EØS. Overførslen sker på grundlag af "
             "Europa-Kommissionens standardkontraktbestemmelser",
+            "aftalt 3. februar 2026",
             "Du kan få en kopi af garantierne",
             "Vores øvrige samarbejdspartnere behandler oplysningerne inden for EU/EØS.",
+            "Vi har indgået en databehandleraftale med Ordre Drift A/S.",
         ),
         "en": (
             "Ordre Drift A/S processes the data in the United States, outside the EU/EEA. The transfer is based "
             "on the European Commission's standard contractual clauses",
+            "agreed on 3 February 2026",
             "You can obtain a copy of the safeguards",
             "Our other partners process the data within the EU/EEA.",
+            "We have a data processing agreement with Ordre Drift A/S.",
         ),
     }[lang]
     for phrase in expected:
@@ -288,6 +306,10 @@ def test_a_partner_outside_the_eu_without_a_safeguard_shows_a_placeholder(lang: 
         parse_policy(filled_policy_text(('country = "DK"', 'country = "US"'))), lang, "md"
     ).decode()
     assert "`<<" in text and "partners.order_processing.safeguard" in text
+    # the policy file's own safeguard is not proof: without an agreement recording it, still the placeholder
+    text = render_policy(parse_policy(filled_policy_text(THIRD)), lang, "md").decode()
+    assert "partners.order_processing.safeguard" in text
+    assert {"da": "databehandleraftale med", "en": "processing agreement with"}[lang] not in text
     policy_ = parse_policy(filled_policy_text(('country = "DK"', 'country = "IN"\nsafeguard = "adequacy"')))
     from persondata.core.policy_check import check_policy
 

@@ -20,9 +20,10 @@ from django.db import transaction
 
 from persondata.access.actor import Actor
 from persondata.partners import services, webhooks
+from persondata.partners.models import ProcessorAgreement
 from persondata.requests import services as rights
 from persondata.requests.models import Request
-from tests.conftest import NOW
+from tests.conftest import NOW, record_complete_agreements
 
 
 @dataclass
@@ -152,3 +153,19 @@ def notify(req: Request, action: str, **kw: Any) -> list[tuple[str, str]]:
 def _no_leftover_threads() -> Iterator[None]:
     yield
     assert webhooks.wait_for_deliveries(30), "a delivery thread outlived its test"
+
+
+@pytest.fixture(autouse=True)
+def _every_partner_has_an_agreement(request: pytest.FixtureRequest) -> None:
+    """The partners may receive data (a complete processor agreement each, Art. 28) unless a test clears them
+    with ``no_agreements``; tests without a database get none."""
+    if request.node.get_closest_marker("django_db") or "db" in request.fixturenames:
+        request.getfixturevalue(
+            "db" if "transactional_db" not in request.fixturenames else "transactional_db"
+        )
+        record_complete_agreements()
+
+
+@pytest.fixture
+def no_agreements(_every_partner_has_an_agreement: None) -> None:
+    ProcessorAgreement.objects.all().delete()

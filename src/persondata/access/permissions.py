@@ -28,6 +28,7 @@ READ_ACCESS_LOG: Final = "read_access_log"
 MANAGE_BREACHES: Final = "manage_breaches"
 ADOPT_POLICY: Final = "adopt_policy"
 RUN_CONTROL: Final = "run_control"
+MANAGE_SYSTEMS: Final = "manage_systems"
 
 #: The purpose of the policy file under which the company's own work — requests, deletion, partners, the access
 #: log — reads customer data: handling customers' rights.
@@ -38,11 +39,12 @@ LABELS: Final = {
     HANDLE_REQUESTS: gettext_lazy("handle customers' requests"),
     MANAGE_RETENTION: gettext_lazy("manage deletion on time and legal holds"),
     MANAGE_STAFF: gettext_lazy("manage staff logins, roles and declarations"),
-    MANAGE_PARTNERS: gettext_lazy("manage the partners' webhooks"),
+    MANAGE_PARTNERS: gettext_lazy("manage the partners: webhooks and processor agreements"),
     READ_ACCESS_LOG: gettext_lazy("read the access log"),
     MANAGE_BREACHES: gettext_lazy("keep the breach register"),
     ADOPT_POLICY: gettext_lazy("record the adoption of the policy"),
     RUN_CONTROL: gettext_lazy("carry out the half-yearly control"),
+    MANAGE_SYSTEMS: gettext_lazy("keep the IT systems and their risk assessments"),
 }
 
 

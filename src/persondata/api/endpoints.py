@@ -20,6 +20,7 @@ from persondata.api import schemas as s
 from persondata.api.control import router as control_router
 from persondata.api.governance import router as breaches_router
 from persondata.api.policy_versions import router as policy_router
+from persondata.api.agreements import router as agreements_router
 from persondata.api.requests import router as requests_router
 from persondata.api.tokens import user_for_token
 from persondata.register.services import CustomerView, find_customers, show_customer
@@ -49,6 +50,7 @@ api.add_router("/requests", requests_router)
 api.add_router("/breaches", breaches_router)
 api.add_router("/policy", policy_router)
 api.add_router("/controls", control_router)
+api.add_router("/partners", agreements_router)
 
 ERRORS: dict[int, type[s.ErrorOut]] = {401: s.ErrorOut, 403: s.ErrorOut, 422: s.ValidationErrorOut}
 

@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         retention,
         server,
         staff,
+        systems,
         token,
     )
 
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.register(sub)
     governance.register(sub)
     control.register(sub)
+    systems.register(sub)
     return parser
 
 

@@ -1,4 +1,5 @@
-"""``persondata partners list|endpoint-set|endpoint-remove|notices|tick|deliver``: telling the partners (R11).
+"""``persondata partners list|endpoint-set|endpoint-remove|notices|tick|deliver``: telling the partners (R11);
+the processor agreements' commands are in ``cli/agreements.py``.
 
 Every command is the data controller's — whoever handles customers' requests — and names the staff login with
 ``--user LOGIN`` (or ``$PERSONDATA_USER``). See docs/partners.md.
@@ -20,9 +21,11 @@ from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.cli import CommandError
+from persondata.cli.agreements import add_commands as agreement_commands
+from persondata.cli.disclosures import add_commands as disclosure_commands
 from persondata.cli.login import duty_actor
 from persondata.partners import services, webhooks
-from persondata.partners.webhooks import PartnerError
+from persondata.partners.errors import PartnerError
 
 EXIT_INVALID = 2
 
@@ -71,6 +74,8 @@ def register(sub: Any) -> None:
         "--retry-failed", action="store_true", help="give failed notices a fresh set of tries first"
     )
     p.set_defaults(func=cmd_deliver)
+    agreement_commands(add)  # the processor agreements (Art. 28)
+    disclosure_commands(add)  # who received what
 
 
 def _controller(args: argparse.Namespace) -> Actor:

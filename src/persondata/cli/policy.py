@@ -13,7 +13,8 @@ from django.utils import timezone
 from persondata import runtime
 from persondata.cli import CommandError, policy_versions
 from persondata.core.policy import PolicyError, load_policy
-from persondata.core.policy_check import check_policy, exit_status
+from persondata.core.policy_check import SEVERITIES, check_policy, exit_status
+from persondata.partners import checks as partner_checks
 from persondata.register.models import STORED_FIELDS
 
 
@@ -47,9 +48,13 @@ def _load(path: Path | None) -> Any:
 
 def cmd_check(args: argparse.Namespace) -> int:
     policy = _load(args.file)
-    findings = check_policy(policy, timezone.localdate(), stored_fields=STORED_FIELDS)
+    today = timezone.localdate()
+    findings = check_policy(policy, today, stored_fields=STORED_FIELDS)
+    # the partners' records: errors for a partner without a complete processor agreement, gaps in the disclosures
+    findings = [*findings, *partner_checks.findings(policy, today)]
     if args.file is None:  # the installation's policy: has the version in force been adopted? (policy [14])
         findings += policy_versions.adoption_findings()
+    findings = sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
     for f in findings:
         print(f"{f.severity.upper():7} {f.code} [{f.key}] {f.message.get(args.lang)}")
         print(f"        fix: {f.fix.get(args.lang)}")

@@ -312,11 +312,12 @@ DUTIES: Final[dict[str, str]] = {
     "handle_requests": "handles customers' requests (GDPR Art. 12–22) and tells the partners (Art. 19)",
     "manage_retention": "runs deletion on time: the plan, the runs, legal holds",
     "manage_staff": "manages staff logins, their roles and the declarations they accept",
-    "manage_partners": "manages the partners' webhook endpoints",
+    "manage_partners": "manages the partners' webhook endpoints and processor agreements",
     "read_access_log": "reads the access log (who read which customer's data)",
     "manage_breaches": "keeps the breach register and notifies Datatilsynet and the customers (GDPR Art. 33–34)",
     "adopt_policy": "records the adoption of a policy version: the date, who signed and in what role",
     "run_control": "carries out the half-yearly control and signs it off (policy section 13)",
+    "manage_systems": "keeps the IT systems inventory and their risk assessments",
 }
 _MEASURE: Final[dict[str, str]] = {"text": 'text.da = "…" and text.en = "…"'}
 _TEXT: Final[dict[str, str]] = {"da": 'da = "tekst på dansk"', "en": 'en = "text in English"'}

@@ -12,6 +12,7 @@ Record kinds and who owns them:
 * a customer's request, under the request's own key: ``requester``, ``work`` and the documents and partner
   notices that belong to it (by request id, or by document / notice id);
 * a partner's webhook secret, under its own key (by partner key);
+* a partner's processor agreement (the signed PDF), under its own key (by the agreement's id).
 * a message waiting in the outbox, under its own key (by message id and kind).
 
 The data keys themselves are wrapped by the master key bound to their *owner* and retention class
@@ -111,3 +112,9 @@ def data_key(owner: uuid.UUID | str, klass: str) -> str:
     if not ident or "|" in ident or not klass or "|" in klass:
         raise ValueError("a data key context needs an owner and a class without '|'")
     return f"{ident}|{klass}"
+
+
+# -- a partner's processor agreement (the signed document) -------------------------------------------------------
+def processor_agreement(agreement_id: uuid.UUID | str) -> str:
+    """The signed agreement's PDF, under the agreement's own key (by the agreement's id)."""
+    return _context("dpa", agreement_id)

@@ -229,8 +229,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "s11": "Videregivelse af oplysninger",
         "s11_p1": (
             "Vi videregiver personoplysninger til vores samarbejdspartnere, som driver vores systemer. De "
-            "er databehandlere: de må kun behandle oplysningerne efter vores instruks, og vi har indgået "
-            "en databehandleraftale med hver af dem."
+            "er databehandlere: de må kun behandle oplysningerne efter vores instruks."
         ),
         "s11_head_partner": "Samarbejdspartner",
         "s11_head_service": "Opgave",
@@ -507,8 +506,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "s11": "Disclosure of data",
         "s11_p1": (
             "We disclose personal data to our partners who run our systems. They are data processors: they "
-            "may process the data only on our instructions, and we have a data processing agreement with "
-            "each of them."
+            "may process the data only on our instructions."
         ),
         "s11_head_partner": "Partner",
         "s11_head_service": "Task",

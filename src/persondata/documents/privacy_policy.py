@@ -23,6 +23,8 @@ from persondata.core.policy_check import (
     financial_year_in_words,
 )
 from persondata.core.policy_words import allows_objection
+from persondata.documents import partner_section
+from persondata.documents.partner_section import Agreements, recorded_agreements
 from persondata.documents.policy_texts import COUNTRIES, DATATILSYNET_COMPLAINT_URL, TEXTS
 
 LANGUAGES: Final = ("da", "en")
@@ -115,25 +117,17 @@ def accounting_paragraph(policy: Policy, lang: str) -> str:
     )
 
 
-def transfer_sentences(policy: Policy, lang: str) -> list[str]:
-    """Art. 13(1)(f), 15(2): each partner outside the EU/EEA, its country and safeguard, and how to get a copy."""
-    t = TEXTS[lang]
-    third = [p for p in policy.partners if p.country not in EU_EEA]
-    out = []
-    for p in third:
-        country = _country(p.country, lang)
-        safeguard = (
-            t[f"safeguard_{p.safeguard}"].format(country=country)
-            if p.safeguard
-            else t["safeguard_missing"].format(country=p.country, key=p.key)
-        )
-        out.append(t["s11_third"].format(partner=p.name, country=country, safeguard=safeguard))
-    if any(p.safeguard in ("scc", "bcr") for p in third):
-        out.append(t["s11_copy"])
-    return out
+def transfer_sentences(policy: Policy, lang: str, agreements: Agreements | None = None) -> list[str]:
+    """Art. 13(1)(f), 15(2): each transfer outside the EU/EEA, with the basis its agreement records."""
+    return partner_section.transfer_sentences(
+        policy, lang, recorded_agreements() if agreements is None else agreements
+    )
 
 
-def _sections(policy: Policy, lang: str) -> list[Section]:
+def _sections(
+    policy: Policy, lang: str, agreements: Agreements
+) -> list[Section]:  # long on purpose: the sections in order
+
     t = TEXTS[lang]
     c = policy.controller
     r = policy.retention
@@ -214,9 +208,11 @@ def _sections(policy: Policy, lang: str) -> list[Section]:
     s[9] = [_p(t["s9_p1"]), _p(t["s9_p2"]), _p(t["s9_p3"])]
     # [10] complaints
     s[10] = [_p(t["s10_p1"].format(url=DATATILSYNET_COMPLAINT_URL)), _p(t["s10_p3"]), _p(t["s10_p2"])]
-    # [11] disclosure
-    s[11] = [
-        _p(t["s11_p1"]),
+    # [11] disclosure: from the processor-agreement records (documents/partner_section.py)
+    s[11] = [_p(t["s11_p1"])]
+    if claim := partner_section.agreement_sentence(policy, lang, agreements):
+        s[11].append(_p(claim))
+    s[11].append(
         Block(
             "table",
             head=(
@@ -224,16 +220,23 @@ def _sections(policy: Policy, lang: str) -> list[Section]:
                 t["s11_head_service"],
                 t["s11_head_receives"],
                 t["s11_head_country"],
+                partner_section.WORDS[lang]["head_agreement"],
             ),
             rows=tuple(
-                (p.name, p.service.get(lang), labels(p.receives), _country(p.country, lang))
+                (
+                    p.name,
+                    p.service.get(lang),
+                    labels(p.receives),
+                    _country(partner_section.country_of(p, agreements), lang),
+                    partner_section.agreement_cell(p, lang, agreements),
+                )
                 for p in policy.partners
             ),
-        ),
-    ]
+        )
+    )
     # Art. 13(1)(f): a transfer outside the EU/EEA, its safeguard, and how to get a copy of it.
-    s[11].extend(_p(x) for x in transfer_sentences(policy, lang))
-    third = [p for p in policy.partners if p.country not in EU_EEA]
+    s[11].extend(_p(x) for x in partner_section.transfer_sentences(policy, lang, agreements))
+    third = [p for p in policy.partners if partner_section.country_of(p, agreements) not in EU_EEA]
     if len(third) < len(policy.partners):
         s[11].append(_p(t["s11_eu_others" if third else "s11_eu"]))
     s[11].append(_p(t["s11_p2"]))
@@ -264,8 +267,8 @@ def _sections(policy: Policy, lang: str) -> list[Section]:
     return [Section(n, f"section-{n}", t[f"s{n}"], tuple(blocks)) for n, blocks in s.items()]
 
 
-def policy_context(policy: Policy, lang: str) -> dict[str, Any]:
-    """The one context every format is rendered from."""
+def policy_context(policy: Policy, lang: str, agreements: Agreements | None = None) -> dict[str, Any]:
+    """The one context every format is rendered from; ``agreements`` default to those on record."""
     if lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}; got {lang!r}")
     t = TEXTS[lang]
@@ -281,7 +284,7 @@ def policy_context(policy: Policy, lang: str) -> dict[str, Any]:
         else t["not_adopted"],
         "toc_label": t["toc"],
         "footer": t["footer"].format(company=c.company, title=t["title"], version=policy.version),
-        "sections": _sections(policy, lang),
+        "sections": _sections(policy, lang, recorded_agreements() if agreements is None else agreements),
     }
 
 
@@ -294,11 +297,11 @@ def html_to_pdf(html: str) -> bytes:
     return bytes(pdf)
 
 
-def render_policy(policy: Policy, lang: str, fmt: str) -> bytes:
+def render_policy(policy: Policy, lang: str, fmt: str, agreements: Agreements | None = None) -> bytes:
     """The privacy policy for customers as ``html``, ``pdf`` or ``md`` (UTF-8), in ``da`` or ``en``."""
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {', '.join(FORMATS)}; got {fmt!r}")
-    context = policy_context(policy, lang)
+    context = policy_context(policy, lang, agreements)
     if fmt == "md":
         md = render_to_string("documents/privacy_policy.md", context)
         return _tidy_markdown(md).encode("utf-8")

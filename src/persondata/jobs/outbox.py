@@ -188,9 +188,11 @@ def deliver_one(row_id: uuid.UUID, now: datetime) -> str:
     try:
         handler = HANDLERS[row.kind]
         handler(_open(row))
-    except Held:
-        with transaction.atomic():
-            mine.update(state=HELD, attempts=F("attempts") - 1, claimed_until=None)
+    except Held as held:
+        with (
+            transaction.atomic()
+        ):  # the reason is a code (no SMTP, no processor agreement), shown in the list
+            mine.update(state=HELD, attempts=F("attempts") - 1, claimed_until=None, last_error=str(held)[:40])
         return "held"
     except Exception as exc:
         return _failed(row, mine, now, type(exc).__name__)
@@ -223,7 +225,7 @@ class HoldBackend(BaseEmailBackend):
     """The e-mail backend without SMTP: sends nothing and writes nothing; the mail waits, sealed, in the outbox."""
 
     def send_messages(self, email_messages: Sequence[Any]) -> int:
-        raise Held("no SMTP server is configured (PERSONDATA_SMTP_URL)")
+        raise Held("no_smtp")  # PERSONDATA_SMTP_URL is not set
 
 
 # -- right after the commit ------------------------------------------------------------------------------------

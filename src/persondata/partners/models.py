@@ -73,3 +73,78 @@ class PartnerNotice(models.Model):
     class Meta:
         db_table = "partner_notice"
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="partner_notice_due")]
+
+
+class ProcessorAgreement(models.Model):
+    """A partner's processor agreement (GDPR Art. 28; RULES R14), one per partner: the current version.
+
+    A company's contract, not customer data; the signed PDF is sealed anyway (it names the signatories) under
+    a data key of its own (owner ``processor_agreement:<id>``, class ``processor_agreement``). ``clauses``
+    lists the letters of Art. 28(3) the contract contains; ``sub_processors`` a list of ``{"name", "country"}``."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    partner_key = models.CharField(max_length=40, unique=True)  # a [partners.<key>] of the policy file
+    signed_on = models.DateField()
+    version = models.CharField(max_length=40)
+    next_review = models.DateField()
+    country = models.CharField(max_length=2)  # ISO 3166-1 alpha-2: where the partner processes the data
+    safeguard = models.CharField(max_length=10, blank=True, default="")  # adequacy | scc | bcr | ""
+    safeguard_date = models.DateField(null=True)
+    clauses = models.JSONField(default=list)
+    sub_processors = models.JSONField(default=list)
+    wrapped_key = models.BinaryField(null=True)
+    document_blob = models.BinaryField(null=True)  # {"pdf": base64} sealed under that key
+    document_size = models.IntegerField(default=0)
+    document_sha256 = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        db_table = "partner_agreement"
+
+
+CHANNELS = (("webhook", "webhook"), ("export", "export"), ("manual", "manual"))
+
+
+class Disclosure(models.Model):
+    """One transfer of customer data to a partner (who received what, when, why, whose): codes and pseudonymous
+    ids only. ``standing`` marks a continuous disclosure of every customer's data (the partner runs a system that
+    holds it, from ``occurred_at`` on); otherwise the customers are listed in :class:`DisclosedCustomer`."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    partner_key = models.CharField(max_length=40)
+    partner_name = models.CharField(max_length=200)  # as the policy file named the partner at the time
+    occurred_at = models.DateTimeField()
+    channel = models.CharField(max_length=8, choices=CHANNELS)
+    purpose = models.CharField(
+        max_length=40
+    )  # a purpose of the policy file, or "art19" (telling of a change)
+    categories = models.JSONField(default=list)
+    standing = models.BooleanField(default=False)
+    customer_count = models.IntegerField(default=0)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        db_table = "partner_disclosure"
+        indexes = [models.Index(fields=["partner_key", "occurred_at"], name="partner_disclosure_when")]
+
+
+class DisclosedCustomer(models.Model):
+    """A customer (by pseudonymous id) whose data a disclosure carried."""
+
+    disclosure = models.ForeignKey(Disclosure, on_delete=models.CASCADE, related_name="customers")
+    customer_id = models.UUIDField(db_index=True)
+
+    class Meta:
+        db_table = "partner_disclosure_customer"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["disclosure", "customer_id"], name="partner_disclosure_customer_once"
+            )
+        ]

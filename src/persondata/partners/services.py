@@ -41,6 +41,8 @@ from persondata.core import sealing
 from persondata.core.policy import Partner
 from persondata.core.sensitive import check_free_text
 from persondata.keys import ring
+from persondata.core.vault import unseal
+from persondata.partners.errors import PartnerError
 from persondata.partners.models import (
     ACTIONS,
     DONE,
@@ -52,14 +54,16 @@ from persondata.partners.models import (
     PartnerNotice,
 )
 from persondata.partners.webhooks import (
-    PartnerError,
     check_secret,
     check_url,
     deliver_after_commit,
     new_secret,
+    record_notice_disclosure,
     seal_secret,
 )
 from persondata.register.models import RELEVANCE, Customer
+from persondata.register.models import RELEVANCE, Customer, DataKey
+from persondata.requests import recipients
 from persondata.requests import services as rights
 from persondata.requests.models import Request
 
@@ -175,6 +179,11 @@ def notify_partners(
         raise PartnerError("changes", "only a rectification passes on new values")
     affected = set(affected_categories(action, changes=changes, categories=categories))
     partners = [p for p in runtime.policy().partners if p.receives & affected]
+    # Art. 19: the partners that received this customer's data, by the records of disclosures (all the policy's
+    # receivers while nothing is recorded)
+    recorded = recipients.received_by(request.customer_id) if request.customer_id else None
+    if recorded is not None:
+        partners = [p for p in partners if recorded.get(p.key, frozenset()) & affected]
     number = customer_number_on_file(request.customer_id) if partners and request.customer_id else None
     with_endpoint = set(PartnerEndpoint.objects.filter(enabled=True).values_list("partner_key", flat=True))
     told: list[tuple[str, str]] = []
@@ -291,6 +300,7 @@ def tick(actor: Actor, notice_id: uuid.UUID, *, now: datetime, note: str = "") -
         channel="manual",
         noted=bool(note),
     )
+    record_notice_disclosure(notice, "manual", now, actor)
     return notice
 
 

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -22,10 +23,12 @@ from django.views.decorators.http import require_GET, require_POST
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
-from persondata.partners import services
+from persondata.core.calendar import legal_date
+from persondata.partners import agreements, services
+from persondata.partners.errors import PartnerError
 from persondata.partners.forms import EndpointForm, TickForm
 from persondata.partners.models import FAILED, SENDING, PartnerNotice
-from persondata.partners.webhooks import MAX_ATTEMPTS, PartnerError
+from persondata.partners.webhooks import MAX_ATTEMPTS
 
 ACTION_LABELS = {
     "rectification": _("Rectification"),
@@ -58,8 +61,22 @@ def _page(
     secret: tuple[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    lang = (get_language() or "da").split("-")[0]
+    lang = lang if lang in ("da", "en") else "da"
+    # a partner without a complete processor agreement (Art. 28) receives nothing: its notices are held
+    held = {
+        r.partner.key: "; ".join(p.message.get(lang) for p in r.problems)
+        for r in agreements.overview(legal_date(timezone.now()))
+        if not r.complete
+    }
+    notices = []
+    for n in services.open_notices():
+        row = _row(n, tick_error)
+        row["held"] = held.get(n.partner_key, "") if n.state != "failed" else ""
+        notices.append(row)
     context = {
-        "notices": [_row(n, tick_error) for n in services.open_notices()],
+        "notices": notices,
+        "held": held,
         "done": [_row(n) for n in services.recent_done()],
         "partners": services.partners_overview(),
         "form": form or EndpointForm(),

@@ -44,9 +44,12 @@ from django.utils import timezone
 
 from persondata.audit import services as audit
 from persondata.core import sealing
+from persondata.core.calendar import legal_date
 from persondata.core.vault import VaultError, seal, unseal
 from persondata.jobs import outbox
 from persondata.keys import ring
+from persondata.partners import agreements, disclosures
+from persondata.partners.errors import PartnerError
 from persondata.partners.models import DONE, FAILED, PENDING, SENDING, PartnerEndpoint, PartnerNotice
 from persondata.requests import services as rights
 from persondata.requests.services import RequestError
@@ -68,14 +71,6 @@ KEY_CLASS = "partner_endpoint"
 MIN_SECRET, MAX_SECRET = 24, 200
 #: errors that say the endpoint is not reachable at all: its other notices wait for the next run
 _UNREACHABLE = frozenset({"timeout", "refused", "dns", "tls", "connection"})
-
-
-class PartnerError(ValueError):
-    """Bad input: ``field`` names what is wrong, the message says how to fix it (never repeating the value)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field, self.message = field, message
 
 
 # -- the endpoint's address and secret -----------------------------------------------------------------------
@@ -224,7 +219,9 @@ def _due(now: datetime) -> Q:
 
 def due_notices(now: datetime, limit: int = BATCH) -> list[uuid.UUID]:
     """Notices a webhook may try now: of partners with an enabled endpoint, due, oldest first."""
-    keys = list(PartnerEndpoint.objects.filter(enabled=True).values_list("partner_key", flat=True))
+    with_endpoint = PartnerEndpoint.objects.filter(enabled=True).values_list("partner_key", flat=True)
+    # a partner without a complete, current processor agreement receives nothing (Art. 28; RULES R14)
+    keys = sorted(agreements.cleared_partners(with_endpoint, legal_date(now)))
     if not keys:
         return []
     query = PartnerNotice.objects.filter(_due(now), partner_key__in=keys).order_by(
@@ -266,7 +263,7 @@ def deliver_one(notice_id: uuid.UUID, now: datetime, *, timeout: float = TIMEOUT
         return "skipped", ""  # not due, or another deliverer has it
     notice = PartnerNotice.objects.select_related("request").get(pk=notice_id)
     endpoint = PartnerEndpoint.objects.filter(partner_key=notice.partner_key, enabled=True).first()
-    if endpoint is None:
+    if endpoint is None or agreements.hold_reason(notice.partner_key, legal_date(now)):
         PartnerNotice.objects.filter(pk=notice_id, state=SENDING).update(
             state=PENDING, claimed_until=None, attempts=F("attempts") - 1
         )
@@ -334,6 +331,7 @@ def _record(
                 channel="webhook",
                 attempts=notice.attempts,
             )
+            record_notice_disclosure(notice, "webhook", now, "system")
             return "delivered"
         if final or notice.attempts >= MAX_ATTEMPTS:
             mine.update(
@@ -363,6 +361,22 @@ def _record(
         return "retrying"
 
 
+def record_notice_disclosure(notice: PartnerNotice, channel: str, now: datetime, actor: Any) -> None:
+    """The partner now has what the notice carried (the customer number, new values): a disclosure (Art. 19)."""
+    customer_id = notice.request.customer_id
+    if customer_id is not None and notice.categories:
+        disclosures.record(
+            notice.partner_key,
+            categories=notice.categories,
+            channel=channel,
+            purpose=disclosures.ART19,
+            customer_ids=[customer_id],
+            occurred_at=now,
+            now=now,
+            actor=actor,
+        )
+
+
 # -- through the outbox ---------------------------------------------------------------------------------------
 def deliver_after_commit(request_id: uuid.UUID, ids: Iterable[uuid.UUID]) -> None:
     """Inside the request's transaction: queue these notices in the outbox (``persondata.jobs.outbox``), which
@@ -376,8 +390,16 @@ def deliver_after_commit(request_id: uuid.UUID, ids: Iterable[uuid.UUID]) -> Non
 
 
 def deliver_message(message: outbox.Message) -> None:
-    """The outbox's ``webhook`` handler: one try of the notice (its own bookkeeping records the outcome)."""
-    deliver_due(timezone.now(), ids=[uuid.UUID(message.payload["notice"])])
+    """The outbox's ``webhook`` handler: one try of the notice (its own bookkeeping records the outcome).
+
+    Held, with the reason, while the partner has no complete, current processor agreement: the outbox looks
+    at it again on each pass, and recording a complete agreement releases it at once."""
+    now = timezone.now()
+    notice_id = uuid.UUID(message.payload["notice"])
+    partner = PartnerNotice.objects.filter(pk=notice_id).values_list("partner_key", flat=True).first()
+    if partner is not None and (reason := agreements.hold_reason(partner, legal_date(now))):
+        raise outbox.Held(reason)
+    deliver_due(now, ids=[notice_id])
 
 
 def run_job(now: datetime) -> dict[str, Any]:

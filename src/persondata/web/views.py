@@ -28,6 +28,8 @@ from persondata.core.access import usable_purposes
 from persondata.core.calendar import legal_date
 from persondata.core.policy_check import check_policy
 from persondata.governance.views import dashboard_panel as governance_panel
+from persondata.core.policy_check import SEVERITIES, check_policy
+from persondata.partners import checks as partner_checks
 from persondata.register.models import STORED_FIELDS, Customer, ImportRun, Invoice, Order, Payment
 from persondata.register.services import SEARCH_LIMIT, find_customers, show_customer
 from persondata.requests.services import may_handle, open_requests
@@ -117,9 +119,15 @@ def _open_requests(user: Any) -> dict[str, Any] | None:
 def _policy_findings() -> list[dict[str, str]]:
     """Today's findings of ``persondata policy check``, in the page's language. They never hold customer data."""
     lang = _language()
+    today = timezone.localdate()
+    findings = [
+        *check_policy(runtime.policy(), today, stored_fields=STORED_FIELDS),
+        *partner_checks.findings(runtime.policy(), today),  # processor agreements (Art. 28), disclosures
+    ]
+    findings.sort(key=lambda f: SEVERITIES.index(f.severity))
     return [
         {"severity": f.severity, "key": f.key, "message": f.message.get(lang), "fix": f.fix.get(lang)}
-        for f in check_policy(runtime.policy(), timezone.localdate(), stored_fields=STORED_FIELDS)
+        for f in findings
     ]
 
 

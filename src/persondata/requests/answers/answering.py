@@ -198,6 +198,7 @@ def access_copy(actor: Actor, request: Request, *, now: datetime) -> AccessCopy:
     lang = _lang(request)
     h = held.read(actor, _customer(request), now=now)
     info = letters.information(runtime.policy(), lang)
+    letters.this_customers_recipients(info, recipients.received_by(_customer(request)))  # Art. 15(1)(c)
     info["source_text"] = letters.source_text(h, lang)
     record = exports.access_record(
         h, info, reference=request.reference, received_on=request.received_on, now=now, lang=lang

@@ -165,6 +165,27 @@ def information(policy: Policy, lang: str) -> dict[str, Any]:
     }
 
 
+#: the recipients paragraph of an access answer when the records show that no partner received the data
+RECIPIENTS_NONE = {
+    "da": "Ifølge vores optegnelser har ingen af vores samarbejdspartnere modtaget dine oplysninger.",
+    "en": "According to our records, none of our partners has received your data.",
+}
+
+
+def this_customers_recipients(info: dict[str, Any], received: dict[str, frozenset[str]] | None) -> None:
+    """Art. 15(1)(c): narrow the policy's general list of recipients to the partners that the records of
+    disclosures show received this customer's data, with the categories they received (``received`` from the
+    ``requests.recipients`` hook; None while nothing is recorded: the general list stays)."""
+    if received is None:
+        return
+    info["recipients"] = [
+        {**r, "categories": [k for k in r["categories"] if k in received[r["key"]]]}
+        for r in info["recipients"]
+        if received.get(r["key"])
+    ]
+    info["recipients_basis"] = "records"
+
+
 def information_sections(info: dict[str, Any], lang: str, *, source: str | None = None) -> list[Section]:
     t = texts(lang)
     labels = info["category_labels"]
@@ -198,7 +219,7 @@ def information_sections(info: dict[str, Any], lang: str, *, source: str | None 
             t["h_recipients"],
             (
                 p(t["recipients_p"]),
-                recipients,
+                *((recipients,) if info["recipients"] else (p(RECIPIENTS_NONE[lang]),)),
                 *((p(t["transfers_p"]),) if info["transfers"] != [t["transfers_none"]] else ()),
                 *(p(x) for x in info["transfers"]),
             ),

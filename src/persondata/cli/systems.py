@@ -1,0 +1,138 @@
+"""``persondata systems list|assess|record|heat-map``: the IT systems and their risk assessments (policy [12]).
+
+For whoever keeps them (``manage_systems``: the data controller), with ``--user LOGIN``. ``list`` refreshes
+persondata's own record first. See docs/systems.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from persondata.access import permissions
+from persondata.access.actor import Actor
+from persondata.access.errors import NotFound
+from persondata.cli import CommandError
+from persondata.cli.login import refusals, staff_user
+from persondata.core.risk import EVENTS, heat_map_svg
+from persondata.systems import record, services
+
+EXIT_INVALID = 2
+
+
+def register(sub: Any) -> None:
+    s = sub.add_parser("systems", help="the IT systems inventory and the risk assessments")
+    actions = s.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=help_text)
+        p.add_argument(
+            "--user", default=settings.PERSONDATA_USER, help="your staff login (or $PERSONDATA_USER)"
+        )
+        return p
+
+    p = add("list", "the systems, their measures and what is due for assessment (JSON)")
+    p.set_defaults(func=cmd_list)
+    p = add("assess", "rate one feared event of a system (1–4 each: severity, likelihood)")
+    p.add_argument("system", help="the system's short name (persondata for this one)")
+    p.add_argument("event", choices=list(EVENTS))
+    for name in ("severity", "likelihood", "residual-severity", "residual-likelihood"):
+        p.add_argument(f"--{name}", type=int, required=True, choices=range(1, 5))
+    p.add_argument("--measures", default="", help="the measures that reduce it")
+    p.set_defaults(func=cmd_assess)
+    p = add("record", "the record of processing activities (GDPR Art. 30(1))")
+    p.add_argument("--format", choices=record.FORMATS, default="pdf")
+    p.add_argument("--lang", choices=("da", "en"), default="da")
+    p.add_argument("--out", type=Path, required=True, help="write it to this file")
+    p.set_defaults(func=cmd_record)
+    p = add("heat-map", "print the heat map of the residual risks as SVG")
+    p.set_defaults(func=cmd_heat_map)
+
+
+def _keeper(args: argparse.Namespace) -> Actor:
+    user = staff_user(args.user)
+    with refusals(user.pk):
+        actor = Actor.for_user(user, None, "cli")
+        permissions.require(actor, permissions.MANAGE_SYSTEMS)
+    return actor
+
+
+def _rows(actor: Actor) -> list[services.SystemRow]:
+    now = timezone.now()
+    with transaction.atomic():
+        services.refresh_own(now)
+    return services.overview(actor, now)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    actor = _keeper(args)
+    out = [
+        {
+            "key": r.system.key,
+            "name": r.system.name,
+            "kind": r.system.kind,
+            "version": r.system.version,
+            "location": r.system.location,
+            "categories": r.system.categories,
+            "measures": r.system.measures,
+            "assessments": {
+                a.event: {
+                    "before": [a.severity, a.likelihood],
+                    "residual": [a.residual_severity, a.residual_likelihood],
+                    "assessed_at": a.assessed_at.isoformat(),
+                }
+                for a in r.assessments
+            },
+            "due": r.due,
+        }
+        for r in _rows(actor)
+    ]
+    print(json.dumps(out, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_assess(args: argparse.Namespace) -> int:
+    actor = _keeper(args)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            services.refresh_own(now)
+            services.assess(
+                actor,
+                args.system,
+                args.event,
+                severity=args.severity,
+                likelihood=args.likelihood,
+                residual_severity=args.residual_severity,
+                residual_likelihood=args.residual_likelihood,
+                measures=args.measures,
+                now=now,
+            )
+    except NotFound as exc:
+        raise CommandError(f"no system {args.system!r}", 1) from exc
+    except services.SystemInputError as exc:
+        raise CommandError(f"{exc.field}: {exc.message}", EXIT_INVALID) from exc
+    print(f"{args.system}: {args.event} assessed")
+    return 0
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    _keeper(args)
+    now = timezone.now()
+    with transaction.atomic():
+        services.refresh_own(now)
+    args.out.write_bytes(record.render_record(args.format, args.lang, now))
+    print(f"record of processing written to {args.out}")
+    return 0
+
+
+def cmd_heat_map(args: argparse.Namespace) -> int:
+    actor = _keeper(args)
+    print(heat_map_svg(services.heat_map(_rows(actor)), "en", "Residual risks of the IT systems"))
+    return 0
