@@ -192,7 +192,7 @@ CLI_RULES: dict[str, str] = {
     "partners deliver": "handle_requests",
     "staff otp-reset": "manage_staff",
     "staff accept": "none",  # a staff member accepts the declarations for themselves
-    "partners agreements": "manage_partners",  # manage_partners (the controller); tests/partners/test_agreement_entry.py
+    "partners agreements": "manage_partners",  # the controller; tests/partners/test_agreement_entry.py
     "partners agreement-set": "manage_partners",
     "partners agreement-remove": "manage_partners",
     "partners disclosures": "manage_partners",  # manage_partners; codes and pseudonymous ids only (tests/partners)

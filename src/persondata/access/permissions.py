@@ -74,12 +74,14 @@ def require(actor: Actor, duty: str) -> None:
         )
 
 
-def actor_for(user: Any, duty: str, channel: str) -> Actor:
+def actor_for(user: Any, duty: str, channel: str, *, customer_data: bool = True) -> Actor:
     """The logged-in staff member as the actor doing ``duty`` through ``channel`` (``web``, ``api``, ``cli``).
 
-    Built once per page, call or command: refused with :class:`AccessDenied` when not logged in, until the current
-    declarations are accepted (the gate), and unless one of their roles holds ``duty``.
+    Built once per page, call or command: refused with :class:`AccessDenied` when not logged in, unless one of their
+    roles holds ``duty``, and — where the work shows customers' data (``customer_data``) — until the current
+    declarations are accepted (the gate). The company's own records (the breach register, the control, the policy's
+    adoption, the IT systems) show no customer's data: for them ``customer_data=False``, no purpose and no gate.
     """
-    actor = Actor.for_user(user, DUTY_PURPOSE, channel)
+    actor = Actor.for_user(user, DUTY_PURPOSE, channel) if customer_data else Actor.staff(user, channel)
     require(actor, duty)
     return actor

@@ -35,7 +35,7 @@ class SubProcessorIO(Schema):
     country: str = Field(description="ISO 3166-1 alpha-2, e.g. DK")
 
 
-class AgreementIn(Schema):
+class ProcessorAgreementIn(Schema):
     model_config = ConfigDict(extra="forbid")
     signed_on: date
     version: str = Field(max_length=40)
@@ -50,7 +50,7 @@ class AgreementIn(Schema):
     )
 
 
-class AgreementOut(Schema):
+class ProcessorAgreementOut(Schema):
     partner: str
     complete: bool
     problems: list[str]
@@ -66,14 +66,12 @@ class AgreementOut(Schema):
 
 
 def _actor(request: HttpRequest) -> Actor:
-    actor = Actor.for_user(request.auth, None, "api")  # type: ignore[attr-defined]
-    permissions.require(actor, permissions.MANAGE_PARTNERS)
-    return actor
+    return permissions.actor_for(request.auth, permissions.MANAGE_PARTNERS, "api")  # type: ignore[attr-defined]
 
 
-def _out(row: agreements.AgreementRow) -> AgreementOut:
+def _out(row: agreements.AgreementRow) -> ProcessorAgreementOut:
     a: ProcessorAgreement | None = row.agreement
-    out = AgreementOut(
+    out = ProcessorAgreementOut(
         partner=row.partner.key, complete=row.complete, problems=[p.code for p in row.problems]
     )
     if a is not None:
@@ -97,26 +95,30 @@ def _row(key: str) -> agreements.AgreementRow:
     return row
 
 
-@router.get("/agreements", response={200: list[AgreementOut], **ERRORS}, summary="Each partner's agreement")
-def list_agreements(request: HttpRequest) -> list[AgreementOut]:
+@router.get(
+    "/agreements", response={200: list[ProcessorAgreementOut], **ERRORS}, summary="Each partner's agreement"
+)
+def list_agreements(request: HttpRequest) -> list[ProcessorAgreementOut]:
     _actor(request)
     return [_out(r) for r in agreements.overview(legal_date(timezone.now()))]
 
 
 @router.get(
-    "/agreements/{partner}", response={200: AgreementOut, **ERRORS}, summary="One partner's agreement"
+    "/agreements/{partner}",
+    response={200: ProcessorAgreementOut, **ERRORS},
+    summary="One partner's agreement",
 )
-def get_agreement(request: HttpRequest, partner: str) -> AgreementOut:
+def get_agreement(request: HttpRequest, partner: str) -> ProcessorAgreementOut:
     _actor(request)
     return _out(_row(partner))
 
 
 @router.put(
     "/agreements/{partner}",
-    response={200: AgreementOut, **ERRORS},
+    response={200: ProcessorAgreementOut, **ERRORS},
     summary="Record (or replace) a partner's processor agreement",
 )
-def put_agreement(request: HttpRequest, partner: str, body: AgreementIn) -> AgreementOut:
+def put_agreement(request: HttpRequest, partner: str, body: ProcessorAgreementIn) -> ProcessorAgreementOut:
     actor = _actor(request)
     _row(partner)
     try:

@@ -14,6 +14,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import ValidationError
 from pydantic import ConfigDict
 
+from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.api.schemas import ErrorOut, ValidationErrorOut
@@ -71,9 +72,7 @@ def _out(c: Control) -> dict[str, Any]:
 
 
 def _actor(request: HttpRequest) -> Actor:
-    actor = Actor.staff(request.auth, "api")  # type: ignore[attr-defined]
-    controls.require_controller(actor)
-    return actor
+    return permissions.actor_for(request.auth, permissions.RUN_CONTROL, "api", customer_data=False)  # type: ignore[attr-defined]
 
 
 def _run(request: HttpRequest, step: Any) -> Control:

@@ -17,10 +17,10 @@ from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied, NotFound
 from persondata.access.refusal import record_refusal
 from persondata.api import schemas as s
+from persondata.api.agreements import router as agreements_router
 from persondata.api.control import router as control_router
 from persondata.api.governance import router as breaches_router
 from persondata.api.policy_versions import router as policy_router
-from persondata.api.agreements import router as agreements_router
 from persondata.api.requests import router as requests_router
 from persondata.api.tokens import user_for_token
 from persondata.register.services import CustomerView, find_customers, show_customer

@@ -14,6 +14,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import ValidationError
 from pydantic import ConfigDict, Field
 
+from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.api.schemas import ErrorOut, ValidationErrorOut
@@ -86,9 +87,7 @@ def _out(breach: Breach) -> dict[str, Any]:
 
 
 def _manager(request: HttpRequest) -> Actor:
-    actor = Actor.staff(request.auth, "api")  # type: ignore[attr-defined]
-    breaches.require_manager(actor)
-    return actor
+    return permissions.actor_for(request.auth, permissions.MANAGE_BREACHES, "api", customer_data=False)  # type: ignore[attr-defined]
 
 
 def _invalid(exc: GovernanceError) -> ValidationError:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.cli import CommandError
-from persondata.cli.login import refusals, staff_user
+from persondata.cli.login import duty_actor
 from persondata.core.agreements import CLAUSES, SubProcessor
 from persondata.core.calendar import legal_date
 from persondata.partners import agreements
@@ -62,11 +62,7 @@ def add_commands(add: Any) -> None:
 
 
 def _manager(args: argparse.Namespace) -> Actor:
-    user = staff_user(args.user)
-    with refusals(user.pk):
-        actor = Actor.for_user(user, None, "cli")
-        permissions.require(actor, permissions.MANAGE_PARTNERS)
-    return actor
+    return duty_actor(args.user, permissions.MANAGE_PARTNERS)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -16,10 +16,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.cli import CommandError
-from persondata.cli.login import refusals, staff_user
+from persondata.cli.login import duty_actor
 from persondata.core.calendar import legal_date
 from persondata.governance import control as controls
 from persondata.governance import control_report
@@ -72,11 +73,7 @@ def register(sub: Any) -> None:
 
 
 def _controller(args: argparse.Namespace) -> Actor:
-    user = staff_user(args.user)
-    with refusals(user.pk):
-        actor = Actor.staff(user, "cli")
-        controls.require_controller(actor)
-    return actor
+    return duty_actor(args.user, permissions.RUN_CONTROL, customer_data=False)
 
 
 def _run(args: argparse.Namespace, step: Any) -> Any:

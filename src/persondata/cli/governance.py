@@ -18,10 +18,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.cli import CommandError
-from persondata.cli.login import refusals, staff_user
+from persondata.cli.login import duty_actor
 from persondata.core.calendar import COPENHAGEN
 from persondata.governance import breaches, notification
 from persondata.governance.errors import GovernanceError
@@ -83,11 +84,7 @@ def _field_options(p: argparse.ArgumentParser) -> None:
 
 
 def _manager(args: argparse.Namespace) -> Actor:
-    user = staff_user(args.user)
-    with refusals(user.pk):
-        actor = Actor.staff(user, "cli")
-        breaches.require_manager(actor)
-    return actor
+    return duty_actor(args.user, permissions.MANAGE_BREACHES, customer_data=False)
 
 
 def _values(args: argparse.Namespace) -> dict[str, Any]:

@@ -41,8 +41,9 @@ def staff_actor(login: str | None, purpose: str | None) -> Actor:
         return Actor.for_user(user, purpose, "cli")
 
 
-def duty_actor(login: str | None, duty: str) -> Actor:
-    """The staff member running the command, refused (exit code 3, audited) unless a role holds ``duty``."""
+def duty_actor(login: str | None, duty: str, *, customer_data: bool = True) -> Actor:
+    """The staff member running the command, refused (exit code 3, audited) unless a role holds ``duty``
+    (:func:`persondata.access.permissions.actor_for`)."""
     user = staff_user(login)
     with refusals(user.pk):
-        return permissions.actor_for(user, duty, "cli")
+        return permissions.actor_for(user, duty, "cli", customer_data=customer_data)

@@ -19,7 +19,7 @@ from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.cli import CommandError
-from persondata.cli.login import refusals, staff_user
+from persondata.cli.login import duty_actor
 from persondata.core.risk import EVENTS, heat_map_svg
 from persondata.systems import record, services
 
@@ -56,11 +56,7 @@ def register(sub: Any) -> None:
 
 
 def _keeper(args: argparse.Namespace) -> Actor:
-    user = staff_user(args.user)
-    with refusals(user.pk):
-        actor = Actor.for_user(user, None, "cli")
-        permissions.require(actor, permissions.MANAGE_SYSTEMS)
-    return actor
+    return duty_actor(args.user, permissions.MANAGE_SYSTEMS, customer_data=False)
 
 
 def _rows(actor: Actor) -> list[services.SystemRow]:

@@ -93,7 +93,7 @@ def outbox_message(row_id: uuid.UUID, kind: str) -> str:
 
 
 # -- the data keys themselves ----------------------------------------------------------------------------------
-KEY_OWNER_KINDS: Final = frozenset({"request", "partner", "outbox"})
+KEY_OWNER_KINDS: Final = frozenset({"request", "partner", "outbox", "processor_agreement"})
 
 
 def key_owner(kind: str, ident: uuid.UUID | str) -> str:

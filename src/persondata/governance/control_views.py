@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from persondata import runtime
+from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.core.calendar import legal_date
@@ -51,9 +52,7 @@ def _measure_text(key: str) -> str:
 
 
 def _actor(request: HttpRequest) -> Actor:
-    actor = Actor.staff(request.user, "web")
-    controls.require_controller(actor)
-    return actor
+    return permissions.actor_for(request.user, permissions.RUN_CONTROL, "web", customer_data=False)
 
 
 @never_cache

@@ -30,9 +30,7 @@ class AdoptionForm(forms.Form):
 
 
 def _actor(request: HttpRequest) -> Actor:
-    actor = Actor.staff(request.user, "web")
-    permissions.require(actor, permissions.ADOPT_POLICY)
-    return actor
+    return permissions.actor_for(request.user, permissions.ADOPT_POLICY, "web", customer_data=False)
 
 
 def _page(request: HttpRequest, form: AdoptionForm | None = None, status: int = 200) -> HttpResponse:

@@ -30,9 +30,7 @@ from persondata.governance.models import Breach
 
 
 def _actor(request: HttpRequest) -> Actor:
-    actor = Actor.staff(request.user, "web")
-    breaches.require_manager(actor)
-    return actor
+    return permissions.actor_for(request.user, permissions.MANAGE_BREACHES, "web", customer_data=False)
 
 
 def _row(breach: Breach) -> dict[str, Any]:

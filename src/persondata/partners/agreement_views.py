@@ -30,9 +30,7 @@ from persondata.partners.models import ProcessorAgreement
 
 
 def _actor(request: HttpRequest) -> Actor:
-    actor = Actor.for_user(request.user, None, "web")
-    permissions.require(actor, permissions.MANAGE_PARTNERS)
-    return actor
+    return permissions.actor_for(request.user, permissions.MANAGE_PARTNERS, "web")
 
 
 def _lang() -> str:

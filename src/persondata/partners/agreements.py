@@ -45,6 +45,7 @@ from persondata.core.sensitive import check_free_text
 from persondata.core.vault import seal, unseal
 from persondata.jobs import outbox
 from persondata.jobs.models import Outbox
+from persondata.keys import ring
 from persondata.partners.errors import PartnerError
 from persondata.partners.models import ProcessorAgreement
 
@@ -142,7 +143,7 @@ def _checked(data: AgreementInput) -> AgreementInput:
 
 # -- recording -----------------------------------------------------------------------------------------------
 def _owner(agreement: ProcessorAgreement) -> str:
-    return f"processor_agreement:{agreement.id.hex}"
+    return sealing.key_owner("processor_agreement", agreement.id)
 
 
 def save_agreement(
@@ -167,7 +168,7 @@ def save_agreement(
     agreement.sub_processors = [{"name": s.name, "country": s.country} for s in data.sub_processors]
     agreement.updated_at, agreement.updated_by_id = now, actor.user_id
     if data.document is not None:
-        data_key = runtime.vault().new_data_key(_owner(agreement), KEY_CLASS)
+        data_key = ring.new_wrapped(_owner(agreement), KEY_CLASS)
         agreement.wrapped_key = data_key.wrapped
         agreement.document_blob = seal(
             data_key.key, {"pdf": data.document.hex()}, sealing.processor_agreement(agreement.id)
@@ -225,7 +226,7 @@ def read_document(actor: Actor, partner_key: str) -> bytes:
     agreement = get_agreement(actor, partner_key)
     if agreement.document_blob is None or agreement.wrapped_key is None:
         raise NotFound("no document is attached to this agreement")
-    key = runtime.vault().unwrap(bytes(agreement.wrapped_key), _owner(agreement), KEY_CLASS)
+    key = ring.unwrap(agreement.wrapped_key, _owner(agreement), KEY_CLASS)
     sealed = unseal(key, bytes(agreement.document_blob), sealing.processor_agreement(agreement.id))
     return bytes.fromhex(str(sealed["pdf"]))
 

@@ -41,7 +41,6 @@ from persondata.core import sealing
 from persondata.core.policy import Partner
 from persondata.core.sensitive import check_free_text
 from persondata.keys import ring
-from persondata.core.vault import unseal
 from persondata.partners.errors import PartnerError
 from persondata.partners.models import (
     ACTIONS,
@@ -62,7 +61,6 @@ from persondata.partners.webhooks import (
     seal_secret,
 )
 from persondata.register.models import RELEVANCE, Customer
-from persondata.register.models import RELEVANCE, Customer, DataKey
 from persondata.requests import recipients
 from persondata.requests import services as rights
 from persondata.requests.models import Request

@@ -30,9 +30,7 @@ from persondata.systems.models import System
 
 
 def _actor(request: HttpRequest) -> Actor:
-    actor = Actor.for_user(request.user, None, "web")
-    permissions.require(actor, permissions.MANAGE_SYSTEMS)
-    return actor
+    return permissions.actor_for(request.user, permissions.MANAGE_SYSTEMS, "web", customer_data=False)
 
 
 def _lang() -> str:

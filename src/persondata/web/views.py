@@ -26,9 +26,8 @@ from persondata.access.errors import AccessDenied, NotFound
 from persondata.access.refusal import denied
 from persondata.core.access import usable_purposes
 from persondata.core.calendar import legal_date
-from persondata.core.policy_check import check_policy
-from persondata.governance.views import dashboard_panel as governance_panel
 from persondata.core.policy_check import SEVERITIES, check_policy
+from persondata.governance.views import dashboard_panel as governance_panel
 from persondata.partners import checks as partner_checks
 from persondata.register.models import STORED_FIELDS, Customer, ImportRun, Invoice, Order, Payment
 from persondata.register.services import SEARCH_LIMIT, find_customers, show_customer
