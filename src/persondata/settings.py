@@ -146,6 +146,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "persondata.web.middleware.SecurityHeadersMiddleware",
+    "persondata.api.middleware.ApiErrorsMiddleware",  # every error under /api/ as {"detail", "code"} JSON
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -26,7 +26,7 @@ from persondata.requests.answers import documents
 from persondata.requests.models import Document, Request
 
 router = Router(tags=["requests"])
-ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 def _text(n: int) -> Any:
