@@ -30,6 +30,7 @@ from persondata import runtime
 from persondata.audit import services as audit
 from persondata.jobs import locks
 from persondata.rawsql import analyze, bulk_writes, index_scans, indexes_built_after
+from persondata.register import import_runs
 from persondata.register.import_formats import KINDS, BadRow, RowError, Unit, detect_csv_kind, read_file
 from persondata.register.models import Customer, ImportRun
 from persondata.register.writer import RegisterWriter
@@ -107,19 +108,16 @@ def import_files(
     paths = sorted(paths, key=_sort_key)
     total = sum(p.stat().st_size for p in paths)
     started = time.monotonic()
-    run = ImportRun.objects.create(
-        started_at=now,
-        mode=mode,
-        files=[{"name": p.name, "kind": _peek_kind(p) or p.suffix.lstrip(".")} for p in paths],
-    )
-    report = ImportReport(run.id, mode, errors_file=errors_file)
-    writer = RegisterWriter(runtime.vault(), runtime.policy(), now, run.id)
 
     with ExitStack() as stack:
         stack.enter_context(_fewer_collections())
         # PostgreSQL: the retention sweep's lock, so an import and a sweep never interleave: the import waits for
         # a running sweep, a sweep refuses while an import runs. SQLite: IMMEDIATE transactions serialise them.
         stack.enter_context(locks.waiting(locks.SWEEP))
+        files = [{"name": p.name, "kind": _peek_kind(p) or p.suffix.lstrip(".")} for p in paths]
+        run = import_runs.begin(now=now, mode=mode, files=files)  # a killed import's run is marked first
+        report = ImportReport(run.id, mode, errors_file=errors_file)
+        writer = RegisterWriter(runtime.vault(), runtime.policy(), now, run.id)
         stack.enter_context(index_scans())
         bulk_writes()
         err_writer = None
