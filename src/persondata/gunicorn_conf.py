@@ -11,6 +11,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+# No control socket: persondata does not use gunicornc, and gunicorn's default path ($XDG_RUNTIME_DIR/gunicorn.ctl or
+# $HOME/.gunicorn/gunicorn.ctl) is one per user, not per server: it accepts shutdown and reload, and a second server
+# of the same user takes it over, and deletes it when it stops.
+control_socket_disable = True
+
 # The access log masks the secret of identity-confirmation links (/privacy/confirm/<token>/): it never reaches a log.
 logger_class = "persondata.gunicorn_log.MaskingLogger"
 

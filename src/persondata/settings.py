@@ -246,6 +246,10 @@ TIME_ZONE = "Europe/Copenhagen"
 
 STATIC_URL = "static/"
 STATIC_ROOT = HOME / "static"
+# Django's storage would write its files 0644 whatever the umask (persondata.home): the collected static files
+# too are the owner's only, like everything in the home
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Application logs never carry personal data: only pseudonymous ids, counts and error codes (see docs/security.md).
 LOG_LEVEL = _text("PERSONDATA_LOG_LEVEL", "WARNING").upper()

@@ -89,7 +89,10 @@ class RequestOut(Schema):
     due_on: date
     extension_months: int
     days_left: int | None = None
-    match: str
+    match: str | None = Field(
+        description="none, single, ambiguous or manual; null on registering unless your login holds "
+        "handle_requests (then the lookup is in the access log)"
+    )
     customer_id: uuid.UUID | None = None
     identity_method: str = ""
 
@@ -125,10 +128,19 @@ def _invalid(exc: services.RequestError) -> ValidationError:
     return ValidationError([{"loc": ("body", exc.field), "msg": exc.message, "type": "invalid"}])
 
 
-@router.post("", response={201: RequestOut, **ERRORS}, summary="Register a customer's request")
+@router.post(
+    "",
+    response={201: RequestOut, **ERRORS},
+    summary="Register a customer's request",
+    description="Any staff login with a customer role may register a request. Whether it matched a customer "
+    "(`match`, `customer_id`) is shown only to a login that holds `handle_requests`, and showing it is written "
+    "to the access log; for any other login both are null.",
+)
 def create_request(request: HttpRequest, body: RequestIn) -> Status[dict[str, Any]]:
     actor = Actor.for_user(request.auth, None, "api")  # type: ignore[attr-defined]
+    handler = Actor.for_user(request.auth, "rights_requests", "api") if services.may_handle(actor) else None  # type: ignore[attr-defined]
     details = body.model_dump(exclude={"kind", "received_on", "language"}, exclude_none=True)
+    now = timezone.now()
     try:
         with transaction.atomic():
             req = services.submit(
@@ -136,13 +148,18 @@ def create_request(request: HttpRequest, body: RequestIn) -> Status[dict[str, An
                 details,
                 channel="api",
                 language=body.language,
-                now=timezone.now(),
+                now=now,
                 by=actor,
                 received_on=body.received_on,
             )
+            out = _out(req)
+            if handler is not None:
+                services.log_match(handler, req, now=now)
+            else:  # else any token could test whether an e-mail address is a customer's
+                out["match"] = out["customer_id"] = None
     except services.RequestError as exc:
         raise _invalid(exc) from None
-    return Status(201, _out(req))
+    return Status(201, out)
 
 
 @router.get("", response={200: list[RequestOut], **ERRORS}, summary="Open requests, most urgent first")

@@ -19,6 +19,7 @@ from persondata import gunicorn_conf, runtime, schema
 from persondata.access.models import StaffProfile
 from persondata.access.staff import ensure_default_texts
 from persondata.audit.policy import record_policy_version
+from persondata.home import make_private
 from persondata.register.models import Customer
 
 
@@ -54,6 +55,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    make_private(Path(settings.HOME))  # a home from an older version may hold a database readable by others
     schema.migrate()
     runtime.create_vault()  # creates the master key file (0600) on first run
     with transaction.atomic():
@@ -84,6 +86,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    make_private(Path(settings.HOME))
     call_command("collectstatic", interactive=False, verbosity=0)
     record_policy_version(timezone.now())
     gunicorn = Path(sys.executable).with_name("gunicorn")

@@ -69,6 +69,7 @@ REQUESTER_FIELDS: dict[str, int] = {
     "message": 4000,
 }
 IDENTIFYING = ("customer_number", "email", "phone", "name")
+MATCHED_CATEGORIES = ("contact", "customer_number")  # what matching compares the requester's details with
 
 
 class RequestError(ValueError):
@@ -136,6 +137,14 @@ def show_requester(actor: Actor, request: Request, *, now: datetime) -> dict[str
     if details and request.customer_id is not None:
         log_reads(actor, [(request.customer_id, ["contact"])], now)
     return details
+
+
+def log_match(actor: Actor, request: Request, *, now: datetime) -> None:
+    """Telling a handler which customer a request matched discloses that customer's identifiers: an access-log
+    entry (RULES R9) for the categories the match compared. Only for those who handle requests."""
+    require_handler(actor)
+    if request.customer_id is not None:
+        log_reads(actor, [(request.customer_id, MATCHED_CATEGORIES)], now)
 
 
 def work(request: Request) -> dict[str, Any]:
