@@ -20,7 +20,7 @@ from persondata.api.schemas import ErrorOut, ValidationErrorOut
 from persondata.core.calendar import legal_date
 from persondata.core.requests import Kind
 from persondata.register.rectify import RectifyError
-from persondata.requests import services
+from persondata.requests import intake, services
 from persondata.requests.answers import answering as answers
 from persondata.requests.answers import documents
 from persondata.requests.models import Document, Request
@@ -39,12 +39,12 @@ class RequestIn(Schema):
     kind: Kind
     received_on: date | None = Field(None, description="the day the request reached you (default: today)")
     language: str = Field("da", pattern="^(da|en)$", description="language of the answer")
-    name: _text(services.REQUESTER_FIELDS["name"]) | None = None  # type: ignore[valid-type]
-    email: _text(services.REQUESTER_FIELDS["email"]) | None = None  # type: ignore[valid-type]
-    phone: _text(services.REQUESTER_FIELDS["phone"]) | None = None  # type: ignore[valid-type]
-    address: _text(services.REQUESTER_FIELDS["address"]) | None = None  # type: ignore[valid-type]
-    customer_number: _text(services.REQUESTER_FIELDS["customer_number"]) | None = None  # type: ignore[valid-type]
-    message: _text(services.REQUESTER_FIELDS["message"]) | None = None  # type: ignore[valid-type]
+    name: _text(intake.REQUESTER_FIELDS["name"]) | None = None  # type: ignore[valid-type]
+    email: _text(intake.REQUESTER_FIELDS["email"]) | None = None  # type: ignore[valid-type]
+    phone: _text(intake.REQUESTER_FIELDS["phone"]) | None = None  # type: ignore[valid-type]
+    address: _text(intake.REQUESTER_FIELDS["address"]) | None = None  # type: ignore[valid-type]
+    customer_number: _text(intake.REQUESTER_FIELDS["customer_number"]) | None = None  # type: ignore[valid-type]
+    message: _text(intake.REQUESTER_FIELDS["message"]) | None = None  # type: ignore[valid-type]
 
 
 class VerifyIn(Schema):
@@ -143,7 +143,7 @@ def create_request(request: HttpRequest, body: RequestIn) -> Status[dict[str, An
     now = timezone.now()
     try:
         with transaction.atomic():
-            req = services.submit(
+            req = intake.submit(
                 body.kind.value,
                 details,
                 channel="api",
