@@ -73,6 +73,9 @@ ALLOWED_HOSTS = [
 ]
 
 
+SQLITE_BUSY_SECONDS = 20
+
+
 def _database(url: str) -> dict[str, object]:
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
@@ -85,7 +88,10 @@ def _database(url: str) -> dict[str, object]:
             # so two writers queue instead of failing half-way with "database is locked".
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 30,
+                # the busy timeout: how long a write waits for another's lock (a long import holds it for minutes)
+                # before it gives up — the request is then answered 503 with Retry-After (persondata.web.errors).
+                # Well under gunicorn's worker timeout (persondata.gunicorn_conf), which kills a silent worker.
+                "timeout": SQLITE_BUSY_SECONDS,
                 # secure_delete: freed pages are zeroed, so a destroyed data key (crypto-shredding, RULES R5) does
                 # not linger in the file's free space
                 "init_command": (

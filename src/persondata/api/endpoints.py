@@ -19,8 +19,10 @@ from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied, NotFound
 from persondata.access.refusal import record_refusal
 from persondata.api import schemas as s
+from persondata.api.middleware import CODES
 from persondata.api.requests import router as requests_router
 from persondata.api.tokens import user_for_token
+from persondata.rawsql import RETRY_AFTER, is_busy
 from persondata.register.services import CustomerView, find_customers, show_customer
 
 
@@ -97,6 +99,10 @@ def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 
 @api.exception_handler(Exception)
 def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if is_busy(exc):  # a long import holds the database's write lock: not a fault, try again later
+        response = _error(request, 503, CODES[503][1], CODES[503][0])
+        response["Retry-After"] = str(RETRY_AFTER)
+        return response
     # the exception's message may quote a value (a database error names the row); the log gets its kind and where
     logger.error(
         "API %s %s failed: %s\n%s",

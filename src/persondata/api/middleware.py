@@ -22,6 +22,10 @@ CODES = {
     405: ("method_not_allowed", "this address does not take that method; see the Allow header"),
     413: ("too_large", "the body is larger than the API accepts"),
     500: ("server_error", "the server failed; the error is logged without the request's content"),
+    503: (
+        "busy",
+        "the database is busy with a long piece of work; nothing was saved: try again after Retry-After",
+    ),
 }
 
 
