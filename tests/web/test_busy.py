@@ -69,8 +69,15 @@ def test_a_busy_database_is_a_503_with_retry_after_everywhere(
     client = Client(raise_request_exception=False)
     form = client.get("/privacy/request/")
     assert form.status_code == 200
+    staff = Client(raise_request_exception=False)
+    staff.force_login(controller)
+    assert staff.get(f"/customers/{cid}/").status_code == 200
+    before_log = AccessLog.objects.count()
     with writer_lock():
         _refused_while_busy(client, cid, token)
+        page = staff.get(f"/customers/{cid}/")  # the access log's entry cannot be written
+        assert page.status_code == 503 and page["Retry-After"] == str(RETRY_AFTER)
+        assert "Try again in a moment" in page.content.decode()
     assert AccessLog.objects.count() == before_log and Request.objects.count() == before_requests
 
 
