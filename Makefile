@@ -10,13 +10,23 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 export PERSONDATA_HOME ?= $(CURDIR)/var
 
-.PHONY: run test lint typecheck migrations-check test-sqlite test-postgres bench bench-small messages clean
+.PHONY: run test lint lock typecheck migrations-check test-sqlite test-postgres bench bench-small messages clean
 
-$(STAMP): pyproject.toml
+# Installs exactly what the lock pins, checked against its hashes (requirements-dev.txt: the product's packages and
+# the tools of development and tests), then persondata itself without touching them. `make lock` rewrites the lock.
+$(STAMP): pyproject.toml requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# After a change to the dependencies in pyproject.toml: pin them again (the newest versions the specifiers allow)
+lock: $(STAMP)
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	  --no-emit-find-links --output-file=requirements.txt pyproject.toml
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	  --no-emit-find-links --extra=dev --output-file=requirements-dev.txt pyproject.toml
 
 $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
@@ -27,9 +37,10 @@ run: $(STAMP)
 	$(BIN)/persondata serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_lock.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src

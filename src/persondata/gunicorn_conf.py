@@ -11,6 +11,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+# No control socket: persondata does not use gunicornc, and gunicorn's default path ($XDG_RUNTIME_DIR/gunicorn.ctl or
+# $HOME/.gunicorn/gunicorn.ctl) is one per user, not per server: it accepts shutdown and reload, and a second server
+# of the same user takes it over, and deletes it when it stops.
+control_socket_disable = True
+
+# A worker silent this long is killed. Longer than SQLite's busy timeout (settings.SQLITE_BUSY_SECONDS, 20 s): a
+# request that waits for the database's write lock during a long import gives up first and is answered 503 with
+# Retry-After; the worker lives on (at gunicorn's default of 30 s the two raced, and workers were killed).
+timeout = 60
+
 # The access log masks the secret of identity-confirmation links (/privacy/confirm/<token>/): it never reaches a log.
 logger_class = "persondata.gunicorn_log.MaskingLogger"
 

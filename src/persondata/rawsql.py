@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, OperationalError, connection
 
 BATCH = 500  # values per IN (...) list, well under SQLite's parameter limit
 
@@ -188,3 +188,15 @@ def analyze(tables: Sequence[str]) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+
+
+# -- a database too busy to write ---------------------------------------------------------------------------------
+#: what a 503 answer tells the client to wait before trying again (seconds)
+RETRY_AFTER = 30
+
+
+def is_busy(exc: BaseException) -> bool:
+    """A write that could not get the database's write lock in time: SQLite's busy timeout ran out ("database is
+    locked") while another process held the lock — a long all-or-nothing import, a retention chunk. Not a fault:
+    the answer is 503 with Retry-After, never a 500."""
+    return isinstance(exc, OperationalError) and "locked" in str(exc)

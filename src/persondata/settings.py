@@ -73,6 +73,9 @@ ALLOWED_HOSTS = [
 ]
 
 
+SQLITE_BUSY_SECONDS = 20
+
+
 def _database(url: str) -> dict[str, object]:
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
@@ -85,7 +88,10 @@ def _database(url: str) -> dict[str, object]:
             # so two writers queue instead of failing half-way with "database is locked".
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 30,
+                # the busy timeout: how long a write waits for another's lock (a long import holds it for minutes)
+                # before it gives up — the request is then answered 503 with Retry-After (persondata.web.errors).
+                # Well under gunicorn's worker timeout (persondata.gunicorn_conf), which kills a silent worker.
+                "timeout": SQLITE_BUSY_SECONDS,
                 # secure_delete: freed pages are zeroed, so a destroyed data key (crypto-shredding, RULES R5) does
                 # not linger in the file's free space
                 "init_command": (
@@ -149,6 +155,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "persondata.web.middleware.SecurityHeadersMiddleware",
+    "persondata.api.middleware.ApiErrorsMiddleware",  # every error under /api/ as {"detail", "code"} JSON
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -249,6 +256,10 @@ TIME_ZONE = "Europe/Copenhagen"
 
 STATIC_URL = "static/"
 STATIC_ROOT = HOME / "static"
+# Django's storage would write its files 0644 whatever the umask (persondata.home): the collected static files
+# too are the owner's only, like everything in the home
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Application logs never carry personal data: only pseudonymous ids, counts and error codes (see docs/security.md).
 LOG_LEVEL = _text("PERSONDATA_LOG_LEVEL", "WARNING").upper()

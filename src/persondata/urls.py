@@ -18,3 +18,6 @@ urlpatterns = [
     path("systems/", include("persondata.systems.urls")),
     path("", include("persondata.web.urls")),
 ]
+
+# a database too busy to write (a long import holds the lock): 503 with Retry-After, not a 500 (persondata.web.errors)
+handler500 = "persondata.web.errors.server_error"

@@ -13,7 +13,7 @@ from django.db import transaction
 from pypdf import PdfReader
 
 from persondata.access.actor import Actor
-from persondata.requests import services
+from persondata.requests import intake, services
 from persondata.requests.answers import documents
 from persondata.requests.answers.answering import Answer
 from persondata.requests.models import Document, Request
@@ -32,7 +32,7 @@ def register(
 ) -> Request:
     """A request taken by staff; matched to ``customer_id`` if given, identity checked by a call back."""
     with transaction.atomic():
-        request = services.submit(kind, details, channel="staff", language=language, now=now, by=actor)
+        request = intake.submit(kind, details, channel="staff", language=language, now=now, by=actor)
         if customer_id is not None and request.customer_id != customer_id:
             services.assign_customer(actor, request, customer_id, now=now)
         if verify:

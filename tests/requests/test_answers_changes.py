@@ -30,7 +30,7 @@ from persondata.register.models import (
 )
 from persondata.register.rectify import RectifyError
 from persondata.register.services import find_customers, show_customer
-from persondata.requests import services
+from persondata.requests import intake, services
 from persondata.requests.answers import answering as answers
 from persondata.requests.models import Document
 from persondata.retention import holds
@@ -121,7 +121,7 @@ def test_rectification_moves_every_lookup_to_the_new_values_and_tells_the_partne
         assert [h.id for h in find_customers(clerk, "navn", now=NOW)] == [r1]  # a word of the new name
         assert [h.id for h in find_customers(clerk, "Testkunde", now=NOW)] == [ids["R2"]]  # not by the old
         assert [h.id for h in find_customers(clerk, "+45 20 00 00 01", now=NOW)] == [r1]
-        assert services.match_candidates({"email": "NY.ADRESSE@example.dk"}).ids == (r1,)
+        assert intake.match_candidates({"email": "NY.ADRESSE@example.dk"}).ids == (r1,)
         view = show_customer(clerk, r1, now=NOW)
     assert view.contact is not None
     assert view.contact["name"] == "Nyt Navn" and view.contact["email"] == "ny.adresse@example.dk"

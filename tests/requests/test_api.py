@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from persondata.access.models import AccessLog
 from persondata.api.tokens import create_token
 from persondata.requests.models import Request
 from tests.conftest import NOW
@@ -31,7 +32,8 @@ def test_register_then_handle(demo_customers: list[dict[str, Any]], controller: 
     )
     assert created.status_code == 201, created.content
     body = created.json()
-    assert body["reference"].startswith("PD-") and body["match"] == "single" and body["state"] == "received"
+    assert body["reference"].startswith("PD-") and body["state"] == "received"
+    assert body["match"] is None and body["customer_id"] is None  # the clerk does not handle requests
     assert record["email"] not in created.content.decode()  # nothing of the requester echoed back
     rid = body["id"]
     assert client.get("/api/requests", **clerk).status_code == 403
@@ -217,3 +219,32 @@ def test_no_data_is_documented_in_the_openapi_schema(client: Client) -> None:
     assert "requestBody" not in operation
     ground = schema["components"]["schemas"]["RefuseIn"]["properties"]["ground"]
     assert ground["enum"] == ["unfounded", "excessive", "identity"] and "no-data" in ground["description"]
+
+
+def test_only_a_handler_learns_whether_a_request_matched_and_that_is_logged(
+    demo_customers: list[dict[str, Any]], controller: Any, make_staff: Any
+) -> None:
+    client = Client()
+    record = demo_customers[1]
+    payload = {"kind": "access", "email": record["email"]}
+    for roles in (["customer_service"], ["accounting"], ["customer_service", "accounting"]):
+        token = _auth(make_staff("-".join(roles), roles))
+        body = client.post("/api/requests", payload, content_type="application/json", **token).json()
+        assert body["match"] is None and body["customer_id"] is None, roles
+        stored = Request.objects.get(pk=body["id"])
+        assert stored.match == "single"  # matched all the same, for whoever handles it
+    assert AccessLog.objects.count() == 0
+
+    body = client.post("/api/requests", payload, content_type="application/json", **_auth(controller)).json()
+    assert body["match"] == "single" and body["customer_id"] == str(stored.customer_id)
+    entry = AccessLog.objects.get()
+    assert (entry.customer_id, entry.staff_id, entry.channel, entry.purpose, entry.categories) == (
+        stored.customer_id,
+        controller.pk,
+        "api",
+        "rights_requests",
+        "contact,customer_number",
+    )
+    unknown = {"kind": "access", "email": "nobody-at-all@example.invalid"}
+    body = client.post("/api/requests", unknown, content_type="application/json", **_auth(controller)).json()
+    assert body["match"] == "none" and AccessLog.objects.count() == 1  # no customer, nothing read

@@ -16,7 +16,7 @@ from persondata.jobs import outbox
 from persondata.jobs.models import Outbox
 from persondata.keys import store as key_store
 from persondata.register.services import Actor
-from persondata.requests import mail, services
+from persondata.requests import intake, mail, services
 from persondata.requests.models import Request
 from persondata.retention.erasure import erase_customer_now
 from tests.conftest import NOW
@@ -28,7 +28,7 @@ HOLD = "persondata.jobs.outbox.HoldBackend"
 
 def _confirmation_for(record: dict[str, Any]) -> Request:
     with transaction.atomic():
-        req = services.submit("access", {"email": record["email"]}, channel="public", now=NOW)
+        req = intake.submit("access", {"email": record["email"]}, channel="staff", now=NOW)
         assert services.send_confirmation(req, now=NOW)
     outbox.wait_for_outbox()
     return req
@@ -47,7 +47,7 @@ def test_a_delivered_message_is_deleted_and_was_sealed(
 ) -> None:
     record = demo_customers[0]
     with transaction.atomic():
-        req = services.submit("access", {"email": record["email"]}, channel="public", now=NOW)
+        req = intake.submit("access", {"email": record["email"]}, channel="staff", now=NOW)
         assert services.send_confirmation(req, now=NOW)
         [row] = Outbox.objects.all()  # written in the same transaction, before the commit
         owner = sealing.key_owner("outbox", row.id)
@@ -65,7 +65,7 @@ def test_a_rolled_back_change_queues_and_sends_nothing(
     demo_customers: list[dict[str, Any]], smtp: Any
 ) -> None:
     with pytest.raises(RuntimeError), transaction.atomic():
-        req = services.submit("access", {"email": demo_customers[0]["email"]}, channel="public", now=NOW)
+        req = intake.submit("access", {"email": demo_customers[0]["email"]}, channel="staff", now=NOW)
         services.send_confirmation(req, now=NOW)
         raise RuntimeError("rolled back")
     assert not Outbox.objects.exists() and smtp.messages == []
@@ -139,7 +139,7 @@ def test_a_purged_requests_messages_are_dropped(
     settings.EMAIL_BACKEND = HOLD
     boss = Actor.for_user(controller, "rights_requests", "web")
     with transaction.atomic():
-        req = services.submit("information", {"email": demo_customers[0]["email"]}, channel="public", now=NOW)
+        req = intake.submit("information", {"email": demo_customers[0]["email"]}, channel="staff", now=NOW)
         services.start(boss, req, now=NOW)
         services.answer(boss, req, {"letter": 1}, now=NOW)
         mail.queue(outbox.subject("request", req.id), "Svar", "Se brevet.", demo_customers[0]["email"])

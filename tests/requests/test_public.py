@@ -24,7 +24,7 @@ from persondata.core.requests import State
 from persondata.jobs.outbox import wait_for_outbox
 from persondata.public import ratelimit
 from persondata.public import views as public_views
-from persondata.requests import services
+from persondata.requests import intake, services
 from persondata.requests.models import Confirmation, RateBucket, Request
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,8 +39,11 @@ def form(**fields: str) -> dict[str, str]:
 
 
 def send(client: Client, **fields: str) -> Any:
-    """Post the form as a browser does (URL-encoded: the form has no enctype)."""
-    return client.post("/privacy/request/", urlencode(form(**fields)), content_type=URLENCODED)
+    """Post the form as a browser does (URL-encoded: the form has no enctype); then wait for what follows the
+    answer in the background (the match, the confirmation e-mail)."""
+    response = client.post("/privacy/request/", urlencode(form(**fields)), content_type=URLENCODED)
+    wait_for_outbox()
+    return response
 
 
 def thanks_page(client: Client, response: Any) -> str:
@@ -94,7 +97,7 @@ def test_the_form_offers_every_kind_explained_in_both_languages() -> None:
     assert "Se de oplysninger, vi har om dig" in da and "Ret forkerte oplysninger" in da
     assert "See the data we hold about you" in en and "Correct wrong data" in en
     assert 'name="csrfmiddlewaretoken"' in da
-    for name, most in services.REQUESTER_FIELDS.items():
+    for name, most in intake.REQUESTER_FIELDS.items():
         assert f'name="{name}" id="id_{name}" maxlength="{most}"' in da
     assert 'name="website"' in da and 'tabindex="-1"' in da  # the honeypot, out of people's way
 
@@ -233,7 +236,7 @@ def test_an_oversized_body_is_refused_unread_with_413() -> None:
 
 
 def test_the_largest_valid_form_fits_under_the_body_limit() -> None:
-    most = services.REQUESTER_FIELDS
+    most = intake.REQUESTER_FIELDS
     full = {name: "€" * n for name, n in most.items() if name not in ("email", "customer_number")}
     full["message"] = "Forkert: " + "€" * (most["message"] - 20) + " Rigtigt."
     response = send(Client(), email="a@example.dk", customer_number="K" * most["customer_number"], **full)
@@ -270,7 +273,7 @@ def test_a_limit_reached_between_check_and_commit_rolls_the_submission_back() ->
             ratelimit.take(bucket, now)
     assert ratelimit.blocked_until(bucket, now) is not None
     with pytest.raises(ratelimit.RateLimited) as refused, transaction.atomic():
-        services.submit("access", {"name": "Test"}, channel="public", now=now)
+        intake.submit("access", {"name": "Test"}, channel="public", now=now)
         ratelimit.take(bucket, now)
     assert refused.value.until > now
     assert not Request.objects.exists()

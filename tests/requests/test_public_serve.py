@@ -21,13 +21,15 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 
-from persondata.bench.public import bench_public_form
+from persondata import demo
+from persondata.bench.public import bench_match_timing, bench_public_form
 from tests.clitools import cli_env, own_database, persondata
 
 pytestmark = pytest.mark.slow
@@ -134,6 +136,22 @@ def test_fifty_customers_at_once_all_get_through(served: Served) -> None:
     assert served.count("SELECT count(*) FROM rights_request") == before + 50
     assert median_ms > 0
     assert "Traceback" not in served.log.read_text()
+
+
+def test_a_customers_submission_and_nobodys_are_answered_alike_then_matched(served: Served) -> None:
+    """The bench's comparison (its figures are in ``persondata bench``; no timing is asserted here): every
+    submission is accepted, and the customers' are matched afterwards, in the background."""
+    # the customers of `init --demo 100` (its seed)
+    emails = [r["email"] for r in demo.customers(100, seed=1, today=datetime.now(UTC).date())][:6]
+    before = served.count("SELECT count(*) FROM rights_request WHERE match = 'single'")
+    matched_ms, unmatched_ms, failed = bench_match_timing(served.base, emails)
+    assert failed == 0 and matched_ms > 0 and unmatched_ms > 0, served.log.read_text()[-3000:]
+    _wait(
+        lambda: served.count("SELECT count(*) FROM rights_request WHERE match = 'pending'") == 0,
+        "the matches after the answers",
+        60,
+    )
+    assert served.count("SELECT count(*) FROM rights_request WHERE match = 'single'") == before + 6
 
 
 def _submit(

@@ -15,7 +15,7 @@ from persondata.audit.models import AuditEntry
 from persondata.core import sealing
 from persondata.core.requests import State
 from persondata.keys import store
-from persondata.requests import services
+from persondata.requests import intake, services
 from persondata.requests.models import Request
 from tests.conftest import NOW
 
@@ -24,9 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def submit(kind: str, details: dict[str, Any], **kw: Any) -> Request:
     with transaction.atomic():
-        return services.submit(
-            kind, details, channel=kw.pop("channel", "public"), now=kw.pop("now", NOW), **kw
-        )
+        return intake.submit(kind, details, channel=kw.pop("channel", "staff"), now=kw.pop("now", NOW), **kw)
 
 
 def test_a_request_gets_a_reference_a_deadline_and_its_customer(demo_customers: list[dict[str, Any]]) -> None:

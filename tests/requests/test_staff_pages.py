@@ -86,7 +86,7 @@ def test_a_confirmation_e_mail_from_the_request_page(
 def test_an_ambiguous_request_is_settled_by_choosing_the_customer(
     demo_customers: list[dict[str, Any]], controller: Any
 ) -> None:
-    from persondata.requests.services import match_candidates
+    from persondata.requests.intake import match_candidates
 
     client = _client(controller)
     a, b = demo_customers[2], demo_customers[3]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import traceback
 import uuid
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -12,7 +15,6 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
-from persondata import runtime
 from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied, NotFound
 from persondata.access.refusal import record_refusal
@@ -20,9 +22,11 @@ from persondata.api import schemas as s
 from persondata.api.agreements import router as agreements_router
 from persondata.api.control import router as control_router
 from persondata.api.governance import router as breaches_router
+from persondata.api.middleware import CODES
 from persondata.api.policy_versions import router as policy_router
 from persondata.api.requests import router as requests_router
 from persondata.api.tokens import user_for_token
+from persondata.rawsql import RETRY_AFTER, is_busy
 from persondata.register.services import CustomerView, find_customers, show_customer
 
 
@@ -52,7 +56,13 @@ api.add_router("/policy", policy_router)
 api.add_router("/controls", control_router)
 api.add_router("/partners", agreements_router)
 
-ERRORS: dict[int, type[s.ErrorOut]] = {401: s.ErrorOut, 403: s.ErrorOut, 422: s.ValidationErrorOut}
+ERRORS: dict[int, type[s.ErrorOut]] = {
+    400: s.ErrorOut,
+    401: s.ErrorOut,
+    403: s.ErrorOut,
+    422: s.ValidationErrorOut,
+}
+logger = logging.getLogger("persondata.api")
 
 
 def _error(request: HttpRequest, status: int, detail: str, code: str, **extra: Any) -> HttpResponse:
@@ -90,6 +100,30 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, str(exc), "bad_request" if exc.status_code == 400 else "error")
 
 
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return _error(request, 413, "the body is larger than the API accepts", "too_large")
+
+
+@api.exception_handler(Exception)
+def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if is_busy(exc):  # a long import holds the database's write lock: not a fault, try again later
+        response = _error(request, 503, CODES[503][1], CODES[503][0])
+        response["Retry-After"] = str(RETRY_AFTER)
+        return response
+    # the exception's message may quote a value (a database error names the row); the log gets its kind and where
+    logger.error(
+        "API %s %s failed: %s\n%s",
+        request.method,
+        request.resolver_match.route if request.resolver_match else "?",
+        type(exc).__name__,
+        "".join(traceback.format_tb(exc.__traceback__)),
+    )
+    return _error(
+        request, 500, "the server failed; the error is logged without the request's content", "server_error"
+    )
+
+
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     # Name the field and the rule, never the value: the value may be personal data.
@@ -116,15 +150,6 @@ def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def _actor(request: HttpRequest, purpose: str | None) -> Actor:
-    if purpose is not None:
-        policy = runtime.policy()
-        if purpose not in policy.purposes and purpose not in policy.forbidden_purposes:
-            problem = {
-                "loc": ("purpose",),
-                "msg": "is not a purpose declared in the policy file",
-                "type": "purpose",
-            }
-            raise ValidationError([problem])
     return Actor.for_user(request.auth, purpose, "api")  # type: ignore[attr-defined]
 
 
@@ -158,7 +183,11 @@ def search_customers(request: HttpRequest, body: s.SearchIn) -> s.SearchOut:
     tags=["customers"],
     summary="One customer: the categories your roles may read for the purpose",
 )
-def get_customer(request: HttpRequest, customer_id: uuid.UUID, purpose: str | None = None) -> s.CustomerOut:
+def get_customer(
+    request: HttpRequest,
+    customer_id: uuid.UUID,
+    purpose: s.Purpose | None = None,
+) -> s.CustomerOut:
     actor = _actor(request, purpose)
     with transaction.atomic():
         view = show_customer(actor, customer_id, now=timezone.now())

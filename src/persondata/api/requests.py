@@ -21,13 +21,13 @@ from persondata.api.schemas import ErrorOut, ValidationErrorOut
 from persondata.core.calendar import legal_date
 from persondata.core.requests import Kind
 from persondata.register.rectify import RectifyError
-from persondata.requests import services
+from persondata.requests import intake, services
 from persondata.requests.answers import answering as answers
 from persondata.requests.answers import documents
 from persondata.requests.models import Document, Request
 
 router = Router(tags=["requests"])
-ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 def _text(n: int) -> Any:
@@ -40,12 +40,12 @@ class RequestIn(Schema):
     kind: Kind
     received_on: date | None = Field(None, description="the day the request reached you (default: today)")
     language: str = Field("da", pattern="^(da|en)$", description="language of the answer")
-    name: _text(services.REQUESTER_FIELDS["name"]) | None = None  # type: ignore[valid-type]
-    email: _text(services.REQUESTER_FIELDS["email"]) | None = None  # type: ignore[valid-type]
-    phone: _text(services.REQUESTER_FIELDS["phone"]) | None = None  # type: ignore[valid-type]
-    address: _text(services.REQUESTER_FIELDS["address"]) | None = None  # type: ignore[valid-type]
-    customer_number: _text(services.REQUESTER_FIELDS["customer_number"]) | None = None  # type: ignore[valid-type]
-    message: _text(services.REQUESTER_FIELDS["message"]) | None = None  # type: ignore[valid-type]
+    name: _text(intake.REQUESTER_FIELDS["name"]) | None = None  # type: ignore[valid-type]
+    email: _text(intake.REQUESTER_FIELDS["email"]) | None = None  # type: ignore[valid-type]
+    phone: _text(intake.REQUESTER_FIELDS["phone"]) | None = None  # type: ignore[valid-type]
+    address: _text(intake.REQUESTER_FIELDS["address"]) | None = None  # type: ignore[valid-type]
+    customer_number: _text(intake.REQUESTER_FIELDS["customer_number"]) | None = None  # type: ignore[valid-type]
+    message: _text(intake.REQUESTER_FIELDS["message"]) | None = None  # type: ignore[valid-type]
 
 
 class VerifyIn(Schema):
@@ -90,7 +90,10 @@ class RequestOut(Schema):
     due_on: date
     extension_months: int
     days_left: int | None = None
-    match: str
+    match: str | None = Field(
+        description="none, single, ambiguous or manual; null on registering unless your login holds "
+        "handle_requests (then the lookup is in the access log)"
+    )
     customer_id: uuid.UUID | None = None
     identity_method: str = ""
 
@@ -124,24 +127,38 @@ def _invalid(exc: services.RequestError) -> ValidationError:
     return ValidationError([{"loc": ("body", exc.field), "msg": exc.message, "type": "invalid"}])
 
 
-@router.post("", response={201: RequestOut, **ERRORS}, summary="Register a customer's request")
+@router.post(
+    "",
+    response={201: RequestOut, **ERRORS},
+    summary="Register a customer's request",
+    description="Any staff login with a customer role may register a request. Whether it matched a customer "
+    "(`match`, `customer_id`) is shown only to a login that holds `handle_requests`, and showing it is written "
+    "to the access log; for any other login both are null.",
+)
 def create_request(request: HttpRequest, body: RequestIn) -> Status[dict[str, Any]]:
     actor = Actor.for_user(request.auth, None, "api")  # type: ignore[attr-defined]
+    handler = Actor.for_user(request.auth, "rights_requests", "api") if services.may_handle(actor) else None  # type: ignore[attr-defined]
     details = body.model_dump(exclude={"kind", "received_on", "language"}, exclude_none=True)
+    now = timezone.now()
     try:
         with transaction.atomic():
-            req = services.submit(
+            req = intake.submit(
                 body.kind.value,
                 details,
                 channel="api",
                 language=body.language,
-                now=timezone.now(),
+                now=now,
                 by=actor,
                 received_on=body.received_on,
             )
+            out = _out(req)
+            if handler is not None:
+                services.log_match(handler, req, now=now)
+            else:  # else any token could test whether an e-mail address is a customer's
+                out["match"] = out["customer_id"] = None
     except services.RequestError as exc:
         raise _invalid(exc) from None
-    return Status(201, _out(req))
+    return Status(201, out)
 
 
 @router.get("", response={200: list[RequestOut], **ERRORS}, summary="Open requests, most urgent first")

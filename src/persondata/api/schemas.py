@@ -9,13 +9,27 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import ConfigDict, Field, StringConstraints
 
+from persondata import runtime
+
 Query = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-PurposeKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
+def _purposes() -> Any:
+    """The purposes of the policy file, as an enum in the schema: a client generated from it offers only those.
+
+    The forbidden ones (marketing, profiling) are in it too: asking for them is refused with 403 and logged
+    (RULES R19), not waved off as a typing error. The policy is read once per process, as everywhere.
+    """
+    policy = runtime.policy()
+    return Literal[tuple(sorted(policy.purposes)) + tuple(sorted(policy.forbidden_purposes))]
+
+
+Purpose = _purposes()
 
 
 class _Out(Schema):
@@ -27,7 +41,7 @@ class SearchIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     query: Query = Field(description="e-mail, phone, customer number, or the name or some of its words")
-    purpose: PurposeKey | None = Field(None, description="why you search: a purpose key of the policy file")
+    purpose: Purpose | None = Field(None, description="why you search: a purpose key of the policy file")  # type: ignore[valid-type]
 
 
 # -- output --------------------------------------------------------------------------------------------------

@@ -143,7 +143,7 @@ def phase_requests(runs: int = RUNS) -> None:
     from persondata.core.vault import normalize_customer_number
     from persondata.register.importer import import_files
     from persondata.register.models import Customer, new_id_hex
-    from persondata.requests import services
+    from persondata.requests import intake, services
     from persondata.requests.answers import answering as answers
 
     actor = Actor.for_user(_handler(), "rights_requests", "cli")
@@ -168,7 +168,7 @@ def phase_requests(runs: int = RUNS) -> None:
     def registered(kind: str, number: str) -> Any:
         with transaction.atomic():
             now = timezone.now()
-            request = services.submit(kind, {"customer_number": number}, channel="staff", now=now, by=actor)
+            request = intake.submit(kind, {"customer_number": number}, channel="staff", now=now, by=actor)
             assert request.customer_id == customer_id(number)
             services.verify_manually(actor, request, "in_person", now=now)
         request.refresh_from_db()

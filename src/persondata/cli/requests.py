@@ -22,7 +22,7 @@ from persondata.cli.login import duty_actor, staff_actor
 from persondata.core.calendar import legal_date
 from persondata.core.requests import Kind
 from persondata.register.rectify import RectifyError
-from persondata.requests import services
+from persondata.requests import intake, services
 from persondata.requests.answers import answering as answers
 from persondata.requests.answers import documents
 from persondata.requests.models import IDENTITY_METHODS, OFFERED_GROUNDS, Request
@@ -42,7 +42,7 @@ def register(sub: Any) -> None:
         "--received-on", type=_day, help="YYYY-MM-DD; the deadline counts from it (default: today)"
     )
     new.add_argument("--language", choices=("da", "en"), default="da", help="language of the answer")
-    for name in services.REQUESTER_FIELDS:
+    for name in intake.REQUESTER_FIELDS:
         new.add_argument(
             f"--{name.replace('_', '-')}", dest=name, help=f"the requester's {name.replace('_', ' ')}"
         )
@@ -188,10 +188,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_new(args: argparse.Namespace) -> int:
     actor = staff_actor(args.user, None)
-    details = {k: getattr(args, k) for k in services.REQUESTER_FIELDS if getattr(args, k)}
+    details = {k: getattr(args, k) for k in intake.REQUESTER_FIELDS if getattr(args, k)}
     try:
         with transaction.atomic():
-            req = services.submit(
+            req = intake.submit(
                 args.kind,
                 details,
                 channel="staff",

@@ -21,6 +21,7 @@ from persondata.access.staff import ensure_default_texts
 from persondata.audit.policy import record_policy_version
 from persondata.cli import CommandError
 from persondata.governance.policy_versions import record_current
+from persondata.home import make_private
 from persondata.keys import store as key_store
 from persondata.keys.check import KeyCheckError, database_has_keys
 from persondata.keys.check import verify as verify_key
@@ -59,6 +60,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    make_private(Path(settings.HOME))  # a home from an older version may hold a database readable by others
     schema.migrate()
     key_file = Path(settings.PERSONDATA_MASTER_KEY_FILE)
     if not key_file.exists() and (database_has_keys() or Customer.objects.exists()):
@@ -105,6 +107,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    make_private(Path(settings.HOME))
     call_command("collectstatic", interactive=False, verbosity=0)
     record_policy_version(timezone.now())
     with transaction.atomic():

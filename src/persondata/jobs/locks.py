@@ -37,11 +37,13 @@ def _advisory_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(f"persondata:{name}".encode()).digest()[:8], "big", signed=True)
 
 
-def _holder() -> str:
+def current_holder() -> str:
+    """This thread of this process on this machine: ``host:pid:thread``."""
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
-def _holder_alive(holder: str) -> bool:
+def holder_alive(holder: str) -> bool:
+    """False only when ``holder`` was a process on this machine that is gone (killed, crashed, ended)."""
     host, _, rest = holder.partition(":")
     pid_text = rest.partition(":")[0]
     if host != socket.gethostname() or not pid_text.isdigit():
@@ -60,7 +62,7 @@ def _holder_alive(holder: str) -> bool:
 
 class Lock:
     def __init__(self, name: str, clock: Callable[[], datetime]) -> None:
-        self.name, self.clock, self.holder = name, clock, _holder()
+        self.name, self.clock, self.holder = name, clock, current_holder()
 
     def renew(self) -> None:
         """Extend the SQLite lease (call at least every :data:`LEASE`; a no-op on PostgreSQL).
@@ -79,7 +81,7 @@ def _try_sqlite(name: str, lock: Lock) -> bool:
             JobLock.objects.create(name=name, holder=lock.holder, expires_at=now + LEASE)
             return True
         free = (
-            not row.holder or row.expires_at is None or row.expires_at < now or not _holder_alive(row.holder)
+            not row.holder or row.expires_at is None or row.expires_at < now or not holder_alive(row.holder)
         )
         if not free:
             return False

@@ -19,7 +19,8 @@
 - **Dropped on erasure.** Each message names a pseudonymous ``subject`` (``customer:<uuid>``,
   ``request:<uuid>``); the deletion path calls :func:`forget` and the message goes with the data.
 - **Handlers by kind**, registered in each app's ``AppConfig.ready`` (:func:`register_handler`): ``mail`` by
-  requests, ``webhook`` by partners. A handler raises to fail (retry), :class:`Held` to wait without counting.
+  requests (and ``request_match``, a public submission's match), ``webhook`` by partners. A handler raises
+  to fail (retry), :class:`Held` to wait without counting.
 
 Why our own and not django-tasks (the backport of Django 6's ``django.tasks``): its database backend (now the
 separate ``django-tasks-db``) stores a task's arguments as plain JSON and keeps its results, so a confirmation

@@ -1,6 +1,6 @@
 """The public request form: what a customer may send us, checked with messages that name the field and the fix.
 
-The limits are the services' own (:data:`persondata.requests.services.REQUESTER_FIELDS`); the services check
+The limits are the services' own (:data:`persondata.requests.intake.REQUESTER_FIELDS`); the services check
 everything again. Text shaped like a CPR number or a payment card number is refused *and never shown back*: the
 form drops such a value before it is validated, so the page that asks for a correction cannot repeat it.
 """
@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from persondata.core.requests import Kind
 from persondata.core.sensitive import check_email, check_free_text
-from persondata.requests.services import IDENTIFYING, REQUESTER_FIELDS
+from persondata.requests.intake import IDENTIFYING, REQUESTER_FIELDS
 
 # (label, one line in plain language) for each kind of request, in the order the form offers them
 KINDS: dict[str, tuple[Any, Any]] = {
@@ -181,5 +181,5 @@ class PublicRequestForm(forms.Form):
         return data
 
     def details(self) -> dict[str, str]:
-        """What the requester told us, as :func:`persondata.requests.services.submit` takes it."""
+        """What the requester told us, as :func:`persondata.requests.intake.submit` takes it."""
         return {name: self.cleaned_data[name] for name in TEXT_FIELDS if self.cleaned_data.get(name)}

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from persondata import runtime
 from persondata.public import ratelimit
 from persondata.public.forms import KINDS, LABELS, PublicRequestForm
-from persondata.requests import services
+from persondata.requests import intake, services
 from persondata.requests.answers import exports
 
 logger = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ def request_form(request: HttpRequest) -> HttpResponse:
         return _page(
             request,
             "too_large.html",
-            {"limit_kb": max_body() // 1024, "message_max": services.REQUESTER_FIELDS["message"]},
+            {"limit_kb": max_body() // 1024, "message_max": intake.REQUESTER_FIELDS["message"]},
             status=413,
         )
     return _form(request)
@@ -142,7 +142,7 @@ def _form_page(request: HttpRequest, form: PublicRequestForm, status: int = 200)
             "errors": form.errors.get(name, []),
             "hint": FIELD_HINTS.get(name, ""),
         }
-        for name, most in services.REQUESTER_FIELDS.items()
+        for name, most in intake.REQUESTER_FIELDS.items()
     }
     anchors = {"kind": "kind-information", "language": "language-da"}
     errors = [
@@ -182,17 +182,16 @@ def _form(request: HttpRequest) -> HttpResponse:
         return _form_page(request, form, status=400)
     try:
         with transaction.atomic():
-            stored = services.submit(
+            stored = intake.submit(
                 form.cleaned_data["kind"],
                 form.details(),
                 channel="public",
                 language=form.cleaned_data["language"],
                 now=now,
             )
-            # to the address on file, if the request matched one customer who has one; the page says the same
-            # either way, and the e-mail leaves in the background after the commit, so that nobody learns from
-            # the page or its timing whether someone is a customer (a failed e-mail is a step staff can see)
-            services.send_confirmation(stored, now=now, actor="public")
+            # stored, not yet matched: the match and the confirmation e-mail (to the address on file, if the
+            # request matched one customer who has one) follow after the commit, through the outbox, so that
+            # nobody learns from the page or its timing whether someone is a customer
             ratelimit.take(bucket, now)  # last: a refused submission rolls back, request and count alike
     except ratelimit.RateLimited as exc:
         return _too_many(request, exc.until, now)

@@ -32,6 +32,7 @@ from persondata.audit import services as audit
 from persondata.jobs import locks
 from persondata.keys import store as key_store
 from persondata.rawsql import analyze, bulk_writes, index_scans, indexes_built_after
+from persondata.register import import_runs
 from persondata.register.import_csv import detect_csv_kind, read_csv
 from persondata.register.import_formats import KINDS, BadRow, RowError, Unit
 from persondata.register.import_json import read_json, read_jsonl
@@ -198,18 +199,17 @@ def import_files(
             raise FileNotFoundError(f"{p}: no such file")
     paths = sorted(paths, key=_sort_key)
     started = time.monotonic()
-    run = ImportRun.objects.create(
-        started_at=now,
-        mode=mode,
-        files=[{"name": p.name, "kind": _peek_kind(p) or p.suffix.lstrip(".")} for p in paths],
-    )
-    report = ImportReport(run.id, mode, errors_file=errors_file)
-    writer = RegisterWriter(runtime.vault(), runtime.policy(), now, run.id, allow_returning=allow_returning)
     with ExitStack() as stack:
         stack.enter_context(_fewer_collections())
         # PostgreSQL: the retention sweep's lock, so an import and a sweep never interleave: the import waits for
         # a running sweep, a sweep refuses while an import runs. SQLite: IMMEDIATE transactions serialise them.
         stack.enter_context(locks.waiting(locks.SWEEP))
+        files = [{"name": p.name, "kind": _peek_kind(p) or p.suffix.lstrip(".")} for p in paths]
+        run = import_runs.begin(now=now, mode=mode, files=files)  # a killed import's run is marked first
+        report = ImportReport(run.id, mode, errors_file=errors_file)
+        writer = RegisterWriter(
+            runtime.vault(), runtime.policy(), now, run.id, allow_returning=allow_returning
+        )
         stack.enter_context(index_scans())
         bulk_writes()
         errors_csv = None

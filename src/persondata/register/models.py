@@ -64,8 +64,12 @@ class ImportRun(models.Model):
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True)
     mode = models.CharField(max_length=20)  # all-or-nothing | good-rows
-    status = models.CharField(max_length=12, default="running")  # running | done | rejected | failed
+    status = models.CharField(
+        max_length=12, default="running"
+    )  # running | done | rejected | failed | interrupted
     files = models.JSONField(default=list)  # base names and detected kinds only
+    # host:pid:thread of the process running it: a run left "running" by a process that is gone was killed
+    holder = models.CharField(max_length=200, default="", blank=True)
     counts = models.JSONField(default=dict)
     error_count = models.IntegerField(default=0)
 

@@ -19,9 +19,12 @@ class RequestsConfig(AppConfig):
     def ready(self) -> None:
         from persondata.jobs import outbox
         from persondata.jobs.runner import Job, register_job
-        from persondata.requests import mail
+        from persondata.requests import intake, mail
         from persondata.requests.reminders import send_deadline_reminders
 
         outbox.register_handler("mail", mail.deliver)
+        outbox.register_handler(
+            intake.MATCH_JOB, intake.match_pending
+        )  # public submissions, after the answer
         register_job(Job("requests.purge", purge_job, at=time(3, 30)))
         register_job(Job("requests.reminders", send_deadline_reminders, at=time(7, 0)))

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from persondata.core.calendar import MAX_EXTENSION_MONTHS
 from persondata.core.requests import Kind
+from persondata.requests.intake import REQUESTER_FIELDS
 from persondata.requests.models import IDENTITY_METHODS, OFFERED_GROUNDS
-from persondata.requests.services import REQUESTER_FIELDS
 
 KIND_LABELS = {
     Kind.INFORMATION: _("Information about how we process personal data"),

@@ -1,4 +1,5 @@
-"""Customers' requests: intake, matching, identity, deadlines, the state machine's steps, and purge.
+"""Customers' requests: identity, deadlines, the state machine's steps, and purge (intake and matching are in
+:mod:`persondata.requests.intake`).
 
 Entry points (web, public page, API, CLI, jobs) open the transaction; every function here that changes a request
 runs inside it, writes a :class:`RequestEvent` and an audit entry (no personal data: ids, codes, counts). The
@@ -15,14 +16,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 
 from persondata import runtime
@@ -35,18 +36,14 @@ from persondata.core import requests as rq
 from persondata.core import sealing
 from persondata.core.calendar import legal_date
 from persondata.core.requests import Event, Kind, State
-from persondata.core.sensitive import check_email, check_free_text
+from persondata.core.sensitive import check_free_text
 from persondata.core.vault import (
-    normalize_customer_number,
-    normalize_email,
-    normalize_name,
-    normalize_phone,
     seal,
     unseal,
 )
 from persondata.jobs import outbox
 from persondata.keys import ring
-from persondata.register.models import Customer, new_id
+from persondata.register.models import Customer
 from persondata.register.services import contact_on_file
 from persondata.requests import mail
 from persondata.requests.models import (
@@ -60,16 +57,7 @@ from persondata.requests.models import (
 
 KEY_CLASS = "request"
 CONFIRMATION_DAYS = 7
-# What a requester may tell us, and how long each field may be (the public form enforces the same limits).
-REQUESTER_FIELDS: dict[str, int] = {
-    "name": 200,
-    "email": 254,
-    "phone": 40,
-    "address": 300,
-    "customer_number": 40,
-    "message": 4000,
-}
-IDENTIFYING = ("customer_number", "email", "phone", "name")
+MATCHED_CATEGORIES = ("contact", "customer_number")  # what matching compares the requester's details with
 
 
 class RequestError(ValueError):
@@ -136,6 +124,14 @@ def show_requester(actor: Actor, request: Request, *, now: datetime) -> dict[str
     return details
 
 
+def log_match(actor: Actor, request: Request, *, now: datetime) -> None:
+    """Telling a handler which customer a request matched discloses that customer's identifiers: an access-log
+    entry (RULES R9) for the categories the match compared. Only for those who handle requests."""
+    require_handler(actor)
+    if request.customer_id is not None:
+        log_reads(actor, [(request.customer_id, MATCHED_CATEGORIES)], now)
+
+
 def work(request: Request) -> dict[str, Any]:
     """Staff's working notes on the request: extension and refusal reasons, a correction asked for."""
     if request.work_blob is None or request.purged_at is not None:
@@ -148,169 +144,6 @@ def update_work(request: Request, **items: Any) -> None:
     data.update(items)
     request.work_blob = seal_for(request, data, sealing.request_record("work", request.id))
     request.save(update_fields=["work_blob"])
-
-
-# -- intake --------------------------------------------------------------------------------------------------
-def clean_requester(details: dict[str, Any]) -> dict[str, str]:
-    """The requester's details, trimmed and checked; :class:`RequestError` names the first bad field."""
-    out: dict[str, str] = {}
-    for name, value in details.items():
-        if name not in REQUESTER_FIELDS:
-            raise RequestError(name, f"unknown field; use {', '.join(REQUESTER_FIELDS)}")
-        if value is None:
-            continue
-        if not isinstance(value, str):
-            raise RequestError(name, "must be text")
-        text = value.strip()
-        if len(text) > REQUESTER_FIELDS[name]:
-            raise RequestError(name, f"is too long: at most {REQUESTER_FIELDS[name]} characters")
-        if text:
-            refusal = check_free_text(text)
-            if refusal is not None:
-                raise RequestError(name, refusal.message)
-            out[name] = text
-    if "email" in out and (refusal := check_email(out["email"])) is not None:
-        raise RequestError("email", refusal.message)
-    if not any(out.get(k) for k in IDENTIFYING):
-        raise RequestError(
-            "name", "give at least your name, e-mail, phone or customer number so we can find your data"
-        )
-    return out
-
-
-def _new_reference() -> str:
-    for _ in range(20):
-        ref = rq.new_reference()
-        if not Request.objects.filter(reference=ref).exists():
-            return ref
-    raise RuntimeError("could not draw a free reference")  # 35 random bits: practically unreachable
-
-
-def submit(
-    kind: str,
-    details: dict[str, Any],
-    *,
-    channel: str,
-    language: str = "da",
-    now: datetime,
-    by: Actor | None = None,
-    received_on: date | None = None,
-) -> Request:
-    """Register a request (R6: the deadline runs from the day of receipt) and match it to a customer.
-
-    ``received_on`` is for staff registering a letter or e-mail that arrived earlier: the deadline counts from
-    the day it reached us, not from the day it was typed in.
-    """
-    if not transaction.get_connection().in_atomic_block:
-        raise audit.TransactionRequired("submit must run inside the entry point's transaction")
-    try:
-        kind = Kind(kind).value
-    except ValueError:
-        raise RequestError("kind", f"must be one of {', '.join(k.value for k in Kind)}") from None
-    if language not in ("da", "en"):
-        raise RequestError("language", "must be da or en")
-    if channel not in ("staff", "api", "public"):
-        raise RequestError("channel", "must be staff, api or public")
-    clean = clean_requester(details)
-    today = legal_date(now)
-    received = received_on or today
-    if received > today:
-        raise RequestError("received_on", "cannot be in the future")
-    if received < today - timedelta(days=92):
-        raise RequestError("received_on", "is more than three months ago; check the date")
-    request_id = new_id()
-    for _ in range(3):
-        try:
-            with transaction.atomic():
-                request = Request.objects.create(
-                    id=request_id,
-                    reference=_new_reference(),
-                    kind=kind,
-                    channel=channel,
-                    language=language,
-                    received_at=now,
-                    received_on=received,
-                    due_on=rq.deadline(received).due,
-                    created_by_id=by.user_id if by is not None else None,
-                )
-            break
-        except IntegrityError:  # a reference drawn twice by concurrent submissions
-            continue
-    else:
-        raise RuntimeError("could not store the request")
-    key = ring.new_own_key(sealing.key_owner("request", request_id), KEY_CLASS, now)
-    request.requester_blob = seal(key, clean, sealing.request_record("requester", request_id))
-    found = match_candidates(clean)
-    request.match = found.status
-    request.customer_id = found.ids[0] if found.status == "single" else None
-    request.save(update_fields=["requester_blob", "match", "customer_id"])
-    actor = code_of(by) if by is not None else channel
-    _event(request, "received", State.RECEIVED, actor, now, {"channel": channel, "match": request.match})
-    audit.record(
-        "request.receive",
-        actor=actor,
-        target=str(request.id),
-        details={"kind": kind, "channel": channel, "match": request.match},
-        now=now,
-    )
-    return request
-
-
-# -- matching ------------------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Match:
-    status: str  # none | single | ambiguous
-    ids: tuple[uuid.UUID, ...]
-
-
-def match_candidates(details: dict[str, str]) -> Match:
-    """The customers the details point to — never a guess. ``single`` only if every identifier given (customer
-    number, e-mail, phone) points to the same one customer, or the full name and the whole address on file
-    match exactly one; a name alone, or identifiers pointing to different customers, are ``ambiguous``.
-    """
-    vault = runtime.vault()
-    found: set[uuid.UUID] = set()
-    if value := details.get("customer_number"):
-        bidx = vault.blind_index("customer_number", normalize_customer_number(value))
-        found.update(Customer.objects.filter(number_bidx=bidx).values_list("id", flat=True))
-    if value := details.get("email"):
-        bidx = vault.blind_index("email", normalize_email(value))
-        found.update(Customer.objects.filter(email_bidx=bidx).values_list("id", flat=True)[:50])
-    if value := details.get("phone"):
-        bidx = vault.blind_index("phone", normalize_phone(value))
-        found.update(Customer.objects.filter(phone_bidx=bidx).values_list("id", flat=True)[:50])
-    if not found and (name := details.get("name")):
-        named = set(
-            Customer.objects.filter(name_bidx=vault.blind_index("name", normalize_name(name))).values_list(
-                "id", flat=True
-            )[:50]
-        )
-        exact = _with_address(named, _norm_address(details.get("address", "")))
-        if len(exact) == 1:
-            return Match("single", tuple(exact))
-        return Match("ambiguous" if named else "none", tuple(sorted(named)))
-    ids = tuple(sorted(found))
-    return Match({0: "none", 1: "single"}.get(len(ids), "ambiguous"), ids)
-
-
-def _norm_address(text: str) -> str:
-    return "".join(ch for ch in normalize_name(text) if ch.isalnum())
-
-
-def _with_address(ids: Iterable[uuid.UUID], address: str) -> list[uuid.UUID]:
-    """Of customers with the requester's name, those whose address on file matches (all fields of it)."""
-    if not address:
-        return []  # a name alone is not enough to know who someone is
-    out = []
-    for cid in ids:
-        contact = contact_on_file(cid)
-        if not contact:
-            continue
-        addr = contact.get("address") or {}
-        parts = [str(addr.get(k) or "") for k in ("street", "postcode", "city")]
-        if all(_norm_address(p) and _norm_address(p) in address for p in parts):
-            out.append(cid)
-    return out
 
 
 def assign_customer(actor: Actor, request: Request, customer_id: uuid.UUID, *, now: datetime) -> None:

@@ -29,7 +29,7 @@ from persondata.access.errors import NotFound
 from persondata.core import requests as rq
 from persondata.core.calendar import legal_date
 from persondata.register.rectify import RectifyError
-from persondata.requests import services
+from persondata.requests import intake, services
 from persondata.requests.answers import answering as answers
 from persondata.requests.answers import documents
 from persondata.requests.forms import (
@@ -90,7 +90,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
         f = form.cleaned_data
         try:
             with transaction.atomic():
-                created = services.submit(
+                created = intake.submit(
                     f["kind"],
                     form.details(),
                     channel="staff",

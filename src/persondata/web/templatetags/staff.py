@@ -21,6 +21,7 @@ _IMPORT_STATUS = {
     "done": _("Done"),
     "rejected": _("Rejected"),
     "failed": _("Failed"),
+    "interrupted": _("Interrupted"),
 }
 _FINDING_SEVERITY = {
     "error": _("Must be fixed"),
