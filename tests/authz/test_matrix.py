@@ -146,6 +146,11 @@ RULES: dict[str, str] = {
     "api:delete_agreement": "manage_partners",
     "api:list_disclosures": "manage_partners",
     "api:create_disclosure": "manage_partners",
+    "api:list_systems": "manage_systems",  # tests/systems/test_api.py
+    "api:get_system": "manage_systems",
+    "api:put_system": "manage_systems",
+    "api:delete_system": "manage_systems",
+    "api:assess_system": "manage_systems",
 }
 # CLI sub-commands: those that read customer data name the rule; the others touch none.
 CLI_RULES: dict[str, str] = {

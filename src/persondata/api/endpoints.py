@@ -25,6 +25,7 @@ from persondata.api.governance import router as breaches_router
 from persondata.api.middleware import CODES
 from persondata.api.policy_versions import router as policy_router
 from persondata.api.requests import router as requests_router
+from persondata.api.systems import router as systems_router
 from persondata.api.tokens import user_for_token
 from persondata.rawsql import RETRY_AFTER, is_busy
 from persondata.register.services import CustomerView, find_customers, show_customer
@@ -55,6 +56,7 @@ api.add_router("/breaches", breaches_router)
 api.add_router("/policy", policy_router)
 api.add_router("/controls", control_router)
 api.add_router("/partners", agreements_router)
+api.add_router("/systems", systems_router)
 
 ERRORS: dict[int, type[s.ErrorOut]] = {
     400: s.ErrorOut,

@@ -1,0 +1,170 @@
+"""The API for the IT systems inventory and their risk assessments (CNIL's 4×4 scale), for whoever keeps them
+(``manage_systems``). Same services as the pages and the command (docs/systems.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema
+from ninja.errors import ValidationError
+from pydantic import ConfigDict, Field
+
+from persondata.access import permissions
+from persondata.access.actor import Actor
+from persondata.access.errors import NotFound
+from persondata.api.schemas import ErrorOut, ValidationErrorOut
+from persondata.core.risk import EVENTS
+from persondata.systems import services
+from persondata.systems.services import SystemInputError
+
+router = Router(tags=["systems"])
+ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+
+
+class AssessmentOut(Schema):
+    event: str = Field(description="the feared event: access (illegitimate access), change, disappearance")
+    severity: int
+    likelihood: int
+    residual_severity: int
+    residual_likelihood: int
+    measures: str
+    assessed_at: datetime
+
+
+class SystemOut(Schema):
+    key: str
+    name: str
+    kind: str = Field(description="own (persondata itself), admin, partner or other")
+    partner_key: str
+    version: str
+    location: str
+    owner: str
+    categories: list[str]
+    measures: dict[str, Any] = Field(
+        description="the policy's IT-security measures: in place, evidence, checked"
+    )
+    assessments: list[AssessmentOut]
+    review_due: list[str] = Field(description="the feared events whose assessment is due (or missing)")
+
+
+class SystemIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(max_length=200)
+    kind: str = Field(description="admin, partner or other")
+    location: str = Field(max_length=200)
+    owner: str = Field(max_length=200)
+    categories: list[str] = Field(description="the policy file's data categories the system holds")
+    partner_key: str = Field("", description="for kind partner: the partner of the policy file that runs it")
+    version: str = Field("", max_length=80)
+
+
+class AssessmentIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    severity: int = Field(ge=1, le=4)
+    likelihood: int = Field(ge=1, le=4)
+    residual_severity: int = Field(ge=1, le=4)
+    residual_likelihood: int = Field(ge=1, le=4)
+    measures: str = Field("", max_length=4000, description="the measures that reduce the risk")
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return permissions.actor_for(request.auth, permissions.MANAGE_SYSTEMS, "api", customer_data=False)  # type: ignore[attr-defined]
+
+
+def _invalid(exc: SystemInputError) -> ValidationError:
+    return ValidationError([{"loc": ("body", exc.field), "msg": exc.message, "type": "invalid"}])
+
+
+def _out(row: services.SystemRow) -> dict[str, Any]:
+    s = row.system
+    return {
+        "key": s.key,
+        "name": s.name,
+        "kind": s.kind,
+        "partner_key": s.partner_key,
+        "version": s.version,
+        "location": s.location,
+        "owner": s.owner,
+        "categories": list(s.categories),
+        "measures": dict(s.measures),
+        "assessments": [{f: getattr(a, f) for f in AssessmentOut.model_fields} for a in row.assessments],
+        "review_due": list(row.due),
+    }
+
+
+def _rows(actor: Actor) -> list[services.SystemRow]:
+    """As the page and the command: persondata's own record brought up to date first."""
+    now = timezone.now()
+    with transaction.atomic():
+        services.refresh_own(now)
+    return services.overview(actor, now)
+
+
+def _row(actor: Actor, key: str) -> services.SystemRow:
+    found = next((r for r in _rows(actor) if r.system.key == key), None)
+    if found is None:
+        raise Http404
+    return found
+
+
+@router.get(
+    "", response={200: list[SystemOut], **ERRORS}, summary="The IT systems and their risk assessments"
+)
+def list_systems(request: HttpRequest) -> list[dict[str, Any]]:
+    actor = _actor(request)
+    return [_out(row) for row in _rows(actor)]
+
+
+@router.get("/{key}", response={200: SystemOut, **ERRORS}, summary="One IT system")
+def get_system(request: HttpRequest, key: str) -> dict[str, Any]:
+    return _out(_row(_actor(request), key))
+
+
+@router.put("/{key}", response={200: SystemOut, **ERRORS}, summary="Record or change an IT system")
+def put_system(request: HttpRequest, key: str, body: SystemIn) -> dict[str, Any]:
+    actor = _actor(request)
+    data = services.SystemInput(key=key, **{**body.model_dump(), "categories": frozenset(body.categories)})
+    try:
+        with transaction.atomic():
+            services.save_system(actor, data, now=timezone.now())
+    except SystemInputError as exc:
+        raise _invalid(exc) from exc
+    return _out(_row(actor, key))
+
+
+@router.delete("/{key}", response={204: None, **ERRORS}, summary="Remove an IT system")
+def delete_system(request: HttpRequest, key: str) -> tuple[int, None]:
+    actor = _actor(request)
+    try:
+        with transaction.atomic():
+            services.delete_system(actor, key, now=timezone.now())
+    except NotFound as exc:
+        raise Http404 from exc
+    except SystemInputError as exc:
+        raise _invalid(exc) from exc
+    return 204, None
+
+
+@router.put(
+    "/{key}/assessments/{event}",
+    response={200: SystemOut, **ERRORS},
+    summary="Rate a feared event of a system (severity × likelihood, before and after the measures)",
+)
+def assess_system(request: HttpRequest, key: str, event: str, body: AssessmentIn) -> dict[str, Any]:
+    actor = _actor(request)
+    if event not in EVENTS:
+        raise ValidationError(
+            [{"loc": ("path", "event"), "msg": f"must be one of {', '.join(EVENTS)}", "type": "invalid"}]
+        )
+    try:
+        with transaction.atomic():
+            services.assess(actor, key, event, **body.model_dump(), now=timezone.now())
+    except NotFound as exc:
+        raise Http404 from exc
+    except SystemInputError as exc:
+        raise _invalid(exc) from exc
+    return _out(_row(actor, key))
