@@ -124,49 +124,23 @@ def transfer_sentences(policy: Policy, lang: str, agreements: Agreements | None 
     )
 
 
-def _sections(
-    policy: Policy, lang: str, agreements: Agreements
-) -> list[Section]:  # long on purpose: the sections in order
-
-    t = TEXTS[lang]
-    c = policy.controller
-    r = policy.retention
+def _labels(policy: Policy, keys: frozenset[str], lang: str) -> str:
     cats = policy.categories
+    return "; ".join(cats[k].label.get(lang) for k in cats if k in keys)
 
-    def labels(keys: frozenset[str]) -> str:
-        return "; ".join(cats[k].label.get(lang) for k in cats if k in keys)
 
-    s: dict[int, list[Block]] = {n: [] for n in range(1, 15)}
-    # [1] purpose
-    s[1] = [_p(t["s1_p1"]), _p(t["s1_p2"].format(company=c.company, cvr=c.cvr, address=c.address))]
-    # [2] legal basis
-    s[2] = [
-        _p(t["s2_p1"]),
-        Block(
-            "dl", pairs=tuple((p.label.get(lang), p.legal_basis.get(lang)) for p in policy.purposes.values())
-        ),
-    ]
-    # [3] scope: purposes and data
-    s[3] = [
-        _p(t["s3_p1"]),
-        Block(
-            "dl", pairs=tuple((p.label.get(lang), p.description.get(lang)) for p in policy.purposes.values())
-        ),
-        _p(t["s3_p2"]),
-        Block("dl", pairs=tuple((k.label.get(lang), k.description.get(lang)) for k in cats.values())),
-        _p(t["s3_p3"]),
-        _p(t["s3_p4"]),  # Art. 13(2)(e): must the customer give the data, and what if not
-    ]
-    # [4] deletion
+def _deletion(policy: Policy, lang: str) -> list[Block]:
+    """[4] deletion: each category's period, the reasons, the claims and the bookkeeping act."""
+    t, r = TEXTS[lang], policy.retention
     rows = []
-    for cat in cats.values():
+    for cat in policy.categories.values():
         months = policy.relevance_months_for(cat.key)
         if months is None:
             period = accounting_period(policy, lang)
         else:
             period = t["s4_relevance"].format(period=months_in_words(months, lang))
         rows.append((cat.label.get(lang), period))
-    s[4] = [
+    blocks = [
         _p(t["s4_p1"]),
         Block("table", head=(t["s4_head_data"], t["s4_head_period"]), rows=tuple(rows)),
         _p(r.relevance_reason.get(lang)),
@@ -175,30 +149,118 @@ def _sections(
         _p(t["s4_erasure"]),
     ]
     if r.request_record_months:
-        s[4].append(_p(t["s4_requests"].format(period=months_in_words(r.request_record_months, lang))))
-    # [5] the data controller
-    s[5] = [
-        _p(t["s5_p1"]),
-        Block(
-            "dl",
-            pairs=tuple(
-                (t[f"label_{k}"], getattr(c, k))
-                for k in ("company", "cvr", "address", "name", "phone", "email")
-            ),
-        ),
-        _p(t["s5_p2"].format(name=c.name)),
-    ]
-    # [6] rights
-    # Art. 21 applies only to processing on Art. 6(1)(e) or (f): say so, and name those purposes if any.
+        blocks.append(_p(t["s4_requests"].format(period=months_in_words(r.request_record_months, lang))))
+    return blocks
+
+
+def _rights(policy: Policy, lang: str) -> list[Block]:
+    """[6] rights. Art. 21 applies only to processing on Art. 6(1)(e) or (f): say so, and name those purposes."""
+    t = TEXTS[lang]
     objectable = [p.label.get(lang) for p in policy.purposes.values() if allows_objection(p.legal_basis.da)]
     rights = {k: t[f"right_{k}_text"] for k in RIGHTS}
     if objectable:
         rights["objection"] = t["right_objection_text_ef"].format(purposes=", ".join(objectable))
-    s[6] = [
+    return [
         _p(t["s6_p1"]),
         Block("dl", pairs=tuple((t[f"right_{k}"], rights[k]) for k in RIGHTS)),
         _p(t["s6_p2"]),
     ]
+
+
+def _disclosure(policy: Policy, lang: str, agreements: Agreements) -> list[Block]:
+    """[11] disclosure: from the processor-agreement records (documents/partner_section.py)."""
+    t = TEXTS[lang]
+    blocks = [_p(t["s11_p1"])]
+    if claim := partner_section.agreement_sentence(policy, lang, agreements):
+        blocks.append(_p(claim))
+    head = (
+        t["s11_head_partner"],
+        t["s11_head_service"],
+        t["s11_head_receives"],
+        t["s11_head_country"],
+        partner_section.WORDS[lang]["head_agreement"],
+    )
+    rows = tuple(
+        (
+            p.name,
+            p.service.get(lang),
+            _labels(policy, p.receives, lang),
+            _country(partner_section.country_of(p, agreements), lang),
+            partner_section.agreement_cell(p, lang, agreements),
+        )
+        for p in policy.partners
+    )
+    blocks.append(Block("table", head=head, rows=rows))
+    # Art. 13(1)(f): a transfer outside the EU/EEA, its safeguard, and how to get a copy of it.
+    blocks.extend(_p(x) for x in partner_section.transfer_sentences(policy, lang, agreements))
+    third = [p for p in policy.partners if partner_section.country_of(p, agreements) not in EU_EEA]
+    if len(third) < len(policy.partners):
+        blocks.append(_p(t["s11_eu_others" if third else "s11_eu"]))
+    blocks.append(_p(t["s11_p2"]))
+    return blocks
+
+
+def _security(policy: Policy, lang: str) -> list[Block]:
+    """[12] IT security: the measures, and who sees what (need to know)."""
+    t = TEXTS[lang]
+    return [
+        _p(t["s12_p1"]),
+        Block("ul", items=tuple(m.text.get(lang) for m in policy.security_measures)),
+        _p(t["s12_p2"]),
+        Block(
+            "table",
+            head=(t["s12_head_role"], t["s12_head_sees"]),
+            rows=tuple(
+                (role.label.get(lang), _labels(policy, role.read, lang) or t["s12_no_data"])
+                for role in policy.roles.values()
+            ),
+        ),
+        _p(t["s12_p3"]),
+    ]
+
+
+def _adoption(policy: Policy, lang: str) -> list[Block]:
+    """[14] adoption: the date and the signature, or plainly unsigned."""
+    t = TEXTS[lang]
+    adopted = format_date(policy.adopted, lang) if policy.adopted else ""
+    return [
+        _p(t["s14_adopted"].format(date=adopted) if adopted else t["s14_unsigned"]),
+        Block("signature", date=adopted, date_label=t["s14_date_label"], signer=policy.adopted_by.get(lang)),
+        _p(t["s14_version"].format(version=policy.version)),
+    ]
+
+
+def _sections(policy: Policy, lang: str, agreements: Agreements) -> list[Section]:
+    """The policy's fourteen sections, in order."""
+    t = TEXTS[lang]
+    c = policy.controller
+    purposes, cats = policy.purposes.values(), policy.categories.values()
+    s: dict[int, list[Block]] = {n: [] for n in range(1, 15)}
+    # [1] purpose
+    s[1] = [_p(t["s1_p1"]), _p(t["s1_p2"].format(company=c.company, cvr=c.cvr, address=c.address))]
+    # [2] legal basis
+    s[2] = [
+        _p(t["s2_p1"]),
+        Block("dl", pairs=tuple((p.label.get(lang), p.legal_basis.get(lang)) for p in purposes)),
+    ]
+    # [3] scope: purposes and data
+    s[3] = [
+        _p(t["s3_p1"]),
+        Block("dl", pairs=tuple((p.label.get(lang), p.description.get(lang)) for p in purposes)),
+        _p(t["s3_p2"]),
+        Block("dl", pairs=tuple((k.label.get(lang), k.description.get(lang)) for k in cats)),
+        _p(t["s3_p3"]),
+        _p(t["s3_p4"]),  # Art. 13(2)(e): must the customer give the data, and what if not
+    ]
+    s[4] = _deletion(policy, lang)
+    # [5] the data controller
+    fields = ("company", "cvr", "address", "name", "phone", "email")
+    s[5] = [
+        _p(t["s5_p1"]),
+        Block("dl", pairs=tuple((t[f"label_{k}"], getattr(c, k)) for k in fields)),
+        _p(t["s5_p2"].format(name=c.name)),
+    ]
+    s[6] = _rights(policy, lang)
     # [7] no marketing, no profiling (both are always off: parse_policy refuses anything else)
     if not policy.marketing and not policy.profiling:
         s[7] = [_p(t["s7_p1"])]
@@ -208,62 +270,11 @@ def _sections(
     s[9] = [_p(t["s9_p1"]), _p(t["s9_p2"]), _p(t["s9_p3"])]
     # [10] complaints
     s[10] = [_p(t["s10_p1"].format(url=DATATILSYNET_COMPLAINT_URL)), _p(t["s10_p3"]), _p(t["s10_p2"])]
-    # [11] disclosure: from the processor-agreement records (documents/partner_section.py)
-    s[11] = [_p(t["s11_p1"])]
-    if claim := partner_section.agreement_sentence(policy, lang, agreements):
-        s[11].append(_p(claim))
-    s[11].append(
-        Block(
-            "table",
-            head=(
-                t["s11_head_partner"],
-                t["s11_head_service"],
-                t["s11_head_receives"],
-                t["s11_head_country"],
-                partner_section.WORDS[lang]["head_agreement"],
-            ),
-            rows=tuple(
-                (
-                    p.name,
-                    p.service.get(lang),
-                    labels(p.receives),
-                    _country(partner_section.country_of(p, agreements), lang),
-                    partner_section.agreement_cell(p, lang, agreements),
-                )
-                for p in policy.partners
-            ),
-        )
-    )
-    # Art. 13(1)(f): a transfer outside the EU/EEA, its safeguard, and how to get a copy of it.
-    s[11].extend(_p(x) for x in partner_section.transfer_sentences(policy, lang, agreements))
-    third = [p for p in policy.partners if partner_section.country_of(p, agreements) not in EU_EEA]
-    if len(third) < len(policy.partners):
-        s[11].append(_p(t["s11_eu_others" if third else "s11_eu"]))
-    s[11].append(_p(t["s11_p2"]))
-    # [12] IT security
-    s[12] = [
-        _p(t["s12_p1"]),
-        Block("ul", items=tuple(m.text.get(lang) for m in policy.security_measures)),
-        _p(t["s12_p2"]),
-        Block(
-            "table",
-            head=(t["s12_head_role"], t["s12_head_sees"]),
-            rows=tuple(
-                (role.label.get(lang), labels(role.read) or t["s12_no_data"])
-                for role in policy.roles.values()
-            ),
-        ),
-        _p(t["s12_p3"]),
-    ]
+    s[11] = _disclosure(policy, lang, agreements)
+    s[12] = _security(policy, lang)
     # [13] evaluation
     s[13] = [_p(t["s13_p1"].format(every=_every(policy.review.months, t)))]
-    # [14] adoption
-    adopted = format_date(policy.adopted, lang) if policy.adopted else ""
-    s[14] = [
-        _p(t["s14_adopted"].format(date=adopted) if adopted else t["s14_unsigned"]),
-        Block("signature", date=adopted, date_label=t["s14_date_label"], signer=policy.adopted_by.get(lang)),
-        _p(t["s14_version"].format(version=policy.version)),
-    ]
+    s[14] = _adoption(policy, lang)
     return [Section(n, f"section-{n}", t[f"s{n}"], tuple(blocks)) for n, blocks in s.items()]
 
 
