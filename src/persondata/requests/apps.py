@@ -20,8 +20,10 @@ class RequestsConfig(AppConfig):
         from persondata.jobs import outbox
         from persondata.jobs.runner import Job, register_job
         from persondata.requests import mail
+        from persondata.requests.answers import printing
         from persondata.requests.reminders import send_deadline_reminders
 
         outbox.register_handler("mail", mail.deliver)
+        outbox.register_handler(printing.KIND, printing.print_letter)
         register_job(Job("requests.purge", purge_job, at=time(3, 30)))
         register_job(Job("requests.reminders", send_deadline_reminders, at=time(7, 0)))
