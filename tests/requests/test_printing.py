@@ -104,12 +104,16 @@ def test_a_process_killed_between_the_answer_and_the_print_still_yields_the_pdf(
     reference = killed.stdout.strip()
     shown = json.loads(persondata("requests", "show", reference, "--user", "controller", env=env).stdout)
     assert shown["state"] == "answered"  # the answer committed ...
-    assert [f.suffix for f in _written(env, reference, tmp_path / "before")].count(".pdf") == 0  # ... unprinted
+    assert [f.suffix for f in _written(env, reference, tmp_path / "before")].count(
+        ".pdf"
+    ) == 0  # ... unprinted
     listed = persondata("outbox", "list", "--user", "controller", env=env)
     assert " letter_pdf " in listed.stdout and "pending" in listed.stdout
     # the restart: the delivery pass (the job runner's every minute, here by hand) prints what the dead one did not
     persondata("outbox", "deliver", "--user", "controller", env=env)
-    persondata("outbox", "deliver", "--user", "controller", env=env)  # again: nothing left, nothing printed twice
+    persondata(
+        "outbox", "deliver", "--user", "controller", env=env
+    )  # again: nothing left, nothing printed twice
     assert persondata("outbox", "list", "--user", "controller", env=env).stdout == ""
     letter = _letter_pdf(env, reference, tmp_path / "after")
     assert reference in letter and "Datatilsynet" in letter
