@@ -66,7 +66,7 @@ def bench_answers_http(base: str, token: str, numbers: Sequence[str], runs: int 
     return out
 
 
-def measure(env: dict[str, str], customers_csv: Path, customers: int) -> dict[str, float]:
+def measure(env: dict[str, str], customers_csv: Path, customers: int, seed: int = 17) -> dict[str, float]:
     """Ten demo customers' requests, end to end through the API of a ``persondata serve`` in the bench home."""
     from persondata.bench import _server
 
@@ -75,9 +75,9 @@ def measure(env: dict[str, str], customers_csv: Path, customers: int) -> dict[st
         env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     token = created.stdout.split()[0]
-    wanted = set(random.Random(17).sample(range(customers), min(10, customers)))
+    wanted = set(random.Random(seed).sample(range(customers), min(10, customers)))
     with customers_csv.open(encoding="utf-8") as f:
         numbers = [row["customer_number"] for i, row in enumerate(csv.DictReader(f)) if i in wanted]
-    random.Random(17).shuffle(numbers)
+    random.Random(seed).shuffle(numbers)
     with _server(env) as base:
         return bench_answers_http(base, token, numbers)
