@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-POLL = 0.01  # seconds between looks at the request while its letter is printed
+POLL = 0.1  # seconds between looks at the request while its letter is printed, as a client would
 
 
 def _call(base: str, token: str, method: str, path: str, body: dict[str, Any] | None = None) -> bytes:
