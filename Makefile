@@ -56,7 +56,7 @@ bench-small: $(STAMP)
 	$(BIN)/persondata bench --customers 20000 --audit-entries 100000
 
 messages: $(STAMP)
-	cd src/persondata && ../../$(BIN)/django-admin compilemessages --settings=tests.settings
+	cd src/persondata && PYTHONPATH=$(CURDIR) ../../$(BIN)/django-admin compilemessages --settings=tests.settings
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

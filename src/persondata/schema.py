@@ -8,6 +8,8 @@ this step Django would take the renamed apps for new ones and try to create thei
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.core.management import call_command
 from django.db import connection, transaction
 
@@ -42,3 +44,22 @@ def migrate() -> None:
     """Rename the legacy app labels, then apply every migration (``persondata init`` and ``make run``)."""
     rename_legacy_apps()
     call_command("migrate", interactive=False, verbosity=0)
+
+
+def not_set_up() -> str | None:
+    """Why the database cannot be used yet (no file, no tables, migrations pending), or None when it can.
+
+    An SQLite file that does not exist is not opened — opening it would leave an empty database behind.
+    """
+    fix = "run 'persondata init' first: it creates the database, the master key and the first login"
+    if connection.vendor == "sqlite":
+        name = str(connection.settings_dict["NAME"])
+        if name != ":memory:" and not name.startswith("file:") and not Path(name).exists():
+            return f"there is no database at {name} yet; {fix}"
+    try:
+        tables = set(connection.introspection.table_names())
+    except Exception as exc:
+        return f"the database cannot be reached ({type(exc).__name__}: {exc}); check PERSONDATA_DATABASE_URL"
+    if "django_migrations" not in tables or "customer" not in tables:
+        return f"the database is not set up yet; {fix}"
+    return None

@@ -154,6 +154,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "persondata.access.account.SessionLifetimeMiddleware",
     "persondata.access.account.RequireOTPMiddleware",
+    "persondata.access.account.FirstPasswordMiddleware",  # a password given by someone else is changed first
     "persondata.access.refusal.RefusalMiddleware",  # the web's one refusal path: AccessDenied → audited 403
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -308,5 +309,7 @@ elif _SMTP_URL:
 else:
     EMAIL_BACKEND = "persondata.jobs.outbox.HoldBackend"
 DEFAULT_FROM_EMAIL = _text("PERSONDATA_MAIL_FROM", "persondata@localhost")
-# The address customers reach the public pages on (confirmation links in e-mails are built from it).
-PERSONDATA_PUBLIC_URL = _text("PERSONDATA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# The address customers reach the public pages on (confirmation links in e-mails are built from it); unset, the
+# address `persondata serve` listens on (it hands its --bind to its workers), which suits a trial on one machine.
+_BOUND = "127.0.0.1:8000" if PERSONDATA_BIND.startswith(("unix:", "fd:")) else PERSONDATA_BIND
+PERSONDATA_PUBLIC_URL = _text("PERSONDATA_PUBLIC_URL", f"http://{_BOUND}").rstrip("/")

@@ -65,7 +65,17 @@ def test_controller_creates_a_login_and_the_new_user_accepts_both_texts(
         page.get_by_label("Brugernavn").fill("kundeservice")
         page.get_by_label("Adgangskode").fill(password)
         page.get_by_role("button", name="Log ind").click()
-        page.wait_for_url(f"{base}/")
+        # the password the controller was shown is replaced first: every page leads to the password page
+        page.wait_for_url(f"{base}/staff/my-password/")
+        assert page.get_by_role("alert").filter(has_text="Vælg din egen").is_visible()
+        page.goto(f"{base}/staff/declarations/")
+        page.wait_for_url(f"{base}/staff/my-password/")
+        page.get_by_label("Nuværende adgangskode").fill(password)
+        page.get_by_label("Ny adgangskode", exact=True).fill("kundeservice-egen-lang-kode-42")
+        page.get_by_label("Ny adgangskode igen").fill("kundeservice-egen-lang-kode-42")
+        page.get_by_role("button", name="Skift adgangskoden").click()
+        page.wait_for_url(f"{base}/staff/declarations/")
+        page.goto(f"{base}/")
         assert page.get_by_role("navigation").get_by_role("link", name="Personale").count() == 0
         page.goto(f"{base}/staff/declarations/")
         assert page.get_by_role("heading", name="Du har 2 tekster at læse og acceptere").is_visible()

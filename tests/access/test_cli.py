@@ -45,7 +45,7 @@ def test_staff_commands(tmp_path: Path) -> None:
     assert password not in unknown.stderr
 
     refused = persondata("staff", "list", "--as", "kirsten", env=env, check=False)
-    assert refused.returncode == 1 and "manage_staff" in refused.stderr
+    assert refused.returncode == 3 and "manage_staff" in refused.stderr
 
     as_controller = {**env, "PERSONDATA_USER": "controller"}  # --as defaults to $PERSONDATA_USER
     roles = persondata(

@@ -26,9 +26,11 @@ from persondata.core.access import decide, readable_categories
 from persondata.register.services import find_customers
 from tests.conftest import NOW
 
-# What each entry point shows. "customer": a customer's personal data, by category, for the chosen purpose;
-# "log": the access log (controller: rights_requests); "manage": staff management (the controller role);
-# "staff": any logged-in staff member, no customer data; "public": no login, no customer data.
+# What each entry point needs. "customer": a customer's personal data, by category, for the chosen purpose (the
+# category × purpose decision); a named permission (``persondata.access.permissions``: handle_requests,
+# manage_retention, manage_staff, manage_partners, read_access_log) — checked for every role on the web, the API
+# and the CLI in tests/authz/test_permissions.py; "staff": any logged-in staff member, no customer data; "public":
+# no login, no customer data; "none" (CLI): the operator's command, touching no customer data.
 RULES: dict[str, str] = {
     # web
     "login": "public",
@@ -37,26 +39,26 @@ RULES: dict[str, str] = {
     "dashboard": "staff",
     "customer_search": "customer",
     "customer": "customer",
-    "access_log": "log",
-    "access_history_export": "log",
+    "access_log": "read_access_log",
+    "access_history_export": "read_access_log",
     "account_security": "staff",
     "otp_verify": "staff",
     "staff:declarations": "staff",
     "staff:own_password": "staff",
-    "staff:list": "manage",
-    "staff:create": "manage",
-    "staff:roles": "manage",
-    "staff:deactivate": "manage",
-    "staff:password": "manage",
-    "staff:publish": "manage",
-    "retention:overview": "log",  # counts, runs, holds: controller (rights_requests), no customer data shown
-    "retention:hold_create": "log",
-    "retention:hold_end": "log",
+    "staff:list": "manage_staff",
+    "staff:create": "manage_staff",
+    "staff:roles": "manage_staff",
+    "staff:deactivate": "manage_staff",
+    "staff:password": "manage_staff",
+    "staff:publish": "manage_staff",
+    "retention:overview": "manage_retention",  # counts, runs, holds: no customer data shown
+    "retention:hold_create": "manage_retention",
+    "retention:hold_end": "manage_retention",
     # telling the partners (Art. 19): notices and webhooks, for the controller (tests/partners/test_pages.py)
-    "partners:notices": "log",
-    "partners:tick": "log",
-    "partners:endpoint_set": "log",
-    "partners:endpoint_remove": "log",
+    "partners:notices": "handle_requests",
+    "partners:tick": "handle_requests",
+    "partners:endpoint_set": "manage_partners",
+    "partners:endpoint_remove": "manage_partners",
     "public:confirm": "public",
     "public:policy": "public",
     "public:request": "public",
@@ -66,21 +68,21 @@ RULES: dict[str, str] = {
     # customers' requests: registering one is for any staff member with a role that serves customers; handling
     # them (the requester's details, identity, deadlines, answers) for the controller (tests/rights)
     "requests:new": "staff",
-    "requests:list": "log",
-    "requests:detail": "log",
-    "requests:send_confirmation": "log",
-    "requests:verify": "log",
-    "requests:assign": "log",
-    "requests:start": "log",
-    "requests:extend": "log",
-    "requests:refuse": "log",
-    "requests:withdraw": "log",
-    "requests:no_data": "log",  # Art. 15(1): confirm that no data is held (handle_requests)
-    "requests:answer": "log",
-    "requests:restrict_pending": "log",
-    "requests:lift_notice": "log",
-    "requests:lift": "log",
-    "requests:document": "log",
+    "requests:list": "handle_requests",
+    "requests:detail": "handle_requests",
+    "requests:send_confirmation": "handle_requests",
+    "requests:verify": "handle_requests",
+    "requests:assign": "handle_requests",
+    "requests:start": "handle_requests",
+    "requests:extend": "handle_requests",
+    "requests:refuse": "handle_requests",
+    "requests:withdraw": "handle_requests",
+    "requests:no_data": "handle_requests",  # Art. 15(1): confirm that no data is held (handle_requests)
+    "requests:answer": "handle_requests",
+    "requests:restrict_pending": "handle_requests",
+    "requests:lift_notice": "handle_requests",
+    "requests:lift": "handle_requests",
+    "requests:document": "handle_requests",
     # API (django-ninja operation names)
     "api:openapi-json": "public",
     "api:health": "public",
@@ -88,22 +90,22 @@ RULES: dict[str, str] = {
     "api:search_customers": "customer",
     "api:get_customer": "customer",
     "api:create_request": "staff",  # POST: register; any login with a customer role (tests/requests/test_api.py)
-    "api:list_requests": "log",
-    "api:get_request": "log",
-    "api:verify_request": "log",
-    "api:extend_request": "log",
-    "api:refuse_request": "log",
-    "api:withdraw_request": "log",
-    "api:no_data_request": "log",
-    "api:answer_request": "log",
-    "api:get_document": "log",
+    "api:list_requests": "handle_requests",
+    "api:get_request": "handle_requests",
+    "api:verify_request": "handle_requests",
+    "api:extend_request": "handle_requests",
+    "api:refuse_request": "handle_requests",
+    "api:withdraw_request": "handle_requests",
+    "api:no_data_request": "handle_requests",
+    "api:answer_request": "handle_requests",
+    "api:get_document": "handle_requests",
 }
 # CLI sub-commands: those that read customer data name the rule; the others touch none.
 CLI_RULES: dict[str, str] = {
     "customers find": "customer",
     "customers show": "customer",
-    "access-log history": "log",
-    "access-log search": "log",
+    "access-log history": "read_access_log",
+    "access-log search": "read_access_log",
     "init": "none",
     "serve": "none",
     "import": "none",  # writes, reads nothing back; audited
@@ -117,48 +119,49 @@ CLI_RULES: dict[str, str] = {
     "token create": "none",
     "token list": "none",
     "token revoke": "none",
-    "staff list": "none",  # logins and roles; controller only (tests/staff)
-    "staff add": "none",
-    "staff roles": "none",
-    "staff deactivate": "none",
-    "staff password": "none",
-    "staff declarations": "none",
-    "staff unlock": "none",
+    "staff list": "manage_staff",  # logins and roles; controller only (tests/staff)
+    "staff add": "manage_staff",
+    "staff roles": "manage_staff",
+    "staff deactivate": "manage_staff",
+    "staff password": "manage_staff",
+    "staff declarations": "manage_staff",
+    "staff unlock": "manage_staff",
     "retention plan": "none",  # counts and reasons, no personal data
     "retention run": "none",
-    "retention explain": "log",  # controller (rights_requests), as the retention page; tests/retention
-    "retention hold": "log",
-    "retention holds": "log",
-    "retention end-hold": "log",
+    "retention explain": "manage_retention",  # controller (rights_requests), as the retention page; tests/retention
+    "retention hold": "manage_retention",
+    "retention holds": "manage_retention",
+    "retention end-hold": "manage_retention",
     "retention reapply": "none",
     "jobs run": "none",
-    "partners list": "log",  # the controller (handles requests); tests/partners/test_cli.py
-    "partners endpoint-set": "log",
-    "partners endpoint-remove": "log",
-    "partners notices": "log",
-    "partners tick": "log",
-    "outbox list": "log",  # held mail, for whoever handles requests; tests/requests/test_outbox_process.py
-    "outbox show": "log",
-    "outbox deliver": "log",
-    "partners deliver": "log",
-    "staff otp-reset": "none",
+    "partners list": "handle_requests",  # the controller (handles requests); tests/partners/test_cli.py
+    "partners endpoint-set": "manage_partners",
+    "partners endpoint-remove": "manage_partners",
+    "partners notices": "handle_requests",
+    "partners tick": "handle_requests",
+    "outbox list": "handle_requests",  # held mail, for whoever handles requests; tests/requests/test_outbox_process.py
+    "outbox show": "handle_requests",
+    "outbox deliver": "handle_requests",
+    "partners deliver": "handle_requests",
+    "staff otp-reset": "manage_staff",
+    "staff accept": "none",  # a staff member accepts the declarations for themselves
     # customers' requests: any staff member with a customer role registers; the controller handles (tests/rights)
     "requests new": "none",
-    "requests list": "log",
-    "requests show": "log",
-    "requests confirm-email": "log",
-    "requests verify": "log",
-    "requests assign": "log",
-    "requests start": "log",
-    "requests extend": "log",
-    "requests refuse": "log",
-    "requests withdraw": "log",
-    "requests no-data": "log",
-    "requests purge": "log",
-    "requests answer": "log",
-    "requests documents": "log",
-    "requests lift-notice": "log",
-    "requests lift": "log",
+    "requests list": "handle_requests",
+    "requests show": "handle_requests",
+    "requests confirm-email": "handle_requests",
+    "requests verify": "handle_requests",
+    "requests assign": "handle_requests",
+    "requests start": "handle_requests",
+    "requests extend": "handle_requests",
+    "requests refuse": "handle_requests",
+    "requests withdraw": "handle_requests",
+    "requests no-data": "handle_requests",
+    "requests purge": "handle_requests",
+    "requests answer": "handle_requests",
+    "requests documents": "handle_requests",
+    "requests lift-notice": "handle_requests",
+    "requests lift": "handle_requests",
 }
 
 
@@ -180,6 +183,14 @@ def _cli_commands() -> Iterator[str]:
                 yield from (f"{name} {child}" for child in nested[0].choices)
             else:
                 yield name
+
+
+def test_every_rule_is_a_kind_of_access_or_a_named_permission() -> None:
+    from persondata.core.policy import DUTIES
+
+    kinds = {"customer", "staff", "public", "none", *DUTIES}
+    assert {n: r for n, r in RULES.items() if r not in kinds} == {}
+    assert {c: r for c, r in CLI_RULES.items() if r not in kinds} == {}
 
 
 def test_every_entry_point_has_a_rule() -> None:

@@ -26,6 +26,7 @@ from persondata.core.calendar import (
     bookkeeping_earliest_deletion,
     breach_notification_deadline,
     breach_notified_in_time,
+    claim_time_barred_from,
     clash_invoice_months,
     danish_holidays,
     deletion_allowed_from,
@@ -314,6 +315,19 @@ def test_relevance_deletion_is_first_day_after_the_period(
     last_relevant: date, months: int, delete_on: date
 ) -> None:
     assert relevance_deletion(last_relevant, months) == delete_on
+
+
+@pytest.mark.parametrize(
+    ("due", "years", "barred_from"),
+    [
+        (D(2022, 3, 19), 3, D(2025, 3, 20)),  # forældelsesloven § 3: enforceable through 2025-03-19
+        (D(2020, 2, 29), 3, D(2023, 3, 1)),  # 29 February: the period ends on 28 February
+        (D(2022, 12, 31), 3, D(2026, 1, 1)),
+        (D(2022, 3, 19), 5, D(2027, 3, 20)),  # a longer period chosen in the policy file
+    ],
+)
+def test_a_claim_is_time_barred_the_day_after_its_period(due: date, years: int, barred_from: date) -> None:
+    assert claim_time_barred_from(due, years) == barred_from
 
 
 @pytest.mark.parametrize(

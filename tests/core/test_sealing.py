@@ -12,7 +12,9 @@ from persondata.core import sealing
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "persondata"
 # a string that starts like a context: a record kind followed by '|' and an interpolated id
-KINDS = "|".join(sorted(sealing.CUSTOMER_KINDS | sealing.REQUEST_KINDS | {"secret", "document", "notice"}))
+KINDS = "|".join(
+    sorted(sealing.CUSTOMER_KINDS | sealing.REQUEST_KINDS | {"secret", "document", "notice", "outbox"})
+)
 BUILT = re.compile(r"""f["'](?:""" + KINDS + r""")[:|]\{|f["']\{kind\}\|""")
 
 
@@ -30,6 +32,7 @@ def test_no_module_but_sealing_builds_a_context() -> None:
 def test_the_checker_sees_a_hand_built_context() -> None:
     assert BUILT.search('seal(key, record, f"contact|{cid}")')
     assert BUILT.search("unseal(key, blob, f'order|{number}')")
+    assert BUILT.search('seal(key, payload, f"outbox|{row_id.hex}|{kind}")')
     assert not BUILT.search("sealing.contact(cid)")
 
 
@@ -52,6 +55,8 @@ CID = uuid.UUID("0123456789abcdef0123456789abcdef")
         (sealing.request_part("notice", CID, CID), f"notice:{CID.hex}|{CID.hex}"),
         (sealing.request_part("notice_note", CID, CID), f"notice_note:{CID.hex}|{CID.hex}"),
         (sealing.webhook_secret("accounting"), "secret|accounting"),
+        (sealing.outbox_message(CID, "mail"), f"outbox|{CID.hex}|mail"),
+        (sealing.outbox_key_owner(CID), f"outbox:{CID.hex}"),
     ],
 )
 def test_contexts_keep_the_spelling_the_stored_data_was_sealed_under(built: str, expected: str) -> None:
@@ -69,3 +74,5 @@ def test_unknown_kinds_are_refused() -> None:
         sealing.request_record("contact", CID)
     with pytest.raises(ValueError):
         sealing.request_part("letter", CID, CID)
+    with pytest.raises(ValueError):
+        sealing.outbox_message(CID, "mail|x")

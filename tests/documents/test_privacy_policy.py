@@ -193,6 +193,53 @@ def test_art_13_2_e_courts_and_art_21(kind: str, lang: str, fmt: str) -> None:
     }[lang] in s6
 
 
+CLAIMS = {
+    "da": (
+        "så længe vi kan kræve betalingen — 3 år fra fakturaens forfaldsdag (forældelsesloven § 3)",
+        "Når kravet er forældet, sletter vi dem",
+        "Når kravet er forældet, bruger vi dem kun til bogføringen",
+        "Selve fakturaen er regnskabsmateriale",
+        "derefter kan kravet ikke længere gøres gældende",
+    ),
+    "en": (
+        "for as long as we can demand payment — 3 years from the invoice's due date (the Danish Limitation "
+        "Act, forældelsesloven § 3)",
+        "Once the claim is time-barred, we delete them",
+        "Once the claim is time-barred, we use them for bookkeeping only",
+        "The invoice itself is accounting material",
+        "after that the claim can no longer be enforced",
+    ),
+}
+
+
+@pytest.mark.parametrize(("kind", "lang", "fmt"), ALL)
+def test_an_unpaid_invoice_keeps_contact_data_only_while_the_claim_can_be_enforced(
+    kind: str, lang: str, fmt: str
+) -> None:
+    text = text_of(kind, lang, fmt)
+    period, deleted, restricted, invoice, reason = CLAIMS[lang]
+    assert period in text and deleted in text and invoice in text and reason in text
+    assert restricted not in text
+    # the same rule in section 4, where retention is described
+    assert text.rindex(period) > text.rindex(f"4. {TEXTS[lang]['s4']}")
+
+
+@pytest.mark.parametrize(("lang", "fmt"), [(lang, fmt) for lang in LANGUAGES for fmt in FORMATS])
+def test_a_policy_that_restricts_after_the_claim_says_so(lang: str, fmt: str) -> None:
+    restricting = parse_policy(
+        edited(
+            ('unpaid_claim_after = "delete"', 'unpaid_claim_after = "restrict"'),
+            ("unpaid_claim_years = 3", "unpaid_claim_years = 5"),
+        )
+    )
+    text = _extract(render_policy(restricting, lang, fmt), fmt)
+    _period, deleted, restricted, _invoice, _reason = CLAIMS[lang]
+    assert restricted in text and deleted not in text
+    assert (
+        "5 år fra fakturaens forfaldsdag" if lang == "da" else "5 years from the invoice's due date"
+    ) in text
+
+
 LEGITIMATE = (
     'legal_basis.da = "Aftalen med kunden (databeskyttelsesforordningen art. 6, stk. 1, litra b)."\n'
     'legal_basis.en = "Our contract with the customer (GDPR Art. 6(1)(b))."\n\n[purposes.bookkeeping]',

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +138,57 @@ def test_bad_customer_rows(
     assert Customer.objects.count() == 1
     rows = list(csv.DictReader(errors_file.open(encoding="utf-8")))
     assert [(r["file"], int(r["line"]), r["field"]) for r in rows] == [(name, line, field)]
+
+
+DATED_HEADER = "customer_number,name,customer_since,last_activity\n"
+BAD_SOURCE_DATES = [
+    ("not ISO", "K2,Bo Lund,01-03-2021,\n", "customer_since", "write it as YYYY-MM-DD"),
+    ("impossible", "K2,Bo Lund,2021-02-30,\n", "customer_since", "not a date"),
+    ("placeholder", "K2,Bo Lund,0001-01-01,\n", "customer_since", "before 1900; check the export"),
+    ("activity first", "K2,Bo Lund,2021-03-01,2020-01-01\n", "last_activity", "before customer_since"),
+    (
+        "after the import",
+        "K2,Bo Lund,2021-03-01,2026-11-26\n",
+        "last_activity",
+        "after the day of the import",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "row", "field", "reason"), BAD_SOURCE_DATES, ids=[b[0] for b in BAD_SOURCE_DATES]
+)
+def test_bad_source_system_dates_name_row_field_and_fix(
+    tmp_path: Path, case: str, row: str, field: str, reason: str
+) -> None:
+    path = _write(tmp_path, "customers.csv", DATED_HEADER + "K1,Ida Holm,2019-04-01,2026-11-25\n" + row)
+    report = import_files([path], now=NOW)
+    assert report.status == "rejected" and Customer.objects.count() == 0
+    [err] = report.errors
+    assert (err.file, err.line, err.field) == ("customers.csv", 3, field)
+    assert reason in err.reason
+    assert "01-03-2021" not in str(err) and "2020-01-01" not in str(err)  # the value is never repeated
+
+
+def test_source_system_dates_are_stored_from_csv_and_json(tmp_path: Path) -> None:
+    csv_path = _write(
+        tmp_path, "customers.csv", DATED_HEADER + "K1,Ida Holm,2019-04-01,2024-11-20\nK2,Bo Lund,,\n"
+    )
+    row = {"customer_number": "K3", "name": "Eva Berg", "customer_since": "2018-01-02", "last_activity": None}
+    json_path = _write(tmp_path, "more.jsonl", json.dumps(row) + "\n")
+    report = import_files([csv_path, json_path], now=NOW)
+    assert report.status == "done", report.errors
+    dates = sorted(Customer.objects.values_list("customer_since", "last_activity"), key=str)
+    assert dates == sorted(
+        [(date(2019, 4, 1), date(2024, 11, 20)), (None, None), (date(2018, 1, 2), None)], key=str
+    )
+
+
+def test_a_bad_source_date_in_json_names_its_field(tmp_path: Path) -> None:
+    row = {"customer_number": "K3", "name": "Eva Berg", "customer_since": "2018-13-02"}
+    report = import_files([_write(tmp_path, "c.jsonl", json.dumps(row) + "\n")], now=NOW)
+    [err] = report.errors
+    assert (err.line, err.field) == (1, "customer_since") and "YYYY-MM-DD" in err.reason
 
 
 def _customers_and(tmp_path: Path, name: str, text: str) -> list[Path]:

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from persondata import demo
+from persondata.register.import_csv import read_csv
 from persondata.register.import_fast import FastCsv
-from persondata.register.import_formats import CSV_COLUMNS, RowError, Unit, read_csv
+from persondata.register.import_formats import CSV_COLUMNS, RowError, Unit
 from tests.conftest import TODAY
 
 
@@ -62,7 +63,8 @@ def _text(limit: int) -> list[str]:
 
 CANDIDATES: dict[str, list[str]] = {
     "key": ["K100001", "k-1.2/3_x", "Ø12", "x" * 40, "x" * 41, "", " K1", "K 1", "K1+", "٣٤"],
-    "date": ["2025-03-15", "2024-02-29", "2023-02-29", "2025-13-01", "25-03-15", "", " 2025-03-15", "2025-3-5",
+    "date": ["2025-03-15", "2019-06-01", "1899-12-31", "2024-02-29", "2023-02-29", "2025-13-01", "25-03-15", "",
+             " 2025-03-15", "2025-3-5",
              "٢٠٢٥-٠٣-١٥", "2025/03/15"],
     "amount": ["1249.50", "1249,50", "-3", "0", "1.5", "1.505", "1,234.00", "", "1234567890123", "abc", " 12",
                "-0,01", "000000000001"],
@@ -77,7 +79,8 @@ CANDIDATES: dict[str, list[str]] = {
 }  # fmt: skip
 SHAPES: dict[str, dict[str, str]] = {
     "customers": {"customer_number": "key", "name": "t200", "street": "t200", "postcode": "t12", "city": "t80",
-                  "country": "t2", "phone": "phone", "email": "email"},
+                  "country": "t2", "phone": "phone", "email": "email", "customer_since": "date",
+                  "last_activity": "date"},
     "orders": {"customer_number": "key", "order_number": "order", "ordered_on": "date", "total": "amount",
                "delivered_on": "date", "currency": "currency", "delivery_name": "t200", "delivery_street": "t200",
                "delivery_postcode": "t12", "delivery_city": "t80", "delivery_country": "t2", "line_sku": "t40",

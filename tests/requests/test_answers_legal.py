@@ -72,6 +72,8 @@ def test_the_access_answer_gives_this_customers_deletion_dates_and_art_15_2(
             "Ordrehistorik 11. marts 2028",
             "artikel 15, stk. 2",
             "overfører ikke dine oplysninger til lande uden for EU/EØS",
+            # the retention criteria as the published policy prints them, forældelsesloven § 3 among them
+            "3 år fra fakturaens forfaldsdag (forældelsesloven § 3)",
         ),
         "en": (
             "When we delete your data",
@@ -82,6 +84,7 @@ def test_the_access_answer_gives_this_customers_deletion_dates_and_art_15_2(
             "Order history 11 March 2028",
             "Article 15(2)",
             "We do not transfer your data to countries outside the EU/EEA",
+            "3 years from the invoice's due date (the Danish Limitation Act, forældelsesloven § 3)",
         ),
     }[lang]
     for text in (squash(html), squash(pdf)):

@@ -238,6 +238,25 @@ def test_reading_the_requesters_details_is_in_the_customers_access_log(
     assert entry is not None and entry.purpose == "rights_requests" and entry.categories == "contact"
 
 
+def test_the_customer_link_on_a_request_reads_the_customer_for_the_request(
+    demo_customers: list[dict[str, Any]], controller: Any
+) -> None:
+    """The controller follows the link for the request, so the read is logged under rights_requests — never under
+    the customer page's first purpose (delivery), which the customer would then see in their access history."""
+    import re
+
+    from persondata.access.models import AccessLog
+
+    client = _client(controller)
+    _register(client, demo_customers[8])
+    req = Request.objects.get()
+    detail = client.get(f"/requests/{req.id}/").content.decode()
+    [link] = re.findall(rf'href="(/customers/{req.customer_id}/[^"]*)"', detail)
+    assert client.get(link.replace("&amp;", "&")).status_code == 200
+    entry = AccessLog.objects.filter(customer_id=req.customer_id).order_by("-at", "-id").first()
+    assert entry is not None and entry.purpose == "rights_requests"
+
+
 def test_no_data_held_is_confirmed_from_the_request_page(
     demo_customers: list[dict[str, Any]], controller: Any, make_staff: Any
 ) -> None:

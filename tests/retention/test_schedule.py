@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -13,7 +14,10 @@ from persondata.retention.schedule import (
     RelationshipFacts,
     accounting_cutoff,
     accounting_decision,
+    claim_cutoff,
     relationship,
+    relationship_ended_on,
+    relationship_source,
     relevance_cutoff,
     relevance_decision,
     week_of,
@@ -139,7 +143,16 @@ REG = D(2018, 5, 1)
 
 RELATIONSHIPS = [
     # facts, ended on (None: ongoing), words
-    (R(REG), REG, "registered as a customer"),
+    (R(REG), REG, "the day of the import; the source system gave no customer-since or last-activity date"),
+    # the source system's dates (issue 16): the import day only where none is given
+    (R(REG, customer_since=D(2017, 2, 1)), D(2017, 2, 1), "customer since this date in the source system"),
+    (
+        R(REG, customer_since=D(2017, 2, 1), last_activity=D(2017, 9, 3)),
+        D(2017, 9, 3),
+        "last activity in the source system",
+    ),
+    (R(REG, last_order=D(2022, 3, 1), last_activity=D(2021, 1, 1)), D(2022, 3, 1), "last order"),
+    (R(REG, last_order=D(2019, 1, 1), last_activity=D(2021, 1, 1)), D(2021, 1, 1), "last activity"),
     (R(REG, last_order=D(2022, 3, 1)), D(2022, 3, 1), "last order"),
     (R(REG, last_order=D(2022, 3, 1), last_delivery=D(2022, 3, 9)), D(2022, 3, 9), "last delivery"),
     (
@@ -154,7 +167,13 @@ RELATIONSHIPS = [
         "delivery and last invoice",
     ),
     (R(REG, last_order=D(2019, 1, 1), open_agreements=1), None, "1 open service agreement"),
-    (R(REG, last_order=D(2019, 1, 1), unpaid_invoices=2), None, "2 invoices not fully paid"),
+    (R(REG, last_order=D(2019, 1, 1), unpaid_invoices=2), None, "2 invoices not fully paid, the claim still"),
+    # forældelsesloven § 3: a time-barred claim keeps nothing (the default "delete")
+    (
+        R(REG, last_invoice=D(2021, 1, 4), barred_invoices=1),
+        D(2021, 1, 4),
+        "1 unpaid invoice whose claim is time-barred (forældelsesloven § 3) no longer keep",
+    ),
     (R(REG, last_order=D(2019, 1, 1), recorded_end=D(2021, 6, 1)), D(2021, 6, 1), "recorded end"),
 ]
 
@@ -164,6 +183,36 @@ def test_relationship_end(facts: RelationshipFacts, ended: date | None, words: s
     rel = relationship(facts)
     assert rel.ended_on == ended
     assert words in rel.because
+    if ended is not None:  # the sweep's hot path reaches the same day, and names the same source
+        records = (facts.last_order, facts.last_delivery, facts.last_agreement_end, facts.last_invoice,
+                   facts.last_payment, facts.recorded_end)  # fmt: skip
+        fast = relationship_ended_on(
+            (*records, facts.last_activity, facts.customer_since), lambda: facts.registered_on, ongoing=False
+        )
+        assert fast == ended
+        assert relationship_source(ended, records, facts.last_activity, facts.customer_since) == rel.source
+
+
+def test_a_time_barred_claim_keeps_contact_data_restricted_when_the_policy_says_restrict() -> None:
+    facts = R(REG, last_invoice=D(2021, 1, 4), barred_invoices=1)
+    rel = relationship(facts, claim_after="restrict")
+    assert rel.ended_on is None
+    assert "restricted to the bookkeeping act until the invoice is deleted" in rel.because
+
+
+@pytest.mark.parametrize(
+    ("years", "today", "cutoff"),
+    [
+        (3, D(2025, 3, 20), D(2022, 3, 19)),  # due 2022-03-19: enforceable through 2025-03-19
+        (3, D(2025, 3, 19), D(2022, 3, 18)),
+        (5, D(2025, 3, 20), D(2020, 3, 19)),
+    ],
+)
+def test_the_claim_cutoff_is_the_latest_due_date_already_time_barred(
+    years: int, today: date, cutoff: date
+) -> None:
+    policy = replace(DEFAULT, retention=replace(DEFAULT.retention, claim_years=years))
+    assert claim_cutoff(policy, today) == cutoff
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,8 @@ from persondata.register.models import Customer, DataKey, Invoice, Order, Paymen
 from persondata.register.services import show_customer
 from persondata.retention import holds
 from persondata.retention.models import DeletionLedgerEntry, RetentionRun
-from persondata.retention.sweep import COUNT_KEYS, SweepReport, sweep
+from persondata.retention.sweep import sweep
+from persondata.retention.sweep_report import COUNT_KEYS, SweepReport
 from tests.retention.conftest import agreement, at_noon, customer, invoice, order, payment
 
 D = date
@@ -94,7 +95,7 @@ GONE_ON: dict[tuple[str, str], date | None] = {
     ("K6", "A6"): D(2025, 12, 30),
     ("K6", "O6"): D(2025, 12, 30),
     ("K6", "customer"): D(2025, 12, 30),
-    # an unpaid invoice, and one paid only in part, keep the relationship alive
+    # an unpaid invoice, and one paid only in part, keep the relationship alive while the claim can be enforced
     ("K7", "contact"): None,
     ("K7", "O7"): None,
     ("K8", "contact"): None,
@@ -154,11 +155,12 @@ def year_end_customers() -> list[dict[str, Any]]:
             orders=[order("O6", D(2019, 5, 1), D(2019, 5, 2))],
             agreements=[agreement("A6", D(2018, 1, 1), D(2022, 12, 29))],
         ),
-        customer("K7", orders=[order("O7", D(2022, 6, 1))], invoices=[invoice("F7", D(2022, 6, 1))]),
+        # invoiced 2023-01-10: the claims can be enforced through 2026-01-10 (forældelsesloven § 3)
+        customer("K7", orders=[order("O7", D(2022, 6, 1))], invoices=[invoice("F7", D(2023, 1, 10))]),
         customer(
             "K8",
-            invoices=[invoice("F8", D(2022, 6, 1))],
-            payments=[payment("P8", "F8", D(2022, 6, 5), amount="50.00")],
+            invoices=[invoice("F8", D(2023, 1, 10))],
+            payments=[payment("P8", "F8", D(2023, 1, 15), amount="50.00")],
         ),
         customer(
             "K9",

@@ -128,6 +128,38 @@ class RequireOTPMiddleware:
         return redirect_to_login(request.get_full_path(), login_url=reverse("otp_verify"))
 
 
+#: What a login with a password it was given may still see: the page to choose its own, and the way out.
+_BEFORE_OWN_PASSWORD = frozenset({"staff:own_password", "login", "logout", "set_language", "otp_verify"})
+
+
+class FirstPasswordMiddleware:
+    """A login whose password was made for it (``persondata init``, ``staff add``, a reset) sees nothing but the
+    page to choose its own until it has: the password was shown to someone else, once. The API (by token) is
+    left alone: a token is made by the login itself."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        user = getattr(request, "user", None)
+        profile = getattr(user, "staff", None) if user is not None and user.is_authenticated else None
+        if profile is None or not profile.must_change_password:
+            return None
+        match = request.resolver_match
+        if match is not None and (
+            "api" in match.namespaces
+            or "public" in match.namespaces
+            or match.view_name in _BEFORE_OWN_PASSWORD
+        ):
+            return None
+        return redirect(reverse("staff:own_password"))
+
+
 # -- the lockout page ------------------------------------------------------------------------------------------
 def lockout_response(
     request: HttpRequest,

@@ -23,6 +23,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from persondata.access.actor import staff_code
 from persondata.audit.services import record
 
 ANONYMOUS = "anonymous"
@@ -78,7 +79,7 @@ def client_details(request: HttpRequest | None) -> dict[str, str]:
 
 
 def staff_actor(user: Any) -> str:
-    return f"staff:{user.pk}"
+    return staff_code(user.pk)
 
 
 def audit(action: str, *, actor: str, target: str = "", details: dict[str, Any] | None = None) -> None:

@@ -10,11 +10,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext, gettext_lazy
 
 from persondata.access.errors import AccessDenied
 from persondata.access.models import KINDS, Acknowledgement, PolicyText
 
-_NAMES = {"confidentiality": "confidentiality declaration", "guidance": "guidance on secure processing"}
+_NAMES = {
+    "confidentiality": gettext_lazy("confidentiality declaration"),
+    "guidance": gettext_lazy("guidance on secure processing"),
+}
 
 
 def current_versions() -> QuerySet[PolicyText]:
@@ -50,8 +54,10 @@ def require_declarations(user: Any) -> None:
     missing = missing_acknowledgements(user)
     if missing:
         raise AccessDenied(
-            "you have not yet accepted the current "
-            + " and the ".join(_NAMES.get(t.kind, t.kind) for t in missing)
-            + "; read and accept them under Declarations",
+            gettext(
+                "You have not yet accepted the current %(texts)s. Read and accept them on the page Declarations "
+                "(/staff/declarations/), or with the command 'persondata staff accept'."
+            )
+            % {"texts": gettext(" and the ").join(str(_NAMES.get(t.kind, t.kind)) for t in missing)},
             "declarations_missing",
         )

@@ -63,10 +63,12 @@ class Acknowledgement(models.Model):
 
 
 class StaffProfile(models.Model):
-    """The roles (from the policy file) a staff login holds."""
+    """The roles (from the policy file) a staff login holds, and whether its password is still one it was given."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
     roles = models.JSONField(default=list)
+    # a password made by persondata and shown to someone else (init, staff add, a reset) is changed at first login
+    must_change_password = models.BooleanField(default=False)
 
     class Meta:
         db_table = "staff_profile"

@@ -11,7 +11,7 @@ A decision is a value with a reason (:class:`Decision`); :func:`require` turns a
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from django.utils.translation import gettext, gettext_lazy
 
@@ -25,6 +25,10 @@ MANAGE_RETENTION: Final = "manage_retention"
 MANAGE_STAFF: Final = "manage_staff"
 MANAGE_PARTNERS: Final = "manage_partners"
 READ_ACCESS_LOG: Final = "read_access_log"
+
+#: The purpose of the policy file under which the company's own work — requests, deletion, partners, the access
+#: log — reads customer data: handling customers' rights.
+DUTY_PURPOSE: Final = "rights_requests"
 
 #: Each duty in words, for the refusal a staff member reads (in their language).
 LABELS: Final = {
@@ -60,3 +64,14 @@ def require(actor: Actor, duty: str) -> None:
             "no_duty",
             actor.purpose or None,
         )
+
+
+def actor_for(user: Any, duty: str, channel: str) -> Actor:
+    """The logged-in staff member as the actor doing ``duty`` through ``channel`` (``web``, ``api``, ``cli``).
+
+    Built once per page, call or command: refused with :class:`AccessDenied` when not logged in, until the current
+    declarations are accepted (the gate), and unless one of their roles holds ``duty``.
+    """
+    actor = Actor.for_user(user, DUTY_PURPOSE, channel)
+    require(actor, duty)
+    return actor

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from persondata.access.actor import staff_code
 from persondata.access.errors import AccessDenied
 from persondata.audit import services as audit
 
@@ -29,7 +30,7 @@ def record_refusal(user_id: int | None, exc: AccessDenied, channel: str, now: da
         details["purpose"] = exc.purpose
     with transaction.atomic():
         audit.record(
-            "access.refused", actor=f"staff:{user_id}" if user_id else "anonymous", details=details, now=now
+            "access.refused", actor=staff_code(user_id) if user_id else "anonymous", details=details, now=now
         )
 
 

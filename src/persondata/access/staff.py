@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 
 from persondata import runtime
 from persondata.access import permissions
+from persondata.access.actor import Actor, staff_code
 from persondata.access.default_texts import DEFAULT_TEXTS
 from persondata.access.errors import AccessDenied
 from persondata.access.gate import current_texts, current_versions
@@ -77,12 +78,18 @@ def _require_manager(actor_user: Any) -> None:
         )
 
 
+def require_manager(user: Any, channel: str) -> None:
+    """Refuse (:class:`AccessDenied`, code ``no_duty``) unless ``user`` holds the named permission ``manage_staff``;
+    each interface audits the refusal on its one path."""
+    permissions.require(Actor.staff(user, channel), permissions.MANAGE_STAFF)
+
+
 def _actor(user: Any) -> str:
-    return f"staff:{user.pk}"
+    return staff_code(user.pk)
 
 
 def _target(user: Any) -> str:
-    return f"staff:{user.pk}"
+    return staff_code(user.pk)
 
 
 def valid_roles(roles: Iterable[str]) -> list[str]:
@@ -230,7 +237,7 @@ def create_staff(actor_user: Any, username: str, roles: Iterable[str], now: date
     username = _check_username(username)
     password = new_password()
     user = get_user_model().objects.create_user(username, password=password)
-    StaffProfile.objects.create(user=user, roles=role_list)
+    StaffProfile.objects.create(user=user, roles=role_list, must_change_password=True)
     record(
         "staff.create",
         actor=_actor(actor_user),
@@ -302,6 +309,7 @@ def reset_password(actor_user: Any, user: Any, now: datetime) -> str:
     password = new_password()
     user.set_password(password)  # changes the session hash: the login's open sessions end
     user.save(update_fields=["password"])
+    StaffProfile.objects.update_or_create(user=user, defaults={"must_change_password": True})
     record("staff.password.reset", actor=_actor(actor_user), target=_target(user), details={}, now=now)
     return password
 
@@ -340,6 +348,7 @@ def change_own_password(user: Any, old_password: str, new_password: str, now: da
         raise Invalid(" ".join(exc.messages), "weak_password") from None
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    StaffProfile.objects.filter(user=user).update(must_change_password=False)
     record("staff.password.change", actor=_actor(user), target=_target(user), details={}, now=now)
 
 

@@ -77,8 +77,9 @@ def _role_choices() -> list[tuple[str, str]]:
 def controller_only(view: View) -> View:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not services.may_manage_staff(request.user):
-            return denied(request, str(_MESSAGES["no_duty"]))
+        services.require_manager(
+            request.user, "web"
+        )  # a refusal is audited and shown by the RefusalMiddleware
         return view(request, *args, **kwargs)
 
     return login_required(wrapped)

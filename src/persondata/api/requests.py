@@ -15,6 +15,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import ValidationError
 from pydantic import ConfigDict, Field, StringConstraints
 
+from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.api.schemas import ErrorOut, ValidationErrorOut
 from persondata.core.calendar import legal_date
@@ -123,9 +124,7 @@ def _out(req: Request, shown_to: Actor | None = None) -> dict[str, Any]:
 
 
 def _handler(request: HttpRequest) -> Actor:
-    actor = Actor.for_user(request.auth, "rights_requests", "api")  # type: ignore[attr-defined]
-    services.require_handler(actor)
-    return actor
+    return permissions.actor_for(request.auth, permissions.HANDLE_REQUESTS, "api")  # type: ignore[attr-defined]
 
 
 def _invalid(exc: services.RequestError) -> ValidationError:
@@ -167,7 +166,8 @@ def _get(request_id: uuid.UUID) -> Request:
 
 @router.get("/{request_id}", response={200: RequestDetailOut, **ERRORS}, summary="One request")
 def get_request(request: HttpRequest, request_id: uuid.UUID) -> dict[str, Any]:
-    return _out(_get(request_id), shown_to=_handler(request))
+    actor = _handler(request)  # refused before anything is told about the request, even whether it exists
+    return _out(_get(request_id), shown_to=actor)
 
 
 def _locked(request: HttpRequest, request_id: uuid.UUID, run: Any) -> tuple[Request, Any]:

@@ -43,15 +43,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Commands that run before ``persondata init``: it makes the database; the others touch none (``demo`` only when
+#: it writes files, with ``--out``).
+BEFORE_INIT = frozenset({"init", "bench", "policy"})
+
+
+def _require_set_up(args: argparse.Namespace) -> None:
+    if args.command in BEFORE_INIT or (args.command == "demo" and getattr(args, "out", None)):
+        return
+    from persondata.schema import not_set_up
+
+    problem = not_set_up()
+    if problem is not None:
+        raise CommandError(problem, 2)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _setup_django()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        _require_set_up(args)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not as a traceback at exit
+        return code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (`persondata customers find x | head`): stop quietly, as cat does
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except CommandError as exc:
         print(f"persondata {args.command}: {exc}", file=sys.stderr)
         return exc.code

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied
 from persondata.access.refusal import record_refusal
@@ -38,3 +39,10 @@ def staff_actor(login: str | None, purpose: str | None) -> Actor:
     user = staff_user(login)
     with refusals(user.pk):
         return Actor.for_user(user, purpose, "cli")
+
+
+def duty_actor(login: str | None, duty: str) -> Actor:
+    """The staff member running the command, refused (exit code 3, audited) unless a role holds ``duty``."""
+    user = staff_user(login)
+    with refusals(user.pk):
+        return permissions.actor_for(user, duty, "cli")

@@ -17,13 +17,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.audit import services as audit
 from persondata.cli import CommandError
-from persondata.cli.login import refusals, staff_user
+from persondata.cli.login import duty_actor
 from persondata.jobs import outbox
 from persondata.jobs.models import Outbox
-from persondata.requests.services import require_handler
 
 
 def register(sub: Any) -> None:
@@ -54,11 +54,7 @@ def register(sub: Any) -> None:
 
 
 def _controller(args: argparse.Namespace) -> Actor:
-    user = staff_user(args.user)
-    with refusals(user.pk):
-        actor = Actor.for_user(user, "rights_requests", "cli")
-        require_handler(actor)
-    return actor
+    return duty_actor(args.user, permissions.HANDLE_REQUESTS)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -16,13 +16,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.cli import CommandError
-from persondata.cli.login import refusals, staff_user
+from persondata.cli.login import duty_actor
 from persondata.partners import services, webhooks
 from persondata.partners.webhooks import PartnerError
-from persondata.requests.services import require_handler
 
 EXIT_INVALID = 2
 
@@ -74,11 +74,7 @@ def register(sub: Any) -> None:
 
 
 def _controller(args: argparse.Namespace) -> Actor:
-    user = staff_user(args.user)
-    with refusals(user.pk):
-        actor = Actor.for_user(user, "rights_requests", "cli")
-        require_handler(actor)
-    return actor
+    return duty_actor(args.user, permissions.HANDLE_REQUESTS)
 
 
 def _invalid(exc: PartnerError) -> CommandError:
@@ -98,7 +94,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_endpoint_set(args: argparse.Namespace) -> int:
-    actor = _controller(args)
+    actor = duty_actor(args.user, permissions.MANAGE_PARTNERS)
     secret = sys.stdin.readline().strip() if args.secret_stdin else None
     if args.secret_stdin and not secret:
         raise CommandError("secret: nothing on stdin", EXIT_INVALID)
@@ -124,7 +120,7 @@ def cmd_endpoint_set(args: argparse.Namespace) -> int:
 
 
 def cmd_endpoint_remove(args: argparse.Namespace) -> int:
-    actor = _controller(args)
+    actor = duty_actor(args.user, permissions.MANAGE_PARTNERS)
     with transaction.atomic():
         removed = services.remove_endpoint(actor, args.partner, now=timezone.now())
     if not removed:

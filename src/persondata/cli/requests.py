@@ -14,10 +14,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.cli import CommandError
-from persondata.cli.login import refusals, staff_actor
+from persondata.cli.login import duty_actor, staff_actor
 from persondata.core.calendar import legal_date
 from persondata.core.requests import Kind
 from persondata.jobs import outbox
@@ -144,10 +145,7 @@ def _refuse_args(q: argparse.ArgumentParser) -> None:
 
 
 def _handler(args: argparse.Namespace) -> Actor:
-    actor = staff_actor(args.user, "rights_requests")
-    with refusals(actor.user_id):
-        services.require_handler(actor)
-    return actor
+    return duty_actor(args.user, permissions.HANDLE_REQUESTS)
 
 
 def _request(reference: str) -> Request:

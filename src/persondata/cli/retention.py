@@ -23,16 +23,16 @@ from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.models import AccessLog
 from persondata.cli import CommandError
-from persondata.cli.login import refusals, staff_user
+from persondata.cli.login import duty_actor
 from persondata.jobs import runner as jobs
 from persondata.jobs.clock import ClockError, legal_today
 from persondata.retention import holds
 from persondata.retention.explain import explain_customer
 from persondata.retention.reapply import reapply
-from persondata.retention.sweep import CHUNK_SIZE, COUNT_KEYS, SweepRefused, SweepReport, sweep
+from persondata.retention.sweep import CHUNK_SIZE, SweepRefused, sweep
+from persondata.retention.sweep_report import COUNT_KEYS, SweepReport
 
 #: Holds and a customer's schedule are for the data controller: the rule of the access log (RULES R9).
-CONTROLLER_PURPOSE = "rights_requests"  # what the retention pages read customer ids for
 
 _LABELS = {
     "contact": "contact data",
@@ -113,11 +113,7 @@ def _user_argument(p: argparse.ArgumentParser) -> None:
 
 
 def _controller(args: argparse.Namespace) -> Actor:
-    user = staff_user(args.user)
-    with refusals(user.pk):
-        actor = Actor.for_user(user, CONTROLLER_PURPOSE, "cli")
-        permissions.require(actor, permissions.MANAGE_RETENTION)
-    return actor
+    return duty_actor(args.user, permissions.MANAGE_RETENTION)
 
 
 def _bar(enabled: bool, desc: str) -> tuple[Any, Any]:
@@ -185,7 +181,9 @@ def print_report(report: SweepReport) -> None:
         print(
             "Customer relationship ongoing (contact data and order history kept): "
             f"{_n(report.ongoing['open_agreement'])} customers with an open service agreement, "
-            f"{_n(report.ongoing['unpaid_invoice'])} with an invoice not fully paid"
+            f"{_n(report.ongoing['unpaid_invoice'])} with an invoice not fully paid whose claim can still be "
+            f"enforced, {_n(report.ongoing['claim_restricted'])} whose time-barred claim keeps their contact "
+            "data restricted to the bookkeeping act"
         )
     if report.clash is not None:
         c = report.clash

@@ -67,12 +67,12 @@ def cmd_init(args: argparse.Namespace) -> int:
         password = secrets.token_urlsafe(12)
         with transaction.atomic():
             user = User.objects.create_user(args.username, password=password)
-            StaffProfile.objects.create(user=user, roles=["controller"])
+            StaffProfile.objects.create(user=user, roles=["controller"], must_change_password=True)
         print()
         print("  A controller login was created:")
         print(f"    username: {args.username}")
         print(f"    password: {password}")
-        print("  Change the password after the first login; it is not shown again.")
+        print("  You choose your own password at the first login; this one is not shown again.")
         print()
     else:
         print(f"login '{args.username}' exists already")
@@ -102,6 +102,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         '%(t)s "%(m)s %(U)s" %(s)s %(M)sms',
         "--forwarded-allow-ips",
         "127.0.0.1",
+        "--env",  # the workers' settings see the address served (the public URL's default: confirmation links)
+        f"PERSONDATA_BIND={args.bind}",
     ]
     jobs = "on" if gunicorn_conf.jobs_enabled() else "off (PERSONDATA_JOBS=0)"
     print(

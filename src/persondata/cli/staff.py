@@ -19,6 +19,7 @@ from persondata.access import gate
 from persondata.access import staff as services
 from persondata.access.staff import Invalid, NotAllowed
 from persondata.cli import CommandError
+from persondata.cli.login import refusals
 
 EXIT_REFUSED = 1
 EXIT_INVALID = 2
@@ -79,6 +80,21 @@ def register(sub: Any) -> None:
     p = add("declarations", "who has accepted the current confidentiality declaration and guidance, and when")
     p.set_defaults(func=cmd_declarations)
 
+    p = add(
+        "accept",
+        "read the current confidentiality declaration and guidance you have not yet accepted, and accept them "
+        "(for yourself: --as is your own login)",
+    )
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="accept without the question (you confirm that you have read the texts the command prints)",
+    )
+    p.add_argument(
+        "--language", choices=("da", "en"), default="da", help="the language to print the texts in"
+    )
+    p.set_defaults(func=cmd_accept)
+
 
 def _say(text: str = "", *, err: bool = False) -> None:
     (sys.stderr if err else sys.stdout).write(text + "\n")
@@ -90,12 +106,8 @@ def _acting(args: argparse.Namespace) -> Any:
     user = services.active_staff(args.as_user)
     if user is None:
         raise CommandError(f"no active staff login named {args.as_user!r}", EXIT_REFUSED)
-    if not services.may_manage_staff(user):
-        raise CommandError(
-            f"{args.as_user!r} holds no role with the duty 'manage_staff', "
-            "which managing staff and declarations needs",
-            EXIT_REFUSED,
-        )
+    with refusals(user.pk):
+        services.require_manager(user, "cli")
     return user
 
 
@@ -220,4 +232,33 @@ def cmd_declarations(args: argparse.Namespace) -> int:
         if incomplete
         else f"all {len(rows)} active logins have accepted the current texts"
     )
+    return 0
+
+
+def cmd_accept(args: argparse.Namespace) -> int:
+    """A staff member accepts the texts for themselves, as the "I have read and accept" button does."""
+    if not args.as_user:
+        raise CommandError("say who you are with --as LOGIN (or set PERSONDATA_USER)")
+    user = _member(args.as_user)
+    missing = gate.missing_acknowledgements(user)
+    if not missing:
+        _say(f"{args.as_user} has accepted every current text; nothing to do")
+        return 0
+    for text in missing:
+        title, body = (
+            (text.title_da, text.body_da) if args.language == "da" else (text.title_en, text.body_en)
+        )
+        _say(f"== {title} (version {text.version}) ==")
+        _say(body.strip())
+        _say()
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CommandError("confirm with --yes that you have read the texts above and accept them")
+        answer = input(f"I, {args.as_user}, have read the texts above and accept them [yes/no]: ")
+        if answer.strip().lower() not in ("yes", "ja"):
+            _say("nothing accepted", err=True)
+            return EXIT_REFUSED
+    now = timezone.now()
+    _run(lambda: [services.acknowledge(user, text, now) for text in missing])
+    _say(f"{args.as_user} accepted: " + ", ".join(f"{t.kind} version {t.version}" for t in missing))
     return 0

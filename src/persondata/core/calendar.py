@@ -356,6 +356,15 @@ def relevance_deletion(last_relevant: date, months: int) -> date:
     return add_months(last_relevant, months) + ONE_DAY
 
 
+def claim_time_barred_from(due_date: date, years: int = 3) -> date:
+    """Forældelsesloven § 3, stk. 1 (with § 2, stk. 1): a claim is time-barred ``years`` after the day payment
+    could be demanded, its due date. Counted like every period here (1182/71 Art. 3): the period ends at the end
+    of the same date ``years`` later (29 February → 28 February), so the claim is barred from the day after.
+    """
+    _require_not_negative(years, "limitation years")
+    return _add_years(due_date, years) + ONE_DAY
+
+
 def deletion_allowed_from(deletion_dates: Iterable[date], legal_hold_until: date | None = None) -> date:
     """R3/R4: the first day a record may be deleted: every keeping rule has expired and no legal hold is set.
 

@@ -113,6 +113,11 @@ class Retention:
     relevance_reason: Text
     request_record_months: int
     law: Text
+    #: Forældelsesloven § 3: an unpaid invoice keeps the customer's contact data only while the claim can be
+    #: enforced, this many years from the due date; then the data is deleted or restricted (``claim_after``).
+    claim_years: int = 3
+    claim_after: str = "delete"  # delete | restrict
+    claim_reason: Text = Text("", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +262,15 @@ _RETENTION: Final[dict[str, str]] = {
     "relevance_reason": 'relevance_reason.da = "…" and relevance_reason.en = "…"',
     "request_record_months": "request_record_months = 12",
     "law": 'law.da = "…" and law.en = "…"',
+    "unpaid_claim_years": "unpaid_claim_years = 3",
+    "unpaid_claim_after": 'unpaid_claim_after = "delete"',
+    "unpaid_claim_reason": 'unpaid_claim_reason.da = "…" and unpaid_claim_reason.en = "…"',
 }
+_OPTIONAL_RETENTION: Final = frozenset({"unpaid_claim_years", "unpaid_claim_after", "unpaid_claim_reason"})
+#: What happens to contact data once an unpaid invoice's claim is time-barred (``retention.unpaid_claim_after``).
+CLAIM_AFTER: Final = ("delete", "restrict")
+#: Forældelsesloven § 3, stk. 1: the ordinary limitation period; § 7 (10 years) is the longest the act knows.
+LEGAL_CLAIM_YEARS: Final = 3
 _REVIEW: Final[dict[str, str]] = {"months": "months = 6"}
 _PURPOSE: Final[dict[str, str]] = {
     "label": 'label.da = "…" and label.en = "…"',
@@ -306,7 +319,17 @@ _MEASURE: Final[dict[str, str]] = {"text": 'text.da = "…" and text.en = "…"'
 _TEXT: Final[dict[str, str]] = {"da": 'da = "tekst på dansk"', "en": 'en = "text in English"'}
 
 _TEXT_KEYS: Final = frozenset(
-    {"adopted_by", "relevance_reason", "law", "label", "description", "legal_basis", "service", "text"}
+    {
+        "adopted_by",
+        "relevance_reason",
+        "unpaid_claim_reason",
+        "law",
+        "label",
+        "description",
+        "legal_basis",
+        "service",
+        "text",
+    }
 )
 
 
@@ -714,7 +737,11 @@ def _financial_year(top: Mapping[str, Any], p: _Parser) -> FinancialYear | None:
 
 
 def _retention(top: Mapping[str, Any], p: _Parser) -> Retention:
-    tbl = (p.table(top["retention"], "retention", _RETENTION) if "retention" in top else None) or {}
+    tbl = (
+        p.table(top["retention"], "retention", _RETENTION, _OPTIONAL_RETENTION)
+        if "retention" in top
+        else None
+    ) or {}
     k = "retention"
     years = p.integer(tbl, k, "bookkeeping_years", _RETENTION["bookkeeping_years"], 1, 30)
     raw_years = tbl.get("bookkeeping_years")
@@ -734,7 +761,32 @@ def _retention(top: Mapping[str, Any], p: _Parser) -> Retention:
             tbl, k, "request_record_months", _RETENTION["request_record_months"], 0, 120
         ),
         law=p.text(tbl, k, "law"),
+        **_claims(tbl, p),
     )
+
+
+def _claims(tbl: Mapping[str, Any], p: _Parser) -> dict[str, Any]:
+    """How long an unpaid invoice keeps contact data (forældelsesloven § 3), and what happens after."""
+    k = "retention"
+    years = p.integer(tbl, k, "unpaid_claim_years", _RETENTION["unpaid_claim_years"], 1, 10)
+    after = p.string(tbl, k, "unpaid_claim_after", _RETENTION["unpaid_claim_after"]) or "delete"
+    if after not in CLAIM_AFTER:
+        p.problem(
+            "retention.unpaid_claim_after",
+            f"'{after}' is not what can happen to contact data once a claim is time-barred",
+            'write unpaid_claim_after = "delete" (or "restrict": kept for the bookkeeping act only)',
+        )
+        after = "delete"
+    years = years if "unpaid_claim_years" in tbl else LEGAL_CLAIM_YEARS
+    reason = p.text(tbl, k, "unpaid_claim_reason")
+    if years != LEGAL_CLAIM_YEARS and not (reason.da.strip() and reason.en.strip()):
+        p.problem(
+            "retention.unpaid_claim_years",
+            f"{years} years differs from the limitation act's {LEGAL_CLAIM_YEARS} (forældelsesloven § 3) and no "
+            "reason is given; the printed policy must say why",
+            'add unpaid_claim_reason.da = "…" and unpaid_claim_reason.en = "…", or write unpaid_claim_years = 3',
+        )
+    return {"claim_years": years, "claim_after": after, "claim_reason": reason}
 
 
 def _purposes(top: Mapping[str, Any], p: _Parser) -> dict[str, Purpose]:

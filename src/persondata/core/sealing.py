@@ -11,7 +11,8 @@ Record kinds and who owns them:
   ``order``, ``invoice``, ``payment``, ``agreement`` (by the record's own number or reference);
 * a customer's request, under the request's own key: ``requester``, ``work`` and the documents and partner
   notices that belong to it (by request id, or by document / notice id);
-* a partner's webhook secret, under its own key (by partner key).
+* a partner's webhook secret, under its own key (by partner key);
+* a message waiting in the outbox, under its own key (by message id and kind of message).
 """
 
 from __future__ import annotations
@@ -78,3 +79,16 @@ def request_part(kind: str, part_id: uuid.UUID | str, request_id: uuid.UUID | st
 # -- a partner's webhook secret --------------------------------------------------------------------------------
 def webhook_secret(partner_key: str) -> str:
     return _context("secret", partner_key)
+
+
+# -- a message in the outbox -----------------------------------------------------------------------------------
+def outbox_message(message_id: uuid.UUID, kind: str) -> str:
+    """A mail or webhook waiting in the outbox: bound to its row and to what kind of message it is."""
+    if not kind or "|" in kind:
+        raise ValueError("an outbox message context needs a kind without '|'")
+    return f"{_context('outbox', message_id)}|{kind}"
+
+
+def outbox_key_owner(message_id: uuid.UUID) -> str:
+    """What a message's own data key is wrapped for (the vault binds a wrapped key to its owner)."""
+    return f"outbox:{message_id.hex}"

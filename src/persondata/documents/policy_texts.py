@@ -81,6 +81,18 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "i {years} fra udgangen af det regnskabsår, det vedrører, og sletter det dagen efter, at de "
             "{years} er gået: en faktura dateret {example} slettes den {delete}."
         ),
+        "s4_claims": (
+            "En ubetalt faktura: så længe vi kan kræve betalingen — {period} fra fakturaens forfaldsdag "
+            "(forældelsesloven § 3) — gemmer vi dine kontaktoplysninger til det. Når kravet er forældet, "
+            "sletter vi dem, når de ikke længere er relevante af andre grunde som beskrevet ovenfor. "
+            "Selve fakturaen er regnskabsmateriale og opbevares som beskrevet nedenfor."
+        ),
+        "s4_claims_restrict": (
+            "En ubetalt faktura: så længe vi kan kræve betalingen — {period} fra fakturaens forfaldsdag "
+            "(forældelsesloven § 3) — gemmer vi dine kontaktoplysninger til det. Når kravet er forældet, bruger "
+            "vi dem kun til bogføringen, og vi sletter dem sammen med fakturaen, som er regnskabsmateriale og "
+            "opbevares som beskrevet nedenfor."
+        ),
         "s4_erasure": (
             "Beder du os slette dine oplysninger, sletter vi med det samme alt det, der ikke er "
             "regnskabsmateriale. Regnskabsmaterialet skal vi opbevare, til bogføringslovens frist er "
@@ -348,6 +360,18 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "accounting material. {law} Our financial year is {fy}. We therefore keep accounting material "
             "for {years} from the end of the financial year it concerns, and delete it on the day after "
             "the {years} have passed: an invoice dated {example} is deleted on {delete}."
+        ),
+        "s4_claims": (
+            "An unpaid invoice: for as long as we can demand payment — {period} from the invoice's due date "
+            "(the Danish Limitation Act, forældelsesloven § 3) — we keep your contact details for it. Once the "
+            "claim is time-barred, we delete them when they are no longer relevant for the other reasons "
+            "described above. The invoice itself is accounting material and is kept as described below."
+        ),
+        "s4_claims_restrict": (
+            "An unpaid invoice: for as long as we can demand payment — {period} from the invoice's due date "
+            "(the Danish Limitation Act, forældelsesloven § 3) — we keep your contact details for it. Once the "
+            "claim is time-barred, we use them for bookkeeping only, and we delete them together with the "
+            "invoice, which is accounting material and is kept as described below."
         ),
         "s4_erasure": (
             "If you ask us to erase your data, we immediately delete everything that is not accounting "

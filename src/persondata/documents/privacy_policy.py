@@ -87,6 +87,17 @@ def accounting_period(policy: Policy, lang: str) -> str:
     )
 
 
+def claims_paragraph(policy: Policy, lang: str) -> str:
+    """Forældelsesloven § 3: an unpaid invoice keeps contact data only while the claim can be enforced, then the
+    policy's choice (deleted or restricted) and its reason; the published policy and the letters print this."""
+    r, t = policy.retention, TEXTS[lang]
+    rule = t["s4_claims_restrict" if r.claim_after == "restrict" else "s4_claims"].format(
+        period=months_in_words(12 * r.claim_years, lang)
+    )
+    reason = r.claim_reason.get(lang)
+    return f"{rule} {reason}" if reason else rule
+
+
 def accounting_paragraph(policy: Policy, lang: str) -> str:
     """The paragraph on accounting material (policy [4]), with an example where only the law's rule is stated;
     the published policy and the letters to customers print this one text."""
@@ -165,6 +176,7 @@ def _sections(policy: Policy, lang: str) -> list[Section]:
         _p(t["s4_p1"]),
         Block("table", head=(t["s4_head_data"], t["s4_head_period"]), rows=tuple(rows)),
         _p(r.relevance_reason.get(lang)),
+        _p(claims_paragraph(policy, lang)),
         _p(accounting_paragraph(policy, lang)),
         _p(t["s4_erasure"]),
     ]

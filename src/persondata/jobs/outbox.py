@@ -46,6 +46,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from persondata import runtime
+from persondata.core import sealing
 from persondata.core.vault import seal, unseal
 from persondata.jobs.models import Outbox
 
@@ -96,14 +97,6 @@ def subject(kind: str, ident: uuid.UUID | str) -> str:
     return f"{kind}:{uuid.UUID(str(ident)).hex}"
 
 
-def _owner(row_id: uuid.UUID) -> str:
-    return f"outbox:{row_id.hex}"
-
-
-def _context(row_id: uuid.UUID, kind: str) -> str:
-    return f"outbox|{row_id.hex}|{kind}"
-
-
 # -- writing ---------------------------------------------------------------------------------------------------
 def put(kind: str, about: str, payload: dict[str, Any], *, now: datetime | None = None) -> uuid.UUID:
     """Queue a message, inside the caller's transaction; it is kicked for delivery once that commits."""
@@ -111,7 +104,7 @@ def put(kind: str, about: str, payload: dict[str, Any], *, now: datetime | None 
         raise LookupError(f"no outbox handler for {kind!r}")
     now = now or timezone.now()
     row_id = uuid.uuid4()
-    data_key = runtime.vault().new_data_key(_owner(row_id), KEY_CLASS)
+    data_key = runtime.vault().new_data_key(sealing.outbox_key_owner(row_id), KEY_CLASS)
     Outbox.objects.create(
         id=row_id,
         kind=kind,
@@ -119,7 +112,7 @@ def put(kind: str, about: str, payload: dict[str, Any], *, now: datetime | None 
         created_at=now,
         next_attempt_at=now,
         wrapped_key=data_key.wrapped,
-        payload=seal(data_key.key, payload, _context(row_id, kind)),
+        payload=seal(data_key.key, payload, sealing.outbox_message(row_id, kind)),
     )
     transaction.on_commit(lambda: kick([row_id]))
     return row_id
@@ -141,8 +134,8 @@ def read(row_id: uuid.UUID) -> Message:
 
 
 def _open(row: Outbox) -> Message:
-    key = runtime.vault().unwrap(bytes(row.wrapped_key), _owner(row.id), KEY_CLASS)
-    payload = unseal(key, bytes(row.payload), _context(row.id, row.kind))
+    key = runtime.vault().unwrap(bytes(row.wrapped_key), sealing.outbox_key_owner(row.id), KEY_CLASS)
+    payload = unseal(key, bytes(row.payload), sealing.outbox_message(row.id, row.kind))
     return Message(row.id, row.kind, row.subject, row.attempts, payload)
 
 

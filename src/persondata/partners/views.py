@@ -75,9 +75,7 @@ def _page(
 
 def _actor(request: HttpRequest, duty: str) -> Actor:
     """The logged-in staff member, refused unless their role holds ``duty`` (a named permission)."""
-    actor = Actor.for_user(request.user, "rights_requests", "web")
-    permissions.require(actor, duty)
-    return actor
+    return permissions.actor_for(request.user, duty, "web")
 
 
 @never_cache

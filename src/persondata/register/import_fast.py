@@ -22,6 +22,7 @@ from typing import Any
 
 from persondata.core import sensitive
 from persondata.register.import_formats import (
+    EARLIEST_SOURCE_DATE,
     PAYMENT_METHODS,
     CustomerIn,
     InvoiceIn,
@@ -42,6 +43,8 @@ _SHAPES: dict[str, dict[str, tuple[str, int]]] = {
         "country": ("text", 2),
         "phone": ("phone", 0),
         "email": ("email", 0),
+        "customer_since": ("date", 0),
+        "last_activity": ("date", 0),
     },
     "orders": {
         "customer_number": ("key", 40),
@@ -174,12 +177,31 @@ class FastCsv:
     # -- builders, in the validator's field order (``build_customer`` …) -------------------------------------
     @staticmethod
     def _customers(
-        number: str, name: str, street: str, postcode: str, city: str, country: str, phone: str, email: str
+        number: str,
+        name: str,
+        street: str,
+        postcode: str,
+        city: str,
+        country: str,
+        phone: str,
+        email: str,
+        since: str,
+        last: str,
     ) -> CustomerIn | None:
         if len(email) > 254 or _long_number(name, street, postcode, city):
             return None
+        try:
+            customer_since = date.fromisoformat(since) if since else None
+            last_activity = date.fromisoformat(last) if last else None
+        except ValueError:
+            return None
+        if any(d is not None and d < EARLIEST_SOURCE_DATE for d in (customer_since, last_activity)) or (
+            customer_since and last_activity and last_activity < customer_since
+        ):
+            return None
         address = {"street": street, "postcode": postcode, "city": city, "country": (country or "DK").upper()}
-        return CustomerIn(number, {"name": name, "address": address, "phone": phone, "email": email})
+        contact = {"name": name, "address": address, "phone": phone, "email": email}
+        return CustomerIn(number, contact, customer_since, last_activity)
 
     @staticmethod
     def _orders(

@@ -1,4 +1,5 @@
-"""Reading the administrative system's exports: CSV (one file per kind) and JSON (one object per customer).
+"""The import's records and their validation, shared by the CSV reader (``import_csv``) and the JSON reader
+(``import_json``): what a customer, order, invoice, payment and agreement may hold, and how each field is read.
 
 Streaming: files are read line by line (CSV, JSON Lines) or event by event (JSON arrays, with ijson), so memory
 stays flat whatever the file size. Every problem becomes a :class:`RowError` naming file, line, field and the fix;
@@ -8,18 +9,11 @@ docs/import-formats.md.
 
 from __future__ import annotations
 
-import csv
-import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
-from itertools import chain
-from pathlib import Path
 from typing import IO, Any
-
-import ijson
 
 from persondata.core import sensitive
 
@@ -27,7 +21,10 @@ KINDS = ("customers", "agreements", "orders", "invoices", "payments")
 
 # The columns of each CSV kind; the first set is required, the rest optional. Detected from the header row.
 CSV_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "customers": (("customer_number", "name"), ("street", "postcode", "city", "country", "phone", "email")),
+    "customers": (
+        ("customer_number", "name"),
+        ("street", "postcode", "city", "country", "phone", "email", "customer_since", "last_activity"),
+    ),
     "agreements": (("customer_number", "agreement_ref", "kind", "starts_on"), ("ends_on", "description")),
     "orders": (
         ("customer_number", "order_number", "ordered_on", "total"),
@@ -87,6 +84,9 @@ class BadRow(Exception):
 class CustomerIn:
     customer_number: str
     contact: dict[str, Any]  # name, address{street,postcode,city,country}, phone, email
+    # the source system's dates, if its export gives them: retention counts from them (RULES R2)
+    customer_since: date | None = None
+    last_activity: date | None = None
 
 
 @dataclass(slots=True)
@@ -284,6 +284,29 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _PHONE = re.compile(r"^\+?[\d ()\-]{8,25}$")
 
 
+#: The earliest source-system date the import takes: anything older is a typo or a placeholder (0001-01-01).
+EARLIEST_SOURCE_DATE = date(1900, 1, 1)
+
+
+def decoded_lines(stream: IO[bytes], name: str) -> Iterator[str]:
+    """The lines of a UTF-8 file (CSV, JSON Lines), without a byte-order mark; not UTF-8 → :class:`BadRow`."""
+    for number, raw in enumerate(stream, start=1):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRow(
+                [
+                    RowError(
+                        name,
+                        number,
+                        "",
+                        "is not UTF-8 text; save the file as UTF-8 (in Excel: 'CSV UTF-8') and import again",
+                    )
+                ]
+            ) from None
+        yield text[1:] if number == 1 and text.startswith("\ufeff") else text
+
+
 # -- record builders (shared by CSV and JSON) ------------------------------------------------------------------
 def build_customer(r: _Row) -> CustomerIn:
     number = r.key("customer_number")
@@ -293,8 +316,14 @@ def build_customer(r: _Row) -> CustomerIn:
         "phone": r.phone(),
         "email": r.email(),
     }
+    since, last = r.date("customer_since"), r.date("last_activity")
+    for name, day in (("customer_since", since), ("last_activity", last)):
+        if day is not None and day < EARLIEST_SOURCE_DATE:
+            r.fail(name, f"is before {EARLIEST_SOURCE_DATE.year}; check the export (write YYYY-MM-DD)")
+    if since and last and last < since and since >= EARLIEST_SOURCE_DATE:
+        r.fail("last_activity", "is before customer_since; check both dates in the export")
     r.done()
-    return CustomerIn(number, contact)
+    return CustomerIn(number, contact, since, last)
 
 
 def _line(r: _Row, prefix: str) -> dict[str, Any] | None:
@@ -387,333 +416,3 @@ def build_agreement(r: _Row, customer_number: str) -> AgreementIn:
     )
     r.done()
     return agreement
-
-
-# -- CSV -------------------------------------------------------------------------------------------------------
-def _decoded_lines(stream: IO[bytes], name: str) -> Iterator[str]:
-    for number, raw in enumerate(stream, start=1):
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise BadRow(
-                [
-                    RowError(
-                        name,
-                        number,
-                        "",
-                        "is not UTF-8 text; save the file as UTF-8 (in Excel: 'CSV UTF-8') and import again",
-                    )
-                ]
-            ) from None
-        yield text[1:] if number == 1 and text.startswith("\ufeff") else text
-
-
-def detect_csv_kind(header: list[str], name: str) -> str:
-    columns = set(header)
-    for kind, (required, _optional) in CSV_COLUMNS.items():
-        if set(required) <= columns and not (
-            kind == "customers"
-            and {"order_number", "invoice_number", "payment_ref", "agreement_ref"} & columns
-        ):
-            return kind
-    raise BadRow(
-        [
-            RowError(
-                name,
-                1,
-                "",
-                "the header names no known kind of file; see docs/import-formats.md "
-                "for the columns of customers, orders, invoices, payments and agreements",
-            )
-        ]
-    )
-
-
-def read_csv(
-    stream: IO[bytes], name: str, kind: str | None = None, *, use_fast: bool = True
-) -> Iterator[Unit | RowError]:
-    """The rows of a CSV file as units, or errors. ``use_fast=False`` sends every line to the validator (tests)."""
-    lines = _decoded_lines(stream, name)
-    sample = next(lines, "")
-    dialect = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.reader(chain((sample,), lines), delimiter=dialect, strict=True)
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        return
-    kind = kind or detect_csv_kind(header, name)
-    required, optional = CSV_COLUMNS[kind]
-    if missing := [c for c in required if c not in header]:
-        raise BadRow(
-            [RowError(name, 1, c, f"column is missing from the header of this {kind} file") for c in missing]
-        )
-    if unknown := [c for c in header if c not in required and c not in optional]:
-        raise BadRow(
-            [
-                RowError(
-                    name,
-                    1,
-                    c,
-                    f"is not a column of a {kind} file; rename or remove it (see docs/import-formats.md)",
-                )
-                for c in unknown
-            ]
-        )
-    width = len(header)
-    fast = None
-    if use_fast and len(set(header)) == width:
-        from persondata.register.import_fast import fast_csv  # the fast path builds on this module's records
-
-        fast = fast_csv(kind, header, dialect)
-    number = reader.line_num  # lines read so far
-    pending: Unit | None = None  # orders: consecutive rows with the same order number are its lines
-    for text in lines:
-        number += 1
-        if fast is not None:
-            if kind == "orders":
-                pending_number = pending.orders[0].order_number if pending is not None else None
-                if (hit := fast.order(text, pending_number)) is not None:
-                    line_item, order = hit
-                    if order is None and pending is not None:  # a further line of the pending order
-                        if line_item:
-                            pending.orders[0].detail["lines"].append(line_item)
-                    elif order is not None:
-                        if pending is not None:
-                            yield pending
-                        pending = Unit(name, number, order.customer_number, orders=[order])
-                    continue
-            elif (unit := fast.record(text, name, number)) is not None:
-                yield unit
-                continue
-        # the validator: one record (quoted fields may span lines), checked field by field
-        # itertools.chain, not a generator: closing a generator that delegates would close ``lines`` too
-        reader = csv.reader(chain((text,), lines), delimiter=dialect, strict=True)
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            number += reader.line_num - 1
-            yield RowError(name, number, "", f"is not valid CSV ({exc}); check quoting")
-            continue
-        number += reader.line_num - 1
-        line = number
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) != width:
-            yield RowError(
-                name,
-                line,
-                "",
-                f"has {len(values)} columns, the header has {width}; check separators and quoting",
-            )
-            continue
-        r = _Row(dict(zip(header, values, strict=True)), name, line)
-        try:
-            if kind == "orders":
-                order_number = r.raw("order_number")
-                line_item = _line(r, "line_")
-                if pending is not None and pending.orders[0].order_number == order_number:
-                    r.done()
-                    if line_item:
-                        pending.orders[0].detail["lines"].append(line_item)
-                    continue
-                if pending is not None:
-                    yield pending
-                    pending = None
-                customer_number = r.key("customer_number")
-                order = build_order(r, customer_number, [line_item] if line_item else [])
-                pending = Unit(name, line, customer_number, orders=[order])
-                continue
-            yield _csv_unit(kind, r, name, line)
-        except BadRow as bad:
-            if (
-                kind == "orders"
-                and pending is not None
-                and pending.orders[0].order_number == r.raw("order_number")
-            ):
-                pending = None  # a bad line spoils its whole order
-            yield from bad.errors
-    if pending is not None:
-        yield pending
-
-
-def _csv_unit(kind: str, r: _Row, name: str, line: int) -> Unit:
-    if kind == "customers":
-        customer = build_customer(r)
-        return Unit(name, line, customer.customer_number, customer=customer)
-    number = r.key("customer_number")
-    builders: dict[str, Callable[[_Row, str], Any]] = {
-        "invoices": build_invoice,
-        "payments": build_payment,
-        "agreements": build_agreement,
-    }
-    record = builders[kind](r, number)
-    unit = Unit(name, line, number)
-    getattr(unit, kind).append(record)
-    return unit
-
-
-# -- JSON ------------------------------------------------------------------------------------------------------
-def _json_unit(obj: Any, name: str, line: int) -> Unit:
-    if not isinstance(obj, dict):
-        raise BadRow([RowError(name, line, "", "each customer must be a JSON object")])
-    errors: list[RowError] = []
-    allowed = {
-        "customer_number",
-        "name",
-        "address",
-        "phone",
-        "email",
-        "orders",
-        "invoices",
-        "payments",
-        "agreements",
-    }
-    errors += [
-        RowError(name, line, k, "is not a customer field; see docs/import-formats.md")
-        for k in obj
-        if k not in allowed
-    ]
-    flat = dict(obj)
-    address = obj.get("address") or {}
-    if not isinstance(address, dict):
-        errors.append(
-            RowError(name, line, "address", "must be an object with street, postcode, city, country")
-        )
-        address = {}
-    flat.update({k: address.get(k) for k in ("street", "postcode", "city", "country")})
-    unit = Unit(name, line)
-    number = ""
-    try:
-        unit.customer = build_customer(_Row(flat, name, line))
-        number = unit.customer_number = unit.customer.customer_number
-    except BadRow as bad:
-        errors += bad.errors
-
-    def children(key: str) -> list[Any]:
-        items = obj.get(key) or []
-        if not isinstance(items, list):
-            errors.append(RowError(name, line, key, "must be a list"))
-            return []
-        return items
-
-    for i, o in enumerate(children("orders")):
-        _child(
-            o,
-            f"orders[{i}].",
-            name,
-            line,
-            errors,
-            partial(lambda r, o: unit.orders.append(_json_order(r, o, number)), o=o),
-        )
-    for i, o in enumerate(children("invoices")):
-        _child(
-            o,
-            f"invoices[{i}].",
-            name,
-            line,
-            errors,
-            partial(
-                lambda r, o: unit.invoices.append(build_invoice(_with_address(r, o, "billing"), number)), o=o
-            ),
-        )
-    for i, o in enumerate(children("payments")):
-        _child(
-            o, f"payments[{i}].", name, line, errors, lambda r: unit.payments.append(build_payment(r, number))
-        )
-    for i, o in enumerate(children("agreements")):
-        _child(
-            o,
-            f"agreements[{i}].",
-            name,
-            line,
-            errors,
-            lambda r: unit.agreements.append(build_agreement(r, number)),
-        )
-    if errors:
-        raise BadRow(errors)
-    return unit
-
-
-def _child(
-    obj: Any, prefix: str, name: str, line: int, errors: list[RowError], build: Callable[[_Row], None]
-) -> None:
-    if not isinstance(obj, dict):
-        errors.append(RowError(name, line, prefix.rstrip("."), "must be a JSON object"))
-        return
-    try:
-        build(_Row(obj, name, line, prefix))
-    except BadRow as bad:
-        errors.extend(bad.errors)
-
-
-def _with_address(r: _Row, obj: dict[str, Any], key: str) -> _Row:
-    block = obj.get(key) or {}
-    if isinstance(block, dict):
-        r.values = {**obj, **{f"{key}_{k}": v for k, v in block.items()}}
-    return r
-
-
-def _json_order(r: _Row, obj: dict[str, Any], number: str) -> OrderIn:
-    _with_address(r, obj, "delivery")
-    lines = []
-    for i, item in enumerate(obj.get("lines") or []):
-        if isinstance(item, dict):
-            lr = _Row({f"line_{k}": v for k, v in item.items()}, r.file, r.line, f"{r.prefix}lines[{i}].")
-            if (parsed := _line(lr, "line_")) is not None:
-                lines.append(parsed)
-            r.errors.extend(lr.errors)
-        else:
-            r.fail(f"lines[{i}]", "must be a JSON object")
-    return build_order(r, number, lines)
-
-
-def read_json(stream: IO[bytes], name: str) -> Iterator[Unit | RowError]:
-    """A JSON array of customers (or ``{"customers": [...]}``), streamed; line numbers are approximate starts."""
-    head = stream.read(1024)
-    stream.seek(0)
-    body = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if body.startswith(b"{") and b'"customers"' not in head:
-        yield from read_jsonl(stream, name)
-        return
-    prefix = "customers.item" if body.startswith(b"{") else "item"
-    index = 0
-    try:
-        for index, obj in enumerate(ijson.items(stream, prefix, use_float=True), start=1):
-            try:
-                yield _json_unit(obj, name, index)
-            except BadRow as bad:
-                yield from bad.errors
-    except ijson.JSONError as exc:
-        raise BadRow(
-            [RowError(name, index + 1, "", f"is not valid JSON after customer {index} ({exc})")]
-        ) from None
-    except UnicodeDecodeError:
-        raise BadRow([RowError(name, index + 1, "", "is not UTF-8 text; save the file as UTF-8")]) from None
-
-
-def read_jsonl(stream: IO[bytes], name: str) -> Iterator[Unit | RowError]:
-    for line, text in enumerate(_decoded_lines(stream, name), start=1):
-        if not text.strip():
-            continue
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield RowError(name, line, "", f"is not valid JSON ({exc.msg} at column {exc.colno})")
-            continue
-        try:
-            yield _json_unit(obj, name, line)
-        except BadRow as bad:
-            yield from bad.errors
-
-
-def read_file(path: Path, stream: IO[bytes], kind: str | None = None) -> Iterator[Unit | RowError]:
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return read_csv(stream, path.name, kind)
-    if suffix in {".jsonl", ".ndjson"}:
-        return read_jsonl(stream, path.name)
-    if suffix == ".json":
-        return read_json(stream, path.name)
-    raise BadRow([RowError(path.name, 0, "", "has an unknown file type; use .csv, .json or .jsonl")])

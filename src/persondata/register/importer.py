@@ -23,6 +23,7 @@ from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import IO, Any
 
 from django.db import connection, transaction
 
@@ -30,7 +31,9 @@ from persondata import runtime
 from persondata.audit import services as audit
 from persondata.jobs import locks
 from persondata.rawsql import analyze, bulk_writes, index_scans, indexes_built_after
-from persondata.register.import_formats import KINDS, BadRow, RowError, Unit, detect_csv_kind, read_file
+from persondata.register.import_csv import detect_csv_kind, read_csv
+from persondata.register.import_formats import KINDS, BadRow, RowError, Unit
+from persondata.register.import_json import read_json, read_jsonl
 from persondata.register.models import Customer, ImportRun
 from persondata.register.writer import RegisterWriter
 
@@ -88,6 +91,91 @@ def _peek_kind(path: Path) -> str | None:
         return None
 
 
+def read_file(path: Path, stream: IO[bytes], kind: str | None = None) -> Iterator[Unit | RowError]:
+    """The units of one file, or its errors, by the file's type."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return read_csv(stream, path.name, kind)
+    if suffix in {".jsonl", ".ndjson"}:
+        return read_jsonl(stream, path.name)
+    if suffix == ".json":
+        return read_json(stream, path.name)
+    raise BadRow([RowError(path.name, 0, "", "has an unknown file type; use .csv, .json or .jsonl")])
+
+
+class _Loading:
+    """One import in progress: reads the files in batches, writes them, and keeps the report and the errors."""
+
+    def __init__(
+        self,
+        paths: list[Path],
+        report: ImportReport,
+        writer: RegisterWriter,
+        errors_csv: Any | None,
+        progress: Callable[[int, int], None] | None,
+        batch_rows: int,
+    ) -> None:
+        self.paths, self.report, self.writer, self.errors_csv = paths, report, writer, errors_csv
+        self.progress, self.batch_rows = progress, batch_rows
+        self.total = sum(p.stat().st_size for p in paths)
+
+    def record(self, errors: list[RowError]) -> None:
+        self.report.add_errors(errors)
+        if self.errors_csv is not None:
+            self.errors_csv.writerows([e.file, e.line, e.field, e.reason] for e in errors)
+
+    def flush(self, batch: list[Unit], rows: int) -> None:
+        self.report.rows_read += rows
+        if self.report.mode == "good-rows":  # each batch of whole units commits on its own
+            with transaction.atomic():
+                errors, counts = self.writer.write(batch)
+        else:
+            errors, counts = self.writer.write(batch)
+        self.record(errors)
+        self.report.counts.update(counts)
+
+    def read_all(self) -> None:
+        base = 0
+        for path in self.paths:
+            with path.open("rb") as stream:
+                batch: list[Unit] = []
+                rows = 0
+                for item in _guarded(read_file(path, stream), path):
+                    if isinstance(item, RowError):
+                        self.record([item])
+                        continue
+                    batch.append(item)
+                    rows += item.row_count()
+                    if rows >= self.batch_rows:
+                        self.flush(batch, rows)
+                        batch, rows = [], 0
+                        if self.progress is not None:
+                            self.progress(base + stream.tell(), self.total)
+                if batch:
+                    self.flush(batch, rows)
+                base += path.stat().st_size
+                if self.progress is not None:
+                    self.progress(base, self.total)
+
+    def all_or_nothing(self) -> None:
+        """One transaction; any bad row and nothing is kept."""
+        report = self.report
+        try:
+            with transaction.atomic():
+                # a first load into an empty register builds its non-unique indexes once, at the end
+                first = not Customer.objects.exists()
+                with indexes_built_after(_REGISTER_TABLES) if first else nullcontext():
+                    self.read_all()
+                    if report.error_count:
+                        raise ImportRejected(f"{report.error_count} bad rows; nothing was imported")
+                    finishing = time.monotonic()
+            self.writer.db_seconds += time.monotonic() - finishing  # the deferred indexes and the commit
+            report.status = "done"
+        except ImportRejected:
+            report.status = "rejected"
+            report.counts.clear()
+
+
 def import_files(
     paths: list[Path],
     *,
@@ -105,7 +193,6 @@ def import_files(
         if not p.is_file():
             raise FileNotFoundError(f"{p}: no such file")
     paths = sorted(paths, key=_sort_key)
-    total = sum(p.stat().st_size for p in paths)
     started = time.monotonic()
     run = ImportRun.objects.create(
         started_at=now,
@@ -114,7 +201,6 @@ def import_files(
     )
     report = ImportReport(run.id, mode, errors_file=errors_file)
     writer = RegisterWriter(runtime.vault(), runtime.policy(), now, run.id)
-
     with ExitStack() as stack:
         stack.enter_context(_fewer_collections())
         # PostgreSQL: the retention sweep's lock, so an import and a sweep never interleave: the import waits for
@@ -122,96 +208,45 @@ def import_files(
         stack.enter_context(locks.waiting(locks.SWEEP))
         stack.enter_context(index_scans())
         bulk_writes()
-        err_writer = None
+        errors_csv = None
         if errors_file is not None:
-            fh = stack.enter_context(errors_file.open("w", newline="", encoding="utf-8"))
-            err_writer = csv.writer(fh)
-            err_writer.writerow(["file", "line", "field", "reason"])
-
-        def record(errors: list[RowError]) -> None:
-            report.add_errors(errors)
-            if err_writer is not None:
-                err_writer.writerows([e.file, e.line, e.field, e.reason] for e in errors)
-
-        def flush(batch: list[Unit]) -> None:
-            if mode == "good-rows":
-                with transaction.atomic():
-                    errors, counts = writer.write(batch)
-            else:
-                errors, counts = writer.write(batch)
-            record(errors)
-            report.counts.update(counts)
-
-        def run_all() -> None:
-            base = 0
-            for path in paths:
-                with path.open("rb") as stream:
-                    batch: list[Unit] = []
-                    rows = 0
-                    for item in _guarded(read_file(path, stream), path):
-                        if isinstance(item, RowError):
-                            record([item])
-                            continue
-                        batch.append(item)
-                        rows += item.row_count()
-                        if rows >= batch_rows:
-                            report.rows_read += rows
-                            flush(batch)
-                            batch, rows = [], 0
-                            if progress is not None:
-                                progress(base + stream.tell(), total)
-                    if batch:
-                        report.rows_read += rows
-                        flush(batch)
-                    base += path.stat().st_size
-                    if progress is not None:
-                        progress(base, total)
-
+            errors_csv = csv.writer(stack.enter_context(errors_file.open("w", newline="", encoding="utf-8")))
+            errors_csv.writerow(["file", "line", "field", "reason"])
+        loading = _Loading(paths, report, writer, errors_csv, progress, batch_rows)
         if mode == "all-or-nothing":
-            try:
-                with transaction.atomic():
-                    # a first load into an empty register builds its non-unique indexes once, at the end
-                    first = not Customer.objects.exists()
-                    with indexes_built_after(_REGISTER_TABLES) if first else nullcontext():
-                        run_all()
-                        if report.error_count:
-                            raise ImportRejected(f"{report.error_count} bad rows; nothing was imported")
-                        finishing = time.monotonic()
-                writer.db_seconds += time.monotonic() - finishing  # the deferred indexes and the commit
-            except ImportRejected:
-                report.status = "rejected"
-                report.counts.clear()
+            loading.all_or_nothing()
         else:
-            run_all()
-            report.status = "done"
-        if report.status == "running":
+            loading.read_all()
             report.status = "done"
         if report.counts and not connection.in_atomic_block:
             analyze(_REGISTER_TABLES)  # PostgreSQL: the planner sees the register as it now is
-
     report.seconds = time.monotonic() - started
     report.db_seconds = writer.db_seconds
+    _finish(run.pk, report, now, actor)
+    return report
+
+
+def _finish(run_pk: int, report: ImportReport, now: datetime, actor: str) -> None:
+    """The run's record and one audit entry: counts only — the records themselves are personal data."""
     with transaction.atomic():
-        ImportRun.objects.filter(pk=run.pk).update(
+        ImportRun.objects.filter(pk=run_pk).update(
             finished_at=now + timedelta(seconds=report.seconds),
             status=report.status,
             counts=dict(report.counts),
             error_count=report.error_count,
         )
-        # one audit entry per run: counts only — the records themselves are personal data
         audit.record(
             "customer.import",
             actor=actor,
-            target=f"import:{run.pk}",
+            target=f"import:{run_pk}",
             details={
                 "status": report.status,
-                "mode": mode,
+                "mode": report.mode,
                 "counts": dict(report.counts),
                 "bad_rows": report.error_count,
             },
             now=now,
         )
-    return report
 
 
 @contextmanager

@@ -88,6 +88,10 @@ class Customer(models.Model):
     # The day the customer relationship ended, kept by retention once the records it was computed from (orders,
     # agreements) are deleted while another category still runs its relevance period (RULES R2).
     relationship_ended_on = models.DateField(null=True)
+    # The source system's own dates, when its export gives them (docs/import-formats.md): retention counts the
+    # relevance period from them rather than from the day of the import (RULES R2; issue 16).
+    customer_since = models.DateField(null=True)
+    last_activity = models.DateField(null=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     import_run = models.ForeignKey(
@@ -216,6 +220,7 @@ class Restriction(models.Model):
         ("unlawful", "processing unlawful, customer asked for restriction instead of erasure"),
         ("legal_claims", "needed by the customer for legal claims"),
         ("objection", "objection pending"),
+        ("claim_time_barred", "unpaid invoice time-barred; contact data kept for the bookkeeping act only"),
     )
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="restrictions")
     purposes = models.JSONField(default=list)  # purposes that may still read

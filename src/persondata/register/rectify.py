@@ -169,7 +169,7 @@ def rectify_customer(
     Customer.objects.filter(pk=customer_id).update(**fields)
     audit.record(
         "customer.rectify",
-        actor=f"staff:{actor.user_id}",
+        actor=actor.code,
         target=str(customer_id),
         details={"fields": changed, "purpose": actor.purpose},
         now=now,

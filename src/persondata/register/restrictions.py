@@ -56,7 +56,7 @@ def restrict_customer(
     )
     audit.record(
         "customer.restrict",
-        actor=f"staff:{actor.user_id}",
+        actor=actor.code,
         target=str(customer_id),
         details={"reason": reason, "purposes": purposes, "categories": categories},
         now=now,
@@ -77,7 +77,7 @@ def lift_restriction(
     if lifted:
         audit.record(
             "customer.restriction.lift",
-            actor=f"staff:{actor.user_id}",
+            actor=actor.code,
             target=str(customer_id),
             details={"customer_told_on": customer_told_on.isoformat()},
             now=now,

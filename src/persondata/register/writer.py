@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import connection
 
 from persondata.core import sealing
+from persondata.core.calendar import legal_date
 from persondata.core.policy import Policy
 from persondata.core.vault import (
     Vault,
@@ -56,6 +57,7 @@ class RegisterWriter:
     def __init__(self, vault: Vault, policy: Policy, now: datetime, run_id: int) -> None:
         self.vault, self.policy, self.now, self.run = vault, policy, now, run_id
         self.when = connection.ops.adapt_datetimefield_value(now)
+        self.today = legal_date(now)
         self.fy_class: dict[date, str] = {}
         self.db_seconds = 0.0  # time spent in the database (lookups and writes), for the import's report
 
@@ -99,6 +101,7 @@ class RegisterWriter:
             unit_errors: list[RowError] = []
             added = False
             if unit.customer is not None:
+                unit_errors += self._future_dates(unit)
                 b = number_bidx[unit.customer.customer_number]
                 known = customers.get(b)
                 if b in new_customers or (known is not None and known.run == run):
@@ -155,6 +158,18 @@ class RegisterWriter:
         if accepted:
             self._store(accepted, new_customers, number_bidx, existing, counts)
         return errors, counts
+
+    def _future_dates(self, unit: Unit) -> list[RowError]:
+        """The source system's dates cannot lie after the day of the import (a typo, or day and month swapped)."""
+        c = unit.customer
+        assert c is not None
+        return [
+            RowError(
+                unit.file, unit.line, name, f"is after the day of the import ({self.today}); check the date"
+            )
+            for name, day in (("customer_since", c.customer_since), ("last_activity", c.last_activity))
+            if day is not None and day > self.today
+        ]
 
     def _existing(self, table: str, column: str, keys: list[str]) -> dict[str, _Existing]:
         if not keys:
@@ -253,12 +268,28 @@ class RegisterWriter:
                     key, {"customer_number": c.customer_number}, sealing.customer_number(cid), next(fresh)
                 )
                 b = number_bidx[c.customer_number]
+                since, last = _iso(c.customer_since), _iso(c.last_activity)
                 if cid in new_ids:
                     cust_new.append(
-                        (cid, b, email_b, phone_b, name_b, contact_blob, number_blob, when, when, run)
+                        (
+                            cid,
+                            b,
+                            email_b,
+                            phone_b,
+                            name_b,
+                            contact_blob,
+                            number_blob,
+                            since,
+                            last,
+                            when,
+                            when,
+                            run,
+                        )
                     )
                 else:
-                    cust_upd.append((email_b, phone_b, name_b, contact_blob, number_blob, when, run, cid))
+                    cust_upd.append(
+                        (email_b, phone_b, name_b, contact_blob, number_blob, since, last, when, run, cid)
+                    )
                     token_reset.append((cid,))
                 tokens.extend((cid, blind("name_token", t)) for t in name_tokens(contact["name"]))
             for o in unit.orders:
@@ -308,14 +339,16 @@ class RegisterWriter:
             if cust_new:
                 cur.executemany(
                     "INSERT INTO customer (id, number_bidx, email_bidx, phone_bidx, name_bidx, contact_blob, "
-                    "number_blob, created_at, updated_at, import_run_id) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    "number_blob, customer_since, last_activity, created_at, updated_at, import_run_id) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     cust_new,
                 )
             if cust_upd:
                 cur.executemany(
                     "UPDATE customer SET email_bidx = %s, phone_bidx = %s, name_bidx = %s, contact_blob = %s, "
-                    "number_blob = %s, updated_at = %s, import_run_id = %s WHERE id = %s",
+                    # a re-import without the source system's dates keeps those already known
+                    "number_blob = %s, customer_since = COALESCE(%s, customer_since), "
+                    "last_activity = COALESCE(%s, last_activity), updated_at = %s, import_run_id = %s WHERE id = %s",
                     cust_upd,
                 )
                 cur.executemany("DELETE FROM customer_name_token WHERE customer_id = %s", token_reset)

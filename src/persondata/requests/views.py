@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.core import requests as rq
@@ -54,9 +55,7 @@ RECENT_CLOSED = 20
 def handler(request: HttpRequest) -> Actor:
     """The logged-in staff member as an actor who handles customers' requests (the data controller), or
     :class:`AccessDenied`. The partners' page uses it too."""
-    actor = Actor.for_user(request.user, "rights_requests", "web")
-    services.require_handler(actor)
-    return actor
+    return permissions.actor_for(request.user, permissions.HANDLE_REQUESTS, "web")
 
 
 def _get(request_id: uuid.UUID) -> Request:
@@ -317,6 +316,7 @@ def _answer(actor: Actor, req: Request, data: dict[str, Any]) -> None:
 @require_POST
 def answer(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
     """Do what the request asks and produce the letter (and files): the request is then answered."""
+    handler(request)  # refused before anything is told about the request, even whether it exists
     form_class = ANSWER_FORMS[rq.Kind(_get(request_id).kind)]
     return _step(request, request_id, form_class, "answer_form", _answer)
 

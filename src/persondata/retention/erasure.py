@@ -67,7 +67,7 @@ def erase_customer_now(
     """Erase now what is not accounting material; keep (and report) the accounting material; audit it.
 
     Runs inside the caller's transaction (an erasure request's entry point). ``actor`` is an audit actor code
-    (``"staff:12"``) or a ``persondata.register.services.Actor``; ``reason_code`` a short code such as
+    (``"staff:12"``) or an :class:`persondata.access.actor.Actor`; ``reason_code`` a short code such as
     ``erasure_request`` (it goes into the audit log and the ledger's run, so no free text).
     """
     if not transaction.get_connection().in_atomic_block:

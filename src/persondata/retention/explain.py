@@ -15,6 +15,7 @@ from persondata.retention.schedule import (
     RetentionDecision,
     accounting_cutoff,
     accounting_decision,
+    claim_cutoff,
     relationship,
     relevance_decision,
 )
@@ -35,12 +36,13 @@ def explain_customer(customer_id: uuid.UUID, today: date, policy: Policy | None 
     cid = customer_id.hex
     row = fetch(
         "SELECT created_at, relationship_ended_on, (name_bidx IS NOT NULL OR email_bidx IS NOT NULL "
-        "OR phone_bidx IS NOT NULL), number_bidx IS NOT NULL FROM customer WHERE id = %s",
+        "OR phone_bidx IS NOT NULL), number_bidx IS NOT NULL, last_activity, customer_since FROM customer "
+        "WHERE id = %s",
         [cid],
     )
     if not row:
         return []
-    created, recorded_end, has_contact, has_number = row[0]
+    created, recorded_end, has_contact, has_number, last_activity, customer_since = row[0]
     orders = [(as_uuid(i), str(n), as_date(o), as_date(d)) for i, n, o, d in fetch(
         "SELECT id, order_number, ordered_on, delivered_on FROM customer_order WHERE customer_id = %s "
         "ORDER BY ordered_on", [cid])]  # fmt: skip
@@ -53,10 +55,13 @@ def explain_customer(customer_id: uuid.UUID, today: date, policy: Policy | None 
     payments = [(as_uuid(i), str(r), as_date(d)) for i, r, d in fetch(
         "SELECT id, payment_ref, paid_on FROM payment WHERE customer_id = %s ORDER BY paid_on", [cid])]  # fmt: skip
     cutoff = accounting_cutoff(policy, today) or date(1899, 12, 31)
-    unpaid = int(fetch(
-        "SELECT COUNT(*) FROM invoice i WHERE i.customer_id = %s AND i.invoice_date > %s AND i.total_ore > "
+    barred_cut = (claim_cutoff(policy, today) or date(1899, 12, 31)).isoformat()
+    unpaid, barred = fetch(
+        "SELECT COUNT(CASE WHEN COALESCE(i.due_date, i.invoice_date) > %s THEN 1 END), "
+        "COUNT(CASE WHEN COALESCE(i.due_date, i.invoice_date) <= %s THEN 1 END) FROM invoice i "
+        "WHERE i.customer_id = %s AND i.invoice_date > %s AND i.total_ore > "
         "COALESCE((SELECT SUM(p.amount_ore) FROM payment p WHERE p.customer_id = i.customer_id AND "
-        "p.invoice_number = i.invoice_number), 0)", [cid, cutoff.isoformat()])[0][0])  # fmt: skip
+        "p.invoice_number = i.invoice_number), 0)", [barred_cut, barred_cut, cid, cutoff.isoformat()])[0]  # fmt: skip
     ended = [e for _i, _r, _s, e in agreements if e is not None and e < today]
     facts = RelationshipFacts(
         registered_on=legal_date(as_datetime(created)),
@@ -66,10 +71,13 @@ def explain_customer(customer_id: uuid.UUID, today: date, policy: Policy | None 
         open_agreements=sum(1 for _i, _r, _s, e in agreements if e is None or e >= today),
         last_invoice=max((d for _i, _n, d in invoices if d), default=None),
         last_payment=max((d for _i, _n, d in payments if d), default=None),
-        unpaid_invoices=unpaid,
+        unpaid_invoices=int(unpaid),
+        barred_invoices=int(barred),
         recorded_end=as_date(recorded_end),
+        last_activity=as_date(last_activity),
+        customer_since=as_date(customer_since),
     )
-    rel = relationship(facts)
+    rel = relationship(facts, policy.retention.claim_after)
     index = holds.holds_on([customer_id], today)
     on_customer = index.customers.get(customer_id.hex)
     out: list[Explained] = []

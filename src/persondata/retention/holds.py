@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from persondata.access.actor import staff_code
 from persondata.audit import services as audit
 from persondata.core.calendar import legal_date
 from persondata.core.sensitive import check_free_text
@@ -137,7 +138,7 @@ def create_hold(
     )
     audit.record(
         "retention.hold_created",
-        actor=f"staff:{created_by}",
+        actor=staff_code(created_by),
         target=str(customer_id),
         details={"hold": str(hold.id), "covers": kind or "customer", "ends_on": ends_on.isoformat()},
         now=now,
@@ -156,7 +157,7 @@ def end_hold(hold_id: uuid.UUID, *, ended_by: int, now: datetime) -> LegalHold:
     hold.save(update_fields=["ended_at", "ended_by"])
     audit.record(
         "retention.hold_ended",
-        actor=f"staff:{ended_by}",
+        actor=staff_code(ended_by),
         target=str(hold.customer_id),
         details={"hold": str(hold.id), "covers": hold.record_kind or "customer"},
         now=now,

@@ -79,7 +79,8 @@ class DeletionLedgerEntry(models.Model):
     at = models.DateTimeField()
     customer_id = models.UUIDField()  # pseudonymous id; no foreign key: the entry outlives the customer
     klass = models.CharField(max_length=20)
-    rule = models.CharField(max_length=20)  # relevance | bookkeeping | erasure
+    # relevance (relevance:activity, :since, :import — what the period was counted from) | bookkeeping | erasure
+    rule = models.CharField(max_length=20)
     count = models.IntegerField()
     record_id = models.UUIDField(null=True)
     run = models.ForeignKey(

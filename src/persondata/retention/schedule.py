@@ -12,9 +12,12 @@ The rules (RULES.md):
   flagged (R3). The sweep deletes on the first lawful day.
 - **Contact data, customer number and order history** (R2, GDPR Art. 5(1)(e)): kept for the category's
   relevance period after the customer relationship ended. The relationship ends on the latest of the last
-  order, delivery, service-agreement end, invoice and payment; it is still alive while a service agreement is
-  open or an invoice is not fully paid (until that invoice may itself be deleted under the bookkeeping act).
-  A customer with none of these: the day they were registered.
+  order, delivery, service-agreement end, invoice and payment, and of the source system's own dates given at
+  import (last activity, customer since); a customer with none of these: the day of the import. It is still
+  alive while a service agreement is open, or while an invoice is not fully paid and the claim can still be
+  enforced (forældelsesloven § 3: 3 years from the due date by default, ``retention.unpaid_claim_years``).
+  Once the claim is time-barred, the unpaid invoice keeps nothing (``unpaid_claim_after = "delete"``) or keeps
+  the contact data restricted to the bookkeeping act until the invoice itself goes (``"restrict"``).
 - **Legal holds** (R4, Art. 17(3)(e)): nothing a hold covers is deleted through its end date.
 """
 
@@ -28,6 +31,7 @@ from typing import Final
 from persondata.core.calendar import (
     AccountingRetention,
     accounting_retention,
+    claim_time_barred_from,
     deletion_allowed_from,
     relevance_deletion,
 )
@@ -42,6 +46,15 @@ ACCOUNTING_CATEGORY: Final = "payment"
 BOOKKEEPING: Final = "bookkeeping"
 RELEVANCE: Final = "relevance"
 ONGOING: Final = "ongoing"
+
+#: Where the relationship's end came from → the rule a deletion under the relevance period is recorded with
+#: (the ledger's ``rule``): the register's own records, or the source system's dates, or the day of the import.
+RELEVANCE_RULES: Final = {
+    "records": RELEVANCE,
+    "activity": "relevance:activity",
+    "since": "relevance:since",
+    "import": "relevance:import",
+}
 
 _EARLIEST: Final = date(1900, 1, 1)  # nothing the register holds is older
 
@@ -159,21 +172,31 @@ class RelationshipFacts:
     open_agreements: int = 0  # agreements without an end, or ending today or later
     last_invoice: date | None = None
     last_payment: date | None = None
-    unpaid_invoices: int = 0  # invoices not yet due for deletion whose payments do not cover them
+    # invoices not yet due for deletion whose payments do not cover them, and whose claim can be enforced …
+    unpaid_invoices: int = 0
+    barred_invoices: int = 0  # … and those whose claim is time-barred (forældelsesloven § 3)
     recorded_end: date | None = None  # kept once the records it was computed from were deleted
+    last_activity: date | None = None  # the source system's dates, as imported
+    customer_since: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Relationship:
     ended_on: date | None  # None: the relationship is ongoing
     because: str
+    source: str = "records"  # a key of RELEVANCE_RULES: what the end was counted from
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
 
 
 def relationship_ended_on(
     events: Iterable[date | None], registered_on: Callable[[], date], *, ongoing: bool
 ) -> date | None:
     """The rule of :func:`relationship` without the words (the sweep's hot path): None while ongoing, else the
-    latest event, else the day of registration (``registered_on`` is called only then)."""
+    latest event (the source system's dates among them), else the day of the import (``registered_on`` is
+    called only then)."""
     if ongoing:
         return None
     latest: date | None = None
@@ -183,30 +206,62 @@ def relationship_ended_on(
     return latest if latest is not None else registered_on()
 
 
-def relationship(facts: RelationshipFacts) -> Relationship:
+def relationship_source(
+    ended: date, records: Iterable[date | None], last_activity: date | None, customer_since: date | None
+) -> str:
+    """What :func:`relationship_ended_on`'s ``ended`` was counted from (a key of RELEVANCE_RULES); the
+    register's own records win a tie, then the last activity, then the customer-since date."""
+    if any(d == ended for d in records):
+        return "records"
+    if last_activity == ended:
+        return "activity"
+    return "since" if customer_since == ended else "import"
+
+
+def relationship(facts: RelationshipFacts, claim_after: str = "delete") -> Relationship:
     """When the customer relationship ended — or why it is still ongoing."""
     if facts.open_agreements:
-        n = facts.open_agreements
-        return Relationship(None, f"{n} open service agreement{'s' if n != 1 else ''}")
+        return Relationship(None, _plural(facts.open_agreements, "open service agreement"))
     if facts.unpaid_invoices:
-        n = facts.unpaid_invoices
-        return Relationship(None, f"{n} invoice{'s' if n != 1 else ''} not fully paid")
+        return Relationship(
+            None,
+            f"{_plural(facts.unpaid_invoices, 'invoice')} not fully paid, the claim still enforceable "
+            "(forældelsesloven § 3)",
+        )
+    if facts.barred_invoices and claim_after == "restrict":
+        return Relationship(
+            None,
+            f"{_plural(facts.barred_invoices, 'unpaid invoice')} whose claim is time-barred (forældelsesloven "
+            "§ 3): contact data restricted to the bookkeeping act until the invoice is deleted",
+        )
     events = [
-        (facts.last_order, "last order"),
-        (facts.last_delivery, "last delivery"),
-        (facts.last_agreement_end, "end of the last service agreement"),
-        (facts.last_invoice, "last invoice"),
-        (facts.last_payment, "last payment"),
-        (facts.recorded_end, "recorded end of the relationship"),
+        (facts.last_order, "last order", "records"),
+        (facts.last_delivery, "last delivery", "records"),
+        (facts.last_agreement_end, "end of the last service agreement", "records"),
+        (facts.last_invoice, "last invoice", "records"),
+        (facts.last_payment, "last payment", "records"),
+        (facts.recorded_end, "recorded end of the relationship", "records"),
+        (facts.last_activity, "last activity in the source system", "activity"),
+        (facts.customer_since, "customer since this date in the source system", "since"),
     ]
-    known = [(d, what) for d, what in events if d is not None]
+    known = [(d, what, src) for d, what, src in events if d is not None]
+    barred = (
+        f"; {_plural(facts.barred_invoices, 'unpaid invoice')} whose claim is time-barred (forældelsesloven § 3) "
+        "no longer keep it"
+        if facts.barred_invoices
+        else ""
+    )
     if not known:
         return Relationship(
-            facts.registered_on, "registered as a customer; no orders, agreements or invoices"
+            facts.registered_on,
+            "the day of the import; the source system gave no customer-since or last-activity date, and there "
+            "are no orders, agreements or invoices" + barred,
+            "import",
         )
-    day = max(d for d, _ in known)
-    what = " and ".join(w for d, w in known if d == day)
-    return Relationship(day, what)
+    day = max(d for d, _, _ in known)
+    what = " and ".join(w for d, w, _ in known if d == day)
+    source = next(src for d, _, src in known if d == day)
+    return Relationship(day, what + barred, source)
 
 
 def relevance_months(policy: Policy, category: str) -> int:
@@ -244,6 +299,13 @@ def relevance_cutoff(policy: Policy, category: str, today: date) -> date | None:
     """The latest relationship end whose ``category`` data is due on ``today`` (for the plan's wording)."""
     months = relevance_months(policy, category)
     return _latest_day(lambda d: relevance_deletion(d, months), today)
+
+
+def claim_cutoff(policy: Policy, today: date) -> date | None:
+    """The latest due date whose claim is time-barred on ``today`` (forældelsesloven § 3): an unpaid invoice
+    due on or before it no longer keeps the relationship alive."""
+    years = policy.retention.claim_years
+    return _latest_day(lambda d: claim_time_barred_from(d, years), today)
 
 
 def week_of(day: date) -> date:

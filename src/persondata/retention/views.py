@@ -28,18 +28,15 @@ from persondata.jobs.clock import legal_today
 from persondata.retention import holds
 from persondata.retention.forms import HoldForm
 from persondata.retention.models import RetentionRun
-from persondata.retention.sweep import CATEGORY_OF, COUNT_KEYS
+from persondata.retention.sweep_report import CATEGORY_OF, COUNT_KEYS
 
 #: The page is for the data controller: whoever may read contact data to answer customers' requests.
-PURPOSE = "rights_requests"  # what the retention page reads customer ids for
 RECENT_RUNS = 10
 FORECAST_CATEGORIES = ("contact", "customer_number", "order_history", "payment")
 
 
 def _controller(request: HttpRequest) -> Actor:
-    actor = Actor.for_user(request.user, PURPOSE, "web")
-    permissions.require(actor, permissions.MANAGE_RETENTION)
-    return actor
+    return permissions.actor_for(request.user, permissions.MANAGE_RETENTION, "web")
 
 
 def _language() -> str:

@@ -83,7 +83,7 @@ def access_history_export(request: HttpRequest, customer_id: uuid.UUID, fmt: str
         events = access_log.customer_access_history(actor, customer_id, include_staff=include_staff)
         audit.record(
             "access_log.export",
-            actor=f"staff:{request.user.pk}",
+            actor=actor.code,
             target=str(customer_id),
             details={"format": fmt, "staff_identities": include_staff, "entries": len(events)},
             now=timezone.now(),

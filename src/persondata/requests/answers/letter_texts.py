@@ -1,3 +1,4 @@
+# long on purpose: the prose of every letter, both languages side by side in one table
 """The wording of the letters that answer customers' requests, in Danish and English.
 
 The *content* — the controller, purposes, categories, partners, periods, the customer's own data — comes from

@@ -30,6 +30,7 @@ from persondata.documents.privacy_policy import (
     Block,
     accounting_paragraph,
     accounting_period,
+    claims_paragraph,
     html_to_pdf,
     transfer_sentences,
 )
@@ -98,7 +99,8 @@ def information(policy: Policy, lang: str) -> dict[str, Any]:
         return pt["s4_relevance"].format(period=months_in_words(months, lang))
 
     c = policy.controller
-    retention_notes = [policy.retention.relevance_reason.get(lang), accounting_paragraph(policy, lang)]
+    relevance_notes = (policy.retention.relevance_reason.get(lang), claims_paragraph(policy, lang))
+    retention_notes = [*relevance_notes, accounting_paragraph(policy, lang)]
     # Art. 13(1)(f), 15(2): transfers outside the EU/EEA and their safeguards, or that there are none
     transfers = transfer_sentences(policy, lang) or [t["transfers_none"]]
     return {

@@ -1,0 +1,204 @@
+"""Reading the administrative system's CSV exports: one file per kind, the kind recognised from the header.
+
+Each line goes first to the fast path (``import_fast``: one pattern per file takes a well-formed line whole)
+and, if the fast path does not take it, to the validator (``import_formats._Row``), which reads it field by
+field and names every problem. Orders are one row per order line; consecutive rows with the same order number
+are one order, and a bad line spoils its whole order. The columns are documented in docs/import-formats.md.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from itertools import chain
+from typing import IO, Any
+
+from persondata.register.import_fast import FastCsv, fast_csv
+from persondata.register.import_formats import (
+    CSV_COLUMNS,
+    BadRow,
+    RowError,
+    Unit,
+    _line,
+    _Row,
+    build_agreement,
+    build_customer,
+    build_invoice,
+    build_order,
+    build_payment,
+    decoded_lines,
+)
+
+_BUILDERS: dict[str, Callable[[_Row, str], Any]] = {
+    "invoices": build_invoice,
+    "payments": build_payment,
+    "agreements": build_agreement,
+}
+
+
+def detect_csv_kind(header: list[str], name: str) -> str:
+    columns = set(header)
+    for kind, (required, _optional) in CSV_COLUMNS.items():
+        if set(required) <= columns and not (
+            kind == "customers"
+            and {"order_number", "invoice_number", "payment_ref", "agreement_ref"} & columns
+        ):
+            return kind
+    raise BadRow(
+        [
+            RowError(
+                name,
+                1,
+                "",
+                "the header names no known kind of file; see docs/import-formats.md "
+                "for the columns of customers, orders, invoices, payments and agreements",
+            )
+        ]
+    )
+
+
+def _check_header(header: list[str], kind: str, name: str) -> None:
+    """Every required column present and no unknown one: a typo must not silently drop data."""
+    required, optional = CSV_COLUMNS[kind]
+    if missing := [c for c in required if c not in header]:
+        raise BadRow(
+            [RowError(name, 1, c, f"column is missing from the header of this {kind} file") for c in missing]
+        )
+    if unknown := [c for c in header if c not in required and c not in optional]:
+        raise BadRow(
+            [
+                RowError(
+                    name,
+                    1,
+                    c,
+                    f"is not a column of a {kind} file; rename or remove it (see docs/import-formats.md)",
+                )
+                for c in unknown
+            ]
+        )
+
+
+def read_csv(
+    stream: IO[bytes], name: str, kind: str | None = None, *, use_fast: bool = True
+) -> Iterator[Unit | RowError]:
+    """The rows of a CSV file as units, or errors. ``use_fast=False`` sends every line to the validator (tests)."""
+    lines = decoded_lines(stream, name)
+    sample = next(lines, "")
+    dialect = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.reader(chain((sample,), lines), delimiter=dialect, strict=True)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        return
+    kind = kind or detect_csv_kind(header, name)
+    _check_header(header, kind, name)
+    fast = fast_csv(kind, header, dialect) if use_fast and len(set(header)) == len(header) else None
+    yield from _CsvFile(name, kind, header, dialect, fast, reader.line_num).units(lines)
+
+
+class _CsvFile:
+    """One CSV file past its header: its lines in order, and the order whose lines may still be coming."""
+
+    def __init__(
+        self, name: str, kind: str, header: list[str], dialect: str, fast: FastCsv | None, number: int
+    ) -> None:
+        self.name, self.kind, self.header, self.dialect, self.fast = name, kind, header, dialect, fast
+        self.number = number  # lines read so far
+        self.pending: Unit | None = None  # orders: consecutive rows with the same order number are its lines
+
+    def units(self, lines: Iterator[str]) -> Iterator[Unit | RowError]:
+        for text in lines:
+            self.number += 1
+            if self.fast is not None:
+                taken, unit = self._fast(text)
+                if unit is not None:
+                    yield unit
+                if taken:
+                    continue
+            # the validator: one record (quoted fields may span lines), checked field by field
+            # itertools.chain, not a generator: closing a generator that delegates would close ``lines`` too
+            reader = csv.reader(chain((text,), lines), delimiter=self.dialect, strict=True)
+            try:
+                values = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                self.number += reader.line_num - 1
+                yield RowError(self.name, self.number, "", f"is not valid CSV ({exc}); check quoting")
+                continue
+            self.number += reader.line_num - 1
+            yield from self._validated(values)
+        if self.pending is not None:
+            yield self.pending
+
+    def _fast(self, text: str) -> tuple[bool, Unit | None]:
+        """(whether the fast path took the line, a unit it completed)."""
+        assert self.fast is not None
+        if self.kind != "orders":
+            unit = self.fast.record(text, self.name, self.number)
+            return unit is not None, unit
+        pending = self.pending
+        hit = self.fast.order(text, pending.orders[0].order_number if pending is not None else None)
+        if hit is None:
+            return False, None
+        line_item, order = hit
+        if order is None:  # a further line of the pending order
+            if line_item and pending is not None:
+                pending.orders[0].detail["lines"].append(line_item)
+            return True, None
+        self.pending = Unit(self.name, self.number, order.customer_number, orders=[order])
+        return True, pending
+
+    def _validated(self, values: list[str]) -> Iterator[Unit | RowError]:
+        line, width = self.number, len(self.header)
+        if not any(v.strip() for v in values):
+            return
+        if len(values) != width:
+            yield RowError(
+                self.name,
+                line,
+                "",
+                f"has {len(values)} columns, the header has {width}; check separators and quoting",
+            )
+            return
+        r = _Row(dict(zip(self.header, values, strict=True)), self.name, line)
+        try:
+            if self.kind == "orders":
+                yield from self._order_line(r)
+            else:
+                yield _csv_unit(self.kind, r, self.name, line)
+        except BadRow as bad:
+            pending = self.pending
+            if (
+                self.kind == "orders"
+                and pending is not None
+                and pending.orders[0].order_number == r.raw("order_number")
+            ):
+                self.pending = None  # a bad line spoils its whole order
+            yield from bad.errors
+
+    def _order_line(self, r: _Row) -> Iterator[Unit]:
+        line_item = _line(r, "line_")
+        pending = self.pending
+        if pending is not None and pending.orders[0].order_number == r.raw("order_number"):
+            r.done()
+            if line_item:
+                pending.orders[0].detail["lines"].append(line_item)
+            return
+        if pending is not None:
+            yield pending
+            self.pending = None
+        customer_number = r.key("customer_number")
+        order = build_order(r, customer_number, [line_item] if line_item else [])
+        self.pending = Unit(self.name, r.line, customer_number, orders=[order])
+
+
+def _csv_unit(kind: str, r: _Row, name: str, line: int) -> Unit:
+    if kind == "customers":
+        customer = build_customer(r)
+        return Unit(name, line, customer.customer_number, customer=customer)
+    number = r.key("customer_number")
+    record = _BUILDERS[kind](r, number)
+    unit = Unit(name, line, number)
+    getattr(unit, kind).append(record)
+    return unit

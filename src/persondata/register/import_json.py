@@ -1,0 +1,167 @@
+"""Reading the administrative system's JSON exports: one object per customer, carrying all their records.
+
+Either JSON Lines (one customer per line) or a JSON array (or ``{"customers": [...]}``), streamed event by event
+with ijson so memory stays flat whatever the file size. A customer is one unit: imported whole or not at all.
+Field errors name their path inside the customer (``invoices[0].invoice_date``). Documented in
+docs/import-formats.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import IO, Any
+
+import ijson
+
+from persondata.register.import_formats import (
+    BadRow,
+    OrderIn,
+    RowError,
+    Unit,
+    _line,
+    _Row,
+    build_agreement,
+    build_customer,
+    build_invoice,
+    build_order,
+    build_payment,
+    decoded_lines,
+)
+
+#: The fields of a customer object: its own, then its records (``_CHILDREN``).
+_CUSTOMER_FIELDS = frozenset(
+    {"customer_number", "name", "address", "phone", "email", "customer_since", "last_activity"}
+)
+
+
+def _json_invoice(r: _Row, obj: dict[str, Any], number: str) -> Any:
+    return build_invoice(_with_address(r, obj, "billing"), number)
+
+
+def _json_order(r: _Row, obj: dict[str, Any], number: str) -> OrderIn:
+    _with_address(r, obj, "delivery")
+    lines = []
+    for i, item in enumerate(obj.get("lines") or []):
+        if isinstance(item, dict):
+            lr = _Row({f"line_{k}": v for k, v in item.items()}, r.file, r.line, f"{r.prefix}lines[{i}].")
+            if (parsed := _line(lr, "line_")) is not None:
+                lines.append(parsed)
+            r.errors.extend(lr.errors)
+        else:
+            r.fail(f"lines[{i}]", "must be a JSON object")
+    return build_order(r, number, lines)
+
+
+#: A customer's lists of records: the Unit attribute (and JSON key) → how one record is built.
+_CHILDREN: dict[str, Callable[[_Row, dict[str, Any], str], Any]] = {
+    "orders": _json_order,
+    "invoices": _json_invoice,
+    "payments": lambda r, _obj, number: build_payment(r, number),
+    "agreements": lambda r, _obj, number: build_agreement(r, number),
+}
+
+
+def _json_unit(obj: Any, name: str, line: int) -> Unit:
+    if not isinstance(obj, dict):
+        raise BadRow([RowError(name, line, "", "each customer must be a JSON object")])
+    errors = [
+        RowError(name, line, k, "is not a customer field; see docs/import-formats.md")
+        for k in obj
+        if k not in _CUSTOMER_FIELDS and k not in _CHILDREN
+    ]
+    flat = dict(obj)
+    address = obj.get("address") or {}
+    if not isinstance(address, dict):
+        errors.append(
+            RowError(name, line, "address", "must be an object with street, postcode, city, country")
+        )
+        address = {}
+    flat.update({k: address.get(k) for k in ("street", "postcode", "city", "country")})
+    unit = Unit(name, line)
+    number = ""
+    try:
+        unit.customer = build_customer(_Row(flat, name, line))
+        number = unit.customer_number = unit.customer.customer_number
+    except BadRow as bad:
+        errors += bad.errors
+    for key, build in _CHILDREN.items():
+        items = obj.get(key) or []
+        if not isinstance(items, list):
+            errors.append(RowError(name, line, key, "must be a list"))
+            continue
+        records = getattr(unit, key)
+        for i, o in enumerate(items):
+            _child(o, f"{key}[{i}].", name, line, errors, partial(_add, records, build, o, number))
+    if errors:
+        raise BadRow(errors)
+    return unit
+
+
+def _add(
+    records: list[Any],
+    build: Callable[[_Row, dict[str, Any], str], Any],
+    obj: dict[str, Any],
+    number: str,
+    r: _Row,
+) -> None:
+    records.append(build(r, obj, number))
+
+
+def _child(
+    obj: Any, prefix: str, name: str, line: int, errors: list[RowError], build: Callable[[_Row], None]
+) -> None:
+    if not isinstance(obj, dict):
+        errors.append(RowError(name, line, prefix.rstrip("."), "must be a JSON object"))
+        return
+    try:
+        build(_Row(obj, name, line, prefix))
+    except BadRow as bad:
+        errors.extend(bad.errors)
+
+
+def _with_address(r: _Row, obj: dict[str, Any], key: str) -> _Row:
+    block = obj.get(key) or {}
+    if isinstance(block, dict):
+        r.values = {**obj, **{f"{key}_{k}": v for k, v in block.items()}}
+    return r
+
+
+def read_json(stream: IO[bytes], name: str) -> Iterator[Unit | RowError]:
+    """A JSON array of customers (or ``{"customers": [...]}``), streamed; line numbers are approximate starts."""
+    head = stream.read(1024)
+    stream.seek(0)
+    body = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if body.startswith(b"{") and b'"customers"' not in head:
+        yield from read_jsonl(stream, name)
+        return
+    prefix = "customers.item" if body.startswith(b"{") else "item"
+    index = 0
+    try:
+        for index, obj in enumerate(ijson.items(stream, prefix, use_float=True), start=1):
+            try:
+                yield _json_unit(obj, name, index)
+            except BadRow as bad:
+                yield from bad.errors
+    except ijson.JSONError as exc:
+        raise BadRow(
+            [RowError(name, index + 1, "", f"is not valid JSON after customer {index} ({exc})")]
+        ) from None
+    except UnicodeDecodeError:
+        raise BadRow([RowError(name, index + 1, "", "is not UTF-8 text; save the file as UTF-8")]) from None
+
+
+def read_jsonl(stream: IO[bytes], name: str) -> Iterator[Unit | RowError]:
+    for line, text in enumerate(decoded_lines(stream, name), start=1):
+        if not text.strip():
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield RowError(name, line, "", f"is not valid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        try:
+            yield _json_unit(obj, name, line)
+        except BadRow as bad:
+            yield from bad.errors
