@@ -483,12 +483,15 @@ def set_password(password: str) -> None:
     from django.utils import timezone
 
     from persondata.access.gate import missing_acknowledgements
+    from persondata.access.models import StaffProfile
     from persondata.access.staff import acknowledge
 
     user = get_user_model().objects.get(username="bench")
     user.set_password(password)
     user.save()
     with transaction.atomic():
+        # the bench chose this password itself: the first-login change (made passwords) does not apply
+        StaffProfile.objects.filter(user=user).update(must_change_password=False)
         for text in missing_acknowledgements(user):
             acknowledge(user, text, timezone.now())
 
