@@ -17,6 +17,7 @@ from persondata.core.policy import Policy, load_policy, parse_policy
 from persondata.documents.markup import to_html, to_md
 from persondata.documents.policy_texts import DATATILSYNET_COMPLAINT_URL, TEXTS
 from persondata.documents.privacy_policy import FORMATS, LANGUAGES, policy_context, render_policy
+from persondata.documents.templatetags.policy_markup import html_rows
 from tests.core.test_policy import edited, filled_policy_text
 
 CONTROLLER_PLACEHOLDERS = (
@@ -424,6 +425,12 @@ def test_markup_escapes_and_links() -> None:
     )
     assert str(to_html("<<navn>> på a@b.dk")) == (
         '<mark class="placeholder">&lt;&lt;navn&gt;&gt;</mark> på <a href="mailto:a@b.dk">a@b.dk</a>'
+    )
+    # text with nothing to link takes the short way, escaped all the same
+    assert str(to_html('<b onclick="x">Ærø & co</b>')) == '&lt;b onclick="x"&gt;Ærø &amp; co&lt;/b&gt;'
+    assert str(html_rows((("<i>1</i>", "a@b.dk"), ("<<x>>", 7)))) == (
+        '<tr><td>&lt;i&gt;1&lt;/i&gt;</td><td><a href="mailto:a@b.dk">a@b.dk</a></td></tr>\n'
+        '<tr><td><mark class="placeholder">&lt;&lt;x&gt;&gt;</mark></td><td>7</td></tr>\n'
     )
     assert to_md("a*b_c [x] | <tag> # no") == r"a\*b\_c \[x\] \| \<tag\> # no"
     assert to_md("- not a list\n1. not a list either") == "\\- not a list\n1\\. not a list either"

@@ -10,11 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from pypdf import PdfReader
 
 from persondata.access.actor import Actor
+from persondata.jobs import outbox
+from persondata.jobs.models import Outbox
 from persondata.requests import intake, services
-from persondata.requests.answers import documents
+from persondata.requests.answers import documents, printing
 from persondata.requests.answers.answering import Answer
 from persondata.requests.models import Document, Request
 from tests.conftest import NOW
@@ -60,8 +63,22 @@ def html_text(data: bytes) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", text)).split())
 
 
+def print_letters() -> int:
+    """Print the letters waiting in the outbox, as the after-commit kick does in a server or a command (a test's
+    transaction is rolled back, never committed, so the kick never fires); how many were printed."""
+    waiting = list(Outbox.objects.filter(kind=printing.KIND).values_list("id", flat=True))
+    return outbox.deliver_due(timezone.now(), ids=waiting)["delivered"]
+
+
+def printed(request: Request, kind: str) -> Document:
+    """The PDF of the request's latest letter of ``kind``, printed as after the commit."""
+    print_letters()
+    return request.documents.filter(kind=kind, fmt="pdf").latest("created_at")
+
+
 def letter_texts(actor: Actor, answer: Answer, kind: str = "letter") -> tuple[str, str]:
-    """(HTML text, PDF text) of the answer's letter."""
+    """(HTML text, PDF text) of the answer's letter, its PDF printed as after the commit."""
+    print_letters()
     return (
         html_text(raw(actor, answer.document(kind, "html"))),
         pdf_text(raw(actor, answer.document(kind, "pdf"))),

@@ -32,7 +32,7 @@ from persondata.requests.answers import answering as answers
 from persondata.requests.answers import documents, exports
 from persondata.requests.models import Document, RequestEvent
 from tests.conftest import NOW
-from tests.requests.answering import letter_texts, load_json, raw, register, squash
+from tests.requests.answering import letter_texts, load_json, print_letters, raw, register, squash
 from tests.retention.conftest import (  # noqa: F401 - fixtures
     agreement,
     customer,
@@ -140,7 +140,14 @@ def test_the_access_answer_holds_every_article_15_item_and_nothing_of_anyone_els
         "restricted": False,
         "documents": 4,
     }
+    # the answer stores the letter as HTML; its PDF is printed from the same bytes after the commit
     assert sorted((d.kind, d.fmt) for d in answer.documents) == [
+        ("access_csv", "csv"),
+        ("access_json", "json"),
+        ("letter", "html"),
+    ]
+    assert print_letters() == 1
+    assert sorted((d.kind, d.fmt) for d in request.documents.all()) == [
         ("access_csv", "csv"),
         ("access_json", "json"),
         ("letter", "html"),
@@ -324,7 +331,8 @@ def test_documents_are_sealed_checksummed_and_named_without_personal_data(
     request = register(boss, "access", {"customer_number": "A1"})
     with transaction.atomic():
         answer = answers.answer_access(boss, request, now=NOW)
-    for doc in answer.documents:
+    print_letters()
+    for doc in request.documents.all():
         data, content_type, name = documents.read_document(boss, doc)
         assert hashlib.sha256(data).hexdigest() == doc.sha256 and len(data) == doc.size
         assert name == f"{request.reference}-{doc.kind.replace('_', '-')}.{doc.fmt}"

@@ -11,6 +11,7 @@ from persondata.access.models import AccessLog
 from persondata.api.tokens import create_token
 from persondata.requests.models import Request
 from tests.conftest import NOW
+from tests.requests.answering import print_letters
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +62,8 @@ def test_register_then_handle(demo_customers: list[dict[str, Any]], controller: 
         **boss,
     )
     assert ext.status_code == 200 and ext.json()["extension_months"] == 1
+    assert client.get(f"/api/requests/{rid}", **boss).json()["printing"] is True
+    assert print_letters() == 1  # as after the commit
     letters = client.get(f"/api/requests/{rid}", **boss).json()["documents"]
     assert [d["kind"] for d in letters] == ["extension_letter", "extension_letter"]
     gone = client.post(f"/api/requests/{rid}/withdraw", **boss)
@@ -123,6 +126,11 @@ def test_answer_through_the_api_and_download_the_files(
     assert ok.status_code == 200, ok.content
     body = ok.json()
     assert body["state"] == "answered" and len(body["partners_told"]) >= 1
+    # the answer returns before its letter is printed; the PDF follows after the commit
+    assert body["printing"] is True and [d["format"] for d in body["documents"]] == ["html"]
+    assert print_letters() == 1
+    body = client.get(f"/api/requests/{rid}", **boss).json()
+    assert body["printing"] is False
     pdf = next(d for d in body["documents"] if d["format"] == "pdf")
     clerk = _auth(make_staff("clerk", ["customer_service"]))
     assert client.get(f"/api/requests/{rid}/documents/{pdf['id']}", **clerk).status_code == 403
@@ -192,7 +200,10 @@ def test_no_data_held_is_confirmed_through_the_api(
     assert ok.status_code == 200, ok.content
     body = ok.json()
     assert body["state"] == "answered" and body["customer_id"] is None
-    assert sorted(d["format"] for d in body["documents"]) == ["html", "pdf"]
+    assert sorted(d["format"] for d in body["documents"]) == ["html"] and body["printing"] is True
+    assert print_letters() == 1
+    body = client.get(f"/api/requests/{rid}", **boss).json()
+    assert sorted(d["format"] for d in body["documents"]) == ["html", "pdf"] and not body["printing"]
     assert Request.objects.get(pk=rid).outcome == {"no_data": True, "documents": 2}
     again = client.post(f"/api/requests/{rid}/no-data", **boss)
     assert again.status_code == 422 and again.json()["fields"] == ["state"]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from persondata.cli import main
 from persondata.core.calendar import answer_due, legal_date
 from persondata.requests.models import Request
+from tests.requests.answering import print_letters
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +54,10 @@ def test_register_list_extend_and_show(demo_customers: list[dict[str, Any]], con
     assert shown["requester"]["email"] == record["email"] and shown["extension_months"] == 2
     events = [h["event"] for h in shown["history"]]
     assert events[:2] == ["received", "extended"] and events[-1] == "extension_told"
-    assert [d["kind"] for d in shown["documents"]] == ["extension_letter", "extension_letter"]  # HTML and PDF
+    assert [d["kind"] for d in shown["documents"]] == ["extension_letter"]  # HTML; the PDF after the commit
+    assert print_letters() == 1  # what the kick does once a command commits (a test never commits)
+    code, out, _ = run("requests", "show", ref, "--user", "controller")
+    assert [d["kind"] for d in json.loads(out)["documents"]] == ["extension_letter", "extension_letter"]
 
 
 def test_only_the_controller_handles(demo_customers: list[dict[str, Any]], make_staff: Any) -> None:
@@ -94,6 +98,9 @@ def test_answer_an_access_request_and_write_its_documents(
     assert run("requests", "verify", ref, "--method", "in_person", "--user", "controller")[0] == 0
     code, out, err = run("requests", "answer", ref, "--user", "controller")
     assert code == 0, err
+    # the test's transaction never commits, so the printing after the commit is done here (test_printing.py
+    # runs the real command, where the command itself waits for it)
+    assert "persondata outbox deliver" in out and print_letters() == 1
     code, out, _ = run("requests", "documents", ref, "--out", str(tmp_path / "out"), "--user", "controller")
     assert ref in out
     files = sorted(p.name for p in (tmp_path / "out").iterdir())
@@ -144,6 +151,7 @@ def test_no_data_held_is_confirmed_from_the_command_line(
     assert [e.event for e in req.events.all()][-1] == "confirm_no_data"
     code, _, err = run("requests", "no-data", ref, "--user", "controller")
     assert code == 2 and "state" in err
+    assert print_letters() == 1  # after the commit
     code, out, _ = run("requests", "documents", ref, "--out", str(tmp_path / "out"), "--user", "controller")
     assert code == 0 and sorted(p.suffix for p in (tmp_path / "out").iterdir()) == [".html", ".pdf"]
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from persondata.core.requests import State
 from persondata.requests.models import Request
+from tests.requests.answering import print_letters
 
 pytestmark = pytest.mark.django_db
 
@@ -148,6 +149,10 @@ def test_an_access_answer_from_the_request_page(
     req.refresh_from_db()
     assert req.state == State.ANSWERED
     page = client.get(f"/requests/{req.id}/").content.decode()
+    assert "Brevets PDF bliver lavet" in page  # printed after the commit
+    assert print_letters() == 1  # what the kick does once the page's transaction commits (a test never does)
+    page = client.get(f"/requests/{req.id}/").content.decode()
+    assert "Brevets PDF bliver lavet" not in page
     docs = list(req.documents.order_by("created_at"))
     assert {d.fmt for d in docs} >= {"html", "pdf", "json", "csv"}
     for d in docs:
@@ -291,8 +296,10 @@ def test_no_data_held_is_confirmed_from_the_request_page(
     req.refresh_from_db()
     assert req.state == State.ANSWERED and req.outcome == {"no_data": True, "documents": 2}
     assert req.refusal_ground == ""
-    assert sorted(d.fmt for d in req.documents.all()) == ["html", "pdf"]
     assert [e.event for e in req.events.all()][-1] == "confirm_no_data"
+    assert print_letters() == 1
+    assert sorted(d.fmt for d in req.documents.all()) == ["html", "pdf"]
+    assert [(e.event, e.actor) for e in req.events.all()][-1] == ("document", "job")  # the PDF, printed after
     page = client.get(f"/requests/{req.id}/").content.decode()
     assert f"/requests/{req.id}/no-data/" not in page  # closed: no more steps
     again = client.post(f"/requests/{req.id}/no-data/")

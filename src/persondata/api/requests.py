@@ -23,7 +23,7 @@ from persondata.core.requests import Kind
 from persondata.register.rectify import RectifyError
 from persondata.requests import intake, services
 from persondata.requests.answers import answering as answers
-from persondata.requests.answers import documents
+from persondata.requests.answers import documents, printing
 from persondata.requests.models import Document, Request
 
 router = Router(tags=["requests"])
@@ -98,9 +98,16 @@ class RequestOut(Schema):
     identity_method: str = ""
 
 
+PRINTING = Field(
+    description="true while the letter's PDF is still being printed (it is made after the answer commits, "
+    "within seconds): fetch GET /api/requests/{id} again for it"
+)
+
+
 class RequestDetailOut(RequestOut):
     requester: dict[str, str]
     documents: list[DocumentOut]
+    printing: bool = PRINTING
 
 
 def _out(req: Request, shown_to: Actor | None = None) -> dict[str, Any]:
@@ -115,7 +122,7 @@ def _out(req: Request, shown_to: Actor | None = None) -> dict[str, Any]:
         out["days_left"] = (req.due_on - legal_date(timezone.now())).days
     if shown_to is not None:
         out["requester"] = services.show_requester(shown_to, req, now=timezone.now())
-        out["documents"] = _documents(req)
+        out.update(_documents(req))
     return out
 
 
@@ -248,6 +255,7 @@ to a customer — answer it instead — or (`fields`: `state`) when it is alread
 
 class NoDataOut(RequestOut):
     documents: list[DocumentOut]
+    printing: bool = PRINTING
 
 
 @router.post(
@@ -263,7 +271,7 @@ def no_data_request(request: HttpRequest, request_id: uuid.UUID) -> dict[str, An
     req, _answer = _locked(
         request, request_id, lambda actor, req: answers.answer_no_data(actor, req, now=timezone.now())
     )
-    return {**_out(req), "documents": _documents(req)}
+    return {**_out(req), **_documents(req)}
 
 
 class AnswerIn(Schema):
@@ -282,11 +290,13 @@ class AnswerIn(Schema):
 
 class AnswerOut(RequestOut):
     documents: list[DocumentOut]
+    printing: bool = PRINTING
     partners_told: list[str]
 
 
-def _documents(req: Request) -> list[dict[str, Any]]:
-    return [
+def _documents(req: Request) -> dict[str, Any]:
+    """The request's documents, and whether a letter's PDF is still being printed."""
+    listed = [
         {
             "id": d.id,
             "kind": d.kind,
@@ -301,6 +311,7 @@ def _documents(req: Request) -> list[dict[str, Any]]:
         .defer("blob")
         .annotate(stored=ExpressionWrapper(Q(blob__isnull=False), output_field=BooleanField()))
     ]
+    return {"documents": listed, "printing": printing.pending(req)}
 
 
 def _run_answer(actor: Actor, req: Request, body: AnswerIn) -> answers.Answer:
@@ -335,7 +346,7 @@ def answer_request(request: HttpRequest, request_id: uuid.UUID, body: AnswerIn) 
     req, result = _locked(request, request_id, lambda actor, req: _run_answer(actor, req, body))
     return {
         **_out(req),
-        "documents": _documents(req),
+        **_documents(req),
         "partners_told": [name for _k, name in result.partners],
     }
 

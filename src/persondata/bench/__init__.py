@@ -275,7 +275,7 @@ def run(customers: int, base: Path, audit_entries: int = 1_000_000) -> list[Row]
     )
     page_ms = _http_pages(env, password, emails[:300])
     rows.append(Row("customer page over HTTP (median)", f"{page_ms:.1f} ms", "<= 30 ms", page_ms <= 30))
-    rows.extend(bench_requests(env, emails[300:340]))
+    rows.extend(bench_requests(env, big_files[0], customers, emails[300:340]))
     rows.extend(bench_retention(base, customers, small_n))  # last: the run deletes from the full home
     return rows
 
@@ -486,12 +486,15 @@ def set_password(password: str) -> None:
     from django.utils import timezone
 
     from persondata.access.gate import missing_acknowledgements
+    from persondata.access.models import StaffProfile
     from persondata.access.staff import acknowledge
 
     user = get_user_model().objects.get(username="bench")
     user.set_password(password)
     user.save()
     with transaction.atomic():
+        # the bench chose this password itself: the first-login change (made passwords) does not apply
+        StaffProfile.objects.filter(user=user).update(must_change_password=False)
         for text in missing_acknowledgements(user):
             acknowledge(user, text, timezone.now())
 
@@ -503,12 +506,16 @@ def phase_requests() -> None:
     run()
 
 
-def bench_requests(env: dict[str, str], emails: list[str]) -> list[Row]:
-    """Customers' requests on the full home: the answers (a phase in the home) and the public form over HTTP —
-    50 at once, then ``emails`` (customers') one at a time against as many that match nobody."""
+def bench_requests(env: dict[str, str], customers_csv: Path, customers: int, emails: list[str]) -> list[Row]:
+    """Customers' requests on the full home: the answers (a phase in the home), the answers end to end over the
+    API, and the public form over HTTP — 50 at once, then ``emails`` (customers') one at a time against as many
+    that match nobody."""
+    from persondata.bench import answers_http
+
     print("answering requests …", file=sys.stderr, flush=True)
     _s, _p, out = _run_measured(["bench", "--phase", "requests"], env)
     req = _parse(out)
+    http = answers_http.measure(env, customers_csv, customers)
     ok, failed, form_ms, (matched_ms, unmatched_ms, timing_failed) = _http_public_form(env, emails)
     return [
         Row(
@@ -518,12 +525,53 @@ def bench_requests(env: dict[str, str], emails: list[str]) -> list[Row]:
             req["access_json_ms"] <= 50,
         ),
         Row(
-            "access answer complete, with PDF letter (median)",
-            f"{req['access_full_ms']:.0f} ms",
-            "<= 1,500 ms",
-            req["access_full_ms"] <= 1500,
+            "access answer, letter included: server time (median)",
+            f"{req['access_ms']:.1f} ms (CPU {req['access_cpu_ms']:.1f} ms)",
+            "<= 30 ms",
+            req["access_ms"] <= 30,
         ),
-        Row("erasure answer (median)", f"{req['erasure_ms']:.1f} ms", "<= 200 ms", req["erasure_ms"] <= 200),
+        Row(
+            "  its PDF letter downloadable, from the answer's start (median)",
+            f"{req['access_pdf_ms']:.0f} ms",
+            "<= 1,500 ms",
+            req["access_pdf_ms"] <= 1500,
+        ),
+        Row(
+            "erasure answer, letter included: server time (median)",
+            f"{req['erasure_ms']:.1f} ms (CPU {req['erasure_cpu_ms']:.1f} ms)",
+            "<= 30 ms",
+            req["erasure_ms"] <= 30,
+        ),
+        Row(
+            "  its PDF letter downloadable, from the answer's start (median)",
+            f"{req['erasure_pdf_ms']:.0f} ms",
+            "<= 1,500 ms",
+            req["erasure_pdf_ms"] <= 1500,
+        ),
+        Row(
+            "access request over the API: answer call (median)",
+            f"{http['access_answer_ms']:.0f} ms",
+            "<= 30 ms",
+            http["access_answer_ms"] <= 30,
+        ),
+        Row(
+            "  register -> verify -> answer -> PDF letter downloaded (median)",
+            f"{http['access_pdf_ms']:.0f} ms",
+            "<= 1,500 ms",
+            http["access_pdf_ms"] <= 1500,
+        ),
+        Row(
+            "erasure request over the API: answer call (median)",
+            f"{http['erasure_answer_ms']:.0f} ms",
+            "<= 30 ms",
+            http["erasure_answer_ms"] <= 30,
+        ),
+        Row(
+            "  register -> verify -> answer -> PDF letter downloaded (median)",
+            f"{http['erasure_pdf_ms']:.0f} ms",
+            "<= 1,500 ms",
+            http["erasure_pdf_ms"] <= 1500,
+        ),
         Row(
             "public request form, 50 concurrent submissions",
             f"{ok}/50 ok, {failed} errors, median {form_ms:.0f} ms",

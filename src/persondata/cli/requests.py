@@ -21,10 +21,11 @@ from persondata.cli import CommandError
 from persondata.cli.login import duty_actor, staff_actor
 from persondata.core.calendar import legal_date
 from persondata.core.requests import Kind
+from persondata.jobs import outbox
 from persondata.register.rectify import RectifyError
 from persondata.requests import intake, services
 from persondata.requests.answers import answering as answers
-from persondata.requests.answers import documents
+from persondata.requests.answers import documents, printing
 from persondata.requests.models import IDENTITY_METHODS, OFFERED_GROUNDS, Request
 
 
@@ -271,12 +272,13 @@ def cmd_step(args: argparse.Namespace) -> int:
             elif args.action == "withdraw":
                 services.withdraw(actor, req, now=now)
             elif args.action == "no-data":
-                documents_made = len(answers.answer_no_data(actor, req, now=now).documents)
+                documents_made = answers.answer_no_data(actor, req, now=now).outcome["documents"]
     except services.RequestError as exc:
         raise CommandError(f"{exc.field}: {exc.message}") from None
     except NotFound as exc:
         raise CommandError(str(exc)) from None
     req.refresh_from_db()
+    _printed(req)
     if args.action == "no-data":
         print(f"{req.reference}: answered: no data held; {documents_made} documents "
               f"(persondata requests documents {req.reference} --out FOLDER)")  # fmt: skip
@@ -309,6 +311,13 @@ def _answer_kwargs(args: argparse.Namespace, kind: Kind) -> dict[str, Any]:
     return {}
 
 
+def _printed(req: Request) -> None:
+    """A letter's PDF is printed after the commit (``requests.answers.printing``): the command waits for it."""
+    outbox.wait_for_outbox()
+    if printing.pending(req):
+        print("the letter's PDF is not printed yet; `persondata outbox deliver` prints it")
+
+
 def cmd_answer(args: argparse.Namespace) -> int:
     actor = _handler(args)
     req = _request(args.reference)
@@ -335,7 +344,8 @@ def cmd_answer(args: argparse.Namespace) -> int:
         raise CommandError(f"{exc.field}: {exc.message}") from None
     except RectifyError as exc:
         raise CommandError(str(exc)) from None
-    print(f"{req.reference}: answered; {len(result.documents)} documents "
+    _printed(req)
+    print(f"{req.reference}: answered; {result.outcome['documents']} documents "
           f"(persondata requests documents {req.reference} --out FOLDER)")  # fmt: skip
     if result.partners:
         print("partners told: " + ", ".join(name for _key, name in result.partners))

@@ -45,11 +45,17 @@ def _convert(
     return "".join(out)
 
 
+_SPECIAL = re.compile(r"<<|https?://|@")
+
+
 def to_html(text: object) -> SafeString:
     """Escaped HTML with links and highlighted placeholders."""
+    text = str(text)
+    if not _SPECIAL.search(text):  # most text: nothing to link or highlight, only to escape
+        return mark_safe(escape(text, quote=False))  # noqa: S308 — escaped
     return mark_safe(  # noqa: S308 — every piece is escaped here
         _convert(
-            str(text),
+            text,
             plain=lambda s: escape(s, quote=False),
             placeholder=lambda s: f'<mark class="placeholder">{escape(s)}</mark>',
             url=lambda s: f'<a href="{escape(s)}">{escape(s)}</a>',

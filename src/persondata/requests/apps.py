@@ -20,11 +20,13 @@ class RequestsConfig(AppConfig):
         from persondata.jobs import outbox
         from persondata.jobs.runner import Job, register_job
         from persondata.requests import intake, mail
+        from persondata.requests.answers import printing
         from persondata.requests.reminders import send_deadline_reminders
 
         outbox.register_handler("mail", mail.deliver)
         outbox.register_handler(
             intake.MATCH_JOB, intake.match_pending
         )  # public submissions, after the answer
+        outbox.register_handler(printing.KIND, printing.print_letter)  # a letter's PDF, after the commit
         register_job(Job("requests.purge", purge_job, at=time(3, 30)))
         register_job(Job("requests.reminders", send_deadline_reminders, at=time(7, 0)))

@@ -31,7 +31,7 @@ from persondata.core.calendar import legal_date
 from persondata.register.rectify import RectifyError
 from persondata.requests import intake, services
 from persondata.requests.answers import answering as answers
-from persondata.requests.answers import documents
+from persondata.requests.answers import documents, printing
 from persondata.requests.forms import (
     GROUND_LABELS,
     IDENTITY_LABELS,
@@ -141,6 +141,7 @@ def _detail_context(req: Request, actor: Actor, forms: dict[str, Any] | None = N
             .defer("blob")
             .annotate(stored=ExpressionWrapper(Q(blob__isnull=False), output_field=BooleanField()))
         ),
+        "printing": printing.pending(req),
         "identity_required": rq.Kind(req.kind) in rq.IDENTITY_REQUIRED,
         "identity_label": IDENTITY_LABELS.get(req.identity_method, req.identity_method),
         "ground_label": GROUND_LABELS.get(req.refusal_ground, ""),

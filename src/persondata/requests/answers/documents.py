@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import uuid
 from datetime import datetime
 
 from persondata.access.actor import Actor
@@ -27,12 +28,23 @@ CONTENT_TYPES = {
 
 
 def store(
-    actor: Actor | str, request: Request, kind: str, fmt: str, data: bytes, *, language: str, now: datetime
+    actor: Actor | str,
+    request: Request,
+    kind: str,
+    fmt: str,
+    data: bytes,
+    *,
+    language: str,
+    now: datetime,
+    document_id: uuid.UUID | None = None,
 ) -> Document:
-    """Seal ``data`` as a document of the request and record the step (kind, format, size: no content)."""
+    """Seal ``data`` as a document of the request and record the step (kind, format, size: no content).
+
+    ``document_id`` is given when the id was promised earlier (a letter's PDF, printed after the answer).
+    """
     if fmt not in CONTENT_TYPES:
         raise ValueError(f"fmt must be one of {', '.join(CONTENT_TYPES)}")
-    doc_id = new_id()
+    doc_id = document_id or new_id()
     digest = hashlib.sha256(data).hexdigest()
     blob = services.seal_for(
         request,
@@ -62,6 +74,19 @@ def filename(document: Document) -> str:
     return f"{document.request.reference}-{document.kind.replace('_', '-')}.{document.fmt}"
 
 
+def content(document: Document) -> bytes:
+    """The document's plain bytes, for the system's own use (printing a letter); people use :func:`read_document`."""
+    request = document.request
+    assert document.blob is not None  # checked by the callers: a purged request has nothing to open
+    record = services.unseal_for(
+        request, document.blob, sealing.request_part("document", document.id, request.id)
+    )
+    data = base64.b64decode(record["data"])
+    if hashlib.sha256(data).hexdigest() != document.sha256:  # pragma: no cover - AES-GCM authenticates first
+        raise services.RequestError("document", "the stored document does not match its checksum")
+    return data
+
+
 def read_document(actor: Actor, document: Document, *, now: datetime | None = None) -> tuple[bytes, str, str]:
     """The document's bytes, content type and file name, for a download by whoever handles requests.
 
@@ -71,12 +96,7 @@ def read_document(actor: Actor, document: Document, *, now: datetime | None = No
     request = document.request
     if document.blob is None or request.purged_at is not None:
         raise services.RequestError("document", "the document was removed after the retention period")
-    record = services.unseal_for(
-        request, document.blob, sealing.request_part("document", document.id, request.id)
-    )
-    data = base64.b64decode(record["data"])
-    if hashlib.sha256(data).hexdigest() != document.sha256:  # pragma: no cover - AES-GCM authenticates first
-        raise services.RequestError("document", "the stored document does not match its checksum")
+    data = content(document)
     if now is not None:
         services.record_step(request, "document_read", actor, now, document=str(document.id))
     return data, CONTENT_TYPES[document.fmt], filename(document)
