@@ -109,7 +109,7 @@ def test_the_controller_carries_out_the_half_yearly_control(
 
     from persondata.access import staff as staff_services
     from persondata.governance.control import measures
-    from persondata.requests import services as requests
+    from persondata.requests import intake as requests
 
     make_staff("controller", ["controller"])
     make_staff("nyansat", ["customer_service"])

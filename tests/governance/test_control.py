@@ -24,7 +24,7 @@ from persondata.governance import control as controls
 from persondata.governance import control_report
 from persondata.governance.errors import GovernanceError
 from persondata.governance.models import Control, FollowUp
-from persondata.requests import services as requests
+from persondata.requests import intake as requests
 from persondata.retention.models import RetentionRun
 from tests.conftest import NOW
 

@@ -21,7 +21,7 @@ from django.db import transaction
 from persondata.access.actor import Actor
 from persondata.partners import services, webhooks
 from persondata.partners.models import ProcessorAgreement
-from persondata.requests import services as rights
+from persondata.requests import intake
 from persondata.requests.models import Request
 from tests.conftest import NOW, record_complete_agreements
 
@@ -132,7 +132,7 @@ def make_request(demo_customers: list[dict[str, Any]]) -> Callable[..., Request]
     def make(kind: str = "rectification", index: int = 0) -> Request:
         record = demo_customers[index]
         with transaction.atomic():
-            req = rights.submit(
+            req = intake.submit(
                 kind,
                 {"customer_number": record["customer_number"], "email": record["email"]},
                 channel="staff",

@@ -36,13 +36,13 @@ from django.db import transaction
 from django.utils import timezone
 from persondata.access.actor import Actor
 from persondata.register.models import Customer
-from persondata.requests import services
+from persondata.requests import intake, services
 from persondata.requests.answers import answering
 
 actor = Actor.for_user(get_user_model().objects.get(username="controller"), "rights_requests", "cli")
 cid = Customer.objects.order_by("id").values_list("id", flat=True).first()
 with transaction.atomic():
-    request = services.submit("access", {"name": "Testkunde"}, channel="staff", now=timezone.now(), by=actor)
+    request = intake.submit("access", {"name": "Testkunde"}, channel="staff", now=timezone.now(), by=actor)
     services.assign_customer(actor, request, cid, now=timezone.now())
     services.verify_manually(actor, request, "in_person", now=timezone.now())
 print(request.reference, flush=True)
