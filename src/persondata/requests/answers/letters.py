@@ -305,34 +305,22 @@ def _table(
     return Section(title, (Block("table", head=head, rows=rows),) if rows else none, level=3, key=key)
 
 
-def data_sections(held: Held, info: dict[str, Any], lang: str) -> list[Section]:
-    t = texts(lang)
-    none = (p(t["empty_category"]),)
-    out = [Section(t["h_data"], (p(t["restricted_p"]),) if held.restricted else ())]
+def _contact_section(held: Held, t: dict[str, str], none: tuple[Block, ...]) -> Section:
     contact = held.contact
-    out.append(
-        Section(
-            t["h_contact"],
-            (
-                Block(
-                    "dl",
-                    pairs=(
-                        (t["col_name"], contact.get("name") or ""),
-                        (t["col_address"], address_line(contact.get("address"))),
-                        (t["col_phone"], contact.get("phone") or ""),
-                        (t["col_email"], contact.get("email") or ""),
-                    ),
-                ),
-            )
-            if contact
-            else none,
-            level=3,
-        )
+    if not contact:
+        return Section(t["h_contact"], none, level=3)
+    pairs = (
+        (t["col_name"], contact.get("name") or ""),
+        (t["col_address"], address_line(contact.get("address"))),
+        (t["col_phone"], contact.get("phone") or ""),
+        (t["col_email"], contact.get("email") or ""),
     )
-    out.append(
-        Section(t["h_customer_number"], (p(held.customer_number),) if held.customer_number else none, level=3)
-    )
-    orders = tuple(
+    return Section(t["h_contact"], (Block("dl", pairs=pairs),), level=3)
+
+
+def _orders(held: Held, t: dict[str, str], lang: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    head = (t["col_order"], t["col_ordered"], t["col_delivered"], t["col_amount"], t["col_delivery"])
+    rows = tuple(
         (
             o["order_number"],
             day(o["ordered_on"], lang),
@@ -343,23 +331,14 @@ def data_sections(held: Held, info: dict[str, Any], lang: str) -> list[Section]:
         )
         for o in held.orders
     )
-    out.append(
-        _table(
-            t["h_orders"],
-            (
-                t["col_order"],
-                t["col_ordered"],
-                t["col_delivered"],
-                t["col_amount"],
-                t["col_delivery"],
-                t["h_order_lines"],
-            ),
-            orders,
-            none,
-            key="orders",
-        )
-    )
-    agreements = tuple(
+    return (*head, t["h_order_lines"]), rows
+
+
+def _agreements(
+    held: Held, t: dict[str, str], lang: str
+) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    head = (t["col_agreement"], t["col_kind"], t["col_starts"], t["col_ends"], t["col_description"])
+    rows = tuple(
         (
             a["agreement_ref"],
             t.get(f"agreement_{a['kind']}", a["kind"]),
@@ -369,16 +348,14 @@ def data_sections(held: Held, info: dict[str, Any], lang: str) -> list[Section]:
         )
         for a in held.agreements
     )
-    out.append(
-        _table(
-            t["h_agreements"],
-            (t["col_agreement"], t["col_kind"], t["col_starts"], t["col_ends"], t["col_description"]),
-            agreements,
-            none,
-            key="agreements",
-        )
-    )
-    invoices = tuple(
+    return head, rows
+
+
+def _invoices(
+    held: Held, t: dict[str, str], lang: str
+) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    head = (t["col_invoice"], t["col_invoice_date"], t["col_due"], t["col_amount"], t["col_billing"])
+    rows = tuple(
         (
             i["invoice_number"],
             day(i["invoice_date"], lang),
@@ -388,16 +365,21 @@ def data_sections(held: Held, info: dict[str, Any], lang: str) -> list[Section]:
         )
         for i in held.invoices
     )
-    out.append(
-        _table(
-            t["h_invoices"],
-            (t["col_invoice"], t["col_invoice_date"], t["col_due"], t["col_amount"], t["col_billing"]),
-            invoices,
-            none,
-            key="invoices",
-        )
+    return head, rows
+
+
+def _payments(
+    held: Held, t: dict[str, str], lang: str
+) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    head = (
+        t["col_payment"],
+        t["col_paid"],
+        t["col_amount"],
+        t["col_method"],
+        t["col_invoice"],
+        t["col_reference"],
     )
-    payments = tuple(
+    rows = tuple(
         (
             pay["payment_ref"],
             day(pay["paid_on"], lang),
@@ -408,22 +390,32 @@ def data_sections(held: Held, info: dict[str, Any], lang: str) -> list[Section]:
         )
         for pay in held.payments
     )
-    out.append(
-        _table(
-            t["h_payments"],
-            (
-                t["col_payment"],
-                t["col_paid"],
-                t["col_amount"],
-                t["col_method"],
-                t["col_invoice"],
-                t["col_reference"],
-            ),
-            payments,
-            none,
-            key="payments",
-        )
-    )
+    return head, rows
+
+
+#: The tables of the customer's records, in the letter's order: (key, heading text, rows).
+_TABLES = (
+    ("orders", "h_orders", _orders),
+    ("agreements", "h_agreements", _agreements),
+    ("invoices", "h_invoices", _invoices),
+    ("payments", "h_payments", _payments),
+)
+
+
+def data_sections(held: Held, info: dict[str, Any], lang: str) -> list[Section]:
+    """The copy of the customer's data (Art. 15(3)): contact, customer number, then a table per kind of record."""
+    t = texts(lang)
+    none = (p(t["empty_category"]),)
+    out = [
+        Section(t["h_data"], (p(t["restricted_p"]),) if held.restricted else ()),
+        _contact_section(held, t, none),
+        Section(
+            t["h_customer_number"], (p(held.customer_number),) if held.customer_number else none, level=3
+        ),
+    ]
+    for key, heading, build in _TABLES:
+        head, rows = build(held, t, lang)
+        out.append(_table(t[heading], head, rows, none, key=key))
     return out
 
 
