@@ -144,7 +144,8 @@ def _invalid(exc: services.RequestError) -> ValidationError:
 )
 def create_request(request: HttpRequest, body: RequestIn) -> Status[dict[str, Any]]:
     actor = Actor.for_user(request.auth, None, "api")  # type: ignore[attr-defined]
-    handler = Actor.for_user(request.auth, "rights_requests", "api") if services.may_handle(actor) else None  # type: ignore[attr-defined]
+    handles = permissions.holds(actor, permissions.HANDLE_REQUESTS)
+    handler = permissions.actor_for(request.auth, permissions.HANDLE_REQUESTS, "api") if handles else None  # type: ignore[attr-defined]
     details = body.model_dump(exclude={"kind", "received_on", "language"}, exclude_none=True)
     now = timezone.now()
     try:

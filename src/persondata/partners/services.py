@@ -17,8 +17,9 @@ Which categories an action affects (the partners told are those whose ``receives
   data (only the purposes it names may still read the categories it names), so every partner that holds any of
   it must know. A caller may narrow it with ``categories``.
 
-Handling the notices and endpoints is handling customers' requests (:func:`rights.services.require_handler`: the
-data controller in the shipped policy). Audit entries and request steps hold partner keys, codes and counts only.
+Handling the notices is handling customers' requests (the named permission ``handle_requests``), the endpoints
+are ``manage_partners`` (both the data controller's in the shipped policy). Audit entries and request steps hold
+partner keys, codes and counts only.
 """
 
 from __future__ import annotations

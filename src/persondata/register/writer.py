@@ -92,6 +92,7 @@ class RegisterWriter:
             self.db_seconds += perf_counter() - started
 
     # -- the batch ----------------------------------------------------------------------------------------------
+    # long on purpose: the import's per-row check, one pass with its lookups bound locally (a million rows)
     def write(self, units: Sequence[Unit]) -> tuple[list[RowError], Counter[str]]:
         errors: list[RowError] = []
         counts: Counter[str] = Counter()
@@ -256,6 +257,7 @@ class RegisterWriter:
             klass = self.fy_class[day] = key_class_for(self.policy, day)
         return klass
 
+    # long on purpose: the import's hot loop — seal every record and write the batch in one pass (make bench)
     def _store(
         self,
         accepted: list[tuple[Unit, str]],

@@ -77,12 +77,6 @@ class ConfirmationError(Exception):
 
 
 # -- permission ----------------------------------------------------------------------------------------------
-def may_handle(actor: Actor) -> bool:
-    return permissions.holds(actor, permissions.HANDLE_REQUESTS)
-
-
-def require_handler(actor: Actor) -> None:
-    permissions.require(actor, permissions.HANDLE_REQUESTS)
 
 
 # -- the request's own key, in the key store ------------------------------------------------------------------
@@ -117,7 +111,7 @@ def requester(request: Request) -> dict[str, str]:
 def show_requester(actor: Actor, request: Request, *, now: datetime) -> dict[str, str]:
     """What the requester told us, shown to whoever handles the request — a read of the customer's contact data,
     written to the access log when the request is matched to a customer (RULES R9)."""
-    require_handler(actor)
+    permissions.require(actor, permissions.HANDLE_REQUESTS)
     details = requester(request)
     if details and request.customer_id is not None:
         log_reads(actor, [(request.customer_id, ["contact"])], now)
@@ -127,7 +121,7 @@ def show_requester(actor: Actor, request: Request, *, now: datetime) -> dict[str
 def log_match(actor: Actor, request: Request, *, now: datetime) -> None:
     """Telling a handler which customer a request matched discloses that customer's identifiers: an access-log
     entry (RULES R9) for the categories the match compared. Only for those who handle requests."""
-    require_handler(actor)
+    permissions.require(actor, permissions.HANDLE_REQUESTS)
     if request.customer_id is not None:
         log_reads(actor, [(request.customer_id, MATCHED_CATEGORIES)], now)
 
@@ -148,7 +142,7 @@ def update_work(request: Request, **items: Any) -> None:
 
 def assign_customer(actor: Actor, request: Request, customer_id: uuid.UUID, *, now: datetime) -> None:
     """Staff settle an ambiguous or missing match after checking: the customer the request concerns."""
-    require_handler(actor)
+    permissions.require(actor, permissions.HANDLE_REQUESTS)
     _require_open(request)
     if not Customer.objects.filter(pk=customer_id).exists():
         raise NotFound("no such customer")
@@ -237,7 +231,7 @@ def confirm(token: str, *, now: datetime) -> Request:
 
 def verify_manually(actor: Actor, request: Request, method: str, *, now: datetime, note: str = "") -> None:
     """Staff record how they checked identity (R8), e.g. a call back to the phone number on file."""
-    require_handler(actor)
+    permissions.require(actor, permissions.HANDLE_REQUESTS)
     _require_open(request)
     if method not in dict(IDENTITY_METHODS) or method == "email_link":
         allowed = ", ".join(m for m, _ in IDENTITY_METHODS if m != "email_link")
@@ -261,13 +255,13 @@ def _verified(request: Request, method: str, user_id: int | None, actor: str, no
 # -- the other steps -----------------------------------------------------------------------------------------
 def start(actor: Actor, request: Request, *, now: datetime) -> None:
     """Begin work on a request that needs no identity check (general information, "other")."""
-    require_handler(actor)
+    permissions.require(actor, permissions.HANDLE_REQUESTS)
     _transition(request, Event.START, code_of(actor), now, {})
 
 
 def extend(actor: Actor, request: Request, months: int, reasons: str, *, now: datetime) -> date:
     """R6: extend by one or two months, with reasons, told to the customer within the first month."""
-    require_handler(actor)
+    permissions.require(actor, permissions.HANDLE_REQUESTS)
     _require_open(request)
     if request.extension_months:
         raise RequestError("months", "the request has already been extended; at most once, by two months")
@@ -296,7 +290,7 @@ def extend(actor: Actor, request: Request, months: int, reasons: str, *, now: da
 
 def refuse(actor: Actor, request: Request, ground: str, reasons: str, *, now: datetime) -> None:
     """R8: refuse as manifestly unfounded or excessive (or identity not verifiable), with reasons."""
-    require_handler(actor)
+    permissions.require(actor, permissions.HANDLE_REQUESTS)
     if ground not in dict(REFUSAL_GROUNDS):
         raise RequestError("ground", f"must be one of {', '.join(dict(OFFERED_GROUNDS))}")
     try:  # Art. 12(4): within one month; "no data" is a confirmation, not a refusal (Art. 15(1))
@@ -316,13 +310,13 @@ def refuse(actor: Actor, request: Request, ground: str, reasons: str, *, now: da
 
 def withdraw(actor: Actor | str, request: Request, *, now: datetime) -> None:
     if not isinstance(actor, str):
-        require_handler(actor)
+        permissions.require(actor, permissions.HANDLE_REQUESTS)
     _transition(request, Event.WITHDRAW, code_of(actor), now, {})
 
 
 def answer(actor: Actor, request: Request, outcome: dict[str, Any], *, now: datetime) -> None:
     """Close the request as answered; ``outcome`` holds codes and counts only (it is audited)."""
-    require_handler(actor)
+    permissions.require(actor, permissions.HANDLE_REQUESTS)
     request.outcome = outcome
     request.save(update_fields=["outcome"])
     _transition(request, Event.ANSWER, code_of(actor), now, {"outcome": outcome})
@@ -331,7 +325,7 @@ def answer(actor: Actor, request: Request, outcome: dict[str, Any], *, now: date
 def confirm_no_data(actor: Actor, request: Request, outcome: dict[str, Any], *, now: datetime) -> None:
     """Art. 15(1): close a request whose requester is not a customer with the confirmation that no data is held
     (not a refusal); it discloses nothing, so it needs no identity check."""
-    require_handler(actor)
+    permissions.require(actor, permissions.HANDLE_REQUESTS)
     if request.customer_id is not None:
         raise RequestError("customer", "the request is matched to a customer whose data is held; answer it")
     request.outcome = outcome

@@ -109,7 +109,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 form.is_valid()
             form.add_error(field, exc.message)
         else:
-            if services.may_handle(actor):
+            if permissions.holds(actor, permissions.HANDLE_REQUESTS):
                 return HttpResponseRedirect(reverse("requests:detail", args=[created.id]))
             return render(request, "requests/registered.html", {"req": created})
     return render(

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from persondata import runtime
+from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied, NotFound
 from persondata.access.refusal import denied
@@ -31,7 +32,7 @@ from persondata.governance.views import dashboard_panel as governance_panel
 from persondata.partners import checks as partner_checks
 from persondata.register.models import STORED_FIELDS, Customer, ImportRun, Invoice, Order, Payment
 from persondata.register.services import SEARCH_LIMIT, find_customers, show_customer
-from persondata.requests.services import may_handle, open_requests
+from persondata.requests.services import open_requests
 from persondata.web.forms import CustomerSearchForm
 
 RECENT_IMPORTS = 5
@@ -104,7 +105,7 @@ def _open_requests(user: Any) -> dict[str, Any] | None:
         actor = Actor.for_user(user, "rights_requests", "web")
     except AccessDenied:
         return None
-    if not may_handle(actor):
+    if not permissions.holds(actor, permissions.HANDLE_REQUESTS):
         return None
     items = open_requests(legal_date(timezone.now()))
     return {

@@ -1,10 +1,10 @@
 """Answering customers' requests (GDPR Art. 12–21; RULES R6–R12): one function per kind, and the letters around.
 
 Each answer runs inside the caller's transaction (the web page, the API or the CLI opens it), checks that the
-actor handles requests (:func:`services.require_handler`) and — for the kinds that disclose or change personal
-data — that the requester's identity was verified (R8, Art. 12(6)); then it does the work through the register's
-and the retention's own functions, seals every letter and file it produces as a :class:`Document` of the request,
-and closes the request with :func:`services.answer` and an outcome of codes and counts only. A letter is
+actor handles requests (the named permission ``handle_requests``) and — for the kinds that disclose or change
+personal data — that the requester's identity was verified (R8, Art. 12(6)); then it does the work through the
+register's and the retention's own functions, seals every letter and file it produces as a :class:`Document` of
+the request, and closes the request with :func:`services.answer` and an outcome of codes and counts only. A letter is
 stored as HTML in the answer; its PDF is printed from those bytes after the commit (:mod:`.printing`).
 
 This module holds the answers that read or inform; those that change the register live beside it —
@@ -37,6 +37,7 @@ from typing import Any
 from django.db import transaction
 
 from persondata import runtime
+from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.audit import services as audit
 from persondata.core import requests as rq
@@ -170,7 +171,7 @@ def answer_no_data(actor: Actor, request: Request, *, now: datetime) -> Answer:
     Art. 15's first question — for any kind of request. Refused if the request is matched to a customer."""
     if not transaction.get_connection().in_atomic_block:
         raise audit.TransactionRequired("answers run inside the entry point's transaction")
-    services.require_handler(actor)
+    permissions.require(actor, permissions.HANDLE_REQUESTS)
     Request.objects.select_for_update().filter(pk=request.pk).values_list("pk", flat=True).get()
     request.refresh_from_db()
     if request.state not in rq.OPEN_STATES:
@@ -263,7 +264,7 @@ def extension_notice(actor: Actor, request: Request, *, now: datetime) -> list[D
     """After :func:`services.extend`: the customer is told of the extension, with reasons, and the new due date."""
     if not transaction.get_connection().in_atomic_block:
         raise audit.TransactionRequired("answers run inside the entry point's transaction")
-    services.require_handler(actor)
+    permissions.require(actor, permissions.HANDLE_REQUESTS)
     if not request.extension_months or request.extended_at is None:
         raise RequestError(
             "months", "extend the request first; the letter tells the customer of the extension"
@@ -291,7 +292,7 @@ def refusal_letter(actor: Actor, request: Request, *, now: datetime) -> list[Doc
     """After :func:`services.refuse`: the reasons, the right to complain to Datatilsynet and to go to court."""
     if not transaction.get_connection().in_atomic_block:
         raise audit.TransactionRequired("answers run inside the entry point's transaction")
-    services.require_handler(actor)
+    permissions.require(actor, permissions.HANDLE_REQUESTS)
     if request.state != State.REFUSED.value:
         raise RequestError("state", "refuse the request first; the letter tells the customer why")
     lang = steps.lang_of(request)

@@ -13,6 +13,7 @@ import hashlib
 import uuid
 from datetime import datetime
 
+from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.core import sealing
 from persondata.register.models import new_id
@@ -92,7 +93,7 @@ def read_document(actor: Actor, document: Document, *, now: datetime | None = No
 
     With ``now`` (inside a transaction), the download is recorded as a step of the request.
     """
-    services.require_handler(actor)
+    permissions.require(actor, permissions.HANDLE_REQUESTS)
     request = document.request
     if document.blob is None or request.purged_at is not None:
         raise services.RequestError("document", "the document was removed after the retention period")

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 
+from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.audit import services as audit
 from persondata.core.calendar import legal_date
@@ -180,7 +181,7 @@ def answer_lift_notice(
     """
     if not transaction.get_connection().in_atomic_block:
         raise audit.TransactionRequired("answers run inside the entry point's transaction")
-    services.require_handler(actor)
+    permissions.require(actor, permissions.HANDLE_REQUESTS)
     restriction = _active_restriction(request)
     if lift_on < legal_date(now):
         raise RequestError(
@@ -209,7 +210,7 @@ def lift_after_notice(actor: Actor, request: Request, *, now: datetime) -> int:
     """Lift the restriction the customer was told about (:func:`answer_lift_notice`), on or after the day given."""
     if not transaction.get_connection().in_atomic_block:
         raise audit.TransactionRequired("answers run inside the entry point's transaction")
-    services.require_handler(actor)
+    permissions.require(actor, permissions.HANDLE_REQUESTS)
     _active_restriction(request)
     notice = request.documents.filter(kind="lift_notice", fmt="html").order_by("-created_at").first()
     if notice is None:

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from persondata import runtime
+from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.audit import services as audit
 from persondata.core import requests as rq
@@ -52,7 +53,7 @@ def begin(actor: Actor, request: Request, kind: Kind, *, now: datetime, customer
     """The checks every answer starts with; starts work on a request that needs no identity check."""
     if not transaction.get_connection().in_atomic_block:
         raise audit.TransactionRequired("answers run inside the entry point's transaction")
-    services.require_handler(actor)
+    permissions.require(actor, permissions.HANDLE_REQUESTS)
     # one answer per request: a second handler answering at the same moment waits, then finds it closed
     Request.objects.select_for_update().filter(pk=request.pk).values_list("pk", flat=True).get()
     request.refresh_from_db()
