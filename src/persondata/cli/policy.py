@@ -12,10 +12,12 @@ from django.utils import timezone
 
 from persondata import runtime
 from persondata.cli import CommandError, policy_versions
+from persondata.core.agreements import agreement_findings
 from persondata.core.policy import PolicyError, load_policy
 from persondata.core.policy_check import SEVERITIES, check_policy, exit_status
 from persondata.partners import checks as partner_checks
 from persondata.register.models import STORED_FIELDS
+from persondata.schema import not_set_up
 
 
 def register(sub: Any) -> None:
@@ -50,10 +52,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     policy = _load(args.file)
     today = timezone.localdate()
     findings = check_policy(policy, today, stored_fields=STORED_FIELDS)
-    # the partners' records: errors for a partner without a complete processor agreement, gaps in the disclosures
-    findings = [*findings, *partner_checks.findings(policy, today)]
-    if args.file is None:  # the installation's policy: has the version in force been adopted? (policy [14])
-        findings += policy_versions.adoption_findings()
+    if not_set_up() is not None:  # before `persondata init`: no agreement is on record yet
+        findings += agreement_findings(policy, {}, today)
+    else:
+        # the partners' records: errors for a partner without a complete processor agreement, disclosure gaps
+        findings += partner_checks.findings(policy, today)
+        if (
+            args.file is None
+        ):  # the installation's policy: has the version in force been adopted? (policy [14])
+            findings += policy_versions.adoption_findings()
     findings = sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
     for f in findings:
         print(f"{f.severity.upper():7} {f.code} [{f.key}] {f.message.get(args.lang)}")
@@ -66,7 +73,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     from persondata.documents.privacy_policy import render_policy
 
-    data = render_policy(_load(args.file), args.lang, args.format)
+    # before `persondata init` there is no database: the partner section then claims no agreement (none is on record)
+    agreements: dict[str, Any] | None = {} if not_set_up() is not None else None
+    data = render_policy(_load(args.file), args.lang, args.format, agreements=agreements)
     if args.out:
         args.out.write_bytes(data)
     else:
