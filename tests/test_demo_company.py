@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -28,6 +29,7 @@ from django.utils import timezone
 from persondata.access.staff import change_own_password
 from persondata.governance.models import Breach
 from persondata.partners.models import PENDING, PartnerNotice, ProcessorAgreement
+from persondata.requests.models import Document, Request
 from persondata.requests.services import open_requests
 from persondata.retention.models import LegalHold
 from persondata.systems.models import RiskAssessment, System
@@ -41,6 +43,10 @@ facts = {
     "overdue": [o.request.kind for o in opened if o.level == "overdue"],
     "awaiting_identity": [o.request.kind for o in opened if o.request.state == "awaiting_identity"],
     "references": [o.request.reference for o in opened],
+    "answered": sorted(Request.objects.filter(state="answered").values_list("kind", flat=True)),
+    "access_letters": sorted(
+        Document.objects.filter(request__kind="access", kind="letter").values_list("fmt", flat=True)
+    ),
     "holds": LegalHold.objects.count(),
     "notices": PartnerNotice.objects.filter(state=PENDING).count(),
     "agreements": ProcessorAgreement.objects.count(),
@@ -111,6 +117,9 @@ def test_the_first_deletion_run_went_through_the_real_sweep_as_the_system(
     assert "the first deletion run" in printed
     holds = persondata("retention", "holds", "--user", "controller", env=env).stdout
     assert "Demo: verserende reklamationssag" in holds
+    # the request awaiting identity: its confirmation link waits, sealed, in the outbox (no SMTP server)
+    held = persondata("outbox", "list", "--user", "controller", env=env).stdout
+    assert re.search(r" mail +held ", held), held
 
 
 def test_the_demo_holds_requests_a_hold_a_notice_agreements_a_breach_and_a_system(
@@ -120,6 +129,8 @@ def test_the_demo_holds_requests_a_hold_a_notice_agreements_a_breach_and_a_syste
     assert facts["open"] == ["erasure", "objection", "portability"]
     assert facts["overdue"] == ["erasure"]
     assert facts["awaiting_identity"] == ["portability"]
+    assert facts["answered"] == ["access", "rectification"]
+    assert facts["access_letters"] == ["html", "pdf"]  # the PDF printed after the commit, before init ended
     assert facts["holds"] == 1 and facts["notices"] >= 1 and facts["agreements"] == 2
     assert len(facts["breaches"]) == 1  # type: ignore[arg-type]
     assert facts["systems"] == ["Demo: ordre- og faktureringssystem"] and facts["assessments"] == 3
@@ -132,7 +143,17 @@ def test_every_page_shows_them(seen: dict[str, dict[str, object]]) -> None:
     requests_page = pages["/requests/"][1]  # type: ignore[index]
     for reference in facts["references"]:  # type: ignore[attr-defined]
         assert reference in requests_page
-    assert "Demo: verserende reklamationssag" in pages["/retention/"][1]  # type: ignore[index]
+    retention_page = pages["/retention/"][1]  # type: ignore[index]
+    assert "Demo: verserende reklamationssag" in retention_page
+    assert re.search(r"<td>sweep</td>.*?<td class=\"num\">\d+</td>", retention_page, re.S), (
+        "the run is listed"
+    )
     assert "Tick" in pages["/partners/"][1] or "tick" in pages["/partners/"][1]  # type: ignore[index]
     assert facts["breaches"][0] in pages["/governance/breaches/"][1]  # type: ignore[index]
     assert "Demo: ordre- og faktureringssystem" in pages["/systems/"][1]  # type: ignore[index]
+
+
+def test_a_demo_too_small_for_the_samples_says_so(tmp_path: Path) -> None:
+    printed = persondata("init", "--demo", "3", env=cli_env(tmp_path), timeout=300).stdout
+    assert "the first deletion run" in printed
+    assert "too few customers left" in printed and "--demo 50 or more" in printed

@@ -25,7 +25,7 @@ from persondata.requests.answers import answering, restriction
 from persondata.requests.models import Request
 from persondata.retention import holds
 from persondata.retention.schedule import relevance_months
-from persondata.retention.sweep import sweep
+from persondata.retention.sweep import SweepRefused, sweep
 from persondata.retention.sweep_report import SweepReport
 from persondata.systems import services as systems
 
@@ -40,7 +40,10 @@ DEMO_PDF = b"%PDF-1.4\n% demo: a synthetic processor agreement, no real document
 
 def first_sweep(now: datetime) -> list[str]:
     """The first retention run, as the daily job runs it (actor "system"), and what it deleted in plain lines."""
-    return deletion_lines(sweep(now=now, dry_run=False, actor="system"))
+    try:
+        return deletion_lines(sweep(now=now, dry_run=False, actor="system"))
+    except SweepRefused as exc:
+        return [f"the first deletion run did not run ({exc}); the daily job runs it — see /retention/"]
 
 
 def deletion_lines(report: SweepReport) -> list[str]:
@@ -177,7 +180,10 @@ def fill(username: str, n: int, seed: int, now: datetime) -> None:
     actor = demo_actor(username)
     people = list(itertools.islice(_live(demo.customers(n, seed=seed, today=legal_date(now))), PEOPLE))
     if len(people) < PEOPLE:
-        print(f"the demo has too few customers left for its sample requests; give --demo {MINIMUM} or more")
+        print(
+            "the demo has too few customers left after the first deletion run for its sample requests, hold, "
+            f"notice, agreements, breach and system; give --demo {MINIMUM} or more"
+        )
         return
     with transaction.atomic():
         held = _requests(actor, iter(people), now)
