@@ -113,8 +113,7 @@ def _requests(actor: Actor, people: Iterator[tuple[dict[str, str], uuid.UUID]], 
     access = _take(actor, "access", next(people), now)
     services.verify_manually(actor, access, "in_person", now=now)
     answering.answer_access(actor, access, now=now)  # the letter is printed after the commit
-    details, cid = next(people)
-    rectify = _take(actor, "rectification", (details, cid), now)
+    rectify = _take(actor, "rectification", next(people), now)
     services.verify_manually(actor, rectify, "phone_callback", now=now)
     # the corrected phone number is passed on to the partners that received it: their notices wait for a tick
     restriction.answer_rectification(actor, rectify, {"phone": "+45 70 00 00 00"}, now=now)
