@@ -43,7 +43,8 @@ def _as_before_the_rename(db: Path, env: dict[str, str]) -> None:
 
 def test_a_database_from_before_the_rename_migrates_and_keeps_its_data(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
-    persondata("init", "--demo", "20", env=env)
+    persondata("init", env=env)
+    persondata("demo", "--customers", "20", env=env)  # the customers alone: no demo requests
     db = tmp_path / "persondata.sqlite3"
     _as_before_the_rename(db, env)
     with sqlite3.connect(db) as con:

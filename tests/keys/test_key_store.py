@@ -90,7 +90,8 @@ def installation(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tup
     try:
         url = next(databases)
         env = cli_env(home, url)
-        persondata("init", "--demo", "20", env=env, timeout=300)
+        persondata("init", env=env, timeout=300)
+        persondata("demo", "--customers", "20", env=env, timeout=300)  # the customers alone: no demo requests
         subprocess.run([sys.executable, "-c", ACCEPT], env=env, check=True, timeout=120)
         yield env, url
     finally:

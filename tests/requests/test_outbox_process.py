@@ -70,7 +70,8 @@ def installation(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dic
         env = cli_env(home, next(databases))
         env["HOME"] = str(tmp_path / "user")
         Path(env["HOME"]).mkdir()
-        persondata("init", "--demo", "20", env=env, timeout=300)
+        persondata("init", env=env, timeout=300)
+        persondata("demo", "--customers", "20", env=env, timeout=300)  # the customers alone: no demo requests
         subprocess.run([sys.executable, "-c", ACCEPT], env=env, check=True, timeout=120)
         yield env
     finally:

@@ -60,7 +60,8 @@ def installation(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dic
     databases = own_database(home, f"_print_{request.node.name[-20:].lower()}")
     try:
         env = cli_env(home, next(databases))
-        persondata("init", "--demo", "10", env=env, timeout=300)
+        persondata("init", env=env, timeout=300)
+        persondata("demo", "--customers", "10", env=env, timeout=300)  # the customers alone: no demo requests
         subprocess.run([sys.executable, "-c", ACCEPT], env=env, check=True, timeout=120)
         yield env
     finally:

@@ -89,7 +89,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     database_url = next(databases)
     try:
         env = cli_env(home, database_url)
-        persondata("init", "--demo", "100", env=env, timeout=300)
+        persondata("init", env=env, timeout=300)
+        persondata(
+            "demo", "--customers", "100", env=env, timeout=300
+        )  # the customers alone: no demo requests
         env.update(
             PERSONDATA_BEHIND_PROXY="1",  # the clients' addresses come in X-Forwarded-For, as from the proxy
             PERSONDATA_JOBS="0",

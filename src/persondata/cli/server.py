@@ -103,6 +103,11 @@ def cmd_init(args: argparse.Namespace) -> int:
         from persondata.cli.register import load_demo
 
         load_demo(args.demo, home)
+        from persondata.cli import demo_company
+
+        for line in demo_company.first_sweep(timezone.now()):
+            print(line)
+        demo_company.fill(args.username, args.demo, 1, timezone.now())
     return 0
 
 
