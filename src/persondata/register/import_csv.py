@@ -90,6 +90,8 @@ def read_csv(
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         return
+    except csv.Error as exc:  # the header itself broken (an unclosed quote, a field past csv's size limit)
+        raise BadRow([RowError(name, 1, "", f"is not valid CSV ({exc}); check quoting")]) from None
     kind = kind or detect_csv_kind(header, name)
     _check_header(header, kind, name)
     fast = fast_csv(kind, header, dialect) if use_fast and len(set(header)) == len(header) else None

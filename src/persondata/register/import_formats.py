@@ -331,7 +331,9 @@ def _line(r: _Row, prefix: str) -> dict[str, Any] | None:
     description = r.text(prefix + "description")
     if not sku and not description:
         return None
-    quantity_raw = r.raw(prefix + "quantity") or 1
+    quantity_raw = r.raw(prefix + "quantity")
+    if quantity_raw is None or quantity_raw == "":  # not ``or 1``: a JSON quantity 0 is a quantity
+        quantity_raw = 1
     try:
         quantity = int(str(quantity_raw))
     except ValueError:
