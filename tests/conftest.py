@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
-from django.contrib.auth import get_user_model
 
 from persondata import demo, runtime
 from persondata.access.models import StaffProfile

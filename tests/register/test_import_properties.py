@@ -36,7 +36,7 @@ from persondata.register.import_json import read_json, read_jsonl
 # -- valid values ----------------------------------------------------------------------------------------------
 #: Letters (Danish ones too), digits, spaces, quotes, both separators, line breaks, tabs, a formula's first sign.
 _ALPHABET = st.sampled_from(
-    list("abcxyzABCÆØÅæøåéüß0123456789 -.,;:'\"/\\()@+=*#\n\r\t") + ["\u00a0", "\u2011", "€", "😀"]
+    [*"abcxyzABCÆØÅæøåéüß0123456789 -.,;:'\"/\\()@+=*#\n\r\t", "\u00a0", "\u2011", "€", "😀"]
 )
 
 
@@ -185,7 +185,14 @@ def invoice(draw: Any, number: str) -> tuple[dict[str, Any], InvoiceIn]:
     }
     snapshot = {**billing, "country": _country(billing["country"]), "customer_number": number}
     record = InvoiceIn(
-        number, row["invoice_number"], day, due, total, _currency(row["currency"]), row["order_number"], snapshot
+        number,
+        row["invoice_number"],
+        day,
+        due,
+        total,
+        _currency(row["currency"]),
+        row["order_number"],
+        snapshot,
     )
     return row, record
 
@@ -227,14 +234,18 @@ def agreement(draw: Any, number: str) -> tuple[dict[str, Any], AgreementIn]:
         "ends_on": ends.isoformat() if ends else "",
         "description": draw(text(2000)),
     }
-    return row, AgreementIn(number, row["agreement_ref"], row["kind"].lower(), starts, ends, row["description"])
+    return row, AgreementIn(
+        number, row["agreement_ref"], row["kind"].lower(), starts, ends, row["description"]
+    )
 
 
 CHILDREN = {"orders": order, "invoices": invoice, "payments": payment, "agreements": agreement}
 
 
 @st.composite
-def customers(draw: Any) -> list[tuple[dict[str, Any], CustomerIn, dict[str, list[tuple[dict[str, Any], Any]]]]]:
+def customers(
+    draw: Any,
+) -> list[tuple[dict[str, Any], CustomerIn, dict[str, list[tuple[dict[str, Any], Any]]]]]:
     """Customers with distinct numbers, each with some records of every kind."""
     numbers = draw(st.lists(KEY, min_size=1, max_size=4, unique=True))
     out = []
@@ -287,7 +298,9 @@ def _records(items: list[Unit | RowError], kind: str) -> list[Any]:
     return [r for u in items if isinstance(u, Unit) for r in getattr(u, kind)]
 
 
-def _json_customer(row: dict[str, Any], children: dict[str, list[tuple[dict[str, Any], Any]]]) -> dict[str, Any]:
+def _json_customer(
+    row: dict[str, Any], children: dict[str, list[tuple[dict[str, Any], Any]]]
+) -> dict[str, Any]:
     obj: dict[str, Any] = {k: row[k] for k in ("customer_number", "name", "phone", "email")}
     obj["address"] = {k: row[k] for k in ("street", "postcode", "city", "country")}
     obj.update({k: row[k] or None for k in ("customer_since", "last_activity")})
@@ -332,12 +345,16 @@ def _merged_orders(orders: list[OrderIn]) -> list[OrderIn]:
 
 
 @given(customers(), st.sampled_from(["array", "object", "jsonl"]), st.booleans())
-def test_valid_records_written_as_json_read_back_identical(generated: list[Any], shape: str, bom: bool) -> None:
+def test_valid_records_written_as_json_read_back_identical(
+    generated: list[Any], shape: str, bom: bool
+) -> None:
     objs = [_json_customer(row, children) for row, _record, children in generated]
     if shape == "jsonl":
         body = "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objs).encode()
     else:
-        body = json.dumps(objs if shape == "array" else {"customers": objs}, ensure_ascii=False, indent=1).encode()
+        body = json.dumps(
+            objs if shape == "array" else {"customers": objs}, ensure_ascii=False, indent=1
+        ).encode()
     body = (b"\xef\xbb\xbf" if bom else b"") + body
     reader = read_jsonl if shape == "jsonl" else read_json
     items = list(reader(io.BytesIO(body), "customers.json"))
@@ -367,7 +384,9 @@ def damaged_csv(draw: Any) -> bytes:
                 for flat in _flat(kind, row["customer_number"], child)]  # fmt: skip
     data = bytearray(write_csv(kind, rows, draw))
     for _ in range(draw(st.integers(1, 3))):
-        how = draw(st.sampled_from(["flip", "cut", "drop", "add", "latin1", "cr", "huge", "formula", "cpr", "nul"]))
+        how = draw(
+            st.sampled_from(["flip", "cut", "drop", "add", "latin1", "cr", "huge", "formula", "cpr", "nul"])
+        )
         if how == "flip" and data:
             i = draw(st.integers(0, len(data) - 1))
             data[i] = draw(st.integers(0, 255))
@@ -383,20 +402,22 @@ def damaged_csv(draw: Any) -> bytes:
         elif how == "cr":
             data = bytearray(bytes(data).replace(b"\n", b"\r"))
         else:
-            cell = {"huge": b"y" * 200_000, "formula": b"=HYPERLINK(\"x\")", "cpr": CPR.encode(), "nul": b"\0"}[how]
+            cell = {"huge": b"y" * 200_000, "formula": b'=HYPERLINK("x")', "cpr": CPR.encode(), "nul": b"\0"}[
+                how
+            ]
             at = draw(st.integers(0, len(data)))
             data[at:at] = cell
     return bytes(data)
 
 
-def _check(items: list[Unit | RowError], name: str, source: bytes) -> None:
+def _check(items: list[Unit | RowError], name: str) -> None:
     for item in items:
         assert isinstance(item, Unit | RowError)
         if isinstance(item, RowError):
-            _check_error(item, name, source)
+            _check_error(item, name)
 
 
-def _check_error(error: RowError, name: str, source: bytes) -> None:
+def _check_error(error: RowError, name: str) -> None:
     assert error.file == name and error.line >= 1 and error.reason
     assert isinstance(error.field, str)
     assert CPR not in str(error) and CPR.replace("-", "") not in str(error)
@@ -409,7 +430,7 @@ def _read_all(reader: Any, data: bytes, name: str) -> list[Unit | RowError]:
     except BadRow as bad:
         assert bad.errors
         items = list(bad.errors)
-    _check(items, name, data)
+    _check(items, name)
     return items
 
 
@@ -433,7 +454,9 @@ def damaged_json(draw: Any) -> tuple[bytes, bool]:
     objs = [_json_customer(row, children) for row, _record, children in generated]
     for obj in objs:  # a CPR number, or a value of the wrong type, in some field
         key = draw(st.sampled_from(sorted(obj)))
-        obj[key] = draw(st.sampled_from([CPR, f"tlf {CPR}", 12, 1.5e300, None, True, [CPR], {"x": CPR}, "-" * 300]))
+        obj[key] = draw(
+            st.sampled_from([CPR, f"tlf {CPR}", 12, 1.5e300, None, True, [CPR], {"x": CPR}, "-" * 300])
+        )
     lines = draw(st.booleans())
     if lines:
         body = "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objs).encode()
