@@ -438,6 +438,8 @@ def _read_all(reader: Any, data: bytes, name: str) -> list[Unit | RowError]:
 @example(b"customer_number,name\n" + b'"' + b"y" * 200_000 + b'"\n')
 @example(b'"customer_number' + b"y" * 200_000 + b'",name\n')
 @example(b"\xef\xbb\xbfcustomer_number;name\r\nK1;=cmd|' /C calc'!A0\r\n")
+@example(b"010190-1234invoice_number,payment_ref,paid_on,amount,method,customer_number\n")  # found: echoed
+@example(b"K1,Ida Holm,010190-1234\n")  # a file without its header: line 1 is a customer
 def test_a_damaged_csv_file_gives_records_or_precise_errors(data: bytes) -> None:
     _read_all(read_csv, data, "f.csv")
 
@@ -457,6 +459,8 @@ def damaged_json(draw: Any) -> tuple[bytes, bool]:
         obj[key] = draw(
             st.sampled_from([CPR, f"tlf {CPR}", 12, 1.5e300, None, True, [CPR], {"x": CPR}, "-" * 300])
         )
+        if draw(st.booleans()):  # a field that is not one, named by a CPR number
+            obj[draw(st.sampled_from([CPR, "cpr", "telefon"]))] = "x"
     lines = draw(st.booleans())
     if lines:
         body = "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objs).encode()

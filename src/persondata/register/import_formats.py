@@ -284,6 +284,16 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _PHONE = re.compile(r"^\+?[\d ()\-]{8,25}$")
 
 
+_FIELD_NAME = re.compile(r"^[a-z][a-z_]{0,39}$")
+
+
+def unknown_name(name: str, position: int, what: str = "column") -> str:
+    """How an error names a column or field the import does not know: by its name if it looks like one, else by
+    its position (``column 3``). A file without its header has a customer's data where the names should be, and
+    the value must not come back in the errors."""
+    return name if _FIELD_NAME.match(name) else f"{what} {position}"
+
+
 #: The earliest source-system date the import takes: anything older is a typo or a placeholder (0001-01-01).
 EARLIEST_SOURCE_DATE = date(1900, 1, 1)
 

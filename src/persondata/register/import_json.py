@@ -28,6 +28,7 @@ from persondata.register.import_formats import (
     build_order,
     build_payment,
     decoded_lines,
+    unknown_name,
 )
 
 #: The fields of a customer object: its own, then its records (``_CHILDREN``).
@@ -67,8 +68,10 @@ def _json_unit(obj: Any, name: str, line: int) -> Unit:
     if not isinstance(obj, dict):
         raise BadRow([RowError(name, line, "", "each customer must be a JSON object")])
     errors = [
-        RowError(name, line, k, "is not a customer field; see docs/import-formats.md")
-        for k in obj
+        RowError(
+            name, line, unknown_name(k, i, "field"), "is not a customer field; see docs/import-formats.md"
+        )
+        for i, k in enumerate(obj, 1)
         if k not in _CUSTOMER_FIELDS and k not in _CHILDREN
     ]
     flat = dict(obj)
