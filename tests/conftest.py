@@ -12,10 +12,22 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from persondata import demo, runtime
 from persondata.access.models import StaffProfile
 from persondata.register.importer import import_files
+
+# Property-based tests (hypothesis): a short run in `make test`; `pytest --hypothesis-profile=long` for a long one
+# (docs/development.md). No deadline: on a shared machine one example's time says nothing.
+hypothesis_settings.register_profile(
+    "persondata", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.register_profile(
+    "long", max_examples=20_000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("persondata")
 
 CI = django_settings.TEST_CI  # read by tests/settings.py, like every variable (docs/configuration.md)
 CHROMIUM = django_settings.TEST_CHROMIUM

@@ -7,7 +7,7 @@ import string
 import unicodedata
 from datetime import date, timedelta
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from persondata.core.sensitive import (
@@ -18,9 +18,6 @@ from persondata.core.sensitive import (
     might_hold_number,
     normalise_number_text,
 )
-
-settings.register_profile("persondata", max_examples=200, deadline=None)
-settings.load_profile("persondata")
 
 #: Between two digit groups: every dash kind, every space kind, a dot, a slash, a double space, or nothing.
 SEPARATORS = [

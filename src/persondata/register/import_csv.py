@@ -27,6 +27,7 @@ from persondata.register.import_formats import (
     build_order,
     build_payment,
     decoded_lines,
+    unknown_name,
 )
 
 _BUILDERS: dict[str, Callable[[_Row, str], Any]] = {
@@ -64,16 +65,16 @@ def _check_header(header: list[str], kind: str, name: str) -> None:
         raise BadRow(
             [RowError(name, 1, c, f"column is missing from the header of this {kind} file") for c in missing]
         )
-    if unknown := [c for c in header if c not in required and c not in optional]:
+    if unknown := [(i, c) for i, c in enumerate(header, 1) if c not in required and c not in optional]:
         raise BadRow(
             [
                 RowError(
                     name,
                     1,
-                    c,
+                    unknown_name(c, i),
                     f"is not a column of a {kind} file; rename or remove it (see docs/import-formats.md)",
                 )
-                for c in unknown
+                for i, c in unknown
             ]
         )
 
@@ -90,6 +91,8 @@ def read_csv(
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         return
+    except csv.Error as exc:  # the header itself broken (an unclosed quote, a field past csv's size limit)
+        raise BadRow([RowError(name, 1, "", f"is not valid CSV ({exc}); check quoting")]) from None
     kind = kind or detect_csv_kind(header, name)
     _check_header(header, kind, name)
     fast = fast_csv(kind, header, dialect) if use_fast and len(set(header)) == len(header) else None

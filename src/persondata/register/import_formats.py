@@ -284,6 +284,16 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _PHONE = re.compile(r"^\+?[\d ()\-]{8,25}$")
 
 
+_FIELD_NAME = re.compile(r"^[a-z][a-z_]{0,39}$")
+
+
+def unknown_name(name: str, position: int, what: str = "column") -> str:
+    """How an error names a column or field the import does not know: by its name if it looks like one, else by
+    its position (``column 3``). A file without its header has a customer's data where the names should be, and
+    the value must not come back in the errors."""
+    return name if _FIELD_NAME.match(name) else f"{what} {position}"
+
+
 #: The earliest source-system date the import takes: anything older is a typo or a placeholder (0001-01-01).
 EARLIEST_SOURCE_DATE = date(1900, 1, 1)
 
@@ -331,7 +341,9 @@ def _line(r: _Row, prefix: str) -> dict[str, Any] | None:
     description = r.text(prefix + "description")
     if not sku and not description:
         return None
-    quantity_raw = r.raw(prefix + "quantity") or 1
+    quantity_raw = r.raw(prefix + "quantity")
+    if quantity_raw is None or quantity_raw == "":  # not ``or 1``: a JSON quantity 0 is a quantity
+        quantity_raw = 1
     try:
         quantity = int(str(quantity_raw))
     except ValueError:

@@ -28,6 +28,7 @@ from persondata.register.import_formats import (
     build_order,
     build_payment,
     decoded_lines,
+    unknown_name,
 )
 
 #: The fields of a customer object: its own, then its records (``_CHILDREN``).
@@ -67,8 +68,10 @@ def _json_unit(obj: Any, name: str, line: int) -> Unit:
     if not isinstance(obj, dict):
         raise BadRow([RowError(name, line, "", "each customer must be a JSON object")])
     errors = [
-        RowError(name, line, k, "is not a customer field; see docs/import-formats.md")
-        for k in obj
+        RowError(
+            name, line, unknown_name(k, i, "field"), "is not a customer field; see docs/import-formats.md"
+        )
+        for i, k in enumerate(obj, 1)
         if k not in _CUSTOMER_FIELDS and k not in _CHILDREN
     ]
     flat = dict(obj)
@@ -131,7 +134,7 @@ def _with_address(r: _Row, obj: dict[str, Any], key: str) -> _Row:
 def read_json(stream: IO[bytes], name: str) -> Iterator[Unit | RowError]:
     """A JSON array of customers (or ``{"customers": [...]}``), streamed; line numbers are approximate starts."""
     head = stream.read(1024)
-    stream.seek(0)
+    stream.seek(3 if head.startswith(b"\xef\xbb\xbf") else 0)  # ijson does not skip a byte-order mark
     body = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if body.startswith(b"{") and b'"customers"' not in head:
         yield from read_jsonl(stream, name)
@@ -144,9 +147,17 @@ def read_json(stream: IO[bytes], name: str) -> Iterator[Unit | RowError]:
                 yield _json_unit(obj, name, index)
             except BadRow as bad:
                 yield from bad.errors
-    except ijson.JSONError as exc:
+    except ijson.JSONError:
+        # not ijson's message: it quotes the text around the fault, which may be personal data
         raise BadRow(
-            [RowError(name, index + 1, "", f"is not valid JSON after customer {index} ({exc})")]
+            [
+                RowError(
+                    name,
+                    index + 1,
+                    "",
+                    f"is not valid JSON after customer {index}; check the brackets, commas and quotes there",
+                )
+            ]
         ) from None
     except UnicodeDecodeError:
         raise BadRow([RowError(name, index + 1, "", "is not UTF-8 text; save the file as UTF-8")]) from None
