@@ -70,6 +70,8 @@ RULES: dict[str, str] = {
     "governance:control": "run_control",
     "governance:control_answer": "run_control",
     "governance:control_sign": "run_control",
+    "governance:control_attach": "run_control",  # tests/governance/test_attachments.py
+    "governance:control_attachment": "run_control",
     "governance:control_report": "run_control",
     "governance:follow_up_done": "run_control",
     "governance:policy": "adopt_policy",  # adopt_policy (tests/governance/test_policy_versions.py)
@@ -140,6 +142,8 @@ RULES: dict[str, str] = {
     "api:get_control": "run_control",
     "api:answer_control": "run_control",
     "api:sign_control": "run_control",
+    "api:attach_control": "run_control",  # tests/governance/test_attachments.py
+    "api:get_control_attachment": "run_control",
     "api:list_agreements": "manage_partners",
     "api:get_agreement": "manage_partners",
     "api:put_agreement": "manage_partners",
@@ -237,6 +241,8 @@ CLI_RULES: dict[str, str] = {
     "control show": "run_control",
     "control answer": "run_control",
     "control sign": "run_control",
+    "control attach": "run_control",  # tests/governance/test_attachments.py
+    "control attachment": "run_control",
     "control report": "run_control",
     "control done": "run_control",
 }

@@ -8,21 +8,26 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.db import transaction
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from django.utils.http import content_disposition_header
+from ninja import File, Router, Schema, Status
 from ninja.errors import ValidationError
+from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.api.schemas import ErrorOut, ValidationErrorOut
+from persondata.governance import attachments
 from persondata.governance import control as controls
 from persondata.governance.errors import GovernanceError
 from persondata.governance.models import Control
 
 router = Router(tags=["control"])
+#: the upload, optional to the schema so that the duty is checked first (a refusal is a refusal, not a 422)
+_OPTIONAL_FILE: Any = File(None)  # type: ignore[type-arg]
 ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
@@ -38,6 +43,15 @@ class SignIn(Schema):
     signer_name: str
 
 
+class AttachmentOut(Schema):
+    item: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: datetime
+
+
 class ControlOut(Schema):
     id: uuid.UUID
     period_start: date
@@ -50,6 +64,7 @@ class ControlOut(Schema):
     signed_at: datetime | None
     signer_name: str
     next_due: date | None
+    attachments: list[AttachmentOut]
 
 
 def _out(c: Control) -> dict[str, Any]:
@@ -68,6 +83,10 @@ def _out(c: Control) -> dict[str, Any]:
         "signer_name": c.signer_name,
         "next_due": c.next_due,
         "findings": controls.findings(c),
+        "attachments": [
+            {f: getattr(a, f) for f in ("item", "filename", "content_type", "size", "sha256", "created_at")}
+            for a in attachments.listing(c).values()
+        ],
     }
 
 
@@ -115,3 +134,38 @@ def sign_control(request: HttpRequest, control_id: uuid.UUID, body: SignIn) -> d
     return _out(
         _run(request, lambda a: controls.sign_off(a, control_id, body.signer_name, now=timezone.now()))
     )
+
+
+@router.post(
+    "/{control_id}/attachments/{item}",
+    response={200: ControlOut, **ERRORS},
+    summary="Attach a file (PDF, PNG or JPEG, multipart field 'file') to a manual item",
+)
+def attach_control(
+    request: HttpRequest, control_id: uuid.UUID, item: str, file: UploadedFile | None = _OPTIONAL_FILE
+) -> dict[str, Any]:
+    def step(actor: Actor) -> Control:
+        if file is None:
+            raise GovernanceError("file", "send the PDF, PNG or JPEG as the multipart field 'file'")
+        attachments.check_size(file.size or 0)  # before the file is read into memory
+        content = file.read()
+        attachments.attach(actor, control_id, item, file.name or "", content, now=timezone.now())
+        return controls.get_control(actor, control_id)
+
+    return _out(_run(request, step))
+
+
+@router.get(
+    "/{control_id}/attachments/{item}",
+    response={200: None, **ERRORS},
+    summary="Download the file attached to a manual item",
+)
+def get_control_attachment(request: HttpRequest, control_id: uuid.UUID, item: str) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        attachment, content = attachments.read(actor, control_id, item)
+    except NotFound as exc:
+        raise Http404 from exc
+    response = HttpResponse(content, content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, attachment.filename) or "attachment"
+    return response

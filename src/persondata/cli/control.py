@@ -1,4 +1,5 @@
-"""``persondata control list|start|show|answer|sign|report|done``: the half-yearly control (policy [13], R17).
+"""``persondata control list|start|show|answer|attach|attachment|sign|report|done``: the half-yearly control
+(policy [13], R17).
 
 For whoever holds ``run_control`` (the data controller by default), named with ``--user LOGIN``. See
 docs/governance.md."""
@@ -22,8 +23,8 @@ from persondata.access.errors import NotFound
 from persondata.cli import CommandError
 from persondata.cli.login import duty_actor
 from persondata.core.calendar import legal_date
+from persondata.governance import attachments, control_report
 from persondata.governance import control as controls
-from persondata.governance import control_report
 from persondata.governance.errors import GovernanceError
 from persondata.governance.models import Control
 
@@ -59,6 +60,14 @@ def register(sub: Any) -> None:
     p.add_argument("answer", choices=("yes", "no"))
     p.add_argument("--note", default="", help="required for 'no': what is missing and what will be done")
     p.set_defaults(func=cmd_answer)
+    p = add("attach", "attach a file (PDF, PNG or JPEG) to a manual item; replaces the one before")
+    p.add_argument("item", help="the measure's key, e.g. antivirus")
+    p.add_argument("file", type=Path, help="the file to attach")
+    p.set_defaults(func=cmd_attach)
+    p = add("attachment", "save the file attached to a manual item")
+    p.add_argument("item", help="the measure's key, e.g. antivirus")
+    p.add_argument("--output", "-o", required=True)
+    p.set_defaults(func=cmd_attachment)
     p = add("sign", "sign the control off: schedules the next, turns findings into follow-up tasks")
     p.add_argument("--name", required=True, help="the name of the person signing")
     p.set_defaults(func=cmd_sign)
@@ -116,6 +125,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         "answers": control.answers,
         "signed_at": control.signed_at.isoformat() if control.signed_at else None,
         "next_due": control.next_due.isoformat() if control.next_due else None,
+        "attachments": {
+            a.item: {"filename": a.filename, "content_type": a.content_type, "size": a.size}
+            for a in attachments.listing(control).values()
+        },
     }
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
@@ -125,6 +138,36 @@ def cmd_answer(args: argparse.Namespace) -> int:
     ok = args.answer == "yes"
     _run(args, lambda a: controls.answer(a, args.control, args.item, ok, args.note, now=timezone.now()))
     print(f"{args.item}: {args.answer}", file=sys.stderr)
+    return 0
+
+
+def _read_file(path: Path) -> bytes:
+    try:
+        attachments.check_size(path.stat().st_size)  # the limit, before the file is read
+        return path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"file: cannot read {path}: {exc.strerror}", EXIT_INVALID) from exc
+    except GovernanceError as exc:
+        raise CommandError(f"{exc.field}: {exc.message}", EXIT_INVALID) from exc
+
+
+def cmd_attach(args: argparse.Namespace) -> int:
+    found = _run(  # the file is read once the duty is checked
+        args,
+        lambda a: attachments.attach(
+            a, args.control, args.item, args.file.name, _read_file(args.file), now=timezone.now()
+        ),
+    )
+    print(
+        f"{args.item}: attached {found.filename} ({found.size} bytes, {found.content_type})", file=sys.stderr
+    )
+    return 0
+
+
+def cmd_attachment(args: argparse.Namespace) -> int:
+    found, content = _run(args, lambda a: attachments.read(a, args.control, args.item))
+    Path(args.output).write_bytes(content)
+    print(f"wrote {args.output} ({found.filename})", file=sys.stderr)
     return 0
 
 

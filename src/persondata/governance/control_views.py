@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -25,8 +26,8 @@ from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.core.calendar import legal_date
 from persondata.documents.templatetags.formats import page_language
+from persondata.governance import attachments, control_report
 from persondata.governance import control as controls
-from persondata.governance import control_report
 from persondata.governance.errors import GovernanceError
 from persondata.governance.models import Control
 
@@ -35,6 +36,17 @@ class AnswerForm(forms.Form):
     item = forms.CharField(max_length=60)
     ok = forms.ChoiceField(label=_("In order"), choices=[("yes", _("yes")), ("no", _("no"))])
     note = forms.CharField(label=_("Note"), required=False, max_length=controls.MAX_NOTE)
+
+
+class AttachForm(forms.Form):
+    item = forms.CharField(max_length=60)
+    attachment = forms.FileField(
+        label=_("Attachment"),
+        error_messages={
+            "required": _("choose the PDF, PNG or JPEG file to attach"),
+            "empty": _("the file is empty; choose the PDF, PNG or JPEG to attach"),
+        },
+    )
 
 
 class SignForm(forms.Form):
@@ -133,6 +145,41 @@ def control_answer(request: HttpRequest, control_id: uuid.UUID) -> HttpResponse:
         control_id,
         lambda a: controls.answer(a, control_id, f["item"], f["ok"] == "yes", f["note"], now=timezone.now()),
     )
+
+
+@login_required
+@require_POST
+def control_attach(request: HttpRequest, control_id: uuid.UUID) -> HttpResponse:
+    form = AttachForm(request.POST, request.FILES)
+    if not form.is_valid():
+        errors = "; ".join(f"{field}: {' '.join(str(m) for m in e)}" for field, e in form.errors.items())
+        return _page(request, _control(_actor(request), control_id), errors, status=400)
+    item, upload = form.cleaned_data["item"], form.cleaned_data["attachment"]
+    try:
+        attachments.check_size(upload.size)  # before the file is read into memory
+    except GovernanceError as exc:
+        return _page(request, _control(_actor(request), control_id), f"{exc.field}: {exc.message}", 400)
+    content = upload.read()
+    return _post(
+        request,
+        control_id,
+        lambda a: attachments.attach(a, control_id, item, upload.name, content, now=timezone.now()),
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+def control_attachment(request: HttpRequest, control_id: uuid.UUID, item: str) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        attachment, content = attachments.read(actor, control_id, item)
+    except NotFound as exc:
+        raise Http404 from exc
+    response = HttpResponse(content, content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, attachment.filename) or "attachment"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

@@ -12,6 +12,12 @@ urlpatterns = [
     path("controls/start/", control_views.control_start, name="control_start"),
     path("controls/<uuid:control_id>/", control_views.control_detail, name="control"),
     path("controls/<uuid:control_id>/answer/", control_views.control_answer, name="control_answer"),
+    path("controls/<uuid:control_id>/attach/", control_views.control_attach, name="control_attach"),
+    path(
+        "controls/<uuid:control_id>/attachments/<slug:item>/",
+        control_views.control_attachment,
+        name="control_attachment",
+    ),
     path("controls/<uuid:control_id>/sign/", control_views.control_sign, name="control_sign"),
     path(
         "controls/<uuid:control_id>/report.<slug:lang>.<slug:fmt>",
