@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from persondata import runtime
 from persondata.core.formats import format_date, format_datetime, number
 from persondata.documents.privacy_policy import html_to_pdf
+from persondata.documents.templatetags.formats import page_language
 from persondata.governance import attachments
 from persondata.governance import control as controls
 from persondata.governance.models import Control
@@ -47,6 +48,19 @@ STATUS_LABELS: Final = {
     "info": _("for information"),
     "na": _("not available yet"),
 }
+
+
+def item_label(key: str, lang: str) -> str:
+    """A finding's label: the evidence item's, or the policy's own text of the security measure."""
+    if key in ITEM_LABELS:
+        return str(ITEM_LABELS[key])
+    return next((m.text.get(lang) for m in runtime.policy().security_measures if m.key == key), key)
+
+
+def labelled(task: Any) -> Any:
+    """A follow-up task with its finding's label (``task.label``), in the active language."""
+    task.label = item_label(task.item, page_language())
+    return task
 
 
 def rows(control: Control) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ urlpatterns = [
         control_views.control_report_file,
         name="control_report",
     ),
+    path("follow-ups/<uuid:follow_up_id>/assign/", control_views.follow_up_assign, name="follow_up_assign"),
     path("follow-ups/<uuid:follow_up_id>/done/", control_views.follow_up_done, name="follow_up_done"),
     path("policy/", policy_views.policy, name="policy"),
     path("policy/<int:number>/adopt/", policy_views.policy_adopt, name="policy_adopt"),
