@@ -70,8 +70,11 @@ RULES: dict[str, str] = {
     "governance:control": "run_control",
     "governance:control_answer": "run_control",
     "governance:control_sign": "run_control",
+    "governance:control_attach": "run_control",  # tests/governance/test_attachments.py
+    "governance:control_attachment": "run_control",
     "governance:control_report": "run_control",
     "governance:follow_up_done": "run_control",
+    "governance:follow_up_assign": "run_control",  # tests/governance/test_follow_ups.py
     "governance:policy": "adopt_policy",  # adopt_policy (tests/governance/test_policy_versions.py)
     "governance:policy_adopt": "adopt_policy",
     "public:policy_versions": "public",  # earlier versions of the published policy, with their dates
@@ -140,6 +143,9 @@ RULES: dict[str, str] = {
     "api:get_control": "run_control",
     "api:answer_control": "run_control",
     "api:sign_control": "run_control",
+    "api:assign_follow_up": "run_control",  # tests/governance/test_follow_ups.py
+    "api:attach_control": "run_control",  # tests/governance/test_attachments.py
+    "api:get_control_attachment": "run_control",
     "api:list_agreements": "manage_partners",
     "api:get_agreement": "manage_partners",
     "api:put_agreement": "manage_partners",
@@ -237,8 +243,11 @@ CLI_RULES: dict[str, str] = {
     "control show": "run_control",
     "control answer": "run_control",
     "control sign": "run_control",
+    "control attach": "run_control",  # tests/governance/test_attachments.py
+    "control attachment": "run_control",
     "control report": "run_control",
     "control done": "run_control",
+    "control assign": "run_control",  # tests/governance/test_follow_ups.py
 }
 
 

@@ -69,6 +69,8 @@ CID = uuid.UUID("0123456789abcdef0123456789abcdef")
         (sealing.data_key(CID.hex, "fy2024/25"), f"{CID.hex}|fy2024/25"),
         (sealing.data_key(f"request:{CID.hex}", "request"), f"request:{CID.hex}|request"),
         (sealing.processor_agreement(CID), f"dpa|{CID.hex}"),
+        (sealing.control_attachment(CID), f"control_attachment|{CID.hex}"),
+        (sealing.key_owner("control_attachment", CID), f"control_attachment:{CID.hex}"),
     ],
 )
 def test_contexts_keep_the_spelling_the_stored_data_was_sealed_under(built: str, expected: str) -> None:

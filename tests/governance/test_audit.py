@@ -54,6 +54,20 @@ def _answer(actor: Actor, control: Any) -> Any:
     return answer(actor, control.pk, "antivirus", True, "", now=NOW)
 
 
+def _attachment(actor: Actor) -> models.Model:
+    from persondata.governance.attachments import attach
+    from persondata.governance.control import start_control
+
+    control = start_control(actor, now=NOW)
+    return attach(actor, control.pk, "antivirus", "usb-status.pdf", b"%PDF-1.4 status", now=NOW)
+
+
+def _reattach(actor: Actor, attachment: Any) -> Any:
+    from persondata.governance.attachments import attach
+
+    return attach(actor, attachment.control_id, "antivirus", "usb-lock.png", b"\x89PNG\r\n\x1a\n", now=NOW)
+
+
 def _follow_up(actor: Actor) -> models.Model:
     from persondata.governance.control import answer, measures, sign_off, start_control
 
@@ -90,6 +104,7 @@ EXERCISES: dict[str, tuple[Create, Update | None]] = {
     ),
     "PolicyVersion": (_version, None),
     "Control": (_control, _answer),
+    "ControlAttachment": (_attachment, _reattach),
     "FollowUp": (_follow_up, _done),  # a version is what was in force: never changed
     "PolicyAdoption": (
         _adoption,

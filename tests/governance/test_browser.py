@@ -144,6 +144,21 @@ def test_the_controller_carries_out_the_half_yearly_control(
             form = page.locator("form", has=page.locator(f"#ok-{key}"))
             form.get_by_role("button", name="Gem svaret").click()
             page.wait_for_load_state()
+        upload = page.locator("form", has=page.locator("#file-antivirus"))
+        upload.locator("#file-antivirus").set_input_files(
+            {"name": "noter.txt", "mimeType": "text/plain", "buffer": b"ikke en pdf"}
+        )
+        upload.get_by_role("button", name="Upload").click()
+        page.wait_for_load_state()
+        assert page.get_by_role("alert").inner_text().startswith("attachment: must be a PDF, PNG or JPEG")
+        upload = page.locator("form", has=page.locator("#file-antivirus"))
+        upload.locator("#file-antivirus").set_input_files(
+            {"name": "antivirus.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n" + b"x" * 3000}
+        )
+        upload.get_by_role("button", name="Upload").click()
+        page.wait_for_load_state()
+        assert page.locator("#attachment-antivirus").get_by_role("link", name="antivirus.pdf").is_visible()
+        assert "(3\u00a0kB)" in page.locator("#attachment-antivirus").inner_text()
         page.get_by_label("Underskrevet af (navn)").fill("Jens Hansen")
         page.get_by_role("button", name="Underskriv kontrollen").click()
         page.wait_for_load_state()

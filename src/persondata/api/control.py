@@ -8,21 +8,27 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.db import transaction
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from django.utils.http import content_disposition_header
+from ninja import File, Router, Schema, Status
 from ninja.errors import ValidationError
+from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.api.schemas import ErrorOut, ValidationErrorOut
+from persondata.core.calendar import legal_date
+from persondata.governance import attachments
 from persondata.governance import control as controls
 from persondata.governance.errors import GovernanceError
-from persondata.governance.models import Control
+from persondata.governance.models import Control, FollowUp
 
 router = Router(tags=["control"])
+#: the upload, optional to the schema so that the duty is checked first (a refusal is a refusal, not a 422)
+_OPTIONAL_FILE: Any = File(None)  # type: ignore[type-arg]
 ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
@@ -33,9 +39,34 @@ class ControlAnswerIn(Schema):
     note: str = ""
 
 
+class FollowUpIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    owner: str  # an active staff login
+    due_on: date
+
+
 class SignIn(Schema):
     model_config = ConfigDict(extra="forbid")
     signer_name: str
+    follow_ups: dict[str, FollowUpIn] = {}  # by finding key; a finding not named: the signer, in a month
+
+
+class FollowUpOut(Schema):
+    id: uuid.UUID
+    item: str
+    owner: str
+    due_on: date
+    done_at: datetime | None
+    overdue: bool
+
+
+class AttachmentOut(Schema):
+    item: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: datetime
 
 
 class ControlOut(Schema):
@@ -50,6 +81,8 @@ class ControlOut(Schema):
     signed_at: datetime | None
     signer_name: str
     next_due: date | None
+    attachments: list[AttachmentOut]
+    follow_ups: list[FollowUpOut]
 
 
 def _out(c: Control) -> dict[str, Any]:
@@ -68,6 +101,23 @@ def _out(c: Control) -> dict[str, Any]:
         "signer_name": c.signer_name,
         "next_due": c.next_due,
         "findings": controls.findings(c),
+        "attachments": [
+            {f: getattr(a, f) for f in ("item", "filename", "content_type", "size", "sha256", "created_at")}
+            for a in attachments.listing(c).values()
+        ],
+        "follow_ups": [_task(t) for t in c.follow_ups.select_related("owner")],
+    }
+
+
+def _task(task: FollowUp) -> dict[str, Any]:
+    today = legal_date(timezone.now())
+    return {
+        "id": task.id,
+        "item": task.item,
+        "owner": task.owner.get_username(),
+        "due_on": task.due_on,
+        "done_at": task.done_at,
+        "overdue": task.done_at is None and task.due_on < today,
     }
 
 
@@ -75,11 +125,11 @@ def _actor(request: HttpRequest) -> Actor:
     return permissions.actor_for(request.auth, permissions.RUN_CONTROL, "api", customer_data=False)  # type: ignore[attr-defined]
 
 
-def _run(request: HttpRequest, step: Any) -> Control:
+def _run(request: HttpRequest, step: Any) -> Any:
     actor = _actor(request)
     try:
         with transaction.atomic():
-            result: Control = step(actor)
+            result = step(actor)
     except NotFound as exc:
         raise Http404 from exc
     except GovernanceError as exc:
@@ -112,6 +162,54 @@ def answer_control(request: HttpRequest, control_id: uuid.UUID, body: ControlAns
 
 @router.post("/{control_id}/sign", response={200: ControlOut, **ERRORS}, summary="Sign the control off")
 def sign_control(request: HttpRequest, control_id: uuid.UUID, body: SignIn) -> dict[str, Any]:
-    return _out(
-        _run(request, lambda a: controls.sign_off(a, control_id, body.signer_name, now=timezone.now()))
+    chosen = {k: controls.Assignment(v.owner, v.due_on) for k, v in body.follow_ups.items()}
+    step = lambda a: controls.sign_off(  # noqa: E731
+        a, control_id, body.signer_name, now=timezone.now(), assignments=chosen
     )
+    return _out(_run(request, step))
+
+
+@router.post(
+    "/follow-ups/{follow_up_id}",
+    response={200: FollowUpOut, **ERRORS},
+    summary="Give a follow-up task its owner (a staff login) and due date",
+)
+def assign_follow_up(request: HttpRequest, follow_up_id: uuid.UUID, body: FollowUpIn) -> dict[str, Any]:
+    assignment = controls.Assignment(body.owner, body.due_on)
+    step = lambda a: controls.assign_follow_up(a, follow_up_id, assignment, now=timezone.now())  # noqa: E731
+    return _task(_run(request, step))
+
+
+@router.post(
+    "/{control_id}/attachments/{item}",
+    response={200: ControlOut, **ERRORS},
+    summary="Attach a file (PDF, PNG or JPEG, multipart field 'file') to a manual item",
+)
+def attach_control(
+    request: HttpRequest, control_id: uuid.UUID, item: str, file: UploadedFile | None = _OPTIONAL_FILE
+) -> dict[str, Any]:
+    def step(actor: Actor) -> Control:
+        if file is None:
+            raise GovernanceError("file", "send the PDF, PNG or JPEG as the multipart field 'file'")
+        attachments.check_size(file.size or 0)  # before the file is read into memory
+        content = file.read()
+        attachments.attach(actor, control_id, item, file.name or "", content, now=timezone.now())
+        return controls.get_control(actor, control_id)
+
+    return _out(_run(request, step))
+
+
+@router.get(
+    "/{control_id}/attachments/{item}",
+    response={200: None, **ERRORS},
+    summary="Download the file attached to a manual item",
+)
+def get_control_attachment(request: HttpRequest, control_id: uuid.UUID, item: str) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        attachment, content = attachments.read(actor, control_id, item)
+    except NotFound as exc:
+        raise Http404 from exc
+    response = HttpResponse(content, content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, attachment.filename) or "attachment"
+    return response

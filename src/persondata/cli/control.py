@@ -1,4 +1,5 @@
-"""``persondata control list|start|show|answer|sign|report|done``: the half-yearly control (policy [13], R17).
+"""``persondata control list|start|show|answer|attach|attachment|sign|report|assign|done``: the half-yearly control
+(policy [13], R17).
 
 For whoever holds ``run_control`` (the data controller by default), named with ``--user LOGIN``. See
 docs/governance.md."""
@@ -9,6 +10,7 @@ import argparse
 import json
 import sys
 import uuid
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +24,8 @@ from persondata.access.errors import NotFound
 from persondata.cli import CommandError
 from persondata.cli.login import duty_actor
 from persondata.core.calendar import legal_date
+from persondata.governance import attachments, control_report
 from persondata.governance import control as controls
-from persondata.governance import control_report
 from persondata.governance.errors import GovernanceError
 from persondata.governance.models import Control
 
@@ -59,14 +61,34 @@ def register(sub: Any) -> None:
     p.add_argument("answer", choices=("yes", "no"))
     p.add_argument("--note", default="", help="required for 'no': what is missing and what will be done")
     p.set_defaults(func=cmd_answer)
+    p = add("attach", "attach a file (PDF, PNG or JPEG) to a manual item; replaces the one before")
+    p.add_argument("item", help="the measure's key, e.g. antivirus")
+    p.add_argument("file", type=Path, help="the file to attach")
+    p.set_defaults(func=cmd_attach)
+    p = add("attachment", "save the file attached to a manual item")
+    p.add_argument("item", help="the measure's key, e.g. antivirus")
+    p.add_argument("--output", "-o", required=True)
+    p.set_defaults(func=cmd_attachment)
     p = add("sign", "sign the control off: schedules the next, turns findings into follow-up tasks")
     p.add_argument("--name", required=True, help="the name of the person signing")
+    p.add_argument(
+        "--task",
+        action="append",
+        default=[],
+        metavar="ITEM=LOGIN:YYYY-MM-DD",
+        help="the owner and due date of a finding's follow-up task (repeat; default: you, in a month)",
+    )
     p.set_defaults(func=cmd_sign)
     p = add("report", "the report as HTML or PDF")
     p.add_argument("--lang", choices=control_report.LANGUAGES, default="da")
     p.add_argument("--format", choices=control_report.FORMATS, default="pdf")
     p.add_argument("--output", "-o", required=True)
     p.set_defaults(func=cmd_report)
+    p = add("assign", "give a follow-up task its owner and due date", False)
+    p.add_argument("follow_up", type=uuid.UUID)
+    p.add_argument("--owner", required=True, help="a staff login")
+    p.add_argument("--due", required=True, help="the due date, YYYY-MM-DD")
+    p.set_defaults(func=cmd_assign)
     p = add("done", "mark a follow-up task done", False)
     p.add_argument("follow_up", type=uuid.UUID)
     p.set_defaults(func=cmd_done)
@@ -116,6 +138,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         "answers": control.answers,
         "signed_at": control.signed_at.isoformat() if control.signed_at else None,
         "next_due": control.next_due.isoformat() if control.next_due else None,
+        "attachments": {
+            a.item: {"filename": a.filename, "content_type": a.content_type, "size": a.size}
+            for a in attachments.listing(control).values()
+        },
     }
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
@@ -128,8 +154,61 @@ def cmd_answer(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_file(path: Path) -> bytes:
+    try:
+        attachments.check_size(path.stat().st_size)  # the limit, before the file is read
+        return path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"file: cannot read {path}: {exc.strerror}", EXIT_INVALID) from exc
+    except GovernanceError as exc:
+        raise CommandError(f"{exc.field}: {exc.message}", EXIT_INVALID) from exc
+
+
+def cmd_attach(args: argparse.Namespace) -> int:
+    found = _run(  # the file is read once the duty is checked
+        args,
+        lambda a: attachments.attach(
+            a, args.control, args.item, args.file.name, _read_file(args.file), now=timezone.now()
+        ),
+    )
+    print(
+        f"{args.item}: attached {found.filename} ({found.size} bytes, {found.content_type})", file=sys.stderr
+    )
+    return 0
+
+
+def cmd_attachment(args: argparse.Namespace) -> int:
+    found, content = _run(args, lambda a: attachments.read(a, args.control, args.item))
+    Path(args.output).write_bytes(content)
+    print(f"wrote {args.output} ({found.filename})", file=sys.stderr)
+    return 0
+
+
+def _due(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise CommandError(f"{option}: write the date as YYYY-MM-DD, not {text!r}", EXIT_INVALID) from None
+
+
+def _tasks(values: list[str]) -> dict[str, controls.Assignment]:
+    chosen = {}
+    for value in values:
+        item, _, rest = value.partition("=")
+        owner, _, due = rest.partition(":")
+        if not item or not owner or not due:
+            raise CommandError(f"--task: write ITEM=LOGIN:YYYY-MM-DD, not {value!r}", EXIT_INVALID)
+        chosen[item.strip()] = controls.Assignment(owner.strip(), _due(due, "--task"))
+    return chosen
+
+
 def cmd_sign(args: argparse.Namespace) -> int:
-    control = _run(args, lambda a: controls.sign_off(a, args.control, args.name, now=timezone.now()))
+    control = _run(
+        args,
+        lambda a: controls.sign_off(
+            a, args.control, args.name, now=timezone.now(), assignments=_tasks(args.task)
+        ),
+    )
     assert control.next_due is not None
     print(
         f"signed off; next control due {control.next_due.isoformat()}; {control.follow_ups.count()} follow-ups"
@@ -141,6 +220,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     control = _run(args, lambda a: controls.get_control(a, args.control))
     Path(args.output).write_bytes(control_report.render(control, args.lang, args.format, timezone.now()))
     print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    task = _run(  # the date is read once the duty is checked
+        args,
+        lambda a: controls.assign_follow_up(
+            a, args.follow_up, controls.Assignment(args.owner, _due(args.due, "--due")), now=timezone.now()
+        ),
+    )
+    print(
+        f"follow-up {task.item}: owner {args.owner.strip()}, due {task.due_on.isoformat()}", file=sys.stderr
+    )
     return 0
 
 

@@ -93,7 +93,9 @@ def outbox_message(row_id: uuid.UUID, kind: str) -> str:
 
 
 # -- the data keys themselves ----------------------------------------------------------------------------------
-KEY_OWNER_KINDS: Final = frozenset({"request", "partner", "outbox", "processor_agreement"})
+KEY_OWNER_KINDS: Final = frozenset(
+    {"request", "partner", "outbox", "processor_agreement", "control_attachment"}
+)
 
 
 def key_owner(kind: str, ident: uuid.UUID | str) -> str:
@@ -118,3 +120,9 @@ def data_key(owner: uuid.UUID | str, klass: str) -> str:
 def processor_agreement(agreement_id: uuid.UUID | str) -> str:
     """The signed agreement's PDF, under the agreement's own key (by the agreement's id)."""
     return _context("dpa", agreement_id)
+
+
+# -- an attachment to an item of the half-yearly control (governance) ---------------------------------------------
+def control_attachment(attachment_id: uuid.UUID | str) -> str:
+    """The file attached to a manual item of a control, under the attachment's own key (by its id)."""
+    return _context("control_attachment", attachment_id)

@@ -6,18 +6,20 @@ adopted policy version. Starting a control collects the evidence (:mod:`personda
 sign-off collects it again and freezes it. The manual items are the policy's own security
 measures, each answered yes or no with a note. Signing off needs every item answered; it schedules the next
 control and turns each finding — an evidence item marked ``finding`` and each measure answered no — into a
-follow-up task for the signer, due in a month. Needs the named permission ``run_control``.
+follow-up task, with the owner (an active staff login) and due date the controller chose for it, by default the
+signer and a month later; both can be changed until the task is done. Needs the named permission ``run_control``.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from persondata import runtime
-from persondata.access import permissions
+from persondata.access import permissions, staff
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.audit import services as audit
@@ -29,6 +31,15 @@ from persondata.governance.models import Control, FollowUp, PolicyAdoption
 
 MAX_NOTE = 1000
 FOLLOW_UP_MONTHS = 1
+MAX_FOLLOW_UP_MONTHS = 24  # a task due later than this is no follow-up of a half-yearly control
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Who acts on a finding (a staff login) and by when."""
+
+    owner: str
+    due_on: date
 
 
 @dataclass(frozen=True)
@@ -137,7 +148,30 @@ def findings(control: Control) -> list[str]:
     return found + [k for k in measures() if not control.answers.get(k, {}).get("ok", True)]
 
 
-def sign_off(actor: Actor, control_id: uuid.UUID, signer_name: str, *, now: datetime) -> Control:
+def _owner_id(assignment: Assignment, today: date) -> int:
+    """The owner's user id, once the assignment is checked: an active staff login, a day from today on."""
+    user = staff.active_staff((assignment.owner or "").strip())
+    if user is None:
+        raise GovernanceError(
+            "owner", f"{assignment.owner!r} is not an active staff login; choose one from 'staff list'"
+        )
+    if not today <= assignment.due_on <= add_months(today, MAX_FOLLOW_UP_MONTHS):
+        raise GovernanceError(
+            "due_on", f"must be from today ({today.isoformat()}) to {MAX_FOLLOW_UP_MONTHS} months ahead"
+        )
+    return int(user.pk)
+
+
+def sign_off(
+    actor: Actor,
+    control_id: uuid.UUID,
+    signer_name: str,
+    *,
+    now: datetime,
+    assignments: Mapping[str, Assignment] | None = None,
+) -> Control:
+    """Sign the control off; each finding becomes a follow-up task as ``assignments`` says (by the finding's
+    key), else owned by the signer and due in ``FOLLOW_UP_MONTHS``."""
     require_controller(actor)
     control = _get(control_id, lock=True)
     if control.signed_at is not None:
@@ -149,37 +183,69 @@ def sign_off(actor: Actor, control_id: uuid.UUID, signer_name: str, *, now: date
         raise GovernanceError("signer_name", "write the name of the person signing, e.g. the director")
     today = legal_date(now)
     control.evidence = evidence.collect(control.period_start, control.period_end, now)
+    found = findings(control)
+    chosen = dict(assignments or {})
+    if unknown := sorted(set(chosen) - set(found)):
+        raise GovernanceError("follow_ups", f"not a finding of this control: {', '.join(unknown)}")
+    owners = {key: (_owner_id(a, today), a.due_on) for key, a in chosen.items()}
     control.collected_at = now
     control.signed_at, control.signed_by_id, control.signer_name = now, actor.user_id, name
     control.next_due = next_review(today, runtime.policy().review.months)
     control.save()
-    due = add_months(today, FOLLOW_UP_MONTHS)
-    for key in findings(control):
+    default = (actor.user_id, add_months(today, FOLLOW_UP_MONTHS))
+    for key in found:
+        owner_id, due = owners.get(key, default)
         task = FollowUp.objects.create(
-            control=control, item=key, owner_id=actor.user_id, due_on=due, created_at=now
+            control=control, item=key, owner_id=owner_id, due_on=due, created_at=now
         )
         audit.record(
-            "follow_up.create", actor=actor.code, target=str(task.id), details={"item": key}, now=now
+            "follow_up.create",
+            actor=actor.code,
+            target=str(task.id),
+            details={"item": key, "due_on": due.isoformat()},
+            now=now,
         )
     audit.record(
         "control.update",
         actor=actor.code,
         target=str(control.id),
-        details={
-            "signed": True,
-            "next_due": control.next_due.isoformat(),
-            "findings": len(findings(control)),
-        },
+        details={"signed": True, "next_due": control.next_due.isoformat(), "findings": len(found)},
         now=now,
     )
     return control
 
 
-def complete_follow_up(actor: Actor, follow_up_id: uuid.UUID, *, now: datetime) -> FollowUp:
-    require_controller(actor)
+def _open_task(follow_up_id: uuid.UUID) -> FollowUp:
     task = FollowUp.objects.select_for_update().filter(pk=follow_up_id).first()
     if task is None:
         raise NotFound("no such follow-up")
+    return task
+
+
+def assign_follow_up(
+    actor: Actor, follow_up_id: uuid.UUID, assignment: Assignment, *, now: datetime
+) -> FollowUp:
+    """Give an open follow-up task another owner or due date."""
+    require_controller(actor)
+    task = _open_task(follow_up_id)
+    if task.done_at is not None:
+        raise GovernanceError("follow_up", "is done already")
+    task.owner_id = _owner_id(assignment, legal_date(now))
+    task.due_on = assignment.due_on
+    task.save(update_fields=["owner", "due_on"])
+    audit.record(
+        "follow_up.update",
+        actor=actor.code,
+        target=str(task.id),
+        details={"owner": assignment.owner.strip(), "due_on": task.due_on.isoformat()},
+        now=now,
+    )
+    return task
+
+
+def complete_follow_up(actor: Actor, follow_up_id: uuid.UUID, *, now: datetime) -> FollowUp:
+    require_controller(actor)
+    task = _open_task(follow_up_id)
     if task.done_at is None:
         task.done_at = now
         task.save(update_fields=["done_at"])
@@ -191,6 +257,11 @@ def complete_follow_up(actor: Actor, follow_up_id: uuid.UUID, *, now: datetime) 
 
 def open_follow_ups() -> list[FollowUp]:
     return list(FollowUp.objects.filter(done_at__isnull=True).select_related("control", "owner"))
+
+
+def overdue_follow_ups(today: date) -> list[FollowUp]:
+    """Open tasks past their due date (the due day itself is on time)."""
+    return [task for task in open_follow_ups() if task.due_on < today]
 
 
 def summary(control: Control) -> dict[str, Any]:

@@ -4,6 +4,7 @@ or PDF in Danish or English — one context, two renderers (the PDF is the HTML 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Final
 
 from django.template.loader import render_to_string
@@ -11,8 +12,10 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from persondata import runtime
-from persondata.core.formats import format_date, format_datetime
+from persondata.core.formats import format_date, format_datetime, number
 from persondata.documents.privacy_policy import html_to_pdf
+from persondata.documents.templatetags.formats import page_language
+from persondata.governance import attachments
 from persondata.governance import control as controls
 from persondata.governance.models import Control
 
@@ -47,6 +50,19 @@ STATUS_LABELS: Final = {
 }
 
 
+def item_label(key: str, lang: str) -> str:
+    """A finding's label: the evidence item's, or the policy's own text of the security measure."""
+    if key in ITEM_LABELS:
+        return str(ITEM_LABELS[key])
+    return next((m.text.get(lang) for m in runtime.policy().security_measures if m.key == key), key)
+
+
+def labelled(task: Any) -> Any:
+    """A follow-up task with its finding's label (``task.label``), in the active language."""
+    task.label = item_label(task.item, page_language())
+    return task
+
+
 def rows(control: Control) -> list[dict[str, Any]]:
     """The evidence items with their labels, in the active language."""
     return [
@@ -59,9 +75,29 @@ def rows(control: Control) -> list[dict[str, Any]]:
     ]
 
 
+def size_text(size: int, lang: str) -> str:
+    """A file's size as people read it: ``850 bytes``, ``12 kB``, ``1,5 MB`` (numbers by :mod:`core.formats`)."""
+    if size < 1024:
+        return f"{number(size, lang)}\u00a0bytes"
+    if size < 1024 * 1024:
+        return f"{number(round(size / 1024), lang)}\u00a0kB"
+    return f"{number(Decimal(size) / 2**20, lang, 1)}\u00a0MB"
+
+
 def manual_rows(control: Control, lang: str) -> list[dict[str, Any]]:
+    """The manual items with their answers and attachments (name and size; never the content)."""
     measures = {m.key: m.text.get(lang) for m in runtime.policy().security_measures}
-    return [{"key": k, "text": text, "answer": control.answers.get(k)} for k, text in measures.items()]
+    files = attachments.listing(control)
+    return [
+        {
+            "key": k,
+            "text": text,
+            "answer": control.answers.get(k),
+            "attachment": files.get(k),
+            "attachment_size": size_text(files[k].size, lang) if k in files else "",
+        }
+        for k, text in measures.items()
+    ]
 
 
 def context(control: Control, lang: str, now: datetime) -> dict[str, Any]:

@@ -6,27 +6,29 @@ redirects; the report is rendered by :mod:`persondata.governance.control_report`
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from persondata import runtime
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
-from persondata.core.calendar import legal_date
+from persondata.core.calendar import add_months, legal_date
 from persondata.documents.templatetags.formats import page_language
+from persondata.governance import attachments, control_report
 from persondata.governance import control as controls
-from persondata.governance import control_report
 from persondata.governance.errors import GovernanceError
 from persondata.governance.models import Control
 
@@ -37,22 +39,55 @@ class AnswerForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=controls.MAX_NOTE)
 
 
+class AttachForm(forms.Form):
+    item = forms.CharField(max_length=60)
+    attachment = forms.FileField(
+        label=_("Attachment"),
+        error_messages={
+            "required": _("choose the PDF, PNG or JPEG file to attach"),
+            "empty": _("the file is empty; choose the PDF, PNG or JPEG to attach"),
+        },
+    )
+
+
 class SignForm(forms.Form):
     signer_name = forms.CharField(label=_("Signed by (name)"), max_length=120)
 
 
-def _labelled(task: Any) -> Any:
-    task.label = control_report.ITEM_LABELS.get(task.item) or _measure_text(task.item)
-    return task
+def _staff_logins() -> list[str]:
+    """The owners a follow-up task may have: the active staff logins."""
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True)
+        .order_by("username")
+        .values_list("username", flat=True)
+    )
 
 
-def _measure_text(key: str) -> str:
-    lang = page_language()
-    return next((m.text.get(lang) for m in runtime.policy().security_measures if m.key == key), key)
+def _assignment(owner: str, due: str) -> controls.Assignment:
+    try:
+        due_on = date.fromisoformat(due.strip())
+    except ValueError:
+        raise GovernanceError("due_on", "write the date as YYYY-MM-DD") from None
+    return controls.Assignment(owner, due_on)
 
 
 def _actor(request: HttpRequest) -> Actor:
     return permissions.actor_for(request.user, permissions.RUN_CONTROL, "web", customer_data=False)
+
+
+def _list_page(request: HttpRequest, assign_error: str = "", status: int = 200) -> HttpResponse:
+    today = legal_date(timezone.now())
+    context = {
+        "schedule": controls.schedule(today),
+        "controls": list(Control.objects.all()[:20]),
+        "follow_ups": [control_report.labelled(f) for f in controls.open_follow_ups()],
+        "today": today,
+        "staff_logins": _staff_logins(),
+        "error": request.GET.get("error", "") == "open",
+        "assign_error": assign_error,
+    }
+    return render(request, "governance/controls.html", context, status=status)
 
 
 @never_cache
@@ -60,13 +95,7 @@ def _actor(request: HttpRequest) -> Actor:
 @require_GET
 def control_list(request: HttpRequest) -> HttpResponse:
     _actor(request)
-    context = {
-        "schedule": controls.schedule(legal_date(timezone.now())),
-        "controls": list(Control.objects.all()[:20]),
-        "follow_ups": [_labelled(f) for f in controls.open_follow_ups()],
-        "error": request.GET.get("error", "") == "open",
-    }
-    return render(request, "governance/controls.html", context)
+    return _list_page(request)
 
 
 @login_required
@@ -81,13 +110,32 @@ def control_start(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("governance:control", args=[control.id]))
 
 
+@login_required
+@require_POST
+def follow_up_assign(request: HttpRequest, follow_up_id: uuid.UUID) -> HttpResponse:
+    actor = _actor(request)
+    owner, due = request.POST.get("owner", ""), request.POST.get("due_on", "")
+    try:
+        with transaction.atomic():
+            controls.assign_follow_up(actor, follow_up_id, _assignment(owner, due), now=timezone.now())
+    except NotFound as exc:
+        raise Http404 from exc
+    except GovernanceError as exc:
+        return _list_page(request, f"{exc.field}: {exc.message}", status=400)
+    return HttpResponseRedirect(reverse("governance:controls") + "#follow-ups")
+
+
 def _page(request: HttpRequest, control: Control, error: str = "", status: int = 200) -> HttpResponse:
     lang = page_language()
     context = {
         "control": control,
         "rows": control_report.rows(control),
         "manual": control_report.manual_rows(control, lang),
-        "findings": [control_report.ITEM_LABELS.get(k, k) for k in controls.findings(control)],
+        "findings": [
+            {"key": k, "label": control_report.item_label(k, lang)} for k in controls.findings(control)
+        ],
+        "staff_logins": _staff_logins(),
+        "default_due": add_months(legal_date(timezone.now()), controls.FOLLOW_UP_MONTHS),
         "sign_form": SignForm(),
         "error": error,
         "languages": control_report.LANGUAGES,
@@ -137,12 +185,56 @@ def control_answer(request: HttpRequest, control_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
+def control_attach(request: HttpRequest, control_id: uuid.UUID) -> HttpResponse:
+    form = AttachForm(request.POST, request.FILES)
+    if not form.is_valid():
+        errors = "; ".join(f"{field}: {' '.join(str(m) for m in e)}" for field, e in form.errors.items())
+        return _page(request, _control(_actor(request), control_id), errors, status=400)
+    item, upload = form.cleaned_data["item"], form.cleaned_data["attachment"]
+    try:
+        attachments.check_size(upload.size)  # before the file is read into memory
+    except GovernanceError as exc:
+        return _page(request, _control(_actor(request), control_id), f"{exc.field}: {exc.message}", 400)
+    content = upload.read()
+    return _post(
+        request,
+        control_id,
+        lambda a: attachments.attach(a, control_id, item, upload.name, content, now=timezone.now()),
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+def control_attachment(request: HttpRequest, control_id: uuid.UUID, item: str) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        attachment, content = attachments.read(actor, control_id, item)
+    except NotFound as exc:
+        raise Http404 from exc
+    response = HttpResponse(content, content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, attachment.filename) or "attachment"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
 def control_sign(request: HttpRequest, control_id: uuid.UUID) -> HttpResponse:
     form = SignForm(request.POST)
     if not form.is_valid():
         return _page(request, _control(_actor(request), control_id), form.errors.as_text(), status=400)
     name = form.cleaned_data["signer_name"]
-    return _post(request, control_id, lambda a: controls.sign_off(a, control_id, name, now=timezone.now()))
+
+    def sign(actor: Actor) -> Control:
+        chosen = {
+            key: _assignment(request.POST.get(f"owner-{key}", ""), request.POST.get(f"due-{key}", ""))
+            for key in controls.findings(controls.get_control(actor, control_id))
+            if f"owner-{key}" in request.POST
+        }
+        return controls.sign_off(actor, control_id, name, now=timezone.now(), assignments=chosen)
+
+    return _post(request, control_id, sign)
 
 
 @login_required

@@ -119,6 +119,32 @@ class Control(models.Model):
         ordering = ("-period_end", "-created_at")
 
 
+class ControlAttachment(models.Model):
+    """The file attached to a manual item of a control (a PDF, PNG or JPEG: a photo of the server room's lock, an
+    antivirus console's screen), sealed under a data key of its own (owner ``control_attachment:<id>``), which
+    stays wrapped in the row. One per item; a new upload replaces it until the control is signed off."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    control = models.ForeignKey(Control, on_delete=models.PROTECT, related_name="attachments")
+    item = models.CharField(max_length=60)  # the security measure's key
+    filename = models.CharField(max_length=120)  # as uploaded, checked for CPR- and card-shaped text
+    content_type = models.CharField(max_length=40)  # from the file's first bytes, not from the browser
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    wrapped_key = models.BinaryField()
+    blob = models.BinaryField()  # {"file": hex} sealed under that key
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        db_table = "governance_control_attachment"
+        constraints = [
+            models.UniqueConstraint(fields=("control", "item"), name="governance_attachment_one_per_item")
+        ]
+
+
 class FollowUp(models.Model):
     """A finding of a control, to be acted on: who, by when, and when it was done."""
 

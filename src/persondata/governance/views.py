@@ -24,6 +24,7 @@ from persondata.access.errors import AccessDenied, NotFound
 from persondata.core.calendar import legal_date
 from persondata.documents.templatetags.formats import page_language
 from persondata.governance import breaches, control, notification
+from persondata.governance.control_report import labelled
 from persondata.governance.errors import GovernanceError
 from persondata.governance.forms import BreachForm
 from persondata.governance.models import Breach
@@ -140,14 +141,18 @@ def breach_notification(
 
 def dashboard_panel(user: Any) -> dict[str, Any] | None:
     """The dashboard's panel: the breaches waiting to be notified, with their clocks (``manage_breaches``), and
-    when the half-yearly control is due — red when overdue (``run_control``)."""
+    when the half-yearly control is due — red when overdue — and the follow-up tasks past their due date, in red
+    (``run_control``)."""
     try:
         actor = Actor.staff(user, "web")
     except AccessDenied:
         return None
-    panel: dict[str, Any] = {"breaches": None, "schedule": None}
+    panel: dict[str, Any] = {"breaches": None, "schedule": None, "overdue_follow_ups": []}
     if permissions.holds(actor, permissions.MANAGE_BREACHES):
         panel["breaches"] = [_row(b) for b, _clock in breaches.open_breaches(timezone.now())]
     if permissions.holds(actor, permissions.RUN_CONTROL):
         panel["schedule"] = control.schedule(legal_date(timezone.now()))
-    return panel if any(v is not None for v in panel.values()) else None
+        panel["overdue_follow_ups"] = [
+            labelled(task) for task in control.overdue_follow_ups(legal_date(timezone.now()))
+        ]
+    return panel if panel["breaches"] is not None or panel["schedule"] is not None else None
