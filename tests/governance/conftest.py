@@ -16,7 +16,7 @@ from persondata.access.actor import Actor
 from persondata.core.policy import default_policy_path
 from persondata.governance import breaches
 from persondata.governance.models import Breach
-from tests.conftest import NOW
+from tests.conftest import NOW, record_complete_agreements
 
 CPH = ZoneInfo("Europe/Copenhagen")
 #: Saturday 25 October 2025, 14:00 in Copenhagen (summer time); the clocks go back on Sunday 26 October
@@ -71,3 +71,14 @@ def record(now: datetime) -> Any:
 
     with transaction.atomic():
         return record_current(now)
+
+
+@pytest.fixture(autouse=True)
+def _every_partner_has_an_agreement(request: pytest.FixtureRequest) -> None:
+    """The control's evidence counts a partner without a complete agreement as a finding: the tests start from
+    partners that each have one (a test deletes them to see the finding); tests without a database get none."""
+    if request.node.get_closest_marker("django_db") or "db" in request.fixturenames:
+        request.getfixturevalue(
+            "db" if "transactional_db" not in request.fixturenames else "transactional_db"
+        )
+        record_complete_agreements()

@@ -94,7 +94,8 @@ def test_the_evidence_shows_exactly_what_the_data_holds(seeded: dict[str, Any], 
     assert items["staff_declarations"]["refs"] == ["nyansat"]
     assert items["audit_chain"]["status"] == "ok" and items["audit_chain"]["count"] > 0
     assert items["api_tokens"]["status"] == "ok"  # the API's own source, registered by its AppConfig
-    for key in ("agreements", "risk_assessments", "backups", "restore_drills"):
+    assert items["agreements"]["status"] == "ok" and items["risk_assessments"]["status"] == "ok"
+    for key in ("backups", "restore_drills"):  # issue 12's backups are not built yet
         assert items[key]["status"] == "na"
     assert {k for k, i in items.items() if i["status"] == "finding"} == {
         "requests_late", "deletion_failures", "staff_declarations"
@@ -247,3 +248,32 @@ def test_the_api_and_the_cli_run_the_same_control(
     assert all(ref in text for ref in seeded["late"]) and "nyansat" in text
     signed = client.get(f"/api/controls/{body['id']}", **headers).json()
     assert signed["signer_name"] == "Jens Hansen" and signed["next_due"] == next_due.isoformat()
+
+
+def test_agreements_and_risk_assessments_due_are_findings(seeded: dict[str, Any], boss: Actor) -> None:
+    """Governance I's records: a partner without an agreement, a system's event never assessed or due again."""
+    from datetime import timedelta
+
+    from persondata.partners.models import ProcessorAgreement
+    from persondata.systems.models import RiskAssessment, System
+
+    ProcessorAgreement.objects.filter(partner_key="accounting").delete()
+    system = System.objects.create(
+        key="erp", name="ERP", kind="admin", location="DK", owner="Bogholderiet", categories=["contact"],
+        measures={}, changed_at=NOW - timedelta(days=800), created_at=NOW, updated_at=NOW,
+    )  # fmt: skip
+    levels = {"severity": 2, "likelihood": 2, "residual_severity": 1, "residual_likelihood": 1}
+    RiskAssessment.objects.create(
+        system=system, event="access", assessed_at=NOW - timedelta(days=30), **levels
+    )
+    RiskAssessment.objects.create(
+        system=system, event="change", assessed_at=NOW - timedelta(days=400), **levels
+    )
+    with transaction.atomic():
+        items = _by_key(controls.start_control(boss, now=NOW))
+    assert items["agreements"]["status"] == "finding"
+    assert items["agreements"]["refs"] == ["accounting: missing"]
+    assert items["risk_assessments"]["status"] == "finding"
+    refs = items["risk_assessments"]["refs"]
+    assert refs[0].startswith("erp: change (due ") and refs[1] == "erp: disappearance (never assessed)"
+    assert len(refs) == 2  # the access event, assessed a month ago, is not due

@@ -21,16 +21,19 @@ from persondata.access.gate import missing_acknowledgements
 from persondata.audit import services as audit
 from persondata.audit.models import AuditEntry
 from persondata.core.calendar import COPENHAGEN, legal_date
+from persondata.core.risk import EVENTS, review_due
 from persondata.governance.breaches import clock
 from persondata.governance.models import Breach
+from persondata.partners import agreements
 from persondata.requests.models import Request
 from persondata.retention.models import LegalHold, RetentionRun
+from persondata.systems.models import System
 
 Item = dict[str, Any]
 Source = Callable[[date, date, datetime], Item]
 
-#: items whose source is not built yet (partners' agreements, risk assessments, backups, restore drills)
-NOT_YET = ("agreements", "risk_assessments", "backups", "restore_drills")
+#: items whose source is not built yet (backups, restore drills: issue 12)
+NOT_YET = ("backups", "restore_drills")
 _sources: dict[str, Source] = {}
 
 
@@ -117,6 +120,30 @@ def staff_items(start: date, end: date, now: datetime) -> list[Item]:
     ]
 
 
+def agreements_item(end: date) -> Item:
+    """Each partner of the policy file whose processor agreement is missing, incomplete or due for review by the
+    end of the period (Art. 28; the partners' records of Governance I)."""
+    rows = [row for row in agreements.overview(end) if row.problems]
+    refs = [f"{row.partner.key}: {', '.join(p.code for p in row.problems)}" for row in rows]
+    return _item("agreements", "finding" if refs else "ok", len(refs), refs)
+
+
+def risk_item(end: date) -> Item:
+    """Each IT system's feared event whose risk assessment is missing or due for review (a year, or a change)."""
+    refs = []
+    for system in System.objects.order_by("key").prefetch_related("assessments"):
+        done = {a.event: a for a in system.assessments.all()}
+        for event in EVENTS:
+            a = done.get(event)
+            if a is None:
+                refs.append(f"{system.key}: {event} (never assessed)")
+                continue
+            due, changed = review_due(a.assessed_at, system.changed_at)
+            if changed or due <= end:
+                refs.append(f"{system.key}: {event} ({'changed' if changed else 'due ' + due.isoformat()})")
+    return _item("risk_assessments", "finding" if refs else "ok", len(refs), refs)
+
+
 def breach_item(start: date, end: date, now: datetime) -> Item:
     lo, hi = _bounds(start, end)
     found = Breach.objects.filter(discovered_at__gte=lo, discovered_at__lt=hi).order_by("discovered_at")
@@ -140,6 +167,8 @@ def collect(start: date, end: date, now: datetime) -> list[Item]:
         *retention_items(start, end, now),
         *staff_items(start, end, now),
         *(source(start, end, now) for _key, source in sorted(_sources.items())),
+        agreements_item(end),
+        risk_item(end),
         breach_item(start, end, now),
         audit_item(),
     ]
