@@ -16,6 +16,7 @@ from persondata.governance import control as controls
 from persondata.governance.control import Assignment
 from persondata.governance.models import Breach, FollowUp
 from persondata.governance.reminders import send_reminders
+from persondata.jobs.outbox import wait_for_outbox
 from persondata.jobs.runner import JOBS, run_due_jobs
 from tests.conftest import NOW
 from tests.requests.conftest import smtp  # noqa: F401 - the fixture: a real SMTP server on loopback
@@ -47,6 +48,9 @@ def _seed(boss: Actor, make_breach: Callable[..., Breach], make_staff: Callable[
     soon = make_breach(discovered_at=NOW - timedelta(hours=60), nature=NATURE)  # 12 hours left
     make_breach(discovered_at=NOW - timedelta(hours=10))  # 62 hours left: not yet
     notified = make_breach(discovered_at=NOW - timedelta(hours=70))
+    # each breach mails the controller after its commit, from the outbox's thread: on the tests' in-memory SQLite
+    # a write beside that thread's is refused at once ("table is locked") rather than waiting, so let it finish
+    wait_for_outbox()
     Breach.objects.filter(pk=notified.pk).update(notified_at=NOW - timedelta(hours=1))
     _signed_long_ago(boss)
     return soon
