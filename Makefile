@@ -10,7 +10,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 export PERSONDATA_HOME ?= $(CURDIR)/var
 
-.PHONY: run test lint lock typecheck migrations-check test-sqlite test-postgres bench bench-small messages clean
+.PHONY: run test test-full lint lock typecheck migrations-check test-sqlite test-postgres bench bench-small messages clean
 
 # Installs exactly what the lock pins, checked against its hashes (requirements-dev.txt: the product's packages and
 # the tools of development and tests), then persondata itself without touching them. `make lock` rewrites the lock.
@@ -59,6 +59,11 @@ test-postgres: $(STAMP) $(CHROMIUM)
 	else echo "NOTICE: PostgreSQL at $(PG_URL) not reachable: PostgreSQL tests skipped"; fi
 
 test: lint typecheck migrations-check test-sqlite test-postgres
+
+# The long load, crash and fuzzing runs (marker `full`) on both databases; `make test` runs their short versions.
+test-full: $(STAMP) $(CHROMIUM)
+	$(BIN)/pytest -q -m full --full
+	PERSONDATA_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m full --full
 
 bench: $(STAMP)
 	$(BIN)/persondata bench --customers 1000000

@@ -104,6 +104,22 @@ def demo_customers(db: None, demo_files: Callable[..., Path]) -> list[dict[str, 
     return list(demo.customers(20, seed=7, today=TODAY))
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--full", action="store_true", help="also run the long load, crash and fuzzing runs (marker 'full')"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`make test` runs the short version of each long run; the `full` ones need `--full` (`make test-full`)."""
+    if config.getoption("--full"):
+        return
+    skip = pytest.mark.skip(reason="a long run: `make test-full` (pytest --full) runs it")
+    for item in items:
+        if "full" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     """After each test, before its fixtures are torn down: let the outbox's deliveries persondata starts after a
