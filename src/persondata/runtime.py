@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import get_language
 
 from persondata.core.policy import Policy, load_policy
 from persondata.core.vault import Vault, load_or_create_master_key
@@ -43,3 +44,10 @@ def policy() -> Policy:
 def reset() -> None:
     vault.cache_clear()
     policy.cache_clear()
+
+
+def language() -> str:
+    """The language of the current request or command, as the policy file and the letters spell it: ``da`` or
+    ``en`` (anything else falls back to the installation's default, Danish)."""
+    lang = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return lang if lang in ("da", "en") else "da"

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -20,8 +19,8 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from persondata import runtime
@@ -65,12 +64,8 @@ def _say(exc: Invalid | NotAllowed) -> str:
     return str(message) if message is not None else str(exc)
 
 
-def _lang() -> str:
-    return (get_language() or settings.LANGUAGE_CODE).split("-")[0]
-
-
 def _role_choices() -> list[tuple[str, str]]:
-    lang = "en" if _lang() == "en" else "da"
+    lang = "en" if runtime.language() == "en" else "da"
     return [(key, role.label.get(lang)) for key, role in runtime.policy().roles.items()]
 
 

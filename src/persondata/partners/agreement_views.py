@@ -14,10 +14,10 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from persondata import runtime
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
@@ -33,13 +33,8 @@ def _actor(request: HttpRequest) -> Actor:
     return permissions.actor_for(request.user, permissions.MANAGE_PARTNERS, "web")
 
 
-def _lang() -> str:
-    lang = (get_language() or "da").split("-")[0]
-    return lang if lang in ("da", "en") else "da"
-
-
 def _problems(row: agreements.AgreementRow) -> list[str]:
-    return [p.message.get(_lang()) for p in row.problems]
+    return [p.message.get(runtime.language()) for p in row.problems]
 
 
 @never_cache

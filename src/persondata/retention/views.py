@@ -10,14 +10,12 @@ import uuid
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST
 
 from persondata import runtime
@@ -37,10 +35,6 @@ FORECAST_CATEGORIES = ("contact", "customer_number", "order_history", "payment")
 
 def _controller(request: HttpRequest) -> Actor:
     return permissions.actor_for(request.user, permissions.MANAGE_RETENTION, "web")
-
-
-def _language() -> str:
-    return (get_language() or settings.LANGUAGE_CODE).split("-")[0]
 
 
 def _forecast(run: RetentionRun | None) -> list[dict[str, Any]]:
@@ -84,7 +78,7 @@ def _page(
     clash = None
     finding = next((f for f in check_policy(policy, today) if f.code == "retention-clash"), None)
     if finding is not None:
-        lang = _language()
+        lang = runtime.language()
         counts = (latest.counts if latest else {}) or {}
         clash = {
             "message": finding.message.get(lang),

@@ -5,20 +5,14 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from persondata import runtime
 from persondata.core.risk import EVENTS, LEVELS
 
 
-def _lang() -> str:
-    lang = (get_language() or "da").split("-")[0]
-    return lang if lang in ("da", "en") else "da"
-
-
 def _levels() -> list[tuple[int, str]]:
-    return [(n, f"{n} {t.get(_lang())}") for n, t in LEVELS.items()]
+    return [(n, f"{n} {t.get(runtime.language())}") for n, t in LEVELS.items()]
 
 
 class SystemForm(forms.Form):
@@ -47,7 +41,7 @@ class SystemForm(forms.Form):
             *((p.key, p.name) for p in policy.partners),
         ]
         cast(forms.MultipleChoiceField, self.fields["categories"]).choices = [
-            (k, c.label.get(_lang())) for k, c in policy.categories.items()
+            (k, c.label.get(runtime.language())) for k, c in policy.categories.items()
         ]
 
 
@@ -67,7 +61,7 @@ class AssessmentForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["event"]).choices = [
-            (k, t.get(_lang())) for k, t in EVENTS.items()
+            (k, t.get(runtime.language())) for k, t in EVENTS.items()
         ]
         for name in ("severity", "likelihood", "residual_severity", "residual_likelihood"):
             cast(forms.ChoiceField, self.fields[name]).choices = _levels()

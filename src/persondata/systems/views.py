@@ -14,11 +14,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from persondata import runtime
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
@@ -33,17 +33,12 @@ def _actor(request: HttpRequest) -> Actor:
     return permissions.actor_for(request.user, permissions.MANAGE_SYSTEMS, "web", customer_data=False)
 
 
-def _lang() -> str:
-    lang = (get_language() or "da").split("-")[0]
-    return lang if lang in ("da", "en") else "da"
-
-
 def _svg(actor: Actor) -> str:
     now = timezone.now()
     with transaction.atomic():
         services.refresh_own(now)
     rows = services.overview(actor, now)
-    return draw(services.heat_map(rows), _lang(), _("Residual risks of the IT systems"))
+    return draw(services.heat_map(rows), runtime.language(), _("Residual risks of the IT systems"))
 
 
 @never_cache
@@ -79,7 +74,7 @@ def system_list(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "svg": mark_safe(svg),  # noqa: S308 - drawn by core.risk, every text in it escaped
         "form": form,
-        "events": {k: t.get(_lang()) for k, t in EVENTS.items()},
+        "events": {k: t.get(runtime.language()) for k, t in EVENTS.items()},
     }
     return render(request, "systems/list.html", context, status=status)
 
@@ -94,7 +89,7 @@ RECORD_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8", "h
 def record_of_processing(request: HttpRequest, fmt: str) -> HttpResponse:
     """The Art. 30(1) record, ``?lang=da|en``, as JSON, CSV, HTML or PDF (a download)."""
     _actor(request)
-    lang = request.GET.get("lang", _lang())
+    lang = request.GET.get("lang", runtime.language())
     if fmt not in RECORD_TYPES or lang not in ("da", "en"):
         raise Http404
     now = timezone.now()
@@ -125,7 +120,7 @@ def _detail(
     row = next((r for r in services.overview(actor, timezone.now()) if r.system.key == key), None)
     if row is None:
         raise Http404
-    lang = _lang()
+    lang = runtime.language()
     ratings = [
         {
             "event": EVENTS[a.event].get(lang),

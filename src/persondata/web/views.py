@@ -10,13 +10,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -39,16 +37,12 @@ RECENT_IMPORTS = 5
 
 
 # -- helpers -------------------------------------------------------------------------------------------------
-def _language() -> str:
-    return (get_language() or settings.LANGUAGE_CODE).split("-")[0]
-
-
 def _label(item: Any, key: str) -> str:
     """The policy's label of a purpose or category in the page's language; the key if it has none."""
     text = getattr(item, "label", None)
     if text is None:
         return key
-    value = text.get(_language()) if hasattr(text, "get") else str(text)
+    value = text.get(runtime.language()) if hasattr(text, "get") else str(text)
     return str(value) if value else key
 
 
@@ -118,7 +112,7 @@ def _open_requests(user: Any) -> dict[str, Any] | None:
 
 def _policy_findings() -> list[dict[str, str]]:
     """Today's findings of ``persondata policy check``, in the page's language. They never hold customer data."""
-    lang = _language()
+    lang = runtime.language()
     today = timezone.localdate()
     findings = [
         *check_policy(runtime.policy(), today, stored_fields=STORED_FIELDS),

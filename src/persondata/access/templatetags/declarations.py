@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from persondata import runtime
@@ -18,10 +17,6 @@ from persondata.access.models import CONFIDENTIALITY, GUIDANCE
 register = template.Library()
 
 _KINDS = {CONFIDENTIALITY: _("Confidentiality declaration"), GUIDANCE: _("Guidance on secure processing")}
-
-
-def _lang() -> str:
-    return "en" if (get_language() or "da").startswith("en") else "da"
 
 
 @register.filter
@@ -50,12 +45,12 @@ def text_blocks(text: str) -> list[tuple[str, Any]]:
 
 @register.filter
 def text_title(text: Any) -> str:
-    return str(text.title(_lang()))
+    return str(text.title(runtime.language()))
 
 
 @register.filter
 def text_body(text: Any) -> str:
-    return str(text.body(_lang()))
+    return str(text.body(runtime.language()))
 
 
 @register.filter
@@ -67,7 +62,7 @@ def kind_label(kind: str) -> str:
 def role_label(key: str) -> str:
     """The policy file's label of a role in the page's language; the key if the policy has no such role."""
     role = runtime.policy().roles.get(key)
-    return role.label.get(_lang()) if role is not None else key
+    return role.label.get(runtime.language()) if role is not None else key
 
 
 @register.simple_tag(takes_context=True)
@@ -87,5 +82,5 @@ def role_reads(key: str) -> list[str]:
     role = policy.roles.get(key)
     if role is None:
         return []
-    lang = _lang()
+    lang = runtime.language()
     return [cat.label.get(lang) for k, cat in policy.categories.items() if k in role.read]
