@@ -22,6 +22,7 @@ CAPABILITIES = (
     "retention",
     "requests",
     "partners",
+    "setup",
     "public",
 )
 MODULE_LINES, FUNCTION_LINES = 600, 80

@@ -36,14 +36,56 @@ def policy_path() -> Path | None:
     return local if local.exists() else None
 
 
-@cache
 def policy() -> Policy:
-    return load_policy(policy_path())
+    """The installation's policy, loaded once per process (and again after :func:`reload_policy`)."""
+    if not _policy:
+        stamp = _stamp()
+        _policy.append((load_policy(policy_path()), stamp))
+    return _policy[0][0]
+
+
+# the loaded policy and what it was read from: (path, modification time, size), to notice a changed file
+_policy: list[tuple[Policy, tuple[str, int, int] | None]] = []
+
+
+def _stamp() -> tuple[str, int, int] | None:
+    path = policy_path()
+    if path is None:
+        return None
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (str(path), st.st_mtime_ns, st.st_size)
+
+
+def policy_changed() -> bool:
+    """Whether the policy file differs from the one this process loaded (another process — the setup pages in
+    another worker — wrote it): one ``stat``."""
+    return bool(_policy) and _policy[0][1] != _stamp()
+
+
+def reload_policy() -> Policy:
+    """Load the policy file again. If it is not valid (:class:`PolicyError`) or unreadable, the one loaded
+    before stays in force (until the file changes again) and the error is raised."""
+    stamp = _stamp()
+    try:
+        loaded = load_policy(policy_path())
+    except Exception:
+        if _policy:  # keep the old one, and do not try this same file again at every request
+            _policy[0] = (_policy[0][0], stamp)
+        raise
+    _policy[:] = [(loaded, stamp)]
+    return loaded
+
+
+def reset_policy() -> None:
+    _policy.clear()
 
 
 def reset() -> None:
     vault.cache_clear()
-    policy.cache_clear()
+    reset_policy()
 
 
 def language() -> str:

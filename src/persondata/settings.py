@@ -149,6 +149,7 @@ INSTALLED_APPS = [
     "persondata.web",
     "persondata.api",
     "persondata.public",
+    "persondata.setup",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +166,7 @@ MIDDLEWARE = [
     "persondata.access.account.SessionLifetimeMiddleware",
     "persondata.access.account.RequireOTPMiddleware",
     "persondata.access.account.FirstPasswordMiddleware",  # a password given by someone else is changed first
+    "persondata.setup.middleware.PolicyFileMiddleware",  # another worker wrote the policy file: load it
     "persondata.access.refusal.RefusalMiddleware",  # the web's one refusal path: AccessDenied → audited 403
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -185,6 +187,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "persondata.setup.context.setup_todo",  # lazy: only the dashboard's setup card reads it
             ],
         },
     },
@@ -324,7 +327,7 @@ elif _SMTP_URL:
     )
 else:
     EMAIL_BACKEND = "persondata.jobs.outbox.HoldBackend"
-DEFAULT_FROM_EMAIL = _text("PERSONDATA_MAIL_FROM", "persondata@localhost")
+DEFAULT_FROM_EMAIL = _text("PERSONDATA_MAIL_FROM")  # empty: the controller's e-mail (requests.mail.sender)
 # The address customers reach the public pages on (confirmation links in e-mails are built from it); unset, the
 # address `persondata serve` listens on (it hands its --bind to its workers), which suits a trial on one machine.
 _BOUND = "127.0.0.1:8000" if PERSONDATA_BIND.startswith(("unix:", "fd:")) else PERSONDATA_BIND

@@ -16,6 +16,7 @@ urlpatterns = [
     path("partners/", include("persondata.partners.urls")),
     path("governance/", include("persondata.governance.urls")),
     path("systems/", include("persondata.systems.urls")),
+    path("setup/", include("persondata.setup.urls")),
     path("", include("persondata.web.urls")),
 ]
 

@@ -91,6 +91,21 @@ RULES: dict[str, str] = {
     "systems:detail": "manage_systems",
     "systems:assess": "manage_systems",
     "systems:record": "manage_systems",
+    # the first-run setup writes the policy file: the one who adopts it (tests/setup)
+    **{
+        f"setup:{name}": "adopt_policy"
+        for name in (
+            "overview",
+            "company",
+            "year",
+            "partners",
+            "staff",
+            "customers",
+            "review",
+            "adopt",
+            "confirm",
+        )
+    },
     "public:confirm": "public",
     "public:policy": "public",
     "public:request": "public",

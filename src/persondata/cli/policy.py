@@ -15,7 +15,7 @@ from persondata.cli import CommandError, policy_versions
 from persondata.core.agreements import agreement_findings
 from persondata.core.policy import PolicyError, load_policy
 from persondata.core.policy_check import SEVERITIES, check_policy, exit_status
-from persondata.partners import checks as partner_checks
+from persondata.governance import review
 from persondata.register.models import STORED_FIELDS
 from persondata.schema import not_set_up
 
@@ -51,17 +51,14 @@ def _load(path: Path | None) -> Any:
 def cmd_check(args: argparse.Namespace) -> int:
     policy = _load(args.file)
     today = timezone.localdate()
-    findings = check_policy(policy, today, stored_fields=STORED_FIELDS)
     if not_set_up() is not None:  # before `persondata init`: no agreement is on record yet
+        findings = check_policy(policy, today, stored_fields=STORED_FIELDS)
         findings += agreement_findings(policy, {}, today)
+        findings.sort(key=lambda f: SEVERITIES.index(f.severity))
     else:
-        # the partners' records: errors for a partner without a complete processor agreement, disclosure gaps
-        findings += partner_checks.findings(policy, today)
-        if (
-            args.file is None
-        ):  # the installation's policy: has the version in force been adopted? (policy [14])
-            findings += policy_versions.adoption_findings()
-    findings = sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
+        # the partners' records (processor agreements, disclosures) and, for the installation's own policy
+        # (no --file), whether the version in force was adopted (policy [14])
+        findings = review.findings(policy, today, in_force=args.file is None)
     for f in findings:
         print(f"{f.severity.upper():7} {f.code} [{f.key}] {f.message.get(args.lang)}")
         print(f"        fix: {f.fix.get(args.lang)}")

@@ -9,14 +9,13 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.cli import CommandError
 from persondata.cli.login import refusals, staff_user
-from persondata.core.policy_check import Finding
 from persondata.governance import policy_versions as versions
 from persondata.governance.errors import GovernanceError
 
@@ -46,15 +45,6 @@ def register(actions: Any) -> None:
     p.add_argument("--by", dest="adopted_by", required=True, help="who signed, e.g. the director's name")
     p.add_argument("--role", required=True, help="e.g. Direktør")
     p.set_defaults(func=cmd_adopt)
-
-
-def adoption_findings() -> list[Finding]:
-    """For ``policy check`` on the installation: the version in force never adopted (nothing before ``init``)."""
-    try:
-        finding = versions.adoption_finding()
-    except DatabaseError:
-        return []  # no database yet: `persondata init` records the first version
-    return [finding] if finding else []
 
 
 def _staff(args: argparse.Namespace) -> Actor:

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from persondata import runtime
+from persondata.core.policy import is_placeholder
 from persondata.jobs import outbox
 from persondata.requests.models import Request
 
@@ -73,10 +74,19 @@ def send_after_commit(request: Request, subject: str, body: str, address: str) -
     queue(outbox.subject("customer", str(request.customer_id)), subject, body, address, request=request)
 
 
+def sender() -> str:
+    """The mail's sender: ``$PERSONDATA_MAIL_FROM`` if set, else the data controller's e-mail in the policy (the
+    address customers are told to write to), else ``persondata@localhost`` until the setup has given one."""
+    if settings.DEFAULT_FROM_EMAIL:
+        return str(settings.DEFAULT_FROM_EMAIL)
+    email = runtime.policy().controller.email
+    return "persondata@localhost" if is_placeholder(email) else email
+
+
 def deliver(message: outbox.Message) -> None:
     """The outbox's ``mail`` handler: send one e-mail with the configured backend (raises to retry)."""
     data = message.payload
-    email = EmailMessage(data["subject"], data["body"], settings.DEFAULT_FROM_EMAIL, [data["to"]])
+    email = EmailMessage(data["subject"], data["body"], sender(), [data["to"]])
     try:
         email.send(fail_silently=False)
     except outbox.Held:

@@ -25,10 +25,9 @@ from persondata.access.errors import AccessDenied, NotFound
 from persondata.access.refusal import denied
 from persondata.core.access import usable_purposes
 from persondata.core.calendar import legal_date
-from persondata.core.policy_check import SEVERITIES, check_policy
+from persondata.governance import review
 from persondata.governance.views import dashboard_panel as governance_panel
-from persondata.partners import checks as partner_checks
-from persondata.register.models import STORED_FIELDS, Customer, ImportRun, Invoice, Order, Payment
+from persondata.register.models import Customer, ImportRun, Invoice, Order, Payment
 from persondata.register.services import SEARCH_LIMIT, find_customers, show_customer
 from persondata.requests.services import open_requests
 from persondata.web.forms import CustomerSearchForm
@@ -113,12 +112,7 @@ def _open_requests(user: Any) -> dict[str, Any] | None:
 def _policy_findings() -> list[dict[str, str]]:
     """Today's findings of ``persondata policy check``, in the page's language. They never hold customer data."""
     lang = runtime.language()
-    today = timezone.localdate()
-    findings = [
-        *check_policy(runtime.policy(), today, stored_fields=STORED_FIELDS),
-        *partner_checks.findings(runtime.policy(), today),  # processor agreements (Art. 28), disclosures
-    ]
-    findings.sort(key=lambda f: SEVERITIES.index(f.severity))
+    findings = review.findings(runtime.policy(), timezone.localdate())
     return [
         {"severity": f.severity, "key": f.key, "message": f.message.get(lang), "fix": f.fix.get(lang)}
         for f in findings

@@ -1,0 +1,161 @@
+"""The first-run setup: each step writes the policy file (validated, comments kept, versioned, audited without
+values), refuses what is wrong on the field that is wrong and leaves the file as it was, and the overview, the
+dashboard and the review say what is left."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from persondata import runtime
+from persondata.audit.models import AuditEntry
+from persondata.core.policy import default_policy_path
+from persondata.governance.models import PolicyVersion
+from persondata.setup.middleware import PolicyFileMiddleware
+from persondata.setup.models import ConfirmedStep
+from tests.conftest import record_complete_agreements
+
+pytestmark = pytest.mark.django_db
+
+COMPANY = {
+    "company": "Eksempel Cykler ApS",
+    "cvr": "12345674",
+    "address": "Eksempelvej 1, 8000 Aarhus C",
+    "name": "Jens Hansen",
+    "email": "persondata@eksempelcykler.dk",
+    "phone": "+45 89 12 34 56",
+}
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, settings: Any) -> Path:
+    """A home of the test's own: the setup writes ``<home>/policy.toml`` on its first save."""
+    settings.HOME = tmp_path
+    settings.PERSONDATA_POLICY_FILE = ""
+    runtime.reset_policy()
+    yield tmp_path
+    runtime.reset_policy()
+
+
+@pytest.fixture
+def web(client: Client, controller: Any) -> Client:
+    client.force_login(controller)
+    return client
+
+
+def test_the_company_step_writes_the_policy_file_keeping_its_comments(web: Client, home: Path) -> None:
+    page = web.get(reverse("setup:company"))
+    assert page.status_code == 200
+    assert b"&lt;&lt;" not in page.content  # placeholders are shown as empty fields, not as text to delete
+
+    response = web.post(reverse("setup:company"), COMPANY)
+
+    assert response.status_code == 302 and response["Location"] == reverse("setup:year")
+    written = (home / "policy.toml").read_text(encoding="utf-8")
+    assert 'company = "Eksempel Cykler ApS"' in written
+    assert "# [5] The data controller" in written  # the shipped file's comments stay
+    assert (home / "policy.toml").stat().st_mode & 0o777 == 0o600
+    assert runtime.policy().controller.cvr == "12345674"
+    assert PolicyVersion.objects.filter(content=written).exists()  # a version of its own
+    entry = AuditEntry.objects.get(action="policy.edited")
+    assert entry.details == {"keys": [f"controller.{k}" for k in sorted(COMPANY)]}
+    assert "Jens" not in str(entry.details) and "eksempelcykler" not in str(entry.details)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("cvr", "12345678", "CVR"),  # the check digit is wrong
+        ("phone", "0123", "telefonnummer"),
+        ("email", "persondata@example.com", "reserveret"),
+    ],
+)
+def test_a_wrong_value_is_refused_on_its_field_and_nothing_is_written(
+    web: Client, home: Path, field: str, value: str, says: str
+) -> None:
+    response = web.post(reverse("setup:company"), {**COMPANY, field: value}, HTTP_ACCEPT_LANGUAGE="da")
+
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert list(errors) == [field] and says in " ".join(errors[field])
+    assert not (home / "policy.toml").exists()
+    assert "<<" in runtime.policy().controller.company
+    assert not AuditEntry.objects.filter(action="policy.edited").exists()
+
+
+def test_the_financial_year_and_the_partners_are_saved_to_the_file(web: Client, home: Path) -> None:
+    web.post(reverse("setup:company"), COMPANY)
+    assert web.post(reverse("setup:year"), {"start_month": "7", "start_day": "1"}).status_code == 302
+    assert runtime.policy().financial_year.start_month == 7
+    assert ConfirmedStep.objects.filter(key="year").exists()
+
+    data = {}
+    for partner in runtime.policy().partners:
+        data |= {f"{partner.key}__name": f"Leverandør {partner.key} A/S", f"{partner.key}__country": "dk"}
+    data["accounting__country"] = "us"
+    data["accounting__safeguard"] = "scc"
+    assert web.post(reverse("setup:partners"), data).status_code == 302
+
+    accounting = runtime.policy().partner("accounting")
+    assert accounting is not None
+    assert (accounting.name, accounting.country, accounting.safeguard) == ("Leverandør accounting A/S", "US", "scc")
+    invoicing = runtime.policy().partner("invoicing")
+    assert invoicing is not None and invoicing.country == "DK" and invoicing.safeguard is None
+    assert 'safeguard = "scc"' in (home / "policy.toml").read_text(encoding="utf-8")
+
+
+def test_the_overview_the_review_and_the_dashboard_say_what_is_left(web: Client) -> None:
+    overview = web.get(reverse("setup:overview"))
+    done = {s.key: s.done for s in overview.context["steps"]}
+    assert done == dict.fromkeys(done, False)
+    review = web.get(reverse("setup:review"))
+    company_items = [i for i in review.context["items"] if i["step"] == "company"]
+    assert len(company_items) == 6 and all(i["severity"] == "error" for i in company_items)
+    assert reverse("setup:company").encode() in review.content
+    assert reverse("setup:overview").encode() in web.get(reverse("dashboard")).content  # the setup card
+
+    web.post(reverse("setup:company"), COMPANY)
+    record_complete_agreements()
+    web.post(reverse("setup:year"), {"start_month": "1", "start_day": "1"})
+    web.post(reverse("setup:confirm", args=["staff"]))
+    web.post(reverse("setup:confirm", args=["customers"]))
+
+    steps = {s.key: s.done for s in web.get(reverse("setup:overview")).context["steps"]}
+    assert steps["company"] and steps["year"] and steps["staff"] and steps["customers"]
+    assert not steps["adopt"]
+    review = web.get(reverse("setup:review"))
+    assert not [i for i in review.context["items"] if i["step"] == "company"]
+
+
+def test_another_worker_loads_the_file_the_setup_wrote(home: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Each worker loads the policy once; the middleware notices a file written since (one stat) and loads it —
+    but keeps the one it has when the new file is not valid."""
+    runtime.policy()  # this "worker" has loaded the default
+    path = home / "policy.toml"
+    text = default_policy_path().read_text(encoding="utf-8")
+    path.write_text(text.replace("<<company name>>", "Anden Virksomhed ApS"), encoding="utf-8")
+    assert runtime.policy_changed()
+    middleware = PolicyFileMiddleware(lambda request: None)  # type: ignore[arg-type, return-value]
+
+    middleware(None)  # type: ignore[arg-type]
+
+    assert runtime.policy().controller.company == "Anden Virksomhed ApS"
+    assert PolicyVersion.objects.filter(content=path.read_text(encoding="utf-8")).exists()
+
+    path.write_text(text.replace("[controller]", "[controler]"), encoding="utf-8")
+    with caplog.at_level(logging.ERROR):
+        middleware(None)  # type: ignore[arg-type]
+        middleware(None)  # type: ignore[arg-type]
+    assert runtime.policy().controller.company == "Anden Virksomhed ApS"  # the valid one stays in force
+    assert len([r for r in caplog.records if "cannot be used" in r.getMessage()]) == 1  # said once, not per request
+
+
+def test_only_the_one_who_adopts_the_policy_may_change_it(client: Client, make_staff: Any, home: Path) -> None:
+    client.force_login(make_staff("kundeservice", ["customer_service"]))
+    assert client.post(reverse("setup:company"), COMPANY).status_code == 403
+    assert not (home / "policy.toml").exists()
