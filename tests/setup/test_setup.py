@@ -103,7 +103,11 @@ def test_the_financial_year_and_the_partners_are_saved_to_the_file(web: Client, 
 
     accounting = runtime.policy().partner("accounting")
     assert accounting is not None
-    assert (accounting.name, accounting.country, accounting.safeguard) == ("Leverandør accounting A/S", "US", "scc")
+    assert (accounting.name, accounting.country, accounting.safeguard) == (
+        "Leverandør accounting A/S",
+        "US",
+        "scc",
+    )
     invoicing = runtime.policy().partner("invoicing")
     assert invoicing is not None and invoicing.country == "DK" and invoicing.safeguard is None
     assert 'safeguard = "scc"' in (home / "policy.toml").read_text(encoding="utf-8")
@@ -152,10 +156,119 @@ def test_another_worker_loads_the_file_the_setup_wrote(home: Path, caplog: pytes
         middleware(None)  # type: ignore[arg-type]
         middleware(None)  # type: ignore[arg-type]
     assert runtime.policy().controller.company == "Anden Virksomhed ApS"  # the valid one stays in force
-    assert len([r for r in caplog.records if "cannot be used" in r.getMessage()]) == 1  # said once, not per request
+    assert (
+        len([r for r in caplog.records if "cannot be used" in r.getMessage()]) == 1
+    )  # said once, not per request
 
 
-def test_only_the_one_who_adopts_the_policy_may_change_it(client: Client, make_staff: Any, home: Path) -> None:
+def test_only_the_one_who_adopts_the_policy_may_change_it(
+    client: Client, make_staff: Any, home: Path
+) -> None:
     client.force_login(make_staff("kundeservice", ["customer_service"]))
     assert client.post(reverse("setup:company"), COMPANY).status_code == 403
     assert not (home / "policy.toml").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_customer_files_are_checked_then_imported_with_progress(
+    client: Client, controller: Any, demo_files: Any, home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Upload → a preview of the first rows and their errors (never a value) → the real import in a thread, its
+    progress in a file any worker can read; the uploads are deleted once imported."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from persondata.register.models import Customer
+    from persondata.setup import customers
+
+    client.force_login(controller)
+    good = demo_files(12)
+    bad = tmp_path_factory.mktemp("bad") / "customers.csv"
+    bad.write_text(
+        "customer_number,name,email\nK-1,Ada Jensen,ada@eksempel.dk\nK-2,Bo Nielsen,not-an-address\n",
+        encoding="utf-8",
+    )
+    upload = [SimpleUploadedFile(p.name, p.read_bytes()) for p in (good, bad)]
+
+    response = client.post(reverse("setup:customers"), {"action": "upload", "files": upload})
+    assert response.status_code == 302
+    page = client.get(reverse("setup:customers"))
+    previews = {p.name: p for p in page.context["previews"]}
+    assert [errors for _line, errors in previews[good.name].rows] == [[]] * 12
+    assert [(line, [e.field for e in errors]) for line, errors in previews["customers.csv"].rows] == [
+        (2, []),
+        (3, ["email"]),
+    ]
+    assert b"not-an-address" not in page.content and b"Ada Jensen" not in page.content  # no value shown
+
+    assert client.post(reverse("setup:customers"), {"action": "import"}).status_code == 302
+    _join_setup_import()
+    state = customers.progress()
+    assert state is not None and state["status"] == "rejected"  # all or nothing: one bad row, nothing kept
+    assert [e[1:3] for e in state["errors"]] == [[3, "email"]]
+    assert Customer.objects.count() == 0
+    assert customers.waiting()  # still there, to be corrected
+
+    client.post(reverse("setup:customers"), {"action": "discard"})
+    client.post(
+        reverse("setup:customers"),
+        {"action": "upload", "files": [SimpleUploadedFile(good.name, good.read_bytes())]},
+    )
+    client.post(reverse("setup:customers"), {"action": "import"})
+    _join_setup_import()
+    state = customers.progress()
+    assert state is not None and state["status"] == "done" and state["done"] == state["total"] > 0
+    assert Customer.objects.count() == 12
+    assert customers.waiting() == []  # the uploads are gone
+    steps = {s.key: s.done for s in client.get(reverse("setup:overview")).context["steps"]}
+    assert steps["customers"]
+
+
+def test_an_unknown_file_type_is_refused_by_name(web: Client) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = web.post(
+        reverse("setup:customers"),
+        {"action": "upload", "files": [SimpleUploadedFile("kunder.xlsx", b"PK\x03\x04")]},
+    )
+    assert response.status_code == 400
+    assert "kunder.xlsx" in response.context["error"] and ".csv" in response.context["error"]
+
+
+def _join_setup_import() -> None:
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name == "setup-import":
+            thread.join(timeout=60)
+            assert not thread.is_alive()
+
+
+def test_the_public_page_says_not_yet_published_until_the_policy_is_adopted(controller: Any) -> None:
+    from datetime import date
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from persondata.access.actor import Actor
+    from persondata.governance import policy_versions
+
+    policy_versions.record_current(timezone.now())
+    page = Client().get("/privacy/").content.decode()
+    assert "Endnu ikke offentliggjort" in page
+    assert "Dine rettigheder" in page and "Klage til Datatilsynet" in page  # the rights apply already
+    assert "Videregivelse af oplysninger" not in page and "&lt;&lt;" not in page  # not the company's draft
+    assert "Not yet published" in Client().get("/privacy/", {"lang": "en"}).content.decode()
+
+    version = policy_versions.in_force()
+    assert version is not None
+    with transaction.atomic():
+        policy_versions.adopt(
+            Actor.staff(controller, "web"),
+            version.number,
+            adopted_on=date(2026, 11, 20),
+            adopted_by="Jens Hansen",
+            role="Direktør",
+            now=timezone.now(),
+        )
+    page = Client().get("/privacy/").content.decode()
+    assert "Endnu ikke offentliggjort" not in page and "Videregivelse af oplysninger" in page

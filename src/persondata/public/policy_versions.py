@@ -45,10 +45,21 @@ def _document(policy: Policy, version: PolicyVersion | None, lang: str) -> dict[
     return policy_context(shown, lang)
 
 
+#: What the page shows of a policy not yet adopted: the customers' rights and the complaint to Datatilsynet (policy
+#: sections 6 and 10) hold whatever the company has yet to decide; the rest is the company's draft.
+RIGHTS_SECTIONS = frozenset({6, 10})
+
+
 def published(lang: str) -> dict[str, Any]:
-    """The context of the policy page: the policy in force, its version and adoption."""
+    """The context of the policy page: the policy in force, its version and adoption. Until the version in force
+    is adopted the policy is not published: the page says so and shows only the customers' rights."""
     version = versions.in_force()
-    return {"doc": _document(runtime.policy(), version, lang), "status": _status(version, True)}
+    doc = _document(runtime.policy(), version, lang)
+    status = _status(version, True)
+    unpublished = status["adoption"] is None
+    if unpublished:
+        doc = {**doc, "sections": [s for s in doc["sections"] if s.number in RIGHTS_SECTIONS]}
+    return {"doc": doc, "status": status, "unpublished": unpublished}
 
 
 @require_GET

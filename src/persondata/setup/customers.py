@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from persondata.register.import_formats import BadRow, RowError
 from persondata.register.importer import import_files, read_file
@@ -62,10 +63,10 @@ class UploadRefused(ValueError):
 def store(files: Iterable[UploadedFile]) -> list[Path]:
     """Keep uploaded files for the preview (replacing any waiting ones); refuses unknown file types by name."""
     if running():
-        raise UploadRefused("an import is running: wait until it has finished")
+        raise UploadRefused(_("An import is running: wait until it has finished."))
     files = list(files)
     if not files:
-        raise UploadRefused("choose one or more files (.csv, .json or .jsonl)")
+        raise UploadRefused(_("Choose one or more files (.csv, .json or .jsonl)."))
     for f in files:
         if Path(f.name or "").suffix.lower() not in SUFFIXES:
             raise UploadRefused(
@@ -154,9 +155,9 @@ def start(actor_code: str) -> threading.Thread:
     """Import the waiting files, all or nothing, in a thread; :func:`progress` follows it."""
     paths = waiting()
     if not paths:
-        raise UploadRefused("no files are waiting: upload them first")
+        raise UploadRefused(_("No files are waiting: upload them first."))
     if running():
-        raise UploadRefused("an import is running: wait until it has finished")
+        raise UploadRefused(_("An import is running: wait until it has finished."))
     total = sum(p.stat().st_size for p in paths)
     _write({"status": "running", "pid": os.getpid(), "done": 0, "total": total, "started": time.time()})
     thread = threading.Thread(target=_run, args=(paths, total, actor_code), name="setup-import", daemon=True)
