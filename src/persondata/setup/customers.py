@@ -55,6 +55,10 @@ class FilePreview:
     )  # (line, its errors) of the first units
     errors: list[RowError] = field(default_factory=list)
 
+    @property
+    def bad_rows(self) -> int:
+        return sum(1 for _line, errors in self.rows if errors)
+
 
 class UploadRefused(ValueError):
     pass

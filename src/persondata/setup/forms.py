@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from persondata import runtime
 from persondata.core.policy import SAFEGUARDS, Policy, is_placeholder
 
 MONTHS = (
@@ -118,9 +119,13 @@ class PartnersForm(PolicyForm):
                 data[name] = None  # the optional key is removed
         return data
 
-    def groups(self) -> list[tuple[Any, list[forms.BoundField]]]:
-        """The fields partner by partner, for the template."""
-        return [(p, [self[f"{p.key}__{f}"] for f in ("name", "country", "safeguard")]) for p in self.partners]
+    def groups(self) -> list[tuple[Any, str, list[forms.BoundField]]]:
+        """The fields partner by partner, for the template: (partner, what it does, its fields)."""
+        lang = runtime.language()
+        return [
+            (p, p.service.get(lang), [self[f"{p.key}__{f}"] for f in ("name", "country", "safeguard")])
+            for p in self.partners
+        ]
 
 
 def _safeguard_label(key: str) -> str:
