@@ -107,6 +107,11 @@ RULES: dict[str, str] = {
         )
     },
     "public:confirm": "public",
+    # an answer's download link (requests/answers/delivery.py): the link, then a session grant
+    "public:answer": "public",
+    "public:answer_open": "public",
+    "public:answer_files": "public",
+    "public:answer_file": "public",
     "public:policy": "public",
     "public:request": "public",
     "public:thanks": "public",
@@ -118,6 +123,8 @@ RULES: dict[str, str] = {
     "requests:list": "handle_requests",
     "requests:detail": "handle_requests",
     "requests:send_confirmation": "handle_requests",
+    "requests:send_link": "handle_requests",
+    "requests:record_post": "handle_requests",
     "requests:verify": "handle_requests",
     "requests:assign": "handle_requests",
     "requests:start": "handle_requests",

@@ -166,3 +166,16 @@ class LiftNoticeForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea({"rows": 3}),
     )
+
+
+class SendLinkForm(forms.Form):
+    note = forms.CharField(
+        label=_("A note with the link (optional; it is e-mailed, so no personal data beyond what is needed)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea({"rows": 3}),
+    )
+
+
+class PostedForm(forms.Form):
+    posted_on = forms.DateField(label=_("Posted on"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -51,6 +51,43 @@ def confirmation(request: Request, link: str, days: int) -> tuple[str, str]:
     return subject.format(**values), body.format(**values)
 
 
+_ANSWER = {
+    "da": (
+        "Svar på din henvendelse {ref}",
+        "Vi har besvaret din henvendelse om dine personoplysninger hos {company} (reference {ref}).\n\n"
+        "{note}"
+        "Du kan hente svaret — brevet og eventuelle filer — via dette link inden for {days} dage:\n\n"
+        "{link}\n\n"
+        "For at sikre, at svaret kun når dig, beder vi dig skrive den e-mailadresse, denne mail er sendt til. "
+        "Linket kan kun åbnes én gang. Har du spørgsmål, er du velkommen til at skrive til {email}.\n",
+    ),
+    "en": (
+        "The answer to your request {ref}",
+        "We have answered your request about your personal data at {company} (reference {ref}).\n\n"
+        "{note}"
+        "You can download the answer — the letter and any files — from this link within {days} days:\n\n"
+        "{link}\n\n"
+        "To make sure the answer reaches only you, you will be asked for the e-mail address this mail was sent "
+        "to. The link opens once. If you have questions, you are welcome to write to {email}.\n",
+    ),
+}
+
+
+def answer_link(request: Request, link: str, days: int, note: str) -> tuple[str, str]:
+    """The mail with an answer's download link, and the controller's note (if any) above it."""
+    controller = runtime.policy().controller
+    subject, body = _ANSWER.get(request.language, _ANSWER["da"])
+    values = {
+        "ref": request.reference,
+        "company": controller.company,
+        "email": controller.email,
+        "link": link,
+        "days": days,
+        "note": f"{note}\n\n" if note else "",
+    }
+    return subject.format(**values), body.format(**values)
+
+
 # -- sending ----------------------------------------------------------------------------------------------------
 # Mail leaves through the outbox (persondata.jobs.outbox): queued, sealed, in the transaction that causes it, and
 # delivered after the commit in the background, so the public form answers as fast whether or not the details

@@ -136,3 +136,20 @@ class RateBucket(models.Model):
     class Meta:
         db_table = "rights_rate_bucket"
         constraints = [models.UniqueConstraint(fields=["bucket", "window_start"], name="rate_bucket_unique")]
+
+
+class AnswerLink(models.Model):
+    """A link to download a request's answer, e-mailed to the address on file: only a hash of its secret is
+    stored; it opens once (after the recipient confirms the address it was sent to) and expires."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="answer_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    sent_at = models.DateTimeField()
+    sent_by = models.CharField(max_length=40)  # an audit code: staff:12
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True)
+    revoked_at = models.DateTimeField(null=True)
+    failed_attempts = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "rights_answer_link"

@@ -14,6 +14,8 @@ urlpatterns = [
         path(f"<uuid:request_id>/{segment}/", views.step, {"name": name}, name=name)
         for name, segment in (
             ("send_confirmation", "confirmation"),
+            ("send_link", "send-link"),
+            ("record_post", "posted"),
             ("verify", "verify"),
             ("assign", "assign"),
             ("start", "start"),

@@ -31,7 +31,7 @@ from persondata.core.calendar import legal_date
 from persondata.register.rectify import RectifyError
 from persondata.requests import intake, services
 from persondata.requests.answers import answering as answers
-from persondata.requests.answers import documents, printing
+from persondata.requests.answers import delivery, documents, printing
 from persondata.requests.forms import (
     GROUND_LABELS,
     IDENTITY_LABELS,
@@ -41,9 +41,11 @@ from persondata.requests.forms import (
     ExtendForm,
     LiftNoticeForm,
     NewRequestForm,
+    PostedForm,
     RectifyForm,
     RefuseForm,
     RestrictForm,
+    SendLinkForm,
     TextAnswerForm,
     VerifyForm,
 )
@@ -155,6 +157,10 @@ def _detail_context(req: Request, actor: Actor, forms: dict[str, Any] | None = N
         "verify_form": VerifyForm(),
         "extend_form": ExtendForm(),
         "refuse_form": RefuseForm(),
+        "sendable": req.state in delivery.SENDABLE and req.purged_at is None,
+        "send_link_form": SendLinkForm(),
+        "posted_form": PostedForm(initial={"posted_on": today}),
+        "sent": [e for e in req.events.all() if e.event.startswith("answer_")],
     }
     context.update(forms or {})
     return context
@@ -223,6 +229,17 @@ Step = Callable[[Actor, Request, dict[str, Any], datetime], object]  # what it r
 #: The steps on a request's page other than the answer: URL name → (form, its name in the page, what it does).
 STEPS: dict[str, tuple[type[Any] | None, str, Step]] = {
     "send_confirmation": (None, "", _send_confirmation),
+    # how the answer leaves: a download link to the address on file, or a posted letter (answers/delivery.py)
+    "send_link": (
+        SendLinkForm,
+        "send_link_form",
+        lambda a, r, d, now: delivery.send_link(a, r, note=d["note"], now=now),
+    ),
+    "record_post": (
+        PostedForm,
+        "posted_form",
+        lambda a, r, d, now: delivery.record_post(a, r, posted_on=d["posted_on"], now=now),
+    ),
     "verify": (
         VerifyForm,
         "verify_form",
