@@ -1,9 +1,10 @@
-"""Gunicorn's access log without the secret of a confirmation link.
+"""Gunicorn's access log without the secret of a link e-mailed to a customer.
 
-The link e-mailed to a customer (``/privacy/confirm/<token>/``) is the one URL with a secret in its path. The
+The links e-mailed to a customer (``/privacy/confirm/<token>/`` to confirm a request, ``/privacy/answer/<token>/``
+to download its answer) are the URLs with a secret in their path. The
 access log of ``persondata serve`` records the path of every request, so this logger class masks the token in
 every value it logs (path, request line, Referer, any header or environ atom), whatever the log format:
-``/privacy/confirm/***/``. Turned on with gunicorn's ``logger_class`` setting (``persondata.gunicorn_conf``).
+``/privacy/confirm/***/``, ``/privacy/answer/***/``. Turned on with gunicorn's ``logger_class`` setting (``persondata.gunicorn_conf``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-_TOKEN = re.compile(r"(/privacy/confirm/)[^/?#\s\"]+")
+_TOKEN = re.compile(r"(/privacy/(?:confirm|answer)/)(?!files/)[^/?#\s\"]+")
 MASK = "***"
 
 

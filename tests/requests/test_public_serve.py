@@ -232,9 +232,14 @@ def test_the_access_log_never_holds_a_confirmation_token(tmp_path: Path, served:
                 request = urllib.request.Request(link, headers={"Referer": link})  # noqa: S310 - loopback
                 urllib.request.urlopen(request, timeout=30)  # noqa: S310 - loopback
             assert refused.value.code == 400  # unknown token
+            answer = f"{base}/privacy/answer/{token}/"  # an answer's download link (answers/delivery.py)
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(answer, timeout=30)  # noqa: S310 - loopback
+            assert refused.value.code == 400
         finally:
             proc.terminate()
             proc.wait(20)
     text = log.read_text()
     assert '"GET /privacy/confirm/***/" 400' in text, text
+    assert '"GET /privacy/answer/***/" 400' in text, text
     assert token not in text
