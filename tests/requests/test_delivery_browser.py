@@ -1,0 +1,80 @@
+"""In a real headless Chromium: the controller reads the answered request's letter, then e-mails the download link;
+the customer opens the link from the mail, writes the address it was sent to, downloads the letter; the link does
+not open a second time, and the request's page shows how and when the answer left."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from persondata.access.actor import Actor
+from persondata.register.models import Customer
+from persondata.requests.answers import answering as answers
+from persondata.requests.answers import documents
+from persondata.requests.models import Request
+from persondata.requests.services import email_on_file
+from tests.conftest import NOW
+from tests.requests.answering import register
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_controller_sends_the_link_and_the_customer_downloads_the_letter_once(
+    browser: Any, live_server: Any, controller: Any, demo_customers: Any, smtp: Any, settings: Any
+) -> None:
+    settings.PERSONDATA_PUBLIC_URL = live_server.url
+    boss = Actor.for_user(controller, "rights_requests", "web")
+    customer = Customer.objects.order_by("id").first()
+    assert customer is not None
+    request = register(boss, "access", {"name": "Testkunde"}, customer_id=customer.id)
+    with transaction.atomic():
+        answers.answer_access(boss, request, now=NOW)
+    address = email_on_file(customer.id)
+    assert address
+    base = live_server.url
+    context = browser.new_context(locale="da-DK", accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/login/")
+        page.get_by_label("Brugernavn").fill("controller")
+        page.get_by_label("Adgangskode").fill("a-long-test-password")
+        page.get_by_role("button", name="Log ind").click()
+        page.wait_for_url(f"{base}/")
+        page.goto(f"{base}/requests/{request.id}/")
+        letter = page.locator("#documents-heading + ul a").first
+        assert letter.is_visible()  # the letter, to read before it is sent
+        page.get_by_label("En bemærkning med linket", exact=False).fill("Svaret kommer her.")
+        page.get_by_role("button", name="Send downloadlinket med e-mail").click()
+        page.wait_for_url(f"{base}/requests/{request.id}/")
+        assert page.get_by_text("downloadlink sendt med e-mail").is_visible()
+
+        (message,) = smtp.to(address)
+        body = message.get_body(preferencelist=("plain",)).get_content()
+        assert "Svaret kommer her." in body
+        link = re.search(r"http://\S+/privacy/answer/\S+/", body)
+        assert link is not None
+        # the customer, in their own browser
+        customer_context = browser.new_context(locale="da-DK", accept_downloads=True)
+        customer_page = customer_context.new_page()
+        customer_page.goto(link.group(0))
+        customer_page.get_by_label("Din e-mailadresse").fill(address)
+        customer_page.get_by_role("button", name="Åbn svaret").click()
+        customer_page.wait_for_url(f"{base}/privacy/answer/files/")
+        with customer_page.expect_download() as downloaded:
+            customer_page.get_by_role("link", name="Brevet", exact=False).first.click()
+        saved = downloaded.value.path()
+        stored = Request.objects.get(pk=request.id).documents.filter(kind="letter").order_by("fmt")
+        assert open(saved, "rb").read() in {documents.content(d) for d in stored}  # noqa: PTH123
+
+        customer_page.goto(link.group(0))
+        assert customer_page.get_by_role("heading", name="Linket er allerede brugt").is_visible()
+        customer_context.close()
+
+        page.reload()
+        assert page.get_by_text("kunden åbnede linket").is_visible()
+        assert page.get_by_text("kunden hentede et dokument").is_visible()
+    finally:
+        context.close()
