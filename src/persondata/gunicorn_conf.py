@@ -21,7 +21,8 @@ control_socket_disable = True
 # Retry-After; the worker lives on (at gunicorn's default of 30 s the two raced, and workers were killed).
 timeout = 60
 
-# The access log masks the secret of the links e-mailed to customers (/privacy/confirm/<token>/, /privacy/answer/<token>/).
+# The access log masks the secret of the links e-mailed to customers (/privacy/confirm/<token>/ and
+# /privacy/answer/<token>/): it never reaches a log.
 logger_class = "persondata.gunicorn_log.MaskingLogger"
 
 

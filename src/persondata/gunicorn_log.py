@@ -4,7 +4,8 @@ The links e-mailed to a customer (``/privacy/confirm/<token>/`` to confirm a req
 to download its answer) are the URLs with a secret in their path. The
 access log of ``persondata serve`` records the path of every request, so this logger class masks the token in
 every value it logs (path, request line, Referer, any header or environ atom), whatever the log format:
-``/privacy/confirm/***/``, ``/privacy/answer/***/``. Turned on with gunicorn's ``logger_class`` setting (``persondata.gunicorn_conf``).
+``/privacy/confirm/***/``, ``/privacy/answer/***/``. Turned on with gunicorn's ``logger_class`` setting
+(``persondata.gunicorn_conf``).
 """
 
 from __future__ import annotations

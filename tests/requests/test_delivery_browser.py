@@ -5,6 +5,7 @@ not open a second time, and the request's page shows how and when the answer lef
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -67,7 +68,7 @@ def test_the_controller_sends_the_link_and_the_customer_downloads_the_letter_onc
             customer_page.get_by_role("link", name="Brevet", exact=False).first.click()
         saved = downloaded.value.path()
         stored = Request.objects.get(pk=request.id).documents.filter(kind="letter").order_by("fmt")
-        assert open(saved, "rb").read() in {documents.content(d) for d in stored}  # noqa: PTH123
+        assert Path(saved).read_bytes() in {documents.content(d) for d in stored}
 
         customer_page.goto(link.group(0))
         assert customer_page.get_by_role("heading", name="Linket er allerede brugt").is_visible()
