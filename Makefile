@@ -52,9 +52,10 @@ test-sqlite: $(STAMP) $(CHROMIUM)
 	$(BIN)/pytest -q
 
 # PostgreSQL is mandatory in CI (CI=true); on a developer machine without it the run is skipped with a notice.
+# It runs the tests that use the database (--database-only): the others ran in the SQLite run, alike on both.
 test-postgres: $(STAMP) $(CHROMIUM)
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-	  PERSONDATA_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q; \
+	  PERSONDATA_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q --database-only; \
 	elif [ "$${CI:-}" = "true" ]; then echo "PostgreSQL at $(PG_URL) is required in CI"; exit 1; \
 	else echo "NOTICE: PostgreSQL at $(PG_URL) not reachable: PostgreSQL tests skipped"; fi
 
@@ -63,7 +64,7 @@ test: lint typecheck migrations-check test-sqlite test-postgres
 # The long load, crash and fuzzing runs (marker `full`) on both databases; `make test` runs their short versions.
 test-full: $(STAMP) $(CHROMIUM)
 	$(BIN)/pytest -q -m full --full
-	PERSONDATA_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m full --full
+	PERSONDATA_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m full --full --database-only
 
 bench: $(STAMP)
 	$(BIN)/persondata bench --customers 1000000

@@ -108,10 +108,36 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--full", action="store_true", help="also run the long load, crash and fuzzing runs (marker 'full')"
     )
+    parser.addoption(
+        "--database-only",
+        action="store_true",
+        help="only the tests that use the database (the PostgreSQL run of `make test`: the rest ran on SQLite)",
+    )
+
+
+#: the fixtures of pytest-django that give a test the database
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+)
+
+
+def uses_the_database(item: pytest.Item) -> bool:
+    """Does the test reach the configured database: through a fixture or marker of pytest-django, or from a
+    subprocess given a database of its own (tests.clitools: ``own_database``, ``ON_POSTGRES``)?"""
+    if item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    module = getattr(item, "module", None)
+    return hasattr(module, "own_database") or hasattr(module, "ON_POSTGRES")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """`make test` runs the short version of each long run; the `full` ones need `--full` (`make test-full`)."""
+    """`make test` runs the short version of each long run; the `full` ones need `--full` (`make test-full`).
+    With `--database-only` the tests that use no database are left out (they ran in the SQLite run)."""
+    if config.getoption("--database-only"):
+        left_out = [item for item in items if not uses_the_database(item)]
+        if left_out:
+            config.hook.pytest_deselected(items=left_out)
+            items[:] = [item for item in items if uses_the_database(item)]
     if config.getoption("--full"):
         return
     skip = pytest.mark.skip(reason="a long run: `make test-full` (pytest --full) runs it")

@@ -16,7 +16,6 @@ from persondata.access.actor import Actor
 from persondata.core.policy import default_policy_path
 from persondata.governance import breaches
 from persondata.governance.models import Breach
-from persondata.jobs.outbox import wait_for_outbox
 from tests.conftest import NOW, record_complete_agreements
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -35,11 +34,7 @@ def make_breach(boss: Actor) -> Callable[..., Breach]:
         values.setdefault("discovered_at", SATURDAY)
         values.setdefault("nature", "Et forkert vedhæftet kundeudtræk blev sendt til en leverandør.")
         with transaction.atomic():
-            breach = breaches.record_breach(boss, values, now=values.pop("now", NOW))
-        # its mail to the controller leaves from the outbox's thread after the commit: on the tests' in-memory
-        # SQLite a write beside that thread is refused at once ("table is locked"), so let it finish first
-        wait_for_outbox()
-        return breach
+            return breaches.record_breach(boss, values, now=values.pop("now", NOW))
 
     return make
 

@@ -48,9 +48,7 @@ def _seed(boss: Actor, make_breach: Callable[..., Breach], make_staff: Callable[
     soon = make_breach(discovered_at=NOW - timedelta(hours=60), nature=NATURE)  # 12 hours left
     make_breach(discovered_at=NOW - timedelta(hours=10))  # 62 hours left: not yet
     notified = make_breach(discovered_at=NOW - timedelta(hours=70))
-    # each breach mails the controller after its commit, from the outbox's thread: on the tests' in-memory SQLite
-    # a write beside that thread's is refused at once ("table is locked") rather than waiting, so let it finish
-    wait_for_outbox()
+    wait_for_outbox()  # each breach mails the controller after its commit, from the outbox's thread (counted below)
     Breach.objects.filter(pk=notified.pk).update(notified_at=NOW - timedelta(hours=1))
     _signed_long_ago(boss)
     return soon

@@ -4,29 +4,21 @@ the staff web app, and the letter and files are checked for content — and for 
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import re
-import threading
-import time
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 import jsonschema
 import pytest
-from django.db import OperationalError, connection
-from django.utils import timezone
 from pypdf import PdfReader
 
 from persondata import runtime
 from persondata.core.requests import State
 from persondata.core.vault import normalize_email
-from persondata.jobs import outbox
-from persondata.jobs.models import Outbox
 from persondata.register.models import Customer, Restriction
-from persondata.requests.answers import exports, printing
+from persondata.requests.answers import exports
 from persondata.requests.models import Request
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -53,44 +45,7 @@ def _pdf_text(data: bytes) -> str:
     return " ".join(" ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages).split())
 
 
-@pytest.fixture
-def kick_after_the_response(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The outbox's after-commit kick that prints a letter's PDF starts a moment later here, and is tried again
-    until the letter is printed.
-
-    The test database is SQLite in memory with a shared cache, where a second writer gets "table is locked" at
-    once instead of waiting its turn as on a database file (timeout 30 s) or PostgreSQL: the kick's writes and
-    the live server's session saves (the page reloads) fail each other. In production a kick that gives up is
-    followed by the job runner's delivery pass a minute later; the live server runs no job runner, so this
-    stands in for it. The printing itself is unchanged.
-    """
-    if connection.vendor != "sqlite":
-        return
-    kick = outbox.kick
-
-    def print_until_done(ids: list[Any]) -> None:
-        try:
-            for _ in range(150):
-                with contextlib.suppress(OperationalError):
-                    # a try that failed waits out its backoff (a minute, then longer) for the job: not here
-                    outbox.deliver_due(timezone.now() + timedelta(days=2), ids=ids)
-                    if not Outbox.objects.filter(pk__in=ids).exists():
-                        return
-                time.sleep(0.2)
-        finally:
-            connection.close()  # this thread's own connection
-
-    def later(ids: list[Any]) -> None:
-        if Outbox.objects.filter(pk__in=ids, kind=printing.KIND).exists():
-            threading.Timer(0.3, print_until_done, args=(ids,)).start()
-        else:
-            kick(ids)  # the confirmation mail: at once, as always
-
-    monkeypatch.setattr(outbox, "kick", later)
-
-
 @pytest.mark.parametrize("kind", list(PUBLIC_LABELS))
-@pytest.mark.usefixtures("kick_after_the_response")
 def test_a_request_from_the_public_page_to_the_letter(
     kind: str,
     browser: Any,

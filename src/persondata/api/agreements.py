@@ -19,7 +19,7 @@ from pydantic import ConfigDict, Field
 
 from persondata.access import permissions
 from persondata.access.actor import Actor
-from persondata.api.schemas import ErrorOut, ValidationErrorOut
+from persondata.api.schemas import Category, ErrorOut, PartnerKey, Purpose, ValidationErrorOut
 from persondata.core.agreements import SubProcessor
 from persondata.core.calendar import legal_date
 from persondata.partners import agreements, disclosures
@@ -160,9 +160,9 @@ def delete_agreement(request: HttpRequest, partner: str) -> tuple[int, None]:
 # -- disclosures: who received what ------------------------------------------------------------------------------
 class DisclosureIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    partner: str
-    categories: list[str]
-    purpose: str = Field(description="a purpose of the policy file the transfer served")
+    partner: PartnerKey  # type: ignore[valid-type]
+    categories: list[Category] = Field(min_length=1)  # type: ignore[valid-type]
+    purpose: Purpose = Field(description="a purpose of the policy file the transfer served")
     customers: list[uuid.UUID] = Field([], description="the customers' pseudonymous ids")
     standing: bool = Field(False, description="every customer's data, continuously, from occurred_at")
     export: bool = Field(False, description="a file exported for the partner (refused without an agreement)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.db import transaction
 from django.http import Http404, HttpRequest
@@ -17,10 +17,10 @@ from pydantic import ConfigDict, Field
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
-from persondata.api.schemas import ErrorOut, ValidationErrorOut
+from persondata.api.schemas import Category, ErrorOut, ValidationErrorOut
 from persondata.governance import breaches
 from persondata.governance.errors import GovernanceError
-from persondata.governance.models import Breach
+from persondata.governance.models import KINDS, RISKS, Breach
 
 router = Router(tags=["breaches"])
 ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
@@ -35,14 +35,14 @@ class BreachChange(Schema):
     )
     occurred_at: datetime | None = None
     nature: str | None = None
-    kinds: list[str] | None = Field(None, description="confidentiality, integrity, availability")
-    categories: list[str] | None = Field(None, description="the policy file's data categories affected")
-    customers_affected: int | None = None
-    records_affected: int | None = None
+    kinds: list[Literal[KINDS]] | None = None  # type: ignore[valid-type]
+    categories: list[Category] | None = Field(None, description="the policy file's data categories affected")  # type: ignore[valid-type]
+    customers_affected: int | None = Field(None, ge=0)
+    records_affected: int | None = Field(None, ge=0)
     consequences: str | None = None
     measures_taken: str | None = None
     measures_planned: str | None = None
-    risk: str | None = Field(None, description="unlikely, risk or high")
+    risk: Literal[tuple(dict(RISKS))] | None = None  # type: ignore[valid-type]
     notified_at: datetime | None = None
     authority_reference: str | None = None
     delay_reason: str | None = None
@@ -94,6 +94,13 @@ def _invalid(exc: GovernanceError) -> ValidationError:
     return ValidationError([{"loc": ("body", exc.field), "msg": exc.message, "type": "invalid"}])
 
 
+class BreachIn(BreachChange):
+    """A new breach: when the company became aware is required (the 72 hours start then)."""
+
+    discovered_at: datetime = Field(description="when the company became aware: the 72 hours start")
+    nature: str = Field(pattern=r"\S", description="what happened (Art. 33(3)(a))")
+
+
 def _given(body: BreachChange) -> dict[str, Any]:
     return body.model_dump(exclude_unset=True)
 
@@ -104,7 +111,7 @@ def list_breaches(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("", response={201: BreachOut, **ERRORS}, summary="Register a breach (e-mails the controller)")
-def create_breach(request: HttpRequest, body: BreachChange) -> Status[dict[str, Any]]:
+def create_breach(request: HttpRequest, body: BreachIn) -> Status[dict[str, Any]]:
     actor = _manager(request)
     try:
         with transaction.atomic():

@@ -34,17 +34,25 @@ def _text(n: int) -> Any:
     return Annotated[str, StringConstraints(strip_whitespace=True, max_length=n)]
 
 
+def _identifying(n: int) -> Any:
+    """A field that identifies the requester: when given, not blank."""
+    return Annotated[str, StringConstraints(strip_whitespace=True, max_length=n, pattern=r"\S")]
+
+
 class RequestIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    # at least one identifying field (intake.clean_requester): the schema says so, so clients send one
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"anyOf": [{"required": [k]} for k in intake.IDENTIFYING]}
+    )
 
     kind: Kind
     received_on: date | None = Field(None, description="the day the request reached you (default: today)")
     language: str = Field("da", pattern="^(da|en)$", description="language of the answer")
-    name: _text(intake.REQUESTER_FIELDS["name"]) | None = None  # type: ignore[valid-type]
-    email: _text(intake.REQUESTER_FIELDS["email"]) | None = None  # type: ignore[valid-type]
-    phone: _text(intake.REQUESTER_FIELDS["phone"]) | None = None  # type: ignore[valid-type]
+    name: _identifying(intake.REQUESTER_FIELDS["name"]) = None  # type: ignore[valid-type]
+    email: _identifying(intake.REQUESTER_FIELDS["email"]) = None  # type: ignore[valid-type]
+    phone: _identifying(intake.REQUESTER_FIELDS["phone"]) = None  # type: ignore[valid-type]
     address: _text(intake.REQUESTER_FIELDS["address"]) | None = None  # type: ignore[valid-type]
-    customer_number: _text(intake.REQUESTER_FIELDS["customer_number"]) | None = None  # type: ignore[valid-type]
+    customer_number: _identifying(intake.REQUESTER_FIELDS["customer_number"]) = None  # type: ignore[valid-type]
     message: _text(intake.REQUESTER_FIELDS["message"]) | None = None  # type: ignore[valid-type]
 
 

@@ -30,6 +30,9 @@ def _purposes() -> Any:
 
 
 Purpose = _purposes()
+#: the data categories and the partners of the policy file, as enums in the schema (read once, like the purposes)
+Category = Literal[tuple(runtime.policy().categories)]  # type: ignore[valid-type]
+PartnerKey = Literal[tuple(p.key for p in runtime.policy().partners)]  # type: ignore[valid-type]
 
 
 class _Out(Schema):

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.db import transaction
 from django.http import Http404, HttpRequest
@@ -16,7 +16,7 @@ from pydantic import ConfigDict, Field
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
-from persondata.api.schemas import ErrorOut, ValidationErrorOut
+from persondata.api.schemas import Category, ErrorOut, ValidationErrorOut
 from persondata.core.risk import EVENTS
 from persondata.systems import services
 from persondata.systems.services import SystemInputError
@@ -51,13 +51,16 @@ class SystemOut(Schema):
     review_due: list[str] = Field(description="the feared events whose assessment is due (or missing)")
 
 
+Event = Literal[tuple(EVENTS)]  # type: ignore[valid-type]  # the feared events, an enum in the schema
+
+
 class SystemIn(Schema):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(max_length=200)
-    kind: str = Field(description="admin, partner or other")
+    kind: Literal["admin", "partner", "other"]
     location: str = Field(max_length=200)
     owner: str = Field(max_length=200)
-    categories: list[str] = Field(description="the policy file's data categories the system holds")
+    categories: list[Category] = Field(description="the policy file's data categories the system holds")  # type: ignore[valid-type]
     partner_key: str = Field("", description="for kind partner: the partner of the policy file that runs it")
     version: str = Field("", max_length=80)
 
@@ -154,12 +157,8 @@ def delete_system(request: HttpRequest, key: str) -> tuple[int, None]:
     response={200: SystemOut, **ERRORS},
     summary="Rate a feared event of a system (severity × likelihood, before and after the measures)",
 )
-def assess_system(request: HttpRequest, key: str, event: str, body: AssessmentIn) -> dict[str, Any]:
+def assess_system(request: HttpRequest, key: str, event: Event, body: AssessmentIn) -> dict[str, Any]:  # type: ignore[valid-type]
     actor = _actor(request)
-    if event not in EVENTS:
-        raise ValidationError(
-            [{"loc": ("path", "event"), "msg": f"must be one of {', '.join(EVENTS)}", "type": "invalid"}]
-        )
     try:
         with transaction.atomic():
             services.assess(actor, key, event, **body.model_dump(), now=timezone.now())

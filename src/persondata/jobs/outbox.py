@@ -43,7 +43,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import OperationalError, close_old_connections, connection, transaction
+from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -245,14 +245,7 @@ def kick(ids: list[uuid.UUID]) -> None:
 def _run(ids: list[uuid.UUID]) -> None:
     try:
         close_old_connections()
-        for wait in (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 0.0):  # about 3 s in all
-            try:
-                deliver_due(timezone.now(), ids=ids)
-                break
-            except OperationalError:  # a locked database (SQLite): a moment later, then the job's turn
-                if not wait:
-                    raise
-                time.sleep(wait)
+        deliver_due(timezone.now(), ids=ids)  # a write waits its turn (the busy timeout on SQLite)
     except Exception as exc:
         log.error("outbox after commit: delivery failed (%s); the job tries again", type(exc).__name__)
     finally:

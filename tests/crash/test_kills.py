@@ -1,0 +1,322 @@
+"""The crash harness: the real ``persondata`` command killed with SIGKILL at random points, then the invariants.
+
+Each scenario starts from a copy of one prepared home (SQLite: the crash semantics are the file's), starts its
+command, kills it after a random delay within the command's own duration (measured once, uninterrupted), checks
+the invariants, runs the command again to completion (the restart) and checks them once more:
+
+* no record lost, none deleted early: every customer the uninterrupted sweep keeps is still there;
+* none half-deleted: a customer's rows and keys agree (tests/retention/test_process.py ``half_deleted``);
+* the audit chain is valid (``persondata audit verify``);
+* the deletion ledger agrees with the database (written ahead: the file has every committed entry);
+* every accepted public submission is stored; every queued message is delivered or still queued.
+
+A scenario is a :class:`Scenario`: a name, ``prepare`` (set the copy up, return the command and its environment)
+and ``check`` (its own invariants, after the kill and after the restart). Backup and restore join as two more
+entries of :data:`SCENARIOS` (``persondata backup`` / ``persondata restore``: prepare returns the command, check
+compares the restored customers with the copy's). `make test` kills a few times; `pytest --full` 100 times.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from persondata import demo
+from persondata.bench.public import _form_request, _form_url, _opener, _submit
+from tests.clitools import cli_env, persondata
+from tests.conftest import TODAY
+from tests.requests.conftest import Mailbox
+from tests.requests.test_outbox_process import ACCEPT, SCRIPT
+from tests.retention.test_process import checkpoint, half_deleted, sql
+
+pytestmark = pytest.mark.slow
+
+SHORT_KILLS, FULL_KILLS = 5, 100
+CUSTOMERS = 600  # in the prepared home; the import scenario adds as many
+
+
+@dataclass
+class Run:
+    """One kill: the home copy, the command's environment, and what the scenario noted before it."""
+
+    home: Path
+    env: dict[str, str]
+    noted: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def db(self) -> Path:
+        return self.home / "persondata.sqlite3"
+
+
+@dataclass
+class Base:
+    """The prepared home, and the customers an uninterrupted sweep of TODAY keeps."""
+
+    home: Path
+    kept: frozenset[str]
+    numbers: list[str]
+    import_file: Path
+    smtp_port: int
+    mailbox: Mailbox
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    prepare: Callable[[Base, Run], list[str]]  # the command's arguments (``persondata …``)
+    check: Callable[[Base, Run, bool], None]  # its own invariants; the flag: after the restart
+    serve: bool = False  # the command is a server: killed with its workers, restarted by a client's need
+
+
+def customers(db: Path) -> set[str]:
+    return {str(r[0]) for r in sql(db, "SELECT id FROM customer")}
+
+
+def copy_home(src: Path, dst: Path) -> None:
+    for name in ("persondata.sqlite3", "keys.sqlite3"):
+        checkpoint(src / name)
+    shutil.copytree(src, dst)
+
+
+def check_invariants(base: Base, run: Run) -> None:
+    """What must hold whenever the process stops."""
+    assert half_deleted(run.db) == dict.fromkeys(half_deleted(run.db), 0)
+    assert base.kept <= customers(run.db), "a customer the sweep keeps is gone"
+    verified = persondata("audit", "verify", env=run.env, check=False)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    committed = int(sql(run.db, "SELECT count(*) FROM retention_ledger")[0][0])
+    ledger = run.home / "deletion-ledger.jsonl"
+    in_file = len(ledger.read_text().splitlines()) if ledger.exists() else 0
+    assert committed <= in_file, "the ledger file misses a committed deletion"
+
+
+# -- the scenarios ---------------------------------------------------------------------------------------------
+def _import(base: Base, run: Run) -> list[str]:
+    run.noted["before"] = len(customers(run.db))
+    return ["import", str(base.import_file), "--no-progress"]
+
+
+def _import_check(base: Base, run: Run, restarted: bool) -> None:
+    now, before = len(customers(run.db)), run.noted["before"]
+    assert now in ({before + CUSTOMERS} if restarted else {before, before + CUSTOMERS}), "not all or nothing"
+
+
+def _sweep(base: Base, run: Run) -> list[str]:
+    return ["retention", "run", "--date", TODAY.isoformat(), "--chunk-size", "20", "--no-progress"]
+
+
+def _sweep_check(base: Base, run: Run, restarted: bool) -> None:
+    if restarted:
+        assert customers(run.db) == base.kept
+
+
+def _erasure(base: Base, run: Run) -> list[str]:
+    number = random.Random(len(run.home.name)).choice(base.numbers)
+    out = persondata(
+        "requests",
+        "new",
+        "--kind",
+        "erasure",
+        "--customer-number",
+        number,
+        "--user",
+        "controller",
+        env=run.env,
+    ).stdout
+    ref = re.findall(r"PD-[A-Z0-9]{4}-[A-Z0-9]{4}", out)[0]
+    persondata("requests", "verify", ref, "--method", "known_contact", "--user", "controller", env=run.env)
+    run.noted["ref"] = ref
+    return ["requests", "answer", ref, "--confirm-erasure", "--user", "controller"]
+
+
+def _erasure_check(base: Base, run: Run, restarted: bool) -> None:
+    status = sql(run.db, f"SELECT state FROM rights_request WHERE reference = '{run.noted['ref']}'")
+    if restarted:
+        assert status == [("answered",)], status
+
+
+def _outbox(base: Base, run: Run) -> list[str]:
+    for _ in range(5):  # five public submissions: each queues its match, which queues its confirmation mail
+        made = subprocess.run(
+            [sys.executable, "-c", SCRIPT, "send"], env=run.env, capture_output=True, timeout=120
+        )
+        assert made.returncode == 0, made.stderr
+    run.noted["queued"] = int(sql(run.db, "SELECT count(*) FROM jobs_outbox")[0][0])
+    run.noted["sent"] = len(base.mailbox.handler.received)
+    run.env["PERSONDATA_SMTP_URL"] = f"smtp://127.0.0.1:{base.smtp_port}"
+    return ["outbox", "deliver", "--user", "controller"]
+
+
+def _outbox_check(base: Base, run: Run, restarted: bool) -> None:
+    left = int(sql(run.db, "SELECT count(*) FROM jobs_outbox WHERE state != 'failed'")[0][0])
+    sent = len(base.mailbox.handler.received) - run.noted["sent"]
+    assert left + sent >= 5, "a message was neither delivered nor kept"  # at least once
+    if restarted:
+        assert left == 0 and sent >= 5
+
+
+def _intake(base: Base, run: Run) -> list[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    run.env.update(PERSONDATA_JOBS="0", PERSONDATA_PUBLIC_LIMIT_GLOBAL="100000", PERSONDATA_BEHIND_PROXY="1")
+    run.noted.update(base=f"http://127.0.0.1:{port}", before=_requests(run), accepted=0)
+    return ["serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+
+
+def _requests(run: Run) -> int:
+    return int(sql(run.db, "SELECT count(*) FROM rights_request")[0][0])
+
+
+def _intake_check(base: Base, run: Run, restarted: bool) -> None:
+    assert _requests(run) - run.noted["before"] >= run.noted["accepted"], "an accepted submission is lost"
+
+
+def _submit_until_killed(run: Run, stop: threading.Event) -> None:
+    """A customer at the public form, one submission after the other, while the server lives."""
+    i = 0
+    while not stop.is_set():
+        try:
+            with urllib.request.urlopen(f"{run.noted['base']}/api/health", timeout=2):  # noqa: S310 - loopback
+                pass
+        except OSError:
+            time.sleep(0.1)
+            continue
+        opener = _opener()
+        request = _form_request(opener, _form_url(run.noted["base"]), i, f"crash-{i}@example.invalid", 10)
+        if request is not None and _submit(opener, request, 10) is not None:
+            run.noted["accepted"] += 1
+        i += 1
+
+
+SCENARIOS = [
+    Scenario("import", _import, _import_check),
+    Scenario("sweep", _sweep, _sweep_check),
+    Scenario("erasure", _erasure, _erasure_check),
+    Scenario("outbox", _outbox, _outbox_check),
+    Scenario("intake", _intake, _intake_check, serve=True),
+]
+
+
+# -- the harness -----------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Base]:
+    root = tmp_path_factory.mktemp("crash")
+    home = root / "home"
+    env = cli_env(home)
+    persondata("init", env=env, timeout=300)
+    records = list(demo.customers(CUSTOMERS, seed=3, today=TODAY))
+    persondata(
+        "import",
+        str(demo.write_jsonl(iter(records), root / "base.jsonl")),
+        "--no-progress",
+        env=env,
+        timeout=600,
+    )
+    subprocess.run([sys.executable, "-c", ACCEPT], env=env, check=True, timeout=120)
+    more = demo.write_jsonl(
+        demo.customers(CUSTOMERS, seed=4, today=TODAY, start=10_000_000), root / "more.jsonl"
+    )
+    swept = root / "swept"
+    copy_home(home, swept)
+    persondata(
+        "retention", "run", "--date", TODAY.isoformat(), "--no-progress", env=cli_env(swept), timeout=600
+    )
+    kept = frozenset(customers(swept / "persondata.sqlite3"))
+    assert 0 < len(kept) < CUSTOMERS, "the sweep should delete some customers and keep others"
+    box = Mailbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = Controller(box.handler, hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        yield Base(home, kept, [r["customer_number"] for r in records], more, port, box)
+    finally:
+        server.stop()
+
+
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:  # its own session: a kill reaches the server's workers too
+        return subprocess.Popen(
+            [sys.executable, "-m", "persondata", *args], env=env, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+
+def kill_once(base: Base, scenario: Scenario, where: Path, rnd: random.Random, window: float) -> float:
+    """One run of ``scenario`` killed after a random delay; the invariants, the restart, the invariants again."""
+    run = Run(where, cli_env(where))
+    copy_home(base.home, where)
+    args = scenario.prepare(base, run)
+    delay = rnd.uniform(0.05, window)
+    stop = threading.Event()
+    client = threading.Thread(target=_submit_until_killed, args=(run, stop)) if scenario.serve else None
+    proc = start(args, run.env, where.parent / f"{where.name}.log")
+    if client:
+        client.start()
+    time.sleep(delay)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    stop.set()
+    if client:
+        client.join(30)
+    check_invariants(base, run)
+    scenario.check(base, run, False)
+    if not scenario.serve:  # the restart: the same command, to the end
+        persondata(*args, env=run.env, check=False, timeout=600)
+        check_invariants(base, run)
+        scenario.check(base, run, True)
+    shutil.rmtree(where)
+    return delay
+
+
+def harness(base: Base, tmp_path: Path, kills: int, seed: int) -> dict[str, int]:
+    rnd = random.Random(seed)
+    windows: dict[str, float] = {}
+    for scenario in SCENARIOS:  # the command's duration, uninterrupted, sets the window its kills fall in
+        if scenario.serve:
+            windows[scenario.name] = 12.0
+            continue
+        run = Run(tmp_path / f"measure-{scenario.name}", {})
+        run.env = cli_env(run.home)
+        copy_home(base.home, run.home)
+        args = scenario.prepare(base, run)
+        began = time.monotonic()
+        persondata(*args, env=run.env, timeout=600)
+        windows[scenario.name] = time.monotonic() - began
+        scenario.check(base, run, True)
+        shutil.rmtree(run.home)
+    done: dict[str, int] = dict.fromkeys(windows, 0)
+    for i in range(kills):
+        scenario = SCENARIOS[i % len(SCENARIOS)]
+        kill_once(base, scenario, tmp_path / f"kill-{i}-{scenario.name}", rnd, windows[scenario.name])
+        done[scenario.name] += 1
+    return done
+
+
+def test_a_few_kills_across_every_scenario(base: Base, tmp_path: Path) -> None:
+    done = harness(base, tmp_path, SHORT_KILLS, seed=18)
+    assert done == dict.fromkeys([s.name for s in SCENARIOS], 1)
+
+
+@pytest.mark.full
+def test_a_hundred_kills(base: Base, tmp_path: Path) -> None:
+    done = harness(base, tmp_path, FULL_KILLS, seed=1805)
+    assert sum(done.values()) == FULL_KILLS
