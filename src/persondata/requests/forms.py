@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from persondata.core.calendar import MAX_EXTENSION_MONTHS
-from persondata.core.requests import Kind
+from persondata.core.requests import Kind, State
 from persondata.requests.intake import REQUESTER_FIELDS
 from persondata.requests.models import IDENTITY_METHODS, OFFERED_GROUNDS
 
@@ -21,6 +21,14 @@ KIND_LABELS = {
     Kind.PORTABILITY: _("Data portability (Art. 20)"),
     Kind.OBJECTION: _("Objection (Art. 21)"),
     Kind.OTHER: _("Other"),
+}
+STATE_LABELS = {
+    State.RECEIVED: _("Received"),
+    State.AWAITING_IDENTITY: _("Awaiting identity"),
+    State.IN_PROGRESS: _("In progress"),
+    State.ANSWERED: _("Answered"),
+    State.REFUSED: _("Refused"),
+    State.WITHDRAWN: _("Withdrawn"),
 }
 RECEIVED_VIA = (
     ("email", _("E-mail")),
@@ -69,6 +77,35 @@ class NewRequestForm(forms.Form):
 
 class AssignForm(forms.Form):
     customer = forms.UUIDField(label=_("Customer (id, from the customer's page)"))
+
+
+class HandlerForm(forms.Form):
+    """Who handles the request: a staff member holding ``handle_requests``, or nobody."""
+
+    handler = forms.TypedChoiceField(label=_("Handled by"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from persondata.requests.handling import handlers
+
+        super().__init__(*args, **kwargs)
+        choices = [("", _("Nobody")), *((u.pk, u.get_username()) for u in handlers())]
+        self.fields["handler"].choices = choices  # type: ignore[attr-defined]
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label=_("Internal comment (staff only; never sent to the customer)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReferenceForm(forms.Form):
+    """Find a request by the reference the customer quotes: sent by POST, so it never enters a URL."""
+
+    reference = forms.CharField(
+        label=_("Reference"), max_length=20, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
 
 
 class VerifyForm(forms.Form):
