@@ -31,6 +31,7 @@ from persondata.partners import checks as partner_checks
 from persondata.register.models import STORED_FIELDS, Customer, ImportRun, Invoice, Order, Payment
 from persondata.register.services import SEARCH_LIMIT, find_customers, show_customer
 from persondata.requests.services import open_requests
+from persondata.web import dashboard as charts
 from persondata.web.forms import CustomerSearchForm
 
 RECENT_IMPORTS = 5
@@ -89,6 +90,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "purposes": _purposes(request.user),
             "requests": _open_requests(request.user),
             "governance": governance_panel(request.user),
+            **_at_a_glance(request.user),
         },
     )
 
@@ -101,13 +103,27 @@ def _open_requests(user: Any) -> dict[str, Any] | None:
         return None
     if not permissions.holds(actor, permissions.HANDLE_REQUESTS):
         return None
-    items = open_requests(legal_date(timezone.now()))
+    today = legal_date(timezone.now())
+    items = open_requests(today)
     return {
         "items": items[:10],
         "total": len(items),
         "overdue": sum(1 for i in items if i.level == "overdue"),
         "due_soon": sum(1 for i in items if i.level == "due_soon"),
+        **charts.request_charts(items, today),
     }
+
+
+def _at_a_glance(user: Any) -> dict[str, Any]:
+    """The deletions forecast (``manage_retention``) and the risk reviews due (``manage_systems``): the company's
+    own records, no customer's data."""
+    try:
+        actor = Actor.staff(user, "web")
+    except AccessDenied:
+        return {"forecast": None, "reviews": None}
+    today = legal_date(timezone.now())
+    forecast = charts.forecast_chart(today) if permissions.holds(actor, permissions.MANAGE_RETENTION) else None
+    return {"forecast": forecast, "reviews": charts.reviews_due(actor, timezone.now())}
 
 
 def _policy_findings() -> list[dict[str, str]]:
