@@ -12,6 +12,9 @@ from persondata.core.requests import Kind, State
 from persondata.requests.intake import REQUESTER_FIELDS
 from persondata.requests.models import IDENTITY_METHODS, OFFERED_GROUNDS
 
+#: a customer id field that the type-ahead picker (web/static/web/typeahead.js) enhances; without script it is
+#: the plain id field, filled from the customer's page
+PICKER = {"data-customer-picker": "", "autocomplete": "off", "spellcheck": "false"}
 KIND_LABELS = {
     Kind.INFORMATION: _("Information about how we process personal data"),
     Kind.ACCESS: _("Access: a copy of the data we hold (Art. 15)"),
@@ -71,12 +74,21 @@ class NewRequestForm(forms.Form):
     customer_number = _text(_("Customer number"), "customer_number")
     message = _text(_("The request in the customer's words (never a CPR number)"), "message", textarea=True)
 
+    # the customer picker (web/typeahead.js) for those who handle requests; the view drops it for others
+    customer = forms.UUIDField(
+        label=_("The customer (optional: find them by name or customer number)"),
+        required=False,
+        widget=forms.TextInput(attrs=PICKER),
+    )
+
     def details(self) -> dict[str, str]:
         return {k: self.cleaned_data[k] for k in REQUESTER_FIELDS if self.cleaned_data.get(k)}
 
 
 class AssignForm(forms.Form):
-    customer = forms.UUIDField(label=_("Customer (id, from the customer's page)"))
+    customer = forms.UUIDField(
+        label=_("Customer (id, from the customer's page)"), widget=forms.TextInput(attrs=PICKER)
+    )
 
 
 class HandlerForm(forms.Form):

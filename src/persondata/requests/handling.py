@@ -85,4 +85,3 @@ def comments(actor: Actor, request: Request) -> list[ShownComment]:
             text = str(unseal_for(request, c.blob, context)["text"])
         out.append(ShownComment(c.at, c.author.get_username() if c.author else "", text))
     return out
-

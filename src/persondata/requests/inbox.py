@@ -114,7 +114,7 @@ class Inbox:
         return self.link(sort=f"-{key}" if self.sort == key else key, page="")
 
 
-def inbox(form: InboxFilter, page_number: object, today: date) -> Inbox:
+def inbox(form: InboxFilter, page_number: str | None, today: date) -> Inbox:
     """The page ``page_number`` of the requests ``form`` selects (an invalid form: the default view)."""
     f = form.cleaned_data if form.is_valid() else {}
     sort = f.get("sort") or "due"

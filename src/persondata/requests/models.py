@@ -102,7 +102,9 @@ class Comment(models.Model):
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="comments")
     at = models.DateTimeField()
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     blob = models.BinaryField(null=True)  # {"text": …} sealed under the request's key; NULL after purge
 
     class Meta:

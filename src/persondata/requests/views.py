@@ -68,7 +68,9 @@ def _get(request_id: uuid.UUID) -> Request:
     return found
 
 
-def _inbox_page(request: HttpRequest, reference_form: ReferenceForm | None = None, status: int = 200) -> HttpResponse:
+def _inbox_page(
+    request: HttpRequest, reference_form: ReferenceForm | None = None, status: int = 200
+) -> HttpResponse:
     """The inbox as the query string filters it (codes and ids only: no personal data in the URL)."""
     today = legal_date(timezone.now())
     form = InboxFilter(request.GET or None, handling.handlers())
@@ -114,11 +116,30 @@ def find_reference(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(reverse("requests:detail", args=[found.id]))
         form.add_error(
             "reference",
-            _("No request has this reference. A reference looks like PD-7K3F-9QXW: check the letters and digits.")
+            _(
+                "No request has this reference. A reference looks like PD-7K3F-9QXW: check the letters and digits."
+            )
             if ref
-            else _("This is not a reference: it looks like PD-7K3F-9QXW (eight letters and digits after PD)."),
+            else _(
+                "This is not a reference: it looks like PD-7K3F-9QXW (eight letters and digits after PD)."
+            ),
         )
     return _inbox_page(request, form, status=400)
+
+
+def _customer_param(request: HttpRequest) -> uuid.UUID | None:
+    """``?customer=<pseudonymous id>`` of "start a request for this customer" (an id, never personal data)."""
+    try:
+        return uuid.UUID(request.GET.get("customer", ""))
+    except ValueError:
+        return None
+
+
+def _new_form(data: Any, initial: dict[str, Any], handles: bool) -> NewRequestForm:
+    form = NewRequestForm(data, initial=initial)
+    if not handles:  # only those who handle requests say which customer it is (a match discloses a customer)
+        del form.fields["customer"]
+    return form
 
 
 @login_required
@@ -127,7 +148,13 @@ def request_new(request: HttpRequest) -> HttpResponse:
     """Any staff member may register a request that reached them (by e-mail, letter, phone)."""
     actor = Actor.for_user(request.user, None, "web")
     today = legal_date(timezone.now())
-    form = NewRequestForm(request.POST or None, initial={"received_on": today, "language": "da"})
+    handles = permissions.holds(actor, permissions.HANDLE_REQUESTS)
+    initial = {
+        "received_on": today,
+        "language": "da",
+        "customer": _customer_param(request) if handles else None,
+    }
+    form = _new_form(request.POST or None, initial, handles)
     error = ""
     if request.method == "POST" and form.is_valid():
         f = form.cleaned_data
@@ -143,16 +170,20 @@ def request_new(request: HttpRequest) -> HttpResponse:
                     received_on=f["received_on"],
                 )
                 services.update_work(created, received_via=f["received_via"])
+                if f.get("customer"):  # started from the customer's page, or picked
+                    services.assign_customer(actor, created, f["customer"], now=timezone.now())
+        except NotFound:
+            form.add_error("customer", _("No such customer: pick the customer again."))
         except services.RequestError as exc:
             field = exc.field if exc.field in form.fields else None
             if field is not None:  # shown again without what was refused (a CPR number is not echoed back)
                 data = request.POST.copy()
                 data[field] = ""
-                form = NewRequestForm(data)
+                form = _new_form(data, {}, handles)
                 form.is_valid()
             form.add_error(field, exc.message)
         else:
-            if permissions.holds(actor, permissions.HANDLE_REQUESTS):
+            if handles:
                 return HttpResponseRedirect(reverse("requests:detail", args=[created.id]))
             return render(request, "requests/registered.html", {"req": created})
     return render(
@@ -285,7 +316,11 @@ STEPS: dict[str, tuple[type[Any] | None, str, Step]] = {
         "handler_form",
         lambda a, r, d, now: handling.assign_handler(a, r, d["handler"], now=now),
     ),
-    "comment": (CommentForm, "comment_form", lambda a, r, d, now: handling.add_comment(a, r, d["text"], now=now)),
+    "comment": (
+        CommentForm,
+        "comment_form",
+        lambda a, r, d, now: handling.add_comment(a, r, d["text"], now=now),
+    ),
     "extend": (ExtendForm, "extend_form", _extend),
     "refuse": (RefuseForm, "refuse_form", _refuse),
     "withdraw": (None, "", lambda a, r, d, now: services.withdraw(a, r, now=now)),

@@ -109,7 +109,9 @@ def per_month_chart(today: date) -> Any:
         "chart-per-month",
         _("Requests per month"),
         ngettext(
-            "%(n)d request received in the last 12 months.", "%(n)d requests received in the last 12 months.", total
+            "%(n)d request received in the last 12 months.",
+            "%(n)d requests received in the last 12 months.",
+            total,
         )
         % {"n": total},
         bars,
@@ -180,4 +182,3 @@ def reviews_due(actor: Actor, now: datetime) -> list[dict[str, Any]] | None:
 
 def request_charts(items: list[OpenRequest], today: date) -> dict[str, Any]:
     return {"deadlines": deadlines_chart(items, today), "per_month": per_month_chart(today)}
-
