@@ -141,9 +141,9 @@ def test_assigning_a_handler(controller: Any, make_staff: Any) -> None:
     assert refused.status_code == 400
     req.refresh_from_db()
     assert req.assigned_to_id == second.pk  # unchanged by the refused choice
-    with transaction.atomic():
-        with pytest.raises(services.RequestError):
-            handling.assign_handler(Actor.for_user(controller, "rights_requests", "web"), req, clerk.pk, now=timezone.now())
+    actor = Actor.for_user(controller, "rights_requests", "web")
+    with transaction.atomic(), pytest.raises(services.RequestError):
+        handling.assign_handler(actor, req, clerk.pk, now=timezone.now())
     assert client.post(f"/requests/{req.id}/handler/", {"handler": ""}).status_code == 302
     req.refresh_from_db()
     assert req.assigned_to_id is None
