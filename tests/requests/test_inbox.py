@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from persondata.access.actor import Actor
 from persondata.audit.models import AuditEntry
+from persondata.bench.inbox import measure, write_requests
 from persondata.core import requests as rq
 from persondata.core import sealing
 from persondata.core.calendar import legal_date
@@ -181,3 +182,15 @@ def test_only_those_who_handle_requests_see_the_inbox(make_staff: Any) -> None:
     assert clerk.post(f"/requests/{req.id}/comment/", {"text": "hello"}).status_code == 403
     assert clerk.post(f"/requests/{req.id}/handler/", {"handler": ""}).status_code == 403
     assert not Comment.objects.exists()
+
+
+def test_the_inbox_bench_phase_short(controller: Any) -> None:
+    """The bench's inbox phase at a small size (``persondata bench`` runs it with 10,000 requests)."""
+    write_requests(300, controller.pk)
+    assert Request.objects.count() == 300
+    assert Request.objects.filter(assigned_to=controller).count() == 100
+    times = measure(controller, runs=1)
+    assert set(times) == {"default", "deep_page", "by_reference", "due_7", "assigned", "all"}
+    assert all(ms > 0 for ms in times.values())
+    page = _client(controller).get("/requests/?state=all&page=2").content.decode()
+    assert len(_references(page)) == PAGE_SIZE

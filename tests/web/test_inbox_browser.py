@@ -73,4 +73,3 @@ def test_the_inbox_and_the_type_ahead(
         assert not [u for u in visited if any(t.lower() in u.lower() for t in typed)]
     finally:
         context.close()
-

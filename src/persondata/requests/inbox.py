@@ -18,6 +18,7 @@ from typing import Any
 from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +39,20 @@ SORTS: dict[str, tuple[str, ...]] = {
     "state": ("state", "due_on", "id"),
 }
 NOBODY = "none"
+
+#: what a row shows: the blobs (the requester's details, staff notes) are never read for the list
+ROW_FIELDS = (
+    "id",
+    "reference",
+    "kind",
+    "state",
+    "received_at",
+    "received_on",
+    "due_on",
+    "extension_months",
+    "assigned_to__id",
+    "assigned_to__username",
+)
 
 
 class InboxFilter(forms.Form):
@@ -93,6 +108,9 @@ def _filtered(f: dict[str, Any], today: date) -> QuerySet[Request]:
 @dataclass(frozen=True, slots=True)
 class Row:
     request: Request
+    url: str
+    kind: str  # the kind and state in words
+    state: str
     days_left: int
     level: str  # ok | due_soon | overdue | closed
     handler: str
@@ -124,24 +142,13 @@ def inbox(form: InboxFilter, page_number: str | None, today: date) -> Inbox:
     paginator = Paginator(query.only(*ROW_FIELDS), PAGE_SIZE)
     page = paginator.get_page(page_number)
     rows = []
+    detail = reverse("requests:list")  # a request's page is <list>/<id>/: one reverse() for the whole page
+    kinds = {k.value: str(label) for k, label in KIND_LABELS.items()}
+    states = {s.value: str(label) for s, label in STATE_LABELS.items()}
     for r in page.object_list:
         left = (r.due_on - today).days
         level = rq.deadline_level(left) if r.state in OPEN else "closed"
-        rows.append(Row(r, left, level, r.assigned_to.get_username() if r.assigned_to else ""))
+        handler = r.assigned_to.get_username() if r.assigned_to else ""
+        rows.append(Row(r, f"{detail}{r.id}/", kinds[r.kind], states[r.state], left, level, handler))
     kept = {k: "" if f.get(k) is None else str(f.get(k)) for k in ("state", "kind", "due_within", "assignee")}
     return Inbox(page, rows, sort, {**kept, "sort": sort if sort != "due" else ""})
-
-
-#: what a row shows: the blobs (the requester's details, staff notes) are never read for the list
-ROW_FIELDS = (
-    "id",
-    "reference",
-    "kind",
-    "state",
-    "received_at",
-    "received_on",
-    "due_on",
-    "extension_months",
-    "assigned_to__id",
-    "assigned_to__username",
-)

@@ -76,6 +76,9 @@ class Request(models.Model):
         indexes = [
             models.Index(fields=["state", "due_on"], name="rights_request_state_due"),
             models.Index(fields=["closed_at"], name="rights_request_closed"),
+            # the inbox's sort orders (requests.inbox.SORTS), so that a page deep in the list is an index walk
+            models.Index(fields=["due_on", "received_at", "id"], name="rights_request_due_order"),
+            models.Index(fields=["received_at", "id"], name="rights_request_received_order"),
         ]
 
 
