@@ -44,6 +44,8 @@ def test_suggestions_by_name_word_and_by_the_start_of_a_customer_number(
     cid = str(customer_id(record["customer_number"]))
     word = max(name_tokens(record["name"]), key=len)
     assert cid in _suggested(client, word)
+    if len(word) > 4 and word[:4] not in name_tokens(record["name"]):
+        assert cid not in _suggested(client, word[:4])  # name words match whole: no prefix tokens exist
     number = record["customer_number"]
     assert cid in _suggested(client, number[:-1])  # one digit missing
     # two digits missing: all 20 demo numbers begin so; the first SUGGEST_LIMIT of them are shown

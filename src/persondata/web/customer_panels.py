@@ -17,7 +17,6 @@ from persondata.access import access_log, permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied
 from persondata.core import requests as rq
-from persondata.documents.templatetags.formats import page_language
 from persondata.requests.models import Request
 from persondata.retention.explain import explain_customer
 
@@ -111,4 +110,4 @@ def panels(user: Any, customer_id: uuid.UUID, today: date) -> dict[str, Any]:
 
 def _purpose_label(policy: Any, key: str) -> str:
     purpose = policy.purposes.get(key)
-    return str(purpose.label.get(page_language())) if purpose is not None else key
+    return str(purpose.label.get(runtime.language())) if purpose is not None else key

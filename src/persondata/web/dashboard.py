@@ -16,10 +16,10 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from persondata import runtime
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.core.formats import MONTHS_DA, MONTHS_EN, format_month_day
-from persondata.documents.templatetags.formats import page_language
 from persondata.requests.models import Request
 from persondata.requests.services import OpenRequest
 from persondata.retention.models import RetentionRun
@@ -39,7 +39,7 @@ def _month_label(month: int, lang: str) -> str:
 
 def deadlines_chart(items: list[OpenRequest], today: date) -> Any:
     """The open requests due in the coming 30 days, a dot per day (amber within a week)."""
-    lang = page_language()
+    lang = runtime.language()
     per_day: Counter[date] = Counter()
     level: dict[date, str] = {}
     for item in items:
@@ -93,7 +93,7 @@ def requests_per_month(today: date) -> list[tuple[date, int]]:
 
 
 def per_month_chart(today: date) -> Any:
-    lang = page_language()
+    lang = runtime.language()
     data = requests_per_month(today)
     bars = [
         Bar(
@@ -139,7 +139,7 @@ def forecast_chart(today: date) -> dict[str, Any] | None:
     run, weeks = deletion_forecast(today)
     if run is None:
         return None
-    lang = page_language()
+    lang = runtime.language()
     bars = [
         Bar(
             format_month_day((w.month, w.day), lang),
