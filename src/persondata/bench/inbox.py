@@ -73,14 +73,18 @@ def measure(user: Any, runs: int = RUNS) -> dict[str, float]:
     }
     out = {}
     for name, url in views.items():
-        times = []
+        times, cpu = [], []
         for _ in range(runs):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             response = client.get(url)
             times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
             if response.status_code != 200:
                 raise RuntimeError(f"the inbox answered {response.status_code} for {name}")
         out[name] = statistics.median(times) * 1000
+        out[f"{name}_cpu"] = (
+            statistics.median(cpu) * 1000
+        )  # less sensitive to a loaded machine than wall time
     return out
 
 
@@ -96,7 +100,9 @@ def phase_inbox() -> None:
     times = measure(user)
     for name, ms in times.items():
         print(f"inbox_{name}_ms={ms:.2f}")
-    print(f"inbox_ms={max(times.values()):.2f}")
+    slowest = max((k for k in times if not k.endswith("_cpu")), key=times.__getitem__)
+    print(f"inbox_ms={times[slowest]:.2f}")
+    print(f"inbox_cpu_ms={times[slowest + '_cpu']:.2f}")
 
 
 def bench_inbox(base: Path) -> list[Any]:
@@ -110,12 +116,11 @@ def bench_inbox(base: Path) -> list[Any]:
     print(f"the requests inbox with {REQUESTS:,} requests …", file=sys.stderr, flush=True)
     _s, _p, out = _run_measured(["bench", "--phase", "inbox"], env)
     got = _parse(out)
-    slowest = max((k for k in got if k.startswith("inbox_") and k != "inbox_ms"), key=got.__getitem__)
     ms = got["inbox_ms"]
     return [
         Row(
             f"requests inbox, {REQUESTS:,} requests: a page (slowest view's median, server time)",
-            f"{ms:.1f} ms ({slowest[6:-3].replace('_', ' ')})",
+            f"{ms:.1f} ms (CPU {got['inbox_cpu_ms']:.1f} ms)",
             f"<= {TARGET_MS:.0f} ms",
             ms <= TARGET_MS,
         )
