@@ -39,6 +39,7 @@ RULES: dict[str, str] = {
     "dashboard": "staff",
     "customer_search": "customer",
     "customer": "customer",
+    "customer_suggest": "customer",  # the type-ahead and the customer picker (tests/web/test_typeahead.py)
     "access_log": "read_access_log",
     "access_history_export": "read_access_log",
     "account_security": "staff",
@@ -127,6 +128,10 @@ RULES: dict[str, str] = {
     "requests:record_post": "handle_requests",
     "requests:verify": "handle_requests",
     "requests:assign": "handle_requests",
+    # the inbox: the handler, comments, find by reference (tests/requests/test_inbox.py)
+    "requests:handler": "handle_requests",
+    "requests:comment": "handle_requests",
+    "requests:find": "handle_requests",
     "requests:start": "handle_requests",
     "requests:extend": "handle_requests",
     "requests:refuse": "handle_requests",

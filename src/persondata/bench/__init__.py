@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from persondata import demo
+from persondata.bench.inbox import bench_inbox, phase_inbox
 
 BENCH_TODAY = date(2026, 11, 25)  # fixed, so generated files are reusable across runs
 _ROW_FILES = ("customers.csv", "orders.csv", "invoices.csv", "payments.csv")
@@ -276,6 +277,7 @@ def run(customers: int, base: Path, audit_entries: int = 1_000_000) -> list[Row]
     page_ms = _http_pages(env, password, emails[:300])
     rows.append(Row("customer page over HTTP (median)", f"{page_ms:.1f} ms", "<= 30 ms", page_ms <= 30))
     rows.extend(bench_requests(env, big_files[0], customers, emails[300:340]))
+    rows.extend(bench_inbox(base))  # persondata.bench.inbox
     rows.extend(bench_retention(base, customers, small_n))  # last: the run deletes from the full home
     return rows
 
@@ -605,4 +607,5 @@ PHASES: dict[str, Callable[..., None]] = {
     "password": set_password,
     "audit": phase_audit,
     "requests": phase_requests,
+    "inbox": phase_inbox,
 }

@@ -40,6 +40,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.phase == "requests":
         bench.phase_requests()
         return 0
+    if args.phase == "inbox":
+        bench.PHASES["inbox"]()
+        return 0
     rows = bench.run(args.customers, args.dir or Path(settings.HOME) / "bench", args.audit_entries)
     bench.print_table(rows)
     return 0 if all(r.ok is not False for r in rows) else 1

@@ -115,10 +115,15 @@ class Deadline:
 
     def level(self, today: date) -> str:
         """``overdue``, ``due_soon`` (within :data:`WARN_DAYS`) or ``ok``."""
-        left = self.days_left(today)
-        if left < 0:
-            return "overdue"
-        return "due_soon" if left <= WARN_DAYS else "ok"
+        return deadline_level(self.days_left(today))
+
+
+def deadline_level(days_left: int) -> str:
+    """How urgent an open request is with ``days_left`` until its answer is due: ``overdue`` (R6 is broken),
+    ``due_soon`` (within :data:`WARN_DAYS`) or ``ok``."""
+    if days_left < 0:
+        return "overdue"
+    return "due_soon" if days_left <= WARN_DAYS else "ok"
 
 
 def deadline(received: date, extension_months: int = 0) -> Deadline:

@@ -74,8 +74,9 @@ def request_record(kind: str, request_id: uuid.UUID | str) -> str:
 
 
 def request_part(kind: str, part_id: uuid.UUID | str, request_id: uuid.UUID | str) -> str:
-    """A part sealed under the request's key: a ``document``, a partner ``notice`` or ``notice_note``."""
-    if kind not in {"document", "notice", "notice_note"}:
+    """A part sealed under the request's key: a ``document``, a partner ``notice`` or ``notice_note``, a staff
+    ``comment``."""
+    if kind not in {"document", "notice", "notice_note", "comment"}:
         raise ValueError(f"unknown request part kind {kind!r}")
     return _context(f"{kind}:{_ident(part_id)}", request_id)
 

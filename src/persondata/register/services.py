@@ -41,6 +41,10 @@ from persondata.register.models import (
 )
 
 SEARCH_LIMIT = 50
+SUGGEST_MIN = 3  # characters before the type-ahead searches
+SUGGEST_LIMIT = 10
+NUMBER_PREFIX_DIGITS = 2  # a customer number's beginning is completed by at most this many digits
+_NUMBER_PREFIX = re.compile(r"^[A-Z]*\d+$")
 
 
 @dataclass(slots=True)
@@ -154,10 +158,43 @@ class CustomerHit:
 
 def find_customers(actor: Actor, query: str, *, now: datetime) -> list[CustomerHit]:
     """Search by e-mail, phone, customer number or name (whole or some of its words), via blind indexes."""
+    return _hits(actor, _candidates(query), now)
+
+
+def _number_completions(text: str) -> list[str]:
+    """Every customer number that ``text`` begins and that is at most :data:`NUMBER_PREFIX_DIGITS` digits longer."""
+    q = normalize_customer_number(text)
+    if not _NUMBER_PREFIX.match(q):
+        return []
+    return [q + str(n).zfill(k) for k in range(1, NUMBER_PREFIX_DIGITS + 1) for n in range(10**k)]
+
+
+def suggest_customers(actor: Actor, text: str, *, now: datetime) -> list[CustomerHit]:
+    """The type-ahead: what ``find_customers`` finds, and customer numbers by their beginning, from
+    :data:`SUGGEST_MIN` characters on, at most :data:`SUGGEST_LIMIT` (each hit shown is an access-log entry).
+
+    The blind indexes are not weakened for it: no prefix of anything is stored. A number's beginning is completed
+    here by every ending of one or two digits (at most 110 keyed index values computed on the server, looked up in
+    the unique index), so a prefix finds only numbers within two digits of it; name words match whole words, as
+    in the search (docs/security.md)."""
+    q = text.strip()
+    if len(q) < SUGGEST_MIN:
+        return []
+    ids = _candidates(q)
+    if not ids:
+        vault = runtime.vault()
+        values = [vault.blind_index("customer_number", n) for n in _number_completions(q)]
+        ids = list(
+            Customer.objects.filter(number_bidx__in=values).values_list("id", flat=True)[:SUGGEST_LIMIT]
+        )
+    return _hits(actor, ids[:SUGGEST_LIMIT], now)
+
+
+def _hits(actor: Actor, ids: list[uuid.UUID], now: datetime) -> list[CustomerHit]:
+    """The customers ``ids`` as this actor may see them in a list; each one shown is logged as read (R9)."""
     shown, _hidden = _allowed(actor)
     if not {"contact", "customer_number"} & shown.keys():
         raise AccessDenied("searching shows names and customer numbers, which this role may not read")
-    ids = _candidates(query)
     if not ids:
         return []
     rows = Customer.objects.filter(id__in=ids).values_list("id", "contact_blob", "number_blob")

@@ -8,10 +8,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from persondata.core.calendar import MAX_EXTENSION_MONTHS
-from persondata.core.requests import Kind
+from persondata.core.requests import Kind, State
 from persondata.requests.intake import REQUESTER_FIELDS
 from persondata.requests.models import IDENTITY_METHODS, OFFERED_GROUNDS
 
+#: a customer id field that the type-ahead picker (web/static/web/typeahead.js) enhances; without script it is
+#: the plain id field, filled from the customer's page
+PICKER = {"data-customer-picker": "", "autocomplete": "off", "spellcheck": "false"}
 KIND_LABELS = {
     Kind.INFORMATION: _("Information about how we process personal data"),
     Kind.ACCESS: _("Access: a copy of the data we hold (Art. 15)"),
@@ -21,6 +24,14 @@ KIND_LABELS = {
     Kind.PORTABILITY: _("Data portability (Art. 20)"),
     Kind.OBJECTION: _("Objection (Art. 21)"),
     Kind.OTHER: _("Other"),
+}
+STATE_LABELS = {
+    State.RECEIVED: _("Received"),
+    State.AWAITING_IDENTITY: _("Awaiting identity"),
+    State.IN_PROGRESS: _("In progress"),
+    State.ANSWERED: _("Answered"),
+    State.REFUSED: _("Refused"),
+    State.WITHDRAWN: _("Withdrawn"),
 }
 RECEIVED_VIA = (
     ("email", _("E-mail")),
@@ -63,12 +74,50 @@ class NewRequestForm(forms.Form):
     customer_number = _text(_("Customer number"), "customer_number")
     message = _text(_("The request in the customer's words (never a CPR number)"), "message", textarea=True)
 
+    # the customer picker (web/typeahead.js) for those who handle requests; the view drops it for others
+    customer = forms.UUIDField(
+        label=_("The customer (optional: find them by name or customer number)"),
+        required=False,
+        widget=forms.TextInput(attrs=PICKER),
+    )
+
     def details(self) -> dict[str, str]:
         return {k: self.cleaned_data[k] for k in REQUESTER_FIELDS if self.cleaned_data.get(k)}
 
 
 class AssignForm(forms.Form):
-    customer = forms.UUIDField(label=_("Customer (id, from the customer's page)"))
+    customer = forms.UUIDField(
+        label=_("Customer (id, from the customer's page)"), widget=forms.TextInput(attrs=PICKER)
+    )
+
+
+class HandlerForm(forms.Form):
+    """Who handles the request: a staff member holding ``handle_requests``, or nobody."""
+
+    handler = forms.TypedChoiceField(label=_("Handled by"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from persondata.requests.handling import handlers
+
+        super().__init__(*args, **kwargs)
+        choices = [("", _("Nobody")), *((u.pk, u.get_username()) for u in handlers())]
+        self.fields["handler"].choices = choices  # type: ignore[attr-defined]
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label=_("Internal comment (staff only; never sent to the customer)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReferenceForm(forms.Form):
+    """Find a request by the reference the customer quotes: sent by POST, so it never enters a URL."""
+
+    reference = forms.CharField(
+        label=_("Reference"), max_length=20, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
 
 
 class VerifyForm(forms.Form):

@@ -61,6 +61,10 @@ class Request(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
+    # the staff member handling it (a holder of handle_requests), for the inbox's "assigned to" filter
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     # sealed under the request's data key, which lives in the key store (persondata.keys: owner "request:<id>",
     # class "request") and is destroyed when the request is purged
     requester_blob = models.BinaryField(null=True)  # name, email, phone, address, customer_number, message
@@ -72,6 +76,9 @@ class Request(models.Model):
         indexes = [
             models.Index(fields=["state", "due_on"], name="rights_request_state_due"),
             models.Index(fields=["closed_at"], name="rights_request_closed"),
+            # the inbox's sort orders (requests.inbox.SORTS), so that a page deep in the list is an index walk
+            models.Index(fields=["due_on", "received_at", "id"], name="rights_request_due_order"),
+            models.Index(fields=["received_at", "id"], name="rights_request_received_order"),
         ]
 
 
@@ -88,6 +95,23 @@ class RequestEvent(models.Model):
 
     class Meta:
         db_table = "rights_request_event"
+        ordering = ["at", "id"]
+
+
+class Comment(models.Model):
+    """Staff's internal comment on a request. Free text about a customer's request may hold personal data, so it
+    is sealed under the request's key like the other details, and dropped with them at purge."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="comments")
+    at = models.DateTimeField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    blob = models.BinaryField(null=True)  # {"text": …} sealed under the request's key; NULL after purge
+
+    class Meta:
+        db_table = "rights_request_comment"
         ordering = ["at", "id"]
 
 

@@ -443,6 +443,7 @@ def purge_due(now: datetime) -> int:
             Request.objects.filter(pk=request.pk).update(requester_blob=None, work_blob=None, purged_at=now)
             ring.destroy_own_key(sealing.key_owner("request", request.id), KEY_CLASS)
             request.documents.update(blob=None)
+            request.comments.update(blob=None)  # staff's comments (requests.handling), sealed under that key
             request.confirmations.all().delete()
             outbox.forget([outbox.subject("request", request.id)])
             audit.record(

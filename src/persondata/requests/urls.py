@@ -7,6 +7,7 @@ app_name = "requests"
 urlpatterns = [
     path("", views.request_list, name="list"),
     path("new/", views.request_new, name="new"),
+    path("find/", views.find_reference, name="find"),
     path("<uuid:request_id>/", views.request_detail, name="detail"),
     path("<uuid:request_id>/answer/", views.answer, name="answer"),
     path("<uuid:request_id>/documents/<uuid:document_id>/", views.document, name="document"),
@@ -19,6 +20,8 @@ urlpatterns = [
             ("verify", "verify"),
             ("assign", "assign"),
             ("start", "start"),
+            ("handler", "handler"),
+            ("comment", "comment"),
             ("extend", "extend"),
             ("refuse", "refuse"),
             ("withdraw", "withdraw"),

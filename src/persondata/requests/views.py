@@ -29,29 +29,32 @@ from persondata.access.errors import NotFound
 from persondata.core import requests as rq
 from persondata.core.calendar import legal_date
 from persondata.register.rectify import RectifyError
-from persondata.requests import intake, services
+from persondata.requests import handling, intake, services
 from persondata.requests.answers import answering as answers
 from persondata.requests.answers import delivery, documents, printing
 from persondata.requests.forms import (
     GROUND_LABELS,
     IDENTITY_LABELS,
     KIND_LABELS,
+    STATE_LABELS,
     AssignForm,
+    CommentForm,
     EraseForm,
     ExtendForm,
+    HandlerForm,
     LiftNoticeForm,
     NewRequestForm,
     PostedForm,
     RectifyForm,
+    ReferenceForm,
     RefuseForm,
     RestrictForm,
     SendLinkForm,
     TextAnswerForm,
     VerifyForm,
 )
+from persondata.requests.inbox import InboxFilter, inbox
 from persondata.requests.models import Document, Request
-
-RECENT_CLOSED = 20
 
 
 def handler(request: HttpRequest) -> Actor:
@@ -67,17 +70,78 @@ def _get(request_id: uuid.UUID) -> Request:
     return found
 
 
+def _inbox_page(
+    request: HttpRequest, reference_form: ReferenceForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The inbox as the query string filters it (codes and ids only: no personal data in the URL)."""
+    today = legal_date(timezone.now())
+    form = InboxFilter(request.GET or None, handling.handlers())
+    return render(
+        request,
+        "requests/list.html",
+        {
+            "form": form,
+            "inbox": inbox(form, request.GET.get("page"), today),
+            "reference_form": reference_form or ReferenceForm(),
+            "headers": [
+                ("reference", _("Reference")),
+                ("kind", _("Kind")),
+                ("state", _("State")),
+                ("received", _("Received")),
+                ("due", _("Answer due")),
+            ],
+            "kinds": KIND_LABELS,
+            "states": STATE_LABELS,
+        },
+        status=status,
+    )
+
+
 @login_required
 @require_GET
 def request_list(request: HttpRequest) -> HttpResponse:
     handler(request)
-    today = legal_date(timezone.now())
-    closed = Request.objects.filter(closed_at__isnull=False).order_by("-closed_at")[:RECENT_CLOSED]
-    return render(
-        request,
-        "requests/list.html",
-        {"open": services.open_requests(today), "closed": closed, "today": today, "kinds": KIND_LABELS},
-    )
+    return _inbox_page(request)
+
+
+@login_required
+@require_POST
+def find_reference(request: HttpRequest) -> HttpResponse:
+    """The request with the reference the customer quotes (typed loosely). A POST, so the reference stays out of
+    URLs and the browser's history; found, it redirects to the request's page (its pseudonymous id)."""
+    handler(request)
+    form = ReferenceForm(request.POST)
+    if form.is_valid():
+        ref = rq.normalize_reference(form.cleaned_data["reference"])
+        found = Request.objects.filter(reference=ref).only("id").first() if ref else None
+        if found is not None:
+            return HttpResponseRedirect(reverse("requests:detail", args=[found.id]))
+        form.add_error(
+            "reference",
+            _(
+                "No request has this reference. A reference looks like PD-7K3F-9QXW: check the letters and digits."
+            )
+            if ref
+            else _(
+                "This is not a reference: it looks like PD-7K3F-9QXW (eight letters and digits after PD)."
+            ),
+        )
+    return _inbox_page(request, form, status=400)
+
+
+def _customer_param(request: HttpRequest) -> uuid.UUID | None:
+    """``?customer=<pseudonymous id>`` of "start a request for this customer" (an id, never personal data)."""
+    try:
+        return uuid.UUID(request.GET.get("customer", ""))
+    except ValueError:
+        return None
+
+
+def _new_form(data: Any, initial: dict[str, Any], handles: bool) -> NewRequestForm:
+    form = NewRequestForm(data, initial=initial)
+    if not handles:  # only those who handle requests say which customer it is (a match discloses a customer)
+        del form.fields["customer"]
+    return form
 
 
 @login_required
@@ -86,7 +150,13 @@ def request_new(request: HttpRequest) -> HttpResponse:
     """Any staff member may register a request that reached them (by e-mail, letter, phone)."""
     actor = Actor.for_user(request.user, None, "web")
     today = legal_date(timezone.now())
-    form = NewRequestForm(request.POST or None, initial={"received_on": today, "language": "da"})
+    handles = permissions.holds(actor, permissions.HANDLE_REQUESTS)
+    initial = {
+        "received_on": today,
+        "language": "da",
+        "customer": _customer_param(request) if handles else None,
+    }
+    form = _new_form(request.POST or None, initial, handles)
     error = ""
     if request.method == "POST" and form.is_valid():
         f = form.cleaned_data
@@ -102,16 +172,20 @@ def request_new(request: HttpRequest) -> HttpResponse:
                     received_on=f["received_on"],
                 )
                 services.update_work(created, received_via=f["received_via"])
+                if f.get("customer"):  # started from the customer's page, or picked
+                    services.assign_customer(actor, created, f["customer"], now=timezone.now())
+        except NotFound:
+            form.add_error("customer", _("No such customer: pick the customer again."))
         except services.RequestError as exc:
             field = exc.field if exc.field in form.fields else None
             if field is not None:  # shown again without what was refused (a CPR number is not echoed back)
                 data = request.POST.copy()
                 data[field] = ""
-                form = NewRequestForm(data)
+                form = _new_form(data, {}, handles)
                 form.is_valid()
             form.add_error(field, exc.message)
         else:
-            if permissions.holds(actor, permissions.HANDLE_REQUESTS):
+            if handles:
                 return HttpResponseRedirect(reverse("requests:detail", args=[created.id]))
             return render(request, "requests/registered.html", {"req": created})
     return render(
@@ -154,6 +228,9 @@ def _detail_context(req: Request, actor: Actor, forms: dict[str, Any] | None = N
         "restriction_active": _restriction_active(req),
         "lift_form": LiftNoticeForm(),
         "assign_form": AssignForm(),
+        "handler_form": HandlerForm(initial={"handler": req.assigned_to_id}),
+        "comment_form": CommentForm(),
+        "comments": handling.comments(actor, req),
         "verify_form": VerifyForm(),
         "extend_form": ExtendForm(),
         "refuse_form": RefuseForm(),
@@ -251,6 +328,16 @@ STEPS: dict[str, tuple[type[Any] | None, str, Step]] = {
         lambda a, r, d, now: services.assign_customer(a, r, d["customer"], now=now),
     ),
     "start": (None, "", lambda a, r, d, now: services.start(a, r, now=now)),
+    "handler": (
+        HandlerForm,
+        "handler_form",
+        lambda a, r, d, now: handling.assign_handler(a, r, d["handler"], now=now),
+    ),
+    "comment": (
+        CommentForm,
+        "comment_form",
+        lambda a, r, d, now: handling.add_comment(a, r, d["text"], now=now),
+    ),
     "extend": (ExtendForm, "extend_form", _extend),
     "refuse": (RefuseForm, "refuse_form", _refuse),
     "withdraw": (None, "", lambda a, r, d, now: services.withdraw(a, r, now=now)),

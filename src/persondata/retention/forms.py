@@ -9,7 +9,12 @@ from persondata.retention.holds import MAX_REASON_CHARS
 
 
 class HoldForm(forms.Form):
-    customer = forms.UUIDField(label=_("Customer (id)"))
+    customer = forms.UUIDField(  # enhanced by the type-ahead customer picker (web/static/web/typeahead.js)
+        label=_("Customer (id)"),
+        widget=forms.TextInput(
+            attrs={"data-customer-picker": "", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
     record = forms.UUIDField(
         label=_("Only this record (id of an order, agreement, invoice or payment; optional)"), required=False
     )

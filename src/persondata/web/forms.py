@@ -17,7 +17,14 @@ class CustomerSearchForm(forms.Form):
         strip=True,
         widget=forms.TextInput(
             # the browser must not remember what staff typed: it is a customer's personal data
-            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off", "autofocus": True}
+            # data-typeahead: suggestions as you type (web/static/web/typeahead.js), by POST like the search
+            attrs={
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "autocapitalize": "off",
+                "autofocus": True,
+                "data-typeahead": "",
+            }
         ),
         error_messages={"required": _("Type what you know about the customer.")},
     )

@@ -13,6 +13,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),  # POST only (Django ≥ 5)
     path("customers/", views.customer_search, name="customer_search"),
+    path("customers/suggest/", views.customer_suggest, name="customer_suggest"),
     path("customers/<uuid:customer_id>/", views.customer_detail, name="customer"),
     path("staff/", include("persondata.access.urls")),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language (POST)

@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from persondata import runtime
 from persondata.access import permissions
@@ -28,9 +28,17 @@ from persondata.core.calendar import legal_date
 from persondata.governance import review
 from persondata.governance.views import dashboard_panel as governance_panel
 from persondata.register.models import Customer, ImportRun, Invoice, Order, Payment
-from persondata.register.services import SEARCH_LIMIT, find_customers, show_customer
+from persondata.register.services import (
+    SEARCH_LIMIT,
+    SUGGEST_MIN,
+    find_customers,
+    show_customer,
+    suggest_customers,
+)
 from persondata.requests.services import open_requests
-from persondata.web.forms import CustomerSearchForm
+from persondata.web import customer_panels
+from persondata.web import dashboard as charts
+from persondata.web.forms import QUERY_MAX, CustomerSearchForm
 
 RECENT_IMPORTS = 5
 
@@ -88,6 +96,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "purposes": _purposes(request.user),
             "requests": _open_requests(request.user),
             "governance": governance_panel(request.user),
+            **_at_a_glance(request.user),
         },
     )
 
@@ -100,13 +109,29 @@ def _open_requests(user: Any) -> dict[str, Any] | None:
         return None
     if not permissions.holds(actor, permissions.HANDLE_REQUESTS):
         return None
-    items = open_requests(legal_date(timezone.now()))
+    today = legal_date(timezone.now())
+    items = open_requests(today)
     return {
         "items": items[:10],
         "total": len(items),
         "overdue": sum(1 for i in items if i.level == "overdue"),
         "due_soon": sum(1 for i in items if i.level == "due_soon"),
+        **charts.request_charts(items, today),
     }
+
+
+def _at_a_glance(user: Any) -> dict[str, Any]:
+    """The deletions forecast (``manage_retention``) and the risk reviews due (``manage_systems``): the company's
+    own records, no customer's data."""
+    try:
+        actor = Actor.staff(user, "web")
+    except AccessDenied:
+        return {"forecast": None, "reviews": None}
+    today = legal_date(timezone.now())
+    forecast = (
+        charts.forecast_chart(today) if permissions.holds(actor, permissions.MANAGE_RETENTION) else None
+    )
+    return {"forecast": forecast, "reviews": charts.reviews_due(actor, timezone.now())}
 
 
 def _policy_findings() -> list[dict[str, str]]:
@@ -139,6 +164,30 @@ def customer_search(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def customer_suggest(request: HttpRequest) -> HttpResponse:
+    """The type-ahead's suggestions (web/static/web/typeahead.js), as list items: POST, so what was typed never
+    enters a URL. For the chosen purpose; without one, handling customers' rights if the roles allow it (the
+    pickers of requests and legal holds), else the first purpose they may use."""
+    purposes = [key for key, _label in _purposes(request.user)]
+    if not purposes:
+        return denied(request, _("None of your roles gives access to customer data."))
+    purpose = request.POST.get("purpose") or (
+        permissions.DUTY_PURPOSE if permissions.DUTY_PURPOSE in purposes else purposes[0]
+    )
+    if purpose not in purposes:
+        return HttpResponse(_("Choose one of your purposes."), status=400, content_type="text/plain")
+    actor = Actor.for_user(request.user, purpose, "web")
+    text = request.POST.get("q", "")[:QUERY_MAX]
+    with transaction.atomic():
+        hits = suggest_customers(actor, text, now=timezone.now())
+    context = {"hits": hits, "purpose": purpose, "short": len(text.strip()) < SUGGEST_MIN}
+    response = render(request, "web/_suggestions.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
 @require_GET
 def customer_detail(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
     purpose = request.GET.get("purpose") or None
@@ -166,5 +215,6 @@ def customer_detail(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespons
             "purposes": purposes,
             "orders_shown": "order_history" in view.shown,
             "payments_shown": "payment" in view.shown,
+            **customer_panels.panels(request.user, view.id, legal_date(timezone.now())),
         },
     )
