@@ -19,6 +19,7 @@ from persondata.access.models import AccessLog
 from persondata.core.access import readable_categories, usable_purposes
 from persondata.core.policy_check import check_policy
 from persondata.core.vault import normalize_customer_number
+from persondata.governance import policy_versions as versions
 from persondata.partners import checks
 from persondata.register.models import Customer, ImportRun, Invoice, Order, Payment
 
@@ -129,12 +130,16 @@ def test_dashboard_shows_counts_and_imports_but_no_personal_data(
     assert counts and all(f'<span class="stat__value">{n}</span>' in html for n in counts.values())
     assert len(response.context["runs"]) == ImportRun.objects.count() == 1
     assert "demo-20-7.jsonl" in html
-    # the policy file's findings, and an error for each partner without a processor agreement (Art. 28)
+    # the policy file's findings, an error for each partner without a processor agreement (Art. 28), and the
+    # version in force not adopted (policy [14]) — what `persondata policy check` prints
     findings = [
         *check_policy(runtime.policy(), timezone.localdate()),
         *checks.findings(runtime.policy(), timezone.localdate()),
     ]
     assert sum(f.code == "partner-agreement" for f in findings) == len(runtime.policy().partners)
+    adoption = versions.adoption_finding()
+    assert adoption is not None
+    findings.append(adoption)
     assert len(response.context["findings"]) == len(findings)
     assert all(has(html, f.message.da) and has(html, f.fix.da) for f in findings)
     for record in demo_customers:
