@@ -1,27 +1,31 @@
-"""A letter's PDF is printed after the answer commits, by the jobs floor's outbox: durably, and off the request.
+"""A letter's PDF is printed right after the answer commits, through the jobs floor's outbox: durably, and with
+no lock held while it is drawn.
 
-Why (issue 17, measured with cProfile): WeasyPrint takes 0.3–1 s for one letter — about 45 % laying out the
-pages, 30 % subsetting the font (fontTools: Debian ships no HarfBuzz-Subset), 15 % drawing — against ≈ 30 ms for
-everything else an answer does. Printed inside the answer, that second was spent holding the request's
-transaction open, on SQLite the database's only write lock, so the two workers' answers queued behind each other.
+Why after the commit (issue 17): the answer's transaction is, on SQLite, the database's only write lock. Printed
+inside it, the PDF's time (WeasyPrint took 0.3–1 s) was time every other writer waited, and two workers' answers
+queued behind each other. Typst prints the letter in ≈ 15–30 ms; that is still drawing under the lock if done
+inside, and the letter's time counts where the customer waits for it either way.
 
-How: the answer stores the letter's HTML — the very bytes the PDF is printed from, so the two cannot differ —
-and :func:`queue` puts a ``letter_pdf`` message into the outbox in the answer's own transaction, naming the HTML
-document and the id the PDF will get. Once the transaction commits, the outbox's kick prints it in a background
-thread (the CLI waits for it: its thread is not a daemon) and stores it as a document of the request in a short
-transaction of its own. A process that dies between the commit and the print loses nothing: the message is in
-the database, and the ``jobs.outbox`` job (every minute, in every ``serve``) or ``persondata outbox deliver``
-prints it. Delivery is at least once, so :func:`print_letter` is idempotent: the PDF's id is fixed when the
-message is written, and a PDF already stored under it is not printed again.
+How: the answer stores the letter's HTML and :func:`queue` puts a ``letter_pdf`` message into the outbox in the
+answer's own transaction: the ids of the HTML document and of the PDF to come, and the letter's print data (the
+same context the HTML was rendered from, :func:`letters.print_data`) — sealed, as every outbox payload is. Once
+the transaction commits, the committing thread itself prints it (``outbox.put(wait=True)``) and stores it as a
+document of the request in a short transaction of its own, before the entry point answers: the API's answer,
+the staff page after "Besvar" and the CLI return with the PDF listed. A process that dies between the commit
+and the print loses nothing: the message is in the database, and the ``jobs.outbox`` job (every minute, in
+every ``serve``) or ``persondata outbox deliver`` prints it; meanwhile the request shows ``printing``. Delivery is
+at least once, so :func:`print_letter` is idempotent: the PDF's id is fixed when the message is written, and a
+PDF already stored under it is not printed again.
 
-The message holds two document ids and nothing personal; a request purged meanwhile (its letters gone) has
-nothing left to print, and the purge drops its messages anyway (``outbox.forget``).
+The message is about the request (``request:<uuid>``); a request purged meanwhile (its letters gone) has nothing
+left to print, and the purge drops its messages anyway (``outbox.forget``).
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -35,10 +39,12 @@ from persondata.requests.models import Document, Request
 KIND = "letter_pdf"
 
 
-def queue(request: Request, html: Document, *, now: datetime) -> uuid.UUID:
-    """Print ``html`` (a letter of ``request``) to PDF once the caller's transaction commits; the PDF's id."""
+def queue(request: Request, html: Document, data: dict[str, Any], *, now: datetime) -> uuid.UUID:
+    """Print the letter ``html`` of ``request`` to PDF from its print ``data`` once the caller's transaction
+    commits; the PDF's id."""
     pdf_id = new_id()
-    outbox.put(KIND, outbox.subject("request", request.id), {"html": html.id.hex, "pdf": pdf_id.hex}, now=now)
+    payload = {"html": html.id.hex, "pdf": pdf_id.hex, "letter": data}
+    outbox.put(KIND, outbox.subject("request", request.id), payload, now=now, wait=True)
     return pdf_id
 
 
@@ -56,7 +62,7 @@ def print_letter(message: outbox.Message) -> None:
     source = Document.objects.select_related("request").filter(pk=html_id).first()
     if source is None or source.blob is None or source.request.purged_at is not None:
         return  # the request was purged meanwhile: its letters are gone, nothing is left to print
-    pdf = letters.render_pdf(documents.content(source))
+    pdf = letters.render_pdf(message.payload["letter"])
     try:
         with transaction.atomic():
             documents.store(

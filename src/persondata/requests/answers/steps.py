@@ -93,11 +93,12 @@ def write_letter(
     actor: Actor, request: Request, letter: Letter, *, now: datetime, kind: str = "letter"
 ) -> list[Document]:
     """Render the letter as HTML and keep it as a document of the request; its PDF is printed from the same
-    bytes once the caller's transaction commits (:mod:`printing`), so no lock is held while it is drawn."""
+    context once the caller's transaction commits (:mod:`printing`), so no lock is held while it is drawn."""
     lang = lang_of(request)
-    html = letters.render_html(request, letter, services.requester(request), now)
+    context = letters.context(request, letter, services.requester(request), now)
+    html = letters.render_html(context)
     document = documents.store(actor, request, kind, "html", html, language=lang, now=now)
-    printing.queue(request, document, now=now)
+    printing.queue(request, document, letters.print_data(context), now=now)
     return [document]
 
 
