@@ -108,7 +108,9 @@ def test_a_long_access_letter_is_a4_its_tables_repeat_their_header_and_numbers_s
                 "L1",
                 orders=[order(n, date(2026, 3, 2), date(2026, 3, 5)) for n in numbers],
                 invoices=[invoice(n, date(2026, 3, 5), "1249.50") for n in invoices],
-                payments=[payment(f"BET-{i:06d}", n, date(2026, 3, 9), "1249.50") for i, n in enumerate(invoices)],
+                payments=[
+                    payment(f"BET-{i:06d}", n, date(2026, 3, 9), "1249.50") for i, n in enumerate(invoices)
+                ],
             )
         ],
         now=IMPORTED,
@@ -122,7 +124,9 @@ def test_a_long_access_letter_is_a4_its_tables_repeat_their_header_and_numbers_s
         t = texts(lang)
         per_page = page_texts(data)
         assert len(per_page) >= 4
-        assert all((round(float(p.mediabox.width)), round(float(p.mediabox.height))) == A4 for p in pages(data))
+        assert all(
+            (round(float(p.mediabox.width)), round(float(p.mediabox.height))) == A4 for p in pages(data)
+        )
         whole = " ".join(per_page)
         for n in [*numbers, *invoices]:
             assert re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", whole), n  # never broken mid-string
@@ -135,5 +139,9 @@ def test_a_long_access_letter_is_a4_its_tables_repeat_their_header_and_numbers_s
         # every line of text starts inside the page's margins
         for page in pages(data):
             xs: list[float] = []
-            page.extract_text(visitor_text=lambda text, cm, tm, font, size, xs=xs: xs.append(tm[4] * cm[0] + cm[4]) if text.strip() else None)
+            page.extract_text(
+                visitor_text=lambda text, cm, tm, font, size, xs=xs: (
+                    xs.append(tm[4] * cm[0] + cm[4]) if text.strip() else None
+                )
+            )
             assert xs and min(xs) >= MARGIN_X - 1 and max(xs) < A4[0] - MARGIN_X

@@ -109,7 +109,7 @@ def test_a_process_killed_between_the_answer_and_the_print_still_yields_the_pdf(
         ".pdf"
     ) == 0  # ... unprinted
     listed = persondata("outbox", "list", "--user", "controller", env=env)
-    assert " letter_pdf " in listed.stdout and "pending" in listed.stdout
+    assert " letter " in listed.stdout and "pending" in listed.stdout
     # the restart: the delivery pass (the job runner's every minute, here by hand) prints what the dead one did not
     persondata("outbox", "deliver", "--user", "controller", env=env)
     persondata(

@@ -10,8 +10,10 @@ named ``#eval("…")`` or ``*bold*`` is printed as exactly that (``tests/request
 
 Fonts: none are bundled and none of the system's are read — Typst's own embedded fonts (Libertinus Serif, with
 æ, ø and å) are used, so a PDF looks the same on every machine and no font directory is scanned at start.
-A compiler is kept per template and thread: it holds the parsed template and the loaded fonts between
-documents (its first use costs ≈ 0.1 s; a compiler is not shared between threads).
+One compiler is kept per template and process: it holds the parsed template, the loaded fonts and Typst's
+memo of what it laid out before (the information sections every letter shares), so a letter pays for its own
+data only. A compiler draws one document at a time (a second caller would fail with "Already borrowed"), so a
+lock takes turns; Typst releases the GIL while it draws, so the process's other threads go on.
 """
 
 from __future__ import annotations
@@ -24,25 +26,28 @@ from typing import Any
 import orjson
 import typst
 
-_compilers = threading.local()
+_compilers: dict[Path, tuple[typst.Compiler, threading.Lock]] = {}
+_made = threading.Lock()
 
 
-def _compiler(template: Path) -> typst.Compiler:
-    cache: dict[Path, typst.Compiler] = _compilers.__dict__.setdefault("by_template", {})
-    if template not in cache:
-        # root: the template's own folder, the only files a template may read
-        cache[template] = typst.Compiler(template, root=template.parent, ignore_system_fonts=True)
-    return cache[template]
+def _compiler(template: Path) -> tuple[typst.Compiler, threading.Lock]:
+    with _made:
+        if template not in _compilers:
+            # root: the template's own folder, the only files a template may read
+            compiler = typst.Compiler(template, root=template.parent, ignore_system_fonts=True)
+            _compilers[template] = (compiler, threading.Lock())
+        return _compilers[template]
 
 
 def render(template: Path, data: dict[str, Any], *, now: datetime | None = None) -> bytes:
     """``data`` (JSON-able: strings, numbers, lists, dicts) laid out by the Typst ``template`` as a tagged PDF.
 
     ``now`` is the PDF's creation date (default: this moment)."""
-    pdf = _compiler(template).compile(
-        format="pdf",
-        sys_inputs={"data": orjson.dumps(data).decode("utf-8")},
-        timestamp=(now or datetime.now(tz=UTC)).replace(microsecond=0),
-    )
+    compiler, turn = _compiler(template)
+    inputs = {"data": orjson.dumps(data).decode("utf-8")}
+    with turn:
+        pdf = compiler.compile(
+            format="pdf", sys_inputs=inputs, timestamp=(now or datetime.now(tz=UTC)).replace(microsecond=0)
+        )
     assert isinstance(pdf, bytes)  # one document, no output path: the bytes
     return pdf

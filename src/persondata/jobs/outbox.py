@@ -101,13 +101,8 @@ def subject(kind: str, ident: uuid.UUID | str) -> str:
 
 
 # -- writing ---------------------------------------------------------------------------------------------------
-def put(
-    kind: str, about: str, payload: dict[str, Any], *, now: datetime | None = None, wait: bool = False
-) -> uuid.UUID:
-    """Queue a message, inside the caller's transaction; it is kicked for delivery once that commits.
-
-    ``wait``: delivered in the committing thread itself, before the entry point answers — for work the caller
-    waits for anyway (a letter's PDF, ≈ 20 ms), not for mail or webhooks, whose far end may be slow."""
+def put(kind: str, about: str, payload: dict[str, Any], *, now: datetime | None = None) -> uuid.UUID:
+    """Queue a message, inside the caller's transaction; it is kicked for delivery once that commits."""
     if kind not in HANDLERS:
         raise LookupError(f"no outbox handler for {kind!r}")
     now = now or timezone.now()
@@ -121,7 +116,7 @@ def put(
         next_attempt_at=now,
         payload=seal(key, payload, sealing.outbox_message(row_id, kind)),
     )
-    transaction.on_commit(lambda: (deliver_here if wait else kick)([row_id]))
+    transaction.on_commit(lambda: kick([row_id]))
     return row_id
 
 
@@ -245,14 +240,6 @@ def kick(ids: list[uuid.UUID]) -> None:
     with _threads_lock:
         _threads.add(thread)
     thread.start()
-
-
-def deliver_here(ids: list[uuid.UUID]) -> None:
-    """Deliver these messages now, in this thread; a failure is left to the job (at most a minute later)."""
-    try:
-        deliver_due(timezone.now(), ids=ids)
-    except Exception as exc:
-        log.error("outbox after commit: delivery failed (%s); the job tries again", type(exc).__name__)
 
 
 def _run(ids: list[uuid.UUID]) -> None:
