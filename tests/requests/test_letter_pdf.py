@@ -90,6 +90,14 @@ def test_hostile_values_print_verbatim_and_nothing_in_them_runs(
     assert all((round(float(p.mediabox.width)), round(float(p.mediabox.height))) == A4 for p in pages(data))
     assert "sys.inputs" not in pdf and "json(" not in pdf  # the template's own source (#read) stayed unread
     assert "Overskrift \\u{41}" in pdf  # the escape printed as written, not turned into "A"
+    # addresses are links (and only addresses): the customer's e-mail and the web address in the description
+    uris = {
+        str(a.get_object()["/A"]["/URI"])
+        for page in pages(data)
+        for a in page.get("/Annots") or []
+        if "/A" in a.get_object()
+    }
+    assert {"mailto:kunde.h1@example.dk", "https://example.dk"} <= uris
     # the long word wraps inside its column; the rest of its row keeps to the page
     lines = [line for page in pages(data) for line in (page.extract_text() or "").splitlines()]
     assert max(len(line) for line in lines) < 140

@@ -1,9 +1,9 @@
-"""A letter's PDF is printed after the answer commits (``requests.answers.printing``), through the outbox.
+"""A letter (HTML, PDF) is drawn after the answer commits (``requests.answers.printing``), through the outbox.
 
 The real ``persondata`` command in its own home and database (SQLite, or PostgreSQL when the tests run on it):
 an access answer from the command line leaves its PDF letter ready to write out when the command ends; a process
 killed right after the answer's commit, before the print, loses nothing — the next delivery pass prints it, once.
-The PDFs are really rendered by WeasyPrint and read back as text.
+The PDFs are really rendered by Typst and read back as text.
 """
 
 from __future__ import annotations
