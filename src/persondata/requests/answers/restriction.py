@@ -232,9 +232,7 @@ def lift_after_notice(actor: Actor, request: Request, *, now: datetime) -> int:
         raise RequestError(
             "lift_on", f"the customer was told the restriction is lifted on {lift_on.isoformat()}"
         )
-    lifted = lift_restriction(
-        actor, steps.customer_of(request), customer_told_on=told_on, now=now
-    )
+    lifted = lift_restriction(actor, steps.customer_of(request), customer_told_on=told_on, now=now)
     services.record_step(request, "restriction_lifted", actor, now, lifted=lifted)
     steps.tell(actor, request, "restriction_lifted", now=now)
     return lifted
