@@ -71,13 +71,20 @@ def print_letters() -> int:
 
 
 def printed(request: Request, kind: str) -> Document:
-    """The PDF of the request's latest letter of ``kind``, printed as after the commit."""
+    """The PDF of the request's latest letter of ``kind``, drawn as after the commit."""
     print_letters()
     return request.documents.filter(kind=kind, fmt="pdf").latest("created_at")
 
 
+def drawn(actor: Actor, request: Request, kind: str) -> tuple[str, str]:
+    """(HTML text, PDF text) of the request's latest letter of ``kind``, drawn as after the commit."""
+    pdf = printed(request, kind)
+    html = request.documents.filter(kind=kind, fmt="html").latest("created_at")
+    return html_text(raw(actor, html)), pdf_text(raw(actor, pdf))
+
+
 def letter_texts(actor: Actor, answer: Answer, kind: str = "letter") -> tuple[str, str]:
-    """(HTML text, PDF text) of the answer's letter, its PDF printed as after the commit."""
+    """(HTML text, PDF text) of the answer's letter, drawn as after the commit."""
     print_letters()
     return (
         html_text(raw(actor, answer.document(kind, "html"))),

@@ -126,8 +126,8 @@ def test_answer_through_the_api_and_download_the_files(
     assert ok.status_code == 200, ok.content
     body = ok.json()
     assert body["state"] == "answered" and len(body["partners_told"]) >= 1
-    # the answer returns before its letter is printed; the PDF follows after the commit
-    assert body["printing"] is True and [d["format"] for d in body["documents"]] == ["html"]
+    # the answer returns before its letter is drawn; HTML and PDF follow after the commit
+    assert body["printing"] is True and [d["format"] for d in body["documents"]] == []
     assert print_letters() == 1
     body = client.get(f"/api/requests/{rid}", **boss).json()
     assert body["printing"] is False
@@ -200,7 +200,7 @@ def test_no_data_held_is_confirmed_through_the_api(
     assert ok.status_code == 200, ok.content
     body = ok.json()
     assert body["state"] == "answered" and body["customer_id"] is None
-    assert sorted(d["format"] for d in body["documents"]) == ["html"] and body["printing"] is True
+    assert body["documents"] == [] and body["printing"] is True
     assert print_letters() == 1
     body = client.get(f"/api/requests/{rid}", **boss).json()
     assert sorted(d["format"] for d in body["documents"]) == ["html", "pdf"] and not body["printing"]

@@ -1,9 +1,9 @@
-"""A letter's PDF is printed after the answer commits (``requests.answers.printing``), through the outbox.
+"""A letter (HTML, PDF) is drawn after the answer commits (``requests.answers.printing``), through the outbox.
 
 The real ``persondata`` command in its own home and database (SQLite, or PostgreSQL when the tests run on it):
 an access answer from the command line leaves its PDF letter ready to write out when the command ends; a process
 killed right after the answer's commit, before the print, loses nothing — the next delivery pass prints it, once.
-The PDFs are really rendered by WeasyPrint and read back as text.
+The PDFs are really rendered by Typst and read back as text.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def test_a_process_killed_between_the_answer_and_the_print_still_yields_the_pdf(
         ".pdf"
     ) == 0  # ... unprinted
     listed = persondata("outbox", "list", "--user", "controller", env=env)
-    assert " letter_pdf " in listed.stdout and "pending" in listed.stdout
+    assert " letter " in listed.stdout and "pending" in listed.stdout
     # the restart: the delivery pass (the job runner's every minute, here by hand) prints what the dead one did not
     persondata("outbox", "deliver", "--user", "controller", env=env)
     persondata(

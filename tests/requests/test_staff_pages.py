@@ -218,8 +218,9 @@ def test_a_restriction_is_lifted_only_after_the_notice(
         f"/requests/{req.id}/lift-notice/", {"lift_on": today, "reasons": "The claim is settled."}
     )
     assert notice.status_code == 302
-    assert req.documents.filter(kind="lift_notice").exists()
-    assert client.post(f"/requests/{req.id}/lift/").status_code == 302
+    assert client.post(f"/requests/{req.id}/lift/").status_code == 302  # told: before its letter is drawn
+    assert print_letters() == 2  # the answer's letter and the notice
+    assert req.documents.filter(kind="lift_notice").count() == 2  # HTML and PDF
     assert not Restriction.objects.filter(customer_id=req.customer_id, lifted_at__isnull=True).exists()
 
 

@@ -107,8 +107,8 @@ class RequestOut(Schema):
 
 
 PRINTING = Field(
-    description="true while the letter's PDF is still being printed (it is made after the answer commits, "
-    "within seconds): fetch GET /api/requests/{id} again for it"
+    description="true while the letter (HTML and PDF) is still being drawn (it is made right after the answer "
+    "commits, usually within a fraction of a second): fetch GET /api/requests/{id} again for it"
 )
 
 

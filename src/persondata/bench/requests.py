@@ -7,10 +7,12 @@ times the median of several runs of:
 
 * ``access_json_ms`` — the access answer's copy alone: every record read (access-checked, logged), the access
   history, the sources, the information items, serialised as JSON (target ≤ 50 ms);
-* ``access_ms`` — the complete access answer as the server does it: the above, the letter (HTML), the CSV,
-  every document sealed and stored, the letter's PDF queued, the request closed, committed (target ≤ 30 ms);
-* ``access_pdf_ms`` — from the start of that answer until its PDF letter is stored and can be downloaded: the PDF
-  is printed after the commit by the outbox's kick, in a thread of the same process (``printing``);
+* ``access_ms`` — the complete access answer as the server does it: the above, the CSV, every document sealed and
+  stored, the letter's context queued, the request closed, committed (target ≤ 30 ms);
+* ``access_pdf_ms`` — from the start of that answer until its letter (HTML and PDF) is stored and can be
+  downloaded: it is drawn after the commit by the outbox's kick, in a thread of the same process (``printing``);
+* ``pdf_typst_ms``, ``pdf_weasyprint_ms`` — the access letter's PDF alone, by Typst from its data (now) and by
+  WeasyPrint from its HTML (before issue 17), alternating in one window (:func:`_engines`);
 * ``erasure_ms``, ``erasure_pdf_ms`` — the same for an erasure answer of a similar customer: partners told,
   everything but the accounting material deleted (keys destroyed, ledger written), the rest restricted, the
   letter written, the request closed (target ≤ 30 ms); then its PDF.
@@ -196,6 +198,7 @@ def phase_requests(runs: int = RUNS) -> None:
             json_times.append(time.perf_counter() - t0)
             transaction.set_rollback(True)
     access_runs = [answered("access", numbers[0]) for _ in range(runs)]
+    engines = _engines(actor, registered("access", numbers[0]), runs)
     access_cpu, cpu[:] = list(cpu), []
     erasure_runs = [answered("erasure", number) for number in numbers[1:]]
     lines = {
@@ -207,6 +210,50 @@ def phase_requests(runs: int = RUNS) -> None:
         # the answer on the CPU alone (its own thread): what the machine's load does not inflate
         "access_cpu_ms": _median_ms(access_cpu),
         "erasure_cpu_ms": _median_ms(cpu),
+        **engines,
     }
     sys.stdout.write("".join(f"{k}={v:.2f}\n" for k, v in lines.items()))
     sys.stdout.write(f"customers={Customer.objects.count()}\n")
+
+
+def _vary(value: Any, run: int) -> Any:
+    """Every text of a letter's data changed a little: a new letter to Typst, which remembers what it drew."""
+    if isinstance(value, str):
+        return f"{value} {run}" if value else value
+    if isinstance(value, list):
+        return [_vary(v, run) for v in value]
+    if isinstance(value, dict):
+        return {k: v if k in ("kind", "key", "level", "lang") else _vary(v, run) for k, v in value.items()}
+    return value
+
+
+def _engines(actor: Any, request: Any, runs: int) -> dict[str, float]:
+    """The access letter's PDF by Typst (from its data) and by WeasyPrint (from its HTML, as before issue 17),
+    alternating, each run a letter changed a little: median ms and CPU ms of each."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from persondata.documents.privacy_policy import html_to_pdf
+    from persondata.jobs import outbox
+    from persondata.jobs.models import Outbox
+    from persondata.requests.answers import answering as answers
+    from persondata.requests.answers import letters, printing
+
+    with transaction.atomic():  # the answer's letter as the outbox would draw it; then all rolled back
+        answers.answer_access(actor, request, now=timezone.now())
+        row = Outbox.objects.filter(kind=printing.KIND, subject=outbox.subject("request", request.id)).get()
+        data = outbox.read(row.id).payload["letter"]
+        transaction.set_rollback(True)
+    letters.render_pdf(data)  # the compiler's first use: its fonts loaded
+    times: dict[str, list[float]] = {"typst": [], "weasyprint": [], "typst_cpu": [], "weasyprint_cpu": []}
+    for run in range(runs):
+        letter = _vary(data, run)
+        for engine in ("weasyprint", "typst") if run % 2 else ("typst", "weasyprint"):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            if engine == "typst":
+                letters.render_pdf(letter)
+            else:
+                html_to_pdf(letters.render_html(letter).decode("utf-8"))
+            times[engine].append(time.perf_counter() - start)
+            times[f"{engine}_cpu"].append(time.process_time() - start_cpu)
+    return {f"pdf_{k}_ms": _median_ms(v) for k, v in times.items()}

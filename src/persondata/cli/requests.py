@@ -312,10 +312,10 @@ def _answer_kwargs(args: argparse.Namespace, kind: Kind) -> dict[str, Any]:
 
 
 def _printed(req: Request) -> None:
-    """A letter's PDF is printed after the commit (``requests.answers.printing``): the command waits for it."""
+    """A letter is drawn after the commit (``requests.answers.printing``): the command waits for it."""
     outbox.wait_for_outbox()
     if printing.pending(req):
-        print("the letter's PDF is not printed yet; `persondata outbox deliver` prints it")
+        print("the letter is not drawn yet; `persondata outbox deliver` draws it")
 
 
 def cmd_answer(args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ actor handles requests (the named permission ``handle_requests``) and — for th
 personal data — that the requester's identity was verified (R8, Art. 12(6)); then it does the work through the
 register's and the retention's own functions, seals every letter and file it produces as a :class:`Document` of
 the request, and closes the request with :func:`services.answer` and an outcome of codes and counts only. A letter is
-stored as HTML in the answer; its PDF is printed from those bytes after the commit (:mod:`.printing`).
+drawn — HTML and PDF, from one context — right after the commit (:mod:`.printing`).
 
 This module holds the answers that read or inform; those that change the register live beside it —
 :mod:`.erasure`, :mod:`.restriction` (rectification, restriction, lifting) — over the shared :mod:`.steps`, and
@@ -186,7 +186,10 @@ def answer_no_data(actor: Actor, request: Request, *, now: datetime) -> Answer:
         [],
     )
     docs = steps.write_letter(actor, request, letter, now=now)
-    outcome: dict[str, Any] = {"no_data": True, "documents": len(docs) + 1}  # and the PDF to come
+    outcome: dict[str, Any] = {
+        "no_data": True,
+        "documents": len(docs) + 2,
+    }  # the letter, HTML and PDF, to come
     services.confirm_no_data(actor, request, outcome, now=now)
     return Answer(request, docs, outcome)
 

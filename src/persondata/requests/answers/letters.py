@@ -2,7 +2,8 @@
 
 As with the published policy (``persondata.documents.privacy_policy``), a letter is data first — sections of
 paragraphs, lists, definition lists and tables, in the request's language — and
-``requests/answers/letter.html`` only lays it out; the PDF is that HTML printed by WeasyPrint. The information
+``requests/answers/letter.html`` only lays it out as HTML, ``requests/answers/letter.typ`` as PDF (printed
+by Typst from the same context, read as JSON data: :mod:`persondata.documents.typst_pdf`). The information
 items every answer may need (purposes and legal basis, categories, recipients, retention, rights, the complaint
 route, no automated decisions) come from the policy file through :func:`information`, which the access answer's
 JSON uses too, so letter and file say the same.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -23,6 +25,7 @@ from persondata import runtime
 from persondata.core.calendar import legal_date
 from persondata.core.formats import format_date, format_datetime, money, months_in_words
 from persondata.core.policy import Policy
+from persondata.documents import typst_pdf
 from persondata.documents.policy_texts import COUNTRIES
 from persondata.documents.policy_texts import TEXTS as POLICY_TEXTS
 from persondata.documents.privacy_policy import (
@@ -31,7 +34,6 @@ from persondata.documents.privacy_policy import (
     accounting_paragraph,
     accounting_period,
     claims_paragraph,
-    html_to_pdf,
     transfer_sentences,
 )
 from persondata.requests.answers.held import Held
@@ -476,6 +478,7 @@ def context(request: Request, letter: Letter, requester: dict[str, str], now: da
         "lang": lang,
         "title": title,
         "company": c.company,
+        "reference": request.reference,
         "controller_line": t["controller_line"].format(company=c.company, cvr=c.cvr, address=c.address),
         "recipient": recipient,
         "label_to": t["label_to"],
@@ -496,11 +499,38 @@ def context(request: Request, letter: Letter, requester: dict[str, str], now: da
     }
 
 
-def render_html(request: Request, letter: Letter, requester: dict[str, str], now: datetime) -> bytes:
-    return render_to_string("requests/answers/letter.html", context(request, letter, requester, now)).encode(
-        "utf-8"
-    )
+def render_html(context: dict[str, Any]) -> bytes:
+    return render_to_string("requests/answers/letter.html", context).encode("utf-8")
 
 
-def render_pdf(html: bytes) -> bytes:
-    return html_to_pdf(html.decode("utf-8"))
+#: the PDF's layout: the same context as the HTML, as data (``print_data``)
+TEMPLATE = Path(__file__).parents[1] / "templates" / "requests" / "answers" / "letter.typ"
+
+
+def print_data(context: dict[str, Any]) -> dict[str, Any]:
+    """The context as plain JSON-able data, for the PDF's template (and the outbox message that waits for it)."""
+    sections = [
+        {
+            "title": s.title,
+            "level": s.level,
+            "key": s.key,
+            "blocks": [
+                {
+                    "kind": b.kind,
+                    "text": b.text,
+                    "items": b.items,
+                    "pairs": b.pairs,
+                    "head": b.head,
+                    "rows": b.rows,
+                }
+                for b in s.blocks
+            ],
+        }
+        for s in context["sections"]
+    ]  # by hand: dataclasses.asdict deep-copies every cell, a few ms for an access letter
+    return {**{k: v for k, v in context.items() if k != "sections"}, "sections": sections}
+
+
+def render_pdf(data: dict[str, Any], now: datetime | None = None) -> bytes:
+    """The letter as PDF from :func:`print_data`'s data."""
+    return typst_pdf.render(TEMPLATE, data, now=now)

@@ -1,30 +1,35 @@
-"""A letter's PDF is printed after the answer commits, by the jobs floor's outbox: durably, and off the request.
+"""A letter is drawn — HTML and PDF, from one context — right after the answer commits, through the jobs floor's
+outbox: durably, and with no lock held while it is drawn.
 
-Why (issue 17, measured with cProfile): WeasyPrint takes 0.3–1 s for one letter — about 45 % laying out the
-pages, 30 % subsetting the font (fontTools: Debian ships no HarfBuzz-Subset), 15 % drawing — against ≈ 30 ms for
-everything else an answer does. Printed inside the answer, that second was spent holding the request's
-transaction open, on SQLite the database's only write lock, so the two workers' answers queued behind each other.
+Why after the commit (issue 17): the answer's transaction is, on SQLite, the database's only write lock, and on
+PostgreSQL it holds the request's row. Drawn inside it, a letter's time (WeasyPrint took 0.3–1 s for the PDF) was
+time every other writer waited: two workers' answers queued behind each other. The PDF is now printed by Typst
+(``documents.typst_pdf``): ≈ 15 ms for a short letter, ≈ 100 ms of CPU for an access answer with 50 orders and
+30 invoices (measured: docs/requests.md, "Letters") — still too long to hold a lock for, and the answer itself
+(≈ 30 ms) should not wait for it: the API's answer returns ``printing: true`` and the letter follows in about a
+tenth of a second.
 
-How: the answer stores the letter's HTML — the very bytes the PDF is printed from, so the two cannot differ —
-and :func:`queue` puts a ``letter_pdf`` message into the outbox in the answer's own transaction, naming the HTML
-document and the id the PDF will get. Once the transaction commits, the outbox's kick prints it in a background
-thread (the CLI waits for it: its thread is not a daemon) and stores it as a document of the request in a short
-transaction of its own. A process that dies between the commit and the print loses nothing: the message is in
-the database, and the ``jobs.outbox`` job (every minute, in every ``serve``) or ``persondata outbox deliver``
-prints it. Delivery is at least once, so :func:`print_letter` is idempotent: the PDF's id is fixed when the
-message is written, and a PDF already stored under it is not printed again.
+How: the answer builds the letter's context (:func:`letters.context`) and :func:`queue` puts a ``letter`` message
+into the outbox in the answer's own transaction: the letter's kind and language, the ids its HTML and PDF will
+get, and the context as data (:func:`letters.print_data`) — sealed, as every outbox payload is. Once the
+transaction commits, the outbox's kick draws both in a background thread (the CLI waits for it: its thread is not
+a daemon) and stores them as documents of the request in one short transaction. A process that dies between the
+commit and the drawing loses nothing: the message is in the database, and the ``jobs.outbox`` job (every minute,
+in every ``serve``) or ``persondata outbox deliver`` draws it. Delivery is at least once, so :func:`print_letter`
+is idempotent: the ids are fixed when the message is written, and a letter already stored under them is not
+drawn again.
 
-The message holds two document ids and nothing personal; a request purged meanwhile (its letters gone) has
-nothing left to print, and the purge drops its messages anyway (``outbox.forget``).
+The message is about the request (``request:<uuid>``); a request purged meanwhile has nothing left to print, and
+the purge drops its messages anyway (``outbox.forget``).
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from persondata.jobs import outbox
 from persondata.jobs.models import Outbox
@@ -32,43 +37,48 @@ from persondata.register.models import new_id
 from persondata.requests.answers import documents, letters
 from persondata.requests.models import Document, Request
 
-KIND = "letter_pdf"
+KIND = "letter"  # the message that draws a letter (it was "letter_pdf" while only the PDF came after)
 
 
-def queue(request: Request, html: Document, *, now: datetime) -> uuid.UUID:
-    """Print ``html`` (a letter of ``request``) to PDF once the caller's transaction commits; the PDF's id."""
-    pdf_id = new_id()
-    outbox.put(KIND, outbox.subject("request", request.id), {"html": html.id.hex, "pdf": pdf_id.hex}, now=now)
-    return pdf_id
+def queue(request: Request, kind: str, data: dict[str, Any], *, now: datetime) -> tuple[uuid.UUID, uuid.UUID]:
+    """Draw the letter (``kind``: letter, extension_letter …) of ``request`` from its print ``data`` once the
+    caller's transaction commits; the ids its HTML and PDF will have."""
+    html_id, pdf_id = new_id(), new_id()
+    payload = {"kind": kind, "html": html_id.hex, "pdf": pdf_id.hex, "at": now.isoformat(), "letter": data}
+    outbox.put(KIND, outbox.subject("request", request.id), payload, now=now)
+    return html_id, pdf_id
 
 
 def pending(request: Request) -> bool:
-    """Is a letter of this request still waiting to be printed?"""
+    """Is a letter of this request still waiting to be drawn?"""
     return Outbox.objects.filter(kind=KIND, subject=outbox.subject("request", request.id)).exists()
 
 
 def print_letter(message: outbox.Message) -> None:
-    """The outbox's handler for ``letter_pdf``: print the HTML letter and store the PDF (runs outside any
+    """The outbox's handler for ``letter``: draw the HTML and the PDF and store both (runs outside any
     transaction; the drawing holds no lock, only the short write at the end does)."""
     html_id, pdf_id = uuid.UUID(message.payload["html"]), uuid.UUID(message.payload["pdf"])
-    if Document.objects.filter(pk=pdf_id).exists():
-        return  # printed by an earlier delivery that died before it could delete its message
-    source = Document.objects.select_related("request").filter(pk=html_id).first()
-    if source is None or source.blob is None or source.request.purged_at is not None:
+    if Document.objects.filter(pk=html_id).exists():
+        return  # drawn by an earlier delivery that died before it could delete its message
+    request = Request.objects.filter(pk=uuid.UUID(message.subject.split(":", 1)[1])).first()
+    if request is None or request.purged_at is not None:
         return  # the request was purged meanwhile: its letters are gone, nothing is left to print
-    pdf = letters.render_pdf(documents.content(source))
+    data, kind = message.payload["letter"], message.payload["kind"]
+    at = datetime.fromisoformat(message.payload["at"])  # stored as at the answer: the letter is dated then
+    html, pdf = letters.render_html(data), letters.render_pdf(data)
     try:
         with transaction.atomic():
-            documents.store(
-                "job",
-                source.request,
-                source.kind,
-                "pdf",
-                pdf,
-                language=source.language,
-                now=timezone.now(),
-                document_id=pdf_id,
-            )
+            for doc_id, fmt, content in ((html_id, "html", html), (pdf_id, "pdf", pdf)):
+                documents.store(
+                    "job",
+                    request,
+                    kind,
+                    fmt,
+                    content,
+                    language=data["lang"],
+                    now=at,
+                    document_id=doc_id,
+                )
     except IntegrityError:
-        if not Document.objects.filter(pk=pdf_id).exists():
-            raise  # anything but a second deliverer having stored the same PDF first
+        if not Document.objects.filter(pk=html_id).exists():
+            raise  # anything but a second deliverer having stored the same letter first

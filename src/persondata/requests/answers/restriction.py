@@ -201,9 +201,20 @@ def answer_lift_notice(
         [Section(t["h_why"], (p(reasons),))],
     )
     docs = steps.write_letter(actor, request, letter, now=now, kind="lift_notice")
-    services.update_work(request, lift_on=lift_on.isoformat(), lift_reasons=reasons)
+    # the day the customer is told: the letter itself is drawn after the commit (printing)
+    told_on = legal_date(now).isoformat()
+    services.update_work(request, lift_on=lift_on.isoformat(), lift_reasons=reasons, lift_told_on=told_on)
     services.record_step(request, "lift_notice", actor, now, lift_on=lift_on.isoformat())
     return docs
+
+
+def _told_on(request: Request, work: dict[str, Any]) -> date | None:
+    """The day the customer was told of the lifting, or None if they were not."""
+    if work.get("lift_told_on"):
+        return date.fromisoformat(str(work["lift_told_on"]))
+    # a notice from before its letter was drawn after the commit: the letter's own date
+    notice = request.documents.filter(kind="lift_notice", fmt="html").order_by("-created_at").first()
+    return legal_date(notice.created_at) if notice is not None else None
 
 
 def lift_after_notice(actor: Actor, request: Request, *, now: datetime) -> int:
@@ -212,17 +223,16 @@ def lift_after_notice(actor: Actor, request: Request, *, now: datetime) -> int:
         raise audit.TransactionRequired("answers run inside the entry point's transaction")
     permissions.require(actor, permissions.HANDLE_REQUESTS)
     _active_restriction(request)
-    notice = request.documents.filter(kind="lift_notice", fmt="html").order_by("-created_at").first()
-    if notice is None:
+    work = services.work(request)
+    told_on = _told_on(request, work)
+    if told_on is None:
         raise RequestError("notice", "tell the customer first: produce the lift notice (GDPR Art. 18(3))")
-    lift_on = date.fromisoformat(str(services.work(request).get("lift_on")))
+    lift_on = date.fromisoformat(str(work.get("lift_on")))
     if legal_date(now) < lift_on:
         raise RequestError(
             "lift_on", f"the customer was told the restriction is lifted on {lift_on.isoformat()}"
         )
-    lifted = lift_restriction(
-        actor, steps.customer_of(request), customer_told_on=legal_date(notice.created_at), now=now
-    )
+    lifted = lift_restriction(actor, steps.customer_of(request), customer_told_on=told_on, now=now)
     services.record_step(request, "restriction_lifted", actor, now, lifted=lifted)
     steps.tell(actor, request, "restriction_lifted", now=now)
     return lifted

@@ -22,7 +22,7 @@ from persondata.core.requests import Kind, State
 from persondata.core.sensitive import check_free_text
 from persondata.register.models import Restriction
 from persondata.requests import recipients, services
-from persondata.requests.answers import documents, letters, printing
+from persondata.requests.answers import letters, printing
 from persondata.requests.answers.letters import Letter, Section, p, texts
 from persondata.requests.models import Document, Request
 from persondata.requests.services import RequestError
@@ -40,7 +40,7 @@ class Answer:
     partners: list[tuple[str, str]] = field(default_factory=list)
 
     def document(self, kind: str, fmt: str) -> Document:
-        """One of the answer's documents; the letter's PDF, printed after the commit, once it is stored."""
+        """One of the answer's documents; the letter (HTML, PDF), drawn after the commit, once it is stored."""
         found = next((d for d in self.documents if d.kind == kind and d.fmt == fmt), None)
         return found or self.request.documents.filter(kind=kind, fmt=fmt).latest("created_at")
 
@@ -92,19 +92,17 @@ def free_text(name: str, text: str, *, required: bool = True) -> str:
 def write_letter(
     actor: Actor, request: Request, letter: Letter, *, now: datetime, kind: str = "letter"
 ) -> list[Document]:
-    """Render the letter as HTML and keep it as a document of the request; its PDF is printed from the same
-    bytes once the caller's transaction commits (:mod:`printing`), so no lock is held while it is drawn."""
-    lang = lang_of(request)
-    html = letters.render_html(request, letter, services.requester(request), now)
-    document = documents.store(actor, request, kind, "html", html, language=lang, now=now)
-    printing.queue(request, document, now=now)
-    return [document]
+    """Queue the letter: its HTML and its PDF are drawn from one context once the caller's transaction commits
+    (:mod:`printing`), so no lock is held while a document is drawn. Nothing is stored yet: an empty list."""
+    context = letters.context(request, letter, services.requester(request), now)
+    printing.queue(request, kind, letters.print_data(context), now=now)
+    return []
 
 
 def close(
     actor: Actor, request: Request, outcome: dict[str, Any], docs: list[Document], *, now: datetime
 ) -> None:
-    outcome["documents"] = len(docs) + 1  # and the letter's PDF, printed after the commit
+    outcome["documents"] = len(docs) + 2  # and the letter's HTML and PDF, drawn after the commit
     services.answer(actor, request, outcome, now=now)
 
 
