@@ -23,7 +23,7 @@ from persondata.requests.answers import delivery, documents
 from persondata.requests.models import AnswerLink, Request
 from persondata.requests.services import email_on_file
 from tests.conftest import NOW
-from tests.requests.answering import register
+from tests.requests.answering import print_letters, register
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +44,7 @@ def answered(boss: Actor, demo_customers: list[dict[str, Any]]) -> Request:
     request = register(boss, "access", {"name": "Testkunde"}, customer_id=customer.id)
     with transaction.atomic():
         answers.answer_access(boss, request, now=NOW)
+    print_letters()  # the letter is drawn after the answer commits
     request.refresh_from_db()
     return request
 
