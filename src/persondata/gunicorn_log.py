@@ -1,10 +1,10 @@
-"""Gunicorn's access log without the secret of a link e-mailed to a customer.
+"""Gunicorn's access log without the secret of a link given to a person.
 
 The links e-mailed to a customer (``/privacy/confirm/<token>/`` to confirm a request, ``/privacy/answer/<token>/``
-to download its answer) are the URLs with a secret in their path. The
-access log of ``persondata serve`` records the path of every request, so this logger class masks the token in
-every value it logs (path, request line, Referer, any header or environ atom), whatever the log format:
-``/privacy/confirm/***/``, ``/privacy/answer/***/``. Turned on with gunicorn's ``logger_class`` setting
+to download its answer) and the invitation given to a new staff member (``/staff/invitation/<token>/``) are the
+URLs with a secret in their path. The access log of ``persondata serve`` records the path of every request, so this
+logger class masks the token in every value it logs (path, request line, Referer, any header or environ atom),
+whatever the log format: ``/privacy/confirm/***/`` and so on. Turned on with gunicorn's ``logger_class`` setting
 (``persondata.gunicorn_conf``).
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-_TOKEN = re.compile(r"(/privacy/(?:confirm|answer)/)(?!files/)[^/?#\s\"]+")
+_TOKEN = re.compile(r"(/privacy/(?:confirm|answer)/|/staff/invitation/)(?!files/)[^/?#\s\"]+")
 MASK = "***"
 
 

@@ -110,6 +110,9 @@ RULES: dict[str, str] = {
     "public:confirm": "public",
     # an answer's download link (requests/answers/delivery.py): the link, then a session grant
     "public:answer": "public",
+    # a new staff member's invitation: chooses their own first password (access/invitations.py)
+    "staff:invitation": "public",
+    "staff:invitation_accept": "public",
     "public:answer_open": "public",
     "public:answer_files": "public",
     "public:answer_file": "public",

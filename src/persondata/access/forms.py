@@ -38,6 +38,32 @@ class CreateStaffForm(_WithRoles):
         error_messages={"required": _("Type a login name.")},
     )
     roles = RolesField(label=_("Roles"), error_messages={"required": _("Choose at least one role.")})
+    invite = forms.BooleanField(
+        label=_(
+            "Make an invitation link: the new member chooses their own password (no password is shown to you)"
+        ),
+        required=False,
+        initial=True,
+    )
+
+
+class InvitationForm(forms.Form):
+    new_password = forms.CharField(
+        label=_("Choose your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    again = forms.CharField(
+        label=_("The same password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("new_password") and data.get("again") and data["new_password"] != data["again"]:
+            self.add_error("again", _("The two passwords differ: type the same one twice."))
+        return data
 
 
 class RolesForm(_WithRoles):

@@ -87,3 +87,19 @@ class AccessLog(models.Model):
     class Meta:
         db_table = "access_log"
         indexes = [models.Index(fields=["customer_id", "at"], name="access_log_customer_at")]
+
+
+class Invitation(models.Model):
+    """A link that lets a new staff login choose its own first password — so no password is ever shown to
+    anybody else. Only a hash of the link's secret is stored; it works once, for a few days."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    created_by = models.CharField(max_length=40)  # an audit code: staff:12
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True)
+    revoked_at = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "staff_invitation"

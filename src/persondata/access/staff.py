@@ -88,7 +88,7 @@ def _actor(user: Any) -> str:
     return staff_code(user.pk)
 
 
-def _target(user: Any) -> str:
+def staff_target(user: Any) -> str:
     return staff_code(user.pk)
 
 
@@ -131,7 +131,7 @@ def acknowledge(user: Any, text: PolicyText, now: datetime) -> Acknowledgement:
     record(
         "declaration.acknowledge",
         actor=_actor(user),
-        target=_target(user),
+        target=staff_target(user),
         details={"kind": text.kind, "version": text.version},
         now=now,
     )
@@ -241,7 +241,7 @@ def create_staff(actor_user: Any, username: str, roles: Iterable[str], now: date
     record(
         "staff.create",
         actor=_actor(actor_user),
-        target=_target(user),
+        target=staff_target(user),
         details={"roles": role_list},
         now=now,
     )
@@ -281,7 +281,7 @@ def set_roles(actor_user: Any, user: Any, roles: Iterable[str], now: datetime) -
     record(
         "staff.roles.change",
         actor=_actor(actor_user),
-        target=_target(user),
+        target=staff_target(user),
         details={"old": old, "new": new},
         now=now,
     )
@@ -298,7 +298,7 @@ def deactivate(actor_user: Any, user: Any, now: datetime) -> None:
     _keep_a_controller(user, "deactivating this login")
     user.is_active = False
     user.save(update_fields=["is_active"])
-    record("staff.deactivate", actor=_actor(actor_user), target=_target(user), details={}, now=now)
+    record("staff.deactivate", actor=_actor(actor_user), target=staff_target(user), details={}, now=now)
 
 
 def reset_password(actor_user: Any, user: Any, now: datetime) -> str:
@@ -310,7 +310,7 @@ def reset_password(actor_user: Any, user: Any, now: datetime) -> str:
     user.set_password(password)  # changes the session hash: the login's open sessions end
     user.save(update_fields=["password"])
     StaffProfile.objects.update_or_create(user=user, defaults={"must_change_password": True})
-    record("staff.password.reset", actor=_actor(actor_user), target=_target(user), details={}, now=now)
+    record("staff.password.reset", actor=_actor(actor_user), target=staff_target(user), details={}, now=now)
     return password
 
 
@@ -321,7 +321,11 @@ def unlock(actor_user: Any, user: Any, now: datetime) -> int:
     _require_manager(actor_user)
     removed = axes_unlock(user.get_username())
     record(
-        "staff.unlock", actor=_actor(actor_user), target=_target(user), details={"records": removed}, now=now
+        "staff.unlock",
+        actor=_actor(actor_user),
+        target=staff_target(user),
+        details={"records": removed},
+        now=now,
     )
     return removed
 
@@ -332,7 +336,13 @@ def reset_second_factor(actor_user: Any, user: Any, now: datetime) -> int:
 
     _require_manager(actor_user)
     removed, _ = TOTPDevice.objects.filter(user_id=user.pk).delete()
-    record("otp.reset", actor=_actor(actor_user), target=_target(user), details={"devices": removed}, now=now)
+    record(
+        "otp.reset",
+        actor=_actor(actor_user),
+        target=staff_target(user),
+        details={"devices": removed},
+        now=now,
+    )
     return int(removed)
 
 
@@ -349,7 +359,7 @@ def change_own_password(user: Any, old_password: str, new_password: str, now: da
     user.set_password(new_password)
     user.save(update_fields=["password"])
     StaffProfile.objects.filter(user=user).update(must_change_password=False)
-    record("staff.password.change", actor=_actor(user), target=_target(user), details={}, now=now)
+    record("staff.password.change", actor=_actor(user), target=staff_target(user), details={}, now=now)
 
 
 # -- the overview ----------------------------------------------------------------------------------------------

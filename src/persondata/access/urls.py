@@ -13,4 +13,6 @@ urlpatterns = [
     path("texts/<slug:kind>/", views.publish, name="publish"),
     path("declarations/", views.declarations, name="declarations"),
     path("my-password/", views.own_password, name="own_password"),
+    path("invitation/", views.invitation_accept, name="invitation_accept"),
+    path("invitation/<str:token>/", views.invitation, name="invitation"),
 ]

@@ -16,17 +16,26 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
 from persondata import runtime
-from persondata.access import gate
+from persondata.access import gate, invitations
 from persondata.access import staff as services
-from persondata.access.forms import AcknowledgeForm, CreateStaffForm, OwnPasswordForm, PublishForm, RolesForm
+from persondata.access.forms import (
+    AcknowledgeForm,
+    CreateStaffForm,
+    InvitationForm,
+    OwnPasswordForm,
+    PublishForm,
+    RolesForm,
+)
 from persondata.access.models import KINDS, PolicyText
 from persondata.access.refusal import denied
 from persondata.access.staff import Invalid, NotAllowed
@@ -189,15 +198,78 @@ def create(request: HttpRequest) -> HttpResponse:
                 user, password = services.create_staff(
                     request.user, form.cleaned_data["username"], form.cleaned_data["roles"], timezone.now()
                 )
+                invited = form.cleaned_data["invite"]
+                link = invitations.invite(request.user, user, timezone.now()) if invited else ""
         except Invalid as exc:
             form.add_error("roles" if exc.code in {"no_role", "unknown_role"} else "username", _say(exc))
         except NotAllowed as exc:
             return denied(request, _say(exc))
         else:
+            if link:
+                return render(
+                    request,
+                    "staff/invitation_shown.html",
+                    {"member": user, "link": request.build_absolute_uri(link), "days": invitations.DAYS},
+                )
             return render(
                 request, "staff/password_shown.html", {"member": user, "password": password, "created": True}
             )
     return render(request, "staff/create.html", {"form": form})
+
+
+# -- an invitation: the new member's own first password (no login) ---------------------------------------------
+_INVITATION_PROBLEMS = {
+    "unknown": gettext_lazy("This invitation link is not valid. Ask the data controller for a new one."),
+    "used": gettext_lazy("This invitation has been used already: log in with the password you chose."),
+    "revoked": gettext_lazy("A newer invitation replaced this one. Use the newest link you were given."),
+    "expired": gettext_lazy("This invitation has expired. Ask the data controller for a new one."),
+}
+
+
+def _invitation_failed(request: HttpRequest, code: str) -> HttpResponse:
+    response = render(
+        request, "staff/invitation.html", {"problem": _INVITATION_PROBLEMS.get(code, code)}, status=410
+    )
+    response._has_been_logged = True  # type: ignore[attr-defined]  # Django's 4xx log line would hold the path
+    response["Referrer-Policy"] = "strict-origin"
+    return response
+
+
+@csrf_exempt  # changes nothing; the CSRF failure log would write the path, with the token
+@never_cache
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The link the new member was given: a page to choose a password, which posts the token in the body."""
+    if request.method not in ("GET", "HEAD"):
+        refused = HttpResponseNotAllowed(["GET", "HEAD"])
+        refused._has_been_logged = True  # type: ignore[attr-defined]
+        return refused
+    problem = invitations.problem(token, timezone.now())
+    if problem is not None:
+        return _invitation_failed(request, problem)
+    response = render(request, "staff/invitation.html", {"form": InvitationForm(), "token": token})
+    response["Referrer-Policy"] = "strict-origin"
+    return response
+
+
+@never_cache
+@require_POST
+def invitation_accept(request: HttpRequest) -> HttpResponse:
+    token = request.POST.get("token", "")
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                invitations.accept(token, form.cleaned_data["new_password"], timezone.now())
+        except Invalid as exc:
+            if exc.code in _INVITATION_PROBLEMS:
+                return _invitation_failed(request, exc.code)
+            form.add_error("new_password", _say(exc))
+        else:
+            messages.success(request, _("Your password is set. Log in with your login name and it."))
+            return redirect("login")
+    response = render(request, "staff/invitation.html", {"form": form, "token": token}, status=400)
+    response["Referrer-Policy"] = "strict-origin"
+    return response
 
 
 @controller_only
