@@ -7,6 +7,7 @@ import os
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from persondata.register.import_formats import CustomerIn
 from persondata.register.importer import import_files
 from persondata.register.models import RELEVANCE, Customer, Order
 from persondata.register.rectify import rectify_customer
+from persondata.requests.answers.held import import_dates
 from tests.conftest import NOW, TODAY
 
 pytestmark = pytest.mark.django_db
@@ -198,6 +200,21 @@ def test_a_staff_rectification_is_overwritten_by_the_next_import_as_before(
         report.counts["customers_updated"] == 1 and report.counts["customers_unchanged"] == len(customers) - 1
     )
     assert _contact(number)["phone"] == customers[3]["phone"]
+
+
+def test_an_unchanged_row_keeps_the_day_it_arrived_and_an_emptied_one_is_imported_again(
+    customers: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    assert import_files(_csv(customers, tmp_path / "first"), now=NOW).status == "done"
+    later = NOW + timedelta(days=3)
+    emptied, changed = customers[7]["customer_number"], customers[0]["customer_number"]
+    with connection.cursor() as cur:  # the retention sweep's statement for a deleted contact category
+        cur.execute("UPDATE customer SET contact_blob = NULL WHERE id = %s", [_cid(emptied).hex])
+    report = import_files(_csv(list(demo.changed(iter(customers), every=10)), tmp_path / "next"), now=later)
+    assert report.counts["customers_updated"] == 4  # 0, 10, 20 changed; 7 emptied
+    assert _contact(emptied)["name"] == customers[7]["name"]
+    assert import_dates(_cid(customers[1]["customer_number"])) == [NOW.date()]
+    assert import_dates(_cid(changed)) == [NOW.date(), later.date()]  # its orders came with the first
 
 
 def test_rows_written_before_digests_are_compared_the_old_way_once(
