@@ -80,10 +80,9 @@ class _Existing:
     nonces: bytes | None = None  # the nonces of its blobs as stored; None if one is empty
 
 
-def _existing_row(i: Any, c: Any, r: int | None, d: Any, *nonces: Any) -> _Existing:
-    """A row found by the import's lookups, with its digest and the nonces the digest is bound to."""
-    joined = None if None in nonces else b"".join(map(bytes, nonces))
-    return _Existing(hx(i), None if c is None else hx(c), r, None if d is None else bytes(d), joined)
+def _bytes(value: Any) -> bytes | None:
+    """A binary column as read: bytes from SQLite, a memoryview from PostgreSQL, or NULL."""
+    return value if value is None or type(value) is bytes else bytes(value)
 
 
 @dataclass(slots=True)
@@ -134,11 +133,16 @@ class RegisterWriter:
         }
         with self._in_database():
             found = fetch_in(
-                "SELECT number_bidx, id, NULL, import_run_id, import_digest, substr(contact_blob, 1, 12), "
+                "SELECT number_bidx, id, import_run_id, import_digest, substr(contact_blob, 1, 12), "
                 "substr(number_blob, 1, 12) FROM customer WHERE number_bidx IN ({})",
                 list(number_bidx.values()),
             )
-        customers = {bytes(b): _existing_row(*rest) for b, *rest in found}
+        customers = {
+            bytes(b): _Existing(
+                hx(i), None, r, _bytes(d), None if cn is None or nn is None else bytes(cn) + bytes(nn)
+            )
+            for b, i, r, d, cn, nn in found
+        }
         erased = self._erased(units, customers, number_bidx) if self.tombstones else {}
         # the kinds of record in this batch (a CSV batch holds one kind; a JSON batch any)
         kinds = [k for k in _KINDS if any(getattr(u, k[0]) for u in units)]
@@ -273,7 +277,7 @@ class RegisterWriter:
                 f"FROM {table} WHERE {column} IN ({{}})",
                 keys,
             )
-        return {k: _existing_row(*rest) for k, *rest in rows}
+        return {k: _Existing(hx(i), hx(c), r, _bytes(d), _bytes(n)) for k, i, c, r, d, n in rows}
 
     # -- keys -----------------------------------------------------------------------------------------------------
     def _keys(
