@@ -7,6 +7,7 @@ with the depth of the indexes), and the table says so.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +23,14 @@ def changed_copy(folder: Path, customers: int, *, seed: int, today: date) -> lis
         demo.write_csv(demo.changed(demo.customers(customers, seed=seed, today=today)), folder)
         marker.write_text("ok")
     return [folder / f for f in ("customers.csv", "orders.csv", "invoices.csv", "payments.csv")]
+
+
+def import_seconds(out: str) -> float:
+    """The import's own time from ``persondata import``'s report ("… records read in 12.3 s …")."""
+    found = re.search(r"records read in ([\d.]+) s", out)
+    if found is None:
+        raise RuntimeError("persondata import printed no time; did it fail?")
+    return float(found.group(1))
 
 
 def at_a_million(seconds: float, customers: int) -> float:
