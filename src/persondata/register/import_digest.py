@@ -87,27 +87,26 @@ class SkippedKeys:
     def _hash(key: str | bytes) -> int:
         return (hash(key) & 0xFFFF_FFFF_FFFF_FFFF) or 1  # 0 marks an empty slot
 
-    def __contains__(self, key: str | bytes) -> bool:
-        h = self._hash(key)
+    def _slot(self, h: int) -> int:
+        """Where ``h`` is, or the empty slot where it would go (linear probing)."""
         table, mask = self._table, self._mask
         i = h & mask
-        while v := table[i]:
-            if v == h:
-                return True
+        while (v := table[i]) and v != h:
             i = (i + 1) & mask
-        return False
+        return i
+
+    def __contains__(self, key: str | bytes) -> bool:
+        h = self._hash(key)
+        return bool(self._table[self._slot(h)] == h)
 
     def add(self, key: str | bytes) -> None:
         h = self._hash(key)
-        table, mask = self._table, self._mask
-        i = h & mask
-        while v := table[i]:
-            if v == h:
-                return
-            i = (i + 1) & mask
-        table[i] = h
+        i = self._slot(h)
+        if self._table[i] == h:
+            return
+        self._table[i] = h
         self.count += 1
-        if self.count * 4 > mask * 3:
+        if self.count * 4 > self._mask * 3:
             self._grow()
 
     def _grow(self) -> None:
