@@ -100,15 +100,16 @@ def _csv(records: list[dict[str, Any]], folder: Path) -> list[Path]:
     return demo.write_csv(iter(records), folder)
 
 
+@pytest.mark.parametrize("mode", ["all-or-nothing", "good-rows"])
 def test_an_unchanged_reimport_writes_nothing_and_says_so(
-    customers: list[dict[str, Any]], tmp_path: Path
+    customers: list[dict[str, Any]], tmp_path: Path, mode: str
 ) -> None:
     paths = _csv(customers, tmp_path / "first")
     assert import_files(paths, now=NOW).status == "done"
     before = _snapshot()
     records = sum(len(before[t]) for t in ("customer", "customer_order", "invoice", "payment"))
     with _register_writes() as writes:
-        report = import_files(paths, now=NOW, batch_rows=7)  # several batches
+        report = import_files(paths, now=NOW, batch_rows=7, mode=mode)  # several batches
     assert report.status == "done" and report.error_count == 0
     assert writes["writes"] == 0
     assert _snapshot() == before  # not one column of one row changed: no new seal, run, date or digest
