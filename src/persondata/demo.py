@@ -136,6 +136,22 @@ def customers(
         yield record
 
 
+def changed(records: Iterator[dict[str, Any]], every: int = 100) -> Iterator[dict[str, Any]]:
+    """The same customers as the next night's export would give them with one in ``every`` changed: that customer
+    has a new phone number, and another one in ``every`` has had their address corrected on every order.
+    Invoices and payments stay as they were (accounting material does not change)."""
+    for i, record in enumerate(records):
+        if i % every == 0:
+            record = {**record, "phone": f"+45 70 {i % 100:02d} {i // 100 % 100:02d} {i // 10_000 % 100:02d}"}
+        elif i % every == every // 2:
+            orders = [
+                {**o, "delivery": {**o["delivery"], "street": o["delivery"]["street"] + "A"}}
+                for o in record["orders"]
+            ]
+            record = {**record, "orders": orders}
+        yield record
+
+
 def write_jsonl(records: Iterator[dict[str, Any]], path: Path) -> Path:
     with path.open("w", encoding="utf-8") as f:
         for rec in records:

@@ -109,3 +109,16 @@ def test_masked_reference(ref: str, code: str | None) -> None:
 )
 def test_email(email: str, ok: bool) -> None:
     assert (check_email(email) is None) is ok
+
+
+def test_the_translate_table_is_plain_for_every_character() -> None:
+    """The normalisation translates with a table filled from ``_plain``: the same result as one call per character,
+    also for text with more distinct characters than the table keeps."""
+    from persondata.core import sensitive
+
+    text = "".join(chr(c) for c in [*range(0xD800), *range(0xE000, 0x110000, 13)])
+    assert len(set(text)) > sensitive._PlainTable.LIMIT
+    expected = "".join(sensitive._plain(ch) for ch in text)
+    assert text.translate(sensitive._PLAIN_TABLE) == expected
+    assert text.translate(sensitive._PLAIN_TABLE) == expected  # again, from the filled table
+    assert len(sensitive._PLAIN_TABLE) <= sensitive._PlainTable.LIMIT

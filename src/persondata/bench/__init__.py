@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from persondata import demo
+from persondata.bench import reimport
 from persondata.bench.inbox import bench_inbox, phase_inbox
 
 BENCH_TODAY = date(2026, 11, 25)  # fixed, so generated files are reusable across runs
@@ -238,6 +239,7 @@ def run(customers: int, base: Path, audit_entries: int = 1_000_000) -> list[Row]
                     None,
                 )
             )
+    rows.extend(bench_reimport(base, customers, big_files, big_records))
     rows.append(Row("import peak memory (full file)", f"{peaks['full']} MB", "< 500 MB", peaks["full"] < 500))
     growth = peaks["full"] - peaks["small"]
     rows.append(
@@ -285,6 +287,27 @@ def run(customers: int, base: Path, audit_entries: int = 1_000_000) -> list[Row]
 _REGISTER_TABLES = (
     "customer", "customer_order", "invoice", "payment", "persondata_keys.data_key", "customer_name_token"
 )  # fmt: skip
+
+
+def bench_reimport(base: Path, customers: int, files: list[Path], records: int) -> list[Row]:
+    """The nightly re-import into the full home: the same export, then one with 1 % of its customers changed."""
+    env = _env(base / "home-full")
+    changed = reimport.changed_copy(base / f"data-{customers}-changed", customers, seed=42, today=BENCH_TODAY)
+    rows = []
+    for label, paths in (("unchanged", files), ("1 % changed", changed)):
+        print(f"re-importing {records:,} records ({label}) …", file=sys.stderr, flush=True)
+        _wall, peak, out = _run_measured(["import", "--no-progress", *map(str, paths)], env)
+        seconds = reimport.import_seconds(out)  # the import's own time, without the process's start
+        scaled, target = reimport.at_a_million(seconds, customers), reimport.TARGETS[label]
+        rows.append(
+            Row(
+                f"re-import {label}, {customers:,} customers (SQLite)",
+                f"{seconds:.1f} s ({records / seconds:,.0f} records/s; {peak} MB; ≈ {scaled:.0f} s at 1M)",
+                f"<= {target:.0f} s at 1,000,000 customers",
+                scaled <= target,
+            )
+        )
+    return rows
 
 
 def _register_rows(home: Path) -> int:

@@ -46,11 +46,27 @@ def _plain(ch: str) -> str:
     return ch
 
 
+class _PlainTable(dict[int, str]):
+    """:func:`_plain` as a ``str.translate`` table, filled as characters are met: a Danish name or address is
+    translated at C speed instead of by one Python call per character (the import reads millions of them)."""
+
+    LIMIT = 4096  # distinct characters kept; a file of every code point is translated, just not remembered
+
+    def __missing__(self, code: int) -> str:
+        plain = _plain(chr(code))
+        if len(self) < self.LIMIT:
+            self[code] = plain
+        return plain
+
+
+_PLAIN_TABLE = _PlainTable()
+
+
 def normalise_number_text(text: str) -> str:
     """NFKC; every decimal digit as ASCII; every space kind as one space; every dash kind as ``-``."""
     text = unicodedata.normalize("NFKC", text)
     if not text.isascii() or _OTHER_SPACE.search(text):
-        text = "".join(_plain(ch) for ch in text)
+        text = text.translate(_PLAIN_TABLE)  # "".join(_plain(ch) for ch in text), at C speed
     return re.sub(r" {2,}", " ", text)
 
 
@@ -65,7 +81,10 @@ def might_hold_number(text: str) -> bool:
     :func:`looks_like_cpr` and :func:`contains_card_number`, for the importer's hot path)."""
     if text.isascii():
         return _ASCII_PREFILTER.search(text) is not None
-    return any(len(_digits(m.group())) >= 10 for m in _RUN.finditer(normalise_number_text(text)))
+    plain = normalise_number_text(text)
+    if _ASCII_PREFILTER.search(plain) is None:  # the cheap test holds for the normalised text too
+        return False
+    return any(len(_digits(m.group())) >= 10 for m in _RUN.finditer(plain))
 
 
 def _digits(run: str) -> str:

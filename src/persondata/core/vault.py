@@ -2,8 +2,9 @@
 
 Design (DESIGN.md, "Protection of the data itself"):
 
-* A 32-byte **master key** lives in a file outside the database (created 0600 on first run). From it three
-  sub-keys are derived with HKDF: a *wrapping key*, a *blind-index key* and the audit chain's HMAC key.
+* A 32-byte **master key** lives in a file outside the database (created 0600 on first run). From it four
+  sub-keys are derived with HKDF: a *wrapping key*, a *blind-index key*, the audit chain's HMAC key and the
+  import's *digest key* (:meth:`Vault.import_digest`).
   None of them is stored anywhere.
 * Every customer has one random **data key per retention class** (``relevance`` for contact data and order
   history; ``fy2020``, ``fy2020/21`` … for each financial year's accounting material). Data keys are stored
@@ -28,6 +29,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from hashlib import blake2b
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,7 @@ from persondata.core import sealing
 MASTER_KEY_BYTES = 32
 NONCE_BYTES = 12
 BLIND_INDEX_BYTES = 16
+DIGEST_BYTES = 16
 _MASTER_KEY_HEADER = b"persondata-master-key-v1\n"
 
 
@@ -101,7 +104,7 @@ class NewDataKey:
 class Vault:
     """Wraps data keys, seals records, and computes blind indexes. Thread-safe (holds no mutable state)."""
 
-    __slots__ = ("_audit_key", "_index_key", "_master_check", "_wrap")
+    __slots__ = ("_audit_key", "_digest_key", "_index_key", "_master_check", "_wrap")
 
     def __init__(self, master_key: bytes) -> None:
         if len(master_key) != MASTER_KEY_BYTES:
@@ -109,6 +112,7 @@ class Vault:
         self._wrap = AESGCM(_derive(master_key, b"wrap"))
         self._index_key = _derive(master_key, b"blind-index")
         self._audit_key = _derive(master_key, b"audit")
+        self._digest_key = _derive(master_key, b"import-digest")
         self._master_check = _derive(master_key, b"key-check-root")
 
     # -- data keys (the key ring, ``persondata.keys``, is their one user) -------------------------------------
@@ -130,6 +134,13 @@ class Vault:
     # -- blind indexes ---------------------------------------------------------------------------------------
     def blind_index(self, kind: str, normalized: str) -> bytes:
         return hmac.digest(self._index_key, f"{kind}\x00{normalized}".encode(), "sha256")[:BLIND_INDEX_BYTES]
+
+    # -- the import's digests ------------------------------------------------------------------------------
+    def import_digest(self, source: bytes) -> bytes:
+        """A keyed digest (BLAKE2b-128 under its own key, derived from the master key) of a record as the source
+        system gave it: a re-import recognises an unchanged record by it (``register.import_digest``). Without
+        the master key it reveals nothing of the record and cannot be checked against guessed values."""
+        return blake2b(source, key=self._digest_key, digest_size=DIGEST_BYTES).digest()
 
     # -- the key check value ---------------------------------------------------------------------------------
     def key_check(self) -> tuple[str, str]:

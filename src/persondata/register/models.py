@@ -101,6 +101,8 @@ class Customer(models.Model):
     import_run = models.ForeignKey(
         ImportRun, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
+    # the import's keyed digest of the record as the source gave it and as sealed (register.import_digest)
+    import_digest = models.BinaryField(max_length=16, null=True)
 
     class Meta:
         db_table = "customer"
@@ -130,6 +132,8 @@ class Order(models.Model):
     import_run = models.ForeignKey(
         ImportRun, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
+    # the import's keyed digest of the record as the source gave it and as sealed (register.import_digest)
+    import_digest = models.BinaryField(max_length=16, null=True)
 
     class Meta:
         db_table = "customer_order"
@@ -153,6 +157,8 @@ class Invoice(models.Model):
     import_run = models.ForeignKey(
         ImportRun, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
+    # the import's keyed digest of the record as the source gave it and as sealed (register.import_digest)
+    import_digest = models.BinaryField(max_length=16, null=True)
 
     class Meta:
         db_table = "invoice"
@@ -176,6 +182,8 @@ class Payment(models.Model):
     import_run = models.ForeignKey(
         ImportRun, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
+    # the import's keyed digest of the record as the source gave it and as sealed (register.import_digest)
+    import_digest = models.BinaryField(max_length=16, null=True)
 
     class Meta:
         db_table = "payment"
@@ -194,6 +202,8 @@ class ServiceAgreement(models.Model):
     import_run = models.ForeignKey(
         ImportRun, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
+    # the import's keyed digest of the record as the source gave it and as sealed (register.import_digest)
+    import_digest = models.BinaryField(max_length=16, null=True)
 
     class Meta:
         db_table = "service_agreement"

@@ -34,8 +34,16 @@ from persondata.core.vault import (
 )
 from persondata.keys import ring, store
 from persondata.rawsql import fetch_in, hx
-from persondata.register import tombstones
-from persondata.register.import_formats import RowError, Unit
+from persondata.register import import_digest, tombstones
+from persondata.register.import_formats import (
+    AgreementIn,
+    CustomerIn,
+    InvoiceIn,
+    OrderIn,
+    PaymentIn,
+    RowError,
+    Unit,
+)
 from persondata.register.models import RELEVANCE, new_ids_hex
 
 
@@ -68,6 +76,26 @@ class _Existing:
     id: str
     customer_id: str | None
     run: int | None
+    digest: bytes | None = None  # import_digest as stored
+    nonces: bytes | None = None  # the nonces of its blobs as stored; None if one is empty
+
+
+def _bytes(value: Any) -> bytes | None:
+    """A binary column as read: bytes from SQLite, a memoryview from PostgreSQL, or NULL."""
+    return value if value is None or type(value) is bytes else bytes(value)
+
+
+@dataclass(slots=True)
+class _Work:
+    """What of an accepted unit is new or changed, each record with its source for the digest
+    (``register.import_digest``); what is unchanged is left out."""
+
+    cid: str
+    customer: tuple[CustomerIn, bytes] | None
+    orders: list[tuple[OrderIn, bytes]]
+    invoices: list[tuple[InvoiceIn, str, bytes]]
+    payments: list[tuple[PaymentIn, str, bytes]]
+    agreements: list[tuple[AgreementIn, bytes]]
 
 
 class RegisterWriter:
@@ -82,6 +110,8 @@ class RegisterWriter:
         self.today = legal_date(now)
         self.fy_class: dict[date, str] = {}
         self.db_seconds = 0.0  # time spent in the database (lookups and writes), for the import's report
+        # the keys of the rows skipped as unchanged, by kind: met again, they are "twice in this import"
+        self.skipped = {kind: import_digest.SkippedKeys() for kind in ("customers", *(k[0] for k in _KINDS))}
 
     @contextmanager
     def _in_database(self) -> Iterator[None]:
@@ -103,10 +133,16 @@ class RegisterWriter:
         }
         with self._in_database():
             found = fetch_in(
-                "SELECT number_bidx, id, import_run_id FROM customer WHERE number_bidx IN ({})",
+                "SELECT number_bidx, id, import_run_id, import_digest, substr(contact_blob, 1, 12), "
+                "substr(number_blob, 1, 12) FROM customer WHERE number_bidx IN ({})",
                 list(number_bidx.values()),
             )
-        customers = {bytes(b): _Existing(hx(i), None, r) for b, i, r in found}
+        customers = {
+            bytes(b): _Existing(
+                hx(i), None, r, _bytes(d), None if cn is None or nn is None else bytes(cn) + bytes(nn)
+            )
+            for b, i, r, d, cn, nn in found
+        }
         erased = self._erased(units, customers, number_bidx) if self.tombstones else {}
         # the kinds of record in this batch (a CSV batch holds one kind; a JSON batch any)
         kinds = [k for k in _KINDS if any(getattr(u, k[0]) for u in units)]
@@ -121,6 +157,7 @@ class RegisterWriter:
         accepted: list[tuple[Unit, str]] = []
         fresh_ids = iter(new_ids_hex(len(units)))
         run = self.run
+        skipped = self.skipped
         for unit in units:
             if erased and (day := erased.get(number_bidx[unit.customer_number])) is not None:
                 self.erased.append(ErasedRow(unit.file, unit.line, day))
@@ -131,7 +168,10 @@ class RegisterWriter:
                 unit_errors += self._future_dates(unit)
                 b = number_bidx[unit.customer.customer_number]
                 known = customers.get(b)
-                if b in new_customers or (known is not None and known.run == run):
+                if b in new_customers or (
+                    known is not None
+                    and (known.run == run or (known.digest is not None and b in skipped["customers"]))
+                ):
                     unit_errors.append(
                         RowError(
                             unit.file,
@@ -161,11 +201,14 @@ class RegisterWriter:
                 cid = customers[b].id
             for kind, _table, label, _cols in kinds:
                 prior_of = existing[kind].get
-                seen_keys = seen[kind]
+                seen_keys, skipped_keys = seen[kind], skipped[kind]
                 for rec in getattr(unit, kind):
                     key = getattr(rec, label)
                     prior = prior_of(key)
-                    if key in seen_keys or (prior is not None and prior.run == run):
+                    if key in seen_keys or (
+                        prior is not None
+                        and (prior.run == run or (prior.digest is not None and key in skipped_keys))
+                    ):
                         unit_errors.append(
                             RowError(
                                 unit.file,
@@ -181,9 +224,11 @@ class RegisterWriter:
                     del customers[b]
                 errors.extend(unit_errors)
                 continue
+            if unit.customer is not None and not added:
+                customers[b].run = run  # the same customer again in this batch is twice in this import
             accepted.append((unit, cid))
         if accepted:
-            self._store(accepted, new_customers, number_bidx, existing, counts)
+            self._store(accepted, new_customers, number_bidx, customers, existing, counts)
         return errors, counts
 
     def _future_dates(self, unit: Unit) -> list[RowError]:
@@ -228,10 +273,11 @@ class RegisterWriter:
             return {}
         with self._in_database():
             rows = fetch_in(
-                f"SELECT {column}, id, customer_id, import_run_id FROM {table} WHERE {column} IN ({{}})",  # noqa: S608 - table/column are constants
+                f"SELECT {column}, id, customer_id, import_run_id, import_digest, substr({_BLOB[table]}, 1, 12) "  # noqa: S608 - constants
+                f"FROM {table} WHERE {column} IN ({{}})",
                 keys,
             )
-        return {k: _Existing(hx(i), hx(c), r) for k, i, c, r in rows}
+        return {k: _Existing(hx(i), hx(c), r, _bytes(d), _bytes(n)) for k, i, c, r, d, n in rows}
 
     # -- keys -----------------------------------------------------------------------------------------------------
     def _keys(
@@ -257,35 +303,86 @@ class RegisterWriter:
             klass = self.fy_class[day] = key_class_for(self.policy, day)
         return klass
 
-    # long on purpose: the import's hot loop — seal every record and write the batch in one pass (make bench)
+    def _changed(
+        self,
+        accepted: list[tuple[Unit, str]],
+        customers: dict[bytes, _Existing],
+        number_bidx: dict[str, bytes],
+        existing: dict[str, dict[str, _Existing]],
+        counts: Counter[str],
+    ) -> list[_Work]:
+        """The accepted units without their unchanged rows: a row whose stored digest equals the digest of what
+        the source gives now, over the nonces it is sealed with, is left out (``register.import_digest``)."""
+        digest, klass_of, skipped = self.vault.import_digest, self._klass, self.skipped
+
+        def same(found: dict[Any, _Existing], kind: str, key: str | bytes, source: bytes) -> bool:
+            prior = found.get(key)
+            if prior is None or prior.digest is None or prior.nonces is None:
+                return False  # new, or written before digests, or changed since by another writer
+            if digest(source + prior.nonces) != prior.digest:
+                return False
+            skipped[kind].add(key)
+            counts[f"{kind}_unchanged"] += 1
+            return True
+
+        work = []
+        for unit, cid in accepted:
+            item = _Work(cid, None, [], [], [], [])
+            if (c := unit.customer) is not None:
+                source = import_digest.customer(cid, c)
+                if not same(customers, "customers", number_bidx[c.customer_number], source):
+                    item.customer = (c, source)
+            for o in unit.orders:
+                source = import_digest.order(cid, o)
+                if not same(existing["orders"], "orders", o.order_number, source):
+                    item.orders.append((o, source))
+            for i in unit.invoices:
+                klass = klass_of(i.invoice_date)
+                source = import_digest.invoice(cid, i, klass)
+                if not same(existing["invoices"], "invoices", i.invoice_number, source):
+                    item.invoices.append((i, klass, source))
+            for p in unit.payments:
+                klass = klass_of(p.paid_on)
+                source = import_digest.payment(cid, p, klass)
+                if not same(existing["payments"], "payments", p.payment_ref, source):
+                    item.payments.append((p, klass, source))
+            for a in unit.agreements:
+                source = import_digest.agreement(cid, a)
+                if not same(existing["agreements"], "agreements", a.agreement_ref, source):
+                    item.agreements.append((a, source))
+            if item.customer or item.orders or item.invoices or item.payments or item.agreements:
+                work.append(item)
+        return work
+
+    # long on purpose: the import's hot loop — seal every changed record and write the batch in one pass
     def _store(
         self,
         accepted: list[tuple[Unit, str]],
         new_customers: set[bytes],
         number_bidx: dict[str, bytes],
+        customers_found: dict[bytes, _Existing],
         existing: dict[str, dict[str, _Existing]],
         counts: Counter[str],
     ) -> None:
-        klass_of = self._klass
         new_ids = {
             cid
             for u, cid in accepted
             if u.customer and number_bidx[u.customer.customer_number] in new_customers
         }
+        work = self._changed(accepted, customers_found, number_bidx, existing, counts)
         needed: set[tuple[str, str]] = set()
         records = customers = 0  # records get an id and one seal each; a customer two seals (contact, number)
-        for unit, cid in accepted:
-            if unit.customer or unit.orders or unit.agreements:
-                needed.add((cid, RELEVANCE))
-            needed.update((cid, klass_of(i.invoice_date)) for i in unit.invoices)
-            needed.update((cid, klass_of(p.paid_on)) for p in unit.payments)
-            has_customer = unit.customer is not None
-            customers += has_customer
-            records += unit.row_count() - has_customer
+        for w in work:
+            if w.customer or w.orders or w.agreements:
+                needed.add((w.cid, RELEVANCE))
+            needed.update((w.cid, k) for _i, k, _s in w.invoices)
+            needed.update((w.cid, k) for _p, k, _s in w.payments)
+            customers += w.customer is not None
+            records += len(w.orders) + len(w.invoices) + len(w.payments) + len(w.agreements)
         key_rows: list[tuple[Any, ...]] = []
         keys = self._keys(needed, new_ids, key_rows)
         when, run = self.when, self.run
-        blind = self.vault.blind_index
+        blind, digest = self.vault.blind_index, self.vault.import_digest
         ids = iter(new_ids_hex(records))
         fresh = nonces(records + 2 * customers)
         cust_new: list[tuple[Any, ...]] = []
@@ -303,17 +400,21 @@ class RegisterWriter:
             else:
                 rows[kind][1].append((*values, prior.id))
 
-        for unit, cid in accepted:
-            if (c := unit.customer) is not None:
+        for w in work:
+            cid = w.cid
+            if w.customer is not None:
+                c, source = w.customer
                 key = keys[(cid, RELEVANCE)]
                 contact = c.contact
                 email_b = blind("email", normalize_email(contact["email"])) if contact["email"] else None
                 phone_b = blind("phone", normalize_phone(contact["phone"])) if contact["phone"] else None
                 name_b = blind("name", normalize_name(contact["name"]))
-                contact_blob = seal(key, contact, sealing.contact(cid), next(fresh))
+                n1, n2 = next(fresh), next(fresh)
+                contact_blob = seal(key, contact, sealing.contact(cid), n1)
                 number_blob = seal(
-                    key, {"customer_number": c.customer_number}, sealing.customer_number(cid), next(fresh)
+                    key, {"customer_number": c.customer_number}, sealing.customer_number(cid), n2
                 )
+                d = digest(source + n1 + n2)
                 b = number_bidx[c.customer_number]
                 since, last = _iso(c.customer_since), _iso(c.last_activity)
                 if cid in new_ids:
@@ -331,63 +432,62 @@ class RegisterWriter:
                             when,
                             when,
                             run,
+                            d,
                         )
                     )
                 else:
                     cust_upd.append(
-                        (email_b, phone_b, name_b, contact_blob, number_blob, since, last, when, run, cid)
+                        (email_b, phone_b, name_b, contact_blob, number_blob, since, last, when, run, d, cid)
                     )
                     token_reset.append((cid,))
                 tokens.extend((cid, blind("name_token", t)) for t in name_tokens(contact["name"]))
-            for o in unit.orders:
-                blob = seal(keys[(cid, RELEVANCE)], o.detail, sealing.order(o.order_number), next(fresh))
+            for o, source in w.orders:
+                n = next(fresh)
+                blob = seal(keys[(cid, RELEVANCE)], o.detail, sealing.order(o.order_number), n)
                 put(
                     "orders",
                     o.order_number,
-                    (cid, _iso(o.ordered_on), _iso(o.delivered_on), o.total_ore, o.currency, blob, run),
-                )
-            for i in unit.invoices:
-                klass = klass_of(i.invoice_date)
-                blob = seal(keys[(cid, klass)], i.snapshot, sealing.invoice(i.invoice_number), next(fresh))
+                    (cid, _iso(o.ordered_on), _iso(o.delivered_on), o.total_ore, o.currency, blob, run,
+                     digest(source + n)),
+                )  # fmt: skip
+            for i, klass, source in w.invoices:
+                n = next(fresh)
+                blob = seal(keys[(cid, klass)], i.snapshot, sealing.invoice(i.invoice_number), n)
                 put(
                     "invoices",
                     i.invoice_number,
                     (cid, i.invoice_date.isoformat(), _iso(i.due_date), i.total_ore, i.currency,
-                     i.order_number, klass, blob, run),
+                     i.order_number, klass, blob, run, digest(source + n)),
                 )  # fmt: skip
-            for p in unit.payments:
-                klass = klass_of(p.paid_on)
-                blob = seal(
-                    keys[(cid, klass)],
-                    {"reference": p.reference},
-                    sealing.payment(p.payment_ref),
-                    next(fresh),
-                )
+            for p, klass, source in w.payments:
+                n = next(fresh)
+                blob = seal(keys[(cid, klass)], {"reference": p.reference}, sealing.payment(p.payment_ref), n)
                 put(
                     "payments",
                     p.payment_ref,
                     (cid, p.invoice_number, p.paid_on.isoformat(), p.amount_ore, p.currency, p.method, klass,
-                     blob, run),
+                     blob, run, digest(source + n)),
                 )  # fmt: skip
-            for a in unit.agreements:
+            for a, source in w.agreements:
+                n = next(fresh)
                 blob = seal(
                     keys[(cid, RELEVANCE)],
                     {"description": a.description},
                     sealing.agreement(a.agreement_ref),
-                    next(fresh),
+                    n,
                 )
                 put(
                     "agreements",
                     a.agreement_ref,
-                    (cid, a.kind, _iso(a.starts_on), _iso(a.ends_on), blob, run),
+                    (cid, a.kind, _iso(a.starts_on), _iso(a.ends_on), blob, run, digest(source + n)),
                 )
 
         with self._in_database(), connection.cursor() as cur:
             if cust_new:
                 cur.executemany(
                     "INSERT INTO customer (id, number_bidx, email_bidx, phone_bidx, name_bidx, contact_blob, "
-                    "number_blob, customer_since, last_activity, created_at, updated_at, import_run_id) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    "number_blob, customer_since, last_activity, created_at, updated_at, import_run_id, import_digest) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     cust_new,
                 )
             if cust_upd:
@@ -395,7 +495,8 @@ class RegisterWriter:
                     "UPDATE customer SET email_bidx = %s, phone_bidx = %s, name_bidx = %s, contact_blob = %s, "
                     # a re-import without the source system's dates keeps those already known
                     "number_blob = %s, customer_since = COALESCE(%s, customer_since), "
-                    "last_activity = COALESCE(%s, last_activity), updated_at = %s, import_run_id = %s WHERE id = %s",
+                    "last_activity = COALESCE(%s, last_activity), updated_at = %s, import_run_id = %s, "
+                    "import_digest = %s WHERE id = %s",
                     cust_upd,
                 )
                 cur.executemany("DELETE FROM customer_name_token WHERE customer_id = %s", token_reset)
@@ -439,6 +540,7 @@ _KINDS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
             "currency",
             "detail_blob",
             "import_run_id",
+            "import_digest",
         ),
     ),
     (
@@ -455,6 +557,7 @@ _KINDS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
             "key_class",
             "snapshot_blob",
             "import_run_id",
+            "import_digest",
         ),
     ),
     (
@@ -471,12 +574,15 @@ _KINDS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
             "key_class",
             "reference_blob",
             "import_run_id",
+            "import_digest",
         ),
     ),
     (
         "agreements",
         "service_agreement",
         "agreement_ref",
-        ("customer_id", "kind", "starts_on", "ends_on", "detail_blob", "import_run_id"),
+        ("customer_id", "kind", "starts_on", "ends_on", "detail_blob", "import_run_id", "import_digest"),
     ),
 )
+# the table → its sealed column, whose nonce the digest is bound to
+_BLOB = {table: cols[-3] for _kind, table, _key, cols in _KINDS}
