@@ -36,7 +36,17 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(SRC, root / "src", ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
     env = {**os.environ, "PYTHONPATH": f"{root / 'src'}{os.pathsep}{SRC.parent}"}
     subprocess.run(
-        [sys.executable, "-m", "django", "makemessages", "-l", "da", "--no-location", "--no-obsolete", "--settings=tests.settings"],
+        [
+            sys.executable,
+            "-m",
+            "django",
+            "makemessages",
+            "-l",
+            "da",
+            "--no-location",
+            "--no-obsolete",
+            "--settings=tests.settings",
+        ],
         cwd=root / "src" / "persondata",
         env=env,
         capture_output=True,
@@ -58,6 +68,6 @@ def test_makemessages_leaves_nothing_untranslated_or_fuzzy(made: Path, po: Path)
 
 def test_no_catalogue_appears_beside_the_known_ones(made: Path) -> None:
     """A string in a package without its own locale/ goes to the project's catalogue, never a new stray one."""
-    assert sorted(p.relative_to(made) for p in made.glob("persondata/**/locale/da/LC_MESSAGES/django.po")) == (
-        CATALOGUES
-    )
+    assert sorted(
+        p.relative_to(made) for p in made.glob("persondata/**/locale/da/LC_MESSAGES/django.po")
+    ) == (CATALOGUES)

@@ -24,7 +24,7 @@ from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.core.risk import EVENTS, LEVELS
 from persondata.core.risk import heat_map_svg as draw
-from persondata.systems import record, services
+from persondata.systems import record, services, words
 from persondata.systems.forms import AssessmentForm, SystemForm
 from persondata.systems.models import System
 
@@ -136,7 +136,7 @@ def _detail(
         "ratings": ratings,
         "due": [EVENTS[e].get(lang) for e in row.due],
         "form": form or AssessmentForm(),
-        "measures": sorted(row.system.measures.items()),
+        "measures": words.measures(row.system.measures, lang),
     }
     return render(request, "systems/detail.html", context, status=status)
 
