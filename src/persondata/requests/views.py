@@ -28,6 +28,7 @@ from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.core import requests as rq
 from persondata.core.calendar import legal_date
+from persondata.documents.csp import with_document_csp
 from persondata.register.rectify import RectifyError
 from persondata.requests import intake, services
 from persondata.requests.answers import answering as answers
@@ -338,4 +339,4 @@ def document(request: HttpRequest, request_id: uuid.UUID, document_id: uuid.UUID
     disposition = "inline" if found.fmt in ("html", "pdf") else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{name}"'
     response["Cache-Control"] = "no-store"
-    return response
+    return with_document_csp(response, data) if found.fmt == "html" else response
