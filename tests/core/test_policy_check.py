@@ -172,7 +172,10 @@ def test_role_reading_payment_without_an_accounting_purpose() -> None:
     )
     [f] = [f for f in findings(parse_policy(text), "role-purpose") if "payment" in f.message.en]
     assert f.key == "roles.customer_service.read"
-    assert "after an erasure request only bookkeeping may read it" in f.message.en and "RULES" not in f.message.en
+    assert (
+        "after an erasure request only bookkeeping may read it" in f.message.en
+        and "RULES" not in f.message.en
+    )
 
 
 def test_role_reading_a_category_none_of_its_purposes_uses() -> None:

@@ -14,10 +14,10 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from persondata.core.formats import format_date
 from persondata.access.actor import Actor
 from persondata.audit.models import AuditEntry
 from persondata.core.calendar import legal_date
+from persondata.core.formats import format_date
 from persondata.governance import control as controls
 from persondata.governance.control import Assignment
 from persondata.governance.errors import GovernanceError

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -20,7 +20,7 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import get_resolver, reverse
 from django.urls.exceptions import NoReverseMatch
 
 from persondata import runtime
@@ -30,8 +30,9 @@ from persondata.cli import demo_company
 from persondata.governance.models import Breach, Control, PolicyVersion
 from persondata.partners.models import PartnerNotice
 from persondata.register.models import Customer
-from persondata.requests.models import Document, Request
+from persondata.requests.models import Document, Request, RequestEvent
 from persondata.retention.models import LegalHold
+from tests.authz.test_permissions import _web_patterns
 from tests.conftest import NOW
 from tests.web.crawl import english_msgids, problems, raw_keys
 
@@ -41,16 +42,6 @@ pytestmark = pytest.mark.django_db
 NOT_PAGES = re.compile(
     r"\.(?:pdf|csv|json|svg|md|txt)$|/documents/|/attachments/|/i18n/|/logout/|^/api/|/static/"
 )
-
-
-def _patterns(patterns: list[Any], namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            ns = f"{namespace}:{p.namespace}" if namespace and p.namespace else (p.namespace or namespace)
-            if ns != "api":
-                yield from _patterns(p.url_patterns, ns)
-        elif isinstance(p, URLPattern):
-            yield (f"{namespace}:{p.name}" if namespace else str(p.name)), p
 
 
 def _ids() -> dict[str, list[Any]]:
@@ -75,7 +66,7 @@ def _ids() -> dict[str, list[Any]]:
 def _mapped_urls() -> list[str]:
     ids = _ids()
     urls: list[str] = []
-    for name, pattern in _patterns(get_resolver().url_patterns):
+    for name, pattern in _web_patterns(get_resolver().url_patterns):
         params = list(pattern.pattern.converters) or re.findall(r"<(?:\w+:)?(\w+)>", str(pattern.pattern))
         if any(not ids.get(p) for p in params):
             continue
@@ -127,6 +118,15 @@ def demo_company_pages(
                 acknowledge(user, text, NOW)
     demo_company.fill(users["controller"].get_username(), 20, 7, NOW)
     assert Request.objects.count() == 5 and LegalHold.objects.exists() and Breach.objects.exists()
+    # one request came through the public form and its requester followed the e-mailed link (as confirm() records)
+    waiting = Request.objects.get(state="awaiting_identity")
+    Request.objects.filter(pk=waiting.pk).update(
+        channel="public", identity_method="email_link", identity_verified_at=NOW
+    )
+    RequestEvent.objects.create(
+        request=waiting, at=NOW, event="identity_confirmed", from_state="awaiting_identity",
+        to_state="awaiting_identity", actor="customer", details={},
+    )  # fmt: skip
     return users
 
 

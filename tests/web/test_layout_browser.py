@@ -25,7 +25,9 @@ RED = "rgb(161, 42, 42)"  # --error
 
 
 @pytest.fixture
-def company(transactional_db: None, demo_customers: list[dict[str, Any]], make_staff: Callable[..., Any]) -> Any:
+def company(
+    transactional_db: None, demo_customers: list[dict[str, Any]], make_staff: Callable[..., Any]
+) -> Any:
     user = make_staff("dpo", ["controller"])
     with transaction.atomic():
         ensure_default_texts(NOW)
@@ -53,7 +55,7 @@ def pages(browser: Any, live_server: Any, company: Any) -> Iterator[Callable[...
         page.wait_for_url(f"{live_server.url}/")
         if lang == "en":
             page.locator(".lang-switch button[value=en]").click()
-            page.wait_for_load_state()
+            page.wait_for_selector("html[lang=en] .main-nav")
         return page
 
     open_page.errors = errors  # type: ignore[attr-defined]
@@ -74,7 +76,9 @@ def _no_page_overflow(page: Any) -> None:
 def test_the_menu_is_one_line_at_1366_and_has_the_access_log(pages: Any, live_server: Any) -> None:
     for lang in ("da", "en"):
         page = pages(DESKTOP, lang)
-        tops = page.locator(".main-nav li").evaluate_all("items => items.map(i => i.getBoundingClientRect().top)")
+        tops = page.locator(".main-nav li").evaluate_all(
+            "items => items.map(i => i.getBoundingClientRect().top)"
+        )
         assert len(tops) >= 9 and len(set(tops)) == 1, (lang, tops)
         fits = page.locator(".main-nav").evaluate("n => [n.scrollWidth, n.clientWidth]")
         assert fits[0] <= fits[1], (lang, "the menu fits its row without scrolling", fits)
@@ -133,9 +137,12 @@ def test_the_hold_webhook_and_filter_forms_are_styled(pages: Any, live_server: A
     page.goto(f"{live_server.url}/retention/")
     for name in ("customer", "reason", "ends_on"):
         _styled_field(page, f"form[action='/retention/holds/'] [name={name}]")
-    assert page.locator("form[action='/retention/holds/'] button").evaluate(
-        "e => getComputedStyle(e).backgroundColor"
-    ) == "rgb(31, 95, 91)"
+    assert (
+        page.locator("form[action='/retention/holds/'] button").evaluate(
+            "e => getComputedStyle(e).backgroundColor"
+        )
+        == "rgb(31, 95, 91)"
+    )
     page.goto(f"{live_server.url}/partners/")
     _styled_field(page, "form[action='/partners/endpoints/'] select")
     _styled_field(page, "form[action='/partners/endpoints/'] input[name=url]")

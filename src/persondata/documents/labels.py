@@ -89,6 +89,7 @@ ACTORS: dict[str, Promise] = {
     "system": _("the system"),
     "job": _("a scheduled job"),
     "public": _("the customer"),
+    "customer": _("the customer"),
 }
 SAFEGUARDS: dict[str, Promise] = {
     "adequacy": _("adequacy decision"),

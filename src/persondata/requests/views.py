@@ -35,8 +35,8 @@ from persondata.requests.answers import answering as answers
 from persondata.requests.answers import documents, printing
 from persondata.requests.forms import (
     GROUND_LABELS,
-    IDENTITY_LABELS,
     KIND_LABELS,
+    VERIFIED_BY,
     AssignForm,
     EraseForm,
     ExtendForm,
@@ -144,7 +144,7 @@ def _detail_context(req: Request, actor: Actor, forms: dict[str, Any] | None = N
         ),
         "printing": printing.pending(req),
         "identity_required": rq.Kind(req.kind) in rq.IDENTITY_REQUIRED,
-        "identity_label": IDENTITY_LABELS.get(req.identity_method, req.identity_method),
+        "identity_label": VERIFIED_BY.get(req.identity_method, ""),
         "ground_label": GROUND_LABELS.get(req.refusal_ground, ""),
         "may_extend": state in rq.OPEN_STATES
         and not req.extension_months

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 from django import template
@@ -26,39 +27,20 @@ register.filter("actor", labels.actor)
 register.filter("days_left", labels.days_left)
 
 
-@register.filter
-def request_state(key: str) -> str:
-    return labels.of(labels.STATES, key)
-
-
-@register.filter
-def request_kind(key: str) -> str:
-    return labels.of(labels.KINDS, key)
-
-
-@register.filter
-def request_event(key: str) -> str:
-    return labels.of(labels.EVENTS, key)
-
-
-@register.filter
-def channel(key: str) -> str:
-    return labels.of(labels.CHANNELS, key)
-
-
-@register.filter
-def match(key: str) -> str:
-    return labels.of(labels.MATCHES, key)
+for _name, _table in (
+    ("request_state", labels.STATES),
+    ("request_kind", labels.KINDS),
+    ("request_event", labels.EVENTS),
+    ("channel", labels.CHANNELS),
+    ("match", labels.MATCHES),
+    ("safeguard", labels.SAFEGUARDS),
+):
+    register.filter(_name, partial(labels.of, _table))
 
 
 @register.simple_tag
 def document_label(document: Any) -> str:
     return labels.document(document.kind, document.fmt, document.language)
-
-
-@register.filter
-def safeguard(key: str) -> str:
-    return labels.of(labels.SAFEGUARDS, key)
 
 
 #: what a person types into the policy file: ``key = value``, a ``[section]``, a dotted or snake_case key
@@ -73,8 +55,8 @@ _FILE_SYNTAX = re.compile(
 def policy_file_words(text: str) -> SafeString:
     """A finding of the policy check for the page: what to write in the policy file is shown as code
     (``<code>retention.policy_max_months = 72</code>``), the rest as text."""
-    out, at = [], 0
-    for m in _FILE_SYNTAX.finditer(str(text)):
+    text, out, at = str(text), [], 0
+    for m in _FILE_SYNTAX.finditer(text):
         out += [escape(text[at : m.start()]), format_html("<code>{}</code>", m[0])]
         at = m.end()
-    return mark_safe("".join([*out, escape(str(text)[at:])]))  # noqa: S308 - every piece is escaped above
+    return mark_safe("".join([*out, escape(text[at:])]))  # noqa: S308 - every piece is escaped above
