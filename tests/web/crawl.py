@@ -65,9 +65,9 @@ def english_msgids() -> list[re.Pattern[str]]:
                 long_enough = len(piece) >= 5 and (" " in piece or len(piece) >= 8)
                 if long_enough and re.search(r"[a-z]", piece) and piece not in ALSO_DANISH:
                     found.add(piece)
-    return [
-        re.compile(r"(?<![\w-])" + re.escape(p) + r"(?![\w-])") for p in sorted(found, key=len, reverse=True)
-    ]
+    # one pattern, longest first, so that a page's text is read once
+    alternatives = "|".join(re.escape(p) for p in sorted(found, key=len, reverse=True))
+    return [re.compile(r"(?<![\w-])(?:" + alternatives + r")(?![\w-])")]
 
 
 def catalogue(po: Path) -> dict[str, str]:

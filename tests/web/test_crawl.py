@@ -145,6 +145,14 @@ def test_every_page_in_both_languages_for_every_role_shows_no_raw_key_nor_englis
             crawled += len(pages)
             for url, html in pages.items():
                 found += [f"{role} {lang} {url}: {p}" for p in problems(html, lang, keys, msgids)]
+    for lang in ("da", "en"):  # and what anyone sees: the login page and the customers' public pages
+        pages = _crawl(Client(), [reverse("login"), reverse("public:policy")], lang)
+        assert len(pages) >= 4, sorted(pages)
+        found += [
+            f"anonymous {lang} {url}: {p}"
+            for url, html in pages.items()
+            for p in problems(html, lang, keys, msgids)
+        ]
     assert crawled > 40, "the crawl reached the pages"
     assert not found, f"{len(found)} problems:\n" + "\n".join(sorted(set(found)))
 
