@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils.functional import Promise
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from persondata import runtime
@@ -99,11 +99,6 @@ SAFEGUARDS: dict[str, Promise] = {
 LANGUAGE_NAMES: dict[str, Promise] = {"da": _("Danish"), "en": _("English")}
 
 
-def lang() -> str:
-    """The page's language, ``da`` or ``en``."""
-    return "en" if (get_language() or "da").startswith("en") else "da"
-
-
 def readable(key: str) -> str:
     """The last resort for a key without a label: words, not a key."""
     return str(key).replace("_", " ")
@@ -111,7 +106,7 @@ def readable(key: str) -> str:
 
 def _policy_text(section: Mapping[str, Any], key: str) -> str:
     item = section.get(key)
-    return item.label.get(lang()) if item is not None else readable(key)
+    return item.label.get(runtime.language()) if item is not None else readable(key)
 
 
 def purpose(key: str) -> str:
@@ -134,7 +129,7 @@ def partner(key: str) -> str:
     """A partner by its name in the policy file (its service while the name is still a placeholder)."""
     for p in runtime.policy().partners:
         if p.key == key:
-            return p.service.get(lang()).rstrip(".") if p.name.startswith("<<") else p.name
+            return p.service.get(runtime.language()).rstrip(".") if p.name.startswith("<<") else p.name
     return readable(key)
 
 
