@@ -82,7 +82,7 @@ def test_adopting_a_version_changes_the_published_page_and_the_old_one_stays(
         page.get_by_label("Rolle, fx Direktør").fill("Direktør")
         page.get_by_role("button", name="Registrér vedtagelsen af version 2").click()
         page.wait_for_url(f"{base}/governance/policy/#version-2")
-        assert page.get_by_text("Vedtaget den 2025-04-02 af Jens Hansen (Direktør).").is_visible()
+        assert page.get_by_text("Vedtaget den 2. april 2025 af Jens Hansen (Direktør).").is_visible()
 
         page.goto(f"{base}/privacy/")
         assert page.get_by_text("Vedtaget den 2. april 2025 af Direktør.").is_visible()

@@ -20,6 +20,7 @@ from persondata.access import staff as staff_services
 from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied
 from persondata.core.calendar import COPENHAGEN
+from persondata.core.formats import format_date
 from persondata.governance import control as controls
 from persondata.governance import control_report
 from persondata.governance.errors import GovernanceError
@@ -156,11 +157,11 @@ def test_the_dashboard_shows_an_overdue_control_in_red(client: Client, controlle
         collected_at=NOW, created_at=NOW, signed_at=NOW, next_due=date(2026, 9, 1), signer_name="J",
     )  # fmt: skip
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="da").content.decode()
-    assert "Den halvårlige kontrol er overskredet: den skulle være foretaget 2026-09-01." in page
+    assert "Den halvårlige kontrol er overskredet: den skulle være foretaget 1. september 2026." in page
     Control.objects.update(next_due=date(2027, 3, 1))
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert (
-        'class="status status--ok" id="control-due">The next half-yearly control is due on 2027-03-01.'
+        'class="status status--ok" id="control-due">The next half-yearly control is due on 1 March 2027.'
         in page
     )
 
@@ -195,7 +196,9 @@ def test_the_pages_run_a_control_to_its_signed_report(
     listing = client.get("/governance/controls/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     next_due = Control.objects.get().next_due
     assert (
-        "Staff without the current declarations" in listing and next_due and next_due.isoformat() in listing
+        "Staff without the current declarations" in listing
+        and next_due
+        and format_date(next_due, "en") in listing
     )
     task = FollowUp.objects.get(item="staff_declarations")
     assert client.post(f"/governance/follow-ups/{task.id}/done/").status_code == 302

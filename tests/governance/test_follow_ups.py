@@ -17,6 +17,7 @@ from django.utils import timezone
 from persondata.access.actor import Actor
 from persondata.audit.models import AuditEntry
 from persondata.core.calendar import legal_date
+from persondata.core.formats import format_date
 from persondata.governance import control as controls
 from persondata.governance.control import Assignment
 from persondata.governance.errors import GovernanceError
@@ -118,9 +119,9 @@ def test_overdue_tasks_are_red_on_the_dashboard_and_the_list(
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     panel = page[page.index('id="follow-ups-overdue"') :]
     assert 'class="status status--error"' in page[page.index('id="follow-ups-overdue"') - 60 :][:120]
-    assert "1 follow-up task is overdue" in panel and f"due {yesterday.isoformat()}" in panel
+    assert "1 follow-up task is overdue" in panel and f"due {format_date(yesterday, 'en')}" in panel
     listing = client.get("/governance/controls/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert f'<span class="status status--error">{yesterday.isoformat()} · overdue</span>' in listing
+    assert f'<span class="status status--error">{format_date(yesterday, "en")} · overdue</span>' in listing
 
 
 def test_the_pages_assign_at_the_sign_off_and_later(

@@ -38,7 +38,7 @@ def test_the_controller_sees_the_open_notices_and_ticks_one_off(
     assert page.status_code == 200
     body = page.content.decode()
     assert req.reference in body and "Rectification" in body and "failed" in body and "8 / 8" in body
-    assert "http (500)" in body and "contact" in body
+    assert "http (500)" in body and "Name, address, telephone number and e-mail" in body
     assert "ny.adresse" not in body and demo_customers[0]["customer_number"] not in body  # no personal data
     assert page["Cache-Control"].startswith("max-age=0")
     notice = PartnerNotice.objects.get(partner_key="order_processing")

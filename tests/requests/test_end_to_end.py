@@ -113,7 +113,7 @@ def test_a_request_from_the_public_page_to_the_letter(
 
         # 4. the letter and files, downloaded as the controller does; the PDF is printed after the answer
         # commits (by the outbox, in the server's background), and the page shows it once it is stored
-        pdf_link = page.get_by_role("link", name="letter (pdf, en)")
+        pdf_link = page.get_by_role("link", name="Letter · PDF · English")
         for _ in range(150):
             if pdf_link.count():
                 break

@@ -45,7 +45,7 @@ def test_the_controller_registers_and_handles_a_request(
     assert req.received_on.isoformat() == "2026-11-20" and req.due_on.isoformat() == "2026-12-21"
     page = client.get(response["Location"]).content.decode()
     assert req.reference in page and demo_customers[0]["customer_number"] in page
-    assert "2026-12-21" in page
+    assert "21. december 2026" in page
     listing = client.get("/requests/").content.decode()
     assert req.reference in listing
     dashboard = client.get("/").content.decode()

@@ -47,7 +47,7 @@ def test_the_controller_sees_forecast_runs_holds_and_the_clash(
     assert page.status_code == 200
     body = page.content.decode()
     assert "1 January – 30 June" in body  # the R3 clash, in the policy check's words
-    assert "2026-02-02" in body  # the week the contact data falls due (2026-02-07)
+    assert "2 February 2026" in body  # the week the contact data falls due (2026-02-07)
     assert "plan" in body and "Legal holds" in body
 
 

@@ -41,7 +41,7 @@ def test_enrol_totp_then_log_in_with_password_and_code(
         page.wait_for_url(f"{live_server.url}/")
 
         # turn on two-step login
-        page.get_by_role("navigation").get_by_role("link", name="Sikkerhed").click()
+        page.locator(".site-tools").get_by_role("link", name="Sikkerhed").click()
         page.wait_for_url(f"{live_server.url}/account/security/")
         page.get_by_role("button", name="Sæt totrinslogin op").click()
         qr = page.get_by_role("img", name="QR-kode til din godkendelsesapp")

@@ -141,7 +141,8 @@ def test_dashboard_shows_counts_and_imports_but_no_personal_data(
     assert adoption is not None
     findings.append(adoption)
     assert len(response.context["findings"]) == len(findings)
-    assert all(has(html, f.message.da) and has(html, f.fix.da) for f in findings)
+    text = re.sub(r"</?code>", "", html)  # what to write in the policy file is shown as code
+    assert all(has(text, f.message.da) and has(text, f.fix.da) for f in findings)
     for record in demo_customers:
         assert not any(has(html, v) for v in personal_values(record))
     assert AccessLog.objects.count() == 0

@@ -57,7 +57,7 @@ class Actor:
         if purpose is not None and purpose not in policy.purposes:
             if purpose in policy.forbidden_purposes:
                 raise AccessDenied(
-                    f"purpose '{purpose}' is forbidden by the policy (RULES R19: no marketing, no profiling)",
+                    f"purpose '{purpose}' is forbidden by the policy: no marketing, no profiling",
                     "forbidden_purpose",
                     purpose,
                 )

@@ -78,13 +78,22 @@ class PublishForm(forms.Form):
         ],
         widget=forms.HiddenInput,
     )
-    title_da = forms.CharField(label=_("Title in Danish"), max_length=TITLE_MAX)
-    body_da = forms.CharField(
-        label=_("Text in Danish"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 18})
+    # each field says its language (lang), so the browser and a screen reader read the English text as English
+    title_da = forms.CharField(
+        label=_("Title in Danish"), max_length=TITLE_MAX, widget=forms.TextInput(attrs={"lang": "da"})
     )
-    title_en = forms.CharField(label=_("Title in English"), max_length=TITLE_MAX)
+    body_da = forms.CharField(
+        label=_("Text in Danish"),
+        max_length=BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 18, "lang": "da"}),
+    )
+    title_en = forms.CharField(
+        label=_("Title in English"), max_length=TITLE_MAX, widget=forms.TextInput(attrs={"lang": "en"})
+    )
     body_en = forms.CharField(
-        label=_("Text in English"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 18})
+        label=_("Text in English"),
+        max_length=BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 18, "lang": "en"}),
     )
 
 

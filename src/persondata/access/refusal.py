@@ -17,6 +17,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from persondata.access.actor import staff_code
 from persondata.access.errors import AccessDenied
@@ -34,9 +35,25 @@ def record_refusal(user_id: int | None, exc: AccessDenied, channel: str, now: da
         )
 
 
+#: The reason a person reads on the 403 page, by the refusal's code; the decision's own reason (with the policy
+#: file's keys) is for the logs and the API. Codes not here (a missing duty, the declarations) carry a reason
+#: already written for a person, in their language.
+WORDS = {
+    "forbidden_purpose": _("The privacy policy forbids this purpose: customer data is never used for marketing or "
+                           "profiling."),
+    "undeclared_purpose": _("The privacy policy declares no such purpose."),
+    "no_role": _("None of your roles gives access to customer data."),
+    "not_granted": _("Your roles do not give access to this data for the chosen purpose."),
+    "restricted": _("The customer's data is restricted: it may be used only as the restriction allows."),
+    "incomplete": _("An access answer shows every kind of data, and your roles do not give access to all of it."),
+    "anonymous": _("You are not logged in."),
+}  # fmt: skip
+
+
 def denied(request: HttpRequest, reason: str, code: str = "") -> HttpResponse:
-    """The 403 page with the decision's reason (which names roles, duties and purposes, never a customer)."""
-    return render(request, "403.html", {"reason": reason, "code": code}, status=403)
+    """The 403 page with the reason in the page's words (it names roles, duties and purposes, never a customer)."""
+    shown = str(WORDS[code]) if code in WORDS else reason
+    return render(request, "403.html", {"reason": shown, "code": code}, status=403)
 
 
 class RefusalMiddleware:

@@ -26,9 +26,7 @@ class Decision:
 
 def decide(policy: Policy, roles: Iterable[str], category: str, action: Action, purpose: str) -> Decision:
     if purpose in policy.forbidden_purposes:
-        return Decision(
-            False, f"purpose '{purpose}' is forbidden by the policy (RULES R19: no marketing, no profiling)"
-        )
+        return Decision(False, f"purpose '{purpose}' is forbidden by the policy: no marketing, no profiling")
     if purpose not in policy.purposes:
         return Decision(False, f"purpose '{purpose}' is not declared in the policy file")
     cat = policy.categories.get(category)

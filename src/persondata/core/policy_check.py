@@ -198,10 +198,10 @@ def _marketing_finding(key: str, word: str, what_da: str, what_en: str) -> Findi
         Text(
             f"{what_da} taler om markedsføring eller profilering (»{word}«). Politikken lover, at kundernes "
             "oplysninger aldrig bruges til markedsføring eller profilering (politikken afsnit 7, "
-            "databeskyttelsesloven § 13, RULES R19); det gælder behandlingen, uanset hvad den kaldes.",
+            "databeskyttelsesloven § 13); det gælder behandlingen, uanset hvad den kaldes.",
             f"{what_en} speaks of marketing or profiling ('{word}'). The policy promises that customers' "
-            "data is never used for marketing or profiling (policy section 7, databeskyttelsesloven § 13, "
-            "RULES R19); that applies to the processing, whatever it is called.",
+            "data is never used for marketing or profiling (policy section 7, databeskyttelsesloven § 13); "
+            "that applies to the processing, whatever it is called.",
         ),
         Text(
             f"Fjern {key} (eller ordlyden), så ingen rolle, ingen samarbejdspartner og intet formål bruger "
@@ -309,10 +309,10 @@ def _cpr_finding(key: str, what_da: str, what_en: str) -> Finding:
         Text(
             f"{what_da} er et CPR-nummer. En privat virksomhed må kun behandle CPR-numre i de tilfælde, "
             "databeskyttelsesloven § 11, stk. 2, nævner, og ingen af dem passer her; politikken lover, at "
-            "vi ikke beder om CPR-numre (RULES R18).",
+            "vi ikke beder om CPR-numre.",
             f"{what_en} is a CPR number. A private company may process CPR numbers only in the cases of "
             "databeskyttelsesloven § 11(2), and none fits here; the policy promises that we do not ask for "
-            "CPR numbers (RULES R18).",
+            "CPR numbers.",
         ),
         Text(
             "Fjern CPR-nummeret fra politikken og fra de data, virksomheden indsamler; brug kundenummeret til "
@@ -391,13 +391,13 @@ def _clash(policy: Policy, today: date) -> Iterable[Finding]:
             f"Fakturaer og betalinger dateret {da['ranges']} (regnskabsåret går {da['fy']}): grænsen på "
             f"{da['limit']} efter fakturadatoen falder, før bogføringsloven tillader sletning "
             f"({da['years']} fra udgangen af regnskabsåret). Loven går forud: de opbevares, til de "
-            f"{da['years']} er gået (RULES R3). Eksempel: en faktura dateret {da['inv']} skulle efter "
+            f"{da['years']} er gået. Eksempel: en faktura dateret {da['inv']} skulle efter "
             f"politikken være slettet senest {da['latest']}, men opbevares til og med {da['keep']} og "
             f"slettes {da['delete']}. Politikkens tekst lover altså noget, loven ikke tillader.",
             f"Invoices and payments dated {en['ranges']} (the financial year runs {en['fy']}): the limit "
             f"of {en['limit']} after the invoice date falls before the Bookkeeping Act allows deletion "
             f"({en['years']} from the end of the financial year). The law wins: they are kept until the "
-            f"{en['years']} have passed (RULES R3). Example: an invoice dated {en['inv']} would have to be "
+            f"{en['years']} have passed. Example: an invoice dated {en['inv']} would have to be "
             f"deleted by {en['latest']} under the policy, but is kept until {en['keep']} and deleted on "
             f"{en['delete']}. The policy text promises something the law does not allow.",
         ),
@@ -677,11 +677,11 @@ def _categories(policy: Policy) -> Iterable[Finding]:
                 f"{key}.accounting_material",
                 Text(
                     f"Kategorien »{cat.key}« rummer {', '.join(accounting)}, som er regnskabsmateriale "
-                    "efter bogføringsloven (fakturaer med køberens navn og adresse, betalinger — RULES "
-                    "R2), men er ikke markeret som regnskabsmateriale; de ville blive slettet for tidligt.",
+                    "efter bogføringsloven (fakturaer med køberens navn og adresse, betalinger), "
+                    "men er ikke markeret som regnskabsmateriale; de ville blive slettet for tidligt.",
                     f"The category '{cat.key}' holds {', '.join(accounting)}, which is accounting material "
-                    "under the Bookkeeping Act (invoices with the buyer's name and address, payments — "
-                    "RULES R2), but is not marked as accounting material; it would be deleted too early.",
+                    "under the Bookkeeping Act (invoices with the buyer's name and address, payments), "
+                    "but is not marked as accounting material; it would be deleted too early.",
                 ),
                 Text(
                     f"Skriv accounting_material = true i [{key}].",
@@ -696,11 +696,11 @@ def _categories(policy: Policy) -> Iterable[Finding]:
                 f"{key}.fields",
                 Text(
                     f"Kategorien »{cat.key}« er markeret som regnskabsmateriale, men rummer "
-                    f"{', '.join(other)}, som ikke er regnskabsmateriale (RULES R2) og derfor skal "
+                    f"{', '.join(other)}, som ikke er regnskabsmateriale og derfor skal "
                     "slettes, så snart de ikke længere er relevante — ikke først efter bogføringslovens "
                     "frist.",
                     f"The category '{cat.key}' is marked as accounting material but holds "
-                    f"{', '.join(other)}, which is not accounting material (RULES R2) and must be deleted "
+                    f"{', '.join(other)}, which is not accounting material and must be deleted "
                     "as soon as it is no longer relevant — not only when the bookkeeping period ends.",
                 ),
                 Text(
@@ -773,10 +773,10 @@ def _roles(policy: Policy) -> Iterable[Finding]:
                     Text(
                         f"Rollen »{role.key}« kan læse regnskabsmaterialet »{cat_key}«, men har hverken "
                         "formålet bogføring eller fakturering; efter en sletteanmodning må kun bogføringen "
-                        "læse det (RULES R4).",
+                        "læse det.",
                         f"The role '{role.key}' may read the accounting material '{cat_key}' but has "
                         "neither the bookkeeping nor the invoicing purpose; after an erasure request only "
-                        "bookkeeping may read it (RULES R4).",
+                        "bookkeeping may read it.",
                     ),
                     Text(
                         f"Fjern »{cat_key}« fra {key}.read, eller giv rollen formålet »bookkeeping« eller "

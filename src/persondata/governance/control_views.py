@@ -26,6 +26,7 @@ from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.core.calendar import add_months, legal_date
+from persondata.documents.csp import with_document_csp
 from persondata.documents.templatetags.formats import page_language
 from persondata.governance import attachments, control_report
 from persondata.governance import control as controls
@@ -251,7 +252,7 @@ def control_report_file(request: HttpRequest, control_id: uuid.UUID, lang: str, 
         f'inline; filename="control-{control.period_end.isoformat()}-{lang}.{fmt}"'
     )
     response["Cache-Control"] = "no-store"
-    return response
+    return with_document_csp(response, body) if fmt == "html" else response
 
 
 @login_required

@@ -22,6 +22,7 @@ from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied, NotFound
 from persondata.core.calendar import legal_date
+from persondata.documents.csp import with_document_csp
 from persondata.documents.templatetags.formats import page_language
 from persondata.governance import breaches, control, notification
 from persondata.governance.control_report import labelled
@@ -136,7 +137,7 @@ def breach_notification(
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'inline; filename="{breach.reference}-{document}-{lang}.{fmt}"'
     response["Cache-Control"] = "no-store"
-    return response
+    return with_document_csp(response, body) if fmt == "html" else response
 
 
 def dashboard_panel(user: Any) -> dict[str, Any] | None:

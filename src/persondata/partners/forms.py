@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from persondata import runtime
 from persondata.core.agreements import CLAUSES
+from persondata.documents import labels
 from persondata.partners.agreements import MAX_DOCUMENT, AgreementInput, parse_sub_processors
 from persondata.partners.errors import PartnerError
 from persondata.partners.models import ProcessorAgreement
@@ -40,7 +41,7 @@ class EndpointForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["partner"]).choices = [
-            (p.key, f"{p.name} ({p.key})") for p in runtime.policy().partners
+            (p.key, labels.partner(p.key)) for p in runtime.policy().partners
         ]
 
 
@@ -141,7 +142,7 @@ def agreement_initial(agreement: ProcessorAgreement) -> dict[str, Any]:
 
 
 def _partner_choices(empty: str | None = None) -> list[tuple[str, str]]:
-    choices = [(p.key, f"{p.name} ({p.key})") for p in runtime.policy().partners]
+    choices = [(p.key, labels.partner(p.key)) for p in runtime.policy().partners]
     return [("", empty), *choices] if empty is not None else choices
 
 

@@ -45,6 +45,11 @@ IDENTITY_LABELS = {
     "letter": _("Letter to the postal address on file, answered"),
     "known_contact": _("The request came from the e-mail address or phone number on file"),
 }
+#: how identity was verified, as the request page says it: the manual checks, and the link the requester clicked
+VERIFIED_BY = {
+    **IDENTITY_LABELS,
+    "email_link": _("Confirmed through the link e-mailed to the address on file"),
+}
 GROUND_LABELS = {
     "unfounded": _("Manifestly unfounded"),
     "excessive": _("Manifestly excessive, in particular because repetitive"),

@@ -28,15 +28,16 @@ from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.core import requests as rq
 from persondata.core.calendar import legal_date
+from persondata.documents.csp import with_document_csp
 from persondata.register.rectify import RectifyError
 from persondata.requests import handling, intake, services
 from persondata.requests.answers import answering as answers
 from persondata.requests.answers import delivery, documents, printing
 from persondata.requests.forms import (
     GROUND_LABELS,
-    IDENTITY_LABELS,
     KIND_LABELS,
     STATE_LABELS,
+    VERIFIED_BY,
     AssignForm,
     CommentForm,
     EraseForm,
@@ -219,7 +220,7 @@ def _detail_context(req: Request, actor: Actor, forms: dict[str, Any] | None = N
         ),
         "printing": printing.pending(req),
         "identity_required": rq.Kind(req.kind) in rq.IDENTITY_REQUIRED,
-        "identity_label": IDENTITY_LABELS.get(req.identity_method, req.identity_method),
+        "identity_label": VERIFIED_BY.get(req.identity_method, ""),
         "ground_label": GROUND_LABELS.get(req.refusal_ground, ""),
         "may_extend": state in rq.OPEN_STATES
         and not req.extension_months
@@ -442,4 +443,4 @@ def document(request: HttpRequest, request_id: uuid.UUID, document_id: uuid.UUID
     disposition = "inline" if found.fmt in ("html", "pdf") else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{name}"'
     response["Cache-Control"] = "no-store"
-    return response
+    return with_document_csp(response, data) if found.fmt == "html" else response

@@ -23,7 +23,7 @@ class SystemForm(forms.Form):
         choices=[
             ("admin", _("administrative system")),
             ("partner", _("a partner's system")),
-            ("other", _("other")),
+            ("other", _("Other")),
         ],
     )
     partner_key = forms.ChoiceField(label=_("Run by the partner"), required=False)

@@ -26,6 +26,7 @@ from persondata.documents.policy_texts import TEXTS as POLICY_TEXTS
 from persondata.documents.privacy_policy import accounting_period, html_to_pdf
 from persondata.partners import agreements
 from persondata.partners.models import Disclosure
+from persondata.systems import words
 from persondata.systems.models import System
 
 FORMATS: Final = ("json", "csv", "html", "pdf")
@@ -97,8 +98,8 @@ def record_context(lang: str, now: datetime) -> dict[str, Any]:
         {
             "name": s.name,
             "location": s.location,
-            "measures": [f"{k}: {v['evidence']} ({v['checked_on']})" for k, v in sorted(s.measures.items())
-                         if v.get("in_place")],
+            "measures": [f"{m['name']}: {m['evidence']} ({m['checked_on']})"
+                         for m in words.measures(s.measures, lang) if m["in_place"]],
         }
         for s in System.objects.order_by("kind", "key")
     ]  # fmt: skip

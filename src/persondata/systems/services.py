@@ -36,6 +36,7 @@ from persondata.core.sensitive import check_free_text
 from persondata.partners import agreements
 from persondata.partners.errors import PartnerError
 from persondata.systems.models import KINDS, RiskAssessment, System
+from persondata.systems.words import measure
 
 OWN = "persondata"
 
@@ -49,44 +50,30 @@ def _require(actor: Actor) -> None:
 
 
 # -- persondata itself ------------------------------------------------------------------------------------------
-def _measure(in_place: bool, evidence: str, today: date) -> dict[str, Any]:
-    return {"in_place": in_place, "evidence": evidence, "checked_on": today.isoformat()}
-
-
 def own_evidence(today: date) -> dict[str, dict[str, Any]]:
     """What persondata can show of the measures it enforces, checked now."""
     key_file = Path(settings.PERSONDATA_MASTER_KEY_FILE)
     try:
         mode = stat.S_IMODE(key_file.stat().st_mode)
-        key_ok, key_text = mode & 0o077 == 0, f"master key file mode {mode:04o}"
+        key = measure(mode & 0o077 == 0, "key_mode", today, mode=f"{mode:04o}")
     except OSError:
-        key_ok, key_text = False, "master key file not found"
+        key = measure(False, "key_missing", today)
     roles = StaffProfile.objects.count()
     rows = agreements.overview(today)
     complete = sum(r.complete for r in rows)
     tls = bool(settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE)
+    hsts = settings.SECURE_HSTS_SECONDS
     assessed = RiskAssessment.objects.filter(system__key=OWN).count()
     return {
-        "encryption": _measure(key_ok, f"AES-GCM envelope encryption; {key_text}", today),
-        "logging": _measure(True, "hash-chained audit log of every change; access log of every read", today),
-        "need_to_know": _measure(
-            roles > 0, f"named permissions from the policy file; {roles} staff logins", today
+        "encryption": key,
+        "logging": measure(True, "logging", today),
+        "need_to_know": measure(roles > 0, "need_to_know", today, n=roles),
+        "processor_agreements": measure(
+            complete == len(rows), "agreements", today, done=complete, all=len(rows)
         ),
-        "processor_agreements": _measure(
-            complete == len(rows), f"{complete} of {len(rows)} partners with a complete agreement", today
-        ),
-        "tls": _measure(
-            tls,
-            "secure cookies"
-            + (f", HSTS {settings.SECURE_HSTS_SECONDS} s" if settings.SECURE_HSTS_SECONDS else ""),
-            today,
-        ),
-        "risk_assessment": _measure(
-            assessed == len(EVENTS), f"{assessed} of {len(EVENTS)} feared events assessed", today
-        ),
-        "backup": _measure(
-            False, "persondata records no backup: check the database's and the key file's", today
-        ),
+        "tls": measure(tls, "tls_hsts", today, seconds=hsts) if hsts else measure(tls, "tls", today),
+        "risk_assessment": measure(assessed == len(EVENTS), "risk", today, done=assessed, all=len(EVENTS)),
+        "backup": measure(False, "backup", today),
     }
 
 

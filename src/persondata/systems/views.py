@@ -24,7 +24,8 @@ from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.core.risk import EVENTS, LEVELS
 from persondata.core.risk import heat_map_svg as draw
-from persondata.systems import record, services
+from persondata.documents.csp import with_document_csp
+from persondata.systems import record, services, words
 from persondata.systems.forms import AssessmentForm, SystemForm
 from persondata.systems.models import System
 
@@ -97,7 +98,7 @@ def record_of_processing(request: HttpRequest, fmt: str) -> HttpResponse:
         services.refresh_own(now)
     response = HttpResponse(record.render_record(fmt, lang, now), content_type=RECORD_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="record-of-processing-{lang}.{fmt}"'
-    return response
+    return with_document_csp(response, response.content) if fmt == "html" else response
 
 
 @never_cache
@@ -136,7 +137,7 @@ def _detail(
         "ratings": ratings,
         "due": [EVENTS[e].get(lang) for e in row.due],
         "form": form or AssessmentForm(),
-        "measures": sorted(row.system.measures.items()),
+        "measures": words.measures(row.system.measures, lang),
     }
     return render(request, "systems/detail.html", context, status=status)
 

@@ -25,6 +25,7 @@ from persondata.access.errors import AccessDenied, NotFound
 from persondata.access.refusal import denied
 from persondata.core.access import usable_purposes
 from persondata.core.calendar import legal_date
+from persondata.documents import labels
 from persondata.governance import review
 from persondata.governance.views import dashboard_panel as governance_panel
 from persondata.register.models import Customer, ImportRun, Invoice, Order, Payment
@@ -163,6 +164,19 @@ def customer_search(request: HttpRequest) -> HttpResponse:
     return render(request, "web/search.html", context)
 
 
+def _why_hidden(category: str, actor: Actor) -> str:
+    """The access decision's reason in the page's words (the decision's own reason, with keys, goes to the logs)."""
+    cat = runtime.policy().categories.get(category)
+    purpose = labels.purpose(actor.purpose or "")
+    if cat is not None and actor.purpose not in cat.purposes:
+        return _("this kind of data is not used for the purpose “%(purpose)s”") % {"purpose": purpose}
+    roles = ", ".join(labels.role(r) for r in sorted(actor.roles)) or _("none")
+    return _("none of your roles (%(roles)s) may read it for the purpose “%(purpose)s”") % {
+        "roles": roles,
+        "purpose": purpose,
+    }
+
+
 @login_required
 @require_POST
 def customer_suggest(request: HttpRequest) -> HttpResponse:
@@ -200,8 +214,8 @@ def customer_detail(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespons
     policy = runtime.policy()
     purposes = _purposes(request.user)
     hidden = [
-        {"key": key, "label": _label(policy.categories.get(key), key), "reason": decision.reason}
-        for key, decision in view.hidden.items()
+        {"key": key, "label": _label(policy.categories.get(key), key), "reason": _why_hidden(key, actor)}
+        for key in view.hidden
     ]
     return render(
         request,

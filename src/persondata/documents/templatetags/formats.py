@@ -2,9 +2,8 @@
 
 ``{% load formats %}``, then ``{% money amount_ore currency %}``, ``{{ day|date_words }}``,
 ``{{ day|date_words:"weekday" }}``, ``{{ at|datetime_words }}`` and ``{{ n|number }}``. No value (None or an
-empty string) renders as nothing. Tables of the staff pages keep ISO dates (``|date:"Y-m-d"``): they are sorted
-and compared, not read aloud (docs/development.md, "Formats").
-"""
+empty string) renders as nothing. Every page, its tables too, shows dates this way: one way per language
+(docs/development.md, "Formats")."""
 
 from __future__ import annotations
 

@@ -167,7 +167,7 @@ def _active_restriction(request: Request) -> Restriction:
     if restriction.reason == "erasure_request":
         raise RequestError(
             "restriction",
-            "kept accounting material stays restricted to bookkeeping after an erasure (RULES R4); it is not lifted",
+            "kept accounting material stays restricted to bookkeeping after an erasure; it is not lifted",
         )
     return restriction
 

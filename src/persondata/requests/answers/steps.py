@@ -62,9 +62,7 @@ def begin(actor: Actor, request: Request, kind: Kind, *, now: datetime, customer
     if request.state not in rq.OPEN_STATES:
         raise RequestError("state", f"the request is {request.state}; it has already been closed")
     if kind in rq.IDENTITY_REQUIRED and request.identity_verified_at is None:
-        raise RequestError(
-            "identity", "verify the requester's identity before answering (GDPR Art. 12(6), RULES R8)"
-        )
+        raise RequestError("identity", "verify the requester's identity before answering (GDPR Art. 12(6))")
     if request.state == State.RECEIVED.value and kind not in rq.IDENTITY_REQUIRED:
         services.start(actor, request, now=now)
     if request.state != State.IN_PROGRESS.value:
@@ -124,7 +122,7 @@ def keep_erasure_restriction(customer_id: uuid.UUID) -> None:
     ).exists():
         raise RequestError(
             "restriction",
-            "the customer's data was erased; what the law keeps is already restricted to bookkeeping (RULES R4)",
+            "the customer's data was erased; what the law keeps is already restricted to bookkeeping",
         )
 
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 from django.utils.translation import gettext_lazy as _
+
+from persondata import runtime
+from persondata.access.actor import roles_of
+from persondata.core.access import decide_duty
 
 register = template.Library()
 
@@ -48,3 +54,12 @@ def import_status(code: str) -> str:
 @register.filter
 def finding_severity(code: str) -> str:
     return str(_FINDING_SEVERITY.get(code, code))
+
+
+@register.filter
+def holds_duty(user: Any, duty: str) -> bool:
+    """Whether the login's roles hold ``duty`` in the policy file: the menu shows only the pages it may open."""
+    return (
+        bool(getattr(user, "is_authenticated", False))
+        and decide_duty(runtime.policy(), roles_of(user), duty).allowed
+    )
