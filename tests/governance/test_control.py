@@ -95,10 +95,10 @@ def test_the_evidence_shows_exactly_what_the_data_holds(seeded: dict[str, Any], 
     assert items["audit_chain"]["status"] == "ok" and items["audit_chain"]["count"] > 0
     assert items["api_tokens"]["status"] == "ok"  # the API's own source, registered by its AppConfig
     assert items["agreements"]["status"] == "ok" and items["risk_assessments"]["status"] == "ok"
-    for key in ("backups", "restore_drills"):  # issue 12's backups are not built yet
-        assert items[key]["status"] == "na"
+    assert items["backups"]["refs"] == ["no backup on record"]  # tests/backups: a drill on record
+    assert items["restore_drills"]["refs"] == ["no restore drill in the last 6 months"]
     assert {k for k, i in items.items() if i["status"] == "finding"} == {
-        "requests_late", "deletion_failures", "staff_declarations"
+        "requests_late", "deletion_failures", "staff_declarations", "backups", "restore_drills"
     }  # fmt: skip
 
 
