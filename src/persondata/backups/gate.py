@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 
 from persondata.backups.models import ReplayPending
@@ -54,7 +54,8 @@ class ServeGate:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if time.monotonic() >= self._ok_until:
-            close_old_connections()
+            if not connection.in_atomic_block:  # as Django does at a request's start (a test's is open)
+                close_old_connections()
             problem = refusal(now=timezone.now())
             if problem is not None:
                 body = f"persondata does not serve this database: {problem}\n".encode()

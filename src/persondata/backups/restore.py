@@ -106,18 +106,15 @@ def restore(path: Path, *, now: datetime, actor: str, replay: bool = True) -> Re
     """Restore the backup ``path`` in place of the database, then (``replay``) :func:`finish`."""
     started = time.monotonic()
     report = RestoreReport(before=_counts() if _set_up() else {})
-    folder = Path(settings.HOME)
     database = Path(str(connection.settings_dict["NAME"]))
-    if dumps.vendor() == "sqlite":
-        if not database.is_absolute():
-            raise RestoreError(
-                "a restore needs a database file (PERSONDATA_DATABASE_URL=sqlite:////path/file)"
-            )
-        folder = database.parent
-    tmp = folder / f".{database.name}.restore-{os.getpid()}.tmp"
+    on_file = dumps.vendor() == "sqlite" and database.is_absolute()
+    # beside the database: the swap is a rename within one file system
+    tmp = (database.parent if on_file else Path(settings.HOME)) / f".{database.name}.restore-{os.getpid()}.tmp"
     tmp.unlink(missing_ok=True)
     try:
         manifest = check(path, tmp)
+        if dumps.vendor() == "sqlite" and not on_file:
+            raise RestoreError("a restore needs a database file (PERSONDATA_DATABASE_URL=sqlite:////path/file)")
         marker = (manifest["backup_id"], manifest["created_at"], now.astimezone(UTC).isoformat())
         try:
             if dumps.vendor() == "sqlite":
