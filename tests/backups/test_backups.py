@@ -65,7 +65,9 @@ def test_a_backup_is_encrypted_and_carries_its_manifest(backup: Path, tmp_path: 
     assert len(m["checksum"]["sha256"]) == 64 and m["checksum"]["bytes"] > 0
     body = backup.read_bytes()
     assert b"SQLite format 3" not in body and b"PGDMP" not in body  # the dump itself is not readable
-    assert stat.S_IMODE(backup.stat().st_mode) == 0o600 and stat.S_IMODE(backup.parent.stat().st_mode) == 0o700
+    assert (
+        stat.S_IMODE(backup.stat().st_mode) == 0o600 and stat.S_IMODE(backup.parent.stat().st_mode) == 0o700
+    )
     [keys] = (tmp_path / "k").iterdir()  # the key store, apart from the database's backup
     assert keys.name.startswith("keys-") and stat.S_IMODE(keys.stat().st_mode) == 0o600
     assert [p.name for p in backup.parent.iterdir()] == [backup.name]  # no temporary file left
@@ -136,7 +138,9 @@ def test_pruning_destroys_old_backups_and_their_keys(
     empty_key_store_after: None, demo_customers: Any, tmp_path: Path
 ) -> None:
     days = runtime.policy().backups
-    old = service.take(now=NOW - timedelta(days=days.database_retention_days + 1), actor="system", to=tmp_path)
+    old = service.take(
+        now=NOW - timedelta(days=days.database_retention_days + 1), actor="system", to=tmp_path
+    )
     keep = service.take(now=NOW, actor="system", to=tmp_path)
     copy = tmp_path / "elsewhere.pdbak"
     copy.write_bytes(old.path.read_bytes())  # a copy kept somewhere else
@@ -164,7 +168,9 @@ def test_a_database_waiting_for_its_ledger_replay_is_served_and_read_by_nothing(
     environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/api/health"}
     assert refusal(now=NOW) is None and b"".join(gate(environ, lambda s, h: seen.append(s))) == b"ok"
     with transaction.atomic():
-        ReplayPending.objects.create(backup_id=controller.pk and "0" * 32, backup_created_at=NOW, restored_at=NOW)
+        ReplayPending.objects.create(
+            backup_id=controller.pk and "0" * 32, backup_created_at=NOW, restored_at=NOW
+        )
     gate = ServeGate(gate.app)
     body = b"".join(gate(environ, lambda s, h: seen.append(s))).decode()
     assert seen[-1].startswith("503") and "persondata restore --resume" in body

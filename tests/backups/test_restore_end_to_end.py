@@ -83,7 +83,9 @@ def test_a_restored_backup_serves_no_erased_customer(
     number, email = str(newest["customer_number"]), str(newest["email"])
     shown = persondata("customers", "find", number, "--purpose", "rights_requests", *user, env=env).stdout
     erased_id = shown.split()[0]
-    out = persondata("requests", "new", "--kind", "erasure", "--customer-number", number, *user, env=env).stdout
+    out = persondata(
+        "requests", "new", "--kind", "erasure", "--customer-number", number, *user, env=env
+    ).stdout
     ref = re.search(r"PD-[0-9A-Z]{4}-[0-9A-Z]{4}", out).group(0)  # type: ignore[union-attr]
     persondata("requests", "verify", ref, "--method", "in_person", *user, env=env)
     persondata("requests", "answer", ref, "--confirm-erasure", *user, env=env, timeout=300)
@@ -107,7 +109,9 @@ def test_a_restored_backup_serves_no_erased_customer(
     for cid in sorted(swept)[:3]:
         gone = persondata("customers", "show", cid, "--purpose", "delivery", *user, env=env, check=False)
         assert gone.returncode != 0 and email not in gone.stdout
-    show = persondata("customers", "show", erased_id, "--purpose", "rights_requests", *user, env=env, check=False)
+    show = persondata(
+        "customers", "show", erased_id, "--purpose", "rights_requests", *user, env=env, check=False
+    )
     # the invoices stay, as the bookkeeping act requires (their billing name too); nothing else does
     assert email not in show.stdout and json.loads(show.stdout)["contact"] is None
     assert json.loads(show.stdout)["customer_number"] is None and json.loads(show.stdout)["orders"] == []
