@@ -8,8 +8,8 @@ import io
 import json
 import os
 import stat
-from datetime import timedelta
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ def empty_key_store_after() -> Iterator[None]:
     yield
     with transaction.atomic(), connection.cursor() as cur:
         for table in (store.DATA_KEY, store.OWN_KEY):
-            cur.execute(f"DELETE FROM {table}")  # noqa: S608 - constants
+            cur.execute(f"DELETE FROM {table}")
 
 
 @pytest.fixture

@@ -77,8 +77,11 @@ def _raw_sqlite() -> sqlite3.Connection:
 
 def sqlite_snapshot(dest: Path, schema: str = "main") -> None:
     """Copy ``schema`` of the open connection (the database, or the attached key store) into ``dest``."""
+    source = _raw_sqlite()
+    if source.in_transaction:  # SQLite would answer "locked" for ever: the backup reads what is committed
+        raise DumpError("a backup cannot be taken inside a write transaction of its own connection")
     with closing(sqlite3.connect(dest)) as target:
-        _raw_sqlite().backup(target, name=schema)
+        source.backup(target, name=schema)
         target.execute("PRAGMA journal_mode=DELETE")  # one file, no WAL beside it
 
 
