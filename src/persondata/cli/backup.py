@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from persondata.access import permissions
 from persondata.backups import drill, service
+from persondata.backups.dumps import DumpError
 from persondata.backups.restore import RestoreError, RestoreReport, finish, restore
 from persondata.cli import CommandError
 from persondata.cli.login import duty_actor
@@ -68,7 +69,10 @@ def _actor(args: argparse.Namespace) -> str:
 def cmd_backup(args: argparse.Namespace) -> int:
     actor = _actor(args)
     now = timezone.now()
-    result = service.take(now=now, actor=actor, to=args.to, keys_to=args.keys_to)
+    try:
+        result = service.take(now=now, actor=actor, to=args.to, keys_to=args.keys_to)
+    except DumpError as exc:
+        raise CommandError(f"{exc}; no backup was written") from None
     m = result.manifest
     print(f"database backup: {result.path} ({result.path.stat().st_size:,} bytes, {result.seconds:.1f} s)")
     print(
