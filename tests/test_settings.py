@@ -35,6 +35,7 @@ ALLOWED_ENVIRON = {
     "cli/__init__.py": "sets DJANGO_SETTINGS_MODULE before Django (and so settings.py) is loaded",
     "wsgi.py": "sets DJANGO_SETTINGS_MODULE before Django (and so settings.py) is loaded",
     "bench/__init__.py": "hands the environment on to its child processes, minus PERSONDATA_*; reads no value",
+    "backups/dumps.py": "hands the environment on to pg_dump/psql and the drill's restore, minus PG*/PERSONDATA_*",
 }
 
 

@@ -20,6 +20,7 @@ CAPABILITIES = (
     "register",
     "documents",
     "retention",
+    "backups",
     "requests",
     "partners",
     "setup",

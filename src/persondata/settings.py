@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "persondata.register",
     "persondata.documents",
     "persondata.retention",
+    "persondata.backups",
     "persondata.requests",
     "persondata.partners",
     "persondata.governance",

@@ -38,7 +38,7 @@ SPREAD = {
     "controller": ["manage_staff", "adopt_policy"],
     "customer_service": ["handle_requests"],
     "accounting": ["manage_retention", "read_access_log", "run_control"],
-    "it_admin": ["manage_partners", "manage_breaches", "manage_systems"],
+    "it_admin": ["manage_partners", "manage_breaches", "manage_systems", "manage_backups"],
 }
 
 
@@ -236,6 +236,8 @@ def _cli_args(command: str, login: str, tmp: Path) -> list[str]:
     args = command.split()
     who = "--as" if command.startswith("staff ") else "--user"
     for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):  # optional actions (`backup` alone)
+            continue
         if not action.option_strings and action.nargs != 0 and action.dest != "help":
             args.append(_dummy(action, tmp))
         elif action.required and action.option_strings[0] not in ("--user", "--as"):

@@ -18,6 +18,7 @@ from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied
 from persondata.audit.models import AuditEntry
 from persondata.core import sealing
+from persondata.core.formats import format_date
 from persondata.keys import store
 from persondata.partners.models import PartnerNotice
 from persondata.register.models import (
@@ -284,6 +285,10 @@ def test_erasure_keeps_the_two_year_old_invoice_restricted_and_says_when_it_goes
             "31. december 2029",
             "1. januar 2030",
             "artikel 17, stk. 3, litra b",
+            # the key store's backups rotate out (policy [backups]): the erased data is unreadable in every
+            # backup by this day (docs/backups.md)
+            "kan ikke længere læses senest "
+            + format_date(TODAY + timedelta(days=runtime.policy().backups.key_store_rotation_days), "da"),
             *partner_names("order_processing", "invoicing", "accounting"),
         ):
             assert squash(needle) in text, needle
@@ -322,8 +327,11 @@ def test_erasure_of_a_customer_without_accounting_material_removes_them(load: Lo
     assert items(cid) == set() and not Restriction.objects.exists()
     assert answer.outcome["customer_removed"] is True and answer.outcome["kept"] == []
     html, pdf = letter_texts(boss, answer)
+    rotation = runtime.policy().backups.key_store_rotation_days
     for text in (html, pdf):
         assert squash("nothing about you remains") in squash(text)
+        by = format_date(TODAY + timedelta(days=rotation), "en")
+        assert squash(f"Copies in our backups become unreadable by {by} at the latest") in squash(text)
 
 
 def test_a_legal_hold_keeps_everything_and_the_letter_says_until_when(

@@ -29,6 +29,7 @@ MANAGE_BREACHES: Final = "manage_breaches"
 ADOPT_POLICY: Final = "adopt_policy"
 RUN_CONTROL: Final = "run_control"
 MANAGE_SYSTEMS: Final = "manage_systems"
+MANAGE_BACKUPS: Final = "manage_backups"
 
 #: The purpose of the policy file under which the company's own work — requests, deletion, partners, the access
 #: log — reads customer data: handling customers' rights.
@@ -45,6 +46,7 @@ LABELS: Final = {
     ADOPT_POLICY: gettext_lazy("record the adoption of the policy"),
     RUN_CONTROL: gettext_lazy("carry out the half-yearly control"),
     MANAGE_SYSTEMS: gettext_lazy("keep the IT systems and their risk assessments"),
+    MANAGE_BACKUPS: gettext_lazy("back up and restore the database and the key store"),
 }
 
 

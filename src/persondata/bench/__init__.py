@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from persondata import demo
-from persondata.bench import reimport
+from persondata.bench import backups, reimport
 from persondata.bench.inbox import bench_inbox, phase_inbox
 
 BENCH_TODAY = date(2026, 11, 25)  # fixed, so generated files are reusable across runs
@@ -280,7 +280,11 @@ def run(customers: int, base: Path, audit_entries: int = 1_000_000) -> list[Row]
     rows.append(Row("customer page over HTTP (median)", f"{page_ms:.1f} ms", "<= 30 ms", page_ms <= 30))
     rows.extend(bench_requests(env, big_files[0], customers, emails[300:340]))
     rows.extend(bench_inbox(base))  # persondata.bench.inbox
-    rows.extend(bench_retention(base, customers, small_n))  # last: the run deletes from the full home
+    backup_s, backup = backups.take_backup(
+        env, "bench"
+    )  # before the run: its restore replays the run's ledger
+    rows.extend(bench_retention(base, customers, small_n))  # the run deletes from the full home
+    rows.extend(backups.restore_rows(env, "bench", backup, customers, backup_s))
     return rows
 
 

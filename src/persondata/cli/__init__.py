@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     from persondata.cli import (
         access_log,
         audit,
+        backup,
         bench,
         control,
         governance,
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     governance.register(sub)
     control.register(sub)
     systems.register(sub)
+    backup.register(sub)
     return parser
 
 
@@ -53,10 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
 #: the database and checks the key itself (it may make the first one), ``bench`` works in a home of its own,
 #: ``policy`` reads the policy file (and ``demo`` when it only writes files, with ``--out``).
 BEFORE_INIT = frozenset({"init", "bench", "policy"})
+#: ``restore`` checks for itself: it may run onto an empty database (a new machine), and ``--resume`` is what a
+#: database waiting for its ledger replay needs (``persondata.backups.gate``).
+CHECKS_ITSELF = frozenset({"restore"})
 
 
 def _opens_stored_data(args: argparse.Namespace) -> bool:
-    return not (args.command in BEFORE_INIT or (args.command == "demo" and getattr(args, "out", None)))
+    return not (
+        args.command in BEFORE_INIT | CHECKS_ITSELF or (args.command == "demo" and getattr(args, "out", None))
+    )
 
 
 def _require_set_up() -> None:
@@ -74,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if _opens_stored_data(args):
             _require_set_up()  # a database to open: one line saying `persondata init` when there is none
-            _check_master_key()  # a missing, wrong or world-readable key stops here
+            _check_gate()  # a missing, wrong or world-readable key, or a ledger replay pending, stops here
         code = int(args.func(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, not as a traceback at exit
         return code
@@ -91,16 +98,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code
 
 
-def _check_master_key() -> None:
-    """A missing, wrong or world-readable master key stops every command (``serve`` too) before it starts."""
+def _check_gate() -> None:
+    """A missing, wrong or world-readable master key, or a restored database whose deletion ledger has not been
+    replayed, stops every command (``serve`` too) before it starts — the web app asks the same
+    (``persondata.backups.gate``)."""
     from django.utils import timezone
 
-    from persondata.keys.check import KeyCheckError, verify
+    from persondata.backups.gate import refusal
 
-    try:
-        verify(now=timezone.now())
-    except KeyCheckError as exc:
-        raise CommandError(str(exc)) from None
+    problem = refusal(now=timezone.now())
+    if problem is not None:
+        raise CommandError(problem)
 
 
 class CommandError(Exception):

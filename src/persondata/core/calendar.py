@@ -535,3 +535,12 @@ def legal_date(at: datetime) -> date:
     (R3, R6, R7, R17) counts from. 23:30 UTC on 31 December is already 1 January in Copenhagen."""
     _require_aware(at, "at")
     return at.astimezone(COPENHAGEN).date()
+
+
+def backups_unreadable_by(erased_on: date, key_store_rotation_days: int) -> date:
+    """The day by which data erased on ``erased_on`` is unreadable in every backup (RULES R5; docs/backups.md).
+
+    The erasure destroys the data key in the key store at once; database backups hold no keys, and the key
+    store's own backups taken before the erasure are deleted ``key_store_rotation_days`` after they were taken
+    (policy ``[backups]``): the last of them, taken on the day of the erasure, is gone that many days later."""
+    return erased_on + timedelta(days=key_store_rotation_days)

@@ -155,6 +155,16 @@ class Review:
 
 
 @dataclass(frozen=True, slots=True)
+class Backups:
+    """How long backups are kept (``[backups]``; docs/backups.md). The key store's backups rotate on their own
+    short period: an erasure reaches every database backup once the key-store backups older than it are gone,
+    so ``key_store_rotation_days`` after the erasure at the latest (published in the policy, section 9)."""
+
+    key_store_rotation_days: int = 35
+    database_retention_days: int = 30
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     version: str
     controller: Controller
@@ -170,6 +180,7 @@ class Policy:
     profiling: bool
     adopted: date | None
     adopted_by: Text
+    backups: Backups = Backups()
     forbidden_purposes: frozenset[str] = FORBIDDEN_PURPOSES
     #: Where the policy was read from (a path, or ``<string>``); for messages only.
     source: str = field(default="", compare=False)
@@ -239,13 +250,14 @@ _TOP: Final[dict[str, str]] = {
     "financial_year": "a [financial_year] section",
     "retention": "a [retention] section",
     "review": "a [review] section",
+    "backups": "a [backups] section",
     "purposes": "a [purposes.<key>] section for each purpose",
     "categories": "a [categories.<key>] section for each data category",
     "partners": "a [partners.<key>] section for each partner",
     "roles": "a [roles.<key>] section for each staff role",
     "security_measures": "a [security_measures.<key>] section for each security measure",
 }
-_OPTIONAL_TOP: Final = frozenset({"adopted"})
+_OPTIONAL_TOP: Final = frozenset({"adopted", "backups"})
 _CONTROLLER: Final[dict[str, str]] = {
     "company": 'company = "Eksempel ApS"',
     "name": 'name = "Jens Hansen"',
@@ -272,6 +284,13 @@ CLAIM_AFTER: Final = ("delete", "restrict")
 #: Forældelsesloven § 3, stk. 1: the ordinary limitation period; § 7 (10 years) is the longest the act knows.
 LEGAL_CLAIM_YEARS: Final = 3
 _REVIEW: Final[dict[str, str]] = {"months": "months = 6"}
+_BACKUPS: Final[dict[str, str]] = {
+    "key_store_rotation_days": "key_store_rotation_days = 35",
+    "database_retention_days": "database_retention_days = 30",
+}
+#: The key store's backups are the short rotation that bounds how long an erased customer's data stays readable
+#: in any backup: at most a quarter of a year (RULES R5: "delete there too where technically possible").
+KEY_STORE_ROTATION_MAX_DAYS: Final = 90
 _PURPOSE: Final[dict[str, str]] = {
     "label": 'label.da = "…" and label.en = "…"',
     "description": 'description.da = "…" and description.en = "…"',
@@ -318,6 +337,7 @@ DUTIES: Final[dict[str, str]] = {
     "adopt_policy": "records the adoption of a policy version: the date, who signed and in what role",
     "run_control": "carries out the half-yearly control and signs it off (policy section 13)",
     "manage_systems": "keeps the IT systems inventory and their risk assessments",
+    "manage_backups": "backs up the database and the key store, restores a backup and runs the restore drill",
 }
 _MEASURE: Final[dict[str, str]] = {"text": 'text.da = "…" and text.en = "…"'}
 _TEXT: Final[dict[str, str]] = {"da": 'da = "tekst på dansk"', "en": 'en = "text in English"'}
@@ -353,6 +373,7 @@ def policy_keys() -> list[str]:
     add("financial_year.", _FINANCIAL_YEAR)
     add("retention.", _RETENTION)
     add("review.", _REVIEW)
+    add("backups.", _BACKUPS)
     add("purposes.<key>.", _PURPOSE)
     add("categories.<key>.", _CATEGORY)
     add("partners.<key>.", _PARTNER)
@@ -662,6 +683,7 @@ def _parse(data: dict[str, Any], p: _Parser, source: str) -> Policy | None:
     retention = _retention(top, p)
     review_tbl = (p.table(top["review"], "review", _REVIEW) if "review" in top else None) or {}
     review = Review(p.integer(review_tbl, "review", "months", _REVIEW["months"], 1, 60))
+    backups = _backups(top, p)
 
     purposes = _purposes(top, p)
     purpose_keys = [
@@ -696,7 +718,25 @@ def _parse(data: dict[str, Any], p: _Parser, source: str) -> Policy | None:
         profiling=profiling,
         adopted=adopted,
         adopted_by=adopted_by,
+        backups=backups,
         source=source,
+    )
+
+
+def _backups(top: Mapping[str, Any], p: _Parser) -> Backups:
+    if "backups" not in top:
+        return Backups()
+    tbl = p.table(top["backups"], "backups", _BACKUPS, frozenset(_BACKUPS)) or {}
+    default = Backups()
+
+    def days(name: str, hi: int, fallback: int) -> int:
+        return p.integer(tbl, "backups", name, _BACKUPS[name], 1, hi) if name in tbl else fallback
+
+    return Backups(
+        key_store_rotation_days=days(
+            "key_store_rotation_days", KEY_STORE_ROTATION_MAX_DAYS, default.key_store_rotation_days
+        ),
+        database_retention_days=days("database_retention_days", 3650, default.database_retention_days),
     )
 
 

@@ -205,8 +205,10 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "s9_p2": (
             "Dine personoplysninger er krypteret med nøgler, som hører til dig; regnskabsmateriale har sin "
             "egen nøgle for hvert regnskabsår. Når vi sletter oplysninger, destruerer vi den nøgle, de er "
-            "krypteret med. De kopier, der stadig måtte ligge i vores sikkerhedskopier, kan derefter ikke "
-            "længere læses af nogen."
+            "krypteret med. Nøglerne sikkerhedskopieres for sig, adskilt fra oplysningerne, og de "
+            "sikkerhedskopier slettes efter {days} dage. De kopier af slettede oplysninger, der stadig måtte "
+            "ligge i vores sikkerhedskopier, kan derfor ikke længere læses af nogen senest {days} dage efter "
+            "sletningen."
         ),
         "s9_p3": (
             "Vi fører desuden en liste over alle sletninger, som ikke selv indeholder personoplysninger. "
@@ -480,7 +482,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "s9_p2": (
             "Your personal data is encrypted with keys that belong to you; accounting material has its own "
             "key for each financial year. When we delete data, we destroy the key it is encrypted with. "
-            "Any copies still held in our backups can then no longer be read by anyone."
+            "The keys are backed up on their own, apart from the data, and those backups are deleted after "
+            "{days} days. Any copies of deleted data still held in our backups can therefore no longer be "
+            "read by anyone {days} days after the deletion at the latest."
         ),
         "s9_p3": (
             "We also keep a list of all deletions, which itself holds no personal data. Should we ever "

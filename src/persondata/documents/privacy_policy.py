@@ -267,7 +267,12 @@ def _sections(policy: Policy, lang: str, agreements: Agreements) -> list[Section
     # [8] manual handling
     s[8] = [_p(t["s8_p1"].format(name=c.name, email=c.email, phone=c.phone)), _p(t["s8_p2"]), _p(t["s8_p3"])]
     # [9] backups: what the product does (crypto-shredding, deletion ledger re-applied on restore)
-    s[9] = [_p(t["s9_p1"]), _p(t["s9_p2"]), _p(t["s9_p3"])]
+    # the key store's backup rotation bounds how long an erased record stays readable in any backup
+    s[9] = [
+        _p(t["s9_p1"]),
+        _p(t["s9_p2"].format(days=policy.backups.key_store_rotation_days)),
+        _p(t["s9_p3"]),
+    ]
     # [10] complaints
     s[10] = [_p(t["s10_p1"].format(url=DATATILSYNET_COMPLAINT_URL)), _p(t["s10_p3"]), _p(t["s10_p2"])]
     s[11] = _disclosure(policy, lang, agreements)

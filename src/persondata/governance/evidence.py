@@ -20,7 +20,8 @@ from django.contrib.auth import get_user_model
 from persondata.access.gate import missing_acknowledgements
 from persondata.audit import services as audit
 from persondata.audit.models import AuditEntry
-from persondata.core.calendar import COPENHAGEN, legal_date
+from persondata.backups.models import BackupRecord, Drill
+from persondata.core.calendar import COPENHAGEN, add_months, legal_date
 from persondata.core.risk import EVENTS, review_due
 from persondata.governance.breaches import clock
 from persondata.governance.models import Breach
@@ -32,8 +33,10 @@ from persondata.systems.models import System
 Item = dict[str, Any]
 Source = Callable[[date, date, datetime], Item]
 
-#: items whose source is not built yet (backups, restore drills: issue 12)
-NOT_YET = ("backups", "restore_drills")
+#: a database backup older than this at the control is a finding (the daily job makes one every night)
+BACKUP_DAYS = 7
+#: the restore drill shows that a backup can really be restored (GDPR Art. 32(1)(c)); one at least every 6 months
+DRILL_MONTHS = 6
 _sources: dict[str, Source] = {}
 
 
@@ -152,6 +155,27 @@ def breach_item(start: date, end: date, now: datetime) -> Item:
     return _item("breaches", "finding" if late else "info", len(refs), refs)
 
 
+def backup_items(now: datetime) -> list[Item]:
+    """The last database backup, and the last restore drill (``persondata backup drill``): a finding when there
+    is none in the last 6 months or the last one failed."""
+    today = legal_date(now)
+    last = BackupRecord.objects.order_by("-created_at").first()
+    recent = last is not None and (today - legal_date(last.created_at)).days <= BACKUP_DAYS
+    backup = _item(
+        "backups",
+        "ok" if recent else "finding",
+        BackupRecord.objects.count(),
+        [f"{legal_date(last.created_at).isoformat()} {last.file_name}"] if last else ["no backup on record"],
+    )
+    drill = Drill.objects.order_by("-at").first()
+    due = drill is None or add_months(legal_date(drill.at), DRILL_MONTHS) < today
+    refs = ["no restore drill in the last 6 months"] if due else []
+    if drill is not None:
+        refs.insert(0, f"{legal_date(drill.at).isoformat()} {'passed' if drill.ok else 'failed'}")
+    failed = drill is not None and not drill.ok
+    return [backup, _item("restore_drills", "finding" if due or failed else "ok", 1 if drill else 0, refs)]
+
+
 def audit_item() -> Item:
     """The audit chain verified end to end (``persondata audit verify``); a break is named by sequence number."""
     result = audit.verify()
@@ -170,7 +194,7 @@ def collect(start: date, end: date, now: datetime) -> list[Item]:
         agreements_item(end),
         risk_item(end),
         breach_item(start, end, now),
+        *backup_items(now),
         audit_item(),
     ]
-    items += [_item(key, "na") for key in NOT_YET]
     return items

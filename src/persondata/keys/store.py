@@ -182,3 +182,14 @@ def counts() -> dict[str, int]:
         table: int(fetch(f"SELECT COUNT(*) FROM {SCHEMA}.{table}")[0][0])  # noqa: S608 - constants
         for table in ("data_key", "own_key")
     }
+
+
+def own_key_owners(prefix: str, klass: str, created_before: datetime) -> list[str]:
+    """The owners starting with ``prefix`` whose ``klass`` key was made before ``created_before`` (the backups'
+    retention: their keys are destroyed when it runs out)."""
+    when = default_connection.ops.adapt_datetimefield_value(created_before)
+    rows = fetch(
+        f"SELECT owner FROM {OWN_KEY} WHERE klass = %s AND owner LIKE %s AND created_at < %s",  # noqa: S608
+        [klass, prefix + "%", when],
+    )
+    return [str(r[0]) for r in rows]

@@ -8,12 +8,12 @@ sweep uses too; this module decides what the customer is told.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from persondata import runtime
 from persondata.access.actor import Actor
-from persondata.core.calendar import legal_date
+from persondata.core.calendar import backups_unreadable_by, legal_date
 from persondata.core.formats import format_date, months_in_words
 from persondata.core.requests import Kind
 from persondata.documents.privacy_policy import Block
@@ -59,7 +59,7 @@ def answer_erasure(actor: Actor, request: Request, *, now: datetime) -> steps.An
             categories=steps.all_categories() if held_any else list(ERASURE_CATEGORIES),
             now=now,
         )
-    intro += _what_happened(result, lang)
+    intro += _what_happened(result, lang, legal_date(now))
     sections = [*_kept_section(result, lang), letters.partners_section(partners, action, lang)]
     docs = steps.write_letter(actor, request, Letter("erasure", intro, sections), now=now)
     outcome = {
@@ -73,12 +73,20 @@ def answer_erasure(actor: Actor, request: Request, *, now: datetime) -> steps.An
     return steps.Answer(request, docs, outcome, partners)
 
 
-def _what_happened(result: ErasureResult, lang: str) -> list[str]:
-    """The letter's paragraphs on what was erased, or held (a legal hold, Art. 17(3)(e))."""
+def _what_happened(result: ErasureResult, lang: str, erased_on: date) -> list[str]:
+    """The letter's paragraphs on what was erased, or held (a legal hold, Art. 17(3)(e)); with the day the
+    erased data is unreadable in every backup (the key store's backup rotation, policy ``[backups]``)."""
     t = texts(lang)
     if result.held_until is not None:
         return [t["erasure_hold"].format(date=format_date(result.held_until, lang))]
-    out = [t["erasure_done"].format(orders=result.erased["orders"], agreements=result.erased["agreements"])]
+    rotation = runtime.policy().backups.key_store_rotation_days
+    out = [
+        t["erasure_done"].format(
+            orders=result.erased["orders"],
+            agreements=result.erased["agreements"],
+            backups_date=format_date(backups_unreadable_by(erased_on, rotation), lang),
+        )
+    ]
     if result.held_records:
         out.append(t["erasure_held_records"].format(n=result.held_records))
     if not result.kept:

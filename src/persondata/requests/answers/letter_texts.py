@@ -262,7 +262,8 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "erasure_done": (
             "Vi har slettet dine kontaktoplysninger, dit kundenummer, din ordrehistorik og dine serviceaftaler "
             "(slettede ordrer: {orders}; serviceaftaler: {agreements}). Nøglen, oplysningerne var krypteret "
-            "med, er destrueret, så de heller ikke kan læses i vores sikkerhedskopier."
+            "med, er destrueret. Kopier i vores sikkerhedskopier kan ikke længere læses senest {backups_date}, "
+            "når den sidste sikkerhedskopi af vores nøgler fra før sletningen er slettet."
         ),
         "erasure_all_gone": "Vi havde ingen fakturaer eller betalinger om dig, så der er intet tilbage om dig.",
         "erasure_kept": (
@@ -561,7 +562,8 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "erasure_done": (
             "We have erased your contact details, your customer number, your order history and your service "
             "agreements (orders erased: {orders}; service agreements: {agreements}). The key they were "
-            "encrypted with has been destroyed, so they cannot be read in our backups either."
+            "encrypted with has been destroyed. Copies in our backups become unreadable by {backups_date} at "
+            "the latest, when the last backup of our keys from before the erasure has been deleted."
         ),
         "erasure_all_gone": "We held no invoices or payments about you, so nothing about you remains.",
         "erasure_kept": (

@@ -1,0 +1,200 @@
+"""``persondata restore FILE``: a backup back in the database's place, and every deletion since re-applied
+before anything is served (RULES R5).
+
+1. The backup is checked before anything is touched: its manifest, its key (still in the key store?), every
+   chunk's tag and the checksum of the whole, decrypting into a temporary copy. A corrupted, truncated or
+   unreadable backup, or one whose key is gone, is refused and nothing is overwritten.
+2. The copy is marked "ledger replay pending" (``ReplayPending``) and swapped in at once: SQLite by one
+   ``rename``; PostgreSQL by ``pg_restore``'s script and the marker in one transaction. Killed before the swap,
+   the old database stays as it was; killed after it, the marker stays, and the app refuses to serve.
+3. :func:`finish` replays the deletion ledger from the file outside the database (``retention reapply``),
+   runs the day's sweep so that customers past their deletion day go too, verifies the audit chain, and only
+   then removes the marker. ``persondata restore --resume`` runs it again after an interruption.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.db import connection, transaction
+
+from persondata.audit import services as audit
+from persondata.backups import container, dumps
+from persondata.backups.container import BackupFileError
+from persondata.backups.models import ReplayPending
+from persondata.backups.service import KEY_CLASS
+from persondata.keys import ring
+from persondata.keys.check import KeyCheckError
+from persondata.keys.check import verify as verify_key
+from persondata.rawsql import fetch
+from persondata.retention.reapply import reapply
+from persondata.retention.sweep import sweep
+
+
+class RestoreError(Exception):
+    """The restore was refused or failed; the message says why and whether anything was changed."""
+
+
+@dataclass
+class RestoreReport:
+    backup_id: str = ""
+    backup_created_at: str = ""
+    before: dict[str, int] = field(default_factory=dict)
+    restored: dict[str, int] = field(default_factory=dict)
+    after: dict[str, int] = field(default_factory=dict)
+    ledger_imported: int = 0
+    ledger_entries: int = 0
+    replay_seconds: float = 0.0  # the ledger replay alone (the benchmark's entries per second)
+    reapplied: dict[str, int] = field(default_factory=dict)
+    swept: dict[str, int] = field(default_factory=dict)
+    audit_ok: bool = False
+    audit_checked: int = 0
+    audit_problem: str = ""
+    counts_match: bool = False  # the restored tables hold what the manifest says, before the replay
+    erased_present: int = 0  # customers the ledger removed that are present after the replay (must be 0)
+    seconds: float = 0.0
+
+
+#: the tables the report compares (counts only)
+REPORTED = ("customer", "customer_order", "invoice", "payment", "retention_ledger", "audit_entry")
+
+
+def _counts() -> dict[str, int]:
+    tables = set(connection.introspection.table_names())
+    return {t: int(fetch(f"SELECT COUNT(*) FROM {t}")[0][0]) for t in REPORTED if t in tables}  # noqa: S608
+
+
+def _key_for(manifest: dict[str, Any]) -> AESGCM:
+    owner = str(manifest.get("key") or "")
+    key = ring.own_key(owner, KEY_CLASS) if owner else None
+    if key is None:
+        raise BackupFileError(
+            f"the key of this backup (taken {manifest.get('created_at', '?')}) is no longer in the key store: "
+            "its retention has run out and the key was destroyed, or the key store is not this installation's. "
+            "Take a newer backup; this one can no longer be read by anyone"
+        )
+    return key
+
+
+def check(path: Path, into: Path) -> dict[str, Any]:
+    """Decrypt the backup ``path`` into the new file ``into`` and check it; returns its manifest."""
+    if not path.is_file() and not path.is_fifo():
+        raise RestoreError(f"there is no backup file at {path}; give the path of a .pdbak file")
+    try:
+        fd = os.open(into, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            manifest = container.decrypt_to(path, out, _key_for)
+            out.flush()
+            os.fsync(out.fileno())
+    except BackupFileError as exc:
+        raise RestoreError(f"{exc}; nothing was changed") from None
+    if manifest.get("engine") != dumps.vendor():
+        raise RestoreError(
+            f"this is a backup of a {manifest.get('engine')} database and this installation uses "
+            f"{dumps.vendor()}; nothing was changed"
+        )
+    return manifest
+
+
+def restore(path: Path, *, now: datetime, actor: str, replay: bool = True) -> RestoreReport:
+    """Restore the backup ``path`` in place of the database, then (``replay``) :func:`finish`."""
+    started = time.monotonic()
+    report = RestoreReport(before=_counts() if _set_up() else {})
+    database = Path(str(connection.settings_dict["NAME"]))
+    on_file = dumps.vendor() == "sqlite" and database.is_absolute()
+    # beside the database: the swap is a rename within one file system
+    tmp = (
+        database.parent if on_file else Path(settings.HOME)
+    ) / f".{database.name}.restore-{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)
+    try:
+        manifest = check(path, tmp)
+        if dumps.vendor() == "sqlite" and not on_file:
+            raise RestoreError(
+                "a restore needs a database file (PERSONDATA_DATABASE_URL=sqlite:////path/file)"
+            )
+        marker = (manifest["backup_id"], manifest["created_at"], now.astimezone(UTC).isoformat())
+        try:
+            if dumps.vendor() == "sqlite":
+                dumps.sqlite_prepare(tmp, manifest, marker)
+                dumps.sqlite_swap(tmp, database)
+            else:
+                dumps.pg_restore(tmp, marker)
+        except dumps.DumpError as exc:
+            raise RestoreError(f"{exc}; the database was not replaced") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    report.backup_id, report.backup_created_at = manifest["backup_id"], manifest["created_at"]
+    report.restored = {t: int(manifest["counts"].get(t, 0)) for t in REPORTED if t in manifest["counts"]}
+    report.counts_match = _counts() == report.restored
+    if replay:
+        finish(now=now, actor=actor, report=report)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _set_up() -> bool:
+    try:
+        return "customer" in connection.introspection.table_names()
+    except Exception:  # no database yet (a restore onto a new machine)
+        return False
+
+
+def pending() -> ReplayPending | None:
+    return ReplayPending.objects.order_by("restored_at").first()
+
+
+def finish(*, now: datetime, actor: str, report: RestoreReport | None = None) -> RestoreReport:
+    """Replay the deletion ledger, sweep, verify the audit chain, then lift the marker."""
+    report = report or RestoreReport()
+    marker = pending()
+    if marker is None:
+        raise RestoreError("this database is not waiting for a ledger replay (no restore is pending)")
+    report.backup_id = report.backup_id or str(marker.backup_id)
+    report.backup_created_at = report.backup_created_at or marker.backup_created_at.isoformat()
+    try:
+        verify_key(now=now)
+    except KeyCheckError as exc:
+        raise RestoreError(f"{exc}; the ledger was not replayed and the database stays closed") from None
+    replay_started = time.monotonic()
+    replayed = reapply(now=now, actor=actor)
+    report.replay_seconds = time.monotonic() - replay_started
+    report.ledger_imported, report.ledger_entries = replayed.imported, replayed.entries
+    report.reapplied = {k: v for k, v in replayed.counts.items() if v}
+    swept = sweep(now=now, dry_run=False, actor=actor)
+    report.swept = {k: v for k, v in swept.counts.items() if v}
+    result = audit.verify()
+    report.audit_ok, report.audit_checked, report.audit_problem = (
+        result.ok,
+        result.checked,
+        result.problem or "",
+    )
+    report.after = _counts()
+    report.erased_present = int(
+        fetch(
+            "SELECT COUNT(*) FROM customer WHERE id IN "
+            "(SELECT customer_id FROM retention_ledger WHERE klass = 'customer')"
+        )[0][0]
+    )
+    with transaction.atomic():
+        ReplayPending.objects.all().delete()
+        audit.record(
+            "backup.restore",
+            actor=actor,
+            target=report.backup_id,
+            details={
+                "ledger_imported": report.ledger_imported,
+                "reapplied": report.reapplied,
+                "swept": report.swept,
+                "audit_ok": report.audit_ok,
+            },
+            now=now,
+        )
+    return report
