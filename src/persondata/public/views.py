@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from persondata import runtime
 from persondata.public import ratelimit
 from persondata.public.forms import KINDS, LABELS, PublicRequestForm
+from persondata.rawsql import waiting_at_most
 from persondata.requests import intake, services
 from persondata.requests.answers import exports
 
@@ -38,6 +39,9 @@ LANGUAGES = ("da", "en")
 THANKS_COOKIE = "pd_request"
 THANKS_SALT = "persondata.requests.public.thanks"
 THANKS_SECONDS = 30 * 60
+#: how long a submission waits for SQLite's write lock before the visitor is asked to try again (seconds): longer
+#: than a retention chunk or any request's write, far shorter than a long import (docs/configuration.md)
+PUBLIC_WRITE_WAIT = 3
 FAILED_STATUS = {"unknown": 400, "used": 410, "revoked": 410, "expired": 410, "closed": 410}
 
 
@@ -181,7 +185,9 @@ def _form(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _form_page(request, form, status=400)
     try:
-        with transaction.atomic():
+        # waits a few seconds at most for the database's write lock: held longer (a long import), the visitor is
+        # told at once to try again (503 with Retry-After, persondata.web.errors) and nothing is stored
+        with waiting_at_most(PUBLIC_WRITE_WAIT), transaction.atomic():
             stored = intake.submit(
                 form.cleaned_data["kind"],
                 form.details(),

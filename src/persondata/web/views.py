@@ -12,7 +12,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -30,6 +29,7 @@ from persondata.core.calendar import legal_date
 from persondata.core.policy_check import SEVERITIES, check_policy
 from persondata.governance.views import dashboard_panel as governance_panel
 from persondata.partners import checks as partner_checks
+from persondata.rawsql import reading
 from persondata.register.models import STORED_FIELDS, Customer, ImportRun, Invoice, Order, Payment
 from persondata.register.services import SEARCH_LIMIT, find_customers, show_customer
 from persondata.requests.services import open_requests
@@ -143,7 +143,7 @@ def customer_search(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form}
     if form.is_valid():
         actor = Actor.for_user(request.user, form.cleaned_data["purpose"], "web")
-        with transaction.atomic():
+        with reading():
             hits = find_customers(actor, form.cleaned_data["query"], now=timezone.now())
         # Rendered right here, not redirected: a redirect would carry the query into a URL and the history.
         context.update(hits=hits, searched=True, purpose=actor.purpose, limited=len(hits) >= SEARCH_LIMIT)
@@ -156,7 +156,7 @@ def customer_detail(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespons
     purpose = request.GET.get("purpose") or None
     actor = Actor.for_user(request.user, purpose, "web")
     try:
-        with transaction.atomic():
+        with reading():
             view = show_customer(actor, customer_id, now=timezone.now())
     except NotFound:
         raise Http404 from None
