@@ -1,10 +1,12 @@
-"""A database too busy to write (another process holds SQLite's write lock, as a long all-or-nothing import does)
-is answered 503 with Retry-After on the API, the public form and the staff pages — never a 500 — and nothing of
-the refused request is stored. The worker's timeout is longer than SQLite's busy timeout."""
+"""A database too busy to write (another process holds SQLite's write lock) is answered 503 with Retry-After on the
+API, the public form and the staff pages — never a 500 — and nothing of the refused request is stored. The
+worker's timeout is longer than SQLite's busy timeout. Beside a long import, which locks the main database only,
+reads are answered and logged, and the public form says at once to try again (issue 18)."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,7 +21,7 @@ from django.utils import timezone
 from persondata import gunicorn_conf
 from persondata.access.models import AccessLog
 from persondata.api.tokens import create_token
-from persondata.rawsql import RETRY_AFTER
+from persondata.rawsql import RETRY_AFTER, writing_main
 from persondata.register.models import Customer
 from persondata.requests.models import Request
 
@@ -96,3 +98,61 @@ def _refused_while_busy(client: Client, cid: Any, token: str) -> None:
     assert posted.status_code == 503 and posted["Retry-After"] == str(RETRY_AFTER)
     page = posted.content.decode()
     assert "Intet af det, du sendte, er gemt" in page and "Nothing you sent has been saved" in page
+
+
+@contextmanager
+def import_lock() -> Iterator[None]:
+    """Another connection holds the main database's write lock as the import does (``rawsql.writing_main``): the
+    key store and the access log stay free."""
+    taken, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with writing_main(), connection.cursor() as cur:
+                cur.execute("UPDATE job_lock SET holder = holder")
+                taken.set()
+                done.wait(60)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert taken.wait(30)
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(30)
+
+
+def test_beside_an_import_reads_are_answered_and_logged_and_the_form_says_try_again(
+    demo_customers: list[dict[str, Any]], make_staff: Callable[..., Any]
+) -> None:
+    controller = make_staff("boss", ["controller"])
+    token = create_token(controller, "test", timezone.now())
+    cid = Customer.objects.values_list("id", flat=True).first()
+    client = Client(raise_request_exception=False)
+    assert client.get("/privacy/request/").status_code == 200
+    staff = Client(raise_request_exception=False)
+    staff.force_login(controller)
+    assert staff.get(f"/customers/{cid}/").status_code == 200
+    before_log, before_requests = AccessLog.objects.count(), Request.objects.count()
+    with import_lock():
+        api = client.get(f"/api/customers/{cid}", headers={"Authorization": f"Bearer {token}"})
+        assert api.status_code == 200 and api.json()["id"] == str(cid)
+        page = staff.get(f"/customers/{cid}/")  # its session's idle refresh waits for the next request
+        assert page.status_code == 200
+        started = time.monotonic()
+        csrf = client.cookies["csrftoken"].value
+        posted = client.post(
+            "/privacy/request/",
+            urlencode({"kind": "access", "language": "da", "website": "", "name": "Travl Dag",
+                       "csrfmiddlewaretoken": csrf}),
+            content_type="application/x-www-form-urlencoded",
+        )  # fmt: skip
+        waited = time.monotonic() - started
+        assert posted.status_code == 503 and posted["Retry-After"] == str(RETRY_AFTER)
+        # told at once, not after the busy timeout of 20 s
+        assert waited < settings.DATABASES["default"]["OPTIONS"]["timeout"] / 2
+    assert AccessLog.objects.count() == before_log + 2 and Request.objects.count() == before_requests
+    assert staff.get(f"/customers/{cid}/").status_code == 200  # the session lived on

@@ -32,7 +32,7 @@ import pytest
 from django.conf import settings
 
 from persondata import demo
-from persondata.bench.sustained import Load, holds_write_lock, run_load, serving_rss_mb, staff_session
+from persondata.bench.sustained import Load, holds_write_lock, run_load, staff_session
 from tests.clitools import cli_env, persondata, spawn
 
 pytestmark = [
@@ -71,7 +71,7 @@ def _counts(home: Path) -> dict[str, int]:
 
 
 @contextmanager
-def _serving(env: dict[str, str], port: int) -> Iterator[tuple[str, int]]:
+def _serving(env: dict[str, str], port: int) -> Iterator[str]:
     server = subprocess.Popen(
         [sys.executable, "-m", "persondata", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
         env=env,
@@ -90,7 +90,7 @@ def _serving(env: dict[str, str], port: int) -> Iterator[tuple[str, int]]:
             except OSError:
                 assert server.poll() is None, "the server did not start"
                 time.sleep(0.1)
-        yield base, server.pid
+        yield base
     finally:
         server.terminate()
         server.wait(30)
@@ -121,7 +121,7 @@ def _load_beside_an_import(home: Path, customers: int, clients: int, seconds: fl
     con.close()
     assert len(ids) == READ_BEFORE
     env.update(PERSONDATA_JOBS="0", PERSONDATA_BEHIND_PROXY="1", PERSONDATA_PUBLIC_LIMIT_GLOBAL="1000000")
-    with _serving(env, _free_port()) as (base, pid):
+    with _serving(env, _free_port()) as base:
         session = staff_session(base, "bench", password)
         before = _counts(home)
         importing = spawn("import", "--no-progress", *map(str, files), env=env)
@@ -135,7 +135,6 @@ def _load_beside_an_import(home: Path, customers: int, clients: int, seconds: fl
                 base, token=token.group(0), session=session, customer_ids=ids, clients=clients,
                 seconds=seconds, submit_every=10,
             )  # fmt: skip
-            rss = serving_rss_mb(pid)
             held = importing.poll() is None and holds_write_lock(home / "persondata.sqlite3")
             importing.send_signal(signal.SIGKILL)
         finally:
@@ -146,7 +145,6 @@ def _load_beside_an_import(home: Path, customers: int, clients: int, seconds: fl
     assert held, (
         f"the import of {customers:,} customers finished inside the {seconds} s window: make it larger"
     )
-    print(f"\nbeside the import of {customers:,} customers: {load.summary()}; serving RSS {rss:.0f} MB")
 
 
 def _check(load: Load, before: dict[str, int], after: dict[str, int], p99_ms: float) -> None:

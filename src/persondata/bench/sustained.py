@@ -14,14 +14,22 @@ import http.client
 import http.cookiejar
 import random
 import re
+import sqlite3
 import statistics
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from persondata.bench import Row
 
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 PURPOSE = "customer_service"
@@ -232,8 +240,6 @@ def serving_rss_mb(pid: int) -> float:
 
 def holds_write_lock(database: Path) -> bool:
     """Whether another process holds the SQLite database's write lock now (a write transaction is open)."""
-    import sqlite3
-
     con = sqlite3.connect(database, timeout=0, isolation_level=None)
     try:
         con.execute("BEGIN IMMEDIATE")
@@ -245,3 +251,98 @@ def holds_write_lock(database: Path) -> bool:
         raise
     finally:
         con.close()
+
+
+# -- the bench's phase ------------------------------------------------------------------------------------------
+CLIENTS = 100
+SECONDS = 20.0
+TARGET_RATE, TARGET_P99_MS, TARGET_RSS_MB = 300, 500, 200  # issue 17
+
+
+def _token(env: dict[str, str]) -> str:
+    out = subprocess.run(
+        [sys.executable, "-m", "persondata", "token", "create", "--user", "bench", "--label", "bench reads"],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    found = re.search(r"pd_[A-Za-z0-9_-]{43}", out)
+    if found is None:
+        raise RuntimeError("token create printed no token")
+    return found.group(0)
+
+
+def _home_facts(home: Path) -> tuple[list[str], int]:
+    """A sample of the home's customer ids, and how many entries its access log holds."""
+    con = sqlite3.connect(home / "bench.sqlite3")
+    try:
+        ids = [
+            str(uuid.UUID(r[0])) for r in con.execute("SELECT id FROM customer ORDER BY random() LIMIT 2000")
+        ]
+        con.execute("ATTACH DATABASE ? AS persondata_access", [str(home / "access-log.sqlite3")])
+        return ids, int(con.execute("SELECT count(*) FROM persondata_access.access_log").fetchone()[0])
+    finally:
+        con.close()
+
+
+def bench_sustained(
+    env: dict[str, str], password: str, customers: int, beside: list[Path] | None
+) -> list[Row]:
+    """``CLIENTS`` clients reading the bench home's customers for ``SECONDS`` — with, if ``beside`` is given, an
+    all-or-nothing import of those files running (it is killed at the end: the home stays as it was)."""
+    from persondata.bench import Row, _server
+
+    home = Path(env["PERSONDATA_HOME"])
+    token = _token(env)
+    ids, logged_before = _home_facts(home)
+    importing = None
+    with _server(env) as (base, pid):
+        session = staff_session(base, "bench", password)
+        if beside is not None:
+            importing = subprocess.Popen(
+                [sys.executable, "-m", "persondata", "import", "--no-progress", *map(str, beside)],
+                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            while not holds_write_lock(home / "bench.sqlite3") and importing.poll() is None:
+                time.sleep(0.05)
+        try:
+            load = run_load(
+                base, token=token, session=session, customer_ids=ids, clients=CLIENTS, seconds=SECONDS
+            )
+            rss = serving_rss_mb(pid)
+            held = importing is None or (
+                importing.poll() is None and holds_write_lock(home / "bench.sqlite3")
+            )
+        finally:
+            if importing is not None:
+                importing.kill()
+                importing.wait(60)
+    logged = _home_facts(home)[1] - logged_before
+    what = f"{customers:,} customers" + (", an import beside (killed after)" if beside is not None else "")
+    ok = load.rate() >= TARGET_RATE and load.percentile(99) <= TARGET_P99_MS and not load.errors and held
+    return [
+        Row(
+            f"sustained reads, {CLIENTS} clients, {SECONDS:.0f} s, API + staff page ({what})",
+            load.summary() + ("" if held else "; the import ended early"),
+            f">= {TARGET_RATE} req/s, p99 <= {TARGET_P99_MS} ms, 0 errors",
+            ok,
+        ),
+        Row("  every read in the access log", f"{logged:,} of {load.reads:,}", "all", logged == load.reads),
+        Row(
+            "  serving RSS (gunicorn, all processes)",
+            f"{rss:.0f} MB",
+            f"<= {TARGET_RSS_MB} MB",
+            rss <= TARGET_RSS_MB,
+        ),
+    ]
+
+
+def phases(base: Path, password: str, customers: int, small_n: int, big_files: list[Path]) -> list[Row]:
+    """Sustained reads on the full home; then on the small home while the full files are imported into it."""
+    from persondata.bench import _env
+
+    print("sustained reads …", file=sys.stderr, flush=True)
+    rows = bench_sustained(_env(base / "home-full"), password, customers, None)
+    small = _env(base / "home-small")
+    subprocess.run([sys.executable, "-m", "persondata", "bench", "--phase", "password", "--password", password],
+                   env=small, check=True)  # fmt: skip
+    print("sustained reads beside an import …", file=sys.stderr, flush=True)
+    return rows + bench_sustained(small, password, small_n, big_files)
