@@ -18,7 +18,7 @@ control_socket_disable = True
 
 # Threads: a request that waits — a public submission for the write lock (at most a few seconds), a PDF being
 # printed — holds one thread, not a whole worker, so the reads beside it go on. SQLite connections are per
-# thread (Django), each with its attached files. Measured with `persondata bench` (docs/configuration.md).
+# thread (Django), each with its attached files. Reads alone cost the same CPU either way (docs/configuration.md).
 worker_class = "gthread"
 threads = 8
 
