@@ -9,8 +9,10 @@ SQLite returns text where PostgreSQL returns typed values.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
+import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -262,14 +264,48 @@ def reading() -> Iterator[None]:
 @contextmanager
 def writing_main() -> Iterator[None]:
     """A long write transaction that locks the main database at once (like IMMEDIATE: it queues behind another
-    writer, and nothing queues in the middle of it) and an attached file only when it writes there."""
+    writer, and nothing queues in the middle of it) and an attached file only when it writes there. Meanwhile
+    :func:`long_write_running` says so to every process."""
     with _begun("DEFERRED"):
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cur:
-                cur.execute(
-                    "DELETE FROM main.django_migrations WHERE 0"
-                )  # a write that changes nothing: the lock
-        yield
+        if connection.vendor != "sqlite":
+            yield
+            return
+        with connection.cursor() as cur:
+            # a write that changes nothing: the lock
+            cur.execute("DELETE FROM main.django_migrations WHERE 0")
+        marker = os.open(_long_write_marker(), os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(marker, fcntl.LOCK_SH)  # released when closed, or by the process's death
+            yield
+        finally:
+            os.close(marker)
+
+
+def _long_write_marker() -> Path:
+    """The file a long writer holds a lock on: beside the database (for one in memory, in the temp folder)."""
+    name = str(connection.settings_dict["NAME"])
+    if name == ":memory:" or "mode=memory" in name:
+        tag = hashlib.sha256(name.encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f"persondata-{tag}.writing"
+    return Path(name + "-writing")
+
+
+def long_write_running() -> bool:
+    """SQLite: whether a long writer (an all-or-nothing import, a retention chunk) holds the write lock now — so a
+    write that should not wait minutes knows to give up soon rather than queue (the public form)."""
+    if connection.vendor != "sqlite":
+        return False
+    try:
+        marker = os.open(_long_write_marker(), os.O_RDONLY)
+    except FileNotFoundError:
+        return False  # no long writer ever ran here
+    try:
+        fcntl.flock(marker, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(marker)  # and with it the lock taken, if it was
+    return False
 
 
 @contextmanager
