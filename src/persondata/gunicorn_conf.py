@@ -16,6 +16,13 @@ from typing import Any
 # of the same user takes it over, and deletes it when it stops.
 control_socket_disable = True
 
+# Threads: a request that waits — a public submission for the write lock (at most a few seconds), a PDF being
+# printed — holds one thread, not a whole worker, so the reads beside it go on. SQLite connections are per
+# thread (Django), each with its attached files. Reads alone cost the same CPU either way; more threads would let
+# a burst of writes queue in SQLite's busy handler, capped at its timeout, not in the socket (docs/configuration.md).
+worker_class = "gthread"
+threads = 4
+
 # A worker silent this long is killed. Longer than SQLite's busy timeout (settings.SQLITE_BUSY_SECONDS, 20 s): a
 # request that waits for the database's write lock during a long import gives up first and is answered 503 with
 # Retry-After; the worker lives on (at gunicorn's default of 30 s the two raced, and workers were killed).

@@ -8,13 +8,19 @@ SQLite returns text where PostgreSQL returns typed values.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
+import os
+import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
-from django.db import DatabaseError, OperationalError, connection
+from django.db import DatabaseError, OperationalError, connection, transaction
 
 BATCH = 500  # values per IN (...) list, well under SQLite's parameter limit
 
@@ -188,6 +194,138 @@ def analyze(tables: Sequence[str]) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+
+
+# -- files attached to every SQLite connection (the key store, the access log) ----------------------------------------
+def attached_path(database_name: str, schema: str, file: str) -> str:
+    """The file to attach as ``schema`` beside the database ``database_name``: ``file``, or — for a database in
+    memory (the test suite's) — a shared in-memory database named after it."""
+    if database_name == ":memory:" or "mode=memory" in database_name:
+        tag = hashlib.sha256(database_name.encode()).hexdigest()[:16]
+        return f"file:{schema}_{tag}?mode=memory&cache=shared"
+    return file
+
+
+def attach_file(connection: Any, schema: str, path: str, ddl: Sequence[str]) -> None:
+    """Attach ``path`` (created 0600 in a 0700 folder if missing) as ``schema``, in WAL mode, and run its DDL."""
+    in_memory = "mode=memory" in path
+    if not in_memory and not Path(path).exists():
+        Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(FileExistsError):  # another process created it first
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    with connection.cursor() as cur:
+        cur.execute(f"ATTACH DATABASE %s AS {schema}", [path])
+        if not in_memory:
+            cur.execute(f"PRAGMA {schema}.journal_mode=WAL")
+        for statement in ddl:
+            cur.execute(statement)
+
+
+# -- transactions that leave the attached files alone (SQLite) -------------------------------------------------------
+# Every SQLite transaction of the app is IMMEDIATE (settings.py): it takes the write lock up front, so two writers
+# queue rather than fail half-way. But BEGIN IMMEDIATE takes the write lock of *every* attached file too — the key
+# store, the access log — and holds them all until the commit. Two kinds of transaction must not:
+#
+# * a customer read: it writes only its access-log entries (their own file, persondata.access.log_store), so it
+#   begins DEFERRED, reads a snapshot, and takes the access log's lock for the moment of its insert, never the
+#   main database's, which a long import holds (:func:`reading`);
+# * a long writer (the all-or-nothing import, a retention chunk): it locks the main database up front as IMMEDIATE
+#   would, and the attached files only when it writes to them — never the access log (:func:`writing_main`).
+#
+# So during a long import every read is answered and logged (tests/web/test_import_load.py).
+
+
+@contextmanager
+def _begun(mode: str) -> Iterator[None]:
+    """``transaction.atomic()`` whose BEGIN (SQLite, outermost block only) is ``BEGIN <mode>``."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
+    connection.ensure_connection()  # connecting sets the mode from the settings: connect first, then change it
+    usual = connection.transaction_mode  # type: ignore[attr-defined]
+    connection.transaction_mode = mode  # type: ignore[attr-defined]
+    try:
+        with transaction.atomic():  # BEGIN is executed here, on entering
+            connection.transaction_mode = usual  # type: ignore[attr-defined]
+            yield
+    finally:
+        connection.transaction_mode = usual  # type: ignore[attr-defined]
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """A transaction for a read of customer data and its access-log entries: SQLite takes no write lock on the
+    main database (a write to it inside would wait for, or fail against, a long import). Elsewhere: atomic."""
+    with _begun("DEFERRED"):
+        yield
+
+
+@contextmanager
+def writing_main() -> Iterator[None]:
+    """A long write transaction that locks the main database at once (like IMMEDIATE: it queues behind another
+    writer, and nothing queues in the middle of it) and an attached file only when it writes there. Meanwhile
+    :func:`long_write_running` says so to every process."""
+    with _begun("DEFERRED"):
+        if connection.vendor != "sqlite":
+            yield
+            return
+        with connection.cursor() as cur:
+            # a write that changes nothing: the lock
+            cur.execute("DELETE FROM main.django_migrations WHERE 0")
+        marker = os.open(_long_write_marker(), os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(marker, fcntl.LOCK_SH)  # released when closed, or by the process's death
+            yield
+        finally:
+            os.close(marker)
+
+
+def _long_write_marker() -> Path:
+    """The file a long writer holds a lock on: beside the database (for one in memory, in the temp folder)."""
+    name = str(connection.settings_dict["NAME"])
+    if name == ":memory:" or "mode=memory" in name:
+        tag = hashlib.sha256(name.encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f"persondata-{tag}.writing"
+    return Path(name + "-writing")
+
+
+def long_write_running() -> bool:
+    """SQLite: whether a long writer (an all-or-nothing import, a retention chunk) holds the write lock now — so a
+    write that should not wait minutes knows to give up soon rather than queue (the public form)."""
+    if connection.vendor != "sqlite":
+        return False
+    try:
+        marker = os.open(_long_write_marker(), os.O_RDONLY)
+    except FileNotFoundError:
+        return False  # no long writer ever ran here
+    try:
+        fcntl.flock(marker, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(marker)  # and with it the lock taken, if it was
+    return False
+
+
+@contextmanager
+def waiting_at_most(seconds: float) -> Iterator[None]:
+    """SQLite: a write inside waits this long for another's lock (not the busy timeout of the settings) before it
+    fails as busy. For writes that should answer fast or not at all: a refresh that can wait for the next
+    request, a public submission whose visitor is better told at once to try again."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA busy_timeout")
+        (usual,) = cur.fetchone()
+        cur.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+    try:
+        yield
+    finally:
+        if connection.connection is not None:
+            with connection.cursor() as cur:
+                cur.execute(f"PRAGMA busy_timeout = {int(usual)}")
 
 
 # -- a database too busy to write ---------------------------------------------------------------------------------

@@ -213,6 +213,8 @@ LOGOUT_REDIRECT_URL = "login"
 # (persondata.access.account.SessionLifetimeMiddleware), and when the browser closes.
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# a refresh of the expiry alone never waits for a long import's write lock (persondata.access.sessions)
+SESSION_ENGINE = "persondata.access.sessions"
 PERSONDATA_SESSION_MAX_AGE = _whole("PERSONDATA_SESSION_MAX_AGE", 8 * 3600, least=60, unit="seconds")
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -281,6 +283,9 @@ LOGGING = {
 PERSONDATA_POLICY_FILE = _text("PERSONDATA_POLICY")
 # the key store on SQLite (docs/security.md): a file of its own beside the database, never in its backups
 PERSONDATA_KEY_STORE_FILE = HOME / "keys.sqlite3"
+# the access log on SQLite: a file of its own with its own write lock, so a read is logged while an import writes
+# (persondata.access.log_store); backed up with the database
+PERSONDATA_ACCESS_LOG_FILE = HOME / "access-log.sqlite3"
 PERSONDATA_MASTER_KEY_FILE = Path(_text("PERSONDATA_MASTER_KEY") or HOME / "master.key")
 # The deletion ledger (docs/retention.md); empty: <home>/deletion-ledger.jsonl (persondata.retention.ledger)
 PERSONDATA_DELETION_LEDGER = _text("PERSONDATA_DELETION_LEDGER")

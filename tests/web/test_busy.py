@@ -1,10 +1,12 @@
-"""A database too busy to write (another process holds SQLite's write lock, as a long all-or-nothing import does)
-is answered 503 with Retry-After on the API, the public form and the staff pages — never a 500 — and nothing of
-the refused request is stored. The worker's timeout is longer than SQLite's busy timeout."""
+"""A database too busy to write (another process holds SQLite's write lock) is answered 503 with Retry-After on the
+API, the public form and the staff pages — never a 500 — and nothing of the refused request is stored. The
+worker's timeout is longer than SQLite's busy timeout. Beside a long import, which locks the main database only,
+reads are answered and logged, and the public form says at once to try again (issue 18)."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,7 +21,7 @@ from django.utils import timezone
 from persondata import gunicorn_conf
 from persondata.access.models import AccessLog
 from persondata.api.tokens import create_token
-from persondata.rawsql import RETRY_AFTER
+from persondata.rawsql import RETRY_AFTER, writing_main
 from persondata.register.models import Customer
 from persondata.requests.models import Request
 
@@ -32,13 +34,15 @@ pytestmark = [
 
 
 @contextmanager
-def writer_lock() -> Iterator[None]:
-    """Another connection holds the write lock (an IMMEDIATE transaction with a write in it) until the test ends."""
+def writer_lock(begin: Callable[[], Any] = transaction.atomic) -> Iterator[None]:
+    """Another connection holds the write lock (a transaction ``begin`` opens, with a write in it) until the test
+    ends. The default, an IMMEDIATE transaction, locks every attached file too; ``writing_main``, as the import
+    begins, only the main database."""
     taken, done = threading.Event(), threading.Event()
 
     def hold() -> None:
         try:
-            with transaction.atomic(), connection.cursor() as cur:
+            with begin(), connection.cursor() as cur:
                 cur.execute("UPDATE job_lock SET holder = holder")
                 taken.set()
                 done.wait(60)
@@ -59,40 +63,63 @@ def test_the_worker_outlives_the_busy_timeout() -> None:
     assert gunicorn_conf.timeout > settings.DATABASES["default"]["OPTIONS"]["timeout"] * 2
 
 
-def test_a_busy_database_is_a_503_with_retry_after_everywhere(
-    demo_customers: list[dict[str, Any]], make_staff: Callable[..., Any]
-) -> None:
+def _visitor_and_staff(make_staff: Callable[..., Any]) -> tuple[Client, Client, str, Any]:
+    """A visitor who has the form, a controller's staff session that has read a customer, a token, the customer."""
     controller = make_staff("boss", ["controller"])
     token = create_token(controller, "test", timezone.now())
     cid = Customer.objects.values_list("id", flat=True).first()
-    before_log, before_requests = AccessLog.objects.count(), Request.objects.count()
     client = Client(raise_request_exception=False)
-    form = client.get("/privacy/request/")
-    assert form.status_code == 200
+    assert client.get("/privacy/request/").status_code == 200
     staff = Client(raise_request_exception=False)
     staff.force_login(controller)
     assert staff.get(f"/customers/{cid}/").status_code == 200
-    before_log = AccessLog.objects.count()
-    with writer_lock():
-        _refused_while_busy(client, cid, token)
+    return client, staff, token, cid
+
+
+def _send_form(client: Client) -> Any:
+    csrf = client.cookies["csrftoken"].value
+    return client.post(
+        "/privacy/request/",
+        urlencode({"kind": "access", "language": "da", "website": "", "name": "Travl Dag",
+                   "csrfmiddlewaretoken": csrf}),
+        content_type="application/x-www-form-urlencoded",
+    )  # fmt: skip
+
+
+def test_a_busy_database_is_a_503_with_retry_after_everywhere(
+    demo_customers: list[dict[str, Any]], make_staff: Callable[..., Any]
+) -> None:
+    client, staff, token, cid = _visitor_and_staff(make_staff)
+    before_log, before_requests = AccessLog.objects.count(), Request.objects.count()
+    with writer_lock():  # IMMEDIATE: the access log is locked too
+        api = client.get(f"/api/customers/{cid}", headers={"Authorization": f"Bearer {token}"})
+        assert api.status_code == 503 and api["Retry-After"] == str(RETRY_AFTER)
+        assert api.json()["code"] == "busy" and "try again" in api.json()["detail"]
+        posted = _send_form(client)
+        assert posted.status_code == 503 and posted["Retry-After"] == str(RETRY_AFTER)
+        page = posted.content.decode()
+        assert "Intet af det, du sendte, er gemt" in page and "Nothing you sent has been saved" in page
         page = staff.get(f"/customers/{cid}/")  # the access log's entry cannot be written
         assert page.status_code == 503 and page["Retry-After"] == str(RETRY_AFTER)
         assert "Try again in a moment" in page.content.decode()
     assert AccessLog.objects.count() == before_log and Request.objects.count() == before_requests
 
 
-def _refused_while_busy(client: Client, cid: Any, token: str) -> None:
-    api = client.get(f"/api/customers/{cid}", headers={"Authorization": f"Bearer {token}"})
-    assert api.status_code == 503 and api["Retry-After"] == str(RETRY_AFTER)
-    assert api.json()["code"] == "busy" and "try again" in api.json()["detail"]
-
-    csrf = client.cookies["csrftoken"].value
-    posted = client.post(
-        "/privacy/request/",
-        urlencode({"kind": "access", "language": "da", "website": "", "name": "Travl Dag",
-                   "csrfmiddlewaretoken": csrf}),
-        content_type="application/x-www-form-urlencoded",
-    )  # fmt: skip
-    assert posted.status_code == 503 and posted["Retry-After"] == str(RETRY_AFTER)
-    page = posted.content.decode()
-    assert "Intet af det, du sendte, er gemt" in page and "Nothing you sent has been saved" in page
+def test_beside_an_import_reads_are_answered_and_logged_and_the_form_says_try_again(
+    demo_customers: list[dict[str, Any]], make_staff: Callable[..., Any]
+) -> None:
+    client, staff, token, cid = _visitor_and_staff(make_staff)
+    before_log, before_requests = AccessLog.objects.count(), Request.objects.count()
+    with writer_lock(writing_main):
+        api = client.get(f"/api/customers/{cid}", headers={"Authorization": f"Bearer {token}"})
+        assert api.status_code == 200 and api.json()["id"] == str(cid)
+        page = staff.get(f"/customers/{cid}/")  # its session's idle refresh waits for the next request
+        assert page.status_code == 200
+        started = time.monotonic()
+        posted = _send_form(client)
+        waited = time.monotonic() - started
+        assert posted.status_code == 503 and posted["Retry-After"] == str(RETRY_AFTER)
+        # told at once, not after the busy timeout of 20 s
+        assert waited < settings.DATABASES["default"]["OPTIONS"]["timeout"] / 2
+    assert AccessLog.objects.count() == before_log + 2 and Request.objects.count() == before_requests
+    assert staff.get(f"/customers/{cid}/").status_code == 200  # the session lived on

@@ -78,15 +78,21 @@ class AccessLog(models.Model):
     """One read of a customer's personal data (RULES R9, CJEU C-579/21). Holds no personal data itself."""
 
     at = models.DateTimeField()
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # no constraint: the table lives apart from the users' (logins are deactivated, never deleted)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     customer_id = models.UUIDField()  # pseudonymous id; not a foreign key, the entry outlives an erasure
     categories = models.CharField(max_length=100)  # comma-separated category keys of the policy
     purpose = models.CharField(max_length=40)
     channel = models.CharField(max_length=10)  # web, api, cli, job
 
     class Meta:
+        # SQLite: in a file of its own with its own write lock, attached to every connection (the name resolves
+        # there: the main database has no such table); made by its store, not by migrations
+        # (persondata.access.log_store). PostgreSQL: in the database, as before
         db_table = "access_log"
-        indexes = [models.Index(fields=["customer_id", "at"], name="access_log_customer_at")]
+        managed = False
 
 
 class Invitation(models.Model):

@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import connection, transaction
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI
@@ -27,7 +27,7 @@ from persondata.api.policy_versions import router as policy_router
 from persondata.api.requests import router as requests_router
 from persondata.api.systems import router as systems_router
 from persondata.api.tokens import user_for_token
-from persondata.rawsql import RETRY_AFTER, is_busy
+from persondata.rawsql import RETRY_AFTER, is_busy, reading
 from persondata.register.services import CustomerView, find_customers, show_customer
 
 
@@ -170,7 +170,7 @@ def health(request: HttpRequest) -> dict[str, str]:
 )
 def search_customers(request: HttpRequest, body: s.SearchIn) -> s.SearchOut:
     actor = _actor(request, body.purpose)
-    with transaction.atomic():
+    with reading():
         hits = find_customers(actor, body.query, now=timezone.now())
     results = [
         s.CustomerHitOut(id=h.id, name=h.name, customer_number=h.customer_number, email=h.email, city=h.city)
@@ -191,7 +191,7 @@ def get_customer(
     purpose: s.Purpose | None = None,
 ) -> s.CustomerOut:
     actor = _actor(request, purpose)
-    with transaction.atomic():
+    with reading():
         view = show_customer(actor, customer_id, now=timezone.now())
     return customer_out(view)
 

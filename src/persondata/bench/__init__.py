@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from persondata import demo
-from persondata.bench import backups, reimport
+from persondata.bench import backups, reimport, sustained
 from persondata.bench.inbox import bench_inbox, phase_inbox
 
 BENCH_TODAY = date(2026, 11, 25)  # fixed, so generated files are reusable across runs
@@ -278,6 +278,7 @@ def run(customers: int, base: Path, audit_entries: int = 1_000_000) -> list[Row]
     )
     page_ms = _http_pages(env, password, emails[:300])
     rows.append(Row("customer page over HTTP (median)", f"{page_ms:.1f} ms", "<= 30 ms", page_ms <= 30))
+    rows.extend(sustained.phases(base, password, customers, small_n, big_files))
     rows.extend(bench_requests(env, big_files[0], customers, emails[300:340]))
     rows.extend(bench_inbox(base))  # persondata.bench.inbox
     backup_s, backup = backups.take_backup(
@@ -441,9 +442,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _server(env: dict[str, str], **extra: str) -> Iterator[str]:
+def _server(env: dict[str, str], **extra: str) -> Iterator[tuple[str, int]]:
     """``persondata serve`` (gunicorn, 2 workers) on a free loopback port, without the job runner (no sweep in
-    the middle of a measurement); yields its base URL once it answers."""
+    the middle of a measurement); yields its base URL once it answers, and its process id."""
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "persondata", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
@@ -459,14 +460,14 @@ def _server(env: dict[str, str], **extra: str) -> Iterator[str]:
                 break
             except OSError:
                 time.sleep(0.1)
-        yield base
+        yield base, server.pid
     finally:
         server.terminate()
         server.wait(10)
 
 
 def _http_pages(env: dict[str, str], password: str, emails: list[str]) -> float:
-    with _server(env) as base:
+    with _server(env) as (base, _pid):
         opener = _login(base, password)
         ids = []
         for email in emails:
@@ -609,7 +610,7 @@ def _http_public_form(
     # the rate limiter sees each simulated visitor's own address (X-Forwarded-For, trusted behind a proxy); the
     # global ceiling is raised for the one-at-a-time comparison that follows the 50
     limit = str(100 + 2 * len(emails))
-    with _server(env, PERSONDATA_BEHIND_PROXY="1", PERSONDATA_PUBLIC_LIMIT_GLOBAL=limit) as base:
+    with _server(env, PERSONDATA_BEHIND_PROXY="1", PERSONDATA_PUBLIC_LIMIT_GLOBAL=limit) as (base, _pid):
         return (*bench_public_form(base, 50), bench_match_timing(base, emails))
 
 

@@ -187,5 +187,5 @@ def measure(env: dict[str, str], customers_csv: Path, customers: int, seed: int 
     with customers_csv.open(encoding="utf-8") as f:
         numbers = [row["customer_number"] for i, row in enumerate(csv.DictReader(f)) if i in wanted]
     random.Random(seed).shuffle(numbers)
-    with _server(env) as base:
+    with _server(env) as (base, _pid):
         return {**bench_answers_http(base, token, numbers[:10]), **bench_burst(base, token, numbers[10:])}

@@ -23,9 +23,6 @@ read and write them through the functions and statements here, inside the caller
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import os
 from collections.abc import Container, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -35,7 +32,7 @@ from django.conf import settings
 from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from persondata.rawsql import Hex, execute_in, executemany, fetch, fetch_in, hx
+from persondata.rawsql import Hex, attach_file, attached_path, execute_in, executemany, fetch, fetch_in, hx
 
 SCHEMA = "persondata_keys"
 DATA_KEY = f"{SCHEMA}.data_key"
@@ -62,16 +59,9 @@ _DDL = {
 }
 
 
-def _in_memory(name: str) -> bool:
-    return name == ":memory:" or "mode=memory" in name
-
-
 def sqlite_file(database_name: str) -> str:
     """Where the key store of the SQLite database ``database_name`` lives (a path, or a shared in-memory URI)."""
-    if _in_memory(database_name):
-        tag = hashlib.sha256(database_name.encode()).hexdigest()[:16]
-        return f"file:persondata_keys_{tag}?mode=memory&cache=shared"
-    return str(Path(settings.PERSONDATA_KEY_STORE_FILE))
+    return attached_path(database_name, "persondata_keys", str(Path(settings.PERSONDATA_KEY_STORE_FILE)))
 
 
 def location(connection: BaseDatabaseWrapper | None = None) -> str:
@@ -84,19 +74,8 @@ def location(connection: BaseDatabaseWrapper | None = None) -> str:
 
 def attach(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
     """On every new SQLite connection: attach the key store (created 0600 if missing) and its tables."""
-    if connection.vendor != "sqlite":
-        return
-    path = sqlite_file(str(connection.settings_dict["NAME"]))
-    if not _in_memory(path) and not Path(path).exists():
-        Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with contextlib.suppress(FileExistsError):  # another process created it first
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    with connection.cursor() as cur:
-        cur.execute(f"ATTACH DATABASE %s AS {SCHEMA}", [path])
-        if not _in_memory(path):
-            cur.execute(f"PRAGMA {SCHEMA}.journal_mode=WAL")
-        for statement in _DDL["sqlite"]:
-            cur.execute(statement)
+    if connection.vendor == "sqlite":
+        attach_file(connection, SCHEMA, sqlite_file(str(connection.settings_dict["NAME"])), _DDL["sqlite"])
 
 
 def ensure(connection: BaseDatabaseWrapper) -> None:

@@ -31,7 +31,7 @@ from persondata import runtime
 from persondata.audit import services as audit
 from persondata.jobs import locks
 from persondata.keys import store as key_store
-from persondata.rawsql import analyze, bulk_writes, index_scans, indexes_built_after
+from persondata.rawsql import analyze, bulk_writes, index_scans, indexes_built_after, writing_main
 from persondata.register import import_runs
 from persondata.register.import_csv import detect_csv_kind, read_csv
 from persondata.register.import_formats import KINDS, BadRow, RowError, Unit
@@ -162,10 +162,14 @@ class _Loading:
                     self.progress(base, self.total)
 
     def all_or_nothing(self) -> None:
-        """One transaction; any bad row and nothing is kept."""
+        """One transaction; any bad row and nothing is kept.
+
+        On SQLite the transaction locks the main database (and the key store, from its first key) for the whole
+        import, but never the access log: reads are answered and logged meanwhile (``rawsql.writing_main``).
+        """
         report = self.report
         try:
-            with transaction.atomic():
+            with writing_main():
                 # a first load into an empty register builds its non-unique indexes once, at the end
                 first = not Customer.objects.exists()
                 with indexes_built_after(_REGISTER_TABLES) if first else nullcontext():

@@ -32,7 +32,7 @@ from persondata import runtime
 from persondata.audit import services as audit
 from persondata.core.policy import Policy
 from persondata.jobs import clock, locks
-from persondata.rawsql import Hex, bulk_writes, executemany, fetch, index_scans
+from persondata.rawsql import Hex, bulk_writes, executemany, fetch, index_scans, writing_main
 from persondata.register.models import Restriction
 from persondata.retention import holds
 from persondata.retention.deletion import Deleter
@@ -152,7 +152,8 @@ class _Sweep:
         # a run's chunk is one write transaction; a plan only reads, and must neither take SQLite's write lock
         # (every transaction here is IMMEDIATE) nor wait for a run to release it
         report, cutoff = self.report, self.cutoff or NOTHING
-        with contextlib.nullcontext() if self.dry_run else transaction.atomic():
+        # (a run's chunk locks the main database and the key store, never the access log: reads go on meanwhile)
+        with contextlib.nullcontext() if self.dry_run else writing_main():
             customers = gather(
                 after, size, self.today, cutoff, report.claim_cutoff or NOTHING, keys=self.dry_run
             )

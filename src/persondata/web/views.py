@@ -11,7 +11,6 @@ import uuid
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -28,6 +27,7 @@ from persondata.core.calendar import legal_date
 from persondata.documents import labels
 from persondata.governance import review
 from persondata.governance.views import dashboard_panel as governance_panel
+from persondata.rawsql import reading
 from persondata.register.models import Customer, ImportRun, Invoice, Order, Payment
 from persondata.register.services import (
     SEARCH_LIMIT,
@@ -157,7 +157,7 @@ def customer_search(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form}
     if form.is_valid():
         actor = Actor.for_user(request.user, form.cleaned_data["purpose"], "web")
-        with transaction.atomic():
+        with reading():
             hits = find_customers(actor, form.cleaned_data["query"], now=timezone.now())
         # Rendered right here, not redirected: a redirect would carry the query into a URL and the history.
         context.update(hits=hits, searched=True, purpose=actor.purpose, limited=len(hits) >= SEARCH_LIMIT)
@@ -193,7 +193,7 @@ def customer_suggest(request: HttpRequest) -> HttpResponse:
         return HttpResponse(_("Choose one of your purposes."), status=400, content_type="text/plain")
     actor = Actor.for_user(request.user, purpose, "web")
     text = request.POST.get("q", "")[:QUERY_MAX]
-    with transaction.atomic():
+    with reading():  # a read beside a long import: the access log's own lock only (persondata.rawsql)
         hits = suggest_customers(actor, text, now=timezone.now())
     context = {"hits": hits, "purpose": purpose, "short": len(text.strip()) < SUGGEST_MIN}
     response = render(request, "web/_suggestions.html", context)
@@ -207,7 +207,7 @@ def customer_detail(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespons
     purpose = request.GET.get("purpose") or None
     actor = Actor.for_user(request.user, purpose, "web")
     try:
-        with transaction.atomic():
+        with reading():
             view = show_customer(actor, customer_id, now=timezone.now())
     except NotFound:
         raise Http404 from None

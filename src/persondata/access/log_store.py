@@ -1,0 +1,76 @@
+"""Where the access log lives: apart from the main database, so that a read is logged while an import writes.
+
+Every read of a customer's data writes an access-log entry (RULES R9), so on SQLite every read needed the
+database's one write lock — and an all-or-nothing import holds that lock for minutes: reads waited, then failed
+(issue 18). The access log therefore has a file of its own, with a write lock of its own:
+
+* **SQLite**: ``<home>/access-log.sqlite3`` (mode 0600), attached to every connection as the schema
+  ``persondata_access``, as the key store is (``persondata.keys.store``). A read begins a DEFERRED transaction
+  (``rawsql.reading``): it reads the register's last committed state and takes only this file's lock, for the
+  moment of its insert. The long writers lock the main database alone (``rawsql.writing_main``). (A main
+  database in memory — the test suite's — gets an access log in memory, named after it.)
+* **PostgreSQL**: the table ``access_log`` of the database, as before: row locks never queued a read behind an
+  import there.
+
+The model :class:`persondata.access.models.AccessLog` names the table ``access_log`` unqualified — SQLite finds it
+in the attached file, since the main database has none (``access.0004`` moved it out) — and is not managed by
+migrations: on SQLite the table is made here, on every connection.
+Back it up with the database: it is the record of who read what (docs/configuration.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from persondata.rawsql import attach_file, attached_path
+
+SCHEMA = "persondata_access"
+TABLE = f"{SCHEMA}.access_log"
+
+_COLUMNS = "at, staff_id, customer_id, categories, purpose, channel"
+_DDL = {
+    "sqlite": (
+        f"CREATE TABLE IF NOT EXISTS {TABLE} (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, at datetime NOT NULL, "
+        "staff_id integer NOT NULL, customer_id char(32) NOT NULL, categories varchar(100) NOT NULL, "
+        "purpose varchar(40) NOT NULL, channel varchar(10) NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS {SCHEMA}.access_log_customer_at ON access_log (customer_id, at)",
+        f"CREATE INDEX IF NOT EXISTS {SCHEMA}.access_log_staff ON access_log (staff_id)",
+        f"CREATE INDEX IF NOT EXISTS {SCHEMA}.access_log_at ON access_log (at)",
+    ),
+}
+
+
+def attach(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
+    """On every new SQLite connection: attach the access log's file (created 0600 if missing) and its table."""
+    if connection.vendor == "sqlite":
+        name = str(connection.settings_dict["NAME"])
+        path = attached_path(name, SCHEMA, str(settings.PERSONDATA_ACCESS_LOG_FILE))
+        attach_file(connection, SCHEMA, path, _DDL["sqlite"])
+
+
+def move_in(connection: BaseDatabaseWrapper) -> None:
+    """The migration ``access.0004`` (SQLite): the entries of the main database's table move into the file."""
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {TABLE} ({_COLUMNS}) SELECT {_COLUMNS} FROM main.access_log ORDER BY id")  # noqa: S608
+        cur.execute("DROP TABLE main.access_log")
+
+
+def move_out(connection: BaseDatabaseWrapper) -> None:
+    """Back into the main database (the migration reversed)."""
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cur:
+        cur.execute(
+            "CREATE TABLE main.access_log (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, at datetime NOT NULL, "
+            "staff_id integer NOT NULL REFERENCES auth_user (id) DEFERRABLE INITIALLY DEFERRED, "
+            "customer_id char(32) NOT NULL, categories varchar(100) NOT NULL, purpose varchar(40) NOT NULL, "
+            "channel varchar(10) NOT NULL)"
+        )
+        cur.execute(f"INSERT INTO main.access_log ({_COLUMNS}) SELECT {_COLUMNS} FROM {TABLE} ORDER BY id")  # noqa: S608
+        cur.execute(f"DELETE FROM {TABLE}")  # noqa: S608 - constant
+        cur.execute("CREATE INDEX main.access_log_customer_at ON access_log (customer_id, at)")

@@ -1,0 +1,28 @@
+"""Staff sessions (``SESSION_ENGINE``): Django's database sessions, except that a refresh never waits.
+
+``SESSION_SAVE_EVERY_REQUEST`` moves a session's expiry ahead on every request (the 30-minute idle limit), a write
+to the main database on every page. While a long all-or-nothing import holds SQLite's write lock that write
+would wait for it, and the page with it (issue 18). A save that only refreshes the expiry therefore takes the
+lock if it is free at once and is otherwise left for the next request; a session whose content changed (a
+login, a logout, the login time) is saved as always.
+"""
+
+from __future__ import annotations
+
+from django.contrib.sessions.backends.base import UpdateError
+from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
+
+from persondata.rawsql import waiting_at_most
+
+
+class SessionStore(DatabaseStore):
+    def save(self, must_create: bool = False) -> None:
+        if must_create or self.modified or self.session_key is None:
+            super().save(must_create)
+            return
+        try:
+            with waiting_at_most(0.05):
+                super().save()
+        except UpdateError:  # Django's word for any database error of the update, the lock's included
+            if not self.exists(self.session_key):
+                raise  # the session is gone (a logout elsewhere): the request is told, as Django does
