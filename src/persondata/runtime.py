@@ -1,12 +1,15 @@
 """The process-wide vault and policy, loaded once.
 
 The master key is read from its file (created on first run) and the policy file is validated on first use;
-tests call :func:`reset` after changing either.
+tests call :func:`reset` after changing either. The vault is loaded again when the key file changes on disk (a
+``persondata keys rotate`` in another process): during a rotation the new key waits next to the old one as
+``<key file>.new`` and the vault holds both (new keys are wrapped under the new one), so a running server keeps
+reading every data key while they are re-wrapped, and after the rotation it loads the new key by itself.
 """
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -15,15 +18,41 @@ from persondata.core.policy import Policy, load_policy
 from persondata.core.vault import Vault, load_or_create_master_key
 
 
-@cache
+def key_file() -> Path:
+    return Path(settings.PERSONDATA_MASTER_KEY_FILE)
+
+
+def pending_key_file() -> Path:
+    """Where a rotation keeps the new master key until every data key is wrapped under it."""
+    path = key_file()
+    return path.with_name(path.name + ".new")
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_mode
+
+
 def vault() -> Vault:
     """The vault of this installation. The master key is created only by ``persondata init`` (:func:`create_vault`)."""
-    return Vault(load_or_create_master_key(Path(settings.PERSONDATA_MASTER_KEY_FILE), create=False))
+    return _vault(str(key_file()), _stamp(key_file()), _stamp(pending_key_file()))
+
+
+@lru_cache(maxsize=2)
+def _vault(path: str, stamp: object, pending: object) -> Vault:
+    current = Vault(load_or_create_master_key(Path(path), create=False))
+    if pending is None:
+        return current
+    new = load_or_create_master_key(Path(path).with_name(Path(path).name + ".new"), create=False)
+    return Vault(new, also=(current,))
 
 
 def create_vault() -> Vault:
     """First run: create the master key file if there is none, then load it."""
-    load_or_create_master_key(Path(settings.PERSONDATA_MASTER_KEY_FILE), create=True)
+    load_or_create_master_key(key_file(), create=True)
     return vault()
 
 
@@ -41,5 +70,5 @@ def policy() -> Policy:
 
 
 def reset() -> None:
-    vault.cache_clear()
+    _vault.cache_clear()
     policy.cache_clear()

@@ -29,7 +29,7 @@ def vault() -> Vault:
 def test_master_key_created_owner_only_and_stable(tmp_path: Path) -> None:
     path = tmp_path / "keys" / "master.key"
     key = load_or_create_master_key(path)
-    assert len(key) == 32
+    assert len(key.master) == 32 and key.carried is None
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert load_or_create_master_key(path) == key
 

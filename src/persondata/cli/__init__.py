@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
         bench,
         control,
         governance,
+        keys,
         outbox,
         partners,
         policy,
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     governance.register(sub)
     control.register(sub)
     systems.register(sub)
+    keys.register(sub)
     return parser
 
 
