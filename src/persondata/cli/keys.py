@@ -105,7 +105,8 @@ def cmd_rotate(args: argparse.Namespace) -> int:
         audit.record(
             "keys.rotate",
             actor=actor.code,
-            details={"old_key_id": plan.old_key_id, "new_key_id": plan.new_key_id, "keys": plan.total},
+            target=plan.new_key_id,
+            details={"old_key_id": plan.old_key_id, "keys": plan.total},
             now=now,
         )
     print(f"done: every wrapped key is under master key {plan.new_key_id}, now in {runtime.key_file()}")
