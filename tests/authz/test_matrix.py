@@ -250,6 +250,7 @@ CLI_RULES: dict[str, str] = {
     "control assign": "run_control",  # tests/governance/test_follow_ups.py
     "keys status": "none",  # key ids and counts, no key and no personal data (tests/keys/test_rotation.py)
     "keys rotate": "manage_systems",  # the master key is a measure of the IT system persondata itself
+    "keys grant": "manage_systems",  # PostgreSQL privileges of the key schema (tests/keys/test_grants.py)
 }
 
 

@@ -23,7 +23,7 @@ from persondata.audit import services as audit
 from persondata.cli import CommandError
 from persondata.cli.login import duty_actor
 from persondata.governance import attachments
-from persondata.keys import rotation, store
+from persondata.keys import grants, rotation, store
 from persondata.partners import agreements, webhooks
 
 #: every table of the main database whose rows keep their own wrapped data key
@@ -52,6 +52,17 @@ def register(sub: Any) -> None:
         "--chunk-pause", type=float, default=0.0, help=argparse.SUPPRESS
     )  # tests: kill it half-way
     r.set_defaults(func=cmd_rotate)
+    g = actions.add_parser(
+        "grant",
+        help="PostgreSQL: give the key schema to a role of its own, and the app's role only what it needs",
+    )
+    g.add_argument("--user", default=settings.PERSONDATA_USER, help="your staff login (or $PERSONDATA_USER)")
+    g.add_argument("--app-role", required=True, help="the PostgreSQL role the app connects as")
+    g.add_argument(
+        "--owner-role", default=grants.OWNER, help=f"the role that owns the key schema ({grants.OWNER})"
+    )
+    g.add_argument("--print", action="store_true", help="print the SQL for your DBA instead of running it")
+    g.set_defaults(func=cmd_grant)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -66,6 +77,26 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(
             f"rotation under way to key id {vault.key_id}: {remaining:,} wrapped keys still under the old key; "
             "complete it with 'persondata keys rotate'"
+        )
+    return 0
+
+
+def cmd_grant(args: argparse.Namespace) -> int:
+    duty_actor(args.user, permissions.MANAGE_SYSTEMS, customer_data=False)
+    try:
+        sql = (
+            grants.statements(args.app_role, args.owner_role)
+            if args.print
+            else grants.grant(args.app_role, args.owner_role)
+        )
+    except grants.GrantError as exc:
+        raise CommandError(str(exc)) from None
+    if args.print:
+        print(";\n".join(sql) + ";")
+    else:
+        print(
+            f"the key schema {store.SCHEMA} is owned by {args.owner_role}; {args.app_role} may read and write its "
+            "two tables and nothing more; every other role is refused"
         )
     return 0
 
