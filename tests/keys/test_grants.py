@@ -76,6 +76,7 @@ def test_the_app_role_gets_only_what_it_needs(controller: Any) -> None:
     assert code == 2 and "there is no PostgreSQL role" in err
 
     code, out, err = _run("keys", "grant", "--app-role", app, "--user", "controller")
+    assert f"{app} may read and write its two tables" in out
     assert code == 0, err
     with connection.cursor() as cur:
         cur.execute("SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = %s", [store.SCHEMA])
