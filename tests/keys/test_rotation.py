@@ -13,10 +13,12 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from persondata.core.vault import Vault, load_or_create_master_key
+from persondata import runtime
+from persondata.core.vault import Vault, load_or_create_master_key, write_key_file
 from tests.clitools import ON_POSTGRES, cli_env, own_database, persondata, spawn
 
 #: run in the installation's own process: every customer's contact opened, every wrapped key unwrapped
@@ -142,3 +144,21 @@ def test_a_rotation_killed_half_way_is_completed_by_running_it_again(
     assert f"rotating: master key {Vault(new).key_id} -> " in again
     assert len(list(home_dir.glob("master.key.retired-*"))) == 2
     assert _read_all(env) == (read, total, 0)
+
+
+def test_a_running_process_sees_a_rotation_begin_and_end(settings: Any, tmp_path: Path) -> None:
+    """The vault is loaded again when the key file changes: a server keeps reading while another process rotates."""
+    key = tmp_path / "master.key"
+    settings.PERSONDATA_MASTER_KEY_FILE = str(key)
+    runtime.reset()
+    try:
+        first = runtime.create_vault()
+        assert runtime.vault() is first  # loaded once while nothing changes
+        write_key_file(runtime.pending_key_file(), first.successor())
+        during = runtime.vault()
+        assert during.key_id != first.key_id and [k for k, _ in during.key_checks()][1] == first.key_id
+        runtime.pending_key_file().replace(key)
+        after = runtime.vault()
+        assert after.key_id == during.key_id and len(after.key_checks()) == 1
+    finally:
+        runtime.reset()
