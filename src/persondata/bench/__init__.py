@@ -276,6 +276,9 @@ def run(customers: int, base: Path, audit_entries: int = 1_000_000) -> list[Row]
     page_ms = _http_pages(env, password, emails[:300])
     rows.append(Row("customer page over HTTP (median)", f"{page_ms:.1f} ms", "<= 30 ms", page_ms <= 30))
     rows.extend(bench_requests(env, big_files[0], customers, emails[300:340]))
+    from persondata.bench.rotation import bench_rotation  # it builds on this module's helpers
+
+    rows.extend(bench_rotation(base / "home-full", customers))
     rows.extend(bench_retention(base, customers, small_n))  # last: the run deletes from the full home
     return rows
 
