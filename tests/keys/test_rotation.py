@@ -162,3 +162,19 @@ def test_a_running_process_sees_a_rotation_begin_and_end(settings: Any, tmp_path
         assert after.key_id == during.key_id and len(after.key_checks()) == 1
     finally:
         runtime.reset()
+
+
+def test_every_row_that_keeps_a_wrapped_key_is_rotated() -> None:
+    """A model with its own wrapped key that ``keys rotate`` does not know would stay under the old key, and be
+    unreadable once the old key is retired."""
+    from django.apps import apps
+
+    from persondata.cli.keys import WRAPPED_COLUMNS
+
+    keeping = {
+        m._meta.db_table
+        for m in apps.get_models()
+        for f in m._meta.get_fields()
+        if f.name.endswith("wrapped_key")
+    }
+    assert keeping and keeping == {c.table for c in WRAPPED_COLUMNS}
