@@ -9,6 +9,7 @@ reading every data key while they are re-wrapped, and after the rotation it load
 
 from __future__ import annotations
 
+import os
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -24,21 +25,29 @@ def key_file() -> Path:
 
 def pending_key_file() -> Path:
     """Where a rotation keeps the new master key until every data key is wrapped under it."""
-    path = key_file()
-    return path.with_name(path.name + ".new")
+    return Path(_paths(str(key_file()))[1])
 
 
-def _stamp(path: Path) -> tuple[int, int, int] | None:
+def _stamp(path: str) -> tuple[int, int, int] | None:
     try:
-        st = path.stat()
+        st = os.stat(path)  # noqa: PTH116 - a str path: this runs for every data key made or opened
     except FileNotFoundError:
         return None
     return st.st_ino, st.st_mtime_ns, st.st_mode
 
 
+@lru_cache(maxsize=4)
+def _paths(setting: str) -> tuple[str, str]:
+    path = Path(setting)
+    return str(path), str(path.with_name(path.name + ".new"))
+
+
 def vault() -> Vault:
-    """The vault of this installation. The master key is created only by ``persondata init`` (:func:`create_vault`)."""
-    return _vault(str(key_file()), _stamp(key_file()), _stamp(pending_key_file()))
+    """The vault of this installation. The master key is created only by ``persondata init`` (:func:`create_vault`).
+
+    Two ``stat`` calls see whether the key file or a rotation's new key changed since the vault was loaded."""
+    path, pending = _paths(str(settings.PERSONDATA_MASTER_KEY_FILE))
+    return _vault(path, _stamp(path), _stamp(pending))
 
 
 @lru_cache(maxsize=2)
@@ -46,7 +55,7 @@ def _vault(path: str, stamp: object, pending: object) -> Vault:
     current = Vault(load_or_create_master_key(Path(path), create=False))
     if pending is None:
         return current
-    new = load_or_create_master_key(Path(path).with_name(Path(path).name + ".new"), create=False)
+    new = load_or_create_master_key(Path(_paths(path)[1]), create=False)
     return Vault(new, also=(current,))
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import connection
 
+from persondata import runtime
 from persondata.core import sealing
 from persondata.core.calendar import legal_date
 from persondata.core.policy import Policy
@@ -287,14 +288,15 @@ class RegisterWriter:
         """The data keys ``needed``: existing ones unwrapped, new ones made and added to ``inserts``."""
         old_ids = sorted({cid for cid, _ in needed if cid not in new_ids})
         keys: dict[tuple[str, str], AESGCM] = {}
+        vault = runtime.vault()  # once per batch (ring.unwrap)
         if old_ids:
             with self._in_database():
                 stored = store.customer_keys(old_ids)
             for cid, klass, wrapped in stored:
                 if (cid, klass) in needed:
-                    keys[(cid, klass)] = ring.unwrap(wrapped, cid, klass)
+                    keys[(cid, klass)] = ring.unwrap(wrapped, cid, klass, vault)
         for cid, klass in needed - keys.keys():
-            keys[(cid, klass)] = ring.new_customer_key(cid, klass, inserts, self.when)
+            keys[(cid, klass)] = ring.new_customer_key(cid, klass, inserts, self.when, vault)
         return keys
 
     # -- writes ---------------------------------------------------------------------------------------------------
