@@ -281,6 +281,9 @@ CLI_RULES: dict[str, str] = {
     "backup": "manage_backups",  # no customer data shown (tests/backups)
     "backup drill": "manage_backups",
     "restore": "manage_backups",
+    "keys status": "none",  # key ids and counts, no key and no personal data (tests/keys/test_rotation.py)
+    "keys rotate": "manage_systems",  # the master key is a measure of the IT system persondata itself
+    "keys grant": "manage_systems",  # PostgreSQL privileges of the key schema (tests/keys/test_grants.py)
 }
 
 

@@ -29,7 +29,7 @@ def vault() -> Vault:
 def test_master_key_created_owner_only_and_stable(tmp_path: Path) -> None:
     path = tmp_path / "keys" / "master.key"
     key = load_or_create_master_key(path)
-    assert len(key) == 32
+    assert len(key.master) == 32 and key.carried is None
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert load_or_create_master_key(path) == key
 
@@ -104,3 +104,34 @@ def test_missing_master_key_is_not_silently_recreated(tmp_path: Path) -> None:
     with pytest.raises(VaultError, match="restore it from its backup"):
         load_or_create_master_key(tmp_path / "master.key", create=False)
     assert not (tmp_path / "master.key").exists()
+
+
+def test_a_wrapped_key_names_its_master_key_and_a_rotation_rewraps_it(tmp_path: Path) -> None:
+    from persondata.core.vault import MasterKey, UnknownMasterKey, write_key_file
+
+    old = Vault(os.urandom(32))
+    fresh = old.new_data_key("cust-1", "relevance")
+    assert fresh.wrapped[1:9] == bytes.fromhex(old.key_id) and old.is_current(fresh.wrapped)
+    untagged = fresh.wrapped[9:]  # as keys were wrapped before they named their master key
+    assert old.unwrap(untagged, "cust-1", "relevance") == fresh.key
+
+    successor = old.successor()
+    new = Vault(successor, also=(old,))
+    assert new.key_id != old.key_id and [k for k, _ in new.key_checks()] == [new.key_id, old.key_id]
+    assert new.blind_index("email", "a@example.dk") == old.blind_index("email", "a@example.dk")
+    assert new.audit_key() == old.audit_key()
+    for wrapped in (fresh.wrapped, untagged):
+        again = new.rewrap(wrapped, "cust-1", "relevance")
+        assert new.is_current(again) and not new.is_current(wrapped)
+        assert (
+            Vault(successor).unwrap(again, "cust-1", "relevance") == fresh.key
+        )  # the new key alone opens it
+        with pytest.raises(UnknownMasterKey, match="does not hold"):
+            old.unwrap(again, "cust-1", "relevance")  # the old key alone does not
+
+    path = tmp_path / "master.key.new"
+    write_key_file(path, successor)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and list(tmp_path.iterdir()) == [path]
+    assert load_or_create_master_key(path) == successor
+    with pytest.raises(FileExistsError):
+        write_key_file(path, MasterKey(os.urandom(32)))

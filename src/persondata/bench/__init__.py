@@ -281,6 +281,9 @@ def run(customers: int, base: Path, audit_entries: int = 1_000_000) -> list[Row]
     rows.extend(sustained.phases(base, password, customers, small_n, big_files))
     rows.extend(bench_requests(env, big_files[0], customers, emails[300:340]))
     rows.extend(bench_inbox(base))  # persondata.bench.inbox
+    from persondata.bench.rotation import bench_rotation  # it builds on this module's helpers
+
+    rows.extend(bench_rotation(base / "home-full", customers))
     backup_s, backup = backups.take_backup(
         env, "bench"
     )  # before the run: its restore replays the run's ledger

@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         bench,
         control,
         governance,
+        keys,
         outbox,
         partners,
         policy,
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     control.register(sub)
     systems.register(sub)
     backup.register(sub)
+    keys.register(sub)
     return parser
 
 

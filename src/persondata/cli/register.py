@@ -108,7 +108,7 @@ def print_report(report: ImportReport) -> None:
         if report.errors_file:
             print(f"  every bad row is listed in {report.errors_file}", file=sys.stderr)
     if report.erased:
-        print(f"  rows of customers erased at their request, not imported again: {len(report.erased)}")
+        print(f"  rows of deleted customers, not imported again: {len(report.erased)}")
         for row in report.erased[:20]:
             print(f"    {row}")
     if report.status == "rejected":

@@ -118,6 +118,9 @@ class Retention:
     claim_years: int = 3
     claim_after: str = "delete"  # delete | restrict
     claim_reason: Text = Text("", "")
+    #: What an import does with a row of a customer the sweep deleted at the end of retention
+    #: (``retention.returning_customers``, one of :data:`RETURNING`).
+    returning: str = "when_active"
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,8 +280,14 @@ _RETENTION: Final[dict[str, str]] = {
     "unpaid_claim_years": "unpaid_claim_years = 3",
     "unpaid_claim_after": 'unpaid_claim_after = "delete"',
     "unpaid_claim_reason": 'unpaid_claim_reason.da = "…" and unpaid_claim_reason.en = "…"',
+    "returning_customers": 'returning_customers = "when_active"',
 }
-_OPTIONAL_RETENTION: Final = frozenset({"unpaid_claim_years", "unpaid_claim_after", "unpaid_claim_reason"})
+_OPTIONAL_RETENTION: Final = frozenset(
+    {"unpaid_claim_years", "unpaid_claim_after", "unpaid_claim_reason", "returning_customers"}
+)
+#: A re-imported row of a customer deleted at the end of retention (``retention.returning_customers``):
+#: imported again only with activity after the deletion day, never (until ``--allow-returning``), or always.
+RETURNING: Final = ("when_active", "skip", "import")
 #: What happens to contact data once an unpaid invoice's claim is time-barred (``retention.unpaid_claim_after``).
 CLAIM_AFTER: Final = ("delete", "restrict")
 #: Forældelsesloven § 3, stk. 1: the ordinary limitation period; § 7 (10 years) is the longest the act knows.
@@ -805,8 +814,23 @@ def _retention(top: Mapping[str, Any], p: _Parser) -> Retention:
             tbl, k, "request_record_months", _RETENTION["request_record_months"], 0, 120
         ),
         law=p.text(tbl, k, "law"),
+        returning=_returning(tbl, p),
         **_claims(tbl, p),
     )
+
+
+def _returning(tbl: Mapping[str, Any], p: _Parser) -> str:
+    value = (
+        p.string(tbl, "retention", "returning_customers", _RETENTION["returning_customers"]) or "when_active"
+    )
+    if value not in RETURNING:
+        p.problem(
+            "retention.returning_customers",
+            f"'{value}' is not what an import can do with a customer deleted at the end of retention",
+            'write returning_customers = "when_active" (or "skip", or "import")',
+        )
+        return "when_active"
+    return value
 
 
 def _claims(tbl: Mapping[str, Any], p: _Parser) -> dict[str, Any]:

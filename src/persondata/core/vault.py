@@ -22,6 +22,7 @@ This module is pure: no Django, no I/O except :func:`load_or_create_master_key`.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import os
@@ -45,17 +46,36 @@ NONCE_BYTES = 12
 BLIND_INDEX_BYTES = 16
 DIGEST_BYTES = 16
 _MASTER_KEY_HEADER = b"persondata-master-key-v1\n"
+_ROTATED_KEY_HEADER = b"persondata-master-key-v2\n"  # a master key and the two keys it carries over
+#: a wrapped data key names the master key it is wrapped under: this byte, then the key id's 8 bytes
+_WRAP_TAG = b"\x01"
+_KEY_ID_BYTES = 8
+_UNTAGGED_BYTES = 12 + 32 + 16  # nonce, the data key, the tag
 
 
 class VaultError(Exception):
     """A key or ciphertext could not be used. Messages never contain key material or plaintext."""
 
 
+class UnknownMasterKey(VaultError):
+    """A data key wrapped under a master key this vault does not hold (another process rotated the key)."""
+
+
 def _derive(master: bytes, purpose: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"persondata/" + purpose).derive(master)
 
 
-def load_or_create_master_key(path: Path, *, create: bool = True) -> bytes:
+@dataclass(frozen=True, slots=True)
+class MasterKey:
+    """What a master key file holds: the master key, and — in a file written by a key rotation (format v2) — the
+    blind-index and audit keys carried over from the key before it (their values must not change: every blind
+    index and every audit digest was computed with them). A first key (format v1) derives both from itself."""
+
+    master: bytes
+    carried: tuple[bytes, bytes] | None = None  # (blind-index key, audit key)
+
+
+def load_or_create_master_key(path: Path, *, create: bool = True) -> MasterKey:
     """Read the master key file, creating it (mode 0600, exclusive create) on first run if ``create``.
 
     Without ``create`` a missing file is an error: silently making a new key would leave every stored record
@@ -68,31 +88,50 @@ def load_or_create_master_key(path: Path, *, create: bool = True) -> bytes:
         )
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # a concurrent first run won the race; read its key below
-        else:
-            try:
-                os.write(fd, _MASTER_KEY_HEADER + os.urandom(MASTER_KEY_BYTES).hex().encode() + b"\n")
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        with contextlib.suppress(FileExistsError):  # a concurrent first run won the race; read its key below
+            write_key_file(path, MasterKey(os.urandom(MASTER_KEY_BYTES)))
     mode = path.stat().st_mode & 0o777
     if mode & 0o077:
         raise VaultError(
             f"master key file {path} is readable by others (mode {mode:o}); run: chmod 600 {path}"
         )
-    raw = path.read_bytes()
-    if not raw.startswith(_MASTER_KEY_HEADER):
+    return _parse_key_file(path, path.read_bytes())
+
+
+def _parse_key_file(path: Path, raw: bytes) -> MasterKey:
+    header, _, body = raw.partition(b"\n")
+    lines = body.decode(errors="replace").split()
+    if header + b"\n" not in (_MASTER_KEY_HEADER, _ROTATED_KEY_HEADER):
         raise VaultError(f"master key file {path} is not a persondata master key (wrong header)")
+    wanted = 1 if header + b"\n" == _MASTER_KEY_HEADER else 3
     try:
-        key = bytes.fromhex(raw[len(_MASTER_KEY_HEADER) :].decode().strip())
+        keys = [bytes.fromhex(line) for line in lines]
     except ValueError as exc:
         raise VaultError(f"master key file {path} is damaged (not hex)") from exc
-    if len(key) != MASTER_KEY_BYTES:
+    if len(keys) != wanted or any(len(k) != MASTER_KEY_BYTES for k in keys):
         raise VaultError(f"master key file {path} is damaged (wrong length)")
-    return key
+    return MasterKey(keys[0], None if wanted == 1 else (keys[1], keys[2]))
+
+
+def write_key_file(path: Path, key: MasterKey) -> None:
+    """Write a new key file, mode 0600 from its creation, whole or not at all: it is written under a name of its
+    own and then linked into place, so a process killed half-way leaves no damaged key file. An existing file
+    raises FileExistsError."""
+    if key.carried is None:
+        text = _MASTER_KEY_HEADER + key.master.hex().encode() + b"\n"
+    else:
+        text = _ROTATED_KEY_HEADER + b"".join(k.hex().encode() + b"\n" for k in (key.master, *key.carried))
+    draft = path.with_name(f".{path.name}.{os.getpid()}.draft")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, text)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.link(draft, path)
+    finally:
+        draft.unlink()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,34 +141,84 @@ class NewDataKey:
 
 
 class Vault:
-    """Wraps data keys, seals records, and computes blind indexes. Thread-safe (holds no mutable state)."""
+    """Wraps data keys, seals records, and computes blind indexes. Thread-safe (holds no mutable state).
 
-    __slots__ = ("_audit_key", "_digest_key", "_index_key", "_master_check", "_wrap")
+    A wrapped data key starts with the id of the master key that wrapped it (:meth:`key_check`); a key wrapped
+    before ids were written (60 bytes, no tag) is tried under every key the vault holds. ``also``: the other
+    master keys still in use — during a rotation (``persondata keys rotate``) the vault wraps new keys under the
+    new master key and unwraps under either, by key id.
+    """
 
-    def __init__(self, master_key: bytes) -> None:
-        if len(master_key) != MASTER_KEY_BYTES:
+    __slots__ = (
+        "_also",
+        "_audit_key",
+        "_digest_key",
+        "_index_key",
+        "_master_check",
+        "_tag",
+        "_wrap",
+        "_wraps",
+        "key_id",
+    )
+
+    def __init__(self, master_key: bytes | MasterKey, *, also: tuple[Vault, ...] = ()) -> None:
+        key = master_key if isinstance(master_key, MasterKey) else MasterKey(master_key)
+        if len(key.master) != MASTER_KEY_BYTES:
             raise VaultError("master key must be 32 bytes")
-        self._wrap = AESGCM(_derive(master_key, b"wrap"))
-        self._index_key = _derive(master_key, b"blind-index")
-        self._audit_key = _derive(master_key, b"audit")
-        self._digest_key = _derive(master_key, b"import-digest")
-        self._master_check = _derive(master_key, b"key-check-root")
+        self._wrap = AESGCM(_derive(key.master, b"wrap"))
+        index_key, audit_key = key.carried or (
+            _derive(key.master, b"blind-index"),
+            _derive(key.master, b"audit"),
+        )
+        self._index_key, self._audit_key = index_key, audit_key
+        # the re-import's digests follow the master key: after a rotation each row is written once more
+        self._digest_key = _derive(key.master, b"import-digest")
+        self._master_check = _derive(key.master, b"key-check-root")
+        self.key_id = _derive(self._master_check, b"key-id")[:_KEY_ID_BYTES].hex()
+        self._tag = _WRAP_TAG + bytes.fromhex(self.key_id)
+        self._also = also
+        self._wraps = {self._tag: self._wrap} | {v._tag: v._wrap for v in also}
 
     # -- data keys (the key ring, ``persondata.keys``, is their one user) -------------------------------------
     def new_data_key(self, owner: str, klass: str) -> NewDataKey:
         key = os.urandom(32)
+        return NewDataKey(key, self._wrap_key(key, owner, klass))
+
+    def _wrap_key(self, key: bytes, owner: str, klass: str) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
-        return NewDataKey(
-            key, nonce + self._wrap.encrypt(nonce, key, sealing.data_key(owner, klass).encode())
-        )
+        return self._tag + nonce + self._wrap.encrypt(nonce, key, sealing.data_key(owner, klass).encode())
 
     def unwrap(self, wrapped: bytes, owner: str, klass: str) -> bytes:
-        try:
-            return self._wrap.decrypt(
-                wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], sealing.data_key(owner, klass).encode()
-            )
-        except Exception as exc:  # InvalidTag, ValueError: never echo the bytes
-            raise VaultError(f"data key for class {klass} of {owner} does not authenticate") from exc
+        tag = wrapped[: len(self._tag)]
+        if tag[:1] == _WRAP_TAG and len(wrapped) == len(self._tag) + _UNTAGGED_BYTES:
+            wrap = self._wraps.get(tag)
+            if wrap is None:
+                raise UnknownMasterKey(
+                    f"data key for class {klass} of {owner} is wrapped under master key "
+                    f"{tag[1:].hex()}, which this installation does not hold"
+                )
+            candidates, body = [wrap], wrapped[len(self._tag) :]
+        else:
+            candidates, body = list(self._wraps.values()), wrapped
+        context = sealing.data_key(owner, klass).encode()
+        for wrap in candidates:
+            try:
+                return wrap.decrypt(body[:NONCE_BYTES], body[NONCE_BYTES:], context)
+            except Exception:  # noqa: S112 - InvalidTag, ValueError: the next key, then one error, never the bytes
+                continue
+        raise VaultError(f"data key for class {klass} of {owner} does not authenticate")
+
+    def is_current(self, wrapped: bytes) -> bool:
+        """Whether ``wrapped`` is wrapped under this vault's own master key (a rotation has re-wrapped it)."""
+        return wrapped[: len(self._tag)] == self._tag
+
+    def rewrap(self, wrapped: bytes, owner: str, klass: str) -> bytes:
+        """The same data key, wrapped under this vault's own master key (a rotation's step)."""
+        return self._wrap_key(self.unwrap(wrapped, owner, klass), owner, klass)
+
+    def successor(self) -> MasterKey:
+        """A new master key that carries this one's blind-index and audit keys (a rotation's new key file)."""
+        return MasterKey(os.urandom(MASTER_KEY_BYTES), (self._index_key, self._audit_key))
 
     # -- blind indexes ---------------------------------------------------------------------------------------
     def blind_index(self, kind: str, normalized: str) -> bytes:
@@ -146,11 +235,15 @@ class Vault:
     def key_check(self) -> tuple[str, str]:
         """``(key id, MAC)``: what the database records to recognise its master key (issue 12). Neither reveals
         the key: both are HMAC outputs under keys derived from it, for a fixed message."""
-        key_id = _derive(self._master_check, b"key-id")[:8].hex()
+        key_id = self.key_id
         mac = hmac.digest(
             _derive(self._master_check, b"key-check"), b"persondata key check v1|" + key_id.encode(), "sha256"
         )
         return key_id, mac.hex()
+
+    def key_checks(self) -> list[tuple[str, str]]:
+        """The check values of every master key this vault holds: its own first, then those of ``also``."""
+        return [self.key_check(), *(v.key_check() for v in self._also)]
 
     # -- audit trail -----------------------------------------------------------------------------------------
     def audit_key(self) -> bytes:

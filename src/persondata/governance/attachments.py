@@ -26,9 +26,16 @@ from persondata.core.vault import seal, unseal
 from persondata.governance import control as controls
 from persondata.governance.errors import GovernanceError
 from persondata.governance.models import Control, ControlAttachment
-from persondata.keys import ring
+from persondata.keys import ring, rotation
 
 KEY_CLASS: Final = "control_attachment"
+#: the attachment's row keeps its wrapped key: ``persondata keys rotate`` re-wraps it
+ROTATED = rotation.WrappedColumn(
+    "governance_control_attachment",
+    "id",
+    KEY_CLASS,
+    lambda ident: sealing.key_owner("control_attachment", ident),
+)
 MAX_SIZE: Final = 10 * 1024 * 1024  # bytes
 MAX_NAME: Final = 120
 #: what the file starts with, and what it then is

@@ -52,10 +52,14 @@ def verify(*, now: datetime) -> str:
         vault = runtime.vault()
     except VaultError as exc:
         raise KeyCheckError(str(exc)) from None
-    key_id, mac = vault.key_check()
-    recorded = KeyCheck.objects.order_by("-recorded_at").first()
+    key_id = vault.key_id
+    recorded = KeyCheck.objects.order_by("-recorded_at", "-id").first()
     if recorded is not None:
-        if recorded.key_id != key_id or not hmac.compare_digest(recorded.mac, mac):
+        # during a rotation the vault holds the old key and the new one: the database knows one of them
+        if not any(
+            recorded.key_id == kid and hmac.compare_digest(recorded.mac, kmac)
+            for kid, kmac in vault.key_checks()
+        ):
             raise KeyCheckError(
                 f"the master key file {path} (key id {key_id}) is not the key this database was written with "
                 f"(key id {recorded.key_id}): restore that key file from its backup, or point "
@@ -68,6 +72,12 @@ def verify(*, now: datetime) -> str:
             "restore the right key file from its backup, or point PERSONDATA_MASTER_KEY at it; "
             "nothing was read or changed"
         )
+    record(vault, now=now)
+    return key_id
+
+
+def record(vault: Vault, *, now: datetime) -> None:
+    """Record ``vault``'s own master key as the key of this database (first use; the end of a rotation)."""
+    key_id, mac = vault.key_check()
     with transaction.atomic():
         KeyCheck.objects.create(key_id=key_id, mac=mac, recorded_at=now)
-    return key_id

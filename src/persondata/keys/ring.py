@@ -16,14 +16,17 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from persondata import runtime
-from persondata.core.vault import NewDataKey, unseal
+from persondata.core.vault import NewDataKey, Vault, unseal
 from persondata.keys import store
 from persondata.rawsql import Hex
 
 
-def unwrap(wrapped: bytes | memoryview, owner: str, klass: str) -> AESGCM:
-    """A wrapped data key (a partner endpoint's, or one read from the key store), ready to use."""
-    return AESGCM(runtime.vault().unwrap(bytes(wrapped), owner, klass))
+def unwrap(wrapped: bytes | memoryview, owner: str, klass: str, vault: Vault | None = None) -> AESGCM:
+    """A wrapped data key (a partner endpoint's, or one read from the key store), ready to use.
+
+    ``vault``: the bulk paths take :func:`runtime.vault` once per batch (it looks at the key files each time it is
+    called, to see a rotation); a batch is short, and the next one sees a rotation that began meanwhile."""
+    return AESGCM((vault or runtime.vault()).unwrap(bytes(wrapped), owner, klass))
 
 
 def new_wrapped(owner: str, klass: str) -> NewDataKey:
@@ -61,13 +64,16 @@ class CustomerKeys:
 
 def customer_keys(ids: Sequence[Hex], klass: str) -> dict[Hex, AESGCM]:
     """One class's keys of several customers (a search's hits, the import's known customers), unwrapped."""
-    return {cid: unwrap(wrapped, cid, k) for cid, k, wrapped in store.customer_keys(ids, klass)}
+    vault = runtime.vault()
+    return {cid: unwrap(wrapped, cid, k, vault) for cid, k, wrapped in store.customer_keys(ids, klass)}
 
 
-def new_customer_key(customer_id: Hex, klass: str, rows: list[tuple[Any, ...]], when: Any) -> AESGCM:
+def new_customer_key(
+    customer_id: Hex, klass: str, rows: list[tuple[Any, ...]], when: Any, vault: Vault | None = None
+) -> AESGCM:
     """A new key for a customer's class; its wrapped form is appended to ``rows`` for
     :data:`store.INSERT_DATA_KEY` (the import writes the keys after their customers)."""
-    fresh = runtime.vault().new_data_key(customer_id, klass)
+    fresh = (vault or runtime.vault()).new_data_key(customer_id, klass)
     rows.append((customer_id, klass, fresh.wrapped, when))
     return AESGCM(fresh.key)
 

@@ -45,11 +45,15 @@ from persondata.core.sensitive import check_free_text
 from persondata.core.vault import seal, unseal
 from persondata.jobs import outbox
 from persondata.jobs.models import Outbox
-from persondata.keys import ring
+from persondata.keys import ring, rotation
 from persondata.partners.errors import PartnerError
 from persondata.partners.models import ProcessorAgreement
 
 KEY_CLASS = "processor_agreement"
+#: the agreement's row keeps its wrapped key: ``persondata keys rotate`` re-wraps it
+ROTATED = rotation.WrappedColumn(
+    "partner_agreement", "id", KEY_CLASS, lambda ident: sealing.key_owner("processor_agreement", ident)
+)
 MAX_DOCUMENT = 10 * 1024 * 1024  # bytes of the signed PDF
 MAX_SUB_PROCESSORS = 50
 _COUNTRY = re.compile(r"[A-Z]{2}")

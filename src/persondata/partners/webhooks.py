@@ -47,7 +47,7 @@ from persondata.core import sealing
 from persondata.core.calendar import legal_date
 from persondata.core.vault import VaultError, seal, unseal
 from persondata.jobs import outbox
-from persondata.keys import ring
+from persondata.keys import ring, rotation
 from persondata.partners import agreements, disclosures
 from persondata.partners.errors import PartnerError
 from persondata.partners.models import DONE, FAILED, PENDING, SENDING, PartnerEndpoint, PartnerNotice
@@ -68,6 +68,10 @@ SIGNATURE_HEADER = "X-Persondata-Signature"
 EVENT_HEADER = "X-Persondata-Event"
 TOLERANCE = 300  # seconds a receiver should accept between the signature's time and its own clock
 KEY_CLASS = "partner_endpoint"
+#: the endpoint's row keeps its wrapped key: ``persondata keys rotate`` re-wraps it
+ROTATED = rotation.WrappedColumn(
+    "partner_endpoint", "partner_key", KEY_CLASS, lambda key: sealing.key_owner("partner", key)
+)
 MIN_SECRET, MAX_SECRET = 24, 200
 #: errors that say the endpoint is not reachable at all: its other notices wait for the next run
 _UNREACHABLE = frozenset({"timeout", "refused", "dns", "tls", "connection"})

@@ -6,8 +6,12 @@ guessed without the key). An import that meets one of them does not create the c
 row as "erased on <date> at the customer's request". ``persondata import --allow-returning`` is for a customer
 who really has come back: the customer is created and the tombstone goes.
 
-The retention sweep's deletions at the end of a retention period leave no tombstone: such a customer may come
-back with a new relationship (docs/import-formats.md).
+The retention sweep's deletions at the end of a retention period leave a tombstone too (reason
+``end_of_retention``), when the sweep clears the customer number's or the e-mail's blind index: what the import
+does with such a row is the policy's ``retention.returning_customers`` (docs/retention.md). A customer whose
+relevance ended and who comes back with a new order is a returning customer: by default (``when_active``) the row
+is imported again only if it shows activity after the deletion day, and reported as "deleted on <date> at the end
+of its retention" otherwise.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ import uuid
 from collections.abc import Iterable
 from datetime import date
 
-from persondata.rawsql import fetch_in
+from persondata.rawsql import executemany, fetch_in
 from persondata.register.models import Customer, Tombstone
 
 KINDS = ("customer_number", "email")
+ERASURE = "erasure_request"
+END_OF_RETENTION = "end_of_retention"
 
 
 def remember(customer_id: uuid.UUID, *, erased_on: date, reason: str) -> int:
@@ -37,17 +43,29 @@ def remember(customer_id: uuid.UUID, *, erased_on: date, reason: str) -> int:
     return kept
 
 
+def remember_tokens(tokens: Iterable[tuple[str, bytes]], *, on: date, reason: str) -> None:
+    """Keep these ``(kind, blind index)`` pairs as tombstones (the sweep, inside its chunk's transaction); a
+    token already kept keeps its first day and reason."""
+    rows = [(kind, token, on.isoformat(), reason) for kind, token in dict.fromkeys(tokens)]
+    executemany(
+        "INSERT INTO deletion_tombstone (kind, token, erased_on, reason) VALUES (%s, %s, %s, %s) "
+        "ON CONFLICT (kind, token) DO NOTHING",
+        rows,
+    )
+
+
 def exist() -> bool:
     return Tombstone.objects.exists()
 
 
-def find(tokens: Iterable[bytes]) -> dict[bytes, date]:
-    """The erasure day of each token that is a tombstone (of either kind: the tokens are kind-specific)."""
+def find(tokens: Iterable[bytes]) -> dict[bytes, tuple[date, str]]:
+    """The deletion day and reason of each token that is a tombstone (of either kind: the tokens are
+    kind-specific)."""
     wanted = list(dict.fromkeys(tokens))
     if not wanted:
         return {}
-    rows = fetch_in("SELECT token, erased_on FROM deletion_tombstone WHERE token IN ({})", wanted)
-    return {bytes(t): d if isinstance(d, date) else date.fromisoformat(str(d)) for t, d in rows}
+    rows = fetch_in("SELECT token, erased_on, reason FROM deletion_tombstone WHERE token IN ({})", wanted)
+    return {bytes(t): (d if isinstance(d, date) else date.fromisoformat(str(d)), str(r)) for t, d, r in rows}
 
 
 def forget(tokens: Iterable[bytes]) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import connection
 
+from persondata import runtime
 from persondata.core import sealing
 from persondata.core.calendar import legal_date
 from persondata.core.policy import Policy
@@ -58,17 +59,42 @@ def _iso(value: date | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class ErasedRow:
-    """A row of a customer erased at their request: reported, not written (``register.tombstones``)."""
+    """A row of a customer erased at their request, or deleted at the end of retention: reported, not written
+    (``register.tombstones``)."""
 
     file: str
     line: int
     erased_on: date
+    reason: str = tombstones.ERASURE
 
     def __str__(self) -> str:
+        if self.reason == tombstones.END_OF_RETENTION:
+            return (
+                f"{self.file}, line {self.line}: deleted on {self.erased_on.isoformat()} at the end of its "
+                "retention, and the row shows no activity since; not imported again (use --allow-returning if "
+                "the customer has come back)"
+            )
         return (
             f"{self.file}, line {self.line}: erased on {self.erased_on.isoformat()} at the customer's request; "
             "not imported again (use --allow-returning if the customer has come back)"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Tombstone:
+    """What the tombstones say about one customer number of the batch: the day, the reason, the tokens met."""
+
+    day: date
+    reason: str
+    tokens: list[bytes]
+
+
+def _activity(unit: Unit) -> date | None:
+    """The latest day the row shows activity on: the customer's last activity, or an order."""
+    days = [o.ordered_on for o in unit.orders]
+    if unit.customer is not None and unit.customer.last_activity is not None:
+        days.append(unit.customer.last_activity)
+    return max(days, default=None)
 
 
 @dataclass(slots=True)
@@ -159,9 +185,11 @@ class RegisterWriter:
         run = self.run
         skipped = self.skipped
         for unit in units:
-            if erased and (day := erased.get(number_bidx[unit.customer_number])) is not None:
-                self.erased.append(ErasedRow(unit.file, unit.line, day))
-                continue
+            if erased and (dead := erased.get(number_bidx[unit.customer_number])) is not None:
+                if not self._returns(unit, dead):
+                    self.erased.append(ErasedRow(unit.file, unit.line, dead.day, dead.reason))
+                    continue
+                counts["returning_customers"] += unit.customer is not None
             unit_errors: list[RowError] = []
             added = False
             if unit.customer is not None:
@@ -245,9 +273,10 @@ class RegisterWriter:
 
     def _erased(
         self, units: Sequence[Unit], customers: dict[bytes, _Existing], number_bidx: dict[str, bytes]
-    ) -> dict[bytes, date]:
-        """Number token → erasure day, for the batch's unknown customers whose number or e-mail is a tombstone.
-        With ``allow_returning`` the tombstones go and nothing is skipped."""
+    ) -> dict[bytes, _Tombstone]:
+        """Number token → its tombstone, for the batch's unknown customers whose number or e-mail is one. An
+        erasure at the customer's request outweighs a deletion at the end of retention. With
+        ``allow_returning`` the tombstones go and nothing is skipped."""
         blind = self.vault.blind_index
         candidates: dict[bytes, list[bytes]] = {}
         for u in units:
@@ -264,9 +293,28 @@ class RegisterWriter:
         if self.allow_returning:
             tombstones.forget(found)
             return {}
-        return {
-            b: min(found[t] for t in ts if t in found) for b, ts in candidates.items() if found.keys() & ts
-        }
+        out = {}
+        for b, ts in candidates.items():
+            hits = [found[t] for t in ts if t in found]
+            if hits:
+                erasure = any(r == tombstones.ERASURE for _d, r in hits)
+                reason = tombstones.ERASURE if erasure else tombstones.END_OF_RETENTION
+                day = min(d for d, r in hits if r == reason)
+                out[b] = _Tombstone(day, reason, [t for t in ts if t in found])
+        return out
+
+    def _returns(self, unit: Unit, dead: _Tombstone) -> bool:
+        """Whether a row of a customer deleted at the end of retention is imported again
+        (``retention.returning_customers``); if so, its tombstones go. Never for an erasure."""
+        if dead.reason != tombstones.END_OF_RETENTION:
+            return False
+        mode = self.policy.retention.returning
+        active = _activity(unit)
+        if mode == "import" or (mode == "when_active" and active is not None and active > dead.day):
+            with self._in_database():
+                tombstones.forget(dead.tokens)
+            return True
+        return False
 
     def _existing(self, table: str, column: str, keys: list[str]) -> dict[str, _Existing]:
         if not keys:
@@ -286,14 +334,15 @@ class RegisterWriter:
         """The data keys ``needed``: existing ones unwrapped, new ones made and added to ``inserts``."""
         old_ids = sorted({cid for cid, _ in needed if cid not in new_ids})
         keys: dict[tuple[str, str], AESGCM] = {}
+        vault = runtime.vault()  # once per batch (ring.unwrap)
         if old_ids:
             with self._in_database():
                 stored = store.customer_keys(old_ids)
             for cid, klass, wrapped in stored:
                 if (cid, klass) in needed:
-                    keys[(cid, klass)] = ring.unwrap(wrapped, cid, klass)
+                    keys[(cid, klass)] = ring.unwrap(wrapped, cid, klass, vault)
         for cid, klass in needed - keys.keys():
-            keys[(cid, klass)] = ring.new_customer_key(cid, klass, inserts, self.when)
+            keys[(cid, klass)] = ring.new_customer_key(cid, klass, inserts, self.when, vault)
         return keys
 
     # -- writes ---------------------------------------------------------------------------------------------------

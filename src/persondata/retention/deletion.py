@@ -38,6 +38,7 @@ from persondata.core.vault import seal
 from persondata.jobs import outbox
 from persondata.keys import ring, store
 from persondata.rawsql import Hex, batches, execute_in, executemany, fetch_in, hx
+from persondata.register import tombstones
 from persondata.register.models import RELEVANCE, Customer
 from persondata.retention import ledger
 
@@ -126,8 +127,11 @@ class Deleter:
         run_id: uuid.UUID | None,
         held_records: Collection[Hex] = (),
         write_ledger: bool = True,
+        tombstones_on: date | None = None,
     ) -> None:
         self.at, self.run_id = at, (run_id.hex if run_id is not None else None)
+        #: the sweep: a customer number or e-mail whose blind index goes is kept as a tombstone of this day
+        self.tombstones_on = tombstones_on
         self.held = frozenset(held_records)
         self.write_ledger = write_ledger
         self.counts: Counter[str] = Counter()
@@ -170,13 +174,19 @@ class Deleter:
         has_contact = "(name_bidx IS NOT NULL OR email_bidx IS NOT NULL OR phone_bidx IS NOT NULL)"
         has_number = "number_bidx IS NOT NULL"
         wanted = " OR ".join(w for w, on in ((has_contact, contact), (has_number, number)) if on)
-        rows = [
-            (hx(r[0]), contact and bool(r[1]), number and bool(r[2]))
-            for r in fetch_in(
-                f"SELECT id, {has_contact}, {has_number} FROM customer WHERE ({wanted}) AND id IN ({{}})",  # noqa: S608 - constants
-                ids,
+        found = fetch_in(
+            f"SELECT id, {has_contact}, {has_number}, email_bidx, number_bidx FROM customer "  # noqa: S608 - constants
+            f"WHERE ({wanted}) AND id IN ({{}})",
+            ids,
+        )
+        rows = [(hx(r[0]), contact and bool(r[1]), number and bool(r[2])) for r in found]
+        if self.tombstones_on is not None:
+            tombstones.remember_tokens(
+                [("email", bytes(r[3])) for r in found if contact and r[3] is not None]
+                + [("customer_number", bytes(r[4])) for r in found if number and r[4] is not None],
+                on=self.tombstones_on,
+                reason=tombstones.END_OF_RETENTION,
             )
-        ]
         sets = []
         if contact:
             sets.append("contact_blob = NULL, name_bidx = NULL, email_bidx = NULL, phone_bidx = NULL")

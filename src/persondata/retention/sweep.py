@@ -131,6 +131,9 @@ class _Sweep:
         )  # fmt: skip
         self.report = report = SweepReport("plan" if dry_run else "sweep", today)
         self.cutoff = report.accounting_cutoff = accounting_cutoff(policy, today)
+        # a customer deleted at the end of retention is remembered for the import, unless the policy says
+        # re-imported rows are simply imported (docs/retention.md, "Deleted customers in the next import")
+        self.remember = policy.retention.returning != "import"
         report.claim_cutoff = claim_cutoff(policy, today)
         report.relevance_cutoffs = {c: relevance_cutoff(policy, c, today) for c in RELEVANCE_CATEGORIES}
         self.decider = Decider(policy, today, report)
@@ -171,7 +174,17 @@ class _Sweep:
                     report.restricted += _restrict_barred_claims(
                         plan.restrict, self.policy, self.now, self.actor
                     )
-                _apply(plan, index, self.now, self.today, self.cutoff, self.run, self.actor, report)
+                _apply(
+                    plan,
+                    index,
+                    self.now,
+                    self.today,
+                    self.cutoff,
+                    self.run,
+                    self.actor,
+                    report,
+                    self.remember,
+                )
             report.customers += len(customers)
             report.chunks += 1
             if self.run is not None:
@@ -253,13 +266,16 @@ def _apply(
     run: RetentionRun,
     actor: str,
     report: SweepReport,
+    remember: bool,
 ) -> None:
     """Delete one chunk's due records through the shared deletion functions, then audit the chunk."""
     if plan.recorded_ends:
         executemany("UPDATE customer SET relationship_ended_on = %s WHERE id = %s", plan.recorded_ends)
     if not plan.has_deletions():
         return
-    deleter = Deleter(at=now, run_id=run.id, held_records=index.records)
+    deleter = Deleter(
+        at=now, run_id=run.id, held_records=index.records, tombstones_on=today if remember else None
+    )
     # the ledger's rule says what the relationship's end was counted from (records, source dates, the import)
     for rule, categories in plan.relevance_by_rule().items():
         deleter.relevance(categories, rule)
