@@ -35,6 +35,15 @@ NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 25)
 
 
+STATIC_SCRIPT = '<script src="/static/web/typeahead.js" defer></script>'
+
+
+def no_inline_script(html: str) -> bool:
+    """The page runs no inline script: its only script, if any, is the static type-ahead file, empty between its
+    tags (the CSP forbids inline scripts; tests/web/test_pages.py)."""
+    return html.replace(STATIC_SCRIPT, "").count("<script") == 0
+
+
 @pytest.fixture
 def now() -> datetime:
     return NOW

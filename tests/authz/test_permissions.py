@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -149,7 +150,7 @@ def _example(schema: dict[str, Any], spec: dict[str, Any]) -> Any:
         props = schema.get("properties", {})
         return {name: _example(props[name], spec) for name in schema.get("required", [])}
     if kind == "array":
-        return []
+        return [_example(schema.get("items", {}), spec) for _ in range(schema.get("minItems", 0))]
     if kind in ("integer", "number"):
         return max(1, schema.get("minimum", 1))
     if kind == "boolean":
@@ -157,6 +158,18 @@ def _example(schema: dict[str, Any], spec: dict[str, Any]) -> Any:
     return {"date": "2026-01-01", "date-time": "2026-01-01T00:00:00Z", "uuid": str(uuid.UUID(int=1))}.get(
         schema.get("format", ""), "x" * max(1, schema.get("minLength", 1))
     )
+
+
+def _form_example(schema: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    props = schema.get("properties", {})
+    return {
+        name: SimpleUploadedFile("evidence.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+        if props[name].get("format") == "binary"
+        else _example(props[name], spec)
+        for name in schema.get("required", [])
+    }
 
 
 def _api_operations(client: Client) -> list[tuple[str, str, str, str]]:
@@ -169,10 +182,18 @@ def _api_operations(client: Client) -> list[tuple[str, str, str, str]]:
             op_id = operation["operationId"]
             name = api_rules[max((k for k in api_rules if op_id.endswith("_" + k)), key=len)]
             if RULES[name] in DUTIES:
-                body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
-                data = json.dumps(_example(body["schema"], schema) if body else {})
+                content = operation.get("requestBody", {}).get("content", {})
+                form = content.get("multipart/form-data")
+                body = content.get("application/json", {})
+                data: Any = json.dumps(_example(body["schema"], schema) if body else {})
+                if form is not None:  # an upload: its form fields, a small file for each binary one
+                    data = _form_example(form["schema"], schema)
                 ids = {
-                    p["name"]: "999999" if p["schema"].get("type") == "integer" else str(uuid.UUID(int=1))
+                    p["name"]: _example(p["schema"], schema)
+                    if "enum" in p["schema"] or "$ref" in p["schema"]
+                    else "999999"
+                    if p["schema"].get("type") == "integer"
+                    else str(uuid.UUID(int=1))
                     for p in operation.get("parameters", [])
                     if p["in"] == "path"
                 }
@@ -195,6 +216,14 @@ def test_api_operations_check_their_named_permission(spread_policy: None, make_s
         auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
         if method == "get":
             response = client.get(path, **auth)
+        elif isinstance(data, dict):  # multipart: a fresh file each time (a file is read once)
+            fresh = {
+                k: SimpleUploadedFile(v.name, b"%PDF-1.4\n%%EOF\n", v.content_type)
+                if hasattr(v, "read")
+                else v
+                for k, v in data.items()
+            }
+            response = client.post(path, fresh, **auth)
         else:
             response = client.generic(method.upper(), path, data, content_type="application/json", **auth)
         refused = response.status_code == 403
