@@ -161,7 +161,7 @@ def delete_agreement(request: HttpRequest, partner: str) -> tuple[int, None]:
 class DisclosureIn(Schema):
     model_config = ConfigDict(extra="forbid")
     partner: PartnerKey  # type: ignore[valid-type]
-    categories: list[Category] = Field(min_length=1)  # type: ignore[valid-type]
+    categories: list[Category]  # type: ignore[valid-type]
     purpose: Purpose = Field(description="a purpose of the policy file the transfer served")
     customers: list[uuid.UUID] = Field([], description="the customers' pseudonymous ids")
     standing: bool = Field(False, description="every customer's data, continuously, from occurred_at")
