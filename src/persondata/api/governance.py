@@ -35,8 +35,9 @@ class BreachChange(Schema):
     )
     occurred_at: datetime | None = None
     nature: str | None = None
-    kinds: list[Literal[KINDS]] | None = None  # type: ignore[valid-type]
-    categories: list[Category] | None = Field(None, description="the policy file's data categories affected")  # type: ignore[valid-type]
+    # lists: left out to keep them, never null
+    kinds: list[Literal[KINDS]] = None  # type: ignore[valid-type,assignment]
+    categories: list[Category] = Field(None, description="the policy file's data categories affected")  # type: ignore[valid-type,arg-type]
     customers_affected: int | None = Field(None, ge=0)
     records_affected: int | None = Field(None, ge=0)
     consequences: str | None = None
