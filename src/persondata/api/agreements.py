@@ -8,7 +8,6 @@ import base64
 import binascii
 import uuid
 from datetime import date, datetime
-from typing import Any
 
 from django.db import transaction
 from django.http import Http404, HttpRequest
@@ -19,7 +18,7 @@ from pydantic import ConfigDict, Field
 
 from persondata.access import permissions
 from persondata.access.actor import Actor
-from persondata.api.schemas import Category, ErrorOut, PartnerKey, Purpose, ValidationErrorOut
+from persondata.api.schemas import ERRORS, Category, PartnerKey, Purpose
 from persondata.core.agreements import SubProcessor
 from persondata.core.calendar import legal_date
 from persondata.partners import agreements, disclosures
@@ -27,7 +26,6 @@ from persondata.partners.errors import PartnerError
 from persondata.partners.models import Disclosure, ProcessorAgreement
 
 router = Router(tags=["partners"])
-ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 class SubProcessorIO(Schema):

@@ -19,7 +19,7 @@ from pydantic import ConfigDict
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
-from persondata.api.schemas import ErrorOut, ValidationErrorOut
+from persondata.api.schemas import ERRORS
 from persondata.core.calendar import legal_date
 from persondata.governance import attachments
 from persondata.governance import control as controls
@@ -29,7 +29,6 @@ from persondata.governance.models import Control, FollowUp
 router = Router(tags=["control"])
 #: the upload, optional to the schema so that the duty is checked first (a refusal is a refusal, not a 422)
 _OPTIONAL_FILE: Any = File(None)  # type: ignore[type-arg]
-ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 class ControlAnswerIn(Schema):

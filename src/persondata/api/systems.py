@@ -16,13 +16,12 @@ from pydantic import ConfigDict, Field
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
-from persondata.api.schemas import Category, ErrorOut, ValidationErrorOut
+from persondata.api.schemas import ERRORS, Category
 from persondata.core.risk import EVENTS
 from persondata.systems import services
 from persondata.systems.services import SystemInputError
 
 router = Router(tags=["systems"])
-ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 class AssessmentOut(Schema):
