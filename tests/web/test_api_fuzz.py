@@ -109,8 +109,9 @@ SEMANTIC = {
     "POST /api/controls/{control_id}/attachments/{item}": {"file"},
     # the event is checked after the duty (api/systems.py), so the path is a string to the schema
     "PUT /api/systems/{key}/assessments/{event}": {"event"},
-    # a partner receives only its own categories, for its own purposes (the policy file), about customers on file
-    "POST /api/partners/disclosures": {"purpose", "categories", "customers", "occurred_at"},
+    # a partner receives data only under a current agreement, only its own categories for its own purposes (the
+    # policy file), and only about customers on file
+    "POST /api/partners/disclosures": {"partner", "purpose", "categories", "customers", "occurred_at"},
     "POST /api/requests": {"email", "received_on", "name", "phone", "customer_number", "address", "message"},
 }
 
