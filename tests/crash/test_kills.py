@@ -35,14 +35,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from persondata import demo
 from persondata.bench.public import _form_request, _form_url, _opener, _submit
 from tests.clitools import cli_env, persondata
 from tests.conftest import TODAY
 from tests.requests.conftest import Mailbox
-from tests.requests.test_outbox_process import ACCEPT
+from tests.requests.test_outbox_process import ACCEPT, smtp_on_loopback
 from tests.retention.test_process import checkpoint, half_deleted, sql
 
 pytestmark = pytest.mark.slow
@@ -255,16 +254,8 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Base]:
     )
     kept = frozenset(customers(swept / "persondata.sqlite3"))
     assert 0 < len(kept) < CUSTOMERS, "the sweep should delete some customers and keep others"
-    box = Mailbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    server = Controller(box.handler, hostname="127.0.0.1", port=port)
-    server.start()
-    try:
+    with smtp_on_loopback() as (box, port):
         yield Base(home, kept, [r["customer_number"] for r in records], more, port, box)
-    finally:
-        server.stop()
 
 
 def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

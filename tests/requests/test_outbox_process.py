@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -78,8 +79,9 @@ def installation(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dic
         databases.close()
 
 
-@pytest.fixture
-def smtp_peer() -> Iterator[tuple[Mailbox, int]]:
+@contextmanager
+def smtp_on_loopback() -> Iterator[tuple[Mailbox, int]]:
+    """A real SMTP server on a free loopback port, and the mailbox it fills."""
     box = Mailbox()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -90,6 +92,12 @@ def smtp_peer() -> Iterator[tuple[Mailbox, int]]:
         yield box, port
     finally:
         server.stop()
+
+
+@pytest.fixture
+def smtp_peer() -> Iterator[tuple[Mailbox, int]]:
+    with smtp_on_loopback() as peer:
+        yield peer
 
 
 def _register(env: dict[str, str], mode: str) -> subprocess.CompletedProcess[str]:

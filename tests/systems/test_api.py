@@ -62,9 +62,7 @@ def test_record_assess_read_and_remove_a_system(controller: Any) -> None:
 def test_bad_input_names_the_field_and_changes_nothing(controller: Any) -> None:
     client, token = Client(), create_token(controller, "systems", NOW)
     bad = _call(client, token, "PUT", "/api/systems/economy", {**SYSTEM, "categories": ["cpr"]})
-    assert bad.status_code == 422 and bad.json()["fields"] == ["categories.0"], (
-        bad.content
-    )  # the schema names the item
+    assert bad.status_code == 422 and bad.json()["fields"] == ["categories.0"], bad.content
     assert _call(client, token, "GET", "/api/systems/economy").status_code == 404
     _call(client, token, "PUT", "/api/systems/economy", SYSTEM)
     higher = {"severity": 2, "likelihood": 2, "residual_severity": 3, "residual_likelihood": 1}

@@ -8,7 +8,6 @@ import base64
 import binascii
 import uuid
 from datetime import date, datetime
-from typing import Any
 
 from django.db import transaction
 from django.http import Http404, HttpRequest
@@ -19,7 +18,7 @@ from pydantic import ConfigDict, Field
 
 from persondata.access import permissions
 from persondata.access.actor import Actor
-from persondata.api.schemas import Category, ErrorOut, PartnerKey, Purpose, ValidationErrorOut
+from persondata.api.schemas import ERRORS, Category, PartnerKey, Purpose
 from persondata.core.agreements import SubProcessor
 from persondata.core.calendar import legal_date
 from persondata.partners import agreements, disclosures
@@ -27,7 +26,6 @@ from persondata.partners.errors import PartnerError
 from persondata.partners.models import Disclosure, ProcessorAgreement
 
 router = Router(tags=["partners"])
-ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 class SubProcessorIO(Schema):
@@ -161,7 +159,7 @@ def delete_agreement(request: HttpRequest, partner: str) -> tuple[int, None]:
 class DisclosureIn(Schema):
     model_config = ConfigDict(extra="forbid")
     partner: PartnerKey  # type: ignore[valid-type]
-    categories: list[Category] = Field(min_length=1)  # type: ignore[valid-type]
+    categories: list[Category]  # type: ignore[valid-type]
     purpose: Purpose = Field(description="a purpose of the policy file the transfer served")
     customers: list[uuid.UUID] = Field([], description="the customers' pseudonymous ids")
     standing: bool = Field(False, description="every customer's data, continuously, from occurred_at")

@@ -19,7 +19,7 @@ from pydantic import ConfigDict
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
-from persondata.api.schemas import ErrorOut, ValidationErrorOut
+from persondata.api.schemas import ERRORS
 from persondata.core.calendar import legal_date
 from persondata.governance import attachments
 from persondata.governance import control as controls
@@ -28,8 +28,7 @@ from persondata.governance.models import Control, FollowUp
 
 router = Router(tags=["control"])
 #: the upload, optional to the schema so that the duty is checked first (a refusal is a refusal, not a 422)
-_FILE: Any = File(...)  # type: ignore[type-arg]
-ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+_OPTIONAL_FILE: Any = File(None)  # type: ignore[type-arg]
 
 
 class ControlAnswerIn(Schema):
@@ -186,9 +185,11 @@ def assign_follow_up(request: HttpRequest, follow_up_id: uuid.UUID, body: Follow
     summary="Attach a file (PDF, PNG or JPEG, multipart field 'file') to a manual item",
 )
 def attach_control(
-    request: HttpRequest, control_id: uuid.UUID, item: str, file: UploadedFile = _FILE
+    request: HttpRequest, control_id: uuid.UUID, item: str, file: UploadedFile | None = _OPTIONAL_FILE
 ) -> dict[str, Any]:
     def step(actor: Actor) -> Control:
+        if file is None:
+            raise GovernanceError("file", "send the PDF, PNG or JPEG as the multipart field 'file'")
         attachments.check_size(file.size or 0)  # before the file is read into memory
         content = file.read()
         attachments.attach(actor, control_id, item, file.name or "", content, now=timezone.now())

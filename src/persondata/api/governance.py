@@ -17,13 +17,12 @@ from pydantic import ConfigDict, Field
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
-from persondata.api.schemas import Category, ErrorOut, ValidationErrorOut
+from persondata.api.schemas import ERRORS, Category
 from persondata.governance import breaches
 from persondata.governance.errors import GovernanceError
 from persondata.governance.models import KINDS, RISKS, Breach
 
 router = Router(tags=["breaches"])
-ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 class BreachChange(Schema):
@@ -35,10 +34,11 @@ class BreachChange(Schema):
     )
     occurred_at: datetime | None = None
     nature: str | None = None
-    kinds: list[Literal[KINDS]] | None = None  # type: ignore[valid-type]
-    categories: list[Category] | None = Field(None, description="the policy file's data categories affected")  # type: ignore[valid-type]
-    customers_affected: int | None = Field(None, ge=0)
-    records_affected: int | None = Field(None, ge=0)
+    # lists: left out to keep them, never null
+    kinds: list[Literal[KINDS]] = None  # type: ignore[valid-type,assignment]
+    categories: list[Category] = Field(None, description="the policy file's data categories affected")  # type: ignore[valid-type,arg-type]
+    customers_affected: int = Field(None, ge=0)  # type: ignore[assignment]
+    records_affected: int = Field(None, ge=0)  # type: ignore[assignment]
     consequences: str | None = None
     measures_taken: str | None = None
     measures_planned: str | None = None

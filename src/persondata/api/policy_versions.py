@@ -15,13 +15,12 @@ from pydantic import ConfigDict
 
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
-from persondata.api.schemas import ErrorOut, ValidationErrorOut
+from persondata.api.schemas import ERRORS
 from persondata.governance import policy_versions as versions
 from persondata.governance.errors import GovernanceError
 from persondata.governance.models import PolicyAdoption
 
 router = Router(tags=["policy"])
-ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 class AdoptionIn(Schema):

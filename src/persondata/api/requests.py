@@ -17,7 +17,7 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from persondata.access import permissions
 from persondata.access.actor import Actor
-from persondata.api.schemas import ErrorOut, ValidationErrorOut
+from persondata.api.schemas import ERRORS
 from persondata.core.calendar import legal_date
 from persondata.core.requests import Kind
 from persondata.register.rectify import RectifyError
@@ -27,7 +27,6 @@ from persondata.requests.answers import documents, printing
 from persondata.requests.models import Document, Request
 
 router = Router(tags=["requests"])
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 def _text(n: int) -> Any:

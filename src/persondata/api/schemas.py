@@ -57,6 +57,10 @@ class ValidationErrorOut(ErrorOut):
     fields: list[str]
 
 
+#: the errors every operation of the routers documents (400: a body that is not JSON, or not the form it names)
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+
+
 class HealthOut(_Out):
     status: str
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import platform
+import re
 import stat
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -133,10 +134,15 @@ class SystemInput:
     version: str = ""
 
 
+KEY = re.compile(r"[-a-zA-Z0-9_]{1,40}")  # the record's slug (System.key)
+
+
 def _checked(data: SystemInput) -> SystemInput:
     policy = runtime.policy()
     if data.key == OWN:
         raise SystemInputError("key", "persondata's own record is filled in automatically")
+    if not KEY.fullmatch(data.key):
+        raise SystemInputError("key", "use letters, digits, - and _ (at most 40 characters)")
     if data.kind not in dict(KINDS) or data.kind == "own":
         raise SystemInputError("kind", "must be admin, partner or other")
     if data.kind == "partner" and policy.partner(data.partner_key) is None:
