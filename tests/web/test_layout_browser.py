@@ -16,6 +16,7 @@ from django.test import Client
 from persondata.access import gate
 from persondata.access.staff import acknowledge, ensure_default_texts
 from persondata.cli import demo_company
+from persondata.jobs.outbox import wait_for_outbox
 from persondata.requests.models import Document, Request
 from tests.conftest import NOW
 
@@ -168,6 +169,7 @@ def test_the_hold_webhook_and_filter_forms_are_styled(pages: Any, live_server: A
 
 
 def test_the_html_letter_shows_with_its_styles_under_the_csp(pages: Any, live_server: Any) -> None:
+    wait_for_outbox()  # the demo's answered request: its letter is drawn after the commit
     letter = Document.objects.get(kind="letter", fmt="html", request__kind="access")
     page = pages(DESKTOP)
     response = page.goto(f"{live_server.url}/requests/{letter.request_id}/documents/{letter.id}/")

@@ -52,7 +52,17 @@ def attach(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
 
 
 def move_in(connection: BaseDatabaseWrapper) -> None:
-    """The migration ``access.0004`` (SQLite): the entries of the main database's table move into the file."""
+    """The migration ``access.0004``. SQLite: the entries of the main database's table move into the file.
+    PostgreSQL: the table stays, but loses its foreign key to the logins, as the model says (``db_constraint=False``):
+    the model is not managed, so nothing else would drop it, and the key would stop a flush of the logins."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT conname FROM pg_constraint WHERE conrelid = 'access_log'::regclass AND contype = 'f'"
+            )
+            for (name,) in cur.fetchall():
+                cur.execute(f'ALTER TABLE access_log DROP CONSTRAINT "{name}"')
+        return
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cur:
