@@ -257,8 +257,10 @@ def test_the_access_answer_holds_every_article_15_item_and_nothing_of_anyone_els
         raw(boss, answer.document("access_csv", "csv")).decode(),
     ]
     for text in everything:
+        # the request's reference is random letters and digits: it may spell "PB1" by chance
+        text = squash(text).replace(squash(request.reference), "")
         for value in B_VALUES:
-            assert squash(value) not in squash(text), value
+            assert squash(value) not in text, value
     trail = json.dumps(
         [
             list(AuditEntry.objects.values_list("action", "target", "details")),
