@@ -139,7 +139,9 @@ def test_the_controller_carries_out_the_half_yearly_control(
         page.wait_for_url(f"{base}/governance/controls/*/")
         assert page.locator("#item-requests_late").get_by_text(late.reference).is_visible()
         assert page.locator("#item-staff_declarations").get_by_text("nyansat").is_visible()
-        assert page.locator("#item-backups.item--finding").is_visible()  # no backup on record (docs/backups.md)
+        assert page.locator(
+            "#item-backups.item--finding"
+        ).is_visible()  # no backup on record (docs/backups.md)
         for key in measures():
             form = page.locator("form", has=page.locator(f"#ok-{key}"))
             form.get_by_role("button", name="Gem svaret").click()

@@ -44,7 +44,9 @@ def test_the_inbox_and_the_type_ahead(
         page.goto(f"{live_server.url}/requests/")
         badge = page.locator("#inbox .badge--overdue")
         assert badge.inner_text() == "4 dage over fristen"
-        assert badge.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(161, 42, 42)"  # red, app.css
+        assert (
+            badge.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(161, 42, 42)"
+        )  # red, app.css
         page.locator("#id_kind").select_option("erasure")
         page.get_by_role("button", name="Vis").click()
         page.wait_for_url(re.compile(r".*/requests/\?.*kind=erasure.*"))
