@@ -202,7 +202,8 @@ def test_the_access_log_never_holds_a_confirmation_token(tmp_path: Path, served:
     """gunicorn with the masking logger (``logger_class`` in persondata.gunicorn_conf) and serve's log format."""
     token = "Zx9-secret_" + os.urandom(8).hex()
     port = _free_port()
-    env = {**cli_env(tmp_path, served.database_url), "PERSONDATA_JOBS": "0"}
+    # the served installation's home: its master key (the WSGI app refuses to serve without it) and database
+    env = {**cli_env(served.log.parent, served.database_url), "PERSONDATA_JOBS": "0"}
     log = tmp_path / "access.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
