@@ -15,7 +15,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -60,7 +60,10 @@ def invite(actor_user: Any, user: Any, now: datetime) -> str:
 
 def problem(token: str, now: datetime) -> str | None:
     """Why the link does not work (unknown, used, revoked, expired), or None."""
-    found = _find(token)
+    return _problem_of(_find(token), now)
+
+
+def _problem_of(found: Invitation | None, now: datetime) -> str | None:
     if found is None or not found.user.is_active:
         return "unknown"
     if found.used_at is not None:
@@ -72,21 +75,21 @@ def problem(token: str, now: datetime) -> str | None:
     return None
 
 
-def _find(token: str) -> Invitation | None:
+def _find(token: str, *, lock: bool = False) -> Invitation | None:
     if not token or len(token) > 100:
         return None
-    return Invitation.objects.select_related("user").filter(token_hash=_hash(token)).first()
+    query = Invitation.objects.select_related("user").filter(token_hash=_hash(token))
+    return (query.select_for_update() if lock else query).first()
 
 
 def accept(token: str, password: str, now: datetime) -> Any:
-    """Set the invited login's password (it must pass the validators) and use the link; returns the login."""
-    why = problem(token, now)
-    if why is not None:
-        raise Invalid(why, why)
-    found = _find(token)
-    assert found is not None
-    invitation = Invitation.objects.select_for_update().get(pk=found.pk)
-    user = get_user_model().objects.get(pk=invitation.user_id)
+    """Set the invited login's password (it must pass the validators) and use the link; returns the login.
+    The link is checked on its locked row, so two tabs cannot both use it."""
+    invitation = _find(token, lock=True)
+    why = _problem_of(invitation, now)
+    if why is not None or invitation is None:
+        raise Invalid(why or "unknown", why or "unknown")
+    user = invitation.user
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
