@@ -5,17 +5,19 @@ not open a second time, and the request's page shows how and when the answer lef
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from persondata.access.actor import Actor
 from persondata.register.models import Customer
 from persondata.requests.answers import answering as answers
-from persondata.requests.answers import documents
-from persondata.requests.models import Request
+from persondata.requests.answers import delivery, documents
+from persondata.requests.models import AnswerLink, Request
 from persondata.requests.services import email_on_file
 from tests.conftest import NOW
 from tests.requests.answering import register
@@ -79,3 +81,43 @@ def test_the_controller_sends_the_link_and_the_customer_downloads_the_letter_onc
         assert page.get_by_text("kunden hentede et dokument").is_visible()
     finally:
         context.close()
+
+
+def test_an_expired_link_and_a_wrong_address_are_refused_in_plain_words(
+    browser: Any, live_server: Any, controller: Any, demo_customers: Any, smtp: Any, settings: Any
+) -> None:
+    """The customer's side in the browser: a wrong address is refused and counted (the third closes the link), and a
+    link past its last day opens no more; neither page shows the address, and the request records each refusal."""
+    settings.PERSONDATA_PUBLIC_URL = live_server.url
+    boss = Actor.for_user(controller, "rights_requests", "web")
+    customer = Customer.objects.order_by("id").first()
+    assert customer is not None
+    request = register(boss, "access", {"name": "Testkunde"}, customer_id=customer.id)
+    with transaction.atomic():
+        answers.answer_access(boss, request, now=NOW)
+        delivery.send_link(boss, request, note="", now=timezone.now())
+    address = email_on_file(customer.id)
+    assert address
+    (message,) = smtp.to(address)
+    link = re.search(
+        r"http://\S+/privacy/answer/\S+/", message.get_body(preferencelist=("plain",)).get_content()
+    )
+    assert link is not None
+    context = browser.new_context(locale="da-DK")
+    page = context.new_page()
+    try:
+        page.goto(link.group(0))
+        page.get_by_label("Din e-mailadresse").fill("someone.else@example.invalid")
+        page.get_by_role("button", name="Åbn svaret").click()
+        heading = page.get_by_role("heading", name="Det er ikke den adresse, linket blev sendt til")
+        assert heading.is_visible()
+        assert "someone.else" not in page.content()
+
+        AnswerLink.objects.filter(request=request).update(expires_at=timezone.now() - timedelta(minutes=1))
+        page.goto(link.group(0))
+        assert page.get_by_role("heading", name="Linket er udløbet").is_visible()
+        assert page.get_by_label("Din e-mailadresse").count() == 0  # no form to open it with
+    finally:
+        context.close()
+    steps = list(request.events.filter(event__startswith="answer_").values_list("event", flat=True))
+    assert steps == ["answer_sent", "answer_link_refused"]
