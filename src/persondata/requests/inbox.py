@@ -169,7 +169,7 @@ def inbox(form: InboxFilter, page_number: str | None, today: date) -> Inbox:
     kinds = {k.value: str(label) for k, label in KIND_LABELS.items()}
     states = {s.value: str(label) for s, label in STATE_LABELS.items()}
     lang = "en" if (get_language() or "da").startswith("en") else "da"
-    extended = f" ({gettext('extended')})"
+    extended = " (" + gettext("extended") + ")"
     for r in page.object_list:
         left = (r.due_on - today).days
         level = rq.deadline_level(left) if r.state in OPEN else "closed"
