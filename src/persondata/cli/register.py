@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from tqdm import tqdm
 
 from persondata import demo
@@ -100,7 +101,7 @@ def register(sub: Any) -> None:
 def _progress_bar(enabled: bool) -> tuple[Any, Any]:
     if not enabled:
         return None, None
-    bar = tqdm(total=0, unit="B", unit_scale=True, desc=_("import"), file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(total=0, unit="B", unit_scale=True, desc=_("importing"), file=sys.stderr, dynamic_ncols=True)
 
     def update(done: int, total: int) -> None:
         bar.total = total
@@ -119,7 +120,9 @@ def print_report(report: ImportReport) -> None:
         % {
             "run": report.run_id,
             "mode": report.mode,
-            "status": {"done": _("done"), "rejected": _("rejected")}.get(report.status, report.status),
+            "status": {"done": pgettext("import", "done"), "rejected": pgettext("import", "rejected")}.get(
+                report.status, report.status
+            ),
             "rows": report.rows_read,
             "seconds": f"{report.seconds:.1f}",
             "db": f"{report.db_seconds:.1f}",
