@@ -26,6 +26,7 @@ from persondata.access.actor import Actor
 from persondata.access.models import AccessLog
 from persondata.cli import CommandError
 from persondata.cli.login import duty_actor
+from persondata.documents import labels
 from persondata.jobs import runner as jobs
 from persondata.jobs.clock import ClockError, legal_today
 from persondata.retention import holds
@@ -36,6 +37,11 @@ from persondata.retention.sweep_report import COUNT_KEYS, SweepReport
 
 #: Holds and a customer's schedule are for the data controller: the rule of the access log (RULES R9).
 
+_RULES = {
+    "relevance": gettext_lazy("no longer relevant"),
+    "bookkeeping": gettext_lazy("bookkeeping act"),
+    "time-barred claim": gettext_lazy("time-barred claim"),
+}
 _LABELS = {
     "contact": gettext_lazy("contact data"),
     "customer_number": gettext_lazy("customer numbers"),
@@ -196,7 +202,11 @@ def _print_why(report: SweepReport, policy: Any) -> None:
     if reasons:
         print(_("Why:"))
         for category, rule, n, reason in reasons:
-            print(f"  {category} ({rule}, " + _("%(count)s records") % {"count": _n(n)} + f"): {reason}")
+            print(
+                f"  {labels.category(category)} ({_RULES.get(rule, rule)}, "
+                + _("%(count)s records") % {"count": _n(n)}
+                + f"): {reason}"
+            )
     if report.held:
         held = ", ".join(f"{_LABELS.get(k, k)} {_n(v)}" for k, v in sorted(report.held.items()) if v)
         if held:
@@ -217,7 +227,8 @@ def _print_why(report: SweepReport, policy: Any) -> None:
         )
     if report.clash is not None:
         c = report.clash
-        print(_("Policy clash: %(message)s") % {"message": c.message})
+        message, fix = c.words(runtime.language())
+        print(_("Policy clash: %(message)s") % {"message": message})
         print(
             "  "
             + _(
@@ -226,7 +237,7 @@ def _print_why(report: SweepReport, policy: Any) -> None:
             )
             % {"affected": _n(c.affected), "kept": _n(c.kept_past_policy)}
         )
-        print("  " + _("Fix: %(fix)s") % {"fix": c.fix})
+        print("  " + _("Fix: %(fix)s") % {"fix": fix})
     if report.forecast:
         print(_("Next 90 days (records by week and category):"))
         for week in sorted(report.forecast):
