@@ -29,6 +29,10 @@ hypothesis_settings.register_profile(
 )
 hypothesis_settings.load_profile("persondata")
 
+# The suite reads the command's messages in English, whatever the machine's locale (the command chooses its language
+# from the environment: persondata.cli.choose_language); tests/test_cli_languages.py runs it in both languages.
+os.environ["LANGUAGE"] = "en"
+
 CI = django_settings.TEST_CI  # read by tests/settings.py, like every variable (docs/configuration.md)
 CHROMIUM = django_settings.TEST_CHROMIUM
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)

@@ -103,7 +103,7 @@ def test_init_says_what_the_first_deletion_run_deleted_and_why(demo_home: tuple[
         r"the first deletion run removed the contact data and order history of (\d+) demo", printed
     )
     assert found and int(found[1]) > 0, printed
-    assert "more than 36 months ago" in printed and "see /retention/" in printed
+    assert "more than 36 months ago" in printed and "see the Retention page" in printed
     assert re.search(r"and \d+ invoices and payments past the bookkeeping act's 5 years", printed)
     assert "@" not in printed.split("demo company loaded")[1]  # counts only: no e-mail address, no one's data
 

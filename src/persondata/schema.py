@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 #: old app label → new app label
 RENAMED_APPS = {"staff": "access", "rights": "requests"}
@@ -51,15 +52,17 @@ def not_set_up() -> str | None:
 
     An SQLite file that does not exist is not opened — opening it would leave an empty database behind.
     """
-    fix = "run 'persondata init' first: it creates the database, the master key and the first login"
+    fix = _("run 'persondata init' first: it creates the database, the master key and the first login")
     if connection.vendor == "sqlite":
         name = str(connection.settings_dict["NAME"])
         if name != ":memory:" and not name.startswith("file:") and not Path(name).exists():
-            return f"there is no database at {name} yet; {fix}"
+            return _("there is no database at %(name)s yet; %(fix)s") % {"name": name, "fix": fix}
     try:
         tables = set(connection.introspection.table_names())
     except Exception as exc:
-        return f"the database cannot be reached ({type(exc).__name__}: {exc}); check PERSONDATA_DATABASE_URL"
+        return _("the database cannot be reached (%(error)s); check PERSONDATA_DATABASE_URL") % {
+            "error": f"{type(exc).__name__}: {exc}"
+        }
     if "django_migrations" not in tables or "customer" not in tables:
-        return f"the database is not set up yet; {fix}"
+        return _("the database is not set up yet; %(fix)s") % {"fix": fix}
     return None

@@ -35,7 +35,7 @@ def test_register_list_extend_and_show(demo_customers: list[dict[str, Any]], con
         "requests", "new", "--kind", "erasure", "--email", record["email"], "--received-on", received.isoformat(),
         "--user", "controller",
     )  # fmt: skip
-    assert code == 0 and f"answer due {due.isoformat()}" in out and "match: single" in out
+    assert code == 0 and f"answer due {due.isoformat()}" in out and "match: one customer matches" in out
     ref = Request.objects.get().reference
     code, out, _ = run("requests", "list", "--user", "controller", "--format", "json")
     [row] = json.loads(out)

@@ -1,11 +1,18 @@
-"""The ``persondata`` command. Each sub-command module registers its parser; commands are thin and call services."""
+"""The ``persondata`` command. Each sub-command module registers its parser; commands are thin and call services.
+
+Everything the command prints for a person (errors, confirmations, reports, progress, the headings of its tables)
+goes through Django's gettext, in Danish or in English (:func:`choose_language`); what it prints for machines
+(``--json``, CSV) is the same in both.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+
+from django.utils.translation import gettext as _
 
 
 def _setup_django() -> None:
@@ -13,6 +20,46 @@ def _setup_django() -> None:
     import django
 
     django.setup()
+
+
+LANGUAGES = ("da", "en")
+#: the environment's variables that name the language of messages, in the order gettext reads them
+LANGUAGE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def choose_language(explicit: str | None, environ: Mapping[str, str]) -> str:
+    """The language the command speaks: ``--lang`` if given; else the environment's, as gettext reads it
+    (``LANGUAGE``, a list such as ``da:en``; then the first of ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` that is set,
+    such as ``da_DK.UTF-8``), when it names Danish or English; else the installation's language (Danish: the
+    ``C`` locale of a server names none)."""
+    if explicit in LANGUAGES:
+        return explicit
+    for name in LANGUAGE_VARIABLES:
+        value = environ.get(name, "")
+        if not value:
+            continue
+        for part in value.split(":") if name == "LANGUAGE" else [value]:
+            code = part.split(".")[0].split("@")[0].split("_")[0].split("-")[0].lower()
+            if code in LANGUAGES:
+                return code
+        if name != "LANGUAGE":
+            break  # the locale in force names another language (or none: C, POSIX)
+    from django.conf import settings
+
+    default = settings.LANGUAGE_CODE.split("-")[0]
+    return default if default in LANGUAGES else "da"
+
+
+def _explicit_language(argv: Sequence[str]) -> str | None:
+    """``--lang da|en`` (or ``--lang=…``) given before the command."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+        if not arg.startswith("-"):
+            return None  # the command: what follows is its own
+    return None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,7 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="persondata",
-        description="Runs the company's customer privacy policy: register, access, retention, requests.",
+        description=_("Runs the company's customer privacy policy: register, access, retention, requests."),
+    )
+    parser.add_argument(
+        "--lang",
+        dest="ui_language",
+        choices=LANGUAGES,
+        help=_(
+            "the language of the messages: da or en (default: the environment's LANGUAGE, LC_ALL, LC_MESSAGES or "
+            "LANG, else the installation's language, Danish)"
+        ),
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (server, register, access_log, policy, audit, bench, staff, token, retention, requests):
@@ -78,6 +134,14 @@ def _require_set_up() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _setup_django()
+    from django.utils import translation
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    with translation.override(choose_language(_explicit_language(argv), os.environ)):
+        return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -88,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a closed pipe shows here, not as a traceback at exit
         return code
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(_("interrupted"), file=sys.stderr)
         return 130
     except BrokenPipeError:
         # the reader went away (`persondata customers find x | head`): stop quietly, as cat does

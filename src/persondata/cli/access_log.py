@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from persondata.access import access_log
 from persondata.access.actor import Actor
@@ -78,7 +79,10 @@ def cmd_access_log(args: argparse.Namespace) -> int:
     data = access_log.export(events, args.format)
     if getattr(args, "out", None):
         args.out.write_bytes(data)
-        print(f"{len(events)} entries written to {args.out}", file=sys.stderr)
+        print(
+            _("%(count)s entries written to %(file)s") % {"count": len(events), "file": args.out},
+            file=sys.stderr,
+        )
     else:
         sys.stdout.buffer.write(data)
     return 0

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from persondata.access import permissions
 from persondata.access.actor import Actor
@@ -90,8 +91,11 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     for r in rows:
-        state = "complete" if r["complete"] else "NO DATA IS SENT: " + "; ".join(r["why"])
-        print(f"{r['partner']:<20} signed {r['signed_on'] or '-'} v{r['version'] or '-'} {state}")
+        state = (
+            _("complete") if r["complete"] else _("NO DATA IS SENT: %(why)s") % {"why": "; ".join(r["why"])}
+        )
+        signed = _("signed %(day)s") % {"day": r["signed_on"] or "-"}
+        print(f"{r['partner']:<20} {signed} v{r['version'] or '-'} {state}")
     return 0
 
 
@@ -103,7 +107,9 @@ def cmd_set(args: argparse.Namespace) -> int:
     except PartnerError as exc:
         raise CommandError(f"{exc.field}: {exc.message}", EXIT_INVALID) from exc
     except OSError as exc:
-        raise CommandError(f"document: cannot read the file ({exc.strerror})", EXIT_INVALID) from exc
+        raise CommandError(
+            _("document: cannot read the file (%(error)s)") % {"error": exc.strerror}, EXIT_INVALID
+        ) from exc
     data = agreements.AgreementInput(
         signed_on=args.signed,
         version=args.agreement_version,
@@ -121,7 +127,13 @@ def cmd_set(args: argparse.Namespace) -> int:
     except PartnerError as exc:
         raise CommandError(f"{exc.field}: {exc.message}", EXIT_INVALID) from exc
     reason = agreements.hold_reason(args.partner, legal_date(timezone.now()))
-    print(f"agreement for {args.partner} recorded; " + (f"incomplete ({reason})" if reason else "complete"))
+    print(
+        _("agreement for %(partner)s recorded; %(state)s")
+        % {
+            "partner": args.partner,
+            "state": _("incomplete (%(reason)s)") % {"reason": reason} if reason else _("complete"),
+        }
+    )
     return 0
 
 
@@ -130,6 +142,9 @@ def cmd_remove(args: argparse.Namespace) -> int:
     with transaction.atomic():
         removed = agreements.delete_agreement(actor, args.partner, now=timezone.now())
     if not removed:
-        raise CommandError(f"partner {args.partner!r} has no agreement on record", 1)
-    print(f"agreement for {args.partner} removed; the partner receives no data", file=sys.stderr)
+        raise CommandError(_("partner %(key)s has no agreement on record") % {"key": repr(args.partner)}, 1)
+    print(
+        _("agreement for %(partner)s removed; the partner receives no data") % {"partner": args.partner},
+        file=sys.stderr,
+    )
     return 0

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from persondata.audit import services
@@ -44,16 +45,24 @@ def _read_head(path: Path) -> Head:
     try:
         return Head.from_document(json.loads(path.read_text(encoding="utf-8")))
     except OSError as exc:
-        raise CommandError(f"cannot read the head file: {exc}") from exc
+        raise CommandError(_("cannot read the head file: %(error)s") % {"error": exc}) from exc
     except ValueError as exc:  # json.JSONDecodeError is a ValueError
-        raise CommandError(f"{path} is not a head written by 'persondata audit head': {exc}") from exc
+        raise CommandError(
+            _("%(file)s is not a head written by 'persondata audit head': %(error)s")
+            % {"file": path, "error": exc}
+        ) from exc
 
 
 def _verify(head: Head | None, show_progress: bool) -> VerifyResult:
     bar = None
     if show_progress:
         bar = tqdm(
-            total=0, unit=" entries", unit_scale=True, desc="verify", file=sys.stderr, dynamic_ncols=True
+            total=0,
+            unit=" entries",
+            unit_scale=True,
+            desc=_("verifying"),
+            file=sys.stderr,
+            dynamic_ncols=True,
         )
 
     def update(done: int, total: int) -> None:
@@ -71,19 +80,37 @@ def _verify(head: Head | None, show_progress: bool) -> VerifyResult:
 
 def _describe(head: Head | None) -> str:
     if head is None:
-        return "empty log"
-    return f"head: entry {head.seq}, digest {head.digest_hex}, at {head.at_iso}"
+        return _("empty log")
+    return _("head: entry %(seq)s, digest %(digest)s, at %(at)s") % {
+        "seq": head.seq,
+        "digest": head.digest_hex,
+        "at": head.at_iso,
+    }
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     head = _read_head(args.head) if args.head else None
     result = _verify(head, not args.no_progress and sys.stderr.isatty())
     if not result.ok:
-        print(f"BROKEN at entry {result.first_broken_seq}: {result.problem}")
-        print(f"  {result.checked:,} entries before it verified; last good {_describe(result.last)}")
+        print(
+            _("BROKEN at entry %(seq)s: %(problem)s")
+            % {"seq": result.first_broken_seq, "problem": result.problem}
+        )
+        print(
+            "  "
+            + _("%(count)s entries before it verified; last good %(head)s")
+            % {"count": f"{result.checked:,}", "head": _describe(result.last)}
+        )
         return 1
-    against = f"; contains the exported head of {head.at_iso} (entry {head.seq})" if head else ""
-    print(f"OK: {result.checked:,} entries, chain intact{against}")
+    against = (
+        _("; contains the exported head of %(at)s (entry %(seq)s)") % {"at": head.at_iso, "seq": head.seq}
+        if head
+        else ""
+    )
+    print(
+        _("OK: %(count)s entries, chain intact%(against)s")
+        % {"count": f"{result.checked:,}", "against": against}
+    )
     print(f"  {_describe(result.last)}")
     return 0
 
@@ -93,21 +120,24 @@ def cmd_head(args: argparse.Namespace) -> int:
         result = _verify(None, sys.stderr.isatty())
         if not result.ok:
             raise CommandError(
-                f"the log does not verify (entry {result.first_broken_seq}: {result.problem}); "
-                "a head of a broken log proves nothing — investigate first",
+                _(
+                    "the log does not verify (entry %(seq)s: %(problem)s); a head of a broken log proves nothing "
+                    "— investigate first"
+                )
+                % {"seq": result.first_broken_seq, "problem": result.problem},
                 code=1,
             )
     head = services.export_head(timezone.now())
     document = json.dumps(head.to_document(services.entry_count()), indent=2) + "\n"
-    where = args.out or "the JSON above"
-    instructions = (
-        f"Print {where} or send it to someone outside the company's IT (e.g. the accountant), and keep it: "
-        f"'persondata audit verify --head FILE' then proves that entries 1–{head.seq} were neither changed, "
-        "removed nor rewritten — even by someone holding the master key. Export a new head at least monthly."
-    )
+    where = args.out or _("the JSON above")
+    instructions = _(
+        "Print %(where)s or send it to someone outside the company's IT (e.g. the accountant), and keep it: "
+        "'persondata audit verify --head FILE' then proves that entries 1–%(seq)s were neither changed, removed "
+        "nor rewritten — even by someone holding the master key. Export a new head at least monthly."
+    ) % {"where": where, "seq": head.seq}
     if args.out:
         args.out.write_text(document, encoding="utf-8")
-        print(f"head written to {args.out}")
+        print(_("head written to %(file)s") % {"file": args.out})
         print(instructions)
     else:
         sys.stdout.write(document)
@@ -121,5 +151,5 @@ def cmd_show(args: argparse.Namespace) -> int:
         at = timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S %Z")
         print(f"{e.seq:>8}  {at}  {e.actor:<12}  {e.action:<28}  {e.target or '-'}")
     if not entries:
-        print("no entries", file=sys.stderr)
+        print(_("no entries"), file=sys.stderr)
     return 0

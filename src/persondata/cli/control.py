@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from persondata.access import permissions
 from persondata.access.actor import Actor
@@ -112,20 +113,29 @@ def _run(args: argparse.Namespace, step: Any) -> Any:
 def cmd_list(args: argparse.Namespace) -> int:
     _controller(args)
     plan = controls.schedule(legal_date(timezone.now()))
-    due = plan.due_on.isoformat() if plan.due_on else "never carried out"
-    print(f"next control due: {due}{'  OVERDUE' if plan.overdue else ''}")
+    due = plan.due_on.isoformat() if plan.due_on else _("never carried out")
+    print(_("next control due: %(day)s") % {"day": due} + ("  " + _("OVERDUE") if plan.overdue else ""))
     for c in Control.objects.all()[:20]:
-        signed = f"signed {c.signed_at:%Y-%m-%d} by {c.signer_name}" if c.signed_at else "open"
+        signed = (
+            _("signed %(day)s by %(name)s") % {"day": f"{c.signed_at:%Y-%m-%d}", "name": c.signer_name}
+            if c.signed_at
+            else _("open")
+        )
         print(f"{c.period_start.isoformat()} – {c.period_end.isoformat()}  {signed}  {c.id}")
     for f in controls.open_follow_ups():
-        print(f"follow-up {f.item:<20} owner {f.owner.get_username()}  due {f.due_on.isoformat()}  {f.id}")
+        owner = _("owner %(login)s") % {"login": f.owner.get_username()}
+        due = _("due %(day)s") % {"day": f.due_on.isoformat()}
+        print(_("follow-up") + f" {f.item:<20} {owner}  {due}  {f.id}")
     return 0
 
 
 def cmd_start(args: argparse.Namespace) -> int:
     control = _run(args, lambda a: controls.start_control(a, now=timezone.now()))
     findings = controls.findings(control)
-    print(f"control {control.id} started; {len(findings)} findings so far: {', '.join(findings) or '-'}")
+    print(
+        _("control %(id)s started; %(count)s findings so far: %(findings)s")
+        % {"id": control.id, "count": len(findings), "findings": ", ".join(findings) or "-"}
+    )
     return 0
 
 
@@ -159,7 +169,9 @@ def _read_file(path: Path) -> bytes:
         attachments.check_size(path.stat().st_size)  # the limit, before the file is read
         return path.read_bytes()
     except OSError as exc:
-        raise CommandError(f"file: cannot read {path}: {exc.strerror}", EXIT_INVALID) from exc
+        raise CommandError(
+            _("file: cannot read %(file)s: %(error)s") % {"file": path, "error": exc.strerror}, EXIT_INVALID
+        ) from exc
     except GovernanceError as exc:
         raise CommandError(f"{exc.field}: {exc.message}", EXIT_INVALID) from exc
 
@@ -172,7 +184,9 @@ def cmd_attach(args: argparse.Namespace) -> int:
         ),
     )
     print(
-        f"{args.item}: attached {found.filename} ({found.size} bytes, {found.content_type})", file=sys.stderr
+        _("%(item)s: attached %(file)s (%(size)s bytes, %(type)s)")
+        % {"item": args.item, "file": found.filename, "size": found.size, "type": found.content_type},
+        file=sys.stderr,
     )
     return 0
 
@@ -180,7 +194,7 @@ def cmd_attach(args: argparse.Namespace) -> int:
 def cmd_attachment(args: argparse.Namespace) -> int:
     found, content = _run(args, lambda a: attachments.read(a, args.control, args.item))
     Path(args.output).write_bytes(content)
-    print(f"wrote {args.output} ({found.filename})", file=sys.stderr)
+    print(_("wrote %(file)s (%(name)s)") % {"file": args.output, "name": found.filename}, file=sys.stderr)
     return 0
 
 
@@ -188,16 +202,22 @@ def _due(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise CommandError(f"{option}: write the date as YYYY-MM-DD, not {text!r}", EXIT_INVALID) from None
+        raise CommandError(
+            _("%(option)s: write the date as YYYY-MM-DD, not %(text)s")
+            % {"option": option, "text": repr(text)},
+            EXIT_INVALID,
+        ) from None
 
 
 def _tasks(values: list[str]) -> dict[str, controls.Assignment]:
     chosen = {}
     for value in values:
-        item, _, rest = value.partition("=")
-        owner, _, due = rest.partition(":")
+        item, _sep, rest = value.partition("=")
+        owner, _sep, due = rest.partition(":")
         if not item or not owner or not due:
-            raise CommandError(f"--task: write ITEM=LOGIN:YYYY-MM-DD, not {value!r}", EXIT_INVALID)
+            raise CommandError(
+                _("--task: write ITEM=LOGIN:YYYY-MM-DD, not %(text)s") % {"text": repr(value)}, EXIT_INVALID
+            )
         chosen[item.strip()] = controls.Assignment(owner.strip(), _due(due, "--task"))
     return chosen
 
@@ -211,7 +231,8 @@ def cmd_sign(args: argparse.Namespace) -> int:
     )
     assert control.next_due is not None
     print(
-        f"signed off; next control due {control.next_due.isoformat()}; {control.follow_ups.count()} follow-ups"
+        _("signed off; next control due %(day)s; %(count)s follow-ups")
+        % {"day": control.next_due.isoformat(), "count": control.follow_ups.count()}
     )
     return 0
 
@@ -219,7 +240,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     control = _run(args, lambda a: controls.get_control(a, args.control))
     Path(args.output).write_bytes(control_report.render(control, args.lang, args.format, timezone.now()))
-    print(f"wrote {args.output}", file=sys.stderr)
+    print(_("wrote %(file)s") % {"file": args.output}, file=sys.stderr)
     return 0
 
 
@@ -231,7 +252,9 @@ def cmd_assign(args: argparse.Namespace) -> int:
         ),
     )
     print(
-        f"follow-up {task.item}: owner {args.owner.strip()}, due {task.due_on.isoformat()}", file=sys.stderr
+        _("follow-up %(item)s: owner %(login)s, due %(day)s")
+        % {"item": task.item, "login": args.owner.strip(), "day": task.due_on.isoformat()},
+        file=sys.stderr,
     )
     return 0
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from persondata import demo, runtime
 from persondata.access.actor import Actor, roles_of
@@ -43,7 +44,12 @@ def first_sweep(now: datetime) -> list[str]:
     try:
         return deletion_lines(sweep(now=now, dry_run=False, actor="system"))
     except SweepRefused as exc:
-        return [f"the first deletion run did not run ({exc}); the daily job runs it — see /retention/"]
+        return [
+            _(
+                "the first deletion run did not run (%(reason)s); the daily job runs it — see the Retention page"
+            )
+            % {"reason": exc}
+        ]
 
 
 def deletion_lines(report: SweepReport) -> list[str]:
@@ -54,21 +60,30 @@ def deletion_lines(report: SweepReport) -> list[str]:
         months = relevance_months(policy, "contact")
         whole = report.counts["customers_removed"]
         lines.append(
-            f"the first deletion run removed the contact data and order history of {n} demo customers whose "
-            f"data was past its retention (customer relationship ended more than {months} months ago); "
-            f"{whole} of them had nothing left to keep and were removed entirely — see /retention/"
+            _(
+                "the first deletion run removed the contact data and order history of %(count)s demo customers "
+                "whose data was past its retention (customer relationship ended more than %(months)s months ago); "
+                "%(whole)s of them had nothing left to keep and were removed entirely — see the Retention page"
+            )
+            % {"count": n, "months": months, "whole": whole}
         )
     if report.claims_barred or report.restricted:
         lines.append(
-            f"it also removed the contact data of {report.claims_barred or report.restricted} customers whose "
-            f"unpaid invoices are time-barred ({policy.retention.claim_years} years from the due date)"
+            _(
+                "it also removed the contact data of %(count)s customers whose unpaid invoices are time-barred "
+                "(%(years)s years from the due date)"
+            )
+            % {"count": report.claims_barred or report.restricted, "years": policy.retention.claim_years}
         )
     if n := report.counts["invoices"] + report.counts["payments"]:
         lines.append(
-            f"and {n} invoices and payments past the bookkeeping act's {policy.retention.bookkeeping_years} "
-            "years from the end of their financial year"
+            _(
+                "and %(count)s invoices and payments past the bookkeeping act's %(years)s years from the end of "
+                "their financial year"
+            )
+            % {"count": n, "years": policy.retention.bookkeeping_years}
         )
-    return lines or ["the first deletion run found nothing past its retention — see /retention/"]
+    return lines or [_("the first deletion run found nothing past its retention — see the Retention page")]
 
 
 def demo_actor(username: str) -> Actor:
@@ -180,16 +195,21 @@ def fill(username: str, n: int, seed: int, now: datetime) -> None:
     people = list(itertools.islice(_live(demo.customers(n, seed=seed, today=legal_date(now))), PEOPLE))
     if len(people) < PEOPLE:
         print(
-            "the demo has too few customers left after the first deletion run for its sample requests, hold, "
-            f"notice, agreements, breach and system; give --demo {MINIMUM} or more"
+            _(
+                "the demo has too few customers left after the first deletion run for its sample requests, hold, "
+                "notice, agreements, breach and system; give --demo %(minimum)s or more"
+            )
+            % {"minimum": MINIMUM}
         )
         return
     with transaction.atomic():
         held = _requests(actor, iter(people), now)
         _governance(actor, held, now)
     print(
-        "the demo company has 5 customers' requests (one overdue, one awaiting identity, one answered with its "
-        "letter), a legal hold, a partner notice to tick, two processor agreements (one missing a clause), a "
-        "breach and an IT system with its risk assessment — see /requests/, /retention/, /partners/, "
-        "/governance/ and /systems/"
+        _(
+            "the demo company has 5 customers' requests (one overdue, one awaiting identity, one answered with its "
+            "letter), a legal hold, a partner notice to tick, two processor agreements (one missing a clause), a "
+            "breach and an IT system with its risk assessment — see the pages Requests, Retention, Partners, "
+            "Governance and IT systems"
+        )
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from persondata.access import permissions
 from persondata.access.actor import Actor
@@ -78,9 +79,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     for r in rows:
         print(
             f"{r['occurred_at'][:16]}  {r['partner']:<18} {r['channel']:<8} {r['purpose']:<16} "
-            f"{','.join(r['categories'])}  customers: {r['customers']}"
+            f"{','.join(r['categories'])}  " + _("customers: %(count)s") % {"count": r["customers"]}
         )
-    print(f"{len(rows)} disclosures", file=sys.stderr)
+    print(_("%(count)s disclosures") % {"count": len(rows)}, file=sys.stderr)
     return 0
 
 
@@ -102,5 +103,8 @@ def cmd_disclose(args: argparse.Namespace) -> int:
             )
     except PartnerError as exc:
         raise CommandError(f"{exc.field}: {exc.message}", EXIT_INVALID) from exc
-    print(f"disclosure {disclosure.id} to {disclosure.partner_key} recorded")
+    print(
+        _("disclosure %(id)s to %(partner)s recorded")
+        % {"id": disclosure.id, "partner": disclosure.partner_key}
+    )
     return 0

@@ -17,7 +17,9 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from persondata import runtime
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
@@ -105,7 +107,9 @@ def _values(args: argparse.Namespace) -> dict[str, Any]:
                 values[name] = raw
         except ValueError as exc:
             raise CommandError(
-                f"--{name.replace('_', '-')}: {raw!r} is not valid ({exc})", EXIT_INVALID
+                _("%(option)s: %(value)s is not valid (%(error)s)")
+                % {"option": f"--{name.replace('_', '-')}", "value": repr(raw), "error": exc},
+                EXIT_INVALID,
             ) from exc
     return values
 
@@ -126,8 +130,11 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     for b in rows:
         c = breaches.clock(b, timezone.now())
-        print(f"{b.reference}  discovered {b.discovered_at.astimezone(COPENHAGEN):%Y-%m-%d %H:%M}  "
-              f"deadline {c.deadline:%Y-%m-%d %H:%M}  {c.state}  {b.id}")  # fmt: skip
+        discovered = _("discovered %(at)s") % {
+            "at": f"{b.discovered_at.astimezone(COPENHAGEN):%Y-%m-%d %H:%M}"
+        }
+        deadline = _("deadline %(at)s") % {"at": f"{c.deadline:%Y-%m-%d %H:%M}"}
+        print(f"{b.reference}  {discovered}  {deadline}  {c.state}  {b.id}")
     return 0
 
 
@@ -141,14 +148,14 @@ def _change(args: argparse.Namespace, breach_id: uuid.UUID | None) -> Breach:
     except GovernanceError as exc:
         raise CommandError(f"{exc.field}: {exc.message}", EXIT_INVALID) from exc
     except NotFound as exc:
-        raise CommandError("no such breach", EXIT_INVALID) from exc
+        raise CommandError(_("no such breach"), EXIT_INVALID) from exc
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     try:
         breach = breaches.get_breach(_manager(args), args.breach)
     except NotFound as exc:
-        raise CommandError("no such breach", EXIT_INVALID) from exc
+        raise CommandError(_("no such breach"), EXIT_INVALID) from exc
     print(json.dumps(_json(breach), ensure_ascii=False, indent=2))
     return 0
 
@@ -157,7 +164,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     breach = _change(args, None)
     c = breaches.clock(breach, timezone.now())
     print(
-        f"{breach.reference} registered; notify Datatilsynet by {breaches.deadline_words(c.deadline, 'en')}"
+        _("%(reference)s registered; notify Datatilsynet by %(deadline)s")
+        % {"reference": breach.reference, "deadline": breaches.deadline_words(c.deadline, runtime.language())}
     )
     print(breach.id)
     return 0
@@ -165,7 +173,10 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def cmd_update(args: argparse.Namespace) -> int:
     breach = _change(args, args.breach)
-    print(f"{breach.reference} updated ({breaches.clock(breach, timezone.now()).state})")
+    print(
+        _("%(reference)s updated (%(state)s)")
+        % {"reference": breach.reference, "state": breaches.clock(breach, timezone.now()).state}
+    )
     return 0
 
 
@@ -173,10 +184,10 @@ def cmd_print(args: argparse.Namespace) -> int:
     try:
         breach = breaches.get_breach(_manager(args), args.breach)
     except NotFound as exc:
-        raise CommandError("no such breach", EXIT_INVALID) from exc
+        raise CommandError(_("no such breach"), EXIT_INVALID) from exc
     document = "letter" if args.letter else "notification"
     Path(args.output).write_bytes(
         notification.render(breach, args.lang, args.format, timezone.now(), document)
     )
-    print(f"wrote {args.output}", file=sys.stderr)
+    print(_("wrote %(file)s") % {"file": args.output}, file=sys.stderr)
     return 0

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from persondata import runtime
@@ -68,15 +69,21 @@ def register(sub: Any) -> None:
 def cmd_status(args: argparse.Namespace) -> int:
     vault = runtime.vault()
     pending = runtime.pending_key_file()
-    print(f"master key: {runtime.key_file()} (key id {rotation.vault_of_file(runtime.key_file()).key_id})")
-    print(f"key store: {store.location()}")
+    print(
+        _("master key: %(file)s (key id %(id)s)")
+        % {"file": runtime.key_file(), "id": rotation.vault_of_file(runtime.key_file()).key_id}
+    )
+    print(_("key store: %(place)s") % {"place": store.location()})
     for table, count in store.counts().items():
-        print(f"  {table}: {count:,} keys")
+        print(f"  {table}: " + _("%(count)s keys") % {"count": f"{count:,}"})
     if pending.exists():
         _total, remaining = rotation.counts(vault, WRAPPED_COLUMNS)
         print(
-            f"rotation under way to key id {vault.key_id}: {remaining:,} wrapped keys still under the old key; "
-            "complete it with 'persondata keys rotate'"
+            _(
+                "rotation under way to key id %(id)s: %(remaining)s wrapped keys still under the old key; complete "
+                "it with 'persondata keys rotate'"
+            )
+            % {"id": vault.key_id, "remaining": f"{remaining:,}"}
         )
     return 0
 
@@ -95,8 +102,11 @@ def cmd_grant(args: argparse.Namespace) -> int:
         print(";\n".join(sql) + ";")
     else:
         print(
-            f"the key schema {store.SCHEMA} is owned by {args.owner_role}; {args.app_role} may read and write its "
-            "two tables and nothing more; every other role is refused"
+            _(
+                "the key schema %(schema)s is owned by %(owner)s; %(app)s may read and write its two tables and "
+                "nothing more; every other role is refused"
+            )
+            % {"schema": store.SCHEMA, "owner": args.owner_role, "app": args.app_role}
         )
     return 0
 
@@ -104,18 +114,29 @@ def cmd_grant(args: argparse.Namespace) -> int:
 def cmd_rotate(args: argparse.Namespace) -> int:
     actor = duty_actor(args.user, permissions.MANAGE_SYSTEMS, customer_data=False)
     if args.chunk < 1:
-        raise CommandError("--chunk must be at least 1 (keys per committed chunk)")
+        raise CommandError(_("--chunk must be at least 1 (keys per committed chunk)"))
     if connection.in_atomic_block:
-        raise CommandError("keys rotate commits chunk by chunk: it cannot run inside a transaction")
+        raise CommandError(_("keys rotate commits chunk by chunk: it cannot run inside a transaction"))
     plan = rotation.begin(WRAPPED_COLUMNS)
-    verb = "resuming the rotation" if plan.resumed else "rotating"
+    facts = {"old": plan.old_key_id, "new": plan.new_key_id, "file": runtime.pending_key_file()}
     print(
-        f"{verb}: master key {plan.old_key_id} -> {plan.new_key_id} (new key file {runtime.pending_key_file()})"
+        _("resuming the rotation: master key %(old)s -> %(new)s (new key file %(file)s)") % facts
+        if plan.resumed
+        else _("rotating: master key %(old)s -> %(new)s (new key file %(file)s)") % facts
     )
-    print(f"  {plan.total - plan.remaining:,} of {plan.total:,} wrapped keys already under the new key")
+    print(
+        "  "
+        + _("%(done)s of %(total)s wrapped keys already under the new key")
+        % {"done": f"{plan.total - plan.remaining:,}", "total": f"{plan.total:,}"}
+    )
     show = not args.no_progress and sys.stderr.isatty()
     bar = tqdm(
-        total=plan.total, unit=" keys", unit_scale=True, desc="re-wrap", file=sys.stderr, disable=not show
+        total=plan.total,
+        unit=" keys",
+        unit_scale=True,
+        desc=_("re-wrapping"),
+        file=sys.stderr,
+        disable=not show,
     )
     done = 0
     try:
@@ -124,7 +145,9 @@ def cmd_rotate(args: argparse.Namespace) -> int:
                 done += covered
                 bar.update(covered)
                 if not show:
-                    print(f"  chunk committed: {done:,} keys covered", flush=True)
+                    print(
+                        "  " + _("chunk committed: %(done)s keys covered") % {"done": f"{done:,}"}, flush=True
+                    )
                 if args.chunk_pause:
                     time.sleep(args.chunk_pause)
             now = timezone.now()
@@ -140,9 +163,16 @@ def cmd_rotate(args: argparse.Namespace) -> int:
             details={"old_key_id": plan.old_key_id, "keys": plan.total},
             now=now,
         )
-    print(f"done: every wrapped key is under master key {plan.new_key_id}, now in {runtime.key_file()}")
     print(
-        f"  the old key is retired as {runtime.key_file()}.retired-{plan.old_key_id}: persondata no longer reads "
-        "it; keep it offline only while you keep key-store backups from before today, then destroy it"
+        _("done: every wrapped key is under master key %(id)s, now in %(file)s")
+        % {"id": plan.new_key_id, "file": runtime.key_file()}
+    )
+    print(
+        "  "
+        + _(
+            "the old key is retired as %(file)s: persondata no longer reads it; keep it offline only while you "
+            "keep key-store backups from before today, then destroy it"
+        )
+        % {"file": f"{runtime.key_file()}.retired-{plan.old_key_id}"}
     )
     return 0

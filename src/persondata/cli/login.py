@@ -8,20 +8,23 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied
-from persondata.access.refusal import record_refusal
+from persondata.access.refusal import WORDS, record_refusal
 from persondata.cli import CommandError
 
 
 def staff_user(login: str | None) -> Any:
     if not login:
-        raise CommandError("say who you are with --user LOGIN (or set PERSONDATA_USER); every read is logged")
+        raise CommandError(
+            _("say who you are with --user LOGIN (or set PERSONDATA_USER); every read is logged")
+        )
     user = get_user_model().objects.filter(username=login, is_active=True).first()
     if user is None:
-        raise CommandError(f"no active staff login named {login!r}")
+        raise CommandError(no_login(login))
     return user
 
 
@@ -32,7 +35,16 @@ def refusals(user_id: int) -> Iterator[None]:
         yield
     except AccessDenied as exc:
         record_refusal(user_id, exc, "cli", timezone.now())
-        raise CommandError(exc.reason, 3) from exc
+        raise CommandError(refusal_words(exc), 3) from exc
+
+
+def refusal_words(exc: AccessDenied) -> str:
+    """The refusal as a person reads it, in their language (the web's 403 page says the same)."""
+    return str(WORDS[exc.code]) if exc.code in WORDS else exc.reason
+
+
+def no_login(login: str) -> str:
+    return _("no active staff login named %(login)s") % {"login": repr(login)}
 
 
 def staff_actor(login: str | None, purpose: str | None) -> Actor:

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from persondata.access import permissions
 from persondata.access.actor import Actor
@@ -75,13 +76,16 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     for r in rows:
-        error = f" last {r['last_error']}" if r["last_error"] else ""
-        print(
-            f"{r['id']}  {r['kind']:<8} {r['state']:<8} {r['created_at'][:19]}  tries {r['attempts']}{error}"
-        )
+        error = " " + _("last %(error)s") % {"error": r["last_error"]} if r["last_error"] else ""
+        tries = _("tries %(count)s") % {"count": r["attempts"]}
+        print(f"{r['id']}  {r['kind']:<8} {r['state']:<8} {r['created_at'][:19]}  {tries}{error}")
     held = sum(1 for r in rows if r["state"] == outbox.HELD)
-    note = f" ({held} held: no SMTP server is set, PERSONDATA_SMTP_URL)" if held else ""
-    print(f"{len(rows)} messages waiting{note}", file=sys.stderr)
+    note = (
+        " " + _("(%(count)s held: no SMTP server is set, PERSONDATA_SMTP_URL)") % {"count": held}
+        if held
+        else ""
+    )
+    print(_("%(count)s messages waiting") % {"count": len(rows)} + note, file=sys.stderr)
     return 0
 
 
@@ -89,7 +93,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     actor = _controller(args)
     with transaction.atomic():
         if not Outbox.objects.filter(pk=args.id).exists():
-            raise CommandError("no such message (delivered, or its customer erased)", 1)
+            raise CommandError(_("no such message (delivered, or its customer erased)"), 1)
         message = outbox.read(args.id)
         audit.record(
             "outbox.read",

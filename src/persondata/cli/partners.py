@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from persondata.access import permissions
 from persondata.access.actor import Actor
@@ -90,11 +91,15 @@ def cmd_list(args: argparse.Namespace) -> int:
     _controller(args)
     for row in services.partners_overview():
         endpoint = row.endpoint
-        hook = "no webhook (tick notices off by hand)"
+        hook = _("no webhook (tick notices off by hand)")
         if endpoint is not None:
-            hook = endpoint.url + ("" if endpoint.enabled else " (paused)")
+            hook = endpoint.url + ("" if endpoint.enabled else " " + _("(paused)"))
         print(f"{row.partner.key:<20} {row.partner.name}")
-        print(f"    receives {', '.join(row.receives)}; {hook}; {row.open} open, {row.failed} failed")
+        print(
+            "    "
+            + _("receives %(what)s; %(hook)s; %(open)s open, %(failed)s failed")
+            % {"what": ", ".join(row.receives), "hook": hook, "open": row.open, "failed": row.failed}
+        )
     return 0
 
 
@@ -102,7 +107,7 @@ def cmd_endpoint_set(args: argparse.Namespace) -> int:
     actor = duty_actor(args.user, permissions.MANAGE_PARTNERS)
     secret = sys.stdin.readline().strip() if args.secret_stdin else None
     if args.secret_stdin and not secret:
-        raise CommandError("secret: nothing on stdin", EXIT_INVALID)
+        raise CommandError(_("secret: nothing on stdin"), EXIT_INVALID)
     try:
         with transaction.atomic():
             endpoint, made = services.set_endpoint(
@@ -116,10 +121,13 @@ def cmd_endpoint_set(args: argparse.Namespace) -> int:
             )
     except PartnerError as exc:
         raise _invalid(exc) from exc
-    state = "enabled" if endpoint.enabled else "paused"
-    print(f"webhook for {endpoint.partner_key} set ({state})", file=sys.stderr)
+    state = _("enabled") if endpoint.enabled else _("paused")
+    print(
+        _("webhook for %(partner)s set (%(state)s)") % {"partner": endpoint.partner_key, "state": state},
+        file=sys.stderr,
+    )
     if made:
-        print("signing secret (shown once; give it to the partner by a safe channel):", file=sys.stderr)
+        print(_("signing secret (shown once; give it to the partner by a safe channel):"), file=sys.stderr)
         print(made)
     return 0
 
@@ -129,8 +137,11 @@ def cmd_endpoint_remove(args: argparse.Namespace) -> int:
     with transaction.atomic():
         removed = services.remove_endpoint(actor, args.partner, now=timezone.now())
     if not removed:
-        raise CommandError(f"partner {args.partner!r} has no webhook", 1)
-    print(f"webhook for {args.partner} removed; its open notices wait to be ticked off")
+        raise CommandError(_("partner %(key)s has no webhook") % {"key": repr(args.partner)}, 1)
+    print(
+        _("webhook for %(partner)s removed; its open notices wait to be ticked off")
+        % {"partner": args.partner}
+    )
     return 0
 
 
@@ -156,12 +167,16 @@ def cmd_notices(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     for r in rows:
-        error = f" last {r['last_error']} {r['last_status'] or ''}".rstrip() if r["last_error"] else ""
-        print(
-            f"{r['id']}  {r['reference']}  {r['partner']:<18} {r['action']:<18} {r['state']:<8} "
-            f"tries {r['attempts']}/{webhooks.MAX_ATTEMPTS}{error}"
+        error = (
+            (" " + _("last %(error)s") % {"error": f"{r['last_error']} {r['last_status'] or ''}"}).rstrip()
+            if r["last_error"]
+            else ""
         )
-    print(f"{len(rows)} open notices", file=sys.stderr)
+        tries = _("tries %(count)s") % {"count": f"{r['attempts']}/{webhooks.MAX_ATTEMPTS}"}
+        print(
+            f"{r['id']}  {r['reference']}  {r['partner']:<18} {r['action']:<18} {r['state']:<8} {tries}{error}"
+        )
+    print(_("%(count)s open notices") % {"count": len(rows)}, file=sys.stderr)
     return 0
 
 
@@ -171,10 +186,13 @@ def cmd_tick(args: argparse.Namespace) -> int:
         with transaction.atomic():
             notice = services.tick(actor, args.notice, now=timezone.now(), note=args.note)
     except NotFound as exc:
-        raise CommandError("no such notice", 1) from exc
+        raise CommandError(_("no such notice"), 1) from exc
     except PartnerError as exc:
         raise _invalid(exc) from exc
-    print(f"notice {notice.id} ({notice.partner_key}, {notice.request.reference}) done")
+    print(
+        _("notice %(id)s (%(partner)s, %(reference)s) done")
+        % {"id": notice.id, "partner": notice.partner_key, "reference": notice.request.reference}
+    )
     return 0
 
 
@@ -184,7 +202,7 @@ def cmd_deliver(args: argparse.Namespace) -> int:
     if args.retry_failed:
         with transaction.atomic():
             again = services.retry_failed(actor, now=now)
-        print(f"{again} failed notices get a fresh set of tries", file=sys.stderr)
+        print(_("%(count)s failed notices get a fresh set of tries") % {"count": again}, file=sys.stderr)
     report = webhooks.deliver_due(now)
     print(json.dumps(report.as_dict(), sort_keys=True))
     return 0

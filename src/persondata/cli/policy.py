@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from persondata import runtime
 from persondata.cli import CommandError, policy_versions
@@ -25,7 +26,9 @@ def register(sub: Any) -> None:
     actions = pol.add_subparsers(dest="action", required=True)
     c = actions.add_parser("check", help="lint the policy file against the law (RULES.md)")
     c.add_argument("--file", type=Path, help="policy file (default: the installation's)")
-    c.add_argument("--lang", choices=("da", "en"), default="en")
+    c.add_argument(
+        "--lang", choices=("da", "en"), help="the findings' language (default: the language of the messages)"
+    )
     c.set_defaults(func=cmd_check)
     r = actions.add_parser("render", help="print the privacy policy for customers")
     r.add_argument("--file", type=Path, help="policy file (default: the installation's)")
@@ -41,11 +44,14 @@ def _load(path: Path | None) -> Any:
         return load_policy(path or runtime.policy_path())
     except PolicyError as exc:
         lines = [
-            f"{p.key}{f' (line {p.line})' if p.line else ''}: {p.message} — {p.fix}" for p in exc.problems
+            p.key
+            + (" " + _("(line %(line)s)") % {"line": p.line} if p.line else "")
+            + f": {p.message} — {p.fix}"
+            for p in exc.problems
         ]
-        raise CommandError("the policy file is not valid:\n  " + "\n  ".join(lines)) from exc
+        raise CommandError(_("the policy file is not valid:") + "\n  " + "\n  ".join(lines)) from exc
     except OSError as exc:
-        raise CommandError(f"cannot read the policy file: {exc}") from exc
+        raise CommandError(_("cannot read the policy file: %(error)s") % {"error": exc}) from exc
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -59,11 +65,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         # the partners' records (processor agreements, disclosures) and, for the installation's own policy
         # (no --file), whether the version in force was adopted (policy [14])
         findings = review.findings(policy, today, in_force=args.file is None)
+    lang = args.lang or runtime.language()
+    severities = {"error": _("ERROR"), "warning": _("WARNING"), "info": _("INFO")}
     for f in findings:
-        print(f"{f.severity.upper():7} {f.code} [{f.key}] {f.message.get(args.lang)}")
-        print(f"        fix: {f.fix.get(args.lang)}")
+        print(f"{severities.get(f.severity, f.severity.upper()):7} {f.code} [{f.key}] {f.message.get(lang)}")
+        print("        " + _("fix: %(fix)s") % {"fix": f.fix.get(lang)})
     errors = sum(f.severity == "error" for f in findings)
-    print(f"{len(findings)} findings, {errors} errors", file=sys.stderr)
+    print(
+        _("%(findings)s findings, %(errors)s errors") % {"findings": len(findings), "errors": errors},
+        file=sys.stderr,
+    )
     return exit_status(findings)
 
 

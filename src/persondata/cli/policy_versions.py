@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
@@ -70,7 +71,7 @@ def _version(number: int) -> Any:
     try:
         return versions.get_version(number)
     except NotFound as exc:
-        raise CommandError(f"no policy version {number}", EXIT_INVALID) from exc
+        raise CommandError(_("no policy version %(number)s") % {"number": number}, EXIT_INVALID) from exc
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -84,7 +85,9 @@ def cmd_in_force(args: argparse.Namespace) -> int:
     _staff(args)
     version = versions.in_force_on(args.on)
     if version is None:
-        raise CommandError(f"no version was recorded by {args.on.isoformat()}", EXIT_INVALID)
+        raise CommandError(
+            _("no version was recorded by %(day)s") % {"day": args.on.isoformat()}, EXIT_INVALID
+        )
     print(f"{version.number}  {version.label}")
     return 0
 
@@ -104,6 +107,10 @@ def cmd_adopt(args: argparse.Namespace) -> int:
     except GovernanceError as exc:
         raise CommandError(f"{exc.field}: {exc.message}", EXIT_INVALID) from exc
     except NotFound as exc:
-        raise CommandError(f"no policy version {args.number}", EXIT_INVALID) from exc
-    print(f"version {args.number} adopted on {adoption.adopted_on.isoformat()}", file=sys.stderr)
+        raise CommandError(_("no policy version %(number)s") % {"number": args.number}, EXIT_INVALID) from exc
+    print(
+        _("version %(number)s adopted on %(day)s")
+        % {"number": args.number, "day": adoption.adopted_on.isoformat()},
+        file=sys.stderr,
+    )
     return 0

@@ -15,6 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from tqdm import tqdm
 
 from persondata import demo
@@ -25,6 +27,24 @@ from persondata.cli.login import refusals, staff_actor
 from persondata.register.importer import MODES, ImportReport, import_files
 from persondata.register.models import Customer
 from persondata.register.services import find_customers, show_customer
+
+
+def _counts() -> dict[str, str]:
+    return {
+        "customers_created": _("customers created"),
+        "customers_updated": _("customers updated"),
+        "customers_unchanged": _("customers unchanged"),
+        "orders_created": _("orders created"),
+        "orders_updated": _("orders updated"),
+        "orders_unchanged": _("orders unchanged"),
+        "invoices_created": _("invoices created"),
+        "invoices_updated": _("invoices updated"),
+        "invoices_unchanged": _("invoices unchanged"),
+        "payments_created": _("payments created"),
+        "payments_updated": _("payments updated"),
+        "payments_unchanged": _("payments unchanged"),
+        "returning_customers": _("returning customers"),
+    }
 
 
 def register(sub: Any) -> None:
@@ -81,7 +101,7 @@ def register(sub: Any) -> None:
 def _progress_bar(enabled: bool) -> tuple[Any, Any]:
     if not enabled:
         return None, None
-    bar = tqdm(total=0, unit="B", unit_scale=True, desc="import", file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(total=0, unit="B", unit_scale=True, desc=_("importing"), file=sys.stderr, dynamic_ncols=True)
 
     def update(done: int, total: int) -> None:
         bar.total = total
@@ -93,27 +113,46 @@ def _progress_bar(enabled: bool) -> tuple[Any, Any]:
 
 def print_report(report: ImportReport) -> None:
     print(
-        f"import run {report.run_id} ({report.mode}): {report.status}, {report.rows_read} records read "
-        f"in {report.seconds:.1f} s (database {report.db_seconds:.1f} s)"
+        _(
+            "import run %(run)s (%(mode)s): %(status)s, %(rows)s records read in %(seconds)s s "
+            "(database %(db)s s)"
+        )
+        % {
+            "run": report.run_id,
+            "mode": report.mode,
+            "status": {"done": pgettext("import", "done"), "rejected": pgettext("import", "rejected")}.get(
+                report.status, report.status
+            ),
+            "rows": report.rows_read,
+            "seconds": f"{report.seconds:.1f}",
+            "db": f"{report.db_seconds:.1f}",
+        }
     )
+    words = _counts()
     for key in sorted(report.counts):
         if report.counts[key]:
-            print(f"  {key.replace('_', ' ')}: {report.counts[key]}")
+            print(f"  {words.get(key, key.replace('_', ' '))}: {report.counts[key]}")
     if report.error_count:
-        print(f"  bad rows: {report.error_count}", file=sys.stderr)
+        print("  " + _("bad rows: %(count)s") % {"count": report.error_count}, file=sys.stderr)
         for err in report.errors[:20]:
             print(f"    {err}", file=sys.stderr)
         if report.error_count > 20:
-            print(f"    … and {report.error_count - 20} more", file=sys.stderr)
+            print("    " + _("… and %(count)s more") % {"count": report.error_count - 20}, file=sys.stderr)
         if report.errors_file:
-            print(f"  every bad row is listed in {report.errors_file}", file=sys.stderr)
+            print(
+                "  " + _("every bad row is listed in %(file)s") % {"file": report.errors_file},
+                file=sys.stderr,
+            )
     if report.erased:
-        print(f"  rows of deleted customers, not imported again: {len(report.erased)}")
+        print(
+            "  "
+            + _("rows of deleted customers, not imported again: %(count)s") % {"count": len(report.erased)}
+        )
         for row in report.erased[:20]:
             print(f"    {row}")
     if report.status == "rejected":
         print(
-            "  nothing was imported (all-or-nothing); fix the rows above, or use --mode good-rows",
+            "  " + _("nothing was imported (all-or-nothing); fix the rows above, or use --mode good-rows"),
             file=sys.stderr,
         )
 
@@ -161,7 +200,7 @@ def cmd_find(args: argparse.Namespace) -> int:
     else:
         for h in hits:
             print(f"{h.id}  {h.customer_number or '-':<12} {h.name or '-':<32} {h.email or '-'}")
-        print(f"{len(hits)} found", file=sys.stderr)
+        print(_("%(count)s found") % {"count": len(hits)}, file=sys.stderr)
     return 0 if hits else 1
 
 
@@ -175,7 +214,9 @@ def cmd_show(args: argparse.Namespace) -> int:
                 hits = find_customers(actor, args.query, now=timezone.now())
                 if len(hits) != 1:
                     raise CommandError(
-                        f"{len(hits)} customers match; give the id from 'customers find'", 1
+                        _("%(count)s customers match; give the id from 'customers find'")
+                        % {"count": len(hits)},
+                        1,
                     ) from None
                 customer_id = hits[0].id
             view = show_customer(actor, customer_id, now=timezone.now())
@@ -192,8 +233,8 @@ def load_demo(n: int, home: Path, seed: int = 1) -> None:
         )
         report = import_files([path], mode="all-or-nothing", now=timezone.now())
     print(
-        f"demo company loaded: {report.counts['customers_created']} synthetic customers, "
-        f"{report.rows_read} records"
+        _("demo company loaded: %(customers)s synthetic customers, %(records)s records")
+        % {"customers": report.counts["customers_created"], "records": report.rows_read}
     )
 
 
@@ -211,6 +252,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
 
     if Customer.objects.exists():
-        print("note: the register is not empty; demo customers are added to it", file=sys.stderr)
+        print(_("note: the register is not empty; demo customers are added to it"), file=sys.stderr)
     load_demo(args.customers, Path(settings.HOME), args.seed)
     return 0

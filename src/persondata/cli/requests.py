@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from persondata.access import permissions
 from persondata.access.actor import Actor
@@ -21,6 +22,7 @@ from persondata.cli import CommandError
 from persondata.cli.login import duty_actor, staff_actor
 from persondata.core.calendar import legal_date
 from persondata.core.requests import Kind
+from persondata.documents import labels
 from persondata.jobs import outbox
 from persondata.register.rectify import RectifyError
 from persondata.requests import intake, services
@@ -175,16 +177,25 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     if not rows:
-        print("no open requests")
+        print(_("no open requests"))
         return 0
-    print(f"{'reference':<13} {'kind':<14} {'state':<18} {'received':<10} {'due':<10} days left")
-    for r in rows:
-        flag = {"overdue": "  OVERDUE", "due_soon": "  due soon"}.get(str(r["level"]), "")
+    head = (_("reference"), _("kind"), _("state"), _("received"), _("due"), _("days left"))
+    print(f"{head[0]:<13} {head[1]:<26} {head[2]:<26} {head[3]:<10} {head[4]:<10} {head[5]}")
+    flags = {"overdue": "  " + _("OVERDUE"), "due_soon": "  " + _("due soon")}
+    for r, o in zip(rows, items, strict=True):
         print(
-            f"{r['reference']:<13} {r['kind']:<14} {r['state']:<18} {r['received_on']:<10} "
-            f"{r['due_on']:<10} {r['days_left']:>4}{flag}"
+            f"{r['reference']:<13} {_kind(o.request.kind):<26} {_state(o.request.state):<26} "
+            f"{r['received_on']:<10} {r['due_on']:<10} {r['days_left']:>4}{flags.get(str(r['level']), '')}"
         )
     return 0
+
+
+def _kind(code: str) -> str:
+    return labels.of(labels.KINDS, code)
+
+
+def _state(code: str) -> str:
+    return labels.of(labels.STATES, code)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -203,7 +214,15 @@ def cmd_new(args: argparse.Namespace) -> int:
             )
     except services.RequestError as exc:
         raise CommandError(f"--{exc.field.replace('_', '-')}: {exc.message}") from None
-    print(f"registered {req.reference}: {req.kind}, answer due {req.due_on.isoformat()}, match: {req.match}")
+    print(
+        _("registered %(reference)s: %(kind)s, answer due %(due)s, match: %(match)s")
+        % {
+            "reference": req.reference,
+            "kind": _kind(req.kind),
+            "due": req.due_on.isoformat(),
+            "match": labels.of(labels.MATCHES, req.match),
+        }
+    )
     return 0
 
 
@@ -246,8 +265,10 @@ def cmd_step(args: argparse.Namespace) -> int:
             if args.action == "confirm-email":
                 if not services.send_confirmation(req, now=now, actor=actor):
                     raise CommandError(
-                        "no single customer with an e-mail address on file: check identity another way "
-                        "('requests verify --method …')"
+                        _(
+                            "no single customer with an e-mail address on file: check identity another way "
+                            "('requests verify --method …')"
+                        )
                     )
             elif args.action == "verify":
                 services.verify_manually(actor, req, args.method, now=now, note=args.note)
@@ -255,7 +276,9 @@ def cmd_step(args: argparse.Namespace) -> int:
                 try:
                     customer = uuid.UUID(args.customer)
                 except ValueError:
-                    raise CommandError("--customer: give the customer's id (see 'customers find')") from None
+                    raise CommandError(
+                        _("--customer: give the customer's id (see 'customers find')")
+                    ) from None
                 services.assign_customer(actor, req, customer, now=now)
             elif args.action == "start":
                 services.start(actor, req, now=now)
@@ -280,10 +303,19 @@ def cmd_step(args: argparse.Namespace) -> int:
     req.refresh_from_db()
     _printed(req)
     if args.action == "no-data":
-        print(f"{req.reference}: answered: no data held; {documents_made} documents "
-              f"(persondata requests documents {req.reference} --out FOLDER)")  # fmt: skip
+        print(
+            _("%(reference)s: answered: no data held; %(count)s documents (%(command)s)")
+            % {
+                "reference": req.reference,
+                "count": documents_made,
+                "command": f"persondata requests documents {req.reference} --out FOLDER",
+            }
+        )
         return 0
-    print(f"{req.reference}: {req.state}, answer due {req.due_on.isoformat()}")
+    print(
+        _("%(reference)s: %(state)s, answer due %(due)s")
+        % {"reference": req.reference, "state": _state(req.state), "due": req.due_on.isoformat()}
+    )
     return 0
 
 
@@ -372,15 +404,18 @@ def cmd_documents(args: argparse.Namespace) -> int:
             written += 1
             print(target)
     if not written:
-        raise CommandError("the request has no documents to write")
+        raise CommandError(_("the request has no documents to write"))
     return 0
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
     _handler(args)
     if args.dry_run:
-        print(f"{services.purge_count(timezone.now())} closed requests are past the retention period")
+        print(
+            _("%(count)s closed requests are past the retention period")
+            % {"count": services.purge_count(timezone.now())}
+        )
         return 0
     n = services.purge_due(timezone.now())
-    print(f"removed the requester's details from {n} closed requests")
+    print(_("removed the requester's details from %(count)s closed requests") % {"count": n})
     return 0

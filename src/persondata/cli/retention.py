@@ -16,6 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from tqdm import tqdm
 
 from persondata import runtime
@@ -24,6 +26,7 @@ from persondata.access.actor import Actor
 from persondata.access.models import AccessLog
 from persondata.cli import CommandError
 from persondata.cli.login import duty_actor
+from persondata.documents import labels
 from persondata.jobs import runner as jobs
 from persondata.jobs.clock import ClockError, legal_today
 from persondata.retention import holds
@@ -34,16 +37,21 @@ from persondata.retention.sweep_report import COUNT_KEYS, SweepReport
 
 #: Holds and a customer's schedule are for the data controller: the rule of the access log (RULES R9).
 
+_RULES = {
+    "relevance": gettext_lazy("no longer relevant"),
+    "bookkeeping": gettext_lazy("bookkeeping act"),
+    "time-barred claim": gettext_lazy("time-barred claim"),
+}
 _LABELS = {
-    "contact": "contact data",
-    "customer_number": "customer numbers",
-    "orders": "orders",
-    "agreements": "service agreements",
-    "invoices": "invoices",
-    "payments": "payments",
-    "keys_relevance": "relevance keys destroyed",
-    "keys_accounting": "financial-year keys destroyed",
-    "customers_removed": "customers removed entirely",
+    "contact": gettext_lazy("contact data"),
+    "customer_number": gettext_lazy("customer numbers"),
+    "orders": gettext_lazy("orders"),
+    "agreements": gettext_lazy("service agreements"),
+    "invoices": gettext_lazy("invoices"),
+    "payments": gettext_lazy("payments"),
+    "keys_relevance": gettext_lazy("relevance keys destroyed"),
+    "keys_accounting": gettext_lazy("financial-year keys destroyed"),
+    "customers_removed": gettext_lazy("customers removed entirely"),
 }
 
 
@@ -131,7 +139,9 @@ def _bar(enabled: bool, desc: str) -> tuple[Any, Any]:
 
 def _sweep(args: argparse.Namespace, dry_run: bool) -> SweepReport:
     now = timezone.now()
-    bar, update = _bar(not args.no_progress and sys.stderr.isatty(), "plan" if dry_run else "retention")
+    bar, update = _bar(
+        not args.no_progress and sys.stderr.isatty(), _("planning") if dry_run else _("deleting")
+    )
     try:
         return sweep(
             now=now,
@@ -157,48 +167,82 @@ def _n(value: int) -> str:
 def print_report(report: SweepReport) -> None:
     policy = runtime.policy()
     planned = report.kind == "plan"
+    facts = {
+        "day": report.today.isoformat(),
+        "version": policy.version,
+        "customers": _n(report.customers),
+        "chunks": report.chunks,
+        "seconds": f"{report.seconds:.1f}",
+        "run": report.run_id,
+    }
     print(
-        f"Retention {'plan' if planned else 'run'} for {report.today.isoformat()} (dates in Denmark), "
-        f"policy version {policy.version}: {_n(report.customers)} customers in {report.chunks} chunks, "
-        f"{report.seconds:.1f} s" + ("" if planned else f"; run {report.run_id}")
+        _(
+            "Retention plan for %(day)s (dates in Denmark), policy version %(version)s: %(customers)s customers in "
+            "%(chunks)s chunks, %(seconds)s s"
+        )
+        % facts
+        if planned
+        else _(
+            "Retention run for %(day)s (dates in Denmark), policy version %(version)s: %(customers)s customers in "
+            "%(chunks)s chunks, %(seconds)s s; run %(run)s"
+        )
+        % facts
     )
-    print("Would delete:" if planned else "Deleted:")
+    print(_("Would delete:") if planned else _("Deleted:"))
     if not report.deleted_records():
-        print("  nothing is due")
+        print("  " + _("nothing is due"))
     for key in COUNT_KEYS:
         if report.counts[key]:
-            print(f"  {_LABELS[key]:<30} {_n(report.counts[key]):>12}")
+            print(f"  {_LABELS[key]!s:<30} {_n(report.counts[key]):>12}")
+    _print_why(report, policy)
+
+
+def _print_why(report: SweepReport, policy: Any) -> None:
     reasons = report.reasons(policy)
     if reasons:
-        print("Why:")
+        print(_("Why:"))
         for category, rule, n, reason in reasons:
-            print(f"  {category} ({rule}, {_n(n)} records): {reason}")
+            print(
+                f"  {labels.category(category)} ({_RULES.get(rule, rule)}, "
+                + _("%(count)s records") % {"count": _n(n)}
+                + f"): {reason}"
+            )
     if report.held:
         held = ", ".join(f"{_LABELS.get(k, k)} {_n(v)}" for k, v in sorted(report.held.items()) if v)
         if held:
-            print(f"Due but kept by a legal hold: {held}")
+            print(_("Due but kept by a legal hold: %(held)s") % {"held": held})
     if report.ongoing:
         print(
-            "Customer relationship ongoing (contact data and order history kept): "
-            f"{_n(report.ongoing['open_agreement'])} customers with an open service agreement, "
-            f"{_n(report.ongoing['unpaid_invoice'])} with an invoice not fully paid whose claim can still be "
-            f"enforced, {_n(report.ongoing['claim_restricted'])} whose time-barred claim keeps their contact "
-            "data restricted to the bookkeeping act"
+            _(
+                "Customer relationship ongoing (contact data and order history kept): %(open)s customers with an "
+                "open service agreement, %(unpaid)s with an invoice not fully paid whose claim can still be "
+                "enforced, %(restricted)s whose time-barred claim keeps their contact data restricted to the "
+                "bookkeeping act"
+            )
+            % {
+                "open": _n(report.ongoing["open_agreement"]),
+                "unpaid": _n(report.ongoing["unpaid_invoice"]),
+                "restricted": _n(report.ongoing["claim_restricted"]),
+            }
         )
     if report.clash is not None:
         c = report.clash
-        print(f"Policy clash (RULES R3): {c.message}")
+        message, fix = c.words(runtime.language())
+        print(_("Policy clash: %(message)s") % {"message": message})
         print(
-            f"  In the register: {_n(c.affected)} invoices and payments whose policy day comes before the law's; "
-            f"{_n(c.kept_past_policy)} of them are already past the policy's latest day and kept because the "
-            "law requires it."
+            "  "
+            + _(
+                "In the register: %(affected)s invoices and payments whose policy day comes before the law's; "
+                "%(kept)s of them are already past the policy's latest day and kept because the law requires it."
+            )
+            % {"affected": _n(c.affected), "kept": _n(c.kept_past_policy)}
         )
-        print(f"  Fix: {c.fix}")
+        print("  " + _("Fix: %(fix)s") % {"fix": fix})
     if report.forecast:
-        print("Next 90 days (records by week and category):")
+        print(_("Next 90 days (records by week and category):"))
         for week in sorted(report.forecast):
             cells = ", ".join(f"{k} {_n(v)}" for k, v in sorted(report.forecast[week].items()))
-            print(f"  week of {week}: {cells}")
+            print("  " + _("week of %(week)s: %(cells)s") % {"week": week, "cells": cells})
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -223,21 +267,32 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def cmd_reapply(args: argparse.Namespace) -> int:
-    bar, update = _bar(not args.no_progress and sys.stderr.isatty(), "reapply")
+    bar, update = _bar(not args.no_progress and sys.stderr.isatty(), _("reapplying"))
     try:
         report = reapply(now=timezone.now(), actor="cli", path=args.ledger, progress=update)
     finally:
         if bar is not None:
             bar.close()
     print(
-        f"reapply: {_n(report.imported)} ledger entries added from the file, {_n(report.entries)} in all; "
-        f"{_n(report.customers)} customers named, {_n(report.present)} of them present in the database"
+        _(
+            "reapply: %(imported)s ledger entries added from the file, %(entries)s in all; %(customers)s customers "
+            "named, %(present)s of them present in the database"
+        )
+        % {
+            "imported": _n(report.imported),
+            "entries": _n(report.entries),
+            "customers": _n(report.customers),
+            "present": _n(report.present),
+        }
     )
     again = {k: v for k, v in report.counts.items() if v}
     if again:
-        print("deleted again: " + ", ".join(f"{_LABELS.get(k, k)} {_n(v)}" for k, v in sorted(again.items())))
+        print(
+            _("deleted again: %(what)s")
+            % {"what": ", ".join(f"{_LABELS.get(k, k)} {_n(v)}" for k, v in sorted(again.items()))}
+        )
     else:
-        print("nothing to delete again: every deletion in the ledger holds")
+        print(_("nothing to delete again: every deletion in the ledger holds"))
     return 0
 
 
@@ -258,11 +313,15 @@ def cmd_explain(args: argparse.Namespace) -> int:
                 channel="cli",
             )
     if not explained:
-        raise CommandError("no customer has this id (or all of the customer's data has been deleted)", 1)
+        raise CommandError(_("no customer has this id (or all of the customer's data has been deleted)"), 1)
     for e in explained:
         d = e.decision
-        when = f"deleted on {d.delete_on.isoformat()}" if d.delete_on else "no deletion date yet"
-        due = " — DUE" if d.due(today) else ""
+        when = (
+            _("deleted on %(day)s") % {"day": d.delete_on.isoformat()}
+            if d.delete_on
+            else _("no deletion date yet")
+        )
+        due = " — " + _("DUE") if d.due(today) else ""
         print(f"{e.what}: {when}{due}\n    {d.reason}")
     return 0
 
@@ -272,9 +331,11 @@ def cmd_holds(args: argparse.Namespace) -> int:
     today = legal_today(timezone.now())
     in_force = holds.holds_in_force(today)
     for h in in_force:
-        covers = f"{h.record_kind} {h.record_id}" if h.record_id else "whole customer"
-        print(f"{h.id}  customer {h.customer_id}  {covers:<48} until {h.ends_on.isoformat()}  {h.reason}")
-    print(f"{len(in_force)} holds in force", file=sys.stderr)
+        covers = f"{h.record_kind} {h.record_id}" if h.record_id else _("whole customer")
+        customer = _("customer %(id)s") % {"id": h.customer_id}
+        until = _("until %(day)s") % {"day": h.ends_on.isoformat()}
+        print(f"{h.id}  {customer}  {covers:<48} {until}  {h.reason}")
+    print(_("%(count)s holds in force") % {"count": len(in_force)}, file=sys.stderr)
     return 0
 
 
@@ -292,7 +353,10 @@ def cmd_hold(args: argparse.Namespace) -> int:
             )
     except holds.HoldRefused as exc:
         raise CommandError(str(exc), 1) from exc
-    print(f"hold {hold.id}: nothing it covers is deleted through {hold.ends_on.isoformat()}")
+    print(
+        _("hold %(id)s: nothing it covers is deleted through %(day)s")
+        % {"id": hold.id, "day": hold.ends_on.isoformat()}
+    )
     return 0
 
 
@@ -303,7 +367,7 @@ def cmd_end_hold(args: argparse.Namespace) -> int:
             hold = holds.end_hold(args.hold, ended_by=actor.user_id, now=timezone.now())
     except holds.HoldRefused as exc:
         raise CommandError(str(exc), 1) from exc
-    print(f"hold {hold.id} ended; what it kept is deleted by the next sweep if it is due")
+    print(_("hold %(id)s ended; what it kept is deleted by the next sweep if it is due") % {"id": hold.id})
     return 0
 
 
@@ -314,7 +378,11 @@ def cmd_jobs_run(args: argparse.Namespace) -> int:
         return 0
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    print(f"job runner: checking every {args.interval:g} s; jobs: {', '.join(jobs.JOBS)}", flush=True)
+    print(
+        _("job runner: checking every %(seconds)s s; jobs: %(jobs)s")
+        % {"seconds": f"{args.interval:g}", "jobs": ", ".join(jobs.JOBS)},
+        flush=True,
+    )
 
     def show(outcomes: list[jobs.Outcome]) -> None:
         for o in outcomes:

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from persondata import gunicorn_conf, runtime, schema
 from persondata.access.models import StaffProfile
@@ -65,9 +66,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     key_file = Path(settings.PERSONDATA_MASTER_KEY_FILE)
     if not key_file.exists() and (database_has_keys() or Customer.objects.exists()):
         raise CommandError(
-            f"the master key file {key_file} is missing, and this database already holds data written with a "
-            "master key: restore the key file from its backup (or point PERSONDATA_MASTER_KEY at it). "
-            "A new key would make the stored data unreadable, so none was created"
+            _(
+                "the master key file %(file)s is missing, and this database already holds data written with a "
+                "master key: restore the key file from its backup (or point PERSONDATA_MASTER_KEY at it). "
+                "A new key would make the stored data unreadable, so none was created"
+            )
+            % {"file": key_file}
         )
     runtime.create_vault()  # creates the master key file (0600) on first run
     try:
@@ -80,10 +84,14 @@ def cmd_init(args: argparse.Namespace) -> int:
     with transaction.atomic():
         record_current(timezone.now())  # the policy file in force becomes a version (docs/governance.md)
     home = Path(settings.HOME)
-    print(f"database: {settings.DATABASES['default']['NAME']}")
-    print(f"master key: {key_file} (key id {key_id}; back it up separately from the database)")
+    print(_("database: %(name)s") % {"name": settings.DATABASES["default"]["NAME"]})
     print(
-        f"key store: {key_store.location()} (back it up on its own short rotation, never with the database)"
+        _("master key: %(file)s (key id %(id)s; back it up separately from the database)")
+        % {"file": key_file, "id": key_id}
+    )
+    print(
+        _("key store: %(place)s (back it up on its own short rotation, never with the database)")
+        % {"place": key_store.location()}
     )
     User = get_user_model()
     if not User.objects.filter(username=args.username).exists():
@@ -92,13 +100,13 @@ def cmd_init(args: argparse.Namespace) -> int:
             user = User.objects.create_user(args.username, password=password)
             StaffProfile.objects.create(user=user, roles=["controller"], must_change_password=True)
         print()
-        print("  A controller login was created:")
-        print(f"    username: {args.username}")
-        print(f"    password: {password}")
-        print("  You choose your own password at the first login; this one is not shown again.")
+        print("  " + _("A controller login was created:"))
+        print("    " + _("username: %(login)s") % {"login": args.username})
+        print("    " + _("password: %(password)s") % {"password": password})
+        print("  " + _("You choose your own password at the first login; this one is not shown again."))
         print()
     else:
-        print(f"login '{args.username}' exists already")
+        print(_("login '%(login)s' exists already") % {"login": args.username})
     if args.demo and not Customer.objects.exists():
         from persondata.cli.register import load_demo
 
@@ -136,9 +144,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "--env",  # the workers' settings see the address served (the public URL's default: confirmation links)
         f"PERSONDATA_BIND={args.bind}",
     ]
-    jobs = "on" if gunicorn_conf.jobs_enabled() else "off (PERSONDATA_JOBS=0)"
+    jobs = _("on") if gunicorn_conf.jobs_enabled() else _("off (PERSONDATA_JOBS=0)")
     print(
-        f"persondata: serving on http://{args.bind}/ ({timezone.now():%Y-%m-%d %H:%M} UTC); daily jobs {jobs}",
+        "persondata: "
+        + _("serving on %(url)s (%(time)s UTC); daily jobs %(jobs)s")
+        % {"url": f"http://{args.bind}/", "time": f"{timezone.now():%Y-%m-%d %H:%M}", "jobs": jobs},
         flush=True,
     )
     os.execv(argv[0], argv)  # noqa: S606 - replaces this process with the WSGI server

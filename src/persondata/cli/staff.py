@@ -14,12 +14,14 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from persondata import runtime
 from persondata.access import gate
 from persondata.access import staff as services
 from persondata.access.staff import Invalid, NotAllowed
 from persondata.cli import CommandError
-from persondata.cli.login import refusals
+from persondata.cli.login import no_login, refusals
 
 EXIT_REFUSED = 1
 EXIT_INVALID = 2
@@ -91,7 +93,9 @@ def register(sub: Any) -> None:
         help="accept without the question (you confirm that you have read the texts the command prints)",
     )
     p.add_argument(
-        "--language", choices=("da", "en"), default="da", help="the language to print the texts in"
+        "--language",
+        choices=("da", "en"),
+        help="the language to print the texts in (default: the language of the command's messages)",
     )
     p.set_defaults(func=cmd_accept)
 
@@ -102,10 +106,10 @@ def _say(text: str = "", *, err: bool = False) -> None:
 
 def _acting(args: argparse.Namespace) -> Any:
     if not args.as_user:
-        raise CommandError("say who you are with --as LOGIN (or set PERSONDATA_USER)")
+        raise CommandError(_("say who you are with --as LOGIN (or set PERSONDATA_USER)"))
     user = services.active_staff(args.as_user)
     if user is None:
-        raise CommandError(f"no active staff login named {args.as_user!r}", EXIT_REFUSED)
+        raise CommandError(no_login(args.as_user), EXIT_REFUSED)
     with refusals(user.pk):
         services.require_manager(user, "cli")
     return user
@@ -114,7 +118,7 @@ def _acting(args: argparse.Namespace) -> Any:
 def _member(login: str) -> Any:
     user = services.active_staff(login)
     if user is None:
-        raise CommandError(f"no active staff login named {login!r}", EXIT_REFUSED)
+        raise CommandError(no_login(login), EXIT_REFUSED)
     return user
 
 
@@ -137,14 +141,16 @@ def cmd_list(args: argparse.Namespace) -> int:
     rows = services.compliance_overview()
     width = max([len(r.username) for r in rows] + [5])
     for row in rows:
-        roles = ",".join(row.roles) or "(no roles)"
+        roles = ",".join(row.roles) or _("(no roles)")
         state = (
-            "declarations complete" if row.complete else f"missing: {', '.join(t.kind for t in row.missing)}"
+            _("declarations complete")
+            if row.complete
+            else _("missing: %(texts)s") % {"texts": ", ".join(_text_kind(t.kind) for t in row.missing)}
         )
         _say(f"{row.username:<{width}}  {roles:<40}  {state}")
     if args.all:
         for user in services.deactivated_staff():
-            _say(f"{user.get_username():<{width}}  (deactivated)")
+            _say(f"{user.get_username():<{width}}  " + _("(deactivated)"))
     return 0
 
 
@@ -153,8 +159,11 @@ def cmd_add(args: argparse.Namespace) -> int:
     user, password = _run(lambda: services.create_staff(actor, args.login, args.role, timezone.now()))
     _say(password)
     _say(
-        f"created login {user.get_username()!r} with roles {', '.join(services.roles_of(user))}. The password "
-        "above is shown only this once: hand it over in person; it is changed at the first login.",
+        _(
+            "created login %(login)s with roles %(roles)s. The password above is shown only this once: hand it "
+            "over in person; it is changed at the first login."
+        )
+        % {"login": repr(user.get_username()), "roles": ", ".join(services.roles_of(user))},
         err=True,
     )
     return 0
@@ -165,7 +174,8 @@ def cmd_roles(args: argparse.Namespace) -> int:
     user = _member(args.login)
     roles = [] if args.no_roles else args.role
     new = _run(lambda: services.set_roles(actor, user, roles, timezone.now()))
-    _say(f"{user.get_username()}: {', '.join(new) or '(no roles)'}")
+    no_roles = _("(no roles)")
+    _say(f"{user.get_username()}: {', '.join(new) or no_roles}")
     return 0
 
 
@@ -173,7 +183,7 @@ def cmd_deactivate(args: argparse.Namespace) -> int:
     actor = _acting(args)
     user = _member(args.login)
     _run(lambda: services.deactivate(actor, user, timezone.now()))
-    _say(f"deactivated {user.get_username()}")
+    _say(_("deactivated %(login)s") % {"login": user.get_username()})
     return 0
 
 
@@ -183,7 +193,8 @@ def cmd_password(args: argparse.Namespace) -> int:
     password = _run(lambda: services.reset_password(actor, user, timezone.now()))
     _say(password)
     _say(
-        f"new password for {user.get_username()!r}, shown only this once; its open sessions have ended.",
+        _("new password for %(login)s, shown only this once; its open sessions have ended.")
+        % {"login": repr(user.get_username())},
         err=True,
     )
     return 0
@@ -193,7 +204,10 @@ def cmd_unlock(args: argparse.Namespace) -> int:
     actor = _acting(args)
     user = _member(args.login)
     removed = _run(lambda: services.unlock(actor, user, timezone.now()))
-    _say(f"{user.get_username()!r} may log in again ({removed} lockout records removed)")
+    _say(
+        _("%(login)s may log in again (%(removed)s lockout records removed)")
+        % {"login": repr(user.get_username()), "removed": removed}
+    )
     return 0
 
 
@@ -202,7 +216,8 @@ def cmd_otp_reset(args: argparse.Namespace) -> int:
     user = _member(args.login)
     removed = _run(lambda: services.reset_second_factor(actor, user, timezone.now()))
     _say(
-        f"{removed} second-factor device(s) of {user.get_username()!r} removed; they enrol again under Security"
+        _("%(removed)s second-factor device(s) of %(login)s removed; they enrol again under Security")
+        % {"removed": removed, "login": repr(user.get_username())}
     )
     return 0
 
@@ -211,26 +226,33 @@ def cmd_declarations(args: argparse.Namespace) -> int:
     _acting(args)
     texts = gate.current_texts()
     if not texts:
-        _say("no texts are published yet: run 'persondata init'")
+        _say(_("no texts are published yet: run 'persondata init'"))
         return 0
     for text in texts:
-        _say(f"{text.kind} version {text.version}, published {_date(text.published_at)}: {text.title_en}")
+        _say(
+            _("%(text)s version %(version)s, published %(date)s: %(title)s")
+            % {
+                "text": _text_kind(text.kind),
+                "version": text.version,
+                "date": _date(text.published_at),
+                "title": text.title(runtime.language()),
+            }
+        )
     _say()
     rows = services.compliance_overview()
     width = max([len(r.username) for r in rows] + [5])
-    _say(f"{'login':<{width}}  " + "  ".join(f"{t.kind:<18}" for t in texts))
+    login = _("login")
+    _say(f"{login:<{width}}  " + "  ".join(f"{_text_kind(t.kind):<22}" for t in texts))
     for row in rows:
-        cells = [
-            f"{f'accepted {timezone.localtime(st.acknowledged_at):%Y-%m-%d}' if st.acknowledged_at else 'MISSING':<18}"
-            for st in row.texts
-        ]
+        cells = [f"{_accepted(st.acknowledged_at):<22}" for st in row.texts]
         _say(f"{row.username:<{width}}  " + "  ".join(cells))
     incomplete = sum(1 for r in rows if not r.complete)
     _say()
     _say(
-        f"{incomplete} of {len(rows)} active logins have not accepted every current text"
+        _("%(incomplete)s of %(count)s active logins have not accepted every current text")
+        % {"incomplete": incomplete, "count": len(rows)}
         if incomplete
-        else f"all {len(rows)} active logins have accepted the current texts"
+        else _("all %(count)s active logins have accepted the current texts") % {"count": len(rows)}
     )
     return 0
 
@@ -238,27 +260,45 @@ def cmd_declarations(args: argparse.Namespace) -> int:
 def cmd_accept(args: argparse.Namespace) -> int:
     """A staff member accepts the texts for themselves, as the "I have read and accept" button does."""
     if not args.as_user:
-        raise CommandError("say who you are with --as LOGIN (or set PERSONDATA_USER)")
+        raise CommandError(_("say who you are with --as LOGIN (or set PERSONDATA_USER)"))
     user = _member(args.as_user)
     missing = gate.missing_acknowledgements(user)
     if not missing:
-        _say(f"{args.as_user} has accepted every current text; nothing to do")
+        _say(_("%(login)s has accepted every current text; nothing to do") % {"login": args.as_user})
         return 0
     for text in missing:
         title, body = (
-            (text.title_da, text.body_da) if args.language == "da" else (text.title_en, text.body_en)
+            text.title(args.language or runtime.language()),
+            text.body(args.language or runtime.language()),
         )
-        _say(f"== {title} (version {text.version}) ==")
+        _say("== " + _("%(title)s (version %(version)s)") % {"title": title, "version": text.version} + " ==")
         _say(body.strip())
         _say()
     if not args.yes:
         if not sys.stdin.isatty():
-            raise CommandError("confirm with --yes that you have read the texts above and accept them")
-        answer = input(f"I, {args.as_user}, have read the texts above and accept them [yes/no]: ")
+            raise CommandError(_("confirm with --yes that you have read the texts above and accept them"))
+        answer = input(
+            _("I, %(login)s, have read the texts above and accept them [yes/no]: ") % {"login": args.as_user}
+        )
         if answer.strip().lower() not in ("yes", "ja"):
-            _say("nothing accepted", err=True)
+            _say(_("nothing accepted"), err=True)
             return EXIT_REFUSED
     now = timezone.now()
     _run(lambda: [services.acknowledge(user, text, now) for text in missing])
-    _say(f"{args.as_user} accepted: " + ", ".join(f"{t.kind} version {t.version}" for t in missing))
+    accepted = ", ".join(
+        _("%(text)s version %(version)s") % {"text": _text_kind(t.kind), "version": t.version}
+        for t in missing
+    )
+    _say(_("%(login)s accepted: %(texts)s") % {"login": args.as_user, "texts": accepted})
     return 0
+
+
+def _accepted(at: Any) -> str:
+    if not at:
+        return _("MISSING")
+    return _("accepted %(date)s") % {"date": f"{timezone.localtime(at):%Y-%m-%d}"}
+
+
+def _text_kind(kind: str) -> str:
+    """The confidentiality declaration or the guidance, in words."""
+    return {"confidentiality": _("confidentiality"), "guidance": _("guidance")}.get(kind, kind)

@@ -14,7 +14,9 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from persondata import runtime
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
@@ -111,10 +113,10 @@ def cmd_assess(args: argparse.Namespace) -> int:
                 now=now,
             )
     except NotFound as exc:
-        raise CommandError(f"no system {args.system!r}", 1) from exc
+        raise CommandError(_("no system %(key)s") % {"key": repr(args.system)}, 1) from exc
     except services.SystemInputError as exc:
         raise CommandError(f"{exc.field}: {exc.message}", EXIT_INVALID) from exc
-    print(f"{args.system}: {args.event} assessed")
+    print(_("%(system)s: %(event)s assessed") % {"system": args.system, "event": args.event})
     return 0
 
 
@@ -124,11 +126,15 @@ def cmd_record(args: argparse.Namespace) -> int:
     with transaction.atomic():
         services.refresh_own(now)
     args.out.write_bytes(record.render_record(args.format, args.lang, now))
-    print(f"record of processing written to {args.out}")
+    print(_("record of processing written to %(file)s") % {"file": args.out})
     return 0
 
 
 def cmd_heat_map(args: argparse.Namespace) -> int:
     actor = _keeper(args)
-    print(heat_map_svg(services.heat_map(_rows(actor)), "en", "Residual risks of the IT systems"))
+    print(
+        heat_map_svg(
+            services.heat_map(_rows(actor)), runtime.language(), _("Residual risks of the IT systems")
+        )
+    )
     return 0

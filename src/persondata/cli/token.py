@@ -9,9 +9,12 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from persondata.api.tokens import active_user, create_token, revoke_token, tokens_of
 from persondata.cli import CommandError
+from persondata.cli.login import no_login
 
 
 def register(sub: Any) -> None:
@@ -46,10 +49,10 @@ def _say(text: str, *, err: bool = False) -> None:
 
 def _user(args: argparse.Namespace) -> Any:
     if not args.user:
-        raise CommandError("say whose token it is with --user LOGIN (or set PERSONDATA_USER)")
+        raise CommandError(_("say whose token it is with --user LOGIN (or set PERSONDATA_USER)"))
     user = active_user(args.user)
     if user is None:
-        raise CommandError(f"no active staff login named {args.user!r}")
+        raise CommandError(no_login(args.user))
     return user
 
 
@@ -62,7 +65,9 @@ def cmd_create(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from exc
     _say(secret)
     _say(
-        "This is the only time the token is shown: store it now. Send it as 'Authorization: Bearer <token>'.",
+        _(
+            "This is the only time the token is shown: store it now. Send it as 'Authorization: Bearer <token>'."
+        ),
         err=True,
     )
     return 0
@@ -70,10 +75,10 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 def _state(expires_at: Any, now: Any) -> str:
     if expires_at is None:
-        return "valid, no expiry"
+        return _("valid, no expiry")
     if expires_at <= now:
-        return f"ended {timezone.localtime(expires_at):%Y-%m-%d %H:%M}"
-    return f"valid until {timezone.localtime(expires_at):%Y-%m-%d %H:%M}"
+        return _("ended %(at)s") % {"at": f"{timezone.localtime(expires_at):%Y-%m-%d %H:%M}"}
+    return _("valid until %(at)s") % {"at": f"{timezone.localtime(expires_at):%Y-%m-%d %H:%M}"}
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -81,13 +86,15 @@ def cmd_list(args: argparse.Namespace) -> int:
     now = timezone.now()
     tokens = list(tokens_of(user))
     for t in tokens:
-        used = f"{timezone.localtime(t.last_used_at):%Y-%m-%d %H:%M}" if t.last_used_at else "never"
+        used = f"{timezone.localtime(t.last_used_at):%Y-%m-%d %H:%M}" if t.last_used_at else _("never")
+        created = _("created %(date)s") % {"date": f"{timezone.localtime(t.created_at):%Y-%m-%d}"}
         _say(
-            f"{t.key_prefix}…  {t.label:<30}  created {timezone.localtime(t.created_at):%Y-%m-%d}  "
-            f"last used {used}  {_state(t.expires_at, now)}"
+            f"{t.key_prefix}…  {t.label:<30}  {created}  "
+            + _("last used %(at)s") % {"at": used}
+            + f"  {_state(t.expires_at, now)}"
         )
     if not tokens:
-        _say(f"{user.get_username()} has no API tokens")
+        _say(_("%(login)s has no API tokens") % {"login": user.get_username()})
     return 0
 
 
@@ -96,6 +103,10 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     with transaction.atomic():
         n = revoke_token(user, args.prefix, timezone.now())
     if not n:
-        raise CommandError(f"no valid token of {user.get_username()} starts with {args.prefix[:8]!r}", 1)
-    _say(f"revoked {n} token{'s' if n != 1 else ''}")
+        raise CommandError(
+            _("no valid token of %(login)s starts with %(prefix)s")
+            % {"login": user.get_username(), "prefix": repr(args.prefix[:8])},
+            1,
+        )
+    _say(ngettext("revoked %(count)s token", "revoked %(count)s tokens", n) % {"count": n})
     return 0

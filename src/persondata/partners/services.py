@@ -32,6 +32,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
 from persondata import runtime
 from persondata.access import permissions
@@ -265,12 +266,16 @@ def tick(actor: Actor, notice_id: uuid.UUID, *, now: datetime, note: str = "") -
     if notice is None:
         raise NotFound("no such notice")
     if notice.state == DONE:
-        raise PartnerError("notice", "is already done")
+        raise PartnerError("notice", _("This notice is already done."))
     if notice.state == SENDING:
-        raise PartnerError("notice", "is being sent by webhook right now; look again in a minute")
+        raise PartnerError(
+            "notice", _("This notice is being sent by webhook right now; look again in a minute.")
+        )
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        raise PartnerError("note", f"is too long: at most {MAX_NOTE} characters")
+        raise PartnerError(
+            "note", _("The note is too long: at most %(count)s characters.") % {"count": MAX_NOTE}
+        )
     if note and (refusal := check_free_text(note)) is not None:
         raise PartnerError("note", refusal.message)
     notice.state, notice.channel, notice.done_at, notice.done_by_id = DONE, "manual", now, actor.user_id
@@ -369,7 +374,7 @@ def set_endpoint(
 def remove_endpoint(actor: Actor, partner_key: str, *, now: datetime) -> bool:
     """Remove a partner's endpoint (and its secret); its open notices then wait for the controller's tick."""
     permissions.require(actor, permissions.MANAGE_PARTNERS)
-    removed, _ = PartnerEndpoint.objects.filter(partner_key=partner_key).delete()
+    removed, _by_model = PartnerEndpoint.objects.filter(partner_key=partner_key).delete()
     if removed:
         audit.record(
             "partner.endpoint_remove",

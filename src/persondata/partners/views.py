@@ -116,7 +116,7 @@ def tick(request: HttpRequest, notice_id: uuid.UUID) -> HttpResponse:
     except NotFound:
         return _page(request, tick_error=(notice_id, str(_("No such notice."))), status=404)
     except PartnerError as exc:
-        return _page(request, tick_error=(notice_id, f"{exc.field}: {exc.message}"), status=400)
+        return _page(request, tick_error=(notice_id, exc.message), status=400)
     return HttpResponseRedirect(reverse("partners:notices") + "#notices")
 
 

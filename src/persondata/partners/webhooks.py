@@ -41,6 +41,7 @@ from urllib.parse import urlsplit
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from persondata.audit import services as audit
 from persondata.core import sealing
@@ -96,17 +97,22 @@ def check_url(url: str) -> str:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError:
-        raise PartnerError("url", "is not a valid web address") from None
+        raise PartnerError("url", _("This is not a valid web address.")) from None
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise PartnerError("url", "must start with https:// and name the partner's server")
+        raise PartnerError("url", _("The address must start with https:// and name the partner's server."))
     if parts.username is not None or parts.password is not None:
-        raise PartnerError("url", "must not hold a user name or password: the signature shows the sender")
+        raise PartnerError(
+            "url", _("The address must not hold a user name or password: the signature shows the sender.")
+        )
     if parts.fragment:
-        raise PartnerError("url", "must not have a #fragment")
+        raise PartnerError("url", _("The address must not end in a #fragment."))
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise PartnerError(
             "url",
-            "must start with https:// — plain http:// is allowed only to this machine (127.0.0.1, localhost)",
+            _(
+                "The address must start with https://: plain http:// is allowed only to this machine "
+                "(127.0.0.1, localhost)."
+            ),
         )
     return url
 

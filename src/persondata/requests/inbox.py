@@ -5,8 +5,9 @@ filters are four choices and a number, the table one template, and a page must n
 URL — the filters that travel in the query string are codes and ids only (state, kind, days, the handler's staff
 id, the sort key, the page); the search by reference is a POST (``views.find_reference``).
 
-One page is two queries on indexed columns (a count, then the page's rows with their handler), so the inbox
-stays fast at tens of thousands of requests (``persondata bench --phase inbox``).
+One page is three queries on indexed columns (a count, the page's ids in order, then those rows with their
+handler), and its rows and the filter's selects are drawn in Python, so the inbox stays fast at tens of thousands
+of requests (``persondata bench --phase inbox``).
 """
 
 from __future__ import annotations
@@ -18,11 +19,17 @@ from typing import Any
 from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.forms.utils import flatatt
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from persondata.core import formats
 from persondata.core import requests as rq
+from persondata.documents import labels
 from persondata.requests.forms import KIND_LABELS, STATE_LABELS
 from persondata.requests.models import Request
 
@@ -55,13 +62,30 @@ ROW_FIELDS = (
 )
 
 
+class _Select(forms.Select):
+    """A ``<select>`` drawn in Python: Django draws each option through a template, and the filter's selects hold
+    some thirty options, on a page that must be fast (``persondata bench --phase inbox``)."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        final = self.build_attrs(self.attrs, attrs)
+        chosen = "" if value is None else str(value)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((v, mark_safe(" selected") if str(v) == chosen else "", label) for v, label in self.choices),
+        )
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), options)
+
+
 class InboxFilter(forms.Form):
-    state = forms.ChoiceField(label=_("State"), required=False)
-    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    state = forms.ChoiceField(label=_("State"), required=False, widget=_Select)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, widget=_Select)
     due_within = forms.IntegerField(
         label=_("Due within (days)"), required=False, min_value=0, max_value=366, widget=forms.NumberInput()
     )
-    assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
+    assignee = forms.ChoiceField(label=_("Assigned to"), required=False, widget=_Select)
     sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, data: Any, handlers: list[Any]) -> None:
@@ -114,11 +138,12 @@ class Row:
     days_left: int
     level: str  # ok | due_soon | overdue | closed
     handler: str
+    html: SafeString  # the table row, drawn once here: fifty rows through the template engine cost more
 
 
 @dataclass(frozen=True, slots=True)
 class Inbox:
-    page: Page[Request]
+    page: Page[Any]  # the page's requests (its object_list: Request rows)
     rows: list[Row]
     sort: str
     query: dict[str, str]  # the filters as they travel in links (codes and ids only)
@@ -138,17 +163,53 @@ def inbox(form: InboxFilter, page_number: str | None, today: date) -> Inbox:
     sort = f.get("sort") or "due"
     columns = SORTS[sort.lstrip("-")]
     order = [f"-{c}" for c in columns] if sort.startswith("-") else list(columns)
-    query = _filtered(f, today).select_related("assigned_to").order_by(*order)
-    paginator = Paginator(query.only(*ROW_FIELDS), PAGE_SIZE)
-    page = paginator.get_page(page_number)
+    # two steps: the page's ids, sorted and cut by the database from the narrow columns it sorts on; then those
+    # fifty rows with their handler. Sorting whole rows (and their handler) to keep fifty cost twice as much.
+    paginator = Paginator(_filtered(f, today).order_by(*order).values_list("id", flat=True), PAGE_SIZE)
+    page: Page[Any] = paginator.get_page(page_number)
+    ids = list(page.object_list)
+    found = Request.objects.filter(id__in=ids).select_related("assigned_to").only(*ROW_FIELDS).in_bulk()
+    page.object_list = [found[i] for i in ids if i in found]
     rows = []
     detail = reverse("requests:list")  # a request's page is <list>/<id>/: one reverse() for the whole page
-    kinds = {k.value: str(label) for k, label in KIND_LABELS.items()}
-    states = {s.value: str(label) for s, label in STATE_LABELS.items()}
+    # the words the requests' pages show for kinds and states (documents/labels.py, as ``{% load labels %}``)
+    kinds = {k.value: labels.of(labels.KINDS, k.value) for k in rq.Kind}
+    states = {s.value: labels.of(labels.STATES, s.value) for s in rq.State}
+    lang = "en" if (get_language() or "da").startswith("en") else "da"
+    extended = " (" + gettext("extended") + ")"
     for r in page.object_list:
         left = (r.due_on - today).days
         level = rq.deadline_level(left) if r.state in OPEN else "closed"
         handler = r.assigned_to.get_username() if r.assigned_to else ""
-        rows.append(Row(r, f"{detail}{r.id}/", kinds[r.kind], states[r.state], left, level, handler))
+        url = f"{detail}{r.id}/"
+        html = format_html(
+            '<tr class="deadline deadline--{}"><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td>'
+            "<td>{}{}</td><td>{}</td><td>{}</td></tr>",
+            level,
+            url,
+            r.reference,
+            kinds[r.kind],
+            states[r.state],
+            formats.format_date(r.received_on, lang),
+            formats.format_date(r.due_on, lang),
+            extended if r.extension_months else "",
+            handler or "–",
+            deadline_badge(left, level),
+        )
+        rows.append(Row(r, url, kinds[r.kind], states[r.state], left, level, handler, html))
     kept = {k: "" if f.get(k) is None else str(f.get(k)) for k in ("state", "kind", "due_within", "assignee")}
     return Inbox(page, rows, sort, {**kept, "sort": sort if sort != "due" else ""})
+
+
+def deadline_badge(days_left: int, level: str) -> SafeString:
+    """The deadline's badge (R6): "3 days left" (amber within a week), in red "4 days overdue"; none once closed.
+    The one markup of the inbox, the dashboard, the customer page and the request's page (``{% deadline_badge %}``)."""
+    if level == "closed":
+        return mark_safe("")
+    if level == "overdue":
+        text = ngettext("%(counter)s day overdue", "%(counter)s days overdue", -days_left) % {
+            "counter": -days_left
+        }
+    else:
+        text = ngettext("%(counter)s day left", "%(counter)s days left", days_left) % {"counter": days_left}
+    return format_html('<span class="badge badge--{}">{}</span>', level, text)

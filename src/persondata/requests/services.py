@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from persondata import runtime
 from persondata.access import permissions
@@ -32,9 +33,9 @@ from persondata.access.access_log import log_reads
 from persondata.access.actor import Actor, code_of
 from persondata.access.errors import NotFound
 from persondata.audit import services as audit
+from persondata.core import formats, sealing
 from persondata.core import requests as rq
-from persondata.core import sealing
-from persondata.core.calendar import legal_date
+from persondata.core.calendar import extension_notice_due, legal_date
 from persondata.core.requests import Event, Kind, State
 from persondata.core.sensitive import check_free_text
 from persondata.core.vault import (
@@ -293,13 +294,28 @@ def refuse(actor: Actor, request: Request, ground: str, reasons: str, *, now: da
     permissions.require(actor, permissions.HANDLE_REQUESTS)
     if ground not in dict(REFUSAL_GROUNDS):
         raise RequestError("ground", f"must be one of {', '.join(dict(OFFERED_GROUNDS))}")
-    try:  # Art. 12(4): within one month; "no data" is a confirmation, not a refusal (Art. 15(1))
+    limit = extension_notice_due(request.received_on)
+    if ground != "no_data" and legal_date(now) > limit:  # Art. 12(4): a refusal is told within one month
+        raise RequestError(
+            "state",
+            gettext(
+                "The one month for telling the customer of a refusal ended on %(day)s (GDPR Art. 12(4)): the "
+                "request can no longer be refused and must be answered."
+            )
+            % {"day": formats.format_date(limit, runtime.language())},
+        )
+    try:  # "no data" is a confirmation, not a refusal (Art. 15(1))
         rq.check_refusal(request.received_on, legal_date(now), ground)
     except ValueError as exc:
-        field, _, message = str(exc).partition(": ")
+        field, _sep, message = str(exc).partition(": ")
         raise RequestError(field, message) from None
     if len(reasons.strip()) < 20:
-        raise RequestError("reasons", "explain the refusal (the controller must be able to show why, R8)")
+        raise RequestError(
+            "reasons",
+            gettext(
+                "Explain the refusal in a few sentences: the company must be able to show why it refused."
+            ),
+        )
     if (refusal := check_free_text(reasons)) is not None:
         raise RequestError("reasons", refusal.message)
     request.refusal_ground = ground

@@ -273,7 +273,7 @@ def _step(
     except (services.RequestError, RectifyError, NotFound) as exc:
         req.refresh_from_db()
         context = _detail_context(req, actor)
-        context["error"] = str(exc)
+        context["error"] = exc.message if isinstance(exc, services.RequestError) else str(exc)
         if isinstance(exc, RectifyError) and form is not None:
             # shown again without the refused values (they may be a CPR number), each error at its field
             again = form_class({k: v for k, v in request.POST.items() if k not in exc.errors})  # type: ignore[misc]

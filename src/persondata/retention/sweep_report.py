@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from persondata.core.calendar import deletion_allowed_from
 from persondata.core.policy import Policy
 from persondata.core.policy_check import RetentionClash, check_policy, describe_clash
@@ -54,6 +56,14 @@ class ClashStatus:
     fix: str
     affected: int  # invoices and payments not yet due whose policy day comes before the law's
     kept_past_policy: int  # of those, the ones already past the policy's latest day, kept because of the law
+    message_da: str = ""  # the same in Danish, for a person reading Danish (the CLI's report)
+    fix_da: str = ""
+
+    def words(self, lang: str) -> tuple[str, str]:
+        """The message and the fix in ``lang`` (``da`` or ``en``)."""
+        return (
+            (self.message_da, self.fix_da) if lang == "da" and self.message_da else (self.message, self.fix)
+        )
 
 
 @dataclass
@@ -101,10 +111,14 @@ class SweepReport:
                     category,
                     "relevance",
                     n,
-                    f"{months} months after the customer relationship ended (last order, delivery, agreement "
-                    "end, invoice or payment, or the source system's last activity or customer-since date; no "
-                    "open agreement, no unpaid invoice whose claim can still be enforced): relationships that "
-                    f"ended on or before {until}{self._counted_from()}",
+                    _(
+                        "%(months)s months after the customer relationship ended (last order, delivery, agreement "
+                        "end, invoice or payment, or the source system's last activity or customer-since date; no "
+                        "open agreement, no unpaid invoice whose claim can still be enforced): relationships that "
+                        "ended on or before %(until)s"
+                    )
+                    % {"months": months, "until": until}
+                    + self._counted_from(),
                 )
             )
         if line := self._claims(policy):
@@ -118,22 +132,33 @@ class SweepReport:
                     "payment",
                     "bookkeeping",
                     n,
-                    f"kept until {ar.keep_until.isoformat()}: bookkeeping act, invoices and payments dated up to "
-                    f"{self.accounting_cutoff.isoformat()} (financial year {label} and earlier), "
-                    f"{policy.retention.bookkeeping_years} years from the end of the financial year",
+                    _(
+                        "kept until %(day)s: bookkeeping act, invoices and payments dated up to %(cutoff)s "
+                        "(financial year %(label)s and earlier), %(years)s years from the end of the financial year"
+                    )
+                    % {
+                        "day": ar.keep_until.isoformat(),
+                        "cutoff": self.accounting_cutoff.isoformat(),
+                        "label": label,
+                        "years": policy.retention.bookkeeping_years,
+                    },
                 )
             )
         return lines
 
     def _counted_from(self) -> str:
         words = {
-            "records": "the register's orders, agreements, invoices and payments",
-            "activity": "the source system's last activity",
-            "since": "the source system's customer-since date",
-            "import": "the day of the import (the source system gave no date)",
+            "records": _("the register's orders, agreements, invoices and payments"),
+            "activity": _("the source system's last activity"),
+            "since": _("the source system's customer-since date"),
+            "import": _("the day of the import (the source system gave no date)"),
         }
-        parts = [f"{self.sources[k]} customers from {w}" for k, w in words.items() if self.sources[k]]
-        return f"; counted for {', '.join(parts)}" if parts else ""
+        parts = [
+            _("%(count)s customers from %(source)s") % {"count": self.sources[k], "source": w}
+            for k, w in words.items()
+            if self.sources[k]
+        ]
+        return "; " + _("counted for %(parts)s") % {"parts": ", ".join(parts)} if parts else ""
 
     def _claims(self, policy: Policy) -> tuple[str, str, int, str] | None:
         """Forældelsesloven § 3: the unpaid invoices that no longer keep contact data, and why."""
@@ -141,16 +166,17 @@ class SweepReport:
         if not n or self.claim_cutoff is None:
             return None
         years = policy.retention.claim_years
-        why = (
-            f"unpaid invoices due on or before {self.claim_cutoff.isoformat()}: the claim is time-barred "
-            f"({years} years from the due date, forældelsesloven § 3), so it no longer keeps the customer's "
-            "contact data"
-        )
+        why = _(
+            "unpaid invoices due on or before %(day)s: the claim is time-barred (%(years)s years from the due "
+            "date, forældelsesloven § 3), so it no longer keeps the customer's contact data"
+        ) % {"day": self.claim_cutoff.isoformat(), "years": years}
         if self.restricted:
-            why += "; the contact data is restricted to the bookkeeping act until the invoices are deleted"
+            why += "; " + _(
+                "the contact data is restricted to the bookkeeping act until the invoices are deleted"
+            )
         else:
-            why += (
-                "; the invoices stay as accounting material until the bookkeeping act allows their deletion"
+            why += "; " + _(
+                "the invoices stay as accounting material until the bookkeeping act allows their deletion"
             )
         return ("contact", "time-barred claim", n, why)
 
@@ -219,7 +245,15 @@ def accounting_overview(policy: Policy, today: date, cutoff: date | None, report
     clash = describe_clash(policy)
     if clash is not None:
         finding = next(f for f in check_policy(policy, today) if f.code == "retention-clash")
-        report.clash = ClashStatus(clash, finding.message.en, finding.fix.en, affected, kept_past)
+        report.clash = ClashStatus(
+            clash,
+            finding.message.en,
+            finding.fix.en,
+            affected,
+            kept_past,
+            message_da=finding.message.da,
+            fix_da=finding.fix.da,
+        )
 
 
 def add_forecast(report: SweepReport, today: date, day: date, category: str, n: int) -> None:

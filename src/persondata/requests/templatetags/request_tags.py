@@ -7,10 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
-from django.utils.translation import ngettext
 
 from persondata.core.requests import Kind, State
+from persondata.requests import inbox
 from persondata.requests.forms import KIND_LABELS, STATE_LABELS
 
 register = template.Library()
@@ -22,15 +21,7 @@ STATE_CODES = frozenset(s.value for s in State)
 def deadline_badge(days_left: int, level: str) -> str:
     """``level``: ``ok``, ``due_soon``, ``overdue`` (from ``core.requests.deadline_level``) or ``closed`` (no
     badge). A tag rather than an included template: the inbox draws fifty of them a page."""
-    if level == "closed":
-        return ""
-    if level == "overdue":
-        text = ngettext("%(counter)s day overdue", "%(counter)s days overdue", -days_left) % {
-            "counter": -days_left
-        }
-    else:
-        text = ngettext("%(counter)s day left", "%(counter)s days left", days_left) % {"counter": days_left}
-    return format_html('<span class="badge badge--{}">{}</span>', level, text)
+    return inbox.deadline_badge(days_left, level)
 
 
 @register.filter

@@ -1,0 +1,126 @@
+"""The command speaks Danish and English (issue 15: "no raw key, state, code or file name on any … CLI message meant
+for a person"), chosen the way a user expects: ``--lang``, else the environment's locale, else the installation's
+language (Danish). Representative commands run in both languages — an error before ``init``, ``init`` itself, staff
+logins, a refusal, a search, the audit trail, the retention plan, the requests — and every line a person reads in
+the Danish run is checked the way the crawl test checks a Danish page (:mod:`tests.web.crawl`): no English function
+word, no English text of the app's catalogues. What is printed for machines (``--json``) is the same in both.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from persondata.cli import choose_language
+from tests.clitools import cli_env, persondata
+from tests.web.crawl import ENGLISH_WORDS, english_msgids
+
+pytestmark = pytest.mark.slow
+
+#: what a command prints that is data, not the app's words: passwords, paths, ids, dates, the policy's texts
+#: an error's prefix: the program and the command as typed ("persondata customers: …")
+PROGRAM = re.compile(r"^persondata [\w-]+: ")
+DATA = re.compile(r"(/[\w./-]+|\b[0-9a-f]{8,}\b|\b[\w-]{16}\b)")
+
+
+def _english_in(output: str) -> list[str]:
+    """Each line of ``output`` that shows English (what a Danish run must never print)."""
+    msgids = english_msgids()
+    found = []
+    for line in output.splitlines():
+        text = DATA.sub(" ", PROGRAM.sub("", line))
+        if m := ENGLISH_WORDS.search(text):
+            found.append(f"English word {m[0]!r} in {line!r}")
+        for pattern in msgids:
+            if m := pattern.search(text):
+                found.append(f"untranslated {m[0]!r} in {line!r}")
+    return found
+
+
+def _env(home: Path, **extra: str) -> dict[str, str]:
+    env = cli_env(home)
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        env.pop(name, None)
+    env.update(extra)
+    return env
+
+
+@pytest.mark.parametrize(
+    ("explicit", "environ", "expected"),
+    [
+        ("en", {"LANG": "da_DK.UTF-8"}, "en"),
+        (None, {"LANGUAGE": "de:en:da"}, "en"),
+        (None, {"LANGUAGE": "", "LC_ALL": "da_DK.UTF-8", "LANG": "en_US.UTF-8"}, "da"),
+        (None, {"LC_MESSAGES": "en_GB.UTF-8", "LANG": "da_DK.UTF-8"}, "en"),
+        (None, {"LANG": "en_US.UTF-8"}, "en"),
+        (None, {"LANG": "C.UTF-8"}, "da"),  # a server's C locale names no language: the installation's
+        (None, {"LC_ALL": "de_DE.UTF-8", "LANG": "en_US.UTF-8"}, "da"),  # LC_ALL wins, and names neither
+        (None, {}, "da"),
+    ],
+)
+def test_the_language_is_chosen_as_a_user_expects(
+    explicit: str | None, environ: dict[str, str], expected: str
+) -> None:
+    assert choose_language(explicit, environ) == expected
+
+
+def _run(home: Path, lang: str, *args: str, check: bool = True, **env: str) -> tuple[str, str, int]:
+    done = persondata("--lang", lang, *args, env=_env(home, **env), check=check)
+    return done.stdout, done.stderr, done.returncode
+
+
+def test_the_commands_speak_danish_and_english_and_their_json_is_the_same(tmp_path: Path) -> None:
+    outputs: dict[str, list[str]] = {"da": [], "en": []}
+
+    # before init: one line, in the language asked for; the environment's locale chooses without --lang
+    for lang in ("da", "en"):
+        out, err, code = _run(tmp_path, lang, "staff", "list", "--as", "controller", check=False)
+        assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+        outputs[lang].append(err)
+    assert "ingen database" in outputs["da"][0] and "no database" in outputs["en"][0]
+    by_locale = persondata("audit", "verify", env=_env(tmp_path, LANG="en_US.UTF-8"), check=False)
+    assert "no database" in by_locale.stderr
+    by_default = persondata("audit", "verify", env=_env(tmp_path, LANG="C.UTF-8"), check=False)
+    assert "ingen database" in by_default.stderr
+
+    out, err, _code = _run(tmp_path, "da", "init")
+    outputs["da"].append(out + err)
+    assert "hovednøgle" in out and "brugernavn: controller" in out
+
+    for lang in ("da", "en"):
+        login = f"kirsten-{lang}"
+        runs = [
+            ("staff", "add", login, "--role", "customer_service", "--as", "controller"),
+            ("staff", "list", "--as", "controller"),
+            ("staff", "declarations", "--as", "controller"),
+            ("customers", "find", "x", "--user", "controller", "--purpose", "rights_requests"),
+            ("staff", "accept", "--as", "controller"),
+        ]
+        for args in runs:
+            out, err, _code = _run(tmp_path, lang, *args, check=False)
+            assert "Traceback" not in err, (args, err)
+            outputs[lang].append(out + err)
+    assert "mangler: fortrolighed, vejledning" in "\n".join(outputs["da"])
+    assert "missing: confidentiality, guidance" in "\n".join(outputs["en"])
+
+    problems = _english_in("\n".join(outputs["da"]))
+    assert not problems, "\n".join(problems)
+    assert "kirsten" in "\n".join(outputs["en"]) and "have not accepted" in "\n".join(outputs["en"])
+
+    # what machines read is the same in both languages
+    persondata("staff", "accept", "--as", "controller", "--yes", env=_env(tmp_path))
+    find = ("customers", "find", "x", "--user", "controller", "--purpose", "rights_requests", "--json")
+    found = {lang: _run(tmp_path, lang, *find, check=False) for lang in ("da", "en")}
+    assert found["da"][2] == found["en"][2] == 1  # none found
+    assert json.loads(found["da"][0]) == json.loads(found["en"][0]) == []
+
+
+def test_the_detector_catches_english_in_a_danish_run() -> None:
+    found = "\n".join(
+        _english_in("kirsten  fortrolighed\n2 of 2 active logins have not accepted every current text")
+    )
+    assert "English word 'of'" in found and "untranslated 'active logins have not accepted" in found, found
+    assert _english_in("2 af 2 aktive logins har ikke accepteret alle gældende tekster") == []
