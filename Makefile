@@ -9,6 +9,9 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 export PERSONDATA_HOME ?= $(CURDIR)/var
+# Python keeps its compiled modules (__pycache__): with PYTHONDONTWRITEBYTECODE set (some shells and CI images set
+# it), every `persondata` process — and the test suite starts hundreds — compiled ~200 modules anew (~0.9 s each).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test test-full lint lock typecheck migrations-check test-sqlite test-postgres bench bench-small messages clean
 
