@@ -51,18 +51,23 @@ typecheck: $(STAMP)
 migrations-check: $(STAMP)
 	PERSONDATA_HOME=$$(mktemp -d) $(BIN)/python -m django makemigrations --check --dry-run --settings=tests.settings
 
+# Each run in a throw-away home of its own (tests/settings.py makes one when PERSONDATA_HOME is unset).
 test-sqlite: $(STAMP) $(CHROMIUM)
-	$(BIN)/pytest -q
+	env -u PERSONDATA_HOME $(BIN)/pytest -q
 
 # PostgreSQL is mandatory in CI (CI=true); on a developer machine without it the run is skipped with a notice.
 # It runs the tests that use the database (--database-only): the others ran in the SQLite run, alike on both.
 test-postgres: $(STAMP) $(CHROMIUM)
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-	  PERSONDATA_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q --database-only; \
+	  env -u PERSONDATA_HOME PERSONDATA_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q --database-only; \
 	elif [ "$${CI:-}" = "true" ]; then echo "PostgreSQL at $(PG_URL) is required in CI"; exit 1; \
 	else echo "NOTICE: PostgreSQL at $(PG_URL) not reachable: PostgreSQL tests skipped"; fi
 
-test: lint typecheck migrations-check test-sqlite test-postgres
+# The SQLite and PostgreSQL runs go side by side: much of a run waits (on the processes, servers and browser its
+# tests start), so on two cores the pair takes little more than the longer one. Each run's output is printed
+# whole when it ends (--output-sync), and either failing fails `make test`.
+test: lint typecheck migrations-check $(CHROMIUM)
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 # The long load, crash and fuzzing runs (marker `full`) on both databases; `make test` runs their short versions.
 test-full: $(STAMP) $(CHROMIUM)

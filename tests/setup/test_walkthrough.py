@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from persondata import demo, runtime
 from tests.conftest import TODAY
@@ -80,7 +81,9 @@ def test_from_a_fresh_installation_to_an_adopted_published_policy_in_ten_minutes
     export = demo.write_jsonl(demo.customers(customers, seed=3, today=TODAY), tmp_path / "kunder.jsonl")
     agreement = tmp_path / "databehandleraftale.pdf"
     agreement.write_bytes(PDF)
-    folder = SHOTS / f"{customers}-customers"
+    folder = (
+        SHOTS / f"{customers}-customers-{connection.vendor}"
+    )  # the SQLite and PostgreSQL runs side by side
     folder.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(locale="da-DK", viewport={"width": 1366, "height": 900})
     page = context.new_page()
