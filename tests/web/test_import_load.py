@@ -71,7 +71,7 @@ def _counts(home: Path) -> dict[str, int]:
 
 
 @contextmanager
-def _serving(env: dict[str, str], port: int) -> Iterator[str]:
+def _serving(env: dict[str, str], port: int) -> Iterator[tuple[str, int]]:
     server = subprocess.Popen(
         [sys.executable, "-m", "persondata", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
         env=env,
@@ -90,7 +90,7 @@ def _serving(env: dict[str, str], port: int) -> Iterator[str]:
             except OSError:
                 assert server.poll() is None, "the server did not start"
                 time.sleep(0.1)
-        yield base
+        yield base, server.pid
     finally:
         server.terminate()
         server.wait(30)
@@ -121,7 +121,7 @@ def _load_beside_an_import(home: Path, customers: int, clients: int, seconds: fl
     con.close()
     assert len(ids) == READ_BEFORE
     env.update(PERSONDATA_JOBS="0", PERSONDATA_BEHIND_PROXY="1", PERSONDATA_PUBLIC_LIMIT_GLOBAL="1000000")
-    with _serving(env, _free_port()) as base:
+    with _serving(env, _free_port()) as (base, server):
         session = staff_session(base, "bench", password)
         before = _counts(home)
         importing = spawn("import", "--no-progress", *map(str, files), env=env)
@@ -133,7 +133,7 @@ def _load_beside_an_import(home: Path, customers: int, clients: int, seconds: fl
                 time.sleep(0.05)
             load = run_load(
                 base, token=token.group(0), session=session, customer_ids=ids, clients=clients,
-                seconds=seconds, submit_every=10,
+                seconds=seconds, submit_every=10, server=server, importer=importing.pid,
             )  # fmt: skip
             held = importing.poll() is None and holds_write_lock(home / "persondata.sqlite3")
             importing.send_signal(signal.SIGKILL)

@@ -3,8 +3,9 @@
 ``SESSION_SAVE_EVERY_REQUEST`` moves a session's expiry ahead on every request (the 30-minute idle limit), a write
 to the main database on every page. While a long all-or-nothing import holds SQLite's write lock that write
 would wait for it, and the page with it (issue 18). A save that only refreshes the expiry therefore takes the
-lock if it is free at once and is otherwise left for the next request; a session whose content changed (a
-login, a logout, the login time) is saved as always.
+lock if it is free at once and is otherwise left for the next request — not even tried while a long writer holds
+the lock (``rawsql.long_writer``): a try waits 50 ms in SQLite's busy handler, holding one of the server's few
+threads. A session whose content changed (a login, a logout, the login time) is saved as always.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
 
-from persondata.rawsql import waiting_at_most
+from persondata.rawsql import long_writer, waiting_at_most
 
 
 class SessionStore(DatabaseStore):
@@ -20,6 +21,8 @@ class SessionStore(DatabaseStore):
         if must_create or self.modified or self.session_key is None:
             super().save(must_create)
             return
+        if long_writer() is not None:
+            return  # the idle refresh waits for the next request after the long writer
         try:
             with waiting_at_most(0.05):
                 super().save()
