@@ -333,6 +333,10 @@ def long_write_running() -> bool:
     return long_writer() is not None
 
 
+#: how long a refresh that can wait for the next request (a session's expiry, a token's last use) waits for the lock
+REFRESH_WAIT = 0.05
+
+
 @contextmanager
 def waiting_at_most(seconds: float) -> Iterator[None]:
     """SQLite: a write inside waits this long for another's lock (not the busy timeout of the settings) before it

@@ -22,7 +22,14 @@ from persondata import gunicorn_conf
 from persondata.access.models import AccessLog
 from persondata.api.tokens import create_token
 from persondata.public.views import PUBLIC_WRITE_WAIT
-from persondata.rawsql import CHUNKS, RETRY_AFTER, WHOLE_RUN, long_writer, writing_main
+from persondata.rawsql import (
+    CHUNKS,
+    REFRESH_WAIT,
+    RETRY_AFTER,
+    WHOLE_RUN,
+    long_writer,
+    writing_main,
+)
 from persondata.register.models import Customer
 from persondata.requests.models import Request
 
@@ -72,8 +79,12 @@ def writer_lock(
         thread.join(30)
 
 
-def test_the_worker_outlives_the_busy_timeout() -> None:
-    assert gunicorn_conf.timeout > settings.DATABASES["default"]["OPTIONS"]["timeout"] * 2
+def test_the_timeouts_are_in_order_and_the_worker_outlives_them() -> None:
+    """Each wait shorter than the next (docs/configuration.md): a waiting request is answered before anything that
+    waits longer — at the end gunicorn, which kills a silent worker — gives up on it."""
+    busy = settings.DATABASES["default"]["OPTIONS"]["timeout"]
+    assert 0 < REFRESH_WAIT < PUBLIC_WRITE_WAIT < busy
+    assert gunicorn_conf.timeout > busy * 2
 
 
 def _visitor_and_staff(make_staff: Callable[..., Any]) -> tuple[Client, Client, str, Any]:

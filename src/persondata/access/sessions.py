@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
 
-from persondata.rawsql import long_writer, waiting_at_most
+from persondata.rawsql import REFRESH_WAIT, long_writer, waiting_at_most
 
 
 class SessionStore(DatabaseStore):
@@ -24,7 +24,7 @@ class SessionStore(DatabaseStore):
         if long_writer() is not None:
             return  # the idle refresh waits for the next request after the long writer
         try:
-            with waiting_at_most(0.05):
+            with waiting_at_most(REFRESH_WAIT):
                 super().save()
         except UpdateError:  # Django's word for any database error of the update, the lock's included
             if not self.exists(self.session_key):

@@ -17,7 +17,7 @@ from django.db import OperationalError
 from django.db.models import Q, QuerySet
 
 from persondata.api.models import ApiToken
-from persondata.rawsql import is_busy, long_writer, waiting_at_most
+from persondata.rawsql import REFRESH_WAIT, is_busy, long_writer, waiting_at_most
 
 TOKEN_PREFIX = "pd_"  # noqa: S105 - marks a string as a persondata token (secret scanners look for it); not a secret
 PREFIX_LENGTH = 8
@@ -78,7 +78,7 @@ def _record_use(pk: int, now: datetime) -> None:
     if long_writer() is not None:
         return
     try:
-        with waiting_at_most(0.05):
+        with waiting_at_most(REFRESH_WAIT):
             ApiToken.objects.filter(pk=pk).update(last_used_at=now)
     except OperationalError as exc:
         if not is_busy(exc):

@@ -217,9 +217,9 @@ class _Client:
 
     def submit(self, n: int) -> str:
         """One visitor's public request: the form (its CSRF cookie and token), then the submission."""
-        visitor = {
-            "X-Forwarded-For": f"198.18.{n // 250 % 250}.{n % 250 + 1}"
-        }  # RFC 2544: never a real client
+        # RFC 2544's addresses, never a real client: ``n`` is client × 100,000 + its call; the client picks the
+        # third number, the call the fourth (every 10th call a submission: 25 addresses, 5 each before the limit)
+        visitor = {"X-Forwarded-For": f"198.18.{n // 100_000 % 250}.{n % 100_000 % 250 + 1}"}
         status, got, body = self.request("GET", "/privacy/request/", visitor)
         if status != 200:
             return _outcome(status, got, 200, "form")
