@@ -28,6 +28,7 @@ from persondata.rawsql import (
     RETRY_AFTER,
     WHOLE_RUN,
     long_writer,
+    writing,
     writing_main,
 )
 from persondata.register.models import Customer
@@ -164,3 +165,18 @@ def test_beside_a_retention_chunk_a_submission_waits_for_it_and_is_stored(
         posted = _send_form(client)
     assert posted.status_code == 303, posted.status_code
     assert Request.objects.count() == before + 1
+
+
+def test_a_write_that_locks_the_main_database_only_leaves_reads_their_log(
+    demo_customers: list[dict[str, Any]], make_staff: Callable[..., Any]
+) -> None:
+    """``rawsql.writing`` — the public form's and the sessions' transactions — locks the main database, not the
+    access log: a read beside it is answered and logged (an IMMEDIATE one locks the log too: the read is a 503,
+    above). A burst of submissions no longer starves the reads."""
+    _client, _staff, token, cid = _visitor_and_staff(make_staff)
+    before = AccessLog.objects.count()
+    with writer_lock(writing):
+        assert long_writer() is None  # an ordinary write: a submission beside it queues as usual
+        api = Client().get(f"/api/customers/{cid}", headers={"Authorization": f"Bearer {token}"})
+        assert api.status_code == 200 and api.json()["id"] == str(cid)
+    assert AccessLog.objects.count() == before + 1

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from persondata import runtime
 from persondata.public import ratelimit
 from persondata.public.forms import KINDS, LABELS, PublicRequestForm
-from persondata.rawsql import WHOLE_RUN, long_writer, waiting_at_most
+from persondata.rawsql import WHOLE_RUN, long_writer, waiting_at_most, writing
 from persondata.requests import intake, services
 from persondata.requests.answers import exports
 
@@ -191,7 +191,7 @@ def _form(request: HttpRequest) -> HttpResponse:
         # the server's few threads; beside a retention chunk it waits a few seconds at most; otherwise it queues
         # behind the other writers like any write
         brief = _write_wait(long_writer())
-        with brief, transaction.atomic():
+        with brief, writing():  # the main database's lock, not the access log's: reads go on meanwhile
             stored = intake.submit(
                 form.cleaned_data["kind"],
                 form.details(),
