@@ -206,8 +206,13 @@ def attached_path(database_name: str, schema: str, file: str) -> str:
     return file
 
 
-def attach_file(connection: Any, schema: str, path: str, ddl: Sequence[str]) -> None:
-    """Attach ``path`` (created 0600 in a 0700 folder if missing) as ``schema``, in WAL mode, and run its DDL."""
+def attach_file(
+    connection: Any, schema: str, path: str, ddl: Sequence[str], *, synchronous: str = "FULL"
+) -> None:
+    """Attach ``path`` (created 0600 in a 0700 folder if missing) as ``schema``, in WAL mode, and run its DDL.
+
+    ``synchronous``: SQLite's for the file (an attached file does not take the main database's NORMAL; its
+    default is FULL, an fsync at every commit, made while the file's write lock is held)."""
     in_memory = "mode=memory" in path
     if not in_memory and not Path(path).exists():
         Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -217,6 +222,7 @@ def attach_file(connection: Any, schema: str, path: str, ddl: Sequence[str]) -> 
         cur.execute(f"ATTACH DATABASE %s AS {schema}", [path])
         if not in_memory:
             cur.execute(f"PRAGMA {schema}.journal_mode=WAL")
+            cur.execute(f"PRAGMA {schema}.synchronous={synchronous}")
         for statement in ddl:
             cur.execute(statement)
 
@@ -262,10 +268,29 @@ def reading() -> Iterator[None]:
 
 
 @contextmanager
-def writing_main() -> Iterator[None]:
+def writing() -> Iterator[None]:
+    """A write transaction that locks the main database at once (like IMMEDIATE: it queues behind another writer,
+    and nothing queues in the middle of it) and an attached file only when it writes there — not the access log,
+    which every read needs for a moment: a burst of IMMEDIATE writes (50 public submissions at once) locked it
+    too, one after another, and reads starved behind them until their busy timeout (issue 18). Elsewhere: atomic.
+    Nested in another transaction, a savepoint as usual."""
+    nested = connection.in_atomic_block
+    with _begun("DEFERRED"):
+        if connection.vendor == "sqlite" and not nested:
+            with connection.cursor() as cur:
+                cur.execute(
+                    "DELETE FROM main.django_migrations WHERE 0"
+                )  # a write that changes nothing: the lock
+        yield
+
+
+@contextmanager
+def writing_main(*, whole_run: bool = False) -> Iterator[None]:
     """A long write transaction that locks the main database at once (like IMMEDIATE: it queues behind another
     writer, and nothing queues in the middle of it) and an attached file only when it writes there. Meanwhile
-    :func:`long_write_running` says so to every process."""
+    :func:`long_writer` says so to every process: ``whole_run`` for a writer that holds the lock for minutes (the
+    all-or-nothing import: a write that waits for it is better refused at once), else one that holds it for a
+    moment at a time (a retention chunk: worth a short wait)."""
     with _begun("DEFERRED"):
         if connection.vendor != "sqlite":
             yield
@@ -275,7 +300,8 @@ def writing_main() -> Iterator[None]:
             cur.execute("DELETE FROM main.django_migrations WHERE 0")
         marker = os.open(_long_write_marker(), os.O_WRONLY | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(marker, fcntl.LOCK_SH)  # released when closed, or by the process's death
+            # released when closed, or by the process's death; exclusive says "for minutes", shared "a moment"
+            fcntl.flock(marker, fcntl.LOCK_EX if whole_run else fcntl.LOCK_SH)
             yield
         finally:
             os.close(marker)
@@ -290,22 +316,42 @@ def _long_write_marker() -> Path:
     return Path(name + "-writing")
 
 
-def long_write_running() -> bool:
-    """SQLite: whether a long writer (an all-or-nothing import, a retention chunk) holds the write lock now — so a
-    write that should not wait minutes knows to give up soon rather than queue (the public form)."""
+#: what :func:`long_writer` says: a writer that holds the write lock for its whole run, or a moment at a time
+WHOLE_RUN, CHUNKS = "whole run", "chunks"
+
+
+def long_writer() -> str | None:
+    """SQLite: whether a long writer holds the write lock now — :data:`WHOLE_RUN` (an all-or-nothing import:
+    minutes), :data:`CHUNKS` (a retention chunk: about a second), or None — so a write that should not wait minutes
+    knows to give up at once or soon rather than queue (the public form, a session's or a token's refresh). Two
+    system calls on a marker file; the database is not touched."""
     if connection.vendor != "sqlite":
-        return False
+        return None
     try:
         marker = os.open(_long_write_marker(), os.O_RDONLY)
     except FileNotFoundError:
-        return False  # no long writer ever ran here
+        return None  # no long writer ever ran here
     try:
-        fcntl.flock(marker, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
+        try:
+            fcntl.flock(marker, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return WHOLE_RUN  # an exclusive lock: an import
+        try:
+            fcntl.flock(marker, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return CHUNKS  # another shared lock besides ours: a retention chunk
+        return None
     finally:
-        os.close(marker)  # and with it the lock taken, if it was
-    return False
+        os.close(marker)  # and with it the lock taken
+
+
+def long_write_running() -> bool:
+    """SQLite: whether a long writer (an all-or-nothing import, a retention chunk) holds the write lock now."""
+    return long_writer() is not None
+
+
+#: how long a refresh that can wait for the next request (a session's expiry, a token's last use) waits for the lock
+REFRESH_WAIT = 0.05
 
 
 @contextmanager

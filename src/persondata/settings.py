@@ -99,6 +99,9 @@ def _database(url: str) -> dict[str, object]:
                     "PRAGMA secure_delete=ON;"
                 ),
             },
+            # a server thread keeps its connection between requests: opening one (with its two attached files)
+            # cost up to a third of a read's CPU (docs/configuration.md)
+            "CONN_MAX_AGE": _whole("PERSONDATA_SQLITE_CONN_MAX_AGE", 60, least=0, unit="seconds"),
             "TEST": {"NAME": _text("PERSONDATA_TEST_SQLITE") or None},
         }
     if parts.scheme in {"postgres", "postgresql"}:

@@ -17,7 +17,7 @@ from django.db import OperationalError
 from django.db.models import Q, QuerySet
 
 from persondata.api.models import ApiToken
-from persondata.rawsql import is_busy, waiting_at_most
+from persondata.rawsql import REFRESH_WAIT, is_busy, long_writer, waiting_at_most
 
 TOKEN_PREFIX = "pd_"  # noqa: S105 - marks a string as a persondata token (secret scanners look for it); not a secret
 PREFIX_LENGTH = 8
@@ -73,9 +73,12 @@ USE_RECORDED_EVERY = timedelta(minutes=1)
 def _record_use(pk: int, now: datetime) -> None:
     """The time of use, if the database takes it at once. It is shown to help spot an unused token, not a record
     the law asks for: a call never waits for a long import's write lock just to note it (issue 18) — the next
-    call after the import notes it."""
+    call after the import notes it. While a long writer holds the lock it is not even tried (a try waits 50 ms in
+    SQLite's busy handler, and every call would try again, holding one of the server's few threads)."""
+    if long_writer() is not None:
+        return
     try:
-        with waiting_at_most(0.05):
+        with waiting_at_most(REFRESH_WAIT):
             ApiToken.objects.filter(pk=pk).update(last_used_at=now)
     except OperationalError as exc:
         if not is_busy(exc):

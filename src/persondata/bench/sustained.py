@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.client
 import http.cookiejar
+import os
 import random
 import re
 import sqlite3
@@ -23,7 +24,8 @@ import time
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +47,7 @@ class Load:
     busy: int = 0  # 503 with Retry-After (a write that could not get the lock in time)
     refused_submissions: int = 0  # of which public submissions
     errors: list[str] = field(default_factory=list)  # anything else: status or exception, never a body
+    cpu: Cpu | None = None  # what the machine's CPU did meanwhile (when measured)
 
     @property
     def reads(self) -> int:
@@ -61,11 +64,94 @@ class Load:
             return self.read_times[0] * 1000
         return statistics.quantiles(self.read_times, n=100, method="inclusive")[int(p) - 1] * 1000
 
-    def summary(self) -> str:
+    def requests(self) -> int:
+        """Every request answered: reads, submissions (a form and its POST) and 503s."""
         return (
+            self.reads + 2 * (self.accepted + self.refused_submissions) + self.busy - self.refused_submissions
+        )
+
+    def summary(self) -> str:
+        text = (
             f"{self.rate():,.0f} reads/s, p50 {self.percentile(50):.0f} ms, p99 {self.percentile(99):.0f} ms, "
             f"{len(self.errors)} errors, {self.busy} busy (503); {self.accepted} submissions stored"
         )
+        return text + (f"; {self.cpu.summary(self)}" if self.cpu else "")
+
+
+@dataclass
+class Cpu:
+    """The CPU seconds spent while the clients ran: by the server (all its processes), by the import beside it, and
+    by the whole machine (``/proc/stat``), with the load average at the end — on a shared machine, what tells a
+    slow read that waited for the CPU from one that waited for something else."""
+
+    seconds: float = 0.0
+    server: float = 0.0
+    importer: float = 0.0
+    machine_busy: float = 0.0  # of all cores, 0..1
+    cores: int = 1
+    load: float = 0.0
+
+    def summary(self, load: Load) -> str:
+        per = 1000 * self.server / max(1, load.requests())
+        return (
+            f"server CPU {per:.1f} ms a request ({self.server / self.seconds:.2f} cores), import "
+            f"{self.importer / self.seconds:.2f} cores, machine {self.machine_busy:.0%} busy of {self.cores} "
+            f"cores, load {self.load:.1f}"
+        )
+
+
+def _tree(pid: int) -> list[int]:
+    """A process and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo.extend(children.get(p, []))
+    return found
+
+
+def _cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU seconds of these processes (0 for one that is gone)."""
+    ticks = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _machine() -> tuple[int, int]:
+    """All CPU ticks of the machine so far, and the idle ones."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(ticks), ticks[3] + ticks[4]
+
+
+@contextmanager
+def measuring_cpu(load: Load, server: int, importer: int | None) -> Iterator[None]:
+    """Measure the CPU of the ``server`` process tree, the ``importer`` and the machine around a load run."""
+    servers = _tree(server)
+    started = time.monotonic()
+    before = (_cpu_seconds(servers), _cpu_seconds([importer] if importer else []), _machine())
+    yield
+    after = (_cpu_seconds(servers), _cpu_seconds([importer] if importer else []), _machine())
+    total, idle = after[2][0] - before[2][0], after[2][1] - before[2][1]
+    load.cpu = Cpu(
+        seconds=max(time.monotonic() - started, 1e-9),
+        server=after[0] - before[0],
+        importer=after[1] - before[1],
+        machine_busy=1 - idle / total if total else 0.0,
+        cores=os.cpu_count() or 1,
+        load=os.getloadavg()[0],
+    )
 
 
 def staff_session(base: str, username: str, password: str) -> str:
@@ -131,9 +217,9 @@ class _Client:
 
     def submit(self, n: int) -> str:
         """One visitor's public request: the form (its CSRF cookie and token), then the submission."""
-        visitor = {
-            "X-Forwarded-For": f"198.18.{n // 250 % 250}.{n % 250 + 1}"
-        }  # RFC 2544: never a real client
+        # RFC 2544's addresses, never a real client: ``n`` is client × 100,000 + its call; the client picks the
+        # third number, the call the fourth (every 10th call a submission: 25 addresses, 5 each before the limit)
+        visitor = {"X-Forwarded-For": f"198.18.{n // 100_000 % 250}.{n % 100_000 % 250 + 1}"}
         status, got, body = self.request("GET", "/privacy/request/", visitor)
         if status != 200:
             return _outcome(status, got, 200, "form")
@@ -175,8 +261,11 @@ def run_load(
     clients: int,
     seconds: float,
     submit_every: int = 0,
+    server: int | None = None,
+    importer: int | None = None,
 ) -> Load:
-    """``clients`` clients for ``seconds``: reads, and every ``submit_every``-th call a public submission."""
+    """``clients`` clients for ``seconds``: reads, and every ``submit_every``-th call a public submission. Given
+    the ``server``'s process id (and an ``importer``'s), the CPU they and the machine spent is measured too."""
     load, lock = Load(), threading.Lock()
     deadline = time.monotonic() + seconds
     start = threading.Barrier(clients + 1)
@@ -208,27 +297,19 @@ def run_load(
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
     for t in threads:
         t.start()
-    start.wait(60)
-    began = time.monotonic()
-    for t in threads:
-        t.join(seconds + 120)
-    load.seconds = time.monotonic() - began
+    with measuring_cpu(load, server, importer) if server else nullcontext():
+        start.wait(60)
+        began = time.monotonic()
+        for t in threads:
+            t.join(seconds + 120)
+        load.seconds = time.monotonic() - began
     return load
 
 
 def serving_rss_mb(pid: int) -> float:
     """The resident memory of a server and all its processes (gunicorn's master and its workers), in MB."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        todo.extend(children.get(p, []))
+    total = 0
+    for p in _tree(pid):
         try:
             status = Path(f"/proc/{p}/status").read_text()
         except OSError:
@@ -257,6 +338,7 @@ def holds_write_lock(database: Path) -> bool:
 CLIENTS = 100
 SECONDS = 20.0
 TARGET_RATE, TARGET_P99_MS, TARGET_RSS_MB = 300, 500, 200  # issue 17
+BESIDE_P99_MS, SUBMIT_EVERY = 1000, 10  # issue 18: beside an import, every 10th call a public submission
 
 
 def _token(env: dict[str, str]) -> str:
@@ -283,6 +365,14 @@ def _home_facts(home: Path) -> tuple[list[str], int]:
         con.close()
 
 
+def _requests(home: Path) -> int:
+    con = sqlite3.connect(home / "bench.sqlite3")
+    try:
+        return int(con.execute("SELECT count(*) FROM rights_request").fetchone()[0])
+    finally:
+        con.close()
+
+
 def bench_sustained(
     env: dict[str, str], password: str, customers: int, beside: list[Path] | None
 ) -> list[Row]:
@@ -293,8 +383,11 @@ def bench_sustained(
     home = Path(env["PERSONDATA_HOME"])
     token = _token(env)
     ids, logged_before = _home_facts(home)
+    requests_before = _requests(home)
     importing = None
-    with _server(env) as (base, pid):
+    # beside an import, the clients send the public form too: from many addresses, none of them rate-limited
+    public = {"PERSONDATA_BEHIND_PROXY": "1", "PERSONDATA_PUBLIC_LIMIT_GLOBAL": "1000000"} if beside else {}
+    with _server(env, **public) as (base, pid):
         session = staff_session(base, "bench", password)
         if beside is not None:
             importing = subprocess.Popen(
@@ -305,8 +398,9 @@ def bench_sustained(
                 time.sleep(0.05)
         try:
             load = run_load(
-                base, token=token, session=session, customer_ids=ids, clients=CLIENTS, seconds=SECONDS
-            )
+                base, token=token, session=session, customer_ids=ids, clients=CLIENTS, seconds=SECONDS,
+                submit_every=SUBMIT_EVERY if beside else 0, server=pid, importer=importing.pid if importing else None,
+            )  # fmt: skip
             rss = serving_rss_mb(pid)
             held = importing is None or (
                 importing.poll() is None and holds_write_lock(home / "bench.sqlite3")
@@ -315,15 +409,24 @@ def bench_sustained(
             if importing is not None:
                 importing.kill()
                 importing.wait(60)
-    logged = _home_facts(home)[1] - logged_before
+    logged, requests = _home_facts(home)[1] - logged_before, _requests(home) - requests_before
     what = f"{customers:,} customers" + (", an import beside (killed after)" if beside is not None else "")
-    ok = load.rate() >= TARGET_RATE and load.percentile(99) <= TARGET_P99_MS and not load.errors and held
-    return [
+    if beside is None:
+        target, ok = (
+            f">= {TARGET_RATE} req/s, p99 <= {TARGET_P99_MS} ms, 0 errors",
+            load.rate() >= TARGET_RATE,
+        )
+    else:  # issue 18: answered beside the import, not a throughput; a 503 for a submission is allowed
+        target, ok = f"p99 <= {BESIDE_P99_MS} ms, 0 errors but 503s", load.busy == load.refused_submissions
+    ok = (
+        ok and load.percentile(99) <= (TARGET_P99_MS if beside is None else BESIDE_P99_MS) and not load.errors
+    )
+    rows = [
         Row(
             f"sustained reads, {CLIENTS} clients, {SECONDS:.0f} s, API + staff page ({what})",
             load.summary() + ("" if held else "; the import ended early"),
-            f">= {TARGET_RATE} req/s, p99 <= {TARGET_P99_MS} ms, 0 errors",
-            ok,
+            target,
+            ok and held,
         ),
         Row("  every read in the access log", f"{logged:,} of {load.reads:,}", "all", logged == load.reads),
         Row(
@@ -333,6 +436,16 @@ def bench_sustained(
             rss <= TARGET_RSS_MB,
         ),
     ]
+    if beside is not None:
+        rows.append(
+            Row(
+                "  public submissions stored (the rest: 503, try again)",
+                f"{requests:,} of {load.accepted:,} accepted; {load.refused_submissions:,} refused",
+                "every accepted one",
+                requests == load.accepted,
+            )
+        )
+    return rows
 
 
 def phases(base: Path, password: str, customers: int, small_n: int, big_files: list[Path]) -> list[Row]:

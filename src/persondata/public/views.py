@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date, datetime
 from functools import wraps
 from typing import Any
@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from persondata import runtime
 from persondata.public import ratelimit
 from persondata.public.forms import KINDS, LABELS, PublicRequestForm
-from persondata.rawsql import long_write_running, waiting_at_most
+from persondata.rawsql import WHOLE_RUN, long_writer, waiting_at_most, writing
 from persondata.requests import intake, services
 from persondata.requests.answers import exports
 
@@ -40,8 +40,8 @@ LANGUAGES = ("da", "en")
 THANKS_COOKIE = "pd_request"
 THANKS_SALT = "persondata.requests.public.thanks"
 THANKS_SECONDS = 30 * 60
-#: how long a submission waits for SQLite's write lock beside a long import before the visitor is asked to try again
-#: (seconds): longer than a retention chunk, far shorter than an import (docs/configuration.md)
+#: how long a submission waits for SQLite's write lock beside a retention run before the visitor is asked to try again
+#: (seconds): longer than a retention chunk (beside an all-or-nothing import: not at all; docs/configuration.md)
 PUBLIC_WRITE_WAIT = 3
 FAILED_STATUS = {"unknown": 400, "used": 410, "revoked": 410, "expired": 410, "closed": 410}
 
@@ -186,11 +186,12 @@ def _form(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _form_page(request, form, status=400)
     try:
-        # beside a long import, it waits a few seconds at most for the database's write lock, then the visitor is
-        # told to try again (503 with Retry-After, persondata.web.errors) and nothing is stored; otherwise it
-        # queues behind the other writers like any write
-        brief = waiting_at_most(PUBLIC_WRITE_WAIT) if long_write_running() else nullcontext()
-        with brief, transaction.atomic():
+        # beside an all-or-nothing import (it holds the write lock for minutes) the visitor is told at once to try
+        # again (503 with Retry-After, persondata.web.errors) and nothing is stored: waiting would only hold one of
+        # the server's few threads; beside a retention chunk it waits a few seconds at most; otherwise it queues
+        # behind the other writers like any write
+        brief = _write_wait(long_writer())
+        with brief, writing():  # the main database's lock, not the access log's: reads go on meanwhile
             stored = intake.submit(
                 form.cleaned_data["kind"],
                 form.details(),
@@ -223,6 +224,13 @@ def _form(request: HttpRequest) -> HttpResponse:
         samesite="Lax",
     )
     return response
+
+
+def _write_wait(writer: str | None) -> AbstractContextManager[None]:
+    """How long a submission waits for the write lock beside a long writer (``rawsql.long_writer``)."""
+    if writer is None:
+        return nullcontext()
+    return waiting_at_most(0 if writer == WHOLE_RUN else PUBLIC_WRITE_WAIT)
 
 
 def _too_many(request: HttpRequest, until: datetime, now: datetime) -> HttpResponse:

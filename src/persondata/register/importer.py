@@ -169,7 +169,7 @@ class _Loading:
         """
         report = self.report
         try:
-            with writing_main():
+            with writing_main(whole_run=True):  # the lock for minutes: other writes are refused, not queued
                 # a first load into an empty register builds its non-unique indexes once, at the end
                 first = not Customer.objects.exists()
                 with indexes_built_after(_REGISTER_TABLES) if first else nullcontext():
