@@ -26,6 +26,7 @@ from persondata.access import permissions
 from persondata.access.actor import Actor, staff_code
 from persondata.access.default_texts import DEFAULT_TEXTS
 from persondata.access.errors import AccessDenied
+from persondata.access import gate
 from persondata.access.gate import current_texts, current_versions
 from persondata.access.models import KINDS, Acknowledgement, PolicyText, StaffProfile
 from persondata.audit.services import record
@@ -167,6 +168,7 @@ def _publish(actor: str, by: Any | None, kind: str, texts: dict[str, str], now: 
         published_at=now,
         published_by=by,
     )
+    gate.forget_open()  # a gate found open earlier in this request is closed again for everyone
     record(
         "declaration.publish",
         actor=actor,

@@ -230,13 +230,14 @@ class HoldBackend(BaseEmailBackend):
 
 
 # -- right after the commit ------------------------------------------------------------------------------------
+KICK_THREAD = "persondata-outbox"  # the name of the after-commit delivery threads
 _threads: set[threading.Thread] = set()
 _threads_lock = threading.Lock()
 
 
 def kick(ids: list[uuid.UUID]) -> None:
     """Deliver these messages now, in a background thread (not a daemon: a CLI command finishes sending)."""
-    thread = threading.Thread(target=_run, args=(ids,), name="persondata-outbox")
+    thread = threading.Thread(target=_run, args=(ids,), name=KICK_THREAD)
     with _threads_lock:
         _threads.add(thread)
     thread.start()
