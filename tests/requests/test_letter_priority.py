@@ -1,8 +1,8 @@
 """The after-commit thread that draws a letter yields the CPU to the threads answering calls (issue 17).
 
 A letter's PDF costs ≈ 60–100 ms of CPU; in a burst of answers, drawn at their priority, it took the CPU they
-waited for. The kick thread (``outbox.KICK_THREAD``) lowers its own nice value by ``BACKGROUND_NICE`` before it draws; any other thread
-— a command's main thread, the job runner — keeps its priority.
+waited for. The kick thread (``outbox.KICK_THREAD``) lowers its own nice value by ``BACKGROUND_NICE`` before it
+draws; any other thread — a command's main thread, the job runner — keeps its priority.
 """
 
 from __future__ import annotations

@@ -22,11 +22,10 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 
 from persondata import runtime
-from persondata.access import permissions
+from persondata.access import gate, permissions
 from persondata.access.actor import Actor, staff_code
 from persondata.access.default_texts import DEFAULT_TEXTS
 from persondata.access.errors import AccessDenied
-from persondata.access import gate
 from persondata.access.gate import current_texts, current_versions
 from persondata.access.models import KINDS, Acknowledgement, PolicyText, StaffProfile
 from persondata.audit.services import record
