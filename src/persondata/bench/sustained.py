@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.client
 import http.cookiejar
+import os
 import random
 import re
 import sqlite3
@@ -216,8 +217,8 @@ def run_load(
     return load
 
 
-def serving_rss_mb(pid: int) -> float:
-    """The resident memory of a server and all its processes (gunicorn's master and its workers), in MB."""
+def _tree(pid: int) -> list[int]:
+    """A server's process and all its descendants (gunicorn's master and its workers)."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -225,10 +226,18 @@ def serving_rss_mb(pid: int) -> float:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    total, todo = 0, [pid]
+    found, todo = [], [pid]
     while todo:
         p = todo.pop()
+        found.append(p)
         todo.extend(children.get(p, []))
+    return found
+
+
+def serving_rss_mb(pid: int) -> float:
+    """The resident memory of a server and all its processes (gunicorn's master and its workers), in MB."""
+    total = 0
+    for p in _tree(pid):
         try:
             status = Path(f"/proc/{p}/status").read_text()
         except OSError:
@@ -236,6 +245,21 @@ def serving_rss_mb(pid: int) -> float:
         if m := re.search(r"^VmRSS:\s+(\d+) kB", status, re.M):
             total += int(m.group(1))
     return total / 1024
+
+
+def serving_cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) a server and all its processes have used so far, their threads' included.
+
+    Measured around a load, divided by the requests answered, it says what one request costs — and so the most
+    requests a second this machine's cores could answer, whatever the clients do (docs/configuration.md)."""
+    ticks = 0
+    for p in _tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def holds_write_lock(database: Path) -> bool:
@@ -304,9 +328,11 @@ def bench_sustained(
             while not holds_write_lock(home / "bench.sqlite3") and importing.poll() is None:
                 time.sleep(0.05)
         try:
+            cpu_before = serving_cpu_seconds(pid)
             load = run_load(
                 base, token=token, session=session, customer_ids=ids, clients=CLIENTS, seconds=SECONDS
             )
+            cpu = serving_cpu_seconds(pid) - cpu_before
             rss = serving_rss_mb(pid)
             held = importing is None or (
                 importing.poll() is None and holds_write_lock(home / "bench.sqlite3")
@@ -325,6 +351,7 @@ def bench_sustained(
             f">= {TARGET_RATE} req/s, p99 <= {TARGET_P99_MS} ms, 0 errors",
             ok,
         ),
+        _cpu_row(cpu, load),
         Row("  every read in the access log", f"{logged:,} of {load.reads:,}", "all", logged == load.reads),
         Row(
             "  serving RSS (gunicorn, all processes)",
@@ -333,6 +360,22 @@ def bench_sustained(
             rss <= TARGET_RSS_MB,
         ),
     ]
+
+
+def _cpu_row(cpu: float, load: Load) -> Row:
+    """What a read costs the server in CPU, and what that allows on this machine's cores at best."""
+    from persondata.bench import Row
+
+    per_read = cpu / load.reads if load.reads else 0.0
+    cores = os.cpu_count() or 1
+    ceiling = cores / per_read if per_read else 0.0
+    return Row(
+        "  server CPU per read; the most the machine's cores allow at that cost",
+        f"{per_read * 1000:.1f} ms; {ceiling:,.0f} reads/s on {cores} cores "
+        f"(the server had {cpu / load.seconds if load.seconds else 0:.2f} cores)",
+        f"<= {cores / TARGET_RATE * 1000:.1f} ms for {TARGET_RATE} reads/s",
+        per_read * TARGET_RATE <= cores,
+    )
 
 
 def phases(base: Path, password: str, customers: int, small_n: int, big_files: list[Path]) -> list[Row]:
