@@ -63,9 +63,9 @@ _lowered = threading.local()
 
 
 def _yield_to_answers() -> None:
-    """The after-commit thread (``outbox.kick``) that draws a letter runs at a lower priority than the threads
-    answering calls (Linux: a thread's own nice value, :data:`BACKGROUND_NICE` steps below the process's; the
-    thread ends once the letter is stored).
+    """The after-commit deliverer thread (``outbox.kick``) that draws a letter runs at a lower priority than the
+    threads answering calls (Linux: a thread's own nice value, :data:`BACKGROUND_NICE` steps below the process's,
+    from its first letter until it ends — when no message is left to deliver).
 
     Measured (docs/requests.md, "Letters"): a letter's PDF takes ≈ 60–100 ms of CPU; drawn at the same priority in
     a burst of answers it took the CPU the answers were waiting for. The letter still follows at once when the
