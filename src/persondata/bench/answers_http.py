@@ -119,11 +119,13 @@ def bench_burst(base: str, token: str, numbers: Sequence[str], pid: int = 0) -> 
     start = min(began for _b, began, _e in results)
     answered = [body for body, _b, _e in results if body is not None]
     last_answer = max(ended for _b, _b2, ended in results) - start
+    answer_cpu = serving_cpu_seconds(pid) - cpu_before if pid else 0.0
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda body: _letter_pdf(base, token, body), answered))
     cpu = serving_cpu_seconds(pid) - cpu_before if pid else 0.0
     return {
-        "burst_cpu_s": cpu,
+        "burst_cpu_s": cpu,  # letters included, and the clients' reads of the requests until they are listed
+        "burst_answer_cpu_s": answer_cpu,  # until the last is answered
         "burst_ok": float(len(answered)),
         "burst_errors": float(len(numbers) - len(answered)),
         "burst_answered_s": last_answer,
@@ -181,9 +183,9 @@ def rows(http: dict[str, float]) -> list[Row]:
         cores = os.cpu_count() or 1
         out.append(
             Row(
-                "  server CPU for the burst, letters included; at best on this machine's cores",
-                f"{http['burst_cpu_s']:.1f} s ({http['burst_cpu_s'] / n * 1000:.0f} ms a request); "
-                f">= {http['burst_cpu_s'] / cores:.1f} s on {cores} cores",
+                "  server CPU until all answered (at best on this machine's cores); until all printed",
+                f"{http['burst_answer_cpu_s']:.1f} s ({http['burst_answer_cpu_s'] / n * 1000:.0f} ms a request; "
+                f">= {http['burst_answer_cpu_s'] / cores:.1f} s on {cores} cores); {http['burst_cpu_s']:.1f} s",
                 f"<= {5 * cores} s for all answered within 5 s",
                 None,
             )
