@@ -160,6 +160,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "persondata.web.middleware.SecurityHeadersMiddleware",
+    "persondata.access.gate.GateScopeMiddleware",  # the declarations gate asked once per login and request
     "persondata.api.middleware.ApiErrorsMiddleware",  # every error under /api/ as {"detail", "code"} JSON
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -14,6 +14,7 @@ from django.db import transaction
 from persondata import runtime
 from persondata.access import gate
 from persondata.access import staff as services
+from persondata.access.errors import AccessDenied
 from persondata.access.models import CONFIDENTIALITY, GUIDANCE, KINDS, Acknowledgement, PolicyText
 from persondata.access.staff import Invalid, NotAllowed
 from persondata.audit.models import AuditEntry
@@ -313,6 +314,45 @@ def test_the_gate_is_one_query(
     user = make_staff("kirsten", ["customer_service"])
     with django_assert_max_num_queries(1):
         assert len(gate.missing_acknowledgements(user)) == 2
+
+
+def test_in_one_request_an_open_gate_is_asked_once_and_a_closed_one_every_time(
+    make_staff: Callable[..., Any],
+    texts: list[PolicyText],
+    accept_all: Callable[[Any], None],
+    django_assert_num_queries: Any,
+) -> None:
+    user, newcomer = make_staff("kirsten", ["customer_service"]), make_staff("ny", ["customer_service"])
+    accept_all(user)
+    with gate.request_scope():
+        with django_assert_num_queries(1):
+            for _ in range(3):
+                gate.require_declarations(user)
+        for _ in range(2):  # a refusal is never remembered: accepting in the same request opens the gate
+            with django_assert_num_queries(1), pytest.raises(AccessDenied):
+                gate.require_declarations(newcomer)
+    with django_assert_num_queries(2):  # outside a request (a command, a job) the gate is asked every time
+        gate.require_declarations(user)
+        gate.require_declarations(user)
+
+
+def test_a_text_published_in_the_request_closes_a_gate_it_found_open(
+    controller: Any,
+    make_staff: Callable[..., Any],
+    texts: list[PolicyText],
+    accept_all: Callable[[Any], None],
+    now: datetime,
+) -> None:
+    user = make_staff("kirsten", ["customer_service"])
+    accept_all(user)
+    accept_all(controller)
+    with gate.request_scope():
+        gate.require_declarations(user)
+        with transaction.atomic():
+            services.publish_text(controller, GUIDANCE, **NEW_TEXT, now=now + timedelta(days=30))
+        with pytest.raises(AccessDenied) as caught:
+            gate.require_declarations(user)
+    assert caught.value.code == "declarations_missing"
 
 
 def test_an_anonymous_user_has_acknowledged_nothing(texts: list[PolicyText]) -> None:

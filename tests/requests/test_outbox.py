@@ -5,6 +5,7 @@ loopback (aiosmtpd), the real database."""
 from __future__ import annotations
 
 import socket
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -59,6 +60,23 @@ def test_a_delivered_message_is_deleted_and_was_sealed(
     assert record["email"].lower() in str(msg["To"]).lower()
     assert not Outbox.objects.exists()
     assert key_store.own_key(owner, "outbox") is None  # delivered: the message and its key are gone
+
+
+def test_kicks_in_quick_succession_share_one_deliverer_thread_and_all_arrive(
+    demo_customers: list[dict[str, Any]], smtp: Any
+) -> None:
+    records = demo_customers[:6]
+    alive = []
+    for record in records:  # six commits, six kicks: each starts a delivery unless one is running
+        with transaction.atomic():
+            req = intake.submit("access", {"email": record["email"]}, channel="staff", now=NOW)
+            assert services.send_confirmation(req, now=NOW)
+        alive.append(sum(t.name == outbox.KICK_THREAD for t in threading.enumerate()))
+    assert max(alive) == 1, alive  # one per process: a burst of answers does not start a thread each
+    delivered = {str(m["To"]).lower() for m in smtp.messages}  # waits for the deliverer to end
+    assert all(any(r["email"].lower() in to for to in delivered) for r in records)
+    assert not any(t.name == outbox.KICK_THREAD for t in threading.enumerate())  # it ended: nothing was left
+    assert not Outbox.objects.exists()
 
 
 def test_a_rolled_back_change_queues_and_sends_nothing(

@@ -6,7 +6,9 @@ version of the confidentiality declaration and of the guidance on secure process
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextvars
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
@@ -49,9 +51,41 @@ def missing_acknowledgements(user: Any) -> list[PolicyText]:
     return _in_kind_order(current_versions().filter(~Exists(acknowledged)))
 
 
+#: the logins whose gate was found open in this web request or API call (:func:`request_scope`); None outside one
+_open_in_request: contextvars.ContextVar[set[int] | None] = contextvars.ContextVar("gate_open", default=None)
+
+
+@contextmanager
+def request_scope() -> Iterator[None]:
+    """One request: the gate is asked of the database once per login, not once per :meth:`Actor.for_user`.
+
+    A staff page builds its actor, and a panel of it may ask again; an API call asks in its permission check and
+    again in the step. Only an *open* gate is remembered, and only until the request ends: a text published in
+    the same request forgets it (:func:`forget_open`), and nothing outlives the request (a CLI command or a job
+    is never inside a scope and asks every time).
+    """
+    token = _open_in_request.set(set())
+    try:
+        yield
+    finally:
+        _open_in_request.reset(token)
+
+
+def forget_open() -> None:
+    """A new version of a text was published: every gate of this request is asked again."""
+    remembered = _open_in_request.get()
+    if remembered is not None:
+        remembered.clear()
+
+
 def require_declarations(user: Any) -> None:
     """Refuse (:class:`AccessDenied`, code ``declarations_missing``) while a current text is not accepted."""
+    remembered = _open_in_request.get()
+    if remembered is not None and user.is_authenticated and user.pk in remembered:
+        return
     missing = missing_acknowledgements(user)
+    if not missing and remembered is not None and user.is_authenticated:
+        remembered.add(user.pk)
     if missing:
         raise AccessDenied(
             gettext(
@@ -61,3 +95,14 @@ def require_declarations(user: Any) -> None:
             % {"texts": gettext(" and the ").join(str(_NAMES.get(t.kind, t.kind)) for t in missing)},
             "declarations_missing",
         )
+
+
+class GateScopeMiddleware:
+    """Every web request and API call runs in its own :func:`request_scope`."""
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        with request_scope():
+            return self.get_response(request)

@@ -22,7 +22,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 
 from persondata import runtime
-from persondata.access import permissions
+from persondata.access import gate, permissions
 from persondata.access.actor import Actor, staff_code
 from persondata.access.default_texts import DEFAULT_TEXTS
 from persondata.access.errors import AccessDenied
@@ -167,6 +167,7 @@ def _publish(actor: str, by: Any | None, kind: str, texts: dict[str, str], now: 
         published_at=now,
         published_by=by,
     )
+    gate.forget_open()  # a gate found open earlier in this request is closed again for everyone
     record(
         "declaration.publish",
         actor=actor,

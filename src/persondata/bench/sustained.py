@@ -129,6 +129,14 @@ def _cpu_seconds(pids: Sequence[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def serving_cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) a server and all its processes have used so far, their threads' included.
+
+    Measured around a load, divided by the requests answered, it says what one request costs — and so the most
+    requests a second this machine's cores could answer, whatever the clients do (docs/configuration.md)."""
+    return _cpu_seconds(_tree(pid))
+
+
 def _machine() -> tuple[int, int]:
     """All CPU ticks of the machine so far, and the idle ones."""
     ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]

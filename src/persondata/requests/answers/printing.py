@@ -25,6 +25,9 @@ the purge drops its messages anyway (``outbox.forget``).
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import uuid
 from datetime import datetime
 from typing import Any
@@ -54,6 +57,30 @@ def pending(request: Request) -> bool:
     return Outbox.objects.filter(kind=KIND, subject=outbox.subject("request", request.id)).exists()
 
 
+#: how much lower than the requests the after-commit thread draws a letter (``nice`` steps; 19 is the lowest)
+BACKGROUND_NICE = 10
+_lowered = threading.local()
+
+
+def _yield_to_answers() -> None:
+    """The after-commit deliverer thread (``outbox.kick``) that draws a letter runs at a lower priority than the
+    threads answering calls (Linux: a thread's own nice value, :data:`BACKGROUND_NICE` steps below the process's,
+    from its first letter until it ends — when no message is left to deliver).
+
+    Measured (docs/requests.md, "Letters"): a letter's PDF takes ≈ 60–100 ms of CPU; drawn at the same priority in
+    a burst of answers it took the CPU the answers were waiting for. The letter still follows at once when the
+    CPU is free. Other threads (the job runner, ``persondata outbox deliver``) keep their priority.
+    """
+    if sys.platform != "linux" or threading.current_thread().name != outbox.KICK_THREAD:
+        return
+    if getattr(_lowered, "done", False):
+        return
+    tid = threading.get_native_id()
+    # lowering one's own priority needs no privilege
+    os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + BACKGROUND_NICE))
+    _lowered.done = True
+
+
 def print_letter(message: outbox.Message) -> None:
     """The outbox's handler for ``letter``: draw the HTML and the PDF and store both (runs outside any
     transaction; the drawing holds no lock, only the short write at the end does)."""
@@ -64,6 +91,7 @@ def print_letter(message: outbox.Message) -> None:
     if request is None or request.purged_at is not None:
         return  # the request was purged meanwhile: its letters are gone, nothing is left to print
     data, kind = message.payload["letter"], message.payload["kind"]
+    _yield_to_answers()
     at = datetime.fromisoformat(message.payload["at"])  # stored as at the answer: the letter is dated then
     html, pdf = letters.render_html(data), letters.render_pdf(data)
     try:
