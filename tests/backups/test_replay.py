@@ -13,13 +13,16 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import signal
+import sqlite3
+import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.clitools import ON_POSTGRES, persondata
+from tests.clitools import ON_POSTGRES, persondata, spawn
 from tests.conftest import TODAY
 from tests.retention.test_process import checkpoint, copy_home, half_deleted, installation, sql
 
@@ -136,7 +139,8 @@ def test_the_replay_brings_back_exactly_what_was_deleted_and_restricted(tmp_path
     checkpoint(db)
     backup = tmp_path / "backup.sqlite3"
     shutil.copy2(db, backup)
-    active = [r[0] for r in sql(db, "SELECT id FROM customer") if r[0] not in shredded]
+    ordering = sql(db, "SELECT DISTINCT customer_id FROM customer_order ORDER BY customer_id")
+    active = [r[0] for r in ordering if r[0] not in shredded]
     erased, restricted = active[0], active[1]
     _request(env, "erasure", _number(db, records, erased), "--confirm-erasure")
     _request(env, "restriction", _number(db, records, restricted), "--reason", "objection")
@@ -165,6 +169,15 @@ def test_the_replay_brings_back_exactly_what_was_deleted_and_restricted(tmp_path
         leftover.unlink()
     shutil.copy2(backup, db)
     assert fingerprint(db) != expected
+    # killed half-way (chunks of 10 entries), the replay leaves nothing half-deleted and the next run completes it
+    proc = spawn("retention", "reapply", "--no-progress", "--chunk-size", "10", env=env)
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline and _chunks(db) < 2:
+        time.sleep(0.005)
+    assert proc.poll() is None, "the replay finished before it could be killed; use more customers"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert half_deleted(db) == dict.fromkeys(half_deleted(db), 0)
     out = persondata("retention", "reapply", "--no-progress", env=env).stdout
     assert "deleted again" in out
     checkpoint(db)
@@ -174,6 +187,14 @@ def test_the_replay_brings_back_exactly_what_was_deleted_and_restricted(tmp_path
     assert half_deleted(db) == dict.fromkeys(half_deleted(db), 0)
     again = persondata("retention", "reapply", "--no-progress", env=env).stdout
     assert "nothing to delete again" in again and fingerprint(db) == expected
+
+
+def _chunks(db: Path) -> int:
+    try:
+        rows = sql(db, "SELECT chunks FROM retention_run WHERE kind = 'reapply'")
+    except sqlite3.OperationalError:  # locked for a moment
+        return 0
+    return int(rows[0][0]) if rows else 0
 
 
 def _of(customer: object, klass: object) -> str:

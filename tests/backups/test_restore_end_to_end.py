@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from persondata.backups import container
 from tests.clitools import ON_POSTGRES, cli_env, own_database, persondata
 
 pytestmark = pytest.mark.slow
@@ -66,6 +67,19 @@ def _request(env: dict[str, str], kind: str, number: str, *answer: str) -> None:
     persondata("requests", "answer", ref, *answer, *user, env=env, timeout=300)
 
 
+def _access_log(env: dict[str, str]) -> list[tuple[object, ...]]:
+    """Every access-log entry (SQLite: its own file beside the database; PostgreSQL: a table of the database)."""
+    query = "SELECT id, at, staff_id, customer_id, purpose FROM access_log ORDER BY id"
+    url = env["PERSONDATA_DATABASE_URL"]
+    if url.startswith("sqlite"):
+        with sqlite3.connect(Path(env["PERSONDATA_HOME"]) / "access-log.sqlite3") as con:
+            return [tuple(r) for r in con.execute(query)]
+    import psycopg
+
+    with psycopg.connect(url) as con:
+        return [tuple(r) for r in con.execute(query)]
+
+
 def _health(env: dict[str, str]) -> tuple[str, str]:
     out = subprocess.run(
         [sys.executable, "-c", WSGI_HEALTH], env=env, capture_output=True, text=True, timeout=120, check=True
@@ -96,8 +110,11 @@ def test_a_restored_backup_serves_no_erased_customer(
 ) -> None:
     env, records = installation
     user = ("--user", "controller")
+    first = str(records[0]["customer_number"])
+    persondata("customers", "find", first, "--purpose", "rights_requests", *user, env=env)  # a read, logged
     persondata("backup", *user, env=env)
     [backup] = (Path(env["PERSONDATA_HOME"]) / "backups").glob("*.pdbak")
+    logged = _access_log(env)
     held = _ids(env)
 
     # the customer with the newest order is erased by a request; the sweep deletes those past their day
@@ -121,9 +138,11 @@ def test_a_restored_backup_serves_no_erased_customer(
     # restored, and stopped before the replay: nothing serves or reads the database
     persondata("restore", str(backup), "--stop-before-replay", *user, env=env, timeout=300)
     assert _ids(env) == held  # the backup's customers are back, the erased and the swept too
-    assert not {erased_id, restricted_id} & {
-        cid for cid, _ in _restricted(env)
-    }  # and their restrictions lost
+    assert not {erased_id, restricted_id} & {cid for cid, _ in _restricted(env)}  # their restrictions lost
+    if not ON_POSTGRES:  # the access log's own file is in the backup, and came back with the database
+        with backup.open("rb") as f:
+            assert container.read_manifest(f)[0]["counts"]["backup_access_log"] == len(logged) > 0
+    assert _access_log(env) == logged  # PostgreSQL: a table of the database, restored with it
     for args in (("serve", "--bind", "127.0.0.1:0"), ("customers", "show", erased_id, *user)):
         refused = persondata(*args, env=env, check=False, timeout=120)
         assert refused.returncode == 2 and "restore --resume" in refused.stderr, refused.stderr

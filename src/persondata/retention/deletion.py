@@ -405,18 +405,15 @@ def write_markers(ids: list[Hex]) -> None:
         ids,
     )
     keys = ring.customer_keys([hx(r[0]) for r in rows], RELEVANCE)
+    contact, number = [], []
     for raw_id, no_contact, no_number in rows:
         cid = hx(raw_id)
         key = keys.get(cid)
         if key is None:
             continue  # no relevance key: nothing can be sealed, and nothing needs to be
         if no_contact:
-            executemany(
-                "UPDATE customer SET contact_blob = %s WHERE id = %s",
-                [(seal(key, {}, sealing.contact(cid)), cid)],
-            )
+            contact.append((seal(key, {}, sealing.contact(cid)), cid))
         if no_number:
-            executemany(
-                "UPDATE customer SET number_blob = %s WHERE id = %s",
-                [(seal(key, {"customer_number": None}, sealing.customer_number(cid)), cid)],
-            )
+            number.append((seal(key, {"customer_number": None}, sealing.customer_number(cid)), cid))
+    executemany("UPDATE customer SET contact_blob = %s WHERE id = %s", contact)
+    executemany("UPDATE customer SET number_blob = %s WHERE id = %s", number)

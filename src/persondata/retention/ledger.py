@@ -116,16 +116,28 @@ def append_to_file(rows: Sequence[LedgerRow], path: Path | None = None) -> None:
     ledger_file.append([r.to_json() for r in rows], path)
 
 
+#: a line as :meth:`LedgerRow.to_json` writes it; read without the JSON parser (a replay reads every line)
+_LINE = re.compile(
+    r'\{"id":"([0-9a-f]{32})","at":"([^"]+)","customer":"([0-9a-f]{32})","klass":"([a-z0-9_]+)",'
+    r'"rule":"([a-z0-9_:]+)","count":(\d+),"record":(?:null|"([0-9a-f]{32})"),"run":(?:null|"([0-9a-f]{32})")\}\n?'
+)
+
+
 def read_file(path: Path | None = None) -> Iterator[LedgerRow]:
     """Every deletion entry of the ledger file, oldest first. A line torn by a crash mid-write, and the file's
     restriction lines (``register.ledger_file``), are skipped."""
     path = path or ledger_path()
     if not path.exists():
         return
-    loads, parse = json.loads, LedgerRow.from_json
+    match, loads, parse = _LINE.fullmatch, json.loads, LedgerRow.from_json
     with path.open(encoding="utf-8") as f:
         for line in f:
-            try:
+            m = match(line)
+            if m is not None:
+                i, at, cid, klass, rule, count, record, run = m.groups()
+                yield LedgerRow(i, _at(at), cid, klass, rule, int(count), record, run)
+                continue
+            try:  # written otherwise (by hand, by another version): the JSON parser decides
                 yield parse(loads(line))
             except (ValueError, KeyError, TypeError, AttributeError):
                 continue
@@ -174,8 +186,9 @@ def missing(rows: Sequence[LedgerRow]) -> list[LedgerRow]:
 
 
 def insert(rows: Sequence[LedgerRow]) -> None:
-    """Add entries to the database's ledger (inside the caller's transaction), not to the file."""
-    executemany(_INSERT, _db_rows(rows))
+    """Add entries to the database's ledger (inside the caller's transaction), not to the file. In id order: the
+    primary key's pages are then each written once (the ids are random)."""
+    executemany(_INSERT, sorted(_db_rows(rows)))
 
 
 def import_missing(rows: Iterable[LedgerRow]) -> int:
