@@ -87,10 +87,11 @@ def bench_replay(base: Path, customers: int, entries: int = REPLAY_ENTRIES) -> l
     command on an imported register whose ledger file names deletions its database has not seen — what a restore
     from a backup taken before them finds.
 
-    The ledger is built from the register as the deletions would have written it: customers deleted whole (the
-    relevance class, each financial year's accounting material, the row), and every tenth customer's orders one
-    by one with their contact data and number alone (a held order). The time is the command's own (its run's
-    start and end, without the process's start-up); the rows deleted are checked afterwards.
+    The ledger is built from the register as the sweep would have written it: a third of the customers deleted
+    whole (the relevance class, each financial year's accounting material, the row); the others lose the relevance
+    class and their oldest financial year and stay, with their newer accounting material; and every tenth
+    customer's orders go one by one with their contact data and number alone (a held order). The time is the
+    command's own (its run's start and end, without the process's start-up); the rows deleted are checked.
     """
     from persondata.bench import Row, _data, _env, _reset, _run_measured
 
@@ -155,9 +156,11 @@ def _write_ledger(database: Path, path: Path, entries: int) -> tuple[int, str]:
                 ]
                 continue
             rows.append(LedgerRow.new(at, cid, "relevance", "relevance:activity", 1, run_id=run))
-            rows += [
-                LedgerRow.new(at, cid, k, "bookkeeping", 1, run_id=run) for k in sorted(classes.get(cid, ()))
-            ]
+            years = sorted(classes.get(cid, ()))
+            if n % 3:  # the relationship ended: contact data and history go, the newer accounting material stays
+                rows += [LedgerRow.new(at, cid, k, "bookkeeping", 1, run_id=run) for k in years[:1]]
+                continue
+            rows += [LedgerRow.new(at, cid, k, "bookkeeping", 1, run_id=run) for k in years]
             rows.append(LedgerRow.new(at, cid, "customer", "bookkeeping", 1, run_id=run))
             whole.append(cid)
     if len(rows) < entries:
