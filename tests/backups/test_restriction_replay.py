@@ -1,5 +1,6 @@
 """Restrictions of processing (Art. 18) recorded after a backup survive its restore: the ledger file outside the
-database remembers each one put on and lifted, and the replay puts them back in order, each once."""
+database remembers each one put on and lifted, and the replay puts them back in order, each once. And a ledger
+entry the replay does not know stops it, changing nothing."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ import pytest
 
 from persondata.access.actor import Actor
 from persondata.register import ledger_file
-from persondata.register.models import Restriction
+from persondata.register.models import Customer, Restriction
 from persondata.register.restrictions import lift_restriction, restrict_customer
 from persondata.register.services import find_customers
-from persondata.retention.reapply import replay_restrictions
+from persondata.retention import ledger
+from persondata.retention.models import DeletionLedgerEntry
+from persondata.retention.reapply import LedgerReplayError, reapply, replay_restrictions
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.django_db
@@ -60,3 +63,20 @@ def test_restrictions_put_on_and_lifted_after_a_backup_come_back_in_order(
     Restriction.objects.filter(reason="objection").update(lifted_at=None)
     assert replay_restrictions() == 3
     assert _state() == after
+
+
+def test_an_entry_of_an_unknown_kind_stops_the_replay_and_changes_nothing(
+    demo_customers: list[dict[str, Any]], settings: Any, tmp_path: Path
+) -> None:
+    settings.PERSONDATA_DELETION_LEDGER = str(tmp_path / "deletion-ledger.jsonl")
+    ids = [c.hex for c in Customer.objects.values_list("id", flat=True)[:2]]
+    ledger.append_to_file(
+        [
+            ledger.LedgerRow.new(NOW, ids[0], "customer", "bookkeeping", 1),
+            ledger.LedgerRow.new(NOW, ids[1], "photos", "relevance:activity", 1),  # a kind from a later version
+        ]
+    )
+    customers = Customer.objects.count()
+    with pytest.raises(LedgerReplayError, match="'photos'"):
+        reapply(now=NOW)
+    assert Customer.objects.count() == customers and not DeletionLedgerEntry.objects.exists()

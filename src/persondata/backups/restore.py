@@ -37,7 +37,7 @@ from persondata.keys import ring
 from persondata.keys.check import KeyCheckError
 from persondata.keys.check import verify as verify_key
 from persondata.rawsql import fetch
-from persondata.retention.reapply import reapply
+from persondata.retention.reapply import LedgerReplayError, reapply
 from persondata.retention.sweep import sweep
 
 
@@ -198,7 +198,10 @@ def finish(*, now: datetime, actor: str, report: RestoreReport | None = None) ->
     if dumps.vendor() == "sqlite":  # a restore killed between the two swaps: the access log's now
         dumps.sqlite_swap_access_log(marker.backup_id.hex)
     replay_started = time.monotonic()
-    replayed = reapply(now=now, actor=actor)
+    try:
+        replayed = reapply(now=now, actor=actor)
+    except LedgerReplayError as exc:
+        raise RestoreError(f"{exc}; the database stays closed") from None
     report.replay_seconds = time.monotonic() - replay_started
     report.ledger_imported, report.ledger_entries = replayed.imported, replayed.entries
     report.reapplied = {k: v for k, v in replayed.counts.items() if v}
