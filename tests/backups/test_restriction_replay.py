@@ -73,7 +73,9 @@ def test_an_entry_of_an_unknown_kind_stops_the_replay_and_changes_nothing(
     ledger.append_to_file(
         [
             ledger.LedgerRow.new(NOW, ids[0], "customer", "bookkeeping", 1),
-            ledger.LedgerRow.new(NOW, ids[1], "photos", "relevance:activity", 1),  # a kind from a later version
+            ledger.LedgerRow.new(
+                NOW, ids[1], "photos", "relevance:activity", 1
+            ),  # a kind from a later version
         ]
     )
     customers = Customer.objects.count()

@@ -157,7 +157,9 @@ def _write_ledger(database: Path, path: Path, entries: int) -> tuple[int, str]:
                 continue
             rows.append(LedgerRow.new(at, cid, "relevance", "relevance:activity", 1, run_id=run))
             years = sorted(classes.get(cid, ()))
-            if n % 3:  # the relationship ended: contact data and history go, the newer accounting material stays
+            if (
+                n % 3
+            ):  # the relationship ended: contact data and history go, the newer accounting material stays
                 rows += [LedgerRow.new(at, cid, k, "bookkeeping", 1, run_id=run) for k in years[:1]]
                 continue
             rows += [LedgerRow.new(at, cid, k, "bookkeeping", 1, run_id=run) for k in years]
