@@ -52,6 +52,11 @@ def _customers(database: Path) -> int:
         return int(con.execute("SELECT COUNT(*) FROM customer").fetchone()[0])
 
 
+def _logged(access_log: Path) -> int:
+    with sqlite3.connect(access_log) as con:
+        return int(con.execute("SELECT COUNT(*) FROM access_log").fetchone()[0])
+
+
 def test_a_killed_backup_leaves_nothing_a_restore_would_take(home: tuple[dict[str, str], Path]) -> None:
     env, _database = home
     folder = Path(env["PERSONDATA_HOME"]) / "backups"
@@ -76,6 +81,13 @@ def test_a_killed_restore_leaves_the_old_database(home: tuple[dict[str, str], Pa
     [backup] = (Path(env["PERSONDATA_HOME"]) / "backups").glob("*.pdbak")
     with sqlite3.connect(database) as con:  # a change after the backup, which the old database keeps
         con.execute("DELETE FROM zz_padding WHERE rowid = 1")
+    access_log = database.parent / "access-log.sqlite3"
+    with sqlite3.connect(access_log) as con:  # and one in the access log, which the old access log keeps
+        con.execute(
+            "INSERT INTO access_log (at, staff_id, customer_id, categories, purpose, channel) "
+            "VALUES ('2026-12-01 10:00:00', 1, '0123456789abcdef0123456789abcdef', 'contact', 'delivery', 'cli')"
+        )
+    logged = _logged(access_log)
     before = _customers(database)
     killed = _kill_when(
         env,
@@ -87,6 +99,7 @@ def test_a_killed_restore_leaves_the_old_database(home: tuple[dict[str, str], Pa
         assert con.execute("SELECT COUNT(*) FROM zz_padding").fetchone()[0] == 47  # the old database
         assert con.execute("SELECT COUNT(*) FROM backup_replay_pending").fetchone()[0] == 0
     assert _customers(database) == before
+    assert _logged(access_log) == logged  # neither was put back
     assert (
         persondata("audit", "verify", env=env, check=False).returncode == 0
     )  # it opens and serves as before

@@ -15,7 +15,8 @@ database's one write lock — and an all-or-nothing import holds that lock for m
 The model :class:`persondata.access.models.AccessLog` names the table ``access_log`` unqualified — SQLite finds it
 in the attached file, since the main database has none (``access.0004`` moved it out) — and is not managed by
 migrations: on SQLite the table is made here, on every connection.
-Back it up with the database: it is the record of who read what (docs/configuration.md).
+``persondata backup`` copies it into the database's backup, and a restore puts it back with the database
+(``persondata.backups.dumps``; docs/backups.md).
 """
 
 from __future__ import annotations
@@ -41,6 +42,16 @@ _DDL = {
         f"CREATE INDEX IF NOT EXISTS {SCHEMA}.access_log_at ON access_log (at)",
     ),
 }
+
+
+def file_ddl() -> tuple[str, ...]:
+    """The table and its indexes in a file of their own, unattached (a restore's prepared copy)."""
+    return tuple(statement.replace(f"{SCHEMA}.", "") for statement in _DDL["sqlite"])
+
+
+def file_path() -> str:
+    """The access log's file (SQLite)."""
+    return str(settings.PERSONDATA_ACCESS_LOG_FILE)
 
 
 def attach(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:

@@ -81,12 +81,15 @@ def _checks(report: dict[str, Any]) -> tuple[dict[str, Any], str]:
         "audit_ok": report.get("audit_ok", False),
         "audit_checked": report.get("audit_checked", 0),
         "customers": report.get("after", {}).get("customer", 0),
+        "access_log_entries": report.get("access_log_entries"),
     }
     problems = []
     if not checks["counts_match"]:
         problems.append("the restored counts differ from the backup's manifest")
     if checks["erased_present"] != 0:
         problems.append("customers the deletion ledger removed are present after the replay")
+    if report.get("access_log_match") is False:
+        problems.append("the restored access log differs from the backup's")
     if not checks["audit_ok"]:
         problems.append(f"the audit chain does not verify: {report.get('audit_problem') or '?'}")
     return checks, "; ".join(problems)

@@ -24,6 +24,7 @@ from typing import Any
 
 from django.db import connection
 
+from persondata.access import log_store
 from persondata.keys import store
 
 #: rows counted by the manifest: every table of the main database except SQLite's own
@@ -32,6 +33,8 @@ _SQLITE_TABLES = (
 )
 _PG_TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
 MARKER_TABLE = "backup_replay_pending"
+#: SQLite: the access log's file, copied into the database's backup as this table (PostgreSQL: a table anyway)
+ACCESS_TABLE = "backup_access_log"
 
 
 class DumpError(Exception):
@@ -85,8 +88,78 @@ def sqlite_snapshot(dest: Path, schema: str = "main") -> None:
         target.execute("PRAGMA journal_mode=DELETE")  # one file, no WAL beside it
 
 
-def sqlite_prepare(path: Path, manifest: dict[str, Any], marker: tuple[str, str, str]) -> None:
-    """Check a decrypted copy (integrity, counts against the manifest) and mark it "replay pending"."""
+def sqlite_add_access_log(plain: Path) -> None:
+    """Copy the access log's file (a snapshot of it, by the same API) into the database's copy ``plain``, as the
+    table ``backup_access_log``: one backup, one manifest and one checksum hold both."""
+    part = plain.with_name(plain.name + ".access")
+    try:
+        sqlite_snapshot(part, schema=log_store.SCHEMA)
+        with closing(sqlite3.connect(plain)) as con:
+            con.execute("ATTACH DATABASE ? AS copied", [str(part)])
+            con.execute(f"CREATE TABLE {ACCESS_TABLE} AS SELECT * FROM copied.access_log ORDER BY id")  # noqa: S608
+            con.commit()
+            con.execute("DETACH DATABASE copied")
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def access_prepared(backup_id: str) -> Path:
+    """Where a restore prepares the backup's access log, beside the live file, until it is swapped in."""
+    live = Path(log_store.file_path())
+    return live.with_name(f".{live.name}.restore-{backup_id}")
+
+
+def _prepare_access_log(con: sqlite3.Connection, path: Path, backup_id: str) -> int | None:
+    """Move the backup's access log out of the decrypted copy into a file of its own, ready to be swapped in;
+    returns its entries (None: a backup without the access log, which then stays as it is)."""
+    tables = {r[0] for r in con.execute(_SQLITE_TABLES)}
+    for old in Path(log_store.file_path()).parent.glob(f".{Path(log_store.file_path()).name}.restore-*"):
+        old.unlink(missing_ok=True)  # prepared by a restore that stopped before its swap
+    if ACCESS_TABLE not in tables:
+        return None
+    target = access_prepared(backup_id)
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # never readable by others
+    with closing(sqlite3.connect(target)) as out:
+        for statement in log_store.file_ddl():
+            out.execute(statement)
+        out.execute("ATTACH DATABASE ? AS restored", [str(path)])
+        out.execute(f"INSERT INTO access_log SELECT * FROM restored.{ACCESS_TABLE} ORDER BY id")  # noqa: S608
+        out.commit()
+        entries = int(out.execute("SELECT COUNT(*) FROM access_log").fetchone()[0])
+        out.execute("DETACH DATABASE restored")
+    with target.open("rb") as f:
+        os.fsync(f.fileno())
+    with con:
+        con.execute(f"DROP TABLE {ACCESS_TABLE}")
+    return entries
+
+
+def sqlite_swap_access_log(backup_id: str) -> bool:
+    """Put the backup's access log, prepared by the restore, in place of the live one (after the database's swap:
+    a restore killed in between finishes it with ``--resume``, while the database refuses to serve). False: there
+    was nothing prepared (done already, or a backup without it)."""
+    target = access_prepared(backup_id)
+    if not target.exists():
+        return False
+    connection.close()
+    live = Path(log_store.file_path())
+    if live.exists():
+        with closing(sqlite3.connect(live)) as con:
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    target.replace(live)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{live}{suffix}").unlink(missing_ok=True)
+    fd = os.open(live.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return True
+
+
+def sqlite_prepare(path: Path, manifest: dict[str, Any], marker: tuple[str, str, str]) -> int | None:
+    """Check a decrypted copy (integrity, counts against the manifest), move its access log out into a prepared
+    file, and mark it "replay pending"; returns the access log's entries (None: the backup has none)."""
     with closing(sqlite3.connect(path)) as con:
         problem = con.execute("PRAGMA integrity_check").fetchone()[0]
         if problem != "ok":
@@ -97,11 +170,13 @@ def sqlite_prepare(path: Path, manifest: dict[str, Any], marker: tuple[str, str,
             raise DumpError(
                 f"the decrypted database's counts differ from its manifest in {', '.join(differ)}"
             )
+        entries = _prepare_access_log(con, path, marker[0].replace("-", ""))
         with con:
             con.execute(
                 f"INSERT INTO {MARKER_TABLE} (backup_id, backup_created_at, restored_at) VALUES (?, ?, ?)",  # noqa: S608
                 marker,
             )
+    return entries
 
 
 def sqlite_swap(copy: Path, database: Path) -> None:

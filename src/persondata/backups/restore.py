@@ -15,7 +15,9 @@ before anything is served (RULES R5).
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +27,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import connection, transaction
 
+from persondata.access import log_store
 from persondata.audit import services as audit
 from persondata.backups import container, dumps
 from persondata.backups.container import BackupFileError
@@ -34,7 +37,7 @@ from persondata.keys import ring
 from persondata.keys.check import KeyCheckError
 from persondata.keys.check import verify as verify_key
 from persondata.rawsql import fetch
-from persondata.retention.reapply import reapply
+from persondata.retention.reapply import LedgerReplayError, reapply
 from persondata.retention.sweep import sweep
 
 
@@ -59,6 +62,10 @@ class RestoreReport:
     audit_problem: str = ""
     counts_match: bool = False  # the restored tables hold what the manifest says, before the replay
     erased_present: int = 0  # customers the ledger removed that are present after the replay (must be 0)
+    #: SQLite: the access log's entries in the backup (None: a backup without it — the access log stayed as it
+    #: was), and whether the restored access log holds exactly those
+    access_log_entries: int | None = None
+    access_log_match: bool | None = None
     seconds: float = 0.0
 
 
@@ -123,14 +130,22 @@ def restore(path: Path, *, now: datetime, actor: str, replay: bool = True) -> Re
         marker = (manifest["backup_id"], manifest["created_at"], now.astimezone(UTC).isoformat())
         try:
             if dumps.vendor() == "sqlite":
-                dumps.sqlite_prepare(tmp, manifest, marker)
-                dumps.sqlite_swap(tmp, database)
+                report.access_log_entries = dumps.sqlite_prepare(tmp, manifest, marker)
+                dumps.sqlite_swap(tmp, database)  # from here on, the marker closes the database …
+                dumps.sqlite_swap_access_log(manifest["backup_id"].replace("-", ""))  # … until both are back
             else:
                 dumps.pg_restore(tmp, marker)
         except dumps.DumpError as exc:
             raise RestoreError(f"{exc}; the database was not replaced") from None
+    except BaseException:
+        if dumps.vendor() == "sqlite" and not pending_here(database):
+            live = Path(log_store.file_path())
+            for prepared in live.parent.glob(f".{live.name}.restore-*"):
+                prepared.unlink(missing_ok=True)  # the database was not swapped: neither is the access log
+        raise
     finally:
         tmp.unlink(missing_ok=True)
+    report.access_log_match = _access_log_matches(report.access_log_entries)
     report.backup_id, report.backup_created_at = manifest["backup_id"], manifest["created_at"]
     report.restored = {t: int(manifest["counts"].get(t, 0)) for t in REPORTED if t in manifest["counts"]}
     report.counts_match = _counts() == report.restored
@@ -138,6 +153,23 @@ def restore(path: Path, *, now: datetime, actor: str, replay: bool = True) -> Re
         finish(now=now, actor=actor, report=report)
     report.seconds = time.monotonic() - started
     return report
+
+
+def pending_here(database: Path) -> bool:
+    """SQLite: does the database file hold the "replay pending" marker (was the restored copy swapped in)?"""
+    if not database.exists():
+        return False
+    with closing(sqlite3.connect(database)) as con:
+        try:
+            return bool(con.execute(f"SELECT COUNT(*) FROM {dumps.MARKER_TABLE}").fetchone()[0])  # noqa: S608
+        except sqlite3.Error:
+            return False
+
+
+def _access_log_matches(entries: int | None) -> bool | None:
+    if entries is None:
+        return None
+    return int(fetch(f"SELECT COUNT(*) FROM {log_store.TABLE}")[0][0]) == entries  # noqa: S608 - constant
 
 
 def _set_up() -> bool:
@@ -163,8 +195,13 @@ def finish(*, now: datetime, actor: str, report: RestoreReport | None = None) ->
         verify_key(now=now)
     except KeyCheckError as exc:
         raise RestoreError(f"{exc}; the ledger was not replayed and the database stays closed") from None
+    if dumps.vendor() == "sqlite":  # a restore killed between the two swaps: the access log's now
+        dumps.sqlite_swap_access_log(marker.backup_id.hex)
     replay_started = time.monotonic()
-    replayed = reapply(now=now, actor=actor)
+    try:
+        replayed = reapply(now=now, actor=actor)
+    except LedgerReplayError as exc:
+        raise RestoreError(f"{exc}; the database stays closed") from None
     report.replay_seconds = time.monotonic() - replay_started
     report.ledger_imported, report.ledger_entries = replayed.imported, replayed.entries
     report.reapplied = {k: v for k, v in replayed.counts.items() if v}

@@ -94,6 +94,7 @@ def take(*, now: datetime, actor: str, to: Path | None = None, keys_to: Path | N
     try:
         if dumps.vendor() == "sqlite":
             dumps.sqlite_snapshot(plain)
+            dumps.sqlite_add_access_log(plain)  # the access log's own file, in the same backup
             facts = dumps.sqlite_facts(plain)
         else:
             facts = dumps.pg_dump_database(plain)

@@ -135,6 +135,9 @@ def _print_report(report: RestoreReport, *, pending: bool) -> None:
         "outside the database; deleted again: " + _counts(report.reapplied)
     )
     print("past their deletion day, swept: " + _counts(report.swept))
+    if report.access_log_entries is not None:
+        ok = "ok" if report.access_log_match else "DIFFERS"
+        print(f"access log: {report.access_log_entries:,} entries from the backup ({ok})")
     audit = "ok" if report.audit_ok else f"BROKEN: {report.audit_problem}"
     print(f"audit chain: {audit} ({report.audit_checked:,} entries)")
     print(f"done in {report.seconds:.1f} s; the database may be served again")

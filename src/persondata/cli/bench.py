@@ -43,6 +43,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.phase == "inbox":
         bench.PHASES["inbox"]()
         return 0
+    if args.phase == "replay":  # the ledger replay's row alone (persondata.bench.backups)
+        from persondata.bench.backups import bench_replay
+
+        rows = bench_replay(args.dir or Path(settings.HOME) / "bench", args.customers)
+        bench.print_table(rows)
+        return 0 if all(r.ok is not False for r in rows) else 1
     rows = bench.run(args.customers, args.dir or Path(settings.HOME) / "bench", args.audit_entries)
     bench.print_table(rows)
     return 0 if all(r.ok is not False for r in rows) else 1

@@ -31,6 +31,7 @@ from persondata.jobs import runner as jobs
 from persondata.jobs.clock import ClockError, legal_today
 from persondata.retention import holds
 from persondata.retention.explain import explain_customer
+from persondata.retention.reapply import CHUNK_SIZE as REAPPLY_CHUNK
 from persondata.retention.reapply import reapply
 from persondata.retention.sweep import CHUNK_SIZE, SweepRefused, sweep
 from persondata.retention.sweep_report import COUNT_KEYS, SweepReport
@@ -82,6 +83,7 @@ def register(sub: Any) -> None:
         "reapply", help="after restoring a backup: delete again what the ledger says is gone"
     )
     p.add_argument("--ledger", type=Path, help="the ledger file (default: $PERSONDATA_DELETION_LEDGER)")
+    p.add_argument("--chunk-size", type=int, default=REAPPLY_CHUNK, help=argparse.SUPPRESS)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_reapply)
     p = actions.add_parser("explain", help="one customer's records: when each is deleted, and why")
@@ -269,7 +271,9 @@ def _interrupt(signum: int, frame: object) -> None:
 def cmd_reapply(args: argparse.Namespace) -> int:
     bar, update = _bar(not args.no_progress and sys.stderr.isatty(), _("reapplying"))
     try:
-        report = reapply(now=timezone.now(), actor="cli", path=args.ledger, progress=update)
+        report = reapply(
+            now=timezone.now(), actor="cli", path=args.ledger, progress=update, chunk_size=args.chunk_size
+        )
     finally:
         if bar is not None:
             bar.close()

@@ -17,6 +17,7 @@ from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.audit import services as audit
+from persondata.register import ledger_file
 from persondata.register.models import Customer, Restriction
 
 # RULES R4: after an erasure request the accounting material stays, readable for the bookkeeping act only — and by
@@ -54,6 +55,15 @@ def restrict_customer(
     restriction = Restriction.objects.create(
         customer_id=customer_id, purposes=purposes, categories=categories, reason=reason, created_at=now
     )
+    # kept outside the database too: a restore from an older backup puts it back (retention.reapply)
+    ledger_file.record(
+        ledger_file.RESTRICT,
+        uuid.UUID(str(customer_id)).hex,
+        at=now,
+        reason=reason,
+        purposes=purposes,
+        categories=categories,
+    )
     audit.record(
         "customer.restrict",
         actor=actor.code,
@@ -75,6 +85,7 @@ def lift_restriction(
         )
     lifted = Restriction.objects.filter(customer_id=customer_id, lifted_at__isnull=True).update(lifted_at=now)
     if lifted:
+        ledger_file.record(ledger_file.LIFT, uuid.UUID(str(customer_id)).hex, at=now)
         audit.record(
             "customer.restriction.lift",
             actor=actor.code,

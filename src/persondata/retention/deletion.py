@@ -358,30 +358,7 @@ class Deleter:
         return profile | history, history, accounting
 
     def _write_markers(self, ids: list[Hex]) -> None:
-        """Where the relevance key must stay (a held order, a category with a longer period) but contact data
-        or the customer number is gone, the blob holds an empty record sealed under that key, so that every
-        reader finds "nothing" rather than a missing ciphertext."""
-        rows = fetch_in(
-            "SELECT c.id, c.contact_blob IS NULL, c.number_blob IS NULL FROM customer c "
-            "WHERE (c.contact_blob IS NULL OR c.number_blob IS NULL) AND c.id IN ({})",
-            ids,
-        )
-        keys = ring.customer_keys([hx(r[0]) for r in rows], RELEVANCE)
-        for raw_id, no_contact, no_number in rows:
-            cid = hx(raw_id)
-            key = keys.get(cid)
-            if key is None:
-                continue  # no relevance key: nothing can be sealed, and nothing needs to be
-            if no_contact:
-                executemany(
-                    "UPDATE customer SET contact_blob = %s WHERE id = %s",
-                    [(seal(key, {}, sealing.contact(cid)), cid)],
-                )
-            if no_number:
-                executemany(
-                    "UPDATE customer SET number_blob = %s WHERE id = %s",
-                    [(seal(key, {"customer_number": None}, sealing.customer_number(cid)), cid)],
-                )
+        write_markers(ids)
 
     def _ledger_for(
         self,
@@ -416,3 +393,27 @@ class Deleter:
 
     def _row(self, cid: Hex, klass: str, rule: str, count: int, record_id: Hex | None = None) -> None:
         self.rows.append(ledger.LedgerRow.new(self.at, cid, klass, rule, count, record_id, self.run_id))
+
+
+def write_markers(ids: list[Hex]) -> None:
+    """Where the relevance key must stay (a held order, a category with a longer period) but contact data
+    or the customer number is gone, the blob holds an empty record sealed under that key, so that every
+    reader finds "nothing" rather than a missing ciphertext."""
+    rows = fetch_in(
+        "SELECT c.id, c.contact_blob IS NULL, c.number_blob IS NULL FROM customer c "
+        "WHERE (c.contact_blob IS NULL OR c.number_blob IS NULL) AND c.id IN ({})",
+        ids,
+    )
+    keys = ring.customer_keys([hx(r[0]) for r in rows], RELEVANCE)
+    contact, number = [], []
+    for raw_id, no_contact, no_number in rows:
+        cid = hx(raw_id)
+        key = keys.get(cid)
+        if key is None:
+            continue  # no relevance key: nothing can be sealed, and nothing needs to be
+        if no_contact:
+            contact.append((seal(key, {}, sealing.contact(cid)), cid))
+        if no_number:
+            number.append((seal(key, {"customer_number": None}, sealing.customer_number(cid)), cid))
+    executemany("UPDATE customer SET contact_blob = %s WHERE id = %s", contact)
+    executemany("UPDATE customer SET number_blob = %s WHERE id = %s", number)

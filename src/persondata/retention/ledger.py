@@ -18,19 +18,18 @@ transaction has committed, because the request may still be rolled back.
 from __future__ import annotations
 
 import json
-import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 
-from persondata.rawsql import Hex, as_datetime, as_uuid, batches, executemany, hx
+from persondata.rawsql import Hex, as_datetime, as_uuid, batches, executemany, fetch_in, hx
+from persondata.register import ledger_file
 from persondata.register.models import new_id_hex
-from persondata.retention.models import DeletionLedgerEntry
 
 ENV = "PERSONDATA_DELETION_LEDGER"
 
@@ -72,49 +71,75 @@ class LedgerRow:
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> LedgerRow:
+        record, run = doc.get("record"), doc.get("run")
         return cls(
-            as_uuid(doc["id"]).hex,
-            as_datetime(doc["at"]),
-            as_uuid(doc["customer"]).hex,
+            _hex(doc["id"]),
+            _at(doc["at"]),
+            _hex(doc["customer"]),
             str(doc["klass"]),
             str(doc["rule"]),
             int(doc["count"]),
-            as_uuid(doc["record"]).hex if doc.get("record") else None,
-            as_uuid(doc["run"]).hex if doc.get("run") else None,
+            _hex(record) if record else None,
+            _hex(run) if run else None,
         )
+
+
+_HEX = re.compile(r"[0-9a-f]{32}")
+
+
+def _hex(value: Any) -> Hex:
+    """An id as the file spells it (32 hex digits); anything else as a UUID (a hand-edited line)."""
+    if type(value) is str and _HEX.fullmatch(value):
+        return value
+    return as_uuid(value).hex
+
+
+_stamps: dict[str, datetime] = {}  # a chunk's entries share their time: parse it once
+
+
+def _at(value: Any) -> datetime:
+    found = _stamps.get(value)
+    if found is None:
+        if len(_stamps) > 10_000:
+            _stamps.clear()
+        found = _stamps[value] = as_datetime(value)
+    return found
 
 
 def ledger_path() -> Path:
     """Where the ledger file is kept: ``$PERSONDATA_DELETION_LEDGER``, else ``<home>/deletion-ledger.jsonl``."""
-    configured = settings.PERSONDATA_DELETION_LEDGER
-    return Path(configured) if configured else Path(settings.HOME) / "deletion-ledger.jsonl"
+    return ledger_file.path()
 
 
 def append_to_file(rows: Sequence[LedgerRow], path: Path | None = None) -> None:
     """Append and sync to disk: once this returns, the entries survive a crash of the machine."""
-    if not rows:
-        return
-    path = path or ledger_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = "".join(r.to_json() + "\n" for r in rows)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.write(fd, text.encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    ledger_file.append([r.to_json() for r in rows], path)
+
+
+#: a line as :meth:`LedgerRow.to_json` writes it; read without the JSON parser (a replay reads every line)
+_LINE = re.compile(
+    r'\{"id":"([0-9a-f]{32})","at":"([^"]+)","customer":"([0-9a-f]{32})","klass":"([a-z0-9_]+)",'
+    r'"rule":"([a-z0-9_:]+)","count":(\d+),"record":(?:null|"([0-9a-f]{32})"),"run":(?:null|"([0-9a-f]{32})")\}\n?'
+)
 
 
 def read_file(path: Path | None = None) -> Iterator[LedgerRow]:
-    """Every entry of the ledger file, oldest first. A line torn by a crash mid-write is skipped."""
+    """Every deletion entry of the ledger file, oldest first. A line torn by a crash mid-write, and the file's
+    restriction lines (``register.ledger_file``), are skipped."""
     path = path or ledger_path()
     if not path.exists():
         return
+    match, loads, parse = _LINE.fullmatch, json.loads, LedgerRow.from_json
     with path.open(encoding="utf-8") as f:
         for line in f:
-            try:
-                yield LedgerRow.from_json(json.loads(line))
-            except (ValueError, KeyError, TypeError):
+            m = match(line)
+            if m is not None:
+                i, at, cid, klass, rule, count, record, run = m.groups()
+                yield LedgerRow(i, _at(at), cid, klass, rule, int(count), record, run)
+                continue
+            try:  # written otherwise (by hand, by another version): the JSON parser decides
+                yield parse(loads(line))
+            except (ValueError, KeyError, TypeError, AttributeError):
                 continue
 
 
@@ -152,17 +177,25 @@ def save(rows: Sequence[LedgerRow], *, write_ahead: bool) -> None:
         transaction.on_commit(lambda: append_to_file(frozen))
 
 
+def missing(rows: Sequence[LedgerRow]) -> list[LedgerRow]:
+    """The entries (of the file) that the database's ledger lacks, in their order."""
+    known = {
+        hx(r[0]) for r in fetch_in("SELECT id FROM retention_ledger WHERE id IN ({})", [r.id for r in rows])
+    }
+    return [r for r in rows if r.id not in known]
+
+
+def insert(rows: Sequence[LedgerRow]) -> None:
+    """Add entries to the database's ledger (inside the caller's transaction), not to the file. In id order: the
+    primary key's pages are then each written once (the ids are random)."""
+    executemany(_INSERT, sorted(_db_rows(rows)))
+
+
 def import_missing(rows: Iterable[LedgerRow]) -> int:
-    """Add the file's entries that the database lacks (after a restore); returns how many were added."""
+    """Add the file's entries that the database lacks, without deleting anything; returns how many were added."""
     added = 0
     for part in batches(rows, 1000):
-        known = {
-            hx(v)
-            for v in DeletionLedgerEntry.objects.filter(id__in=[r.id for r in part]).values_list(
-                "id", flat=True
-            )
-        }
-        fresh = [r for r in part if r.id not in known]
-        executemany(_INSERT, _db_rows(fresh))
+        fresh = missing(part)
+        insert(fresh)
         added += len(fresh)
     return added

@@ -33,6 +33,7 @@ from persondata.audit import services as audit
 from persondata.core.policy import Policy
 from persondata.jobs import clock, locks
 from persondata.rawsql import Hex, bulk_writes, executemany, fetch, index_scans, writing_main
+from persondata.register import ledger_file
 from persondata.register.models import Restriction
 from persondata.retention import holds
 from persondata.retention.deletion import Deleter
@@ -311,6 +312,14 @@ def _restrict_barred_claims(ids: list[Hex], policy: Policy, now: datetime, actor
         for cid in fresh
     )
     for cid in fresh:
+        ledger_file.record(  # a restore from an older backup puts it back (reapply)
+            ledger_file.RESTRICT,
+            cid,
+            at=now,
+            reason="claim_time_barred",
+            purposes=[p for p in CLAIM_PURPOSES if p in policy.purposes],
+            categories=[c for c in CLAIM_CATEGORIES if c in policy.categories],
+        )
         audit.record(
             "customer.restrict",
             actor=actor,
