@@ -379,12 +379,12 @@ class RegisterWriter:
         digest, klass_of, skipped = self.vault.import_digest, self._klass, self.skipped
         rewritten = self.raw.rewritten
 
-        def same(found: dict[Any, _Existing], kind: str, key: str | bytes, source: bytes) -> bool:
+        def same(found: dict[Any, _Existing], kind: str, key: str | bytes, source: bytes, cid: str) -> bool:
             prior = found.get(key)
             if prior is None or prior.digest is None or prior.nonces is None:
                 return False  # new, or written before digests, or changed since by another writer
-            if type(source) is Raw:  # a CSV record's raw digest, stored in front of the nonces
-                unchanged = source + prior.nonces == prior.digest
+            if type(source) is Raw:  # a CSV record's raw digest, stored in front of the nonces; the same customer
+                unchanged = source + prior.nonces == prior.digest and prior.customer_id in (None, cid)
             else:
                 unchanged = digest(source + prior.nonces) == prior.digest
             if not unchanged:
@@ -400,25 +400,25 @@ class RegisterWriter:
             raw = Raw(unit.digest) if unit.digest is not None else None  # a CSV unit holds one record
             if (c := unit.customer) is not None:
                 source = raw or import_digest.customer(cid, c)
-                if not same(customers, "customers", number_bidx[c.customer_number], source):
+                if not same(customers, "customers", number_bidx[c.customer_number], source, cid):
                     item.customer = (c, source)
             for o in unit.orders:
                 source = raw or import_digest.order(cid, o)
-                if not same(existing["orders"], "orders", o.order_number, source):
+                if not same(existing["orders"], "orders", o.order_number, source, cid):
                     item.orders.append((o, source))
             for i in unit.invoices:
                 klass = klass_of(i.invoice_date)
                 source = raw or import_digest.invoice(cid, i, klass)
-                if not same(existing["invoices"], "invoices", i.invoice_number, source):
+                if not same(existing["invoices"], "invoices", i.invoice_number, source, cid):
                     item.invoices.append((i, klass, source))
             for p in unit.payments:
                 klass = klass_of(p.paid_on)
                 source = raw or import_digest.payment(cid, p, klass)
-                if not same(existing["payments"], "payments", p.payment_ref, source):
+                if not same(existing["payments"], "payments", p.payment_ref, source, cid):
                     item.payments.append((p, klass, source))
             for a in unit.agreements:
                 source = raw or import_digest.agreement(cid, a)
-                if not same(existing["agreements"], "agreements", a.agreement_ref, source):
+                if not same(existing["agreements"], "agreements", a.agreement_ref, source, cid):
                     item.agreements.append((a, source))
             if item.customer or item.orders or item.invoices or item.payments or item.agreements:
                 work.append(item)
