@@ -77,7 +77,9 @@ def _mutable(kind: str, header: list[str], rows: list[list[str]], column: str) -
     return out
 
 
-def test_a_change_in_any_column_of_any_file_is_imported(customers: list[dict[str, Any]], tmp_path: Path) -> None:
+def test_a_change_in_any_column_of_any_file_is_imported(
+    customers: list[dict[str, Any]], tmp_path: Path
+) -> None:
     paths = demo.write_csv(iter(customers), tmp_path / "first")
     first = import_files(paths, now=NOW)
     assert first.status == "done"
@@ -132,7 +134,9 @@ def test_a_change_in_any_column_of_any_file_is_imported(customers: list[dict[str
     assert not any(v for k, v in again.counts.items() if not k.endswith("_unchanged"))
 
 
-def test_an_order_that_lost_or_gained_a_line_is_imported(customers: list[dict[str, Any]], tmp_path: Path) -> None:
+def test_an_order_that_lost_or_gained_a_line_is_imported(
+    customers: list[dict[str, Any]], tmp_path: Path
+) -> None:
     assert import_files(demo.write_csv(iter(customers), tmp_path / "first"), now=NOW).status == "done"
     multi = next(c for c in customers if any(len(o["lines"]) > 1 for o in c["orders"]))
     order = next(o for o in multi["orders"] if len(o["lines"]) > 1)
@@ -169,7 +173,10 @@ def test_quoted_and_blank_lines_are_parsed_and_still_recognised(
     assert report.counts["orders_unchanged"] == Order.objects.count()
     order["lines"][1]["description"] = 'Kabel, "3 m"\nsort'
     report = import_files(demo.write_csv(iter(customers), tmp_path / "second"), now=NOW)
-    assert report.counts["orders_updated"] == 1 and report.counts["orders_unchanged"] == Order.objects.count() - 1
+    assert (
+        report.counts["orders_updated"] == 1
+        and report.counts["orders_unchanged"] == Order.objects.count() - 1
+    )
 
 
 @pytest.mark.parametrize("how", ["the same line twice", "a changed copy first"])
@@ -195,7 +202,9 @@ def test_a_record_skipped_unread_twice_in_one_import_is_refused(
     assert _snapshot() == before
 
 
-def test_an_error_after_skipped_lines_names_its_own_line(customers: list[dict[str, Any]], tmp_path: Path) -> None:
+def test_an_error_after_skipped_lines_names_its_own_line(
+    customers: list[dict[str, Any]], tmp_path: Path
+) -> None:
     paths = demo.write_csv(iter(customers), tmp_path / "first")
     assert import_files(paths, now=NOW).status == "done"
     header, *rows = _read(paths[0])
@@ -223,6 +232,6 @@ def test_the_records_of_a_customer_who_lost_their_number_are_not_skipped(
     assert new != old and Customer.objects.filter(pk=old).exists()
     assert report.counts["customers_created"] == 1
     assert report.counts["orders_updated"] == len(c["orders"])
-    assert {o.customer_id for o in Order.objects.filter(order_number__in=[o["order_number"] for o in c["orders"]])} == {
-        new
-    }
+    assert {
+        o.customer_id for o in Order.objects.filter(order_number__in=[o["order_number"] for o in c["orders"]])
+    } == {new}

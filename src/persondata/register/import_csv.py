@@ -14,7 +14,6 @@ from itertools import chain
 from typing import IO, Any
 
 from persondata.register.import_fast import FastCsv, fast_csv
-from persondata.register.import_raw import RawImport, RawLines
 from persondata.register.import_formats import (
     CSV_COLUMNS,
     BadRow,
@@ -30,6 +29,7 @@ from persondata.register.import_formats import (
     decoded_lines,
     unknown_name,
 )
+from persondata.register.import_raw import RawImport, RawLines
 
 _BUILDERS: dict[str, Callable[[_Row, str], Any]] = {
     "invoices": build_invoice,
@@ -104,7 +104,9 @@ def read_csv(
     _check_header(header, kind, name)
     fast = fast_csv(kind, header, dialect) if use_fast and len(set(header)) == len(header) else None
     csv_file = _CsvFile(name, kind, header, dialect, fast, reader.line_num)
-    if raw is not None and reader.line_num == 1:  # past a one-line header the stream is at the first data line
+    if (
+        raw is not None and reader.line_num == 1
+    ):  # past a one-line header the stream is at the first data line
         csv_file.raw = raw.lines(stream, name, kind, header, dialect, 1)
         yield from csv_file.units(csv_file.raw.lines())
     else:

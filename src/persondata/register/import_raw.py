@@ -33,9 +33,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from time import perf_counter
-from typing import IO, Any
+from typing import IO
 
-from django.db import connection, transaction
+from django.db import connection
 
 from persondata.core.vault import DIGEST_BYTES, Vault
 from persondata.register.import_formats import BadRow, RowError
@@ -64,14 +64,14 @@ def _known_sql(kind: str) -> str:
     table = TABLES[kind]
     if kind == "customers":
         return (
-            "SELECT substr(import_digest, 1, 16) FROM customer WHERE length(import_digest) = 40 "
+            "SELECT substr(import_digest, 1, 16) AS d FROM customer WHERE length(import_digest) = 40 "
             "AND substr(import_digest, 17, 12) = substr(contact_blob, 1, 12) "
             "AND substr(import_digest, 29, 12) = substr(number_blob, 1, 12)"
         )
     return (
-        f"SELECT substr(t.import_digest, 1, 16) FROM {table} t JOIN customer c ON c.id = t.customer_id "  # noqa: S608 - constants
-        f"WHERE length(t.import_digest) = 28 AND substr(t.import_digest, 17, 12) = substr(t.{BLOB[table]}, 1, 12) "
-        "AND c.number_bidx IS NOT NULL"
+        f"SELECT substr(import_digest, 1, 16) AS d FROM {table} WHERE length(import_digest) = 28 "  # noqa: S608 - constants
+        f"AND substr(import_digest, 17, 12) = substr({BLOB[table]}, 1, 12) "
+        "AND customer_id NOT IN (SELECT id FROM customer WHERE number_bidx IS NULL)"
     )
 
 
@@ -79,24 +79,24 @@ class Known:
     """The raw digests a table holds, in 2**bits buckets by their leading bits, each a bytes of 16-byte digests,
     with one state byte per digest."""
 
-    __slots__ = ("_data", "_shift", "_state", "count")
+    __slots__ = ("count", "data", "shift", "state")
 
     def __init__(self, digests: bytes) -> None:
         n = len(digests) // DIGEST_BYTES
         self.count = n
         bits = max(1, min(20, (n // 48).bit_length()))  # about 24 to 48 digests a bucket
-        self._shift = 32 - bits
-        shift = self._shift
+        self.shift = 32 - bits
+        shift = self.shift
         buckets = [bytearray() for _ in range(1 << bits)]
         for i in range(0, len(digests), DIGEST_BYTES):
             d = digests[i : i + DIGEST_BYTES]
             buckets[int.from_bytes(d[:4]) >> shift] += d
-        self._data = [bytes(b) for b in buckets]
-        self._state = [bytearray(len(b) // DIGEST_BYTES) for b in buckets]
+        self.data = [bytes(b) for b in buckets]
+        self.state = [bytearray(len(b) // DIGEST_BYTES) for b in buckets]
 
     def _find(self, digest: bytes) -> tuple[int, int] | None:
-        b = int.from_bytes(digest[:4]) >> self._shift
-        data = self._data[b]
+        b = int.from_bytes(digest[:4]) >> self.shift
+        data = self.data[b]
         i = data.find(digest)
         while i > 0 and i % DIGEST_BYTES:
             i = data.find(digest, i + 1)
@@ -108,21 +108,25 @@ class Known:
         if found is None:
             return -1
         b, i = found
-        state = self._state[b][i]
+        state = self.state[b][i]
         if state == _KNOWN:
-            self._state[b][i] = _SKIPPED
+            self.state[b][i] = _SKIPPED
         return state
 
     def was_skipped(self, stored: bytes | None) -> bool:
         """Whether the row that stores ``stored`` was skipped as unchanged in this import."""
-        if stored is None or len(stored) <= DIGEST_BYTES or (found := self._find(stored[:DIGEST_BYTES])) is None:
+        if (
+            stored is None
+            or len(stored) <= DIGEST_BYTES
+            or (found := self._find(stored[:DIGEST_BYTES])) is None
+        ):
             return False
-        return self._state[found[0]][found[1]] == _SKIPPED
+        return self.state[found[0]][found[1]] == _SKIPPED
 
     def rewritten(self, stored: bytes | None) -> None:
         """The row that stores ``stored`` is written anew in this import: a later copy of its line is parsed."""
         if stored is not None and len(stored) > DIGEST_BYTES and (found := self._find(stored[:DIGEST_BYTES])):
-            self._state[found[0]][found[1]] = _REWRITTEN
+            self.state[found[0]][found[1]] = _REWRITTEN
 
 
 class RawImport:
@@ -166,21 +170,17 @@ def raw_context(kind: str, delimiter: str, header: list[str], financial_year: by
 
 
 def _read_digests(sql: str) -> bytes:
-    """The digests the query gives, one after the other (PostgreSQL: through a server-side cursor)."""
-    out = bytearray()
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            connection.ensure_connection()
-            cur: Any = connection.connection.cursor(name="persondata_import_raw")
-        else:
-            cur = connection.cursor()
-        try:
-            cur.execute(sql)
-            while rows := cur.fetchmany(20_000):
-                out += b"".join(bytes(d) for (d,) in rows)
-        finally:
-            cur.close()
-    return bytes(out)
+    """The digests the query gives, one after the other, in one value from the database."""
+    if connection.vendor == "postgresql":
+        sql = f"SELECT string_agg(d, ''::bytea) FROM ({sql}) AS known"  # noqa: S608 - constants
+    else:
+        sql = f"SELECT group_concat(hex(d), '') FROM ({sql}) AS known"  # noqa: S608 - constants
+    with connection.cursor() as cur:
+        cur.execute(sql)
+        (value,) = cur.fetchone()
+    if value is None:
+        return b""
+    return bytes.fromhex(value) if isinstance(value, str) else bytes(value)
 
 
 class RawLines:
@@ -211,6 +211,8 @@ class RawLines:
         self.digests: dict[int, bytes] = {}
         self.errors: list[RowError] = []
         self.hold = False
+        self.marked = True  # orders: no record handed out since the last mark
+        self.last = b""  # orders: the digest of the last order ``_skipped`` looked at
         self.hasher = raw.vault.import_digester(context)
         self.known = raw.known_of(kind)
         self.key_at = header.index("order_number") if kind == "orders" else -1
@@ -244,8 +246,49 @@ class RawLines:
 
     def _digest(self, lines: list[bytes]) -> bytes:
         h = self.hasher.copy()
-        h.update(b"\n".join(line[:-1] if line.endswith(b"\r") else line for line in lines))
+        h.update(b"\n".join(lines) if len(lines) > 1 else lines[0])
         return bytes(h.digest())
+
+    def _twice(self, line: int) -> None:
+        self.errors.append(RowError(self.name, line, KEYS[self.kind], _TWICE.get(self.kind, _TWICE_ANY)))
+
+    # long on purpose: the hot loop of a re-import, every lookup bound locally (5 million records)
+    def lines(self) -> Iterator[str | None]:
+        """A record's digest is over its bytes as they are (a carriage return included, the line feed not). A
+        line with a quote is never known (the import never stores a digest for it) nor handed out with one."""
+        if self.key_at >= 0:
+            yield from self._orders()
+            return
+        number = self.number
+        known = self.known
+        data, state, shift = known.data, known.state, known.shift
+        copy = self.hasher.copy
+        from_bytes = int.from_bytes
+        skipped = 0
+        for line in self._physical():
+            number += 1
+            if not self.hold:
+                h = copy()
+                h.update(line)
+                digest = h.digest()
+                b = from_bytes(digest[:4]) >> shift
+                i = data[b].find(digest)
+                while i > 0 and i % DIGEST_BYTES:
+                    i = data[b].find(digest, i + 1)
+                if i >= 0:
+                    i //= DIGEST_BYTES
+                    seen = state[b][i]
+                    if seen == _KNOWN:
+                        state[b][i] = _SKIPPED
+                        skipped += 1
+                        continue
+                    if seen == _SKIPPED:
+                        self._twice(number)
+                        continue
+                if b'"' not in line:
+                    self.digests[number] = digest
+            yield self._text(line, number)
+        self.raw.skipped[self.kind] += skipped
 
     def _skip(self, digest: bytes, line: int) -> bool:
         """Whether the record is skipped: known (counted), or known and skipped before (refused)."""
@@ -254,70 +297,63 @@ class RawLines:
             self.raw.skipped[self.kind] += 1
             return True
         if state == _SKIPPED:
-            self.errors.append(RowError(self.name, line, KEYS[self.kind], _TWICE.get(self.kind, _TWICE_ANY)))
+            self._twice(line)
             return True
         return False
 
-    def lines(self) -> Iterator[str | None]:
-        if self.key_at >= 0:
-            yield from self._orders()
-            return
-        number = self.number
-        sep, separators = self.delimiter, self.separators
-        for line in self._physical():
-            number += 1
-            if not self.hold and b'"' not in line and line.count(sep) == separators:
-                digest = self._digest([line])
-                if self._skip(digest, number):
-                    yield None
-                    continue
-                self.digests[number] = digest
-            yield self._text(line, number)
-
-    def _key(self, line: bytes) -> bytes | None:
-        """An orders line's order number, if the line is plain: no quote, the header's width, a trimmed number."""
-        if b'"' in line or line.count(self.delimiter) != self.separators:
-            return None
-        key = line.split(self.delimiter, self.key_at + 1)[self.key_at]
-        return key if key and key == key.strip() else None
-
     # long on purpose: one pass over an orders file, grouping its lines into orders with a line of look-ahead
     def _orders(self) -> Iterator[str | None]:
+        """An order is its consecutive lines with the same order number. A line that is not plain — a quote, not
+        the header's width, an untrimmed or empty order number — is handed out alone, and the orders next to it
+        are handed out too (the parser may read it with them)."""
         number = self.number
         group: list[bytes] = []
         group_key: bytes | None = None
         start = 0
         plain_before = True  # the line before the group was plain
         last_plain = True
+        sep, separators, at = self.delimiter, self.separators, self.key_at
         for line in self._physical():
             number += 1
             if self.hold:  # the parser is inside a record: it reads on, line by line
-                last_plain = False
+                last_plain = self.marked = False
                 yield self._text(line, number)
                 continue
-            key = self._key(line)
-            if key is not None and group and key == group_key:
+            key: bytes | None = None
+            if b'"' not in line and line.count(sep) == separators:
+                key = line.split(sep, at + 1)[at]
+                if not key or key != key.strip():
+                    key = None
+            if key is not None and key == group_key:
                 group.append(line)
                 continue
             if group:
-                yield from self._order(group, start, plain_before and key is not None)
+                alone = plain_before and key is not None
+                if alone and self._skipped(group, start):
+                    if not self.marked:  # the parser's pending order ends before the skipped ones
+                        self.marked = True
+                        yield None
+                else:
+                    yield from self._order(group, start, alone)
             if key is None:
                 group, group_key = [], None
-                last_plain = False
+                last_plain = self.marked = False
                 yield self._text(line, number)
             else:
                 group, group_key, start, plain_before = [line], key, number, last_plain
                 last_plain = True
-        if group:
-            yield from self._order(group, start, plain_before)
+        if group and not (plain_before and self._skipped(group, start)):
+            yield from self._order(group, start, plain_before)  # the parser ends its pending order at the end
+
+    def _skipped(self, group: list[bytes], start: int) -> bool:
+        """Whether a plain order, alone, is known (or known and skipped before: refused); kept for ``_order``."""
+        self.last = digest = self._digest(group)
+        return self._skip(digest, start)
 
     def _order(self, group: list[bytes], start: int, alone: bool) -> Iterator[str | None]:
-        """One order's lines: skipped if known and nothing next to it may belong to it; else handed out."""
-        digest = self._digest(group)
+        """One order's lines, handed out; with its digest if it is alone (``_skipped`` took it)."""
         if alone:
-            if self._skip(digest, start):
-                yield None
-                return
-            self.digests[start] = digest
+            self.digests[start] = self.last
+        self.marked = False
         for i, line in enumerate(group):
             yield self._text(line, start + i)

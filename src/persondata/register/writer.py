@@ -36,7 +36,6 @@ from persondata.core.vault import (
 from persondata.keys import ring, store
 from persondata.rawsql import fetch_in, hx
 from persondata.register import import_digest, tombstones
-from persondata.register.import_raw import Raw, RawImport
 from persondata.register.import_formats import (
     AgreementIn,
     CustomerIn,
@@ -46,6 +45,7 @@ from persondata.register.import_formats import (
     RowError,
     Unit,
 )
+from persondata.register.import_raw import Raw, RawImport
 from persondata.register.models import RELEVANCE, new_ids_hex
 from persondata.register.writer_tables import BLOB as _BLOB
 from persondata.register.writer_tables import KINDS as _KINDS
@@ -142,7 +142,9 @@ class RegisterWriter:
         # the keys of the rows skipped as unchanged, by kind: met again, they are "twice in this import"
         self.skipped = {kind: import_digest.SkippedKeys() for kind in ("customers", *(k[0] for k in _KINDS))}
         # the raw digests the register holds, and the records skipped unread (``register.import_raw``)
-        self.raw = RawImport(vault, f"fy {policy.financial_year.start_month}-{policy.financial_year.start_day}")
+        self.raw = RawImport(
+            vault, f"fy {policy.financial_year.start_month}-{policy.financial_year.start_day}"
+        )
 
     @contextmanager
     def _in_database(self) -> Iterator[None]:
@@ -190,6 +192,13 @@ class RegisterWriter:
         run = self.run
         skipped = self.skipped
         raw_skipped = self.raw.was_skipped
+
+        def again(kind: str, key: str | bytes, prior: _Existing) -> bool:
+            """Whether the row was written, or skipped as unchanged, earlier in this import."""
+            return prior.run == run or (
+                prior.digest is not None and (key in skipped[kind] or raw_skipped(kind, prior.digest))
+            )
+
         for unit in units:
             if erased and (dead := erased.get(number_bidx[unit.customer_number])) is not None:
                 if not self._returns(unit, dead):
@@ -202,14 +211,7 @@ class RegisterWriter:
                 unit_errors += self._future_dates(unit)
                 b = number_bidx[unit.customer.customer_number]
                 known = customers.get(b)
-                if b in new_customers or (
-                    known is not None
-                    and (
-                        known.run == run
-                        or (known.digest is not None and b in skipped["customers"])
-                        or raw_skipped("customers", known.digest)
-                    )
-                ):
+                if b in new_customers or (known is not None and again("customers", b, known)):
                     unit_errors.append(
                         RowError(
                             unit.file,
@@ -239,18 +241,11 @@ class RegisterWriter:
                 cid = customers[b].id
             for kind, _table, label, _cols in kinds:
                 prior_of = existing[kind].get
-                seen_keys, skipped_keys = seen[kind], skipped[kind]
+                seen_keys = seen[kind]
                 for rec in getattr(unit, kind):
                     key = getattr(rec, label)
                     prior = prior_of(key)
-                    if key in seen_keys or (
-                        prior is not None
-                        and (
-                            prior.run == run
-                            or (prior.digest is not None and key in skipped_keys)
-                            or raw_skipped(kind, prior.digest)
-                        )
-                    ):
+                    if key in seen_keys or (prior is not None and again(kind, key, prior)):
                         unit_errors.append(
                             RowError(
                                 unit.file,
@@ -383,7 +378,9 @@ class RegisterWriter:
             prior = found.get(key)
             if prior is None or prior.digest is None or prior.nonces is None:
                 return False  # new, or written before digests, or changed since by another writer
-            if type(source) is Raw:  # a CSV record's raw digest, stored in front of the nonces; the same customer
+            if (
+                type(source) is Raw
+            ):  # a CSV record's raw digest, kept before the nonces; and the same customer
                 unchanged = source + prior.nonces == prior.digest and prior.customer_id in (None, cid)
             else:
                 unchanged = digest(source + prior.nonces) == prior.digest
