@@ -235,3 +235,14 @@ def test_the_records_of_a_customer_who_lost_their_number_are_not_skipped(
     assert {
         o.customer_id for o in Order.objects.filter(order_number__in=[o["order_number"] for o in c["orders"]])
     } == {new}
+
+
+def test_customers_absent_from_the_export_are_left_as_they_are(
+    customers: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    assert import_files(demo.write_csv(iter(customers), tmp_path / "first"), now=NOW).status == "done"
+    before = _snapshot()
+    with _register_writes() as writes:
+        report = import_files(demo.write_csv(iter(customers[5:]), tmp_path / "fewer"), now=NOW)
+    assert report.status == "done" and writes["writes"] == 0 and _snapshot() == before
+    assert report.counts["customers_unchanged"] == len(customers) - 5
