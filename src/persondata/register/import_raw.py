@@ -143,8 +143,9 @@ class RawImport:
         known = self.known.get(kind)
         if known is None:
             started = perf_counter()
-            known = self.known[kind] = Known(_read_digests(_known_sql(kind)))
+            digests = _read_digests(_known_sql(kind))
             self.db_seconds += perf_counter() - started
+            known = self.known[kind] = Known(digests)
         return known
 
     def was_skipped(self, kind: str, stored: bytes | None) -> bool:
