@@ -15,6 +15,7 @@ from django.db import connection
 from persondata import demo
 from persondata.core import sealing
 from persondata.keys import ring
+from persondata.register import import_raw
 from persondata.register.import_formats import PAYMENT_METHODS
 from persondata.register.importer import import_files
 from persondata.register.models import RELEVANCE, Customer, Order
@@ -246,3 +247,18 @@ def test_customers_absent_from_the_export_are_left_as_they_are(
         report = import_files(demo.write_csv(iter(customers[5:]), tmp_path / "fewer"), now=NOW)
     assert report.status == "done" and writes["writes"] == 0 and _snapshot() == before
     assert report.counts["customers_unchanged"] == len(customers) - 5
+
+
+def test_known_digests_are_found_only_whole() -> None:
+    """A digest is found at its own place in its bucket, never across two neighbours; its state goes known →
+    skipped, and a rewritten row's digest is no longer taken as unchanged."""
+    first, second = bytes(range(16)), bytes(range(16, 32))
+    known = import_raw.Known(first + second + bytes(range(100, 116)))
+    assert known.take(bytes(range(8, 24))) == -1  # the tail of one and the head of the next
+    assert known.take(second) == 0 and known.take(second) == 1
+    assert known.was_skipped(second + b"n" * 12) and not known.was_skipped(first + b"n" * 12)
+    known.rewritten(first + b"n" * 12)
+    assert known.take(first) == 2
+    many = [bytes([i % 251, i // 251 % 251, 7, i % 13]) + b"\x01" * 12 for i in range(5000)]
+    big = import_raw.Known(b"".join(many))
+    assert all(big.take(d) == 0 for d in many) and big.take(b"\x02" * 16) == -1
