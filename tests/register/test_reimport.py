@@ -20,8 +20,7 @@ from persondata.audit.models import AuditEntry
 from persondata.core import sealing
 from persondata.core.vault import Vault, name_tokens, normalize_customer_number
 from persondata.keys import ring, store
-from persondata.register import import_digest
-from persondata.register.import_formats import CustomerIn
+from persondata.register import import_digest, import_raw
 from persondata.register.importer import import_files
 from persondata.register.models import RELEVANCE, Customer, Order
 from persondata.register.rectify import rectify_customer
@@ -156,28 +155,35 @@ def test_a_changed_row_is_resealed_and_readable_and_only_it(
 def test_the_digest_is_keyed_and_holds_no_clear_value(
     customers: list[dict[str, Any]], tmp_path: Path
 ) -> None:
-    assert import_files(_csv(customers, tmp_path), now=NOW).status == "done"
+    paths = _csv(customers, tmp_path)
+    assert import_files(paths, now=NOW).status == "done"
     with connection.cursor() as cur:
         digests = []
         for table in ("customer", "customer_order", "invoice", "payment"):
             cur.execute(f"SELECT import_digest FROM {table}")
             digests += [bytes(d) for (d,) in cur.fetchall()]
-    assert len(digests) > len(customers) and all(len(d) == 16 for d in digests)
-    assert len(set(digests)) == len(digests)
+    # a raw digest, then the nonces of the blobs: 12 bytes each, two for a customer
+    assert len(digests) > len(customers) and all(len(d) in (28, 40) for d in digests)
+    assert len({d[:16] for d in digests}) == len(digests)
     stored = b"\n".join(digests)
     for c in customers:
         for value in (c["customer_number"], c["name"], c["email"], c["phone"], c["address"]["street"]):
             assert value.encode() not in stored and value.encode().hex().encode() not in stored
-    # it is the digest of the record under this installation's key, and another installation's key gives another
+    # it is the digest of the line under this installation's key, and another installation's key gives another
     first = customers[0]
-    cid = _cid(first["customer_number"]).hex
-    row = Customer.objects.get(pk=cid)
-    contact = ring.CustomerKeys(cid).open(RELEVANCE, row.contact_blob, sealing.contact(cid))
-    assert contact is not None
-    source = import_digest.customer(cid, CustomerIn(first["customer_number"], contact))
-    bound = source + bytes(row.contact_blob)[:12] + bytes(row.number_blob)[:12]
-    assert runtime.vault().import_digest(bound) == bytes(row.import_digest)
-    assert Vault(os.urandom(32)).import_digest(bound) != bytes(row.import_digest)
+    row = Customer.objects.get(pk=_cid(first["customer_number"]))
+    lines = (
+        (tmp_path / "customers.csv").read_bytes().split(b"\n")
+    )  # a line's digest: its bytes but the line feed
+    header = lines[0].decode().strip().split(",")
+    line = next(x for x in lines[1:] if x.startswith(first["customer_number"].encode() + b","))
+    context = import_raw.raw_context("customers", ",", header, b"fy 1-1")
+    h = runtime.vault().import_digester(context)
+    h.update(line)
+    assert bytes(row.import_digest) == h.digest() + bytes(row.contact_blob)[:12] + bytes(row.number_blob)[:12]
+    other = Vault(os.urandom(32)).import_digester(context)
+    other.update(line)
+    assert other.digest() != bytes(row.import_digest)[:16]
 
 
 def test_a_staff_rectification_is_overwritten_by_the_next_import_as_before(

@@ -231,6 +231,11 @@ class Vault:
         the master key it reveals nothing of the record and cannot be checked against guessed values."""
         return blake2b(source, key=self._digest_key, digest_size=DIGEST_BYTES).digest()
 
+    def import_digester(self, context: bytes) -> Any:
+        """The same keyed BLAKE2b-128, already fed ``context``: a re-import digests each raw record of a file
+        with a copy of it (``register.import_raw``)."""
+        return blake2b(context, key=self._digest_key, digest_size=DIGEST_BYTES)
+
     # -- the key check value ---------------------------------------------------------------------------------
     def key_check(self) -> tuple[str, str]:
         """``(key id, MAC)``: what the database records to recognise its master key (issue 12). Neither reveals

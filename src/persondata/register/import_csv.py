@@ -29,6 +29,7 @@ from persondata.register.import_formats import (
     decoded_lines,
     unknown_name,
 )
+from persondata.register.import_raw import RawImport, RawLines
 
 _BUILDERS: dict[str, Callable[[_Row, str], Any]] = {
     "invoices": build_invoice,
@@ -80,9 +81,15 @@ def _check_header(header: list[str], kind: str, name: str) -> None:
 
 
 def read_csv(
-    stream: IO[bytes], name: str, kind: str | None = None, *, use_fast: bool = True
+    stream: IO[bytes],
+    name: str,
+    kind: str | None = None,
+    *,
+    use_fast: bool = True,
+    raw: RawImport | None = None,
 ) -> Iterator[Unit | RowError]:
-    """The rows of a CSV file as units, or errors. ``use_fast=False`` sends every line to the validator (tests)."""
+    """The rows of a CSV file as units, or errors. ``use_fast=False`` sends every line to the validator (tests).
+    With ``raw`` the records the register already holds unchanged are skipped unread (``import_raw``)."""
     lines = decoded_lines(stream, name)
     sample = next(lines, "")
     dialect = ";" if sample.count(";") > sample.count(",") else ","
@@ -96,7 +103,14 @@ def read_csv(
     kind = kind or detect_csv_kind(header, name)
     _check_header(header, kind, name)
     fast = fast_csv(kind, header, dialect) if use_fast and len(set(header)) == len(header) else None
-    yield from _CsvFile(name, kind, header, dialect, fast, reader.line_num).units(lines)
+    csv_file = _CsvFile(name, kind, header, dialect, fast, reader.line_num)
+    if (
+        raw is not None and reader.line_num == 1
+    ):  # past a one-line header the stream is at the first data line
+        csv_file.raw = raw.lines(stream, name, kind, header, dialect, 1)
+        yield from csv_file.units(csv_file.raw.lines())
+    else:
+        yield from csv_file.units(lines)
 
 
 class _CsvFile:
@@ -108,31 +122,61 @@ class _CsvFile:
         self.name, self.kind, self.header, self.dialect, self.fast = name, kind, header, dialect, fast
         self.number = number  # lines read so far
         self.pending: Unit | None = None  # orders: consecutive rows with the same order number are its lines
+        self.raw: RawLines | None = None  # the raw pass in front of the parser, if any
 
-    def units(self, lines: Iterator[str]) -> Iterator[Unit | RowError]:
+    # long on purpose: the parser's loop over a file's lines, with the raw pass's marks and digests
+    def units(self, lines: Iterator[str | None]) -> Iterator[Unit | RowError]:
+        raw = self.raw
         for text in lines:
-            self.number += 1
+            if raw is not None:
+                if raw.errors:
+                    yield from raw.errors
+                    raw.errors.clear()
+                if text is None:  # skipped records: an order pending ends before them
+                    if self.pending is not None:
+                        yield self._digested(self.pending)
+                        self.pending = None
+                    continue
+                self.number = raw.number
+            else:
+                self.number += 1
+            assert text is not None
             if self.fast is not None:
                 taken, unit = self._fast(text)
                 if unit is not None:
-                    yield unit
+                    yield self._digested(unit)
                 if taken:
                     continue
             # the validator: one record (quoted fields may span lines), checked field by field
             # itertools.chain, not a generator: closing a generator that delegates would close ``lines`` too
-            reader = csv.reader(chain((text,), lines), delimiter=self.dialect, strict=True)
+            reader = csv.reader(chain((text,), lines), delimiter=self.dialect, strict=True)  # type: ignore[arg-type]
+            if raw is not None:
+                raw.hold = True
             try:
                 values = next(reader)
             except StopIteration:
                 break
             except csv.Error as exc:
-                self.number += reader.line_num - 1
+                self.number = raw.number if raw is not None else self.number + reader.line_num - 1
                 yield RowError(self.name, self.number, "", f"is not valid CSV ({exc}); check quoting")
                 continue
-            self.number += reader.line_num - 1
-            yield from self._validated(values)
+            finally:
+                if raw is not None:
+                    raw.hold = False
+            self.number = raw.number if raw is not None else self.number + reader.line_num - 1
+            for item in self._validated(values):
+                yield self._digested(item) if isinstance(item, Unit) else item
+        if raw is not None and raw.errors:
+            yield from raw.errors
+            raw.errors.clear()
         if self.pending is not None:
-            yield self.pending
+            yield self._digested(self.pending)
+
+    def _digested(self, unit: Unit) -> Unit:
+        """The unit with the raw digest of its record, if the raw pass handed that record out whole."""
+        if self.raw is not None:
+            unit.digest = self.raw.digests.pop(unit.line, None)
+        return unit
 
     def _fast(self, text: str) -> tuple[bool, Unit | None]:
         """(whether the fast path took the line, a unit it completed)."""

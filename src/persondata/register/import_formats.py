@@ -146,6 +146,7 @@ class Unit:
     invoices: list[InvoiceIn] = field(default_factory=list)
     payments: list[PaymentIn] = field(default_factory=list)
     agreements: list[AgreementIn] = field(default_factory=list)
+    digest: bytes | None = None  # CSV: the raw digest of its record (``register.import_raw``), if it has one
 
     def row_count(self) -> int:
         return (

@@ -36,6 +36,7 @@ from persondata.register import import_runs
 from persondata.register.import_csv import detect_csv_kind, read_csv
 from persondata.register.import_formats import KINDS, BadRow, RowError, Unit
 from persondata.register.import_json import read_json, read_jsonl
+from persondata.register.import_raw import RawImport
 from persondata.register.models import Customer, ImportRun
 from persondata.register.writer import ErasedRow, RegisterWriter
 
@@ -95,11 +96,13 @@ def _peek_kind(path: Path) -> str | None:
         return None
 
 
-def read_file(path: Path, stream: IO[bytes], kind: str | None = None) -> Iterator[Unit | RowError]:
-    """The units of one file, or its errors, by the file's type."""
+def read_file(
+    path: Path, stream: IO[bytes], kind: str | None = None, raw: RawImport | None = None
+) -> Iterator[Unit | RowError]:
+    """The units of one file, or its errors, by the file's type; ``raw``: CSV records known unchanged skipped."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return read_csv(stream, path.name, kind)
+        return read_csv(stream, path.name, kind, raw=raw)
     if suffix in {".jsonl", ".ndjson"}:
         return read_jsonl(stream, path.name)
     if suffix == ".json":
@@ -138,13 +141,20 @@ class _Loading:
         self.record(errors)
         self.report.counts.update(counts)
 
+    def unchanged(self) -> None:
+        """The records the raw pass skipped as unchanged (``import_raw``): read, and counted as unchanged."""
+        skipped = self.writer.raw.skipped
+        self.report.rows_read += skipped.total()
+        self.report.counts.update({f"{kind}_unchanged": n for kind, n in skipped.items()})
+        skipped.clear()
+
     def read_all(self) -> None:
         base = 0
         for path in self.paths:
             with path.open("rb") as stream:
                 batch: list[Unit] = []
                 rows = 0
-                for item in _guarded(read_file(path, stream), path):
+                for item in _guarded(read_file(path, stream, raw=self.writer.raw), path):
                     if isinstance(item, RowError):
                         self.record([item])
                         continue
@@ -157,6 +167,7 @@ class _Loading:
                             self.progress(base + stream.tell(), self.total)
                 if batch:
                     self.flush(batch, rows)
+                self.unchanged()
                 base += path.stat().st_size
                 if self.progress is not None:
                     self.progress(base, self.total)
@@ -229,7 +240,7 @@ def import_files(
         if report.counts and not connection.in_atomic_block:
             analyze(_REGISTER_TABLES)  # PostgreSQL: the planner sees the register as it now is
     report.seconds = time.monotonic() - started
-    report.db_seconds = writer.db_seconds
+    report.db_seconds = writer.db_seconds + writer.raw.db_seconds
     report.erased = writer.erased if report.status == "done" else []
     _finish(run.pk, report, now, actor)
     return report

@@ -101,8 +101,9 @@ class Customer(models.Model):
     import_run = models.ForeignKey(
         ImportRun, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
-    # the import's keyed digest of the record as the source gave it and as sealed (register.import_digest)
-    import_digest = models.BinaryField(max_length=16, null=True)
+    # the import's keyed digest of the record as the source gave it, and the nonces it was sealed with
+    # (register.import_raw; a JSON record: register.import_digest)
+    import_digest = models.BinaryField(max_length=40, null=True)
 
     class Meta:
         db_table = "customer"
@@ -132,8 +133,9 @@ class Order(models.Model):
     import_run = models.ForeignKey(
         ImportRun, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
-    # the import's keyed digest of the record as the source gave it and as sealed (register.import_digest)
-    import_digest = models.BinaryField(max_length=16, null=True)
+    # the import's keyed digest of the record as the source gave it, and the nonces it was sealed with
+    # (register.import_raw; a JSON record: register.import_digest)
+    import_digest = models.BinaryField(max_length=40, null=True)
 
     class Meta:
         db_table = "customer_order"
@@ -157,8 +159,9 @@ class Invoice(models.Model):
     import_run = models.ForeignKey(
         ImportRun, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
-    # the import's keyed digest of the record as the source gave it and as sealed (register.import_digest)
-    import_digest = models.BinaryField(max_length=16, null=True)
+    # the import's keyed digest of the record as the source gave it, and the nonces it was sealed with
+    # (register.import_raw; a JSON record: register.import_digest)
+    import_digest = models.BinaryField(max_length=40, null=True)
 
     class Meta:
         db_table = "invoice"
@@ -182,8 +185,9 @@ class Payment(models.Model):
     import_run = models.ForeignKey(
         ImportRun, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
-    # the import's keyed digest of the record as the source gave it and as sealed (register.import_digest)
-    import_digest = models.BinaryField(max_length=16, null=True)
+    # the import's keyed digest of the record as the source gave it, and the nonces it was sealed with
+    # (register.import_raw; a JSON record: register.import_digest)
+    import_digest = models.BinaryField(max_length=40, null=True)
 
     class Meta:
         db_table = "payment"
@@ -202,8 +206,9 @@ class ServiceAgreement(models.Model):
     import_run = models.ForeignKey(
         ImportRun, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
-    # the import's keyed digest of the record as the source gave it and as sealed (register.import_digest)
-    import_digest = models.BinaryField(max_length=16, null=True)
+    # the import's keyed digest of the record as the source gave it, and the nonces it was sealed with
+    # (register.import_raw; a JSON record: register.import_digest)
+    import_digest = models.BinaryField(max_length=40, null=True)
 
     class Meta:
         db_table = "service_agreement"

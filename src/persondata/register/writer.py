@@ -45,6 +45,7 @@ from persondata.register.import_formats import (
     RowError,
     Unit,
 )
+from persondata.register.import_raw import Raw, RawImport
 from persondata.register.models import RELEVANCE, new_ids_hex
 from persondata.register.writer_tables import BLOB as _BLOB
 from persondata.register.writer_tables import KINDS as _KINDS
@@ -140,6 +141,10 @@ class RegisterWriter:
         self.db_seconds = 0.0  # time spent in the database (lookups and writes), for the import's report
         # the keys of the rows skipped as unchanged, by kind: met again, they are "twice in this import"
         self.skipped = {kind: import_digest.SkippedKeys() for kind in ("customers", *(k[0] for k in _KINDS))}
+        # the raw digests the register holds, and the records skipped unread (``register.import_raw``)
+        self.raw = RawImport(
+            vault, f"fy {policy.financial_year.start_month}-{policy.financial_year.start_day}"
+        )
 
     @contextmanager
     def _in_database(self) -> Iterator[None]:
@@ -186,6 +191,14 @@ class RegisterWriter:
         fresh_ids = iter(new_ids_hex(len(units)))
         run = self.run
         skipped = self.skipped
+        raw_skipped = self.raw.was_skipped
+
+        def again(kind: str, key: str | bytes, prior: _Existing) -> bool:
+            """Whether the row was written, or skipped as unchanged, earlier in this import."""
+            return prior.run == run or (
+                prior.digest is not None and (key in skipped[kind] or raw_skipped(kind, prior.digest))
+            )
+
         for unit in units:
             if erased and (dead := erased.get(number_bidx[unit.customer_number])) is not None:
                 if not self._returns(unit, dead):
@@ -198,10 +211,7 @@ class RegisterWriter:
                 unit_errors += self._future_dates(unit)
                 b = number_bidx[unit.customer.customer_number]
                 known = customers.get(b)
-                if b in new_customers or (
-                    known is not None
-                    and (known.run == run or (known.digest is not None and b in skipped["customers"]))
-                ):
+                if b in new_customers or (known is not None and again("customers", b, known)):
                     unit_errors.append(
                         RowError(
                             unit.file,
@@ -231,14 +241,11 @@ class RegisterWriter:
                 cid = customers[b].id
             for kind, _table, label, _cols in kinds:
                 prior_of = existing[kind].get
-                seen_keys, skipped_keys = seen[kind], skipped[kind]
+                seen_keys = seen[kind]
                 for rec in getattr(unit, kind):
                     key = getattr(rec, label)
                     prior = prior_of(key)
-                    if key in seen_keys or (
-                        prior is not None
-                        and (prior.run == run or (prior.digest is not None and key in skipped_keys))
-                    ):
+                    if key in seen_keys or (prior is not None and again(kind, key, prior)):
                         unit_errors.append(
                             RowError(
                                 unit.file,
@@ -365,12 +372,20 @@ class RegisterWriter:
         """The accepted units without their unchanged rows: a row whose stored digest equals the digest of what
         the source gives now, over the nonces it is sealed with, is left out (``register.import_digest``)."""
         digest, klass_of, skipped = self.vault.import_digest, self._klass, self.skipped
+        rewritten = self.raw.rewritten
 
-        def same(found: dict[Any, _Existing], kind: str, key: str | bytes, source: bytes) -> bool:
+        def same(found: dict[Any, _Existing], kind: str, key: str | bytes, source: bytes, cid: str) -> bool:
             prior = found.get(key)
             if prior is None or prior.digest is None or prior.nonces is None:
                 return False  # new, or written before digests, or changed since by another writer
-            if digest(source + prior.nonces) != prior.digest:
+            if (
+                type(source) is Raw
+            ):  # a CSV record's raw digest, kept before the nonces; and the same customer
+                unchanged = source + prior.nonces == prior.digest and prior.customer_id in (None, cid)
+            else:
+                unchanged = digest(source + prior.nonces) == prior.digest
+            if not unchanged:
+                rewritten(kind, prior.digest)  # a later copy of its old line is parsed, and refused as twice
                 return False
             skipped[kind].add(key)
             counts[f"{kind}_unchanged"] += 1
@@ -379,27 +394,28 @@ class RegisterWriter:
         work = []
         for unit, cid in accepted:
             item = _Work(cid, None, [], [], [], [])
+            raw = Raw(unit.digest) if unit.digest is not None else None  # a CSV unit holds one record
             if (c := unit.customer) is not None:
-                source = import_digest.customer(cid, c)
-                if not same(customers, "customers", number_bidx[c.customer_number], source):
+                source = raw or import_digest.customer(cid, c)
+                if not same(customers, "customers", number_bidx[c.customer_number], source, cid):
                     item.customer = (c, source)
             for o in unit.orders:
-                source = import_digest.order(cid, o)
-                if not same(existing["orders"], "orders", o.order_number, source):
+                source = raw or import_digest.order(cid, o)
+                if not same(existing["orders"], "orders", o.order_number, source, cid):
                     item.orders.append((o, source))
             for i in unit.invoices:
                 klass = klass_of(i.invoice_date)
-                source = import_digest.invoice(cid, i, klass)
-                if not same(existing["invoices"], "invoices", i.invoice_number, source):
+                source = raw or import_digest.invoice(cid, i, klass)
+                if not same(existing["invoices"], "invoices", i.invoice_number, source, cid):
                     item.invoices.append((i, klass, source))
             for p in unit.payments:
                 klass = klass_of(p.paid_on)
-                source = import_digest.payment(cid, p, klass)
-                if not same(existing["payments"], "payments", p.payment_ref, source):
+                source = raw or import_digest.payment(cid, p, klass)
+                if not same(existing["payments"], "payments", p.payment_ref, source, cid):
                     item.payments.append((p, klass, source))
             for a in unit.agreements:
-                source = import_digest.agreement(cid, a)
-                if not same(existing["agreements"], "agreements", a.agreement_ref, source):
+                source = raw or import_digest.agreement(cid, a)
+                if not same(existing["agreements"], "agreements", a.agreement_ref, source, cid):
                     item.agreements.append((a, source))
             if item.customer or item.orders or item.invoices or item.payments or item.agreements:
                 work.append(item)
@@ -444,6 +460,10 @@ class RegisterWriter:
             kind: ([], []) for kind in existing
         }
 
+        def sealed(source: bytes, nonces: bytes) -> bytes:
+            """What ``import_digest`` keeps: a raw digest and the nonces after it, or the digest of both."""
+            return source + nonces if type(source) is Raw else digest(source + nonces)
+
         def put(kind: str, key: str, values: tuple[Any, ...]) -> None:
             prior = existing[kind].get(key)
             if prior is None:
@@ -465,7 +485,7 @@ class RegisterWriter:
                 number_blob = seal(
                     key, {"customer_number": c.customer_number}, sealing.customer_number(cid), n2
                 )
-                d = digest(source + n1 + n2)
+                d = sealed(source, n1 + n2)
                 b = number_bidx[c.customer_number]
                 since, last = _iso(c.customer_since), _iso(c.last_activity)
                 if cid in new_ids:
@@ -499,7 +519,7 @@ class RegisterWriter:
                     "orders",
                     o.order_number,
                     (cid, _iso(o.ordered_on), _iso(o.delivered_on), o.total_ore, o.currency, blob, run,
-                     digest(source + n)),
+                     sealed(source, n)),
                 )  # fmt: skip
             for i, klass, source in w.invoices:
                 n = next(fresh)
@@ -508,7 +528,7 @@ class RegisterWriter:
                     "invoices",
                     i.invoice_number,
                     (cid, i.invoice_date.isoformat(), _iso(i.due_date), i.total_ore, i.currency,
-                     i.order_number, klass, blob, run, digest(source + n)),
+                     i.order_number, klass, blob, run, sealed(source, n)),
                 )  # fmt: skip
             for p, klass, source in w.payments:
                 n = next(fresh)
@@ -517,7 +537,7 @@ class RegisterWriter:
                     "payments",
                     p.payment_ref,
                     (cid, p.invoice_number, p.paid_on.isoformat(), p.amount_ore, p.currency, p.method, klass,
-                     blob, run, digest(source + n)),
+                     blob, run, sealed(source, n)),
                 )  # fmt: skip
             for a, source in w.agreements:
                 n = next(fresh)
@@ -530,7 +550,7 @@ class RegisterWriter:
                 put(
                     "agreements",
                     a.agreement_ref,
-                    (cid, a.kind, _iso(a.starts_on), _iso(a.ends_on), blob, run, digest(source + n)),
+                    (cid, a.kind, _iso(a.starts_on), _iso(a.ends_on), blob, run, sealed(source, n)),
                 )
 
         with self._in_database(), connection.cursor() as cur:
