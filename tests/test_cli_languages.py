@@ -124,3 +124,13 @@ def test_the_detector_catches_english_in_a_danish_run() -> None:
     )
     assert "English word 'of'" in found and "untranslated 'active logins have not accepted" in found, found
     assert _english_in("2 af 2 aktive logins har ikke accepteret alle gældende tekster") == []
+
+
+def test_argparse_own_words_follow_the_language(tmp_path: Path) -> None:
+    """A mistyped command is answered in the command's language: argparse's usage line and its error."""
+    _, danish, code = _run(tmp_path, "da", "retention", "frobnicate", check=False)
+    assert code == 2
+    assert "fejl" in danish and "ugyldigt valg" in danish and "brug:" in danish
+    assert not _english_in(danish.replace("frobnicate", "")), danish
+    _, english, _ = _run(tmp_path, "en", "customers", "show", check=False)
+    assert "error: the following arguments are required" in english

@@ -15,6 +15,35 @@ from collections.abc import Mapping, Sequence
 from django.utils.translation import gettext as _
 
 
+def gettext_noop(text: str) -> str:
+    """Marks a text for `make messages`, as Django's function of that name does (which needs the settings, not yet
+    loaded when this module is)."""
+    return text
+
+
+#: argparse's own words — the usage line, an error's prefix, a missing or mistyped argument, the help's headings —
+#: which it asks of Python's gettext, where no catalogue has them: :func:`_argparse_speaks` sends them through
+#: Django's, and the project's catalogue holds their Danish (listed here so that `make messages` extracts them).
+ARGPARSE_TEXTS = (
+    gettext_noop("usage: "),
+    gettext_noop("%(prog)s: error: %(message)s\n"),
+    gettext_noop("argument %(argument_name)s: %(message)s"),
+    gettext_noop("the following arguments are required: %s"),
+    gettext_noop("one of the arguments %s is required"),
+    gettext_noop("unrecognized arguments: %s"),
+    gettext_noop("not allowed with argument %s"),
+    gettext_noop("expected one argument"),
+    gettext_noop("expected at most one argument"),
+    gettext_noop("expected at least one argument"),
+    gettext_noop("ambiguous option: %(option)s could match %(matches)s"),
+    gettext_noop("invalid %(type)s value: %(value)r"),
+    gettext_noop("invalid choice: %(value)r (choose from %(choices)s)"),
+    gettext_noop("positional arguments"),
+    gettext_noop("options"),
+    gettext_noop("show this help message and exit"),
+)
+
+
 def _setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "persondata.settings")
     import django
@@ -132,8 +161,18 @@ def _require_set_up() -> None:
         raise CommandError(problem, 2)
 
 
+def _argparse_speaks() -> None:
+    """argparse looks its words up through the module's ``_`` and ``ngettext`` when it uses them: Django's, in the
+    language the command speaks (:data:`ARGPARSE_TEXTS`)."""
+    from django.utils.translation import ngettext
+
+    argparse._ = _  # type: ignore[attr-defined]
+    argparse.ngettext = ngettext  # type: ignore[attr-defined]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _setup_django()
+    _argparse_speaks()
     from django.utils import translation
 
     argv = list(sys.argv[1:] if argv is None else argv)
