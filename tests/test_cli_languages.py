@@ -165,7 +165,7 @@ def test_the_services_refusals_the_command_passes_on_speak_danish(tmp_path: Path
     key = tmp_path / "master.key"
     key.chmod(0o644)
     try:
-        for lang, expected in (("da", "kan læses af andre"), ("en", "can be read by others")):
+        for lang, expected in (("da", "kan læses af andre"), ("en", "is readable by others")):
             _out, err, code = _run(tmp_path, lang, "audit", "verify", check=False)
             assert code == 2 and expected in err and "chmod 600" in err, err
             said[lang].append(err)

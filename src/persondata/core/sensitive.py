@@ -11,8 +11,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from django.utils.translation import gettext as _
-
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]{2,}$")
 _MASK_CHARS = frozenset("*xX•#")
 
@@ -172,14 +170,12 @@ def check_free_text(text: str) -> Refusal | None:
     if looks_like_cpr(text):
         return Refusal(
             "cpr",
-            _(
-                "contains something shaped like a CPR number (DDMMYY-XXXX); the company may not store CPR "
-                "numbers (databeskyttelsesloven § 11) — remove it"
-            ),
+            "contains something shaped like a CPR number (DDMMYY-XXXX); the company may not store CPR numbers "
+            "(databeskyttelsesloven § 11) — remove it",
         )
     if contains_card_number(text):
         return Refusal(
-            "card_number", _("contains a full payment card number — remove it; store only a masked reference")
+            "card_number", "contains a full payment card number — remove it; store only a masked reference"
         )
     return None
 
@@ -193,14 +189,14 @@ def check_masked_reference(text: str) -> Refusal | None:
     if digits > 4:
         return Refusal(
             "unmasked_reference",
-            _("shows more than 4 digits; mask all but the last four, e.g. '**** 1234'"),
+            "shows more than 4 digits; mask all but the last four, e.g. '**** 1234'",
         )
     if digits and not any(ch in _MASK_CHARS for ch in text):
-        return Refusal("unmasked_reference", _("is not masked; write it as e.g. '**** 1234'"))
+        return Refusal("unmasked_reference", "is not masked; write it as e.g. '**** 1234'")
     return None
 
 
 def check_email(text: str) -> Refusal | None:
     if len(text) > 254 or not _EMAIL.match(text):
-        return Refusal("email", _("is not an e-mail address; write it as name@example.dk"))
+        return Refusal("email", "is not an e-mail address; write it as name@example.dk")
     return None

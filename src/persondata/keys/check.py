@@ -49,7 +49,7 @@ def key_file_problem(exc: VaultError) -> str:
             "database). Only a new installation with an empty database gets a new key, from “persondata init”."
         ),
         "readable": gettext(
-            "The master key file %(file)s can be read by others (mode %(mode)s): run “chmod 600 %(file)s”."
+            "The master key file %(file)s is readable by others (mode %(mode)s): run “chmod 600 %(file)s”."
         ),
         "header": gettext(
             "The file %(file)s is not a persondata master key: restore the key file from its backup."

@@ -35,7 +35,7 @@ from persondata.access.errors import NotFound
 from persondata.audit import services as audit
 from persondata.core import formats, sealing
 from persondata.core import requests as rq
-from persondata.core.calendar import extension_notice_due, legal_date
+from persondata.core.calendar import MAX_EXTENSION_MONTHS, extension_notice_due, legal_date
 from persondata.core.requests import Event, Kind, State
 from persondata.core.sensitive import Refusal, check_free_text
 from persondata.core.vault import (
@@ -44,6 +44,7 @@ from persondata.core.vault import (
 )
 from persondata.jobs import outbox
 from persondata.keys import ring
+from persondata.refusals import refusal_text
 from persondata.register.models import Customer
 from persondata.register.services import contact_on_file
 from persondata.requests import mail
@@ -88,7 +89,7 @@ def refused(field: str, refusal: Refusal) -> RequestError:
     """The free-text check's refusal of ``field`` as a whole sentence."""
     words = FIELD_WORDS.get(field) or gettext("text")
     return RequestError(
-        field, gettext("The %(field)s %(problem)s.") % {"field": words, "problem": refusal.message}
+        field, gettext("The %(field)s %(problem)s.") % {"field": words, "problem": refusal_text(refusal)}
     )
 
 
@@ -325,13 +326,13 @@ def _extension_refused(field: str, received: date, months: int) -> RequestError:
     """:func:`persondata.core.requests.check_extension`'s refusal as a sentence in the active language."""
     if field == "reasons":
         message = gettext("Say why the extension is necessary: the customer is told the reasons.")
-    elif 1 <= months <= rq.MAX_EXTENSION_MONTHS:
+    elif 1 <= months <= MAX_EXTENSION_MONTHS:
         message = gettext(
             "The first month has passed: an extension must be told to the customer within it (by %(day)s, "
             "GDPR Art. 12(3))."
         ) % {"day": formats.format_date(extension_notice_due(received), runtime.language())}
     else:
-        message = gettext("Extend by 1 or %(n)s months (GDPR Art. 12(3)).") % {"n": rq.MAX_EXTENSION_MONTHS}
+        message = gettext("Extend by 1 or %(n)s months (GDPR Art. 12(3)).") % {"n": MAX_EXTENSION_MONTHS}
     return RequestError(field, message)
 
 

@@ -23,6 +23,7 @@ from persondata.core.calendar import legal_date
 from persondata.core.formats import format_date
 from persondata.core.sensitive import check_free_text
 from persondata.rawsql import Hex, hx
+from persondata.refusals import refusal_text
 from persondata.register.models import Customer
 from persondata.retention.models import LegalHold
 
@@ -121,7 +122,7 @@ def create_hold(
         )
     refusal = check_free_text(reason)
     if refusal is not None:
-        raise HoldRefused(_("The reason %(problem)s.") % {"problem": refusal.message})
+        raise HoldRefused(_("The reason %(problem)s.") % {"problem": refusal_text(refusal)})
     today = legal_date(now)
     if ends_on < today:
         raise HoldRefused(
