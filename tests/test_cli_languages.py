@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from persondata.cli import choose_language
+from persondata.core.risk import EVENTS
 from tests.clitools import cli_env, persondata
 from tests.web.crawl import ENGLISH_WORDS, english_msgids
 
@@ -127,9 +128,9 @@ def test_the_detector_catches_english_in_a_danish_run() -> None:
 
 
 def test_the_services_refusals_the_command_passes_on_speak_danish(tmp_path: Path) -> None:
-    """What the services refuse — a legal hold, a request step, a master key — reaches the person as a Danish
-    sentence in a Danish run (issue 15: the messages the command passes on were English), and as English in
-    an English run; the field's key stays out of the sentence."""
+    """What the services refuse — a legal hold, a request step, a system's risk, a master key — reaches the
+    person as a Danish sentence in a Danish run (issue 15: the messages the command passes on were English),
+    and as English in an English run; the field's key stays out of the sentence."""
     persondata("init", env=_env(tmp_path, LANG="da_DK.UTF-8"))
     persondata("staff", "accept", "--as", "controller", "--yes", env=_env(tmp_path))
     nobody = "00000000-0000-4000-8000-000000000000"
@@ -153,6 +154,9 @@ def test_the_services_refusals_the_command_passes_on_speak_danish(tmp_path: Path
          "kontrollér først identiteten", "verify the requester's identity first"),
         (("requests", "extend", reference, "--months", "1", "--reasons", " ", "--user", "controller"),
          "Begrund, hvorfor forlængelsen er nødvendig", "Say why the extension is necessary"),
+        (("systems", "assess", "persondata", next(iter(EVENTS)), "--severity", "1", "--likelihood", "1",
+          "--residual-severity", "2", "--residual-likelihood", "1", "--user", "controller"),
+         "Restrisikoen kan ikke være højere", "residual risk cannot be higher"),
     ]  # fmt: skip
     said: dict[str, list[str]] = {"da": [], "en": []}
     for args, danish, english in refused:
