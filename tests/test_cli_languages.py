@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from persondata.cli import choose_language
+from persondata.core.risk import EVENTS
 from tests.clitools import cli_env, persondata
 from tests.web.crawl import ENGLISH_WORDS, english_msgids
 
@@ -124,6 +125,62 @@ def test_the_detector_catches_english_in_a_danish_run() -> None:
     )
     assert "English word 'of'" in found and "untranslated 'active logins have not accepted" in found, found
     assert _english_in("2 af 2 aktive logins har ikke accepteret alle gældende tekster") == []
+
+
+def test_the_services_refusals_the_command_passes_on_speak_danish(tmp_path: Path) -> None:
+    """What the services refuse — a legal hold, a request step, a system's risk, a master key — reaches the
+    person as a Danish sentence in a Danish run (issue 15: the messages the command passes on were English),
+    and as English in an English run; the field's key stays out of the sentence."""
+    persondata("init", env=_env(tmp_path, LANG="da_DK.UTF-8"))
+    persondata("staff", "accept", "--as", "controller", "--yes", env=_env(tmp_path))
+    nobody = "00000000-0000-4000-8000-000000000000"
+    out, _err, _code = _run(
+        tmp_path, "da", "requests", "new", "--kind", "access", "--name", "Ingen Kunde",
+        "--email", "ingen.kunde@example.dk", "--user", "controller",
+    )  # fmt: skip
+    [reference] = re.findall(r"PD-\w{4}-\w{4}", out)
+    refused = [
+        # (command, what the Danish run says, what the English run says)
+        (("retention", "hold", nobody, "--reason", "Tvist", "--until", "2030-01-01", "--user", "controller"),
+         "Ingen kunde har dette nummer", "No customer has this number"),
+        (("retention", "end-hold", nobody, "--user", "controller"),
+         "tilbageholdelse findes ikke", "no such legal hold"),
+        (("requests", "new", "--kind", "access", "--user", "controller"),
+         "så vi kan finde dine oplysninger", "so that we can find your data"),
+        (("requests", "new", "--kind", "access", "--name", "Ingen Kunde", "--received-on", "2099-01-01",
+          "--user", "controller"),
+         "kan ikke ligge i fremtiden", "cannot be in the future"),
+        (("requests", "start", reference, "--user", "controller"),
+         "kontrollér først identiteten", "verify the requester's identity first"),
+        (("requests", "extend", reference, "--months", "1", "--reasons", " ", "--user", "controller"),
+         "Begrund, hvorfor forlængelsen er nødvendig", "Say why the extension is necessary"),
+        (("systems", "assess", "persondata", next(iter(EVENTS)), "--severity", "1", "--likelihood", "1",
+          "--residual-severity", "2", "--residual-likelihood", "1", "--user", "controller"),
+         "Restrisikoen kan ikke være højere", "residual risk cannot be higher"),
+    ]  # fmt: skip
+    said: dict[str, list[str]] = {"da": [], "en": []}
+    for args, danish, english in refused:
+        for lang, expected in (("da", danish), ("en", english)):
+            out, err, code = _run(tmp_path, lang, *args, check=False)
+            assert code in (1, 2) and "Traceback" not in err and expected in err, (lang, args, out, err)
+            said[lang].append(err)
+
+    # the master key readable by others: every command stops, saying why and how to fix it
+    key = tmp_path / "master.key"
+    key.chmod(0o644)
+    try:
+        for lang, expected in (("da", "kan læses af andre"), ("en", "is readable by others")):
+            _out, err, code = _run(tmp_path, lang, "audit", "verify", check=False)
+            assert code == 2 and expected in err and "chmod 600" in err, err
+            said[lang].append(err)
+    finally:
+        key.chmod(0o600)
+
+    problems = _english_in("\n".join(said["da"]))
+    assert not problems, "\n".join(problems)
+    assert _english_in("\n".join(said["en"])), "the English run is English (the detector can fail)"
+    for lang in ("da", "en"):  # no machine key in what a person reads
+        assert not re.search(r"\b(received_on|customer_id|state|ground)\b", "\n".join(said[lang]))
 
 
 def test_argparse_own_words_follow_the_language(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
+from django.utils import translation
 
 from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied
@@ -58,15 +59,15 @@ def test_a_file_is_sealed_and_read_back_whole(boss: Actor) -> None:
     ("name", "content", "says"),
     [
         ("notes.txt", b"plain text", "must be a PDF, PNG or JPEG"),
-        ("empty.pdf", b"", "the file is empty"),
+        ("empty.pdf", b"", "The file is empty"),
         ("big.pdf", b"%PDF-" + b"0" * attachments.MAX_SIZE, "attach at most 10 MB"),
-        ("kunde 010190-1234.pdf", PDF, "the file's name"),
+        ("kunde 010190-1234.pdf", PDF, "The file's name contains something shaped like a CPR"),
         ('a"b.pdf', PDF, "rename the file"),
     ],
 )
 def test_a_bad_file_is_refused_naming_the_field(boss: Actor, name: str, content: bytes, says: str) -> None:
     control = _open(boss)
-    with pytest.raises(GovernanceError) as refused:
+    with pytest.raises(GovernanceError) as refused, translation.override("en"):
         _attach(boss, control, name, content)
     assert refused.value.field == "attachment" and says in refused.value.message
     assert not ControlAttachment.objects.exists()
@@ -103,7 +104,7 @@ def test_the_page_uploads_downloads_and_the_report_lists_name_and_size(
     client.force_login(controller)
     url = f"/governance/controls/{control.id}/attach/"
     bad = client.post(url, {"item": "antivirus", "attachment": SimpleUploadedFile("n.txt", b"hello")})
-    assert bad.status_code == 400 and "attachment: must be a PDF, PNG or JPEG" in bad.content.decode()
+    assert bad.status_code == 400 and "Filen skal være en PDF-, PNG- eller JPEG-fil" in bad.content.decode()
     missing = client.post(url, {"item": "antivirus"})
     assert missing.status_code == 400 and "attachment" in missing.content.decode()
     good = client.post(url, {"item": "antivirus", "attachment": SimpleUploadedFile("status.pdf", PDF)})
@@ -154,4 +155,4 @@ def test_the_api_and_the_cli_attach_and_read(controller: Any, boss: Actor, tmp_p
         text.write_text("hello")
         assert main(["control", "attach", str(control.id), "backup", str(text), "--user", "controller"]) == 2
     assert saved.read_bytes() == PNG
-    assert '"laas.png"' in out.getvalue() and "attachment: must be a PDF, PNG or JPEG" in err.getvalue()
+    assert '"laas.png"' in out.getvalue() and "The file must be a PDF, PNG or JPEG" in err.getvalue()

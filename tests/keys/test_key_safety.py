@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from persondata import runtime
 from persondata.core.vault import Vault
@@ -82,7 +82,10 @@ def test_a_database_from_before_the_check_value_learns_it_only_from_the_right_ke
     KeyCheck.objects.all().delete()
     wrong = Vault(os.urandom(32))
     monkeypatch.setattr(runtime, "vault", lambda: wrong)
-    with pytest.raises(KeyCheckError, match="does not open the data keys of this database"):
+    with (
+        pytest.raises(KeyCheckError, match="does not open the data keys of this database"),
+        translation.override("en"),
+    ):
         verify(now=timezone.now())
     assert not KeyCheck.objects.exists()  # a wrong key is never recorded as the right one
     monkeypatch.undo()

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.utils import translation
 
 from persondata.access.actor import Actor
 from persondata.requests import services
@@ -125,7 +126,7 @@ def test_no_data_is_answered_as_a_confirmation_not_a_refusal(
     details = {"email": "ingen.kunde@example.dk", "name": "Ingen Kunde"}
     request = register(boss, "access", details, verify=False, language=lang)
     assert request.customer_id is None
-    with transaction.atomic(), pytest.raises(services.RequestError) as refused:
+    with transaction.atomic(), pytest.raises(services.RequestError) as refused, translation.override("en"):
         services.refuse(
             boss, request, "no_data", "We searched every system and found nothing at all.", now=NOW
         )
@@ -163,7 +164,7 @@ def test_a_refusal_after_the_one_month_limit_is_refused_with_the_reason(
         request.refresh_from_db()
         assert request.state == "refused"
         return
-    with transaction.atomic(), pytest.raises(services.RequestError) as refused:
+    with transaction.atomic(), pytest.raises(services.RequestError) as refused, translation.override("en"):
         services.refuse(boss, request, "excessive", reasons, now=NOW)
     assert refused.value.field == "state"
     assert "Art. 12(4)" in str(refused.value) and "must be answered" in str(refused.value)

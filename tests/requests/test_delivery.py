@@ -145,7 +145,7 @@ def test_a_posted_letter_is_recorded_with_its_day(client: Client, controller: An
     client.force_login(controller)
     url = reverse("requests:record_post", args=[answered.id])
     future = client.post(url, {"posted_on": (timezone.localdate() + timedelta(days=3)).isoformat()})
-    assert future.status_code == 400 and "posted" in future.context["error"]
+    assert future.status_code == 400 and "brevet blev sendt" in future.context["error"]  # the page's Danish
     assert client.post(url, {"posted_on": timezone.localdate().isoformat()}).status_code == 302
     event = answered.events.get(event="answer_sent")
     assert event.details == {"method": "post", "on": timezone.localdate().isoformat()}

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.utils import translation
 
 from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied
@@ -132,9 +133,12 @@ def test_an_extension_after_the_first_month_is_refused(
 ) -> None:
     req = submit("access", {"email": demo_customers[0]["email"]}, received_on=date(2026, 10, 20))
     boss = Actor.for_user(controller, "rights_requests", "web")
-    with pytest.raises(services.RequestError) as info:
+    with pytest.raises(services.RequestError) as info, translation.override("en"):
         services.extend(boss, req, 1, "We need more time.", now=NOW)
-    assert info.value.field == "months" and "2026-11-20" in info.value.message
+    assert info.value.field == "months" and "by 20 November 2026" in info.value.message
+    with pytest.raises(services.RequestError) as info, translation.override("da"):
+        services.extend(boss, req, 1, "We need more time.", now=NOW)
+    assert "senest 20. november 2026" in info.value.message
 
 
 def test_closed_requests_lose_the_requesters_details_after_the_retention_period(

@@ -304,7 +304,7 @@ def test_no_data_held_is_confirmed_from_the_request_page(
     page = client.get(f"/requests/{req.id}/").content.decode()
     assert f"/requests/{req.id}/no-data/" not in page  # closed: no more steps
     again = client.post(f"/requests/{req.id}/no-data/")
-    assert again.status_code == 400 and "closed" in again.content.decode()
+    assert again.status_code == 400 and "er lukket" in again.content.decode()  # in the page's Danish
 
 
 def test_no_data_cannot_be_confirmed_for_a_matched_customer_on_the_page(

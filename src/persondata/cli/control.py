@@ -105,7 +105,7 @@ def _run(args: argparse.Namespace, step: Any) -> Any:
         with transaction.atomic():
             return step(actor)
     except GovernanceError as exc:
-        raise CommandError(f"{exc.field}: {exc.message}", EXIT_INVALID) from exc
+        raise CommandError(exc.message, EXIT_INVALID) from exc
     except NotFound as exc:
         raise CommandError(str(exc), EXIT_INVALID) from exc
 
@@ -173,7 +173,7 @@ def _read_file(path: Path) -> bytes:
             _("file: cannot read %(file)s: %(error)s") % {"file": path, "error": exc.strerror}, EXIT_INVALID
         ) from exc
     except GovernanceError as exc:
-        raise CommandError(f"{exc.field}: {exc.message}", EXIT_INVALID) from exc
+        raise CommandError(exc.message, EXIT_INVALID) from exc
 
 
 def cmd_attach(args: argparse.Namespace) -> int:

@@ -105,7 +105,7 @@ def cmd_adopt(args: argparse.Namespace) -> int:
                 now=timezone.now(),
             )
     except GovernanceError as exc:
-        raise CommandError(f"{exc.field}: {exc.message}", EXIT_INVALID) from exc
+        raise CommandError(exc.message, EXIT_INVALID) from exc
     except NotFound as exc:
         raise CommandError(_("no policy version %(number)s") % {"number": args.number}, EXIT_INVALID) from exc
     print(

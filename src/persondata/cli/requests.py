@@ -212,7 +212,7 @@ def cmd_new(args: argparse.Namespace) -> int:
                 by=actor,
                 received_on=args.received_on,
             )
-    except services.RequestError as exc:
+    except services.RequestError as exc:  # the option as typed, then the sentence
         raise CommandError(f"--{exc.field.replace('_', '-')}: {exc.message}") from None
     print(
         _("registered %(reference)s: %(kind)s, answer due %(due)s, match: %(match)s")
@@ -297,7 +297,7 @@ def cmd_step(args: argparse.Namespace) -> int:
             elif args.action == "no-data":
                 documents_made = answers.answer_no_data(actor, req, now=now).outcome["documents"]
     except services.RequestError as exc:
-        raise CommandError(f"{exc.field}: {exc.message}") from None
+        raise CommandError(exc.message) from None
     except NotFound as exc:
         raise CommandError(str(exc)) from None
     req.refresh_from_db()
@@ -373,7 +373,7 @@ def cmd_answer(args: argparse.Namespace) -> int:
             else:
                 result = run[kind](actor, locked, now=timezone.now(), **kwargs)  # type: ignore[operator]
     except services.RequestError as exc:
-        raise CommandError(f"{exc.field}: {exc.message}") from None
+        raise CommandError(exc.message) from None
     except RectifyError as exc:
         raise CommandError(str(exc)) from None
     _printed(req)
@@ -394,7 +394,7 @@ def cmd_documents(args: argparse.Namespace) -> int:
             try:
                 data, _type, name = documents.read_document(actor, doc, now=timezone.now())
             except services.RequestError as exc:
-                print(f"{doc.kind}: {exc.message}")
+                print(f"{labels.document(doc.kind, doc.fmt, doc.language)}: {exc.message}")
                 continue
             target = args.out / name
             if target.exists():

@@ -115,7 +115,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
     except NotFound as exc:
         raise CommandError(_("no system %(key)s") % {"key": repr(args.system)}, 1) from exc
     except services.SystemInputError as exc:
-        raise CommandError(f"{exc.field}: {exc.message}", EXIT_INVALID) from exc
+        raise CommandError(exc.message, EXIT_INVALID) from exc
     print(_("%(system)s: %(event)s assessed") % {"system": args.system, "event": args.event})
     return 0
 

@@ -54,7 +54,13 @@ _UNTAGGED_BYTES = 12 + 32 + 16  # nonce, the data key, the tag
 
 
 class VaultError(Exception):
-    """A key or ciphertext could not be used. Messages never contain key material or plaintext."""
+    """A key or ciphertext could not be used. Messages never contain key material or plaintext. A master key
+    file's problem also carries ``problem`` (``missing``, ``readable``, ``header``, ``damaged``) and its ``path``,
+    so that a caller can say it in the reader's language."""
+
+    def __init__(self, message: str, *, problem: str = "", path: Path | None = None, mode: int = 0) -> None:
+        super().__init__(message)
+        self.problem, self.path, self.mode = problem, path, mode
 
 
 class UnknownMasterKey(VaultError):
@@ -84,7 +90,9 @@ def load_or_create_master_key(path: Path, *, create: bool = True) -> MasterKey:
     if not path.exists() and not create:
         raise VaultError(
             f"the master key file {path} is missing: restore it from its backup (a new key cannot read this "
-            "database); only a new installation with an empty database gets a new key, from 'persondata init'"
+            "database); only a new installation with an empty database gets a new key, from 'persondata init'",
+            problem="missing",
+            path=path,
         )
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -93,7 +101,10 @@ def load_or_create_master_key(path: Path, *, create: bool = True) -> MasterKey:
     mode = path.stat().st_mode & 0o777
     if mode & 0o077:
         raise VaultError(
-            f"master key file {path} is readable by others (mode {mode:o}); run: chmod 600 {path}"
+            f"master key file {path} is readable by others (mode {mode:o}); run: chmod 600 {path}",
+            problem="readable",
+            path=path,
+            mode=mode,
         )
     return _parse_key_file(path, path.read_bytes())
 
@@ -102,14 +113,20 @@ def _parse_key_file(path: Path, raw: bytes) -> MasterKey:
     header, _, body = raw.partition(b"\n")
     lines = body.decode(errors="replace").split()
     if header + b"\n" not in (_MASTER_KEY_HEADER, _ROTATED_KEY_HEADER):
-        raise VaultError(f"master key file {path} is not a persondata master key (wrong header)")
+        raise VaultError(
+            f"master key file {path} is not a persondata master key (wrong header)",
+            problem="header",
+            path=path,
+        )
     wanted = 1 if header + b"\n" == _MASTER_KEY_HEADER else 3
     try:
         keys = [bytes.fromhex(line) for line in lines]
     except ValueError as exc:
-        raise VaultError(f"master key file {path} is damaged (not hex)") from exc
+        raise VaultError(
+            f"master key file {path} is damaged (not hex)", problem="damaged", path=path
+        ) from exc
     if len(keys) != wanted or any(len(k) != MASTER_KEY_BYTES for k in keys):
-        raise VaultError(f"master key file {path} is damaged (wrong length)")
+        raise VaultError(f"master key file {path} is damaged (wrong length)", problem="damaged", path=path)
     return MasterKey(keys[0], None if wanted == 1 else (keys[1], keys[2]))
 
 

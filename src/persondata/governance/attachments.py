@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
+from django.utils.translation import gettext
+
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.audit import services as audit
@@ -27,6 +29,7 @@ from persondata.governance import control as controls
 from persondata.governance.errors import GovernanceError
 from persondata.governance.models import Control, ControlAttachment
 from persondata.keys import ring, rotation
+from persondata.refusals import refusal_text
 
 KEY_CLASS: Final = "control_attachment"
 #: the attachment's row keeps its wrapped key: ``persondata keys rotate`` re-wraps it
@@ -69,28 +72,38 @@ def check_name(name: str) -> str:
     if not name or len(name) > MAX_NAME or not _NAME.fullmatch(name) or name.startswith("."):
         raise GovernanceError(
             "attachment",
-            f"the file's name must be 1–{MAX_NAME} letters, digits, spaces or . , ( ) + - _; rename the file",
+            gettext(
+                "The file's name must be 1–%(n)s letters, digits, spaces or . , ( ) + - _: rename the file."
+            )
+            % {"n": MAX_NAME},
         )
     if (refusal := check_free_text(name)) is not None:
-        raise GovernanceError("attachment", f"the file's name: {refusal.message}")
+        raise GovernanceError(
+            "attachment", gettext("The file's name %(problem)s.") % {"problem": refusal_text(refusal)}
+        )
     return name
 
 
 def check_size(size: int) -> None:
     if size > MAX_SIZE:
         raise GovernanceError(
-            "attachment", f"is {size:,} bytes; attach at most {MAX_SIZE // 2**20} MB (scan it smaller)"
+            "attachment",
+            gettext("The file is %(size)s bytes: attach at most %(mb)s MB (scan it smaller).")
+            % {"size": f"{size:,}", "mb": MAX_SIZE // 2**20},
         )
 
 
 def check_file(name: str, content: bytes) -> File:
     if not content:
-        raise GovernanceError("attachment", "the file is empty; choose the PDF, PNG or JPEG to attach")
+        raise GovernanceError(
+            "attachment", gettext("The file is empty: choose the PDF, PNG or JPEG to attach.")
+        )
     check_size(len(content))
     kind = content_type_of(content)
     if kind is None:
         raise GovernanceError(
-            "attachment", "must be a PDF, PNG or JPEG file; save or scan it as one of those"
+            "attachment",
+            gettext("The file must be a PDF, PNG or JPEG file: save or scan it as one of those."),
         )
     return File(check_name(name), kind, len(content), content)
 
@@ -104,9 +117,13 @@ def attach(
     if control is None:
         raise NotFound("no such control")
     if control.signed_at is not None:
-        raise GovernanceError("control", "is signed off; its attachments can no longer change")
+        raise GovernanceError(
+            "control", gettext("The control is signed off: its attachments can no longer change.")
+        )
     if item not in controls.measures():
-        raise GovernanceError("item", f"{item!r} is not a security measure of the policy file")
+        raise GovernanceError(
+            "item", gettext("“%(item)s” is not a security measure of the policy file.") % {"item": item}
+        )
     file = check_file(name, content)
     attachment = ControlAttachment.objects.filter(control=control, item=item).first()
     created = attachment is None

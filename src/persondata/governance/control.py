@@ -18,16 +18,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.utils.translation import gettext
+
 from persondata import runtime
 from persondata.access import permissions, staff
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.audit import services as audit
 from persondata.core.calendar import add_months, legal_date, next_review
+from persondata.core.formats import format_date
 from persondata.core.sensitive import check_free_text
 from persondata.governance import evidence
 from persondata.governance.errors import GovernanceError
 from persondata.governance.models import Control, FollowUp, PolicyAdoption
+from persondata.refusals import refusal_text
+from persondata.systems.words import measure_name
 
 MAX_NOTE = 1000
 FOLLOW_UP_MONTHS = 1
@@ -89,7 +94,9 @@ def start_control(actor: Actor, *, now: datetime) -> Control:
     require_controller(actor)
     today = legal_date(now)
     if Control.objects.filter(signed_at__isnull=True).exists():
-        raise GovernanceError("control", "a control is open already: finish and sign it off first")
+        raise GovernanceError(
+            "control", gettext("A control is open already: finish it and sign it off first.")
+        )
     last = Control.objects.filter(signed_at__isnull=False).order_by("-period_end").first()
     start = (
         last.period_end + timedelta(days=1) if last else add_months(today, -runtime.policy().review.months)
@@ -120,16 +127,22 @@ def answer(actor: Actor, control_id: uuid.UUID, key: str, ok: bool, note: str, *
     require_controller(actor)
     control = _get(control_id, lock=True)
     if control.signed_at is not None:
-        raise GovernanceError("control", "is signed off; start a new control")
+        raise GovernanceError("control", gettext("The control is signed off: start a new control."))
     if key not in measures():
-        raise GovernanceError("item", f"{key!r} is not a security measure of the policy file")
+        raise GovernanceError(
+            "item", gettext("“%(item)s” is not a security measure of the policy file.") % {"item": key}
+        )
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        raise GovernanceError("note", f"is {len(note)} characters; keep it under {MAX_NOTE}")
+        raise GovernanceError(
+            "note",
+            gettext("The note is %(n)s characters: keep it under %(max)s.")
+            % {"n": len(note), "max": MAX_NOTE},
+        )
     if (refusal := check_free_text(note)) is not None:
-        raise GovernanceError("note", refusal.message)
+        raise GovernanceError("note", gettext("The note %(problem)s.") % {"problem": refusal_text(refusal)})
     if not ok and not note:
-        raise GovernanceError("note", "say what is missing and what will be done")
+        raise GovernanceError("note", gettext("Say in the note what is missing and what will be done."))
     control.answers = {**control.answers, key: {"ok": bool(ok), "note": note}}
     control.save(update_fields=["answers"])
     audit.record(
@@ -153,11 +166,15 @@ def _owner_id(assignment: Assignment, today: date) -> int:
     user = staff.active_staff((assignment.owner or "").strip())
     if user is None:
         raise GovernanceError(
-            "owner", f"{assignment.owner!r} is not an active staff login; choose one from 'staff list'"
+            "owner",
+            gettext("“%(owner)s” is not an active staff login: choose one from the staff list.")
+            % {"owner": assignment.owner},
         )
     if not today <= assignment.due_on <= add_months(today, MAX_FOLLOW_UP_MONTHS):
         raise GovernanceError(
-            "due_on", f"must be from today ({today.isoformat()}) to {MAX_FOLLOW_UP_MONTHS} months ahead"
+            "due_on",
+            gettext("The due date must be from today (%(today)s) to %(n)s months ahead.")
+            % {"today": format_date(today, runtime.language()), "n": MAX_FOLLOW_UP_MONTHS},
         )
     return int(user.pk)
 
@@ -175,18 +192,28 @@ def sign_off(
     require_controller(actor)
     control = _get(control_id, lock=True)
     if control.signed_at is not None:
-        raise GovernanceError("control", "is signed off already")
+        raise GovernanceError("control", gettext("The control is signed off already."))
     if missing := [k for k in measures() if k not in control.answers]:
-        raise GovernanceError("answers", f"answer every item first; missing: {', '.join(missing)}")
+        raise GovernanceError(
+            "answers",
+            gettext("Answer every item first; missing: %(missing)s.")
+            % {"missing": ", ".join(measure_name(k) for k in missing)},
+        )
     name = (signer_name or "").strip()
     if not name or len(name) > 120 or check_free_text(name) is not None:
-        raise GovernanceError("signer_name", "write the name of the person signing, e.g. the director")
+        raise GovernanceError(
+            "signer_name", gettext("Write the name of the person signing, e.g. the director.")
+        )
     today = legal_date(now)
     control.evidence = evidence.collect(control.period_start, control.period_end, now)
     found = findings(control)
     chosen = dict(assignments or {})
     if unknown := sorted(set(chosen) - set(found)):
-        raise GovernanceError("follow_ups", f"not a finding of this control: {', '.join(unknown)}")
+        raise GovernanceError(
+            "follow_ups",
+            gettext("Not a finding of this control: %(unknown)s.")
+            % {"unknown": ", ".join(measure_name(k) for k in unknown)},
+        )
     owners = {key: (_owner_id(a, today), a.due_on) for key, a in chosen.items()}
     control.collected_at = now
     control.signed_at, control.signed_by_id, control.signer_name = now, actor.user_id, name
@@ -229,7 +256,7 @@ def assign_follow_up(
     require_controller(actor)
     task = _open_task(follow_up_id)
     if task.done_at is not None:
-        raise GovernanceError("follow_up", "is done already")
+        raise GovernanceError("follow_up", gettext("The follow-up task is done already."))
     task.owner_id = _owner_id(assignment, legal_date(now))
     task.due_on = assignment.due_on
     task.save(update_fields=["owner", "due_on"])

@@ -69,7 +69,7 @@ def _assignment(owner: str, due: str) -> controls.Assignment:
     try:
         due_on = date.fromisoformat(due.strip())
     except ValueError:
-        raise GovernanceError("due_on", "write the date as YYYY-MM-DD") from None
+        raise GovernanceError("due_on", str(_("Write the due date as YYYY-MM-DD."))) from None
     return controls.Assignment(owner, due_on)
 
 
@@ -122,7 +122,7 @@ def follow_up_assign(request: HttpRequest, follow_up_id: uuid.UUID) -> HttpRespo
     except NotFound as exc:
         raise Http404 from exc
     except GovernanceError as exc:
-        return _list_page(request, f"{exc.field}: {exc.message}", status=400)
+        return _list_page(request, exc.message, status=400)
     return HttpResponseRedirect(reverse("governance:controls") + "#follow-ups")
 
 
@@ -166,7 +166,7 @@ def _post(request: HttpRequest, control_id: uuid.UUID, run: Any) -> HttpResponse
     except NotFound as exc:
         raise Http404 from exc
     except GovernanceError as exc:
-        return _page(request, _control(actor, control_id), f"{exc.field}: {exc.message}", status=400)
+        return _page(request, _control(actor, control_id), exc.message, status=400)
     return HttpResponseRedirect(reverse("governance:control", args=[control_id]))
 
 
@@ -195,7 +195,7 @@ def control_attach(request: HttpRequest, control_id: uuid.UUID) -> HttpResponse:
     try:
         attachments.check_size(upload.size)  # before the file is read into memory
     except GovernanceError as exc:
-        return _page(request, _control(_actor(request), control_id), f"{exc.field}: {exc.message}", 400)
+        return _page(request, _control(_actor(request), control_id), exc.message, 400)
     content = upload.read()
     return _post(
         request,

@@ -15,6 +15,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.utils.translation import gettext, gettext_lazy
+
 from persondata import runtime
 from persondata.access import permissions
 from persondata.access.actor import Actor
@@ -26,6 +28,7 @@ from persondata.core.policy_check import Finding
 from persondata.core.sensitive import check_free_text
 from persondata.governance.errors import GovernanceError
 from persondata.governance.models import PolicyAdoption, PolicyVersion
+from persondata.refusals import refusal_text
 
 MAX_NAME = 120
 MAX_ROLE = 80
@@ -129,14 +132,27 @@ def get_version(number: int) -> PolicyVersion:
     return version
 
 
+#: what a person calls the adoption's text fields
+_FIELD_WORDS = {"adopted_by": gettext_lazy("name of the signer"), "role": gettext_lazy("role of the signer")}
+
+
 def _text(field: str, value: str, limit: int, example: str) -> str:
     value = (value or "").strip()
+    words = _FIELD_WORDS[field]
     if not value:
-        raise GovernanceError(field, f"is required, e.g. {example}")
+        raise GovernanceError(
+            field, gettext("Write the %(field)s, e.g. %(example)s.") % {"field": words, "example": example}
+        )
     if len(value) > limit:
-        raise GovernanceError(field, f"is {len(value)} characters; keep it under {limit}")
+        raise GovernanceError(
+            field,
+            gettext("The %(field)s is %(n)s characters: keep it under %(max)s.")
+            % {"field": words, "n": len(value), "max": limit},
+        )
     if (refusal := check_free_text(value)) is not None:
-        raise GovernanceError(field, refusal.message)
+        raise GovernanceError(
+            field, gettext("The %(field)s %(problem)s.") % {"field": words, "problem": refusal_text(refusal)}
+        )
     return value
 
 
@@ -147,12 +163,15 @@ def adopt(
     permissions.require(actor, permissions.ADOPT_POLICY)
     version = get_version(number)
     if not isinstance(adopted_on, date) or isinstance(adopted_on, datetime):
-        raise GovernanceError("adopted_on", "give the date it was signed, e.g. 2025-03-01")
+        raise GovernanceError("adopted_on", gettext("Give the date the policy was signed, e.g. 2025-03-01."))
     if adopted_on > legal_date(now):
-        raise GovernanceError("adopted_on", "lies in the future; give the date the policy was signed")
+        raise GovernanceError(
+            "adopted_on",
+            gettext("The day of adoption lies in the future: give the date the policy was signed."),
+        )
     values = {
         "adopted_on": adopted_on,
-        "adopted_by": _text("adopted_by", adopted_by, MAX_NAME, "the director's name"),
+        "adopted_by": _text("adopted_by", adopted_by, MAX_NAME, gettext("the director's name")),
         "role": _text("role", role, MAX_ROLE, "Direktør"),
     }
     adoption = PolicyAdoption.objects.filter(version=version).first()

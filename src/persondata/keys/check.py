@@ -15,6 +15,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext
 
 from persondata import runtime
 from persondata.core.vault import Vault, VaultError
@@ -40,6 +41,26 @@ def _probe(vault: Vault) -> bool | None:
     return True
 
 
+def key_file_problem(exc: VaultError) -> str:
+    """What is wrong with the master key file, and the fix, as a sentence in the active language."""
+    words = {
+        "missing": gettext(
+            "The master key file %(file)s is missing: restore it from its backup (a new key cannot read this "
+            "database). Only a new installation with an empty database gets a new key, from “persondata init”."
+        ),
+        "readable": gettext(
+            "The master key file %(file)s is readable by others (mode %(mode)s): run “chmod 600 %(file)s”."
+        ),
+        "header": gettext(
+            "The file %(file)s is not a persondata master key: restore the key file from its backup."
+        ),
+        "damaged": gettext("The master key file %(file)s is damaged: restore it from its backup."),
+    }
+    if exc.problem not in words:
+        return gettext("The master key cannot be used: %(error)s") % {"error": exc}
+    return words[exc.problem] % {"file": exc.path, "mode": f"{exc.mode:o}"}
+
+
 def database_has_keys() -> bool:
     """Whether this database was already written with some master key (a check value, or stored data keys)."""
     return KeyCheck.objects.exists() or any(store.counts().values())
@@ -51,7 +72,7 @@ def verify(*, now: datetime) -> str:
     try:
         vault = runtime.vault()
     except VaultError as exc:
-        raise KeyCheckError(str(exc)) from None
+        raise KeyCheckError(key_file_problem(exc)) from None
     key_id = vault.key_id
     recorded = KeyCheck.objects.order_by("-recorded_at", "-id").first()
     if recorded is not None:
@@ -61,16 +82,22 @@ def verify(*, now: datetime) -> str:
             for kid, kmac in vault.key_checks()
         ):
             raise KeyCheckError(
-                f"the master key file {path} (key id {key_id}) is not the key this database was written with "
-                f"(key id {recorded.key_id}): restore that key file from its backup, or point "
-                "PERSONDATA_MASTER_KEY at it; nothing was read or changed"
+                gettext(
+                    "The master key file %(file)s (key id %(key)s) is not the key this database was written with "
+                    "(key id %(recorded)s): restore that key file from its backup, or point PERSONDATA_MASTER_KEY "
+                    "at it. Nothing was read or changed."
+                )
+                % {"file": path, "key": key_id, "recorded": recorded.key_id}
             )
         return key_id
     if _probe(vault) is False:
         raise KeyCheckError(
-            f"the master key file {path} (key id {key_id}) does not open the data keys of this database: "
-            "restore the right key file from its backup, or point PERSONDATA_MASTER_KEY at it; "
-            "nothing was read or changed"
+            gettext(
+                "The master key file %(file)s (key id %(key)s) does not open the data keys of this database: "
+                "restore the right key file from its backup, or point PERSONDATA_MASTER_KEY at it. Nothing was "
+                "read or changed."
+            )
+            % {"file": path, "key": key_id}
         )
     record(vault, now=now)
     return key_id

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
 
 from persondata import runtime
 from persondata.access import permissions
@@ -23,7 +24,7 @@ from persondata.core import sealing
 from persondata.core.access import decide_duty
 from persondata.core.sensitive import check_free_text
 from persondata.requests.models import Comment, Request
-from persondata.requests.services import RequestError, record_step, seal_for, unseal_for
+from persondata.requests.services import RequestError, record_step, refused, seal_for, unseal_for
 
 COMMENT_MAX = 2000
 
@@ -42,7 +43,9 @@ def assign_handler(actor: Actor, request: Request, user_id: int | None, *, now: 
     """Give ``request`` to the staff member ``user_id`` (None: to nobody). They must hold ``handle_requests``."""
     permissions.require(actor, permissions.HANDLE_REQUESTS)
     if user_id is not None and user_id not in {u.pk for u in handlers()}:
-        raise RequestError("handler", "choose a staff member whose role handles customers' requests")
+        raise RequestError(
+            "handler", gettext("Choose a staff member whose role handles customers' requests.")
+        )
     if request.assigned_to_id == user_id:
         return
     request.assigned_to_id = user_id
@@ -62,11 +65,13 @@ def add_comment(actor: Actor, request: Request, text: str, *, now: datetime) -> 
     permissions.require(actor, permissions.HANDLE_REQUESTS)
     text = text.strip()
     if not text:
-        raise RequestError("text", "write the comment")
+        raise RequestError("text", gettext("Write the comment."))
     if len(text) > COMMENT_MAX:
-        raise RequestError("text", f"shorten the comment to at most {COMMENT_MAX} characters")
+        raise RequestError(
+            "text", gettext("Shorten the comment to at most %(n)s characters.") % {"n": COMMENT_MAX}
+        )
     if (refusal := check_free_text(text)) is not None:
-        raise RequestError("text", refusal.message)
+        raise refused("text", refusal)
     comment = Comment(id=uuid.uuid4(), request=request, at=now, author_id=actor.user_id)
     comment.blob = seal_for(request, {"text": text}, sealing.request_part("comment", comment.id, request.id))
     comment.save()

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from persondata import runtime
 from persondata.access.actor import Actor, code_of
@@ -40,9 +41,11 @@ from persondata.register.models import Customer, new_id
 from persondata.register.services import contact_on_file
 from persondata.requests.models import Request, RequestEvent
 from persondata.requests.services import (
+    FIELD_WORDS,
     KEY_CLASS,
     RequestError,
     record_step,
+    refused,
     requester,
     send_confirmation,
 )
@@ -63,30 +66,43 @@ PENDING = "pending"
 MATCH_JOB = "request_match"
 
 
+def _words(field: str) -> str:
+    return str(FIELD_WORDS.get(field) or gettext("text"))
+
+
 # -- intake --------------------------------------------------------------------------------------------------
 def clean_requester(details: dict[str, Any]) -> dict[str, str]:
     """The requester's details, trimmed and checked; :class:`RequestError` names the first bad field."""
     out: dict[str, str] = {}
     for name, value in details.items():
         if name not in REQUESTER_FIELDS:
-            raise RequestError(name, f"unknown field; use {', '.join(REQUESTER_FIELDS)}")
+            raise RequestError(
+                name, gettext("Unknown field: use %(fields)s.") % {"fields": ", ".join(REQUESTER_FIELDS)}
+            )
         if value is None:
             continue
         if not isinstance(value, str):
-            raise RequestError(name, "must be text")
+            raise RequestError(name, gettext("The %(field)s must be text.") % {"field": _words(name)})
         text = value.strip()
         if len(text) > REQUESTER_FIELDS[name]:
-            raise RequestError(name, f"is too long: at most {REQUESTER_FIELDS[name]} characters")
+            raise RequestError(
+                name,
+                gettext("The %(field)s is too long: at most %(n)s characters.")
+                % {"field": _words(name), "n": REQUESTER_FIELDS[name]},
+            )
         if text:
             refusal = check_free_text(text)
             if refusal is not None:
-                raise RequestError(name, refusal.message)
+                raise refused(name, refusal)
             out[name] = text
     if "email" in out and (refusal := check_email(out["email"])) is not None:
-        raise RequestError("email", refusal.message)
+        raise refused("email", refusal)
     if not any(out.get(k) for k in IDENTIFYING):
         raise RequestError(
-            "name", "give at least your name, e-mail, phone or customer number so we can find your data"
+            "name",
+            gettext(
+                "Give at least your name, e-mail, phone or customer number, so that we can find your data."
+            ),
         )
     return out
 
@@ -125,18 +141,26 @@ def submit(
     try:
         kind = Kind(kind).value
     except ValueError:
-        raise RequestError("kind", f"must be one of {', '.join(k.value for k in Kind)}") from None
+        raise RequestError(
+            "kind",
+            gettext("Unknown kind of request: use %(kinds)s.") % {"kinds": ", ".join(k.value for k in Kind)},
+        ) from None
     if language not in ("da", "en"):
-        raise RequestError("language", "must be da or en")
+        raise RequestError("language", gettext("The language must be da or en."))
     if channel not in ("staff", "api", "public"):
-        raise RequestError("channel", "must be staff, api or public")
+        raise RequestError("channel", gettext("The channel must be staff, api or public."))
     clean = clean_requester(details)
     today = legal_date(now)
     received = received_on or today
     if received > today:
-        raise RequestError("received_on", "cannot be in the future")
+        raise RequestError(
+            "received_on", gettext("The day the request was received cannot be in the future.")
+        )
     if received < today - timedelta(days=92):
-        raise RequestError("received_on", "is more than three months ago; check the date")
+        raise RequestError(
+            "received_on",
+            gettext("The day the request was received is more than three months ago: check the date."),
+        )
     request = _store(kind, clean, channel, language, now, received, by)
     if channel == "public":
         request.match = PENDING

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from persondata import runtime
 from persondata.access import permissions
@@ -35,15 +35,16 @@ from persondata.access.errors import NotFound
 from persondata.audit import services as audit
 from persondata.core import formats, sealing
 from persondata.core import requests as rq
-from persondata.core.calendar import extension_notice_due, legal_date
+from persondata.core.calendar import MAX_EXTENSION_MONTHS, extension_notice_due, legal_date
 from persondata.core.requests import Event, Kind, State
-from persondata.core.sensitive import check_free_text
+from persondata.core.sensitive import Refusal, check_free_text
 from persondata.core.vault import (
     seal,
     unseal,
 )
 from persondata.jobs import outbox
 from persondata.keys import ring
+from persondata.refusals import refusal_text
 from persondata.register.models import Customer
 from persondata.register.services import contact_on_file
 from persondata.requests import mail
@@ -62,11 +63,34 @@ MATCHED_CATEGORIES = ("contact", "customer_number")  # what matching compares th
 
 
 class RequestError(ValueError):
-    """Bad input for a request step: ``field`` names what is wrong, the message says how to fix it."""
+    """Bad input for a request step: ``field`` is the machine key of what is wrong (the API's ``loc``), the
+    message a whole sentence in the active language that names it in words and says how to fix it."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field, self.message = field, message
+        super().__init__(message)
+        self.field, self.message = field, str(message)
+
+
+#: what a person calls the fields a free-text check can refuse (the message names the field in words)
+FIELD_WORDS = {
+    "name": gettext_lazy("name"),
+    "email": gettext_lazy("e-mail address"),
+    "phone": gettext_lazy("phone number"),
+    "address": gettext_lazy("address"),
+    "customer_number": gettext_lazy("customer number"),
+    "message": gettext_lazy("message"),
+    "note": gettext_lazy("note"),
+    "reasons": gettext_lazy("reasons"),
+    "text": gettext_lazy("comment"),
+}
+
+
+def refused(field: str, refusal: Refusal) -> RequestError:
+    """The free-text check's refusal of ``field`` as a whole sentence."""
+    words = FIELD_WORDS.get(field) or gettext("text")
+    return RequestError(
+        field, gettext("The %(field)s %(problem)s.") % {"field": words, "problem": refusal_text(refusal)}
+    )
 
 
 class ConfirmationError(Exception):
@@ -84,7 +108,9 @@ class ConfirmationError(Exception):
 def _key(request: Request) -> AESGCM:
     key = None if request.purged_at else ring.own_key(sealing.key_owner("request", request.id), KEY_CLASS)
     if key is None:
-        raise RequestError("request", "the requester's details were removed after the retention period")
+        raise RequestError(
+            "request", gettext("The requester's details were removed after the retention period.")
+        )
     return key
 
 
@@ -148,7 +174,9 @@ def assign_customer(actor: Actor, request: Request, customer_id: uuid.UUID, *, n
     if not Customer.objects.filter(pk=customer_id).exists():
         raise NotFound("no such customer")
     if request.identity_verified_at is not None and request.customer_id not in (None, customer_id):
-        raise RequestError("customer", "identity was verified for another customer; register a new request")
+        raise RequestError(
+            "customer", gettext("Identity was verified for another customer: register a new request.")
+        )
     request.customer_id, request.match = customer_id, "manual"
     request.save(update_fields=["customer_id", "match"])
     _event(request, "customer_assigned", State(request.state), code_of(actor), now, {})
@@ -236,12 +264,16 @@ def verify_manually(actor: Actor, request: Request, method: str, *, now: datetim
     _require_open(request)
     if method not in dict(IDENTITY_METHODS) or method == "email_link":
         allowed = ", ".join(m for m, _ in IDENTITY_METHODS if m != "email_link")
-        raise RequestError("method", f"say how identity was checked: one of {allowed}")
+        raise RequestError(
+            "method", gettext("Say how identity was checked: one of %(allowed)s.") % {"allowed": allowed}
+        )
     if request.customer_id is None and Kind(request.kind) in rq.IDENTITY_REQUIRED:
-        raise RequestError("customer", "match the request to a customer first (the match is not certain)")
+        raise RequestError(
+            "customer", gettext("Match the request to a customer first: the match is not certain.")
+        )
     if note:
         if (refusal := check_free_text(note)) is not None:
-            raise RequestError("note", refusal.message)
+            raise refused("note", refusal)
         update_work(request, identity_note=note)
     _verified(request, method, actor.user_id, code_of(actor), now)
 
@@ -265,14 +297,15 @@ def extend(actor: Actor, request: Request, months: int, reasons: str, *, now: da
     permissions.require(actor, permissions.HANDLE_REQUESTS)
     _require_open(request)
     if request.extension_months:
-        raise RequestError("months", "the request has already been extended; at most once, by two months")
+        raise RequestError(
+            "months", gettext("The request has already been extended: at most once, by up to two months.")
+        )
     try:
         rq.check_extension(request.received_on, months, legal_date(now), reasons)
     except ValueError as exc:
-        field, _, message = str(exc).partition(": ")
-        raise RequestError(field, message) from None
+        raise _extension_refused(str(exc).partition(": ")[0], request.received_on, months) from None
     if (refusal := check_free_text(reasons)) is not None:
-        raise RequestError("reasons", refusal.message)
+        raise refused("reasons", refusal)
     request.extension_months = months
     request.extended_at = now
     request.due_on = rq.deadline(request.received_on, months).due
@@ -289,11 +322,29 @@ def extend(actor: Actor, request: Request, months: int, reasons: str, *, now: da
     return request.due_on
 
 
+def _extension_refused(field: str, received: date, months: int) -> RequestError:
+    """:func:`persondata.core.requests.check_extension`'s refusal as a sentence in the active language."""
+    if field == "reasons":
+        message = gettext("Say why the extension is necessary: the customer is told the reasons.")
+    elif 1 <= months <= MAX_EXTENSION_MONTHS:
+        message = gettext(
+            "The first month has passed: an extension must be told to the customer within it (by %(day)s, "
+            "GDPR Art. 12(3))."
+        ) % {"day": formats.format_date(extension_notice_due(received), runtime.language())}
+    else:
+        message = gettext("Extend by 1 or %(n)s months (GDPR Art. 12(3)).") % {"n": MAX_EXTENSION_MONTHS}
+    return RequestError(field, message)
+
+
 def refuse(actor: Actor, request: Request, ground: str, reasons: str, *, now: datetime) -> None:
     """R8: refuse as manifestly unfounded or excessive (or identity not verifiable), with reasons."""
     permissions.require(actor, permissions.HANDLE_REQUESTS)
     if ground not in dict(REFUSAL_GROUNDS):
-        raise RequestError("ground", f"must be one of {', '.join(dict(OFFERED_GROUNDS))}")
+        raise RequestError(
+            "ground",
+            gettext("Choose the ground of the refusal: one of %(grounds)s.")
+            % {"grounds": ", ".join(str(label) for label in dict(OFFERED_GROUNDS).values())},
+        )
     limit = extension_notice_due(request.received_on)
     if ground != "no_data" and legal_date(now) > limit:  # Art. 12(4): a refusal is told within one month
         raise RequestError(
@@ -307,8 +358,14 @@ def refuse(actor: Actor, request: Request, ground: str, reasons: str, *, now: da
     try:  # "no data" is a confirmation, not a refusal (Art. 15(1))
         rq.check_refusal(request.received_on, legal_date(now), ground)
     except ValueError as exc:
-        field, _sep, message = str(exc).partition(": ")
-        raise RequestError(field, message) from None
+        field = str(exc).partition(": ")[0]
+        raise RequestError(
+            field,
+            gettext(
+                "Holding no data about the requester is not a refusal: send the confirmation that no data is "
+                "held (GDPR Art. 15(1))."
+            ),
+        ) from None
     if len(reasons.strip()) < 20:
         raise RequestError(
             "reasons",
@@ -317,7 +374,7 @@ def refuse(actor: Actor, request: Request, ground: str, reasons: str, *, now: da
             ),
         )
     if (refusal := check_free_text(reasons)) is not None:
-        raise RequestError("reasons", refusal.message)
+        raise refused("reasons", refusal)
     request.refusal_ground = ground
     request.save(update_fields=["refusal_ground"])
     update_work(request, refusal_reasons=reasons.strip())
@@ -343,7 +400,9 @@ def confirm_no_data(actor: Actor, request: Request, outcome: dict[str, Any], *, 
     (not a refusal); it discloses nothing, so it needs no identity check."""
     permissions.require(actor, permissions.HANDLE_REQUESTS)
     if request.customer_id is not None:
-        raise RequestError("customer", "the request is matched to a customer whose data is held; answer it")
+        raise RequestError(
+            "customer", gettext("The request is matched to a customer whose data is held: answer it.")
+        )
     request.outcome = outcome
     request.save(update_fields=["outcome"])
     _transition(request, Event.CONFIRM_NO_DATA, code_of(actor), now, {"outcome": outcome})
@@ -356,17 +415,28 @@ def record_step(request: Request, step: str, actor: Actor | str, now: datetime, 
 
 
 # -- state machine plumbing ----------------------------------------------------------------------------------
+def closed(request: Request) -> RequestError:
+    """The refusal of a step on a closed request, naming its state in words."""
+    from persondata.documents import labels  # the labels read the policy, which needs the apps loaded
+
+    return RequestError(
+        "state",
+        gettext("The request is “%(state)s” and closed: a closed request cannot change.")
+        % {"state": labels.of(labels.STATES, request.state)},
+    )
+
+
 def _require_open(request: Request) -> None:
     if request.state not in rq.OPEN_STATES:
-        raise RequestError("state", f"the request is {request.state}; closed requests cannot change")
+        raise closed(request)
 
 
 def _transition(request: Request, event: Event, actor: str, now: datetime, details: dict[str, Any]) -> None:
     before = State(request.state)
     try:
         after = rq.transition(before, event, Kind(request.kind), request.identity_verified_at is not None)
-    except rq.TransitionError as exc:
-        raise RequestError("state", str(exc)) from None
+    except rq.TransitionError:
+        raise RequestError("state", _step_refused(before, event, Kind(request.kind))) from None
     request.state = after.value
     fields = ["state"]
     if after in rq.CLOSED_STATES:
@@ -467,3 +537,23 @@ def purge_due(now: datetime) -> int:
             )
         purged += 1
     return purged
+
+
+def _step_refused(state: State, event: Event, kind: Kind) -> str:
+    """Why :func:`persondata.core.requests.transition` refused ``event``, as a sentence in the active language."""
+    from persondata.documents import labels  # the labels read the policy, which needs the apps loaded
+
+    if rq.TRANSITIONS.get((state, event)) is None:
+        possible = [str(labels.of(labels.EVENTS, e)) for e in rq.allowed_events(state)]
+        if not possible:
+            return gettext("The request is closed, and a closed request cannot change.")
+        return gettext(
+            "A request that is “%(state)s” cannot take the step “%(step)s”; possible steps: %(possible)s."
+        ) % {
+            "state": labels.of(labels.STATES, state),
+            "step": labels.of(labels.EVENTS, event),
+            "possible": ", ".join(possible),
+        }
+    return gettext(
+        "A request for %(kind)s discloses or changes personal data: verify the requester's identity first."
+    ) % {"kind": str(labels.of(labels.KINDS, kind)).lower()}

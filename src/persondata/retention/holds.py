@@ -14,11 +14,16 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.utils.translation import gettext as _
+
+from persondata import runtime
 from persondata.access.actor import staff_code
 from persondata.audit import services as audit
 from persondata.core.calendar import legal_date
+from persondata.core.formats import format_date
 from persondata.core.sensitive import check_free_text
 from persondata.rawsql import Hex, hx
+from persondata.refusals import refusal_text
 from persondata.register.models import Customer
 from persondata.retention.models import LegalHold
 
@@ -110,22 +115,29 @@ def create_hold(
     """Put a legal hold on a customer (or one of their records) through ``ends_on``."""
     reason = reason.strip()
     if not reason:
-        raise HoldRefused("give the reason for the hold (e.g. the case it concerns)")
+        raise HoldRefused(_("Give the reason for the hold, e.g. the case it concerns."))
     if len(reason) > MAX_REASON_CHARS:
-        raise HoldRefused(f"the reason is longer than {MAX_REASON_CHARS} characters; shorten it")
+        raise HoldRefused(
+            _("The reason is longer than %(n)s characters: shorten it.") % {"n": MAX_REASON_CHARS}
+        )
     refusal = check_free_text(reason)
     if refusal is not None:
-        raise HoldRefused(f"the reason {refusal.message}")
+        raise HoldRefused(_("The reason %(problem)s.") % {"problem": refusal_text(refusal)})
     today = legal_date(now)
     if ends_on < today:
-        raise HoldRefused(f"the end date has passed; give a day from {today.isoformat()} on")
+        raise HoldRefused(
+            _("The end date has passed: give a day from %(day)s on.")
+            % {"day": format_date(today, runtime.language())}
+        )
     if not Customer.objects.filter(pk=customer_id).exists():
-        raise HoldRefused("no customer has this id (or the customer's data has already been deleted)")
+        raise HoldRefused(_("No customer has this number, or the customer's data has already been deleted."))
     kind = ""
     if record_id is not None:
         found = _record_kind(customer_id, record_id)
         if found is None:
-            raise HoldRefused("this customer has no order, agreement, invoice or payment with that id")
+            raise HoldRefused(
+                _("This customer has no order, agreement, invoice or payment with that number.")
+            )
         kind = found
     hold = LegalHold.objects.create(
         customer_id=customer_id,
@@ -150,9 +162,9 @@ def end_hold(hold_id: uuid.UUID, *, ended_by: int, now: datetime) -> LegalHold:
     """End a hold before its end date (the dispute is settled): what it kept becomes due again."""
     hold = LegalHold.objects.select_for_update().filter(pk=hold_id).first()
     if hold is None:
-        raise HoldRefused("no hold has this id")
+        raise HoldRefused(_("There is no such legal hold."))
     if hold.ended_at is not None:
-        raise HoldRefused("this hold has already been ended")
+        raise HoldRefused(_("This legal hold has already been ended."))
     hold.ended_at, hold.ended_by_id = now, ended_by
     hold.save(update_fields=["ended_at", "ended_by"])
     audit.record(

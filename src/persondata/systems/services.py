@@ -24,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.utils.translation import gettext, gettext_lazy
 
 from persondata import runtime
 from persondata.access import permissions
@@ -36,6 +37,7 @@ from persondata.core.risk import EVENTS, check_level, review_due
 from persondata.core.sensitive import check_free_text
 from persondata.partners import agreements
 from persondata.partners.errors import PartnerError
+from persondata.refusals import refusal_text
 from persondata.systems.models import KINDS, RiskAssessment, System
 from persondata.systems.words import measure
 
@@ -136,25 +138,55 @@ class SystemInput:
 
 KEY = re.compile(r"[-a-zA-Z0-9_]{1,40}")  # the record's slug (System.key)
 
+#: what a person calls the ratings of a feared event
+_LEVEL_WORDS = {
+    "severity": gettext_lazy("severity"),
+    "likelihood": gettext_lazy("likelihood"),
+    "residual_severity": gettext_lazy("severity after the measures"),
+    "residual_likelihood": gettext_lazy("likelihood after the measures"),
+}
+#: what a person calls the system's free-text fields
+_FIELD_WORDS = {
+    "name": gettext_lazy("name"),
+    "location": gettext_lazy("location"),
+    "owner": gettext_lazy("owner"),
+}
+
 
 def _checked(data: SystemInput) -> SystemInput:
     policy = runtime.policy()
     if data.key == OWN:
-        raise SystemInputError("key", "persondata's own record is filled in automatically")
+        raise SystemInputError("key", gettext("persondata's own record is filled in automatically."))
     if not KEY.fullmatch(data.key):
-        raise SystemInputError("key", "use letters, digits, - and _ (at most 40 characters)")
+        raise SystemInputError(
+            "key",
+            gettext("The system's short name may use letters, digits, - and _ (at most 40 characters)."),
+        )
     if data.kind not in dict(KINDS) or data.kind == "own":
-        raise SystemInputError("kind", "must be admin, partner or other")
+        raise SystemInputError("kind", gettext("Choose what kind of system it is: admin, partner or other."))
     if data.kind == "partner" and policy.partner(data.partner_key) is None:
-        raise SystemInputError("partner_key", "name the partner of the policy file that runs it")
+        raise SystemInputError(
+            "partner_key", gettext("Name the partner of the policy file that runs the system.")
+        )
     if unknown := sorted(data.categories - set(policy.categories)):
-        raise SystemInputError("categories", f"not declared in the policy file: {', '.join(unknown)}")
+        raise SystemInputError(
+            "categories",
+            gettext("These categories are not declared in the policy file: %(unknown)s.")
+            % {"unknown": ", ".join(unknown)},
+        )
     for field in ("name", "location", "owner"):
         value = getattr(data, field).strip()
         if not value or len(value) > 200:
-            raise SystemInputError(field, "write it (at most 200 characters)")
+            raise SystemInputError(
+                field,
+                gettext("Write the %(field)s (at most 200 characters).") % {"field": _FIELD_WORDS[field]},
+            )
         if (refusal := check_free_text(value)) is not None:
-            raise SystemInputError(field, refusal.message)
+            raise SystemInputError(
+                field,
+                gettext("The %(field)s %(problem)s.")
+                % {"field": _FIELD_WORDS[field], "problem": refusal_text(refusal)},
+            )
     return data
 
 
@@ -183,7 +215,7 @@ def save_system(actor: Actor, data: SystemInput, *, now: datetime) -> System:
 def delete_system(actor: Actor, key: str, *, now: datetime) -> None:
     _require(actor)
     if key == OWN:
-        raise SystemInputError("key", "persondata's own record is kept")
+        raise SystemInputError("key", gettext("persondata's own record is kept."))
     deleted, _ = System.objects.filter(key=key).delete()
     if not deleted:
         raise NotFound("no such system")
@@ -209,7 +241,9 @@ def assess(
     if system is None:
         raise NotFound("no such system")
     if event not in EVENTS:
-        raise SystemInputError("event", f"must be one of {', '.join(EVENTS)}")
+        raise SystemInputError(
+            "event", gettext("Choose one of the feared events: %(events)s.") % {"events": ", ".join(EVENTS)}
+        )
     levels = {
         "severity": severity,
         "likelihood": likelihood,
@@ -219,15 +253,23 @@ def assess(
     for field, value in levels.items():
         try:
             check_level(field, value)
-        except ValueError as exc:
-            raise SystemInputError(field, str(exc)) from None
+        except ValueError:
+            raise SystemInputError(
+                field,
+                gettext("Rate the %(what)s 1 (negligible), 2 (limited), 3 (significant) or 4 (maximum).")
+                % {"what": _LEVEL_WORDS[field]},
+            ) from None
     if residual_severity > severity or residual_likelihood > likelihood:
         raise SystemInputError(
-            "residual_severity", "the residual risk cannot be higher than the risk before the measures"
+            "residual_severity",
+            gettext("The residual risk cannot be higher than the risk before the measures."),
         )
     measures = (measures or "").strip()
     if len(measures) > 4000 or (measures and check_free_text(measures) is not None):
-        raise SystemInputError("measures", "at most 4000 characters, never a CPR or card number")
+        raise SystemInputError(
+            "measures",
+            gettext("Describe the measures in at most 4000 characters, never with a CPR or card number."),
+        )
     assessment, created = RiskAssessment.objects.update_or_create(
         system=system,
         event=event,

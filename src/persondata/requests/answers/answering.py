@@ -35,6 +35,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from persondata import runtime
 from persondata.access import permissions
@@ -175,9 +176,11 @@ def answer_no_data(actor: Actor, request: Request, *, now: datetime) -> Answer:
     Request.objects.select_for_update().filter(pk=request.pk).values_list("pk", flat=True).get()
     request.refresh_from_db()
     if request.state not in rq.OPEN_STATES:
-        raise RequestError("state", f"the request is {request.state}; it has already been closed")
+        raise services.closed(request)
     if request.customer_id is not None:
-        raise RequestError("customer", "the request is matched to a customer whose data is held; answer it")
+        raise RequestError(
+            "customer", gettext("The request is matched to a customer whose data is held: answer it.")
+        )
     lang = steps.lang_of(request)
     t = texts(lang)
     letter = Letter(
@@ -270,7 +273,7 @@ def extension_notice(actor: Actor, request: Request, *, now: datetime) -> list[D
     permissions.require(actor, permissions.HANDLE_REQUESTS)
     if not request.extension_months or request.extended_at is None:
         raise RequestError(
-            "months", "extend the request first; the letter tells the customer of the extension"
+            "months", gettext("Extend the request first: the letter tells the customer of the extension.")
         )
     lang = steps.lang_of(request)
     t = texts(lang)
@@ -297,7 +300,7 @@ def refusal_letter(actor: Actor, request: Request, *, now: datetime) -> list[Doc
         raise audit.TransactionRequired("answers run inside the entry point's transaction")
     permissions.require(actor, permissions.HANDLE_REQUESTS)
     if request.state != State.REFUSED.value:
-        raise RequestError("state", "refuse the request first; the letter tells the customer why")
+        raise RequestError("state", gettext("Refuse the request first: the letter tells the customer why."))
     lang = steps.lang_of(request)
     t = texts(lang)
     from persondata.requests.answers.letter_texts import DATATILSYNET

@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from persondata.access import permissions
 from persondata.access.actor import Actor
@@ -52,9 +53,9 @@ def _hash(token: str) -> str:
 
 def _sendable(request: Request) -> None:
     if request.state not in SENDABLE:
-        raise DeliveryError("state", "only an answered or refused request has an answer to send")
+        raise DeliveryError("state", gettext("Only an answered or refused request has an answer to send."))
     if request.purged_at is not None or not request.documents.filter(blob__isnull=False).exists():
-        raise DeliveryError("documents", "the request has no letter to send")
+        raise DeliveryError("documents", gettext("The request has no letter to send."))
 
 
 def send_link(actor: Actor, request: Request, *, note: str, now: datetime) -> date:
@@ -64,12 +65,16 @@ def send_link(actor: Actor, request: Request, *, note: str, now: datetime) -> da
     _sendable(request)
     note = note.strip()
     if len(note) > MAX_NOTE:
-        raise DeliveryError("note", f"the note is longer than {MAX_NOTE} characters; shorten it")
+        raise DeliveryError(
+            "note", gettext("The note is longer than %(n)s characters: shorten it.") % {"n": MAX_NOTE}
+        )
     if note and (refusal := check_free_text(note)) is not None:
-        raise DeliveryError("note", refusal.message)
+        raise DeliveryError("note", services.refused("note", refusal).message)
     address = services.email_on_file(request.customer_id) if request.customer_id else None
     if not address:
-        raise DeliveryError("method", "there is no e-mail address on file: print the letter and post it")
+        raise DeliveryError(
+            "method", gettext("There is no e-mail address on file: print the letter and post it.")
+        )
     token = secrets.token_urlsafe(32)
     AnswerLink.objects.filter(request=request, used_at__isnull=True, revoked_at__isnull=True).update(
         revoked_at=now
@@ -93,7 +98,10 @@ def record_post(actor: Actor, request: Request, *, posted_on: date, now: datetim
     permissions.require(actor, permissions.HANDLE_REQUESTS)
     _sendable(request)
     if posted_on > legal_date(now) or posted_on < request.received_on:
-        raise DeliveryError("posted_on", "the day the letter was posted lies between the request and today")
+        raise DeliveryError(
+            "posted_on",
+            gettext("The day the letter was posted must lie between the day of the request and today."),
+        )
     services.record_step(request, "answer_sent", actor, now, method="post", on=posted_on.isoformat())
 
 

@@ -9,7 +9,9 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
+from persondata import runtime
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.audit import services as audit
@@ -129,7 +131,11 @@ def answer_restriction(
     """Restrict the processing of all the customer's data with the handler's reason (Art. 18(1)(a)–(d))."""
     steps.begin(actor, request, Kind.RESTRICTION, now=now)
     if reason not in RESTRICTION_REASONS:
-        raise RequestError("reason", f"must be one of {', '.join(RESTRICTION_REASONS)}")
+        raise RequestError(
+            "reason",
+            gettext("Choose the reason for the restriction: one of %(reasons)s.")
+            % {"reasons": ", ".join(RESTRICTION_REASONS)},
+        )
     note = steps.free_text("note", note, required=False)
     steps.keep_erasure_restriction(steps.customer_of(request))
     lang = steps.lang_of(request)
@@ -156,18 +162,20 @@ def answer_restriction(
 
 def _active_restriction(request: Request) -> Restriction:
     if request.customer_id is None:
-        raise RequestError("customer", "the request is not matched to a customer")
+        raise RequestError("customer", gettext("The request is not matched to a customer."))
     restriction = (
         Restriction.objects.filter(customer_id=request.customer_id, lifted_at__isnull=True)
         .order_by("-created_at")
         .first()
     )
     if restriction is None:
-        raise RequestError("restriction", "the customer's data is not restricted")
+        raise RequestError("restriction", gettext("The customer's data is not restricted."))
     if restriction.reason == "erasure_request":
         raise RequestError(
             "restriction",
-            "kept accounting material stays restricted to bookkeeping after an erasure; it is not lifted",
+            gettext(
+                "Kept accounting material stays restricted to bookkeeping after an erasure: it is not lifted."
+            ),
         )
     return restriction
 
@@ -185,7 +193,8 @@ def answer_lift_notice(
     restriction = _active_restriction(request)
     if lift_on < legal_date(now):
         raise RequestError(
-            "lift_on", "must be today or later: the customer is told before the restriction is lifted"
+            "lift_on",
+            gettext("The day the restriction is lifted must be today or later: the customer is told before."),
         )
     reasons = steps.free_text("reasons", reasons)
     lang = steps.lang_of(request)
@@ -226,11 +235,15 @@ def lift_after_notice(actor: Actor, request: Request, *, now: datetime) -> int:
     work = services.work(request)
     told_on = _told_on(request, work)
     if told_on is None:
-        raise RequestError("notice", "tell the customer first: produce the lift notice (GDPR Art. 18(3))")
+        raise RequestError(
+            "notice", gettext("Tell the customer first: produce the lift notice (GDPR Art. 18(3)).")
+        )
     lift_on = date.fromisoformat(str(work.get("lift_on")))
     if legal_date(now) < lift_on:
         raise RequestError(
-            "lift_on", f"the customer was told the restriction is lifted on {lift_on.isoformat()}"
+            "lift_on",
+            gettext("The customer was told that the restriction is lifted on %(day)s.")
+            % {"day": format_date(lift_on, runtime.language())},
         )
     lifted = lift_restriction(actor, steps.customer_of(request), customer_told_on=told_on, now=now)
     services.record_step(request, "restriction_lifted", actor, now, lifted=lifted)

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from persondata import runtime
 from persondata.access import permissions
@@ -20,6 +21,7 @@ from persondata.audit import services as audit
 from persondata.core import requests as rq
 from persondata.core.requests import Kind, State
 from persondata.core.sensitive import check_free_text
+from persondata.documents import labels
 from persondata.register.models import Restriction
 from persondata.requests import recipients, services
 from persondata.requests.answers import letters, printing
@@ -58,17 +60,27 @@ def begin(actor: Actor, request: Request, kind: Kind, *, now: datetime, customer
     Request.objects.select_for_update().filter(pk=request.pk).values_list("pk", flat=True).get()
     request.refresh_from_db()
     if request.kind != kind.value:
-        raise RequestError("kind", f"this request is for {request.kind}, not {kind.value}")
+        raise RequestError(
+            "kind",
+            gettext("This request is a request for %(kind)s: answer it as one.")
+            % {"kind": str(labels.of(labels.KINDS, request.kind)).lower()},
+        )
     if request.state not in rq.OPEN_STATES:
-        raise RequestError("state", f"the request is {request.state}; it has already been closed")
+        raise services.closed(request)
     if kind in rq.IDENTITY_REQUIRED and request.identity_verified_at is None:
-        raise RequestError("identity", "verify the requester's identity before answering (GDPR Art. 12(6))")
+        raise RequestError(
+            "identity", gettext("Verify the requester's identity before answering (GDPR Art. 12(6)).")
+        )
     if request.state == State.RECEIVED.value and kind not in rq.IDENTITY_REQUIRED:
         services.start(actor, request, now=now)
     if request.state != State.IN_PROGRESS.value:
-        raise RequestError("state", f"the request is {request.state}; it cannot be answered yet")
+        raise RequestError(
+            "state",
+            gettext("The request is “%(state)s”: it cannot be answered yet.")
+            % {"state": labels.of(labels.STATES, request.state)},
+        )
     if customer and request.customer_id is None:
-        raise RequestError("customer", "match the request to a customer first")
+        raise RequestError("customer", gettext("Match the request to a customer first."))
 
 
 def customer_of(request: Request) -> uuid.UUID:
@@ -79,11 +91,11 @@ def customer_of(request: Request) -> uuid.UUID:
 def free_text(name: str, text: str, *, required: bool = True) -> str:
     text = (text or "").strip()
     if required and not text:
-        raise RequestError(name, "write the answer to the customer")
+        raise RequestError(name, gettext("Write the answer to the customer."))
     if len(text) > MAX_TEXT:
-        raise RequestError(name, f"is too long: at most {MAX_TEXT} characters")
+        raise RequestError(name, gettext("The text is too long: at most %(n)s characters.") % {"n": MAX_TEXT})
     if text and (refusal := check_free_text(text)) is not None:
-        raise RequestError(name, refusal.message)
+        raise services.refused(name, refusal)
     return text
 
 
@@ -122,7 +134,9 @@ def keep_erasure_restriction(customer_id: uuid.UUID) -> None:
     ).exists():
         raise RequestError(
             "restriction",
-            "the customer's data was erased; what the law keeps is already restricted to bookkeeping",
+            gettext(
+                "The customer's data was erased: what the law keeps is already restricted to bookkeeping."
+            ),
         )
 
 
