@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
@@ -83,7 +84,8 @@ def register(sub: Any) -> None:
         "--chunk-size",
         type=int,
         default=CHUNK_SIZE,
-        help=gettext_lazy("customers per transaction (default %(size)s)") % {"size": f"{CHUNK_SIZE:,}"},
+        help=gettext_lazy("customers per transaction (default %(size)s)")
+        % {"size": number_format(CHUNK_SIZE, force_grouping=True)},
     )
     p.add_argument("--no-progress", action="store_true", help=gettext_lazy("no progress bar"))
     p.set_defaults(func=cmd_run)
