@@ -8,13 +8,16 @@ word, no English text of the app's catalogues. What is printed for machines (``-
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
-from persondata.cli import choose_language
+from persondata.cli import _argparse_speaks, build_parser, choose_language
 from persondata.core.risk import EVENTS
 from tests.clitools import cli_env, persondata
 from tests.web.crawl import ENGLISH_WORDS, english_msgids
@@ -191,3 +194,57 @@ def test_argparse_own_words_follow_the_language(tmp_path: Path) -> None:
     assert not _english_in(danish.replace("frobnicate", "")), danish
     _, english, _ = _run(tmp_path, "en", "customers", "show", check=False)
     assert "error: the following arguments are required" in english
+
+
+def _parsers(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> Iterator[tuple[str, argparse.ArgumentParser]]:
+    """Every parser of the command, its sub-commands' and theirs, with the command line that reaches it."""
+    yield " ".join(path), parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield from _parsers(child, (*path, name))
+
+
+def _names(parser: argparse.ArgumentParser) -> set[str]:
+    """What a help shows that is typed, not read: sub-commands, options, metavars, positionals, choices."""
+    names: set[str] = set()
+    for _line, p in _parsers(parser):
+        for action in p._actions:
+            names.update(action.option_strings)
+            if not action.option_strings:
+                names.add(action.dest)
+            metavar = action.metavar or (action.dest.upper() if action.option_strings else None)
+            names.update(metavar if isinstance(metavar, tuple) else [metavar] if metavar else [])
+            names.update(str(choice) for choice in action.choices or ())
+    return names
+
+
+def _help_texts(language: str) -> dict[str, str]:
+    """The ``--help`` of every command and sub-command, formatted as ``persondata --lang LANGUAGE … --help`` does,
+    with what is typed (the names of commands and options) blanked out."""
+    with translation.override(language):
+        parser = build_parser()
+        names = sorted(_names(parser), key=len, reverse=True)
+        typed = re.compile("|".join(rf"(?<![\w-]){re.escape(name)}(?![\w-])" for name in names))
+        return {line: typed.sub(" ", p.format_help()) for line, p in _parsers(parser)}
+
+
+def test_every_commands_help_is_danish(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``persondata --lang da COMMAND --help`` for every command and sub-command: the help of the commands and of
+    their options is Danish (issue 15); the English is English (so the detector can fail)."""
+    monkeypatch.setattr(argparse, "_", argparse._)  # type: ignore[attr-defined]  # put back after the test
+    monkeypatch.setattr(argparse, "ngettext", argparse.ngettext)  # type: ignore[attr-defined]
+    _argparse_speaks()  # as main() does
+    danish, english = _help_texts("da"), _help_texts("en")
+    assert danish.keys() == english.keys() and len(danish) > 100, sorted(danish)
+    problems = [f"persondata {line} --help: {p}" for line, text in danish.items() for p in _english_in(text)]
+    assert not problems, "\n".join(problems)
+    assert (
+        "tilbagehold" in danish["retention"]
+        and "pr. transaktion (standard 10.000)" in danish["retention run"]
+    )
+    assert "per transaction (default 10,000)" in english["retention run"]
+    quiet = [line for line, text in english.items() if not _english_in(text)]
+    assert not quiet, f"the detector sees no English in the English help of {quiet}"

@@ -17,28 +17,33 @@ from django.utils.translation import gettext as _
 from persondata.access import access_log
 from persondata.access.actor import Actor
 from persondata.audit import services as audit
+from persondata.cli import gettext_lazy
 from persondata.cli.login import refusals, staff_user
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("access-log", help="who read a customer's data, when and why")
+    p = sub.add_parser("access-log", help=gettext_lazy("who read a customer's data, when and why"))
     actions = p.add_subparsers(dest="action", required=True)
-    h = actions.add_parser("history", help="one customer's access history (for an access answer)")
-    h.add_argument("customer", type=uuid.UUID, help="the customer's id (see 'customers find')")
+    h = actions.add_parser(
+        "history", help=gettext_lazy("one customer's access history (for an access answer)")
+    )
+    h.add_argument("customer", type=uuid.UUID, help=gettext_lazy("the customer's id (see 'customers find')"))
     h.add_argument(
-        "--with-staff", action="store_true", help="include staff login names (controller's choice)"
+        "--with-staff",
+        action="store_true",
+        help=gettext_lazy("include staff login names (controller's choice)"),
     )
     h.add_argument("--format", choices=("csv", "json"), default="csv")
-    h.add_argument("--out", type=Path, help="write to this file (default: standard output)")
-    s = actions.add_parser("search", help="search the access log")
-    s.add_argument("--staff", help="a staff login")
+    h.add_argument("--out", type=Path, help=gettext_lazy("write to this file (default: standard output)"))
+    s = actions.add_parser("search", help=gettext_lazy("search the access log"))
+    s.add_argument("--staff", help=gettext_lazy("a staff login"))
     s.add_argument("--purpose")
-    s.add_argument("--since", type=_day, help="YYYY-MM-DD")
-    s.add_argument("--until", type=_day, help="YYYY-MM-DD (exclusive)")
+    s.add_argument("--since", type=_day, help=gettext_lazy("YYYY-MM-DD"))
+    s.add_argument("--until", type=_day, help=gettext_lazy("YYYY-MM-DD (exclusive)"))
     s.add_argument("--customer", type=uuid.UUID)
     s.add_argument("--format", choices=("csv", "json"), default="csv")
     for q in (h, s):
-        q.add_argument("--user", default=settings.PERSONDATA_USER, help="your staff login")
+        q.add_argument("--user", default=settings.PERSONDATA_USER, help=gettext_lazy("your staff login"))
         q.set_defaults(func=cmd_access_log)
 
 

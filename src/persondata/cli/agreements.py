@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from persondata.access import permissions
 from persondata.access.actor import Actor
-from persondata.cli import CommandError
+from persondata.cli import CommandError, gettext_lazy
 from persondata.cli.login import duty_actor
 from persondata.core.agreements import CLAUSES, SubProcessor
 from persondata.core.calendar import legal_date
@@ -38,27 +38,51 @@ def _date(value: str) -> date:
 
 def add_commands(add: Any) -> None:
     """Add the agreement commands to ``persondata partners`` (``add(name, help)`` makes a sub-command)."""
-    p = add("agreements", "each partner's processor agreement and what it still lacks")
-    p.add_argument("--json", action="store_true", help="print them as JSON")
+    p = add("agreements", gettext_lazy("each partner's processor agreement and what it still lacks"))
+    p.add_argument("--json", action="store_true", help=gettext_lazy("print them as JSON"))
     p.set_defaults(func=cmd_list)
-    p = add("agreement-set", "record (or replace) a partner's processor agreement")
-    p.add_argument("partner", help="the partner's key in the policy file")
-    p.add_argument("--signed", type=_date, required=True, help="the date it was signed (YYYY-MM-DD)")
-    p.add_argument("--version", dest="agreement_version", required=True, help="the agreement's version")
-    p.add_argument("--review", type=_date, required=True, help="the next review (YYYY-MM-DD)")
-    p.add_argument("--country", required=True, help="where the partner processes the data (e.g. DK)")
+    p = add("agreement-set", gettext_lazy("record (or replace) a partner's processor agreement"))
+    p.add_argument("partner", help=gettext_lazy("the partner's key in the policy file"))
     p.add_argument(
-        "--clauses", default="", help=f"the Art. 28(3) letters it contains, e.g. {''.join(CLAUSES)}"
+        "--signed", type=_date, required=True, help=gettext_lazy("the date it was signed (YYYY-MM-DD)")
     )
-    p.add_argument("--safeguard", choices=("adequacy", "scc", "bcr"), help="outside the EU/EEA: the basis")
-    p.add_argument("--safeguard-date", type=_date, help="the date of the clauses or rules (YYYY-MM-DD)")
     p.add_argument(
-        "--sub-processor", action="append", default=[], metavar="NAME;CC", help="a sub-processor (repeat)"
+        "--version", dest="agreement_version", required=True, help=gettext_lazy("the agreement's version")
     )
-    p.add_argument("--document", type=Path, help="the signed agreement (PDF); default: keep the attached one")
+    p.add_argument("--review", type=_date, required=True, help=gettext_lazy("the next review (YYYY-MM-DD)"))
+    p.add_argument(
+        "--country", required=True, help=gettext_lazy("where the partner processes the data (e.g. DK)")
+    )
+    p.add_argument(
+        "--clauses",
+        default="",
+        help=gettext_lazy("the Art. 28(3) letters it contains, e.g. %(letters)s")
+        % {"letters": "".join(CLAUSES)},
+    )
+    p.add_argument(
+        "--safeguard", choices=("adequacy", "scc", "bcr"), help=gettext_lazy("outside the EU/EEA: the basis")
+    )
+    p.add_argument(
+        "--safeguard-date", type=_date, help=gettext_lazy("the date of the clauses or rules (YYYY-MM-DD)")
+    )
+    p.add_argument(
+        "--sub-processor",
+        action="append",
+        default=[],
+        metavar="NAME;CC",
+        help=gettext_lazy("a sub-processor (repeat)"),
+    )
+    p.add_argument(
+        "--document",
+        type=Path,
+        help=gettext_lazy("the signed agreement (PDF); default: keep the attached one"),
+    )
     p.set_defaults(func=cmd_set)
-    p = add("agreement-remove", "remove a partner's agreement record (the partner then receives nothing)")
-    p.add_argument("partner", help="the partner's key in the policy file")
+    p = add(
+        "agreement-remove",
+        gettext_lazy("remove a partner's agreement record (the partner then receives nothing)"),
+    )
+    p.add_argument("partner", help=gettext_lazy("the partner's key in the policy file"))
     p.set_defaults(func=cmd_remove)
 
 

@@ -13,31 +13,47 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from persondata.audit import services
-from persondata.cli import CommandError
+from persondata.cli import CommandError, gettext_lazy
 from persondata.core.audit_chain import Head, VerifyResult
 
 
 def register(sub: Any) -> None:
-    a = sub.add_parser("audit", help="verify the tamper-evident audit log, export its head, list entries")
+    a = sub.add_parser(
+        "audit", help=gettext_lazy("verify the tamper-evident audit log, export its head, list entries")
+    )
     actions = a.add_subparsers(dest="action", required=True)
     v = actions.add_parser(
         "verify",
-        help="recompute the whole hash chain; exits 1 and names the first broken entry if anything was changed",
+        help=gettext_lazy(
+            "recompute the whole hash chain; exits 1 and names the first broken entry if anything was changed"
+        ),
     )
     v.add_argument(
         "--head",
         type=Path,
-        help="a head exported earlier with 'audit head' (catches a rewrite of the whole log)",
+        help=gettext_lazy("a head exported earlier with 'audit head' (catches a rewrite of the whole log)"),
     )
-    v.add_argument("--no-progress", action="store_true", help="no progress bar")
+    v.add_argument("--no-progress", action="store_true", help=gettext_lazy("no progress bar"))
     v.set_defaults(func=cmd_verify)
-    h = actions.add_parser("head", help="print the log's current head, to keep outside the system")
-    h.add_argument("--out", type=Path, help="write the head to this JSON file (default: standard output)")
-    h.add_argument("--no-verify", action="store_true", help="do not verify the log before exporting its head")
+    h = actions.add_parser(
+        "head", help=gettext_lazy("print the log's current head, to keep outside the system")
+    )
+    h.add_argument(
+        "--out", type=Path, help=gettext_lazy("write the head to this JSON file (default: standard output)")
+    )
+    h.add_argument(
+        "--no-verify",
+        action="store_true",
+        help=gettext_lazy("do not verify the log before exporting its head"),
+    )
     h.set_defaults(func=cmd_head)
-    s = actions.add_parser("show", help="list the latest entries (they hold no personal data)")
-    s.add_argument("--last", type=int, default=20, metavar="N", help="how many entries (default: 20)")
-    s.add_argument("--action", default="", metavar="PREFIX", help="only actions starting with PREFIX")
+    s = actions.add_parser("show", help=gettext_lazy("list the latest entries (they hold no personal data)"))
+    s.add_argument(
+        "--last", type=int, default=20, metavar="N", help=gettext_lazy("how many entries (default: 20)")
+    )
+    s.add_argument(
+        "--action", default="", metavar="PREFIX", help=gettext_lazy("only actions starting with PREFIX")
+    )
     s.set_defaults(func=cmd_show)
 
 

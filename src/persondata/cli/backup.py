@@ -20,46 +20,68 @@ from persondata.access import permissions
 from persondata.backups import drill, service
 from persondata.backups.dumps import DumpError
 from persondata.backups.restore import RestoreError, RestoreReport, finish, restore
-from persondata.cli import CommandError
+from persondata.cli import CommandError, gettext_lazy
 from persondata.cli.login import duty_actor
 from persondata.schema import not_set_up
 
 
 def register(sub: Any) -> None:
     b = sub.add_parser(
-        "backup", help="back up the database (encrypted) and, apart from it, the key store; prune old backups"
+        "backup",
+        help=gettext_lazy(
+            "back up the database (encrypted) and, apart from it, the key store; prune old backups"
+        ),
     )
-    b.add_argument("--to", type=Path, help="the folder for the database backup (default: <home>/backups)")
     b.add_argument(
-        "--keys-to", type=Path, help="the folder for the key store's backup (default: <home>/key-backups)"
+        "--to", type=Path, help=gettext_lazy("the folder for the database backup (default: <home>/backups)")
     )
-    b.add_argument("--no-prune", action="store_true", help="keep the backups past their retention this time")
+    b.add_argument(
+        "--keys-to",
+        type=Path,
+        help=gettext_lazy("the folder for the key store's backup (default: <home>/key-backups)"),
+    )
+    b.add_argument(
+        "--no-prune",
+        action="store_true",
+        help=gettext_lazy("keep the backups past their retention this time"),
+    )
     _user(b)
     b.set_defaults(func=cmd_backup)
     actions = b.add_subparsers(dest="action", required=False, metavar="ACTION")
     d = actions.add_parser(
-        "drill", help="restore the newest backup into a scratch database, check it, record it"
+        "drill", help=gettext_lazy("restore the newest backup into a scratch database, check it, record it")
     )
     d.add_argument(
-        "--from", dest="folder", type=Path, help="the folder of the backups (default: <home>/backups)"
+        "--from",
+        dest="folder",
+        type=Path,
+        help=gettext_lazy("the folder of the backups (default: <home>/backups)"),
     )
     _user(d)
     d.set_defaults(func=cmd_drill)
 
     r = sub.add_parser(
         "restore",
-        help="restore a backup in place of the database, then replay the deletion ledger before serving",
+        help=gettext_lazy(
+            "restore a backup in place of the database, then replay the deletion ledger before serving"
+        ),
     )
-    r.add_argument("file", nargs="?", type=Path, help="the backup file (.pdbak)")
-    r.add_argument("--resume", action="store_true", help="finish an interrupted restore: replay the ledger")
+    r.add_argument("file", nargs="?", type=Path, help=gettext_lazy("the backup file (.pdbak)"))
+    r.add_argument(
+        "--resume", action="store_true", help=gettext_lazy("finish an interrupted restore: replay the ledger")
+    )
     r.add_argument("--stop-before-replay", action="store_true", help=argparse.SUPPRESS)  # the tests' pause
-    r.add_argument("--json", action="store_true", help="print the report as JSON")
+    r.add_argument("--json", action="store_true", help=gettext_lazy("print the report as JSON"))
     _user(r)
     r.set_defaults(func=cmd_restore)
 
 
 def _user(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--user", default=settings.PERSONDATA_USER, help="your staff login (or $PERSONDATA_USER)")
+    p.add_argument(
+        "--user",
+        default=settings.PERSONDATA_USER,
+        help=gettext_lazy("your staff login (or $PERSONDATA_USER)"),
+    )
 
 
 def _actor(args: argparse.Namespace) -> str:

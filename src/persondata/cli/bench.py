@@ -9,16 +9,20 @@ from typing import Any
 from django.conf import settings
 
 from persondata import bench
+from persondata.cli import gettext_lazy
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
-        "bench", help="measure import, lookup and page speed on synthetic data; prints a table"
+        "bench", help=gettext_lazy("measure import, lookup and page speed on synthetic data; prints a table")
     )
     p.add_argument("--customers", type=int, default=1_000_000)
-    p.add_argument("--dir", type=Path, help="working folder (default: <home>/bench)")
+    p.add_argument("--dir", type=Path, help=gettext_lazy("working folder (default: <home>/bench)"))
     p.add_argument(
-        "--audit-entries", type=int, default=1_000_000, help="audit entries to verify (default 1,000,000)"
+        "--audit-entries",
+        type=int,
+        default=1_000_000,
+        help=gettext_lazy("audit entries to verify (default 1,000,000)"),
     )
     p.add_argument("--phase", choices=sorted(bench.PHASES), help=argparse.SUPPRESS)
     p.add_argument("--entries", type=int, help=argparse.SUPPRESS)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
-from persondata.cli import CommandError
+from persondata.cli import CommandError, gettext_lazy
 from persondata.cli.login import duty_actor
 from persondata.core.calendar import legal_date
 from persondata.governance import attachments, control_report
@@ -36,61 +36,75 @@ EXIT_INVALID = 2
 def register(sub: Any) -> None:
     s = sub.add_parser(
         "control",
-        help="the half-yearly control: evidence, answers, sign-off, report (policy section 13)",
-        description="The half-yearly control of the privacy policy. For the data controller.",
+        help=gettext_lazy("the half-yearly control: evidence, answers, sign-off, report (policy section 13)"),
+        description=str(
+            gettext_lazy("The half-yearly control of the privacy policy. For the data controller.")
+        ),
     )
     actions = s.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     def add(name: str, help_text: str, with_id: bool = True) -> argparse.ArgumentParser:
-        p: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=help_text)
+        p: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=str(help_text))
         p.add_argument(
-            "--user", default=settings.PERSONDATA_USER, help="your staff login (or $PERSONDATA_USER)"
+            "--user",
+            default=settings.PERSONDATA_USER,
+            help=gettext_lazy("your staff login (or $PERSONDATA_USER)"),
         )
         if with_id:
-            p.add_argument("control", type=uuid.UUID, help="the control's id (from 'control list')")
+            p.add_argument(
+                "control", type=uuid.UUID, help=gettext_lazy("the control's id (from 'control list')")
+            )
         return p
 
     add(
-        "list", "when the next control is due, the controls and the open follow-up tasks", False
+        "list", gettext_lazy("when the next control is due, the controls and the open follow-up tasks"), False
     ).set_defaults(func=cmd_list)
-    add("start", "start a control: the evidence of the period is collected", False).set_defaults(
-        func=cmd_start
-    )
-    add("show", "a control's evidence and answers, as JSON").set_defaults(func=cmd_show)
-    p = add("answer", "answer a manual item (a security measure of the policy file)")
-    p.add_argument("item", help="the measure's key, e.g. antivirus")
+    add(
+        "start", gettext_lazy("start a control: the evidence of the period is collected"), False
+    ).set_defaults(func=cmd_start)
+    add("show", gettext_lazy("a control's evidence and answers, as JSON")).set_defaults(func=cmd_show)
+    p = add("answer", gettext_lazy("answer a manual item (a security measure of the policy file)"))
+    p.add_argument("item", help=gettext_lazy("the measure's key, e.g. antivirus"))
     p.add_argument("answer", choices=("yes", "no"))
-    p.add_argument("--note", default="", help="required for 'no': what is missing and what will be done")
+    p.add_argument(
+        "--note", default="", help=gettext_lazy("required for 'no': what is missing and what will be done")
+    )
     p.set_defaults(func=cmd_answer)
-    p = add("attach", "attach a file (PDF, PNG or JPEG) to a manual item; replaces the one before")
-    p.add_argument("item", help="the measure's key, e.g. antivirus")
-    p.add_argument("file", type=Path, help="the file to attach")
+    p = add(
+        "attach", gettext_lazy("attach a file (PDF, PNG or JPEG) to a manual item; replaces the one before")
+    )
+    p.add_argument("item", help=gettext_lazy("the measure's key, e.g. antivirus"))
+    p.add_argument("file", type=Path, help=gettext_lazy("the file to attach"))
     p.set_defaults(func=cmd_attach)
-    p = add("attachment", "save the file attached to a manual item")
-    p.add_argument("item", help="the measure's key, e.g. antivirus")
+    p = add("attachment", gettext_lazy("save the file attached to a manual item"))
+    p.add_argument("item", help=gettext_lazy("the measure's key, e.g. antivirus"))
     p.add_argument("--output", "-o", required=True)
     p.set_defaults(func=cmd_attachment)
-    p = add("sign", "sign the control off: schedules the next, turns findings into follow-up tasks")
-    p.add_argument("--name", required=True, help="the name of the person signing")
+    p = add(
+        "sign", gettext_lazy("sign the control off: schedules the next, turns findings into follow-up tasks")
+    )
+    p.add_argument("--name", required=True, help=gettext_lazy("the name of the person signing"))
     p.add_argument(
         "--task",
         action="append",
         default=[],
         metavar="ITEM=LOGIN:YYYY-MM-DD",
-        help="the owner and due date of a finding's follow-up task (repeat; default: you, in a month)",
+        help=gettext_lazy(
+            "the owner and due date of a finding's follow-up task (repeat; default: you, in a month)"
+        ),
     )
     p.set_defaults(func=cmd_sign)
-    p = add("report", "the report as HTML or PDF")
+    p = add("report", gettext_lazy("the report as HTML or PDF"))
     p.add_argument("--lang", choices=control_report.LANGUAGES, default="da")
     p.add_argument("--format", choices=control_report.FORMATS, default="pdf")
     p.add_argument("--output", "-o", required=True)
     p.set_defaults(func=cmd_report)
-    p = add("assign", "give a follow-up task its owner and due date", False)
+    p = add("assign", gettext_lazy("give a follow-up task its owner and due date"), False)
     p.add_argument("follow_up", type=uuid.UUID)
-    p.add_argument("--owner", required=True, help="a staff login")
-    p.add_argument("--due", required=True, help="the due date, YYYY-MM-DD")
+    p.add_argument("--owner", required=True, help=gettext_lazy("a staff login"))
+    p.add_argument("--due", required=True, help=gettext_lazy("the due date, YYYY-MM-DD"))
     p.set_defaults(func=cmd_assign)
-    p = add("done", "mark a follow-up task done", False)
+    p = add("done", gettext_lazy("mark a follow-up task done"), False)
     p.add_argument("follow_up", type=uuid.UUID)
     p.set_defaults(func=cmd_done)
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from persondata.access import permissions
 from persondata.access.actor import Actor
-from persondata.cli import CommandError
+from persondata.cli import CommandError, gettext_lazy
 from persondata.cli.login import duty_actor
 from persondata.partners import disclosures
 from persondata.partners.errors import PartnerError
@@ -38,20 +38,33 @@ def _when(value: str) -> datetime:
 
 
 def add_commands(add: Any) -> None:
-    p = add("disclosures", "the recorded transfers of customer data to the partners")
-    p.add_argument("--partner", help="only this partner's")
-    p.add_argument("--json", action="store_true", help="print them as JSON")
+    p = add("disclosures", gettext_lazy("the recorded transfers of customer data to the partners"))
+    p.add_argument("--partner", help=gettext_lazy("only this partner's"))
+    p.add_argument("--json", action="store_true", help=gettext_lazy("print them as JSON"))
     p.set_defaults(func=cmd_list)
-    p = add("disclose", "record a transfer of customer data to a partner (made by hand, or an export)")
-    p.add_argument("partner", help="the partner's key in the policy file")
-    p.add_argument("--categories", required=True, help="the categories passed on, comma-separated")
-    p.add_argument("--purpose", required=True, help="the purpose of the policy file it served")
-    p.add_argument("--customer", type=uuid.UUID, action="append", default=[], help="a customer's id (repeat)")
-    p.add_argument(
-        "--standing", action="store_true", help="every customer's data, continuously (from --when)"
+    p = add(
+        "disclose",
+        gettext_lazy("record a transfer of customer data to a partner (made by hand, or an export)"),
     )
-    p.add_argument("--export", action="store_true", help="a file exported for the partner")
-    p.add_argument("--when", type=_when, help="when it happened (default: now)")
+    p.add_argument("partner", help=gettext_lazy("the partner's key in the policy file"))
+    p.add_argument(
+        "--categories", required=True, help=gettext_lazy("the categories passed on, comma-separated")
+    )
+    p.add_argument("--purpose", required=True, help=gettext_lazy("the purpose of the policy file it served"))
+    p.add_argument(
+        "--customer",
+        type=uuid.UUID,
+        action="append",
+        default=[],
+        help=gettext_lazy("a customer's id (repeat)"),
+    )
+    p.add_argument(
+        "--standing",
+        action="store_true",
+        help=gettext_lazy("every customer's data, continuously (from --when)"),
+    )
+    p.add_argument("--export", action="store_true", help=gettext_lazy("a file exported for the partner"))
+    p.add_argument("--when", type=_when, help=gettext_lazy("when it happened (default: now)"))
     p.set_defaults(func=cmd_disclose)
 
 

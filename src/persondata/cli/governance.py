@@ -23,7 +23,7 @@ from persondata import runtime
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
-from persondata.cli import CommandError
+from persondata.cli import CommandError, gettext_lazy
 from persondata.cli.login import duty_actor
 from persondata.core.calendar import COPENHAGEN
 from persondata.governance import breaches, notification
@@ -38,34 +38,42 @@ _COUNTS = ("customers_affected", "records_affected")
 def register(sub: Any) -> None:
     s = sub.add_parser(
         "breaches",
-        help="the breach register: 72-hour clock, notification to Datatilsynet (GDPR Art. 33-34)",
-        description="Breaches of personal data security, notified or not. For the data controller.",
+        help=gettext_lazy(
+            "the breach register: 72-hour clock, notification to Datatilsynet (GDPR Art. 33-34)"
+        ),
+        description=str(
+            gettext_lazy("Breaches of personal data security, notified or not. For the data controller.")
+        ),
     )
     actions = s.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
-        p: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=help_text)
+        p: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=str(help_text))
         p.add_argument(
-            "--user", default=settings.PERSONDATA_USER, help="your staff login (or $PERSONDATA_USER)"
+            "--user",
+            default=settings.PERSONDATA_USER,
+            help=gettext_lazy("your staff login (or $PERSONDATA_USER)"),
         )
         return p
 
-    p = add("list", "the breaches with their deadlines and states")
-    p.add_argument("--json", action="store_true", help="print them as JSON")
+    p = add("list", gettext_lazy("the breaches with their deadlines and states"))
+    p.add_argument("--json", action="store_true", help=gettext_lazy("print them as JSON"))
     p.set_defaults(func=cmd_list)
-    p = add("show", "one breach, as JSON")
+    p = add("show", gettext_lazy("one breach, as JSON"))
     p.add_argument("breach", type=uuid.UUID)
     p.set_defaults(func=cmd_show)
-    p = add("add", "register a breach (e-mails the controller the deadline)")
+    p = add("add", gettext_lazy("register a breach (e-mails the controller the deadline)"))
     _field_options(p)
     p.set_defaults(func=cmd_add)
-    p = add("update", "change a breach: only the options given")
+    p = add("update", gettext_lazy("change a breach: only the options given"))
     p.add_argument("breach", type=uuid.UUID)
     _field_options(p)
     p.set_defaults(func=cmd_update)
     p = add(
         "print",
-        "the notification to Datatilsynet (Art. 33(3)), or the letter to the customers, as HTML or PDF",
+        gettext_lazy(
+            "the notification to Datatilsynet (Art. 33(3)), or the letter to the customers, as HTML or PDF"
+        ),
     )
     p.add_argument("breach", type=uuid.UUID)
     p.add_argument("--lang", choices=notification.LANGUAGES, default="da")
@@ -73,15 +81,21 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--letter",
         action="store_true",
-        help="the letter to the customers (Art. 34) instead of the notification",
+        help=gettext_lazy("the letter to the customers (Art. 34) instead of the notification"),
     )
-    p.add_argument("--output", "-o", required=True, help="the file to write")
+    p.add_argument("--output", "-o", required=True, help=gettext_lazy("the file to write"))
     p.set_defaults(func=cmd_print)
 
 
 def _field_options(p: argparse.ArgumentParser) -> None:
     for name in breaches.FIELDS:
-        hint = "comma-separated" if name in _LISTS else "ISO 8601" if name in breaches.TIMES else None
+        hint = (
+            gettext_lazy("comma-separated")
+            if name in _LISTS
+            else "ISO 8601"
+            if name in breaches.TIMES
+            else None
+        )
         p.add_argument(f"--{name.replace('_', '-')}", dest=name, default=None, help=hint)
 
 

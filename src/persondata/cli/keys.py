@@ -21,7 +21,7 @@ from tqdm import tqdm
 from persondata import runtime
 from persondata.access import permissions
 from persondata.audit import services as audit
-from persondata.cli import CommandError
+from persondata.cli import CommandError, gettext_lazy
 from persondata.cli.login import duty_actor
 from persondata.governance import attachments
 from persondata.keys import grants, rotation, store
@@ -32,37 +32,55 @@ WRAPPED_COLUMNS = (webhooks.ROTATED, agreements.ROTATED, attachments.ROTATED)
 
 
 def register(sub: Any) -> None:
-    k = sub.add_parser("keys", help="the master key and the key store: status, rotation")
+    k = sub.add_parser("keys", help=gettext_lazy("the master key and the key store: status, rotation"))
     actions = k.add_subparsers(dest="action", required=True, metavar="ACTION")
-    s = actions.add_parser("status", help="the master key's id, the key store, a rotation under way")
+    s = actions.add_parser(
+        "status", help=gettext_lazy("the master key's id, the key store, a rotation under way")
+    )
     s.set_defaults(func=cmd_status)
     r = actions.add_parser(
         "rotate",
-        help="a new master key: re-wrap every data key under it (resumable: run it again to complete a stopped run)",
+        help=gettext_lazy(
+            "a new master key: re-wrap every data key under it (resumable: run it again to complete a stopped run)"
+        ),
     )
-    r.add_argument("--user", default=settings.PERSONDATA_USER, help="your staff login (or $PERSONDATA_USER)")
+    r.add_argument(
+        "--user",
+        default=settings.PERSONDATA_USER,
+        help=gettext_lazy("your staff login (or $PERSONDATA_USER)"),
+    )
     r.add_argument(
         "--chunk",
         type=int,
         default=rotation.CHUNK,
         metavar="N",
-        help="keys per committed chunk (default: 5000)",
+        help=gettext_lazy("keys per committed chunk (default: 5000)"),
     )
-    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.add_argument("--no-progress", action="store_true", help=gettext_lazy("no progress bar"))
     r.add_argument(
         "--chunk-pause", type=float, default=0.0, help=argparse.SUPPRESS
     )  # tests: kill it half-way
     r.set_defaults(func=cmd_rotate)
     g = actions.add_parser(
         "grant",
-        help="PostgreSQL: give the key schema to a role of its own, and the app's role only what it needs",
+        help=gettext_lazy(
+            "PostgreSQL: give the key schema to a role of its own, and the app's role only what it needs"
+        ),
     )
-    g.add_argument("--user", default=settings.PERSONDATA_USER, help="your staff login (or $PERSONDATA_USER)")
-    g.add_argument("--app-role", required=True, help="the PostgreSQL role the app connects as")
     g.add_argument(
-        "--owner-role", default=grants.OWNER, help=f"the role that owns the key schema ({grants.OWNER})"
+        "--user",
+        default=settings.PERSONDATA_USER,
+        help=gettext_lazy("your staff login (or $PERSONDATA_USER)"),
     )
-    g.add_argument("--print", action="store_true", help="print the SQL for your DBA instead of running it")
+    g.add_argument("--app-role", required=True, help=gettext_lazy("the PostgreSQL role the app connects as"))
+    g.add_argument(
+        "--owner-role",
+        default=grants.OWNER,
+        help=gettext_lazy("the role that owns the key schema (%(role)s)") % {"role": grants.OWNER},
+    )
+    g.add_argument(
+        "--print", action="store_true", help=gettext_lazy("print the SQL for your DBA instead of running it")
+    )
     g.set_defaults(func=cmd_grant)
 
 

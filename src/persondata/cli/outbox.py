@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.audit import services as audit
-from persondata.cli import CommandError
+from persondata.cli import CommandError, gettext_lazy
 from persondata.cli.login import duty_actor
 from persondata.jobs import outbox
 from persondata.jobs.models import Outbox
@@ -30,27 +30,33 @@ from persondata.jobs.models import Outbox
 def register(sub: Any) -> None:
     s = sub.add_parser(
         "outbox",
-        help="the e-mails and webhooks on their way out (held here, sealed, when no SMTP server is set)",
-        description="The outbox: what persondata is about to send. For the data controller.",
+        help=gettext_lazy(
+            "the e-mails and webhooks on their way out (held here, sealed, when no SMTP server is set)"
+        ),
+        description=str(
+            gettext_lazy("The outbox: what persondata is about to send. For the data controller.")
+        ),
     )
     actions = s.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
-        p: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=help_text)
+        p: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=str(help_text))
         p.add_argument(
             "--user",
             default=settings.PERSONDATA_USER,
-            help="your staff login (or $PERSONDATA_USER): the data controller",
+            help=gettext_lazy("your staff login (or $PERSONDATA_USER): the data controller"),
         )
         return p
 
-    p = add("list", "the messages waiting: id, kind, state, tries — never their content")
-    p.add_argument("--json", action="store_true", help="as JSON")
+    p = add("list", gettext_lazy("the messages waiting: id, kind, state, tries — never their content"))
+    p.add_argument("--json", action="store_true", help=gettext_lazy("as JSON"))
     p.set_defaults(func=cmd_list)
-    p = add("show", "read one message (an e-mail's address, subject and text); the read is audited")
-    p.add_argument("id", type=uuid.UUID, help="the message's id (see 'outbox list')")
+    p = add(
+        "show", gettext_lazy("read one message (an e-mail's address, subject and text); the read is audited")
+    )
+    p.add_argument("id", type=uuid.UUID, help=gettext_lazy("the message's id (see 'outbox list')"))
     p.set_defaults(func=cmd_show)
-    p = add("deliver", "send what is due now (the job runner does this every minute)")
+    p = add("deliver", gettext_lazy("send what is due now (the job runner does this every minute)"))
     p.set_defaults(func=cmd_deliver)
 
 

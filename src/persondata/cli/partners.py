@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
-from persondata.cli import CommandError
+from persondata.cli import CommandError, gettext_lazy
 from persondata.cli.agreements import add_commands as agreement_commands
 from persondata.cli.disclosures import add_commands as disclosure_commands
 from persondata.cli.login import duty_actor
@@ -34,45 +34,61 @@ EXIT_INVALID = 2
 def register(sub: Any) -> None:
     s = sub.add_parser(
         "partners",
-        help="tell the partners of rectifications, erasures and restrictions (GDPR Art. 19)",
-        description="Notices to the partners (processors) of the policy file, and their webhook endpoints. "
-        "For the data controller.",
+        help=gettext_lazy("tell the partners of rectifications, erasures and restrictions (GDPR Art. 19)"),
+        description=str(
+            gettext_lazy(
+                "Notices to the partners (processors) of the policy file, and their webhook endpoints. "
+                "For the data controller."
+            )
+        ),
     )
     actions = s.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
-        p: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=help_text)
+        p: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=str(help_text))
         p.add_argument(
             "--user",
             default=settings.PERSONDATA_USER,
-            help="your staff login (or $PERSONDATA_USER): the data controller",
+            help=gettext_lazy("your staff login (or $PERSONDATA_USER): the data controller"),
         )
         return p
 
-    p = add("list", "the partners of the policy file, their webhooks and open notices")
+    p = add("list", gettext_lazy("the partners of the policy file, their webhooks and open notices"))
     p.set_defaults(func=cmd_list)
-    p = add("endpoint-set", "set a partner's webhook; prints a new signing secret once")
-    p.add_argument("partner", help="the partner's key in the policy file")
-    p.add_argument("--url", required=True, help="https://… (http:// only to this machine)")
+    p = add("endpoint-set", gettext_lazy("set a partner's webhook; prints a new signing secret once"))
+    p.add_argument("partner", help=gettext_lazy("the partner's key in the policy file"))
+    p.add_argument("--url", required=True, help=gettext_lazy("https://… (http:// only to this machine)"))
     p.add_argument(
-        "--secret-stdin", action="store_true", help="read the signing secret from stdin instead of making one"
+        "--secret-stdin",
+        action="store_true",
+        help=gettext_lazy("read the signing secret from stdin instead of making one"),
     )
-    p.add_argument("--new-secret", action="store_true", help="replace the current secret with a new one")
-    p.add_argument("--disable", action="store_true", help="keep the endpoint but send nothing to it")
-    p.set_defaults(func=cmd_endpoint_set)
-    p = add("endpoint-remove", "remove a partner's webhook; its notices then wait to be ticked off")
-    p.add_argument("partner", help="the partner's key in the policy file")
-    p.set_defaults(func=cmd_endpoint_remove)
-    p = add("notices", "the open notices (waiting, being sent, failed)")
-    p.add_argument("--json", action="store_true", help="print them as JSON")
-    p.set_defaults(func=cmd_notices)
-    p = add("tick", "the partner has been told another way: tick the notice off")
-    p.add_argument("notice", type=uuid.UUID, help="the notice's id (from 'partners notices')")
-    p.add_argument("--note", default="", help="how and when the partner was told (never a CPR number)")
-    p.set_defaults(func=cmd_tick)
-    p = add("deliver", "send the notices that are due to the partners' webhooks now")
     p.add_argument(
-        "--retry-failed", action="store_true", help="give failed notices a fresh set of tries first"
+        "--new-secret", action="store_true", help=gettext_lazy("replace the current secret with a new one")
+    )
+    p.add_argument(
+        "--disable", action="store_true", help=gettext_lazy("keep the endpoint but send nothing to it")
+    )
+    p.set_defaults(func=cmd_endpoint_set)
+    p = add(
+        "endpoint-remove", gettext_lazy("remove a partner's webhook; its notices then wait to be ticked off")
+    )
+    p.add_argument("partner", help=gettext_lazy("the partner's key in the policy file"))
+    p.set_defaults(func=cmd_endpoint_remove)
+    p = add("notices", gettext_lazy("the open notices (waiting, being sent, failed)"))
+    p.add_argument("--json", action="store_true", help=gettext_lazy("print them as JSON"))
+    p.set_defaults(func=cmd_notices)
+    p = add("tick", gettext_lazy("the partner has been told another way: tick the notice off"))
+    p.add_argument("notice", type=uuid.UUID, help=gettext_lazy("the notice's id (from 'partners notices')"))
+    p.add_argument(
+        "--note", default="", help=gettext_lazy("how and when the partner was told (never a CPR number)")
+    )
+    p.set_defaults(func=cmd_tick)
+    p = add("deliver", gettext_lazy("send the notices that are due to the partners' webhooks now"))
+    p.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help=gettext_lazy("give failed notices a fresh set of tries first"),
     )
     p.set_defaults(func=cmd_deliver)
     agreement_commands(add)  # the processor agreements (Art. 28)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from persondata import runtime
-from persondata.cli import CommandError, policy_versions
+from persondata.cli import CommandError, gettext_lazy, policy_versions
 from persondata.core.agreements import agreement_findings
 from persondata.core.policy import PolicyError, load_policy
 from persondata.core.policy_check import SEVERITIES, check_policy, exit_status
@@ -22,19 +22,23 @@ from persondata.schema import not_set_up
 
 
 def register(sub: Any) -> None:
-    pol = sub.add_parser("policy", help="check the policy file, or print the privacy policy it describes")
+    pol = sub.add_parser(
+        "policy", help=gettext_lazy("check the policy file, or print the privacy policy it describes")
+    )
     actions = pol.add_subparsers(dest="action", required=True)
-    c = actions.add_parser("check", help="lint the policy file against the law (RULES.md)")
-    c.add_argument("--file", type=Path, help="policy file (default: the installation's)")
+    c = actions.add_parser("check", help=gettext_lazy("lint the policy file against the law (RULES.md)"))
+    c.add_argument("--file", type=Path, help=gettext_lazy("policy file (default: the installation's)"))
     c.add_argument(
-        "--lang", choices=("da", "en"), help="the findings' language (default: the language of the messages)"
+        "--lang",
+        choices=("da", "en"),
+        help=gettext_lazy("the findings' language (default: the language of the messages)"),
     )
     c.set_defaults(func=cmd_check)
-    r = actions.add_parser("render", help="print the privacy policy for customers")
-    r.add_argument("--file", type=Path, help="policy file (default: the installation's)")
+    r = actions.add_parser("render", help=gettext_lazy("print the privacy policy for customers"))
+    r.add_argument("--file", type=Path, help=gettext_lazy("policy file (default: the installation's)"))
     r.add_argument("--lang", choices=("da", "en"), default="da")
     r.add_argument("--format", choices=("html", "pdf", "md"), default="md")
-    r.add_argument("--out", type=Path, help="write to this file (default: standard output)")
+    r.add_argument("--out", type=Path, help=gettext_lazy("write to this file (default: standard output)"))
     r.set_defaults(func=cmd_render)
     policy_versions.register(actions)  # versions, show-version, in-force, adopt
 

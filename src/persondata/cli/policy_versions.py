@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
-from persondata.cli import CommandError
+from persondata.cli import CommandError, gettext_lazy
 from persondata.cli.login import refusals, staff_user
 from persondata.governance import policy_versions as versions
 from persondata.governance.errors import GovernanceError
@@ -25,26 +25,40 @@ EXIT_INVALID = 2
 
 def register(actions: Any) -> None:
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
-        p: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=help_text)
+        p: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=str(help_text))
         p.add_argument(
-            "--user", default=settings.PERSONDATA_USER, help="your staff login (or $PERSONDATA_USER)"
+            "--user",
+            default=settings.PERSONDATA_USER,
+            help=gettext_lazy("your staff login (or $PERSONDATA_USER)"),
         )
         return p
 
-    p = add("versions", "the policy's versions, the days each was in force and its adoption")
+    p = add("versions", gettext_lazy("the policy's versions, the days each was in force and its adoption"))
     p.set_defaults(func=cmd_versions)
-    p = add("show-version", "the text of one version, or its changes from the version before")
+    p = add("show-version", gettext_lazy("the text of one version, or its changes from the version before"))
     p.add_argument("number", type=int)
-    p.add_argument("--diff", action="store_true", help="print what changed instead of the whole text")
+    p.add_argument(
+        "--diff", action="store_true", help=gettext_lazy("print what changed instead of the whole text")
+    )
     p.set_defaults(func=cmd_show)
-    p = add("in-force", "which version was in force on a day")
-    p.add_argument("--on", type=date.fromisoformat, required=True, help="the day, e.g. 2025-03-01")
+    p = add("in-force", gettext_lazy("which version was in force on a day"))
+    p.add_argument(
+        "--on", type=date.fromisoformat, required=True, help=gettext_lazy("the day, e.g. 2025-03-01")
+    )
     p.set_defaults(func=cmd_in_force)
-    p = add("adopt", "record that a version was adopted (signed): date, by whom, role")
+    p = add("adopt", gettext_lazy("record that a version was adopted (signed): date, by whom, role"))
     p.add_argument("number", type=int)
-    p.add_argument("--on", dest="adopted_on", type=date.fromisoformat, required=True, help="e.g. 2025-03-01")
-    p.add_argument("--by", dest="adopted_by", required=True, help="who signed, e.g. the director's name")
-    p.add_argument("--role", required=True, help="e.g. Direktør")
+    p.add_argument(
+        "--on",
+        dest="adopted_on",
+        type=date.fromisoformat,
+        required=True,
+        help=gettext_lazy("e.g. 2025-03-01"),
+    )
+    p.add_argument(
+        "--by", dest="adopted_by", required=True, help=gettext_lazy("who signed, e.g. the director's name")
+    )
+    p.add_argument("--role", required=True, help=gettext_lazy("e.g. Direktør"))
     p.set_defaults(func=cmd_adopt)
 
 

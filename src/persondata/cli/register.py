@@ -22,7 +22,7 @@ from tqdm import tqdm
 from persondata import demo
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
-from persondata.cli import CommandError
+from persondata.cli import CommandError, gettext_lazy
 from persondata.cli.login import refusals, staff_actor
 from persondata.register.importer import MODES, ImportReport, import_files
 from persondata.register.models import Customer
@@ -50,51 +50,57 @@ def _counts() -> dict[str, str]:
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "import",
-        help="import customers, orders, invoices, payments from CSV or JSON",
-        description="Formats: docs/import-formats.md. Re-importing updates records by their numbers.",
+        help=gettext_lazy("import customers, orders, invoices, payments from CSV or JSON"),
+        description=str(
+            gettext_lazy("Formats: docs/import-formats.md. Re-importing updates records by their numbers.")
+        ),
     )
-    p.add_argument("files", nargs="+", type=Path, help=".csv, .json or .jsonl files")
+    p.add_argument("files", nargs="+", type=Path, help=gettext_lazy(".csv, .json or .jsonl files"))
     p.add_argument(
         "--mode",
         choices=MODES,
         default="all-or-nothing",
-        help="all-or-nothing (default): any bad row and nothing is imported; "
-        "good-rows: import the good rows and list the bad ones in --errors-file",
+        help=gettext_lazy(
+            "all-or-nothing (default): any bad row and nothing is imported; "
+            "good-rows: import the good rows and list the bad ones in --errors-file"
+        ),
     )
     p.add_argument(
-        "--errors-file", type=Path, help="write every bad row (file, line, field, reason) to this CSV"
+        "--errors-file",
+        type=Path,
+        help=gettext_lazy("write every bad row (file, line, field, reason) to this CSV"),
     )
     p.add_argument(
         "--allow-returning",
         action="store_true",
-        help="create again a customer who was erased at their request and has really come back",
+        help=gettext_lazy("create again a customer who was erased at their request and has really come back"),
     )
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true", help=gettext_lazy("no progress bar"))
     p.set_defaults(func=cmd_import)
 
-    c = sub.add_parser("customers", help="find and show customers").add_subparsers(
+    c = sub.add_parser("customers", help=gettext_lazy("find and show customers")).add_subparsers(
         dest="action", required=True
     )
     for name, helptext in (
-        ("find", "search by e-mail, phone, customer number or name"),
-        ("show", "show one customer (id or customer number)"),
+        ("find", gettext_lazy("search by e-mail, phone, customer number or name")),
+        ("show", gettext_lazy("show one customer (id or customer number)")),
     ):
         q = c.add_parser(name, help=helptext)
         q.add_argument("query")
         q.add_argument(
             "--user",
             default=settings.PERSONDATA_USER,
-            help="your staff login (or $PERSONDATA_USER); every read is logged under it",
+            help=gettext_lazy("your staff login (or $PERSONDATA_USER); every read is logged under it"),
         )
-        q.add_argument("--purpose", help="why you read the data (a purpose of the policy file)")
-        q.add_argument("--json", action="store_true", help="print JSON")
+        q.add_argument("--purpose", help=gettext_lazy("why you read the data (a purpose of the policy file)"))
+        q.add_argument("--json", action="store_true", help=gettext_lazy("print JSON"))
         q.set_defaults(func=cmd_find if name == "find" else cmd_show)
 
-    p = sub.add_parser("demo", help="generate synthetic Danish customers (Faker da_DK)")
+    p = sub.add_parser("demo", help=gettext_lazy("generate synthetic Danish customers (Faker da_DK)"))
     p.add_argument("--customers", type=int, default=200)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--format", choices=("csv", "jsonl"), default="jsonl")
-    p.add_argument("--out", type=Path, help="write the files here instead of importing them")
+    p.add_argument("--out", type=Path, help=gettext_lazy("write the files here instead of importing them"))
     p.set_defaults(func=cmd_demo)
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
-from persondata.cli import CommandError
+from persondata.cli import CommandError, gettext_lazy
 from persondata.cli.login import duty_actor, staff_actor
 from persondata.core.calendar import legal_date
 from persondata.core.requests import Kind
@@ -30,89 +30,129 @@ from persondata.requests.answers import answering as answers
 from persondata.requests.answers import documents, printing
 from persondata.requests.models import IDENTITY_METHODS, OFFERED_GROUNDS, Request
 
+#: the help of ``requests new``'s options that name the requester (:data:`intake.REQUESTER_FIELDS`)
+_REQUESTER_HELP = {
+    "name": gettext_lazy("the requester's name"),
+    "email": gettext_lazy("the requester's email"),
+    "phone": gettext_lazy("the requester's phone"),
+    "address": gettext_lazy("the requester's address"),
+    "customer_number": gettext_lazy("the requester's customer number"),
+    "message": gettext_lazy("the requester's message"),
+}
+
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("requests", help="customers' requests: intake, identity, deadlines, answers")
+    p = sub.add_parser(
+        "requests", help=gettext_lazy("customers' requests: intake, identity, deadlines, answers")
+    )
     actions = p.add_subparsers(dest="action", required=True)
 
-    ls = actions.add_parser("list", help="open requests, most urgent first, with days left")
+    ls = actions.add_parser("list", help=gettext_lazy("open requests, most urgent first, with days left"))
     ls.add_argument("--format", choices=("table", "json"), default="table")
     ls.set_defaults(func=cmd_list)
 
-    new = actions.add_parser("new", help="register a request that reached you (e-mail, letter, phone)")
+    new = actions.add_parser(
+        "new", help=gettext_lazy("register a request that reached you (e-mail, letter, phone)")
+    )
     new.add_argument("--kind", required=True, choices=[k.value for k in Kind])
     new.add_argument(
-        "--received-on", type=_day, help="YYYY-MM-DD; the deadline counts from it (default: today)"
+        "--received-on",
+        type=_day,
+        help=gettext_lazy("YYYY-MM-DD; the deadline counts from it (default: today)"),
     )
-    new.add_argument("--language", choices=("da", "en"), default="da", help="language of the answer")
+    new.add_argument(
+        "--language", choices=("da", "en"), default="da", help=gettext_lazy("language of the answer")
+    )
     for name in intake.REQUESTER_FIELDS:
-        new.add_argument(
-            f"--{name.replace('_', '-')}", dest=name, help=f"the requester's {name.replace('_', ' ')}"
-        )
+        new.add_argument(f"--{name.replace('_', '-')}", dest=name, help=_REQUESTER_HELP[name])
     new.set_defaults(func=cmd_new)
 
-    show = actions.add_parser("show", help="one request: state, deadline, requester, history")
-    show.add_argument("reference", help="the request's reference (PD-XXXX-XXXX)")
+    show = actions.add_parser("show", help=gettext_lazy("one request: state, deadline, requester, history"))
+    show.add_argument("reference", help=gettext_lazy("the request's reference (PD-XXXX-XXXX)"))
     show.set_defaults(func=cmd_show)
 
     steps: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None] | None]] = {
-        "confirm-email": ("e-mail a confirmation link to the address on file", None),
-        "verify": ("record how identity was checked", _verify_args),
-        "assign": ("settle an ambiguous match: the customer the request concerns", _assign_args),
-        "start": ("start work on a request that needs no identity check", None),
-        "extend": ("extend the deadline by 1-2 months, with reasons (within the first month)", _extend_args),
-        "refuse": ("refuse as manifestly unfounded or excessive, with reasons", _refuse_args),
-        "withdraw": ("the customer withdrew the request", None),
+        "confirm-email": (gettext_lazy("e-mail a confirmation link to the address on file"), None),
+        "verify": (gettext_lazy("record how identity was checked"), _verify_args),
+        "assign": (
+            gettext_lazy("settle an ambiguous match: the customer the request concerns"),
+            _assign_args,
+        ),
+        "start": (gettext_lazy("start work on a request that needs no identity check"), None),
+        "extend": (
+            gettext_lazy("extend the deadline by 1-2 months, with reasons (within the first month)"),
+            _extend_args,
+        ),
+        "refuse": (gettext_lazy("refuse as manifestly unfounded or excessive, with reasons"), _refuse_args),
+        "withdraw": (gettext_lazy("the customer withdrew the request"), None),
         "no-data": (
-            "the requester is not a customer: confirm that no data is held (Art. 15(1)), a letter; "
-            "an answer, not a refusal",
+            gettext_lazy(
+                "the requester is not a customer: confirm that no data is held (Art. 15(1)), a letter; "
+                "an answer, not a refusal"
+            ),
             None,
         ),
     }
     for name, (help_text, add) in steps.items():
         q = actions.add_parser(name, help=help_text)
-        q.add_argument("reference", help="the request's reference (PD-XXXX-XXXX)")
+        q.add_argument("reference", help=gettext_lazy("the request's reference (PD-XXXX-XXXX)"))
         if add is not None:
             add(q)
         q.set_defaults(func=cmd_step)
 
-    ans = actions.add_parser("answer", help="do what the request asks and produce the letter and files")
-    ans.add_argument("reference", help="the request's reference (PD-XXXX-XXXX)")
+    ans = actions.add_parser(
+        "answer", help=gettext_lazy("do what the request asks and produce the letter and files")
+    )
+    ans.add_argument("reference", help=gettext_lazy("the request's reference (PD-XXXX-XXXX)"))
     ans.add_argument(
         "--set",
         action="append",
         default=[],
         metavar="FIELD=VALUE",
-        help="rectification: a corrected value (name, street, postcode, city, country, phone, email)",
+        help=gettext_lazy(
+            "rectification: a corrected value (name, street, postcode, city, country, phone, email)"
+        ),
     )
-    ans.add_argument("--reason", help="restriction: accuracy_disputed, unlawful, legal_claims or objection")
-    ans.add_argument("--text", help="objection/other: your answer to the customer")
-    ans.add_argument("--note", default="", help="a note to the customer in the letter")
-    ans.add_argument("--confirm-erasure", action="store_true", help="erasure: confirm that it erases now")
+    ans.add_argument(
+        "--reason", help=gettext_lazy("restriction: accuracy_disputed, unlawful, legal_claims or objection")
+    )
+    ans.add_argument("--text", help=gettext_lazy("objection/other: your answer to the customer"))
+    ans.add_argument("--note", default="", help=gettext_lazy("a note to the customer in the letter"))
+    ans.add_argument(
+        "--confirm-erasure", action="store_true", help=gettext_lazy("erasure: confirm that it erases now")
+    )
     ans.set_defaults(func=cmd_answer)
 
-    docs = actions.add_parser("documents", help="write the request's letters and files to a folder")
-    docs.add_argument("reference", help="the request's reference (PD-XXXX-XXXX)")
-    docs.add_argument("--out", type=Path, required=True, help="folder (created owner-only if missing)")
+    docs = actions.add_parser(
+        "documents", help=gettext_lazy("write the request's letters and files to a folder")
+    )
+    docs.add_argument("reference", help=gettext_lazy("the request's reference (PD-XXXX-XXXX)"))
+    docs.add_argument(
+        "--out", type=Path, required=True, help=gettext_lazy("folder (created owner-only if missing)")
+    )
     docs.set_defaults(func=cmd_documents)
 
     notice = actions.add_parser(
-        "lift-notice", help="tell the customer a restriction will be lifted (Art. 18(3))"
+        "lift-notice", help=gettext_lazy("tell the customer a restriction will be lifted (Art. 18(3))")
     )
-    notice.add_argument("reference", help="the request's reference (PD-XXXX-XXXX)")
-    notice.add_argument("--on", type=_day, required=True, help="YYYY-MM-DD: the day it is lifted")
+    notice.add_argument("reference", help=gettext_lazy("the request's reference (PD-XXXX-XXXX)"))
+    notice.add_argument(
+        "--on", type=_day, required=True, help=gettext_lazy("YYYY-MM-DD: the day it is lifted")
+    )
     notice.add_argument("--reasons", required=True)
     notice.set_defaults(func=cmd_step)
-    lift = actions.add_parser("lift", help="lift the restriction the customer was told about")
-    lift.add_argument("reference", help="the request's reference (PD-XXXX-XXXX)")
+    lift = actions.add_parser("lift", help=gettext_lazy("lift the restriction the customer was told about"))
+    lift.add_argument("reference", help=gettext_lazy("the request's reference (PD-XXXX-XXXX)"))
     lift.set_defaults(func=cmd_step)
 
-    purge = actions.add_parser("purge", help="remove requesters' details after the retention period")
-    purge.add_argument("--dry-run", action="store_true", help="count, change nothing")
+    purge = actions.add_parser(
+        "purge", help=gettext_lazy("remove requesters' details after the retention period")
+    )
+    purge.add_argument("--dry-run", action="store_true", help=gettext_lazy("count, change nothing"))
     purge.set_defaults(func=cmd_purge)
 
     for q in actions.choices.values():
-        q.add_argument("--user", default=settings.PERSONDATA_USER, help="your staff login")
+        q.add_argument("--user", default=settings.PERSONDATA_USER, help=gettext_lazy("your staff login"))
 
 
 def _day(text: str) -> date:
@@ -128,12 +168,14 @@ def _verify_args(q: argparse.ArgumentParser) -> None:
 
 
 def _assign_args(q: argparse.ArgumentParser) -> None:
-    q.add_argument("--customer", required=True, help="the customer's id (see 'customers find')")
+    q.add_argument("--customer", required=True, help=gettext_lazy("the customer's id (see 'customers find')"))
 
 
 def _extend_args(q: argparse.ArgumentParser) -> None:
     q.add_argument("--months", type=int, required=True, choices=(1, 2))
-    q.add_argument("--reasons", required=True, help="why the extension is necessary (the customer is told)")
+    q.add_argument(
+        "--reasons", required=True, help=gettext_lazy("why the extension is necessary (the customer is told)")
+    )
 
 
 def _refuse_args(q: argparse.ArgumentParser) -> None:
@@ -141,9 +183,9 @@ def _refuse_args(q: argparse.ArgumentParser) -> None:
         "--ground",
         required=True,
         choices=[g for g, _ in OFFERED_GROUNDS],
-        help="holding no data is not a refusal: use 'requests no-data REF'",
+        help=gettext_lazy("holding no data is not a refusal: use 'requests no-data REF'"),
     )
-    q.add_argument("--reasons", required=True, help="the reasons (the customer is told)")
+    q.add_argument("--reasons", required=True, help=gettext_lazy("the reasons (the customer is told)"))
 
 
 def _handler(args: argparse.Namespace) -> Actor:

@@ -16,15 +16,15 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from tqdm import tqdm
 
 from persondata import runtime
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.models import AccessLog
-from persondata.cli import CommandError
+from persondata.cli import CommandError, gettext_lazy
 from persondata.cli.login import duty_actor
 from persondata.documents import labels
 from persondata.jobs import runner as jobs
@@ -58,59 +58,89 @@ _LABELS = {
 
 def register(sub: Any) -> None:
     r = sub.add_parser(
-        "retention", help="delete on time: plan and run the retention sweep, legal holds, ledger"
+        "retention",
+        help=gettext_lazy("delete on time: plan and run the retention sweep, legal holds, ledger"),
     )
     actions = r.add_subparsers(dest="action", required=True)
-    p = actions.add_parser("plan", help="what the sweep would delete on a day (default today), and why")
-    p.add_argument("--date", type=date.fromisoformat, help="the day to plan for, YYYY-MM-DD (any day)")
+    p = actions.add_parser(
+        "plan", help=gettext_lazy("what the sweep would delete on a day (default today), and why")
+    )
+    p.add_argument(
+        "--date", type=date.fromisoformat, help=gettext_lazy("the day to plan for, YYYY-MM-DD (any day)")
+    )
     p.add_argument("--chunk-size", type=int, default=CHUNK_SIZE, help=argparse.SUPPRESS)
-    p.add_argument("--json", action="store_true", help="print the counts and the forecast as JSON")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--json", action="store_true", help=gettext_lazy("print the counts and the forecast as JSON")
+    )
+    p.add_argument("--no-progress", action="store_true", help=gettext_lazy("no progress bar"))
     p.set_defaults(func=cmd_plan)
     p = actions.add_parser(
-        "run", help="delete what is due today (chunked, resumable, audited, in the ledger)"
+        "run", help=gettext_lazy("delete what is due today (chunked, resumable, audited, in the ledger)")
     )
-    p.add_argument("--date", type=date.fromisoformat, help="YYYY-MM-DD, not after today (default today)")
+    p.add_argument(
+        "--date", type=date.fromisoformat, help=gettext_lazy("YYYY-MM-DD, not after today (default today)")
+    )
     p.add_argument(
         "--chunk-size",
         type=int,
         default=CHUNK_SIZE,
-        help=f"customers per transaction (default {CHUNK_SIZE:,})",
+        help=gettext_lazy("customers per transaction (default %(size)s)")
+        % {"size": number_format(CHUNK_SIZE, force_grouping=True)},
     )
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true", help=gettext_lazy("no progress bar"))
     p.set_defaults(func=cmd_run)
     p = actions.add_parser(
-        "reapply", help="after restoring a backup: delete again what the ledger says is gone"
+        "reapply", help=gettext_lazy("after restoring a backup: delete again what the ledger says is gone")
     )
-    p.add_argument("--ledger", type=Path, help="the ledger file (default: $PERSONDATA_DELETION_LEDGER)")
+    p.add_argument(
+        "--ledger", type=Path, help=gettext_lazy("the ledger file (default: $PERSONDATA_DELETION_LEDGER)")
+    )
     p.add_argument("--chunk-size", type=int, default=REAPPLY_CHUNK, help=argparse.SUPPRESS)
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true", help=gettext_lazy("no progress bar"))
     p.set_defaults(func=cmd_reapply)
-    p = actions.add_parser("explain", help="one customer's records: when each is deleted, and why")
-    p.add_argument("customer", type=uuid.UUID, help="the customer's id")
-    p.add_argument("--date", type=date.fromisoformat, help="evaluate on this day (default today)")
+    p = actions.add_parser(
+        "explain", help=gettext_lazy("one customer's records: when each is deleted, and why")
+    )
+    p.add_argument("customer", type=uuid.UUID, help=gettext_lazy("the customer's id"))
+    p.add_argument(
+        "--date", type=date.fromisoformat, help=gettext_lazy("evaluate on this day (default today)")
+    )
     _user_argument(p)
     p.set_defaults(func=cmd_explain)
-    p = actions.add_parser("holds", help="list the legal holds in force")
+    p = actions.add_parser("holds", help=gettext_lazy("list the legal holds in force"))
     _user_argument(p)
     p.set_defaults(func=cmd_holds)
-    p = actions.add_parser("hold", help="put a legal hold on a customer or one record (GDPR Art. 17(3)(e))")
-    p.add_argument("customer", type=uuid.UUID, help="the customer's id")
-    p.add_argument("--reason", required=True, help="why (e.g. the case); never a CPR number")
-    p.add_argument("--until", required=True, type=date.fromisoformat, help="last day held, YYYY-MM-DD")
-    p.add_argument("--record", type=uuid.UUID, help="hold only this order, agreement, invoice or payment")
+    p = actions.add_parser(
+        "hold", help=gettext_lazy("put a legal hold on a customer or one record (GDPR Art. 17(3)(e))")
+    )
+    p.add_argument("customer", type=uuid.UUID, help=gettext_lazy("the customer's id"))
+    p.add_argument("--reason", required=True, help=gettext_lazy("why (e.g. the case); never a CPR number"))
+    p.add_argument(
+        "--until", required=True, type=date.fromisoformat, help=gettext_lazy("last day held, YYYY-MM-DD")
+    )
+    p.add_argument(
+        "--record", type=uuid.UUID, help=gettext_lazy("hold only this order, agreement, invoice or payment")
+    )
     _user_argument(p)
     p.set_defaults(func=cmd_hold)
-    p = actions.add_parser("end-hold", help="end a legal hold early")
-    p.add_argument("hold", type=uuid.UUID, help="the hold's id (from 'retention holds')")
+    p = actions.add_parser("end-hold", help=gettext_lazy("end a legal hold early"))
+    p.add_argument("hold", type=uuid.UUID, help=gettext_lazy("the hold's id (from 'retention holds')"))
     _user_argument(p)
     p.set_defaults(func=cmd_end_hold)
 
-    j = sub.add_parser("jobs", help="the scheduled jobs (the daily retention sweep)")
+    j = sub.add_parser("jobs", help=gettext_lazy("the scheduled jobs (the daily retention sweep)"))
     jactions = j.add_subparsers(dest="action", required=True)
-    p = jactions.add_parser("run", help="run the job runner: each due job once a day, until stopped")
-    p.add_argument("--once", action="store_true", help="run the jobs that are due now, then exit (for cron)")
-    p.add_argument("--interval", type=float, default=jobs.DEFAULT_INTERVAL, help="seconds between checks")
+    p = jactions.add_parser(
+        "run", help=gettext_lazy("run the job runner: each due job once a day, until stopped")
+    )
+    p.add_argument(
+        "--once",
+        action="store_true",
+        help=gettext_lazy("run the jobs that are due now, then exit (for cron)"),
+    )
+    p.add_argument(
+        "--interval", type=float, default=jobs.DEFAULT_INTERVAL, help=gettext_lazy("seconds between checks")
+    )
     p.set_defaults(func=cmd_jobs_run)
 
 
@@ -118,7 +148,7 @@ def _user_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--user",
         default=settings.PERSONDATA_USER,
-        help="your staff login (or $PERSONDATA_USER): the data controller",
+        help=gettext_lazy("your staff login (or $PERSONDATA_USER): the data controller"),
     )
 
 

@@ -20,7 +20,7 @@ from persondata import gunicorn_conf, runtime, schema
 from persondata.access.models import StaffProfile
 from persondata.access.staff import ensure_default_texts
 from persondata.audit.policy import record_policy_version
-from persondata.cli import CommandError
+from persondata.cli import CommandError, gettext_lazy
 from persondata.governance.policy_versions import record_current
 from persondata.home import make_private
 from persondata.keys import store as key_store
@@ -30,32 +30,43 @@ from persondata.register.models import Customer
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("init", help="create the database, the master key and a controller login")
+    p = sub.add_parser(
+        "init", help=gettext_lazy("create the database, the master key and a controller login")
+    )
     p.add_argument(
         "--demo",
         type=int,
         metavar="N",
         default=0,
-        help="load N synthetic demo customers if the register is empty (default: none)",
+        help=gettext_lazy("load N synthetic demo customers if the register is empty (default: none)"),
     )
     p.add_argument(
-        "--username", default="controller", help="the controller's login name (default: controller)"
+        "--username",
+        default="controller",
+        help=gettext_lazy("the controller's login name (default: controller)"),
     )
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser(
-        "serve", help="serve the staff web app with gunicorn, and run the daily jobs (off: PERSONDATA_JOBS=0)"
+        "serve",
+        help=gettext_lazy(
+            "serve the staff web app with gunicorn, and run the daily jobs (off: PERSONDATA_JOBS=0)"
+        ),
     )
     p.add_argument(
         "--bind",
         default=settings.PERSONDATA_BIND,
-        help=f"address:port to listen on (default: $PERSONDATA_BIND or 127.0.0.1:8000; now {settings.PERSONDATA_BIND})",
+        help=gettext_lazy(
+            "address:port to listen on (default: $PERSONDATA_BIND or 127.0.0.1:8000; now %(bind)s)"
+        )
+        % {"bind": settings.PERSONDATA_BIND},
     )
     p.add_argument(
         "--workers",
         type=int,
         default=settings.PERSONDATA_WORKERS,
-        help=f"gunicorn worker processes (default: $PERSONDATA_WORKERS or 2; now {settings.PERSONDATA_WORKERS})",
+        help=gettext_lazy("gunicorn worker processes (default: $PERSONDATA_WORKERS or 2; now %(workers)s)")
+        % {"workers": settings.PERSONDATA_WORKERS},
     )
     p.set_defaults(func=cmd_serve)
 

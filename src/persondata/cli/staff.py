@@ -20,7 +20,7 @@ from persondata import runtime
 from persondata.access import gate
 from persondata.access import staff as services
 from persondata.access.staff import Invalid, NotAllowed
-from persondata.cli import CommandError
+from persondata.cli import CommandError, gettext_lazy
 from persondata.cli.login import no_login, refusals
 
 EXIT_REFUSED = 1
@@ -30,72 +30,97 @@ EXIT_INVALID = 2
 def register(sub: Any) -> None:
     s = sub.add_parser(
         "staff",
-        help="staff logins, their roles and declarations",
-        description="Manage staff logins and their roles (from the policy file), and see who has accepted the "
-        "current confidentiality declaration and guidance. Acts as a login with the controller role.",
+        help=gettext_lazy("staff logins, their roles and declarations"),
+        description=str(
+            gettext_lazy(
+                "Manage staff logins and their roles (from the policy file), and see who has accepted the "
+                "current confidentiality declaration and guidance. Acts as a login with the controller role."
+            )
+        ),
     )
     actions = s.add_subparsers(dest="action", required=True, metavar="ACTION")
-    as_help = "act as this staff login, which must hold the controller role (default: $PERSONDATA_USER)"
-    role_help = "a role of the policy file (repeat for several)"
+    as_help = gettext_lazy(
+        "act as this staff login, which must hold the controller role (default: $PERSONDATA_USER)"
+    )
+    role_help = gettext_lazy("a role of the policy file (repeat for several)")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
-        p: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=help_text)
+        p: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=str(help_text))
         p.add_argument(
             "--as", dest="as_user", metavar="LOGIN", default=settings.PERSONDATA_USER, help=as_help
         )
         return p
 
-    p = add("list", "list the active logins with their roles and whether their declarations are complete")
-    p.add_argument("--all", action="store_true", help="list deactivated logins too")
+    p = add(
+        "list",
+        gettext_lazy("list the active logins with their roles and whether their declarations are complete"),
+    )
+    p.add_argument("--all", action="store_true", help=gettext_lazy("list deactivated logins too"))
     p.set_defaults(func=cmd_list)
 
-    p = add("add", "create a login and print its first password once")
+    p = add("add", gettext_lazy("create a login and print its first password once"))
     p.add_argument("login")
     p.add_argument("--role", action="append", required=True, metavar="ROLE", help=role_help)
     p.set_defaults(func=cmd_add)
 
-    p = add("roles", "replace a login's roles")
+    p = add("roles", gettext_lazy("replace a login's roles"))
     p.add_argument("login")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--role", action="append", metavar="ROLE", help=role_help)
     group.add_argument(
-        "--no-roles", action="store_true", help="withdraw every role: the login sees no customer data"
+        "--no-roles",
+        action="store_true",
+        help=gettext_lazy("withdraw every role: the login sees no customer data"),
     )
     p.set_defaults(func=cmd_roles)
 
-    p = add("deactivate", "end a login: it can no longer log in and its API tokens stop working")
+    p = add(
+        "deactivate", gettext_lazy("end a login: it can no longer log in and its API tokens stop working")
+    )
     p.add_argument("login")
     p.set_defaults(func=cmd_deactivate)
 
-    p = add("password", "give a login a new random password and print it once")
+    p = add("password", gettext_lazy("give a login a new random password and print it once"))
     p.add_argument("login")
     p.set_defaults(func=cmd_password)
 
-    p = add("unlock", "lift a login's lockout after failed logins")
+    p = add("unlock", gettext_lazy("lift a login's lockout after failed logins"))
     p.add_argument("login")
     p.set_defaults(func=cmd_unlock)
 
-    p = add("otp-reset", "remove a login's second factor (lost phone); they enrol again under Security")
+    p = add(
+        "otp-reset",
+        gettext_lazy("remove a login's second factor (lost phone); they enrol again under Security"),
+    )
     p.add_argument("login")
     p.set_defaults(func=cmd_otp_reset)
 
-    p = add("declarations", "who has accepted the current confidentiality declaration and guidance, and when")
+    p = add(
+        "declarations",
+        gettext_lazy("who has accepted the current confidentiality declaration and guidance, and when"),
+    )
     p.set_defaults(func=cmd_declarations)
 
     p = add(
         "accept",
-        "read the current confidentiality declaration and guidance you have not yet accepted, and accept them "
-        "(for yourself: --as is your own login)",
+        gettext_lazy(
+            "read the current confidentiality declaration and guidance you have not yet accepted, and accept them "
+            "(for yourself: --as is your own login)"
+        ),
     )
     p.add_argument(
         "--yes",
         action="store_true",
-        help="accept without the question (you confirm that you have read the texts the command prints)",
+        help=gettext_lazy(
+            "accept without the question (you confirm that you have read the texts the command prints)"
+        ),
     )
     p.add_argument(
         "--language",
         choices=("da", "en"),
-        help="the language to print the texts in (default: the language of the command's messages)",
+        help=gettext_lazy(
+            "the language to print the texts in (default: the language of the command's messages)"
+        ),
     )
     p.set_defaults(func=cmd_accept)
 

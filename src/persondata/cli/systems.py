@@ -20,7 +20,7 @@ from persondata import runtime
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
-from persondata.cli import CommandError
+from persondata.cli import CommandError, gettext_lazy
 from persondata.cli.login import duty_actor
 from persondata.core.risk import EVENTS, heat_map_svg
 from persondata.systems import record, services
@@ -29,31 +29,33 @@ EXIT_INVALID = 2
 
 
 def register(sub: Any) -> None:
-    s = sub.add_parser("systems", help="the IT systems inventory and the risk assessments")
+    s = sub.add_parser("systems", help=gettext_lazy("the IT systems inventory and the risk assessments"))
     actions = s.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
-        p: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=help_text)
+        p: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=str(help_text))
         p.add_argument(
-            "--user", default=settings.PERSONDATA_USER, help="your staff login (or $PERSONDATA_USER)"
+            "--user",
+            default=settings.PERSONDATA_USER,
+            help=gettext_lazy("your staff login (or $PERSONDATA_USER)"),
         )
         return p
 
-    p = add("list", "the systems, their measures and what is due for assessment (JSON)")
+    p = add("list", gettext_lazy("the systems, their measures and what is due for assessment (JSON)"))
     p.set_defaults(func=cmd_list)
-    p = add("assess", "rate one feared event of a system (1–4 each: severity, likelihood)")
-    p.add_argument("system", help="the system's short name (persondata for this one)")
+    p = add("assess", gettext_lazy("rate one feared event of a system (1–4 each: severity, likelihood)"))
+    p.add_argument("system", help=gettext_lazy("the system's short name (persondata for this one)"))
     p.add_argument("event", choices=list(EVENTS))
     for name in ("severity", "likelihood", "residual-severity", "residual-likelihood"):
         p.add_argument(f"--{name}", type=int, required=True, choices=range(1, 5))
-    p.add_argument("--measures", default="", help="the measures that reduce it")
+    p.add_argument("--measures", default="", help=gettext_lazy("the measures that reduce it"))
     p.set_defaults(func=cmd_assess)
-    p = add("record", "the record of processing activities (GDPR Art. 30(1))")
+    p = add("record", gettext_lazy("the record of processing activities (GDPR Art. 30(1))"))
     p.add_argument("--format", choices=record.FORMATS, default="pdf")
     p.add_argument("--lang", choices=("da", "en"), default="da")
-    p.add_argument("--out", type=Path, required=True, help="write it to this file")
+    p.add_argument("--out", type=Path, required=True, help=gettext_lazy("write it to this file"))
     p.set_defaults(func=cmd_record)
-    p = add("heat-map", "print the heat map of the residual risks as SVG")
+    p = add("heat-map", gettext_lazy("print the heat map of the residual risks as SVG"))
     p.set_defaults(func=cmd_heat_map)
 
 

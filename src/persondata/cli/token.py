@@ -13,32 +13,38 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from persondata.api.tokens import active_user, create_token, revoke_token, tokens_of
-from persondata.cli import CommandError
+from persondata.cli import CommandError, gettext_lazy
 from persondata.cli.login import no_login
 
 
 def register(sub: Any) -> None:
     t = sub.add_parser(
         "token",
-        help="API tokens: create, list, revoke",
-        description="A token acts as the staff login it belongs to, with that login's roles; "
-        "every read through it is written to the access log. See docs/web-and-api.md.",
+        help=gettext_lazy("API tokens: create, list, revoke"),
+        description=str(
+            gettext_lazy(
+                "A token acts as the staff login it belongs to, with that login's roles; "
+                "every read through it is written to the access log. See docs/web-and-api.md."
+            )
+        ),
     )
     actions = t.add_subparsers(dest="action", required=True)
-    user_help = "the staff login the token acts as (or $PERSONDATA_USER)"
+    user_help = gettext_lazy("the staff login the token acts as (or $PERSONDATA_USER)")
 
-    c = actions.add_parser("create", help="create a token and print it once")
+    c = actions.add_parser("create", help=gettext_lazy("create a token and print it once"))
     c.add_argument("--user", default=settings.PERSONDATA_USER, help=user_help)
-    c.add_argument("--label", required=True, help="where the token is used, e.g. 'accounting system'")
-    c.add_argument("--days", type=int, help="valid for this many days (default: until revoked)")
+    c.add_argument(
+        "--label", required=True, help=gettext_lazy("where the token is used, e.g. 'accounting system'")
+    )
+    c.add_argument("--days", type=int, help=gettext_lazy("valid for this many days (default: until revoked)"))
     c.set_defaults(func=cmd_create)
 
-    ls = actions.add_parser("list", help="list a login's tokens (never their secrets)")
+    ls = actions.add_parser("list", help=gettext_lazy("list a login's tokens (never their secrets)"))
     ls.add_argument("--user", default=settings.PERSONDATA_USER, help=user_help)
     ls.set_defaults(func=cmd_list)
 
-    r = actions.add_parser("revoke", help="revoke a token by the prefix 'token list' shows")
-    r.add_argument("prefix", help="the token's first 8 characters")
+    r = actions.add_parser("revoke", help=gettext_lazy("revoke a token by the prefix 'token list' shows"))
+    r.add_argument("prefix", help=gettext_lazy("the token's first 8 characters"))
     r.add_argument("--user", default=settings.PERSONDATA_USER, help=user_help)
     r.set_defaults(func=cmd_revoke)
 
