@@ -23,6 +23,8 @@ def gettext_lazy(message: str) -> str:
     `make messages` extracts the calls by this name."""
     return cast(str, _gettext_lazy(message))
 
+from persondata.core.policy import PolicyError
+
 
 def gettext_noop(text: str) -> str:
     """Marks a text for `make messages`, as Django's function of that name does (which needs the settings, not yet
@@ -210,6 +212,11 @@ def _main(argv: list[str]) -> int:
     except CommandError as exc:
         print(f"persondata {args.command}: {exc}", file=sys.stderr)
         return exc.code
+    except PolicyError as exc:  # any command that needs the installation's policy file, `serve` too
+        from persondata.cli.policy import invalid_policy
+
+        print(f"persondata {args.command}: {invalid_policy(exc)}", file=sys.stderr)
+        return 2
 
 
 def _check_gate() -> None:

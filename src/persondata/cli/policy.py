@@ -43,23 +43,29 @@ def register(sub: Any) -> None:
     policy_versions.register(actions)  # versions, show-version, in-force, adopt
 
 
-def _load(path: Path | None) -> Any:
+def _load(path: Path | None, lang: str | None = None) -> Any:
     try:
         return load_policy(path or runtime.policy_path())
     except PolicyError as exc:
-        lines = [
-            p.key
-            + (" " + _("(line %(line)s)") % {"line": p.line} if p.line else "")
-            + f": {p.message} — {p.fix}"
-            for p in exc.problems
-        ]
-        raise CommandError(_("the policy file is not valid:") + "\n  " + "\n  ".join(lines)) from exc
+        raise CommandError(invalid_policy(exc, lang)) from exc
     except OSError as exc:
         raise CommandError(_("cannot read the policy file: %(error)s") % {"error": exc}) from exc
 
 
+def invalid_policy(exc: PolicyError, lang: str | None = None) -> str:
+    """What the command says about an invalid policy file: each problem in ``lang`` (default: the command's)."""
+    lang = lang or runtime.language()
+    lines = [
+        p.key
+        + (" " + _("(line %(line)s)") % {"line": p.line} if p.line else "")
+        + f": {p.message.get(lang)} — {p.fix.get(lang)}"
+        for p in exc.problems
+    ]
+    return _("the policy file is not valid:") + "\n  " + "\n  ".join(lines)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    policy = _load(args.file)
+    policy = _load(args.file, args.lang)
     today = timezone.localdate()
     if not_set_up() is not None:  # before `persondata init`: no agreement is on record yet
         findings = check_policy(policy, today, stored_fields=STORED_FIELDS)

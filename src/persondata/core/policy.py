@@ -214,14 +214,24 @@ class Policy:
 
 @dataclass(frozen=True, slots=True)
 class Problem:
+    """What is wrong at the dotted ``key`` and how to fix it, in both languages (``message.get(lang)``), as the
+    findings of ``policy check`` carry theirs; the key is the machine's and never translated."""
+
     key: str
-    message: str
-    fix: str
+    message: Text
+    fix: Text
     line: int | None = None
 
     def __str__(self) -> str:
+        return self.text("en")
+
+    def text(self, lang: str) -> str:
+        """One line for a person: the key, the line, what is wrong and the fix, in ``lang``."""
+        if lang == "da":
+            where = f" (linje {self.line})" if self.line else ""
+            return f"{self.key}{where}: {self.message.da} — ret: {self.fix.da}"
         where = f" (line {self.line})" if self.line else ""
-        return f"{self.key}{where}: {self.message} — fix: {self.fix}"
+        return f"{self.key}{where}: {self.message.get(lang)} — fix: {self.fix.get(lang)}"
 
 
 class PolicyError(Exception):
@@ -461,36 +471,51 @@ def _join(parent: str, name: str) -> str:
     return f"{parent}.{name}" if parent else name
 
 
-def _kind(value: object) -> str:
+def _kind(value: object) -> Text:
     if isinstance(value, bool):
-        return f"true/false ({str(value).lower()})"
+        return Text(f"sand/falsk ({str(value).lower()})", f"true/false ({str(value).lower()})")
     if isinstance(value, int):
-        return f"a whole number ({value})"
+        return Text(f"et helt tal ({value})", f"a whole number ({value})")
     if isinstance(value, float):
-        return f"a decimal number ({value})"
+        return Text(f"et decimaltal ({value})", f"a decimal number ({value})")
     if isinstance(value, str):
-        return f'a text ("{value[:40]}")'
+        return Text(f'en tekst ("{value[:40]}")', f'a text ("{value[:40]}")')
     if isinstance(value, datetime):
-        return "a date and time"
+        return Text("en dato med klokkeslæt", "a date and time")
     if isinstance(value, date):
-        return f"a date ({value.isoformat()})"
+        return Text(f"en dato ({value.isoformat()})", f"a date ({value.isoformat()})")
     if isinstance(value, list):
-        return "a list"
+        return Text("en liste", "a list")
     if isinstance(value, dict):
-        return "a section (table)"
-    return type(value).__name__
+        return Text("et afsnit (tabel)", "a section (table)")
+    return Text(type(value).__name__, type(value).__name__)
 
 
-_SINGULAR: Final = {"purposes": "purpose", "categories": "category", "duties": "duty"}
+def _found(da: str, en: str, value: object) -> Text:
+    """``da``/``en`` followed by what was found instead (``_kind``)."""
+    kind = _kind(value)
+    return Text(f"{da}, fandt {kind.da}", f"{en}, found {kind.en}")
+
+
+#: The words for what a list of keys names: (Danish plural, Danish singular, English plural, English singular).
+_WHAT: Final = {
+    "purposes": ("formål", "formål", "purposes", "purpose"),
+    "categories": ("datakategorier", "datakategori", "categories", "category"),
+    "duties": ("opgaver", "opgave", "duties", "duty"),
+    "roles": ("roller", "rolle", "roles", "role"),
+    "partners": ("samarbejdspartnere", "samarbejdspartner", "partners", "partner"),
+    "security measures": ("sikkerhedsforanstaltninger", "sikkerhedsforanstaltning", "security measures", ""),
+    "data categories": ("datakategorier", "datakategori", "data categories", "data category"),
+}
 
 
 def _is_forbidden(purpose: str) -> bool:
     return any(f in purpose for f in FORBIDDEN_PURPOSES)
 
 
-def _suggest(name: str, choices: Iterable[str]) -> str:
+def _suggest(name: str, choices: Iterable[str]) -> Text:
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'? " if close else ""
+    return Text(f"mente du »{close[0]}«? ", f"did you mean '{close[0]}'? ") if close else Text("", "")
 
 
 class _Parser:
@@ -498,7 +523,7 @@ class _Parser:
         self.locator = _Locator(text)
         self.problems: list[Problem] = []
 
-    def problem(self, key: str, message: str, fix: str) -> None:
+    def problem(self, key: str, message: Text, fix: Text) -> None:
         self.problems.append(Problem(key, message, fix, self.locator.line_of(key)))
 
     # -- tables
@@ -509,46 +534,74 @@ class _Parser:
         key: str,
         schema: Mapping[str, str],
         optional: frozenset[str] = frozenset(),
-        what: str = "section",
+        what: Text = Text("et afsnit", "a section"),
     ) -> dict[str, Any] | None:
         """Check a table's keys against its schema; report unknown and missing keys. None if not a table."""
         if not isinstance(value, dict):
-            self.problem(key, f"expected a {what} with keys, found {_kind(value)}", f"write it as [{key}]")
+            self.problem(
+                key,
+                _found(f"forventede {what.da} med nøgler", f"expected {what.en} with keys", value),
+                Text(f"skriv det som [{key}]", f"write it as [{key}]"),
+            )
             return None
         allowed = ", ".join(schema)
         for name in value:
             if name not in schema:
+                hint = _suggest(name, schema)
                 self.problem(
                     _join(key, name),
-                    f"unknown key '{name}'" + (f" in [{key}]" if key else " at the top of the file"),
-                    f"{_suggest(name, schema)}the keys allowed here are: {allowed}",
+                    Text(
+                        f"ukendt nøgle »{name}«" + (f" i [{key}]" if key else " øverst i filen"),
+                        f"unknown key '{name}'" + (f" in [{key}]" if key else " at the top of the file"),
+                    ),
+                    Text(
+                        f"{hint.da}de tilladte nøgler her er: {allowed}",
+                        f"{hint.en}the keys allowed here are: {allowed}",
+                    ),
                 )
         for name, example in schema.items():
             if name not in value and name not in optional:
                 self.problem(
                     _join(key, name),
-                    f"'{name}' is missing" + (f" in [{key}]" if key else ""),
-                    f"add {example}",
+                    Text(
+                        f"»{name}« mangler" + (f" i [{key}]" if key else ""),
+                        f"'{name}' is missing" + (f" in [{key}]" if key else ""),
+                    ),
+                    Text(f"tilføj {_example(example).da}", f"add {example}"),
                 )
         return value
 
     def entries(self, value: object, key: str, what: str) -> dict[str, Any]:
         """A table of named sub-tables (``[purposes.<key>]``); checks the names."""
+        da, _, en, _ = _WHAT[what]
         if not isinstance(value, dict):
             self.problem(
                 key,
-                f"expected {what} as [{key}.<key>] sections, found {_kind(value)}",
-                f"write one [{key}.<key>] section per entry",
+                _found(
+                    f"forventede {da} som afsnit [{key}.<nøgle>]",
+                    f"expected {en} as [{key}.<key>] sections",
+                    value,
+                ),
+                Text(
+                    f"skriv ét afsnit [{key}.<nøgle>] for hver", f"write one [{key}.<key>] section per entry"
+                ),
             )
             return {}
         if not value:
-            self.problem(key, f"no {what} are declared", f"add at least one [{key}.<key>] section")
+            self.problem(
+                key,
+                Text(f"der er ingen {da}", f"no {en} are declared"),
+                Text(f"tilføj mindst ét afsnit [{key}.<nøgle>]", f"add at least one [{key}.<key>] section"),
+            )
         for name in value:
             if not _KEY.match(name):
                 self.problem(
                     _join(key, name),
-                    f"'{name}' is not a usable key",
-                    "use lower-case letters, digits and underscores, starting with a letter",
+                    Text(f"»{name}« kan ikke bruges som nøgle", f"'{name}' is not a usable key"),
+                    Text(
+                        "brug små bogstaver, cifre og understreger, og begynd med et bogstav",
+                        "use lower-case letters, digits and underscores, starting with a letter",
+                    ),
                 )
         return value
 
@@ -563,12 +616,14 @@ class _Parser:
         if not isinstance(value, str):
             self.problem(
                 _join(key, name),
-                f"expected a text in double quotes, found {_kind(value)}",
-                f"write {example}",
+                _found(
+                    "forventede en tekst i dobbelte anførselstegn", "expected a text in double quotes", value
+                ),
+                _write(example),
             )
             return ""
         if not value.strip() and not empty_ok:
-            self.problem(_join(key, name), "is empty", f"write {example}")
+            self.problem(_join(key, name), Text("er tom", "is empty"), _write(example))
         return value
 
     def integer(self, tbl: Mapping[str, Any], key: str, name: str, example: str, lo: int, hi: int) -> int:
@@ -576,16 +631,27 @@ class _Parser:
         if name not in tbl:
             return lo
         if isinstance(value, bool) or not isinstance(value, int):
-            hint = " (without quotes)" if isinstance(value, str) else ""
+            quoted = isinstance(value, str)
             self.problem(
-                _join(key, name), f"expected a whole number, found {_kind(value)}", f"write {example}{hint}"
+                _join(key, name),
+                _found("forventede et helt tal", "expected a whole number", value),
+                Text(
+                    f"skriv {example}" + (" (uden anførselstegn)" if quoted else ""),
+                    f"write {example}" + (" (without quotes)" if quoted else ""),
+                ),
             )
             return lo
         if not lo <= value <= hi:
             self.problem(
                 _join(key, name),
-                f"{value} is outside the allowed range {lo}–{hi}",
-                f"write a number from {lo} to {hi}, e.g. {example}",
+                Text(
+                    f"{value} ligger uden for det tilladte interval {lo}–{hi}",
+                    f"{value} is outside the allowed range {lo}–{hi}",
+                ),
+                Text(
+                    f"skriv et tal fra {lo} til {hi}, fx {example}",
+                    f"write a number from {lo} to {hi}, e.g. {example}",
+                ),
             )
             return lo
         return value
@@ -597,8 +663,8 @@ class _Parser:
         if not isinstance(value, bool):
             self.problem(
                 _join(key, name),
-                f"expected true or false, found {_kind(value)}",
-                f"write {example} (without quotes)",
+                _found("forventede true eller false", "expected true or false", value),
+                Text(f"skriv {example} (uden anførselstegn)", f"write {example} (without quotes)"),
             )
             return False
         return value
@@ -611,11 +677,14 @@ class _Parser:
         if not isinstance(value, dict):
             self.problem(
                 full,
-                f"expected a text in both languages, found {_kind(value)}",
-                f'write {name}.da = "…" and {name}.en = "…" (Danish and English)',
+                _found("forventede en tekst på begge sprog", "expected a text in both languages", value),
+                Text(
+                    f'skriv {name}.da = "…" og {name}.en = "…" (dansk og engelsk)',
+                    f'write {name}.da = "…" and {name}.en = "…" (Danish and English)',
+                ),
             )
             return Text("", "")
-        self.table(value, full, _TEXT, what="text in both languages")
+        self.table(value, full, _TEXT, what=Text("en tekst på begge sprog", "a text in both languages"))
         da = self.string(value, full, "da", f'{name}.da = "…"')
         en = self.string(value, full, "en", f'{name}.en = "…"')
         return Text(da, en)
@@ -629,34 +698,81 @@ class _Parser:
         if name not in tbl:
             return frozenset()
         if not isinstance(value, list):
-            self.problem(full, f"expected a list, found {_kind(value)}", f"write {example}")
+            self.problem(full, _found("forventede en liste", "expected a list", value), _write(example))
             return frozenset()
         known = list(known)
+        da_many, da_one, en_many, en_one = _WHAT[known_what]
         out: set[str] = set()
         for i, item in enumerate(value):
             where = f"{full}[{i}]"
             if not isinstance(item, str):
                 self.problem(
-                    where, f"expected a text in double quotes, found {_kind(item)}", f"write {example}"
+                    where,
+                    _found(
+                        "forventede en tekst i dobbelte anførselstegn",
+                        "expected a text in double quotes",
+                        item,
+                    ),
+                    _write(example),
                 )
             elif known_what == "purposes" and _is_forbidden(item):
                 self.problem(
                     where,
-                    f"'{item}' is forbidden: the company does no marketing and no profiling (policy [7], "
-                    "databeskyttelsesloven § 13)",
-                    f"remove '{item}' from the list",
+                    Text(
+                        f"»{item}« er forbudt: virksomheden driver ingen markedsføring og ingen profilering "
+                        "(politikken [7], databeskyttelsesloven § 13)",
+                        f"'{item}' is forbidden: the company does no marketing and no profiling (policy [7], "
+                        "databeskyttelsesloven § 13)",
+                    ),
+                    Text(f"fjern »{item}« fra listen", f"remove '{item}' from the list"),
                 )
             elif item not in known:
+                hint = _suggest(item, known)
                 self.problem(
                     where,
-                    f"unknown {_SINGULAR[known_what]} '{item}'",
-                    f"{_suggest(item, known)}the {known_what} declared in the file are: {', '.join(known)}",
+                    Text(f"ukendt {da_one} »{item}«", f"unknown {en_one} '{item}'"),
+                    Text(
+                        f"{hint.da}de {da_many}, filen erklærer, er: {', '.join(known)}",
+                        f"{hint.en}the {en_many} declared in the file are: {', '.join(known)}",
+                    ),
                 )
             elif item in out:
-                self.problem(where, f"'{item}' is listed twice", "list it once")
+                self.problem(
+                    where,
+                    Text(f"»{item}« står to gange", f"'{item}' is listed twice"),
+                    Text("skriv det én gang", "list it once"),
+                )
             else:
                 out.add(item)
         return frozenset(out)
+
+
+#: The schemas' examples that are words, not syntax, in Danish (the rest only needs "and" said in Danish).
+_EXAMPLES_DA: Final = {
+    "a [controller] section": "et afsnit [controller]",
+    "a [financial_year] section": "et afsnit [financial_year]",
+    "a [retention] section": "et afsnit [retention]",
+    "a [review] section": "et afsnit [review]",
+    "a [backups] section": "et afsnit [backups]",
+    "a [purposes.<key>] section for each purpose": "et afsnit [purposes.<nøgle>] for hvert formål",
+    "a [categories.<key>] section for each data category": "et afsnit [categories.<nøgle>] for hver datakategori",
+    "a [partners.<key>] section for each partner": "et afsnit [partners.<nøgle>] for hver samarbejdspartner",
+    "a [roles.<key>] section for each staff role": "et afsnit [roles.<nøgle>] for hver medarbejderrolle",
+    "a [security_measures.<key>] section for each security measure": (
+        "et afsnit [security_measures.<nøgle>] for hver sikkerhedsforanstaltning"
+    ),
+    'en = "text in English"': 'en = "tekst på engelsk"',
+}
+
+
+def _example(example: str) -> Text:
+    """A schema's example (``label.da = "…" and label.en = "…"``) in both languages."""
+    return Text(_EXAMPLES_DA.get(example, example.replace('" and ', '" og ')), example)
+
+
+def _write(example: str) -> Text:
+    ex = _example(example)
+    return Text(f"skriv {ex.da}", f"write {ex.en}")
 
 
 def _parse(data: dict[str, Any], p: _Parser, source: str) -> Policy | None:
@@ -668,11 +784,16 @@ def _parse(data: dict[str, Any], p: _Parser, source: str) -> Policy | None:
     profiling = p.boolean(top, "", "profiling", "profiling = false")
     for name, flag in (("marketing", marketing), ("profiling", profiling)):
         if flag:
+            word = {"marketing": "markedsføring", "profiling": "profilering"}[name]
             p.problem(
                 name,
-                f"{name} cannot be switched on: the policy promises no {name} (policy [7]), and persondata "
-                f"refuses to use customer data for it (RULES R19, databeskyttelsesloven § 13)",
-                f"write {name} = false",
+                Text(
+                    f"{name} kan ikke slås til: politikken lover ingen {word} (politikken [7]), og persondata "
+                    f"nægter at bruge kundeoplysninger til det (RULES R19, databeskyttelsesloven § 13)",
+                    f"{name} cannot be switched on: the policy promises no {name} (policy [7]), and persondata "
+                    f"refuses to use customer data for it (RULES R19, databeskyttelsesloven § 13)",
+                ),
+                _write(f"{name} = false"),
             )
     adopted: date | None = None
     if "adopted" in top:
@@ -682,9 +803,13 @@ def _parse(data: dict[str, Any], p: _Parser, source: str) -> Policy | None:
         elif raw != "":
             p.problem(
                 "adopted",
-                f"expected a date, found {_kind(raw)}",
-                "write the date without quotes, e.g. adopted = 2025-03-01, or remove the line until the "
-                "director has signed",
+                _found("forventede en dato", "expected a date", raw),
+                Text(
+                    "skriv datoen uden anførselstegn, fx adopted = 2025-03-01, eller fjern linjen, indtil "
+                    "direktøren har skrevet under",
+                    "write the date without quotes, e.g. adopted = 2025-03-01, or remove the line until the "
+                    "director has signed",
+                ),
             )
 
     controller = _controller(top, p)
@@ -757,8 +882,10 @@ def _controller(top: Mapping[str, Any], p: _Parser) -> Controller:
     if email and not is_placeholder(email) and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         p.problem(
             "controller.email",
-            f"'{email}' does not look like an e-mail address",
-            f"write {_CONTROLLER['email']}",
+            Text(
+                f"»{email}« ligner ikke en e-mailadresse", f"'{email}' does not look like an e-mail address"
+            ),
+            _write(_CONTROLLER["email"]),
         )
     return Controller(**values)
 
@@ -776,15 +903,23 @@ def _financial_year(top: Mapping[str, Any], p: _Parser) -> FinancialYear | None:
     except ValueError:
         p.problem(
             "financial_year.start_day",
-            f"month {month} has no day {day} (in every year)",
-            "write the first day of the financial year, usually start_day = 1",
+            Text(
+                f"måned {month} har ikke en dag {day} i alle år",
+                f"month {month} has no day {day} (in every year)",
+            ),
+            Text(
+                "skriv regnskabsårets første dag, som regel dag 1",
+                "write the first day of the financial year, usually day 1",
+            ),
         )
         return None
     try:
         return FinancialYear(start_month=month, start_day=day)
     except ValueError as exc:
         p.problem(
-            "financial_year", f"not a usable financial year: {exc}", "write start_month = 1 and start_day = 1"
+            "financial_year",
+            Text("kan ikke bruges som regnskabsår", f"not a usable financial year: {exc}"),
+            Text("skriv start_month = 1 og start_day = 1", "write start_month = 1 and start_day = 1"),
         )
         return None
 
@@ -801,9 +936,13 @@ def _retention(top: Mapping[str, Any], p: _Parser) -> Retention:
     if type(raw_years) is int and 1 <= raw_years < LEGAL_BOOKKEEPING_YEARS:
         p.problem(
             "retention.bookkeeping_years",
-            f"{years} years is shorter than the bookkeeping act allows: accounting material must be kept "
-            f"{LEGAL_BOOKKEEPING_YEARS} years from the end of the financial year (RULES R1)",
-            f"write bookkeeping_years = {LEGAL_BOOKKEEPING_YEARS}",
+            Text(
+                f"{years} år er kortere, end bogføringsloven tillader: regnskabsmateriale skal opbevares i "
+                f"{LEGAL_BOOKKEEPING_YEARS} år fra udgangen af regnskabsåret (RULES R1)",
+                f"{years} years is shorter than the bookkeeping act allows: accounting material must be kept "
+                f"{LEGAL_BOOKKEEPING_YEARS} years from the end of the financial year (RULES R1)",
+            ),
+            _write(f"bookkeeping_years = {LEGAL_BOOKKEEPING_YEARS}"),
         )
     return Retention(
         bookkeeping_years=years,
@@ -826,8 +965,14 @@ def _returning(tbl: Mapping[str, Any], p: _Parser) -> str:
     if value not in RETURNING:
         p.problem(
             "retention.returning_customers",
-            f"'{value}' is not what an import can do with a customer deleted at the end of retention",
-            'write returning_customers = "when_active" (or "skip", or "import")',
+            Text(
+                f"»{value}« er ikke noget, en import kan gøre med en kunde, der blev slettet ved opbevaringens udløb",
+                f"'{value}' is not what an import can do with a customer deleted at the end of retention",
+            ),
+            Text(
+                'skriv returning_customers = "when_active" (eller "skip" eller "import")',
+                'write returning_customers = "when_active" (or "skip", or "import")',
+            ),
         )
         return "when_active"
     return value
@@ -841,8 +986,14 @@ def _claims(tbl: Mapping[str, Any], p: _Parser) -> dict[str, Any]:
     if after not in CLAIM_AFTER:
         p.problem(
             "retention.unpaid_claim_after",
-            f"'{after}' is not what can happen to contact data once a claim is time-barred",
-            'write unpaid_claim_after = "delete" (or "restrict": kept for the bookkeeping act only)',
+            Text(
+                f"»{after}« er ikke noget, der kan ske med kontaktoplysninger, når et krav er forældet",
+                f"'{after}' is not what can happen to contact data once a claim is time-barred",
+            ),
+            Text(
+                'skriv unpaid_claim_after = "delete" (eller "restrict": opbevares kun efter bogføringsloven)',
+                'write unpaid_claim_after = "delete" (or "restrict": kept for the bookkeeping act only)',
+            ),
         )
         after = "delete"
     years = years if "unpaid_claim_years" in tbl else LEGAL_CLAIM_YEARS
@@ -850,9 +1001,17 @@ def _claims(tbl: Mapping[str, Any], p: _Parser) -> dict[str, Any]:
     if years != LEGAL_CLAIM_YEARS and not (reason.da.strip() and reason.en.strip()):
         p.problem(
             "retention.unpaid_claim_years",
-            f"{years} years differs from the limitation act's {LEGAL_CLAIM_YEARS} (forældelsesloven § 3) and no "
-            "reason is given; the printed policy must say why",
-            'add unpaid_claim_reason.da = "…" and unpaid_claim_reason.en = "…", or write unpaid_claim_years = 3',
+            Text(
+                f"{years} år afviger fra forældelseslovens {LEGAL_CLAIM_YEARS} (forældelsesloven § 3), og der er "
+                "ingen begrundelse; den trykte politik skal sige hvorfor",
+                f"{years} years differs from the limitation act's {LEGAL_CLAIM_YEARS} (forældelsesloven § 3) and no "
+                "reason is given; the printed policy must say why",
+            ),
+            Text(
+                'tilføj unpaid_claim_reason.da = "…" og unpaid_claim_reason.en = "…", eller skriv '
+                "unpaid_claim_years = 3",
+                'add unpaid_claim_reason.da = "…" and unpaid_claim_reason.en = "…", or write unpaid_claim_years = 3',
+            ),
         )
     return {"claim_years": years, "claim_after": after, "claim_reason": reason}
 
@@ -867,9 +1026,13 @@ def _purposes(top: Mapping[str, Any], p: _Parser) -> dict[str, Purpose]:
         if _is_forbidden(key):
             p.problem(
                 where,
-                f"'{key}' can never be a purpose: the company does no marketing and no profiling "
-                "(policy [7], RULES R19, databeskyttelsesloven § 13)",
-                f"remove the section [{where}]",
+                Text(
+                    f"»{key}« kan aldrig være et formål: virksomheden driver ingen markedsføring og ingen "
+                    "profilering (politikken [7], RULES R19, databeskyttelsesloven § 13)",
+                    f"'{key}' can never be a purpose: the company does no marketing and no profiling "
+                    "(policy [7], RULES R19, databeskyttelsesloven § 13)",
+                ),
+                Text(f"fjern afsnittet [{where}]", f"remove the section [{where}]"),
             )
             continue
         tbl = p.table(raw, where, _PURPOSE)
@@ -885,8 +1048,14 @@ def _purposes(top: Mapping[str, Any], p: _Parser) -> dict[str, Purpose]:
         if isinstance(top["purposes"], dict) and key not in top["purposes"]:
             p.problem(
                 f"purposes.{key}",
-                f"the purpose '{key}' is missing; persondata relies on it",
-                f"add a [purposes.{key}] section (see the shipped default policy)",
+                Text(
+                    f"formålet »{key}« mangler; persondata bygger på det",
+                    f"the purpose '{key}' is missing; persondata relies on it",
+                ),
+                Text(
+                    f"tilføj et afsnit [purposes.{key}] (se den medfølgende standardpolitik)",
+                    f"add a [purposes.{key}] section (see the shipped default policy)",
+                ),
             )
     return out
 
@@ -900,11 +1069,18 @@ def _categories(top: Mapping[str, Any], p: _Parser, purpose_keys: list[str]) -> 
     for key, raw in entries.items():
         where = f"categories.{key}"
         if key not in CATEGORY_KEYS:
+            hint = _suggest(key, CATEGORY_KEYS)
             p.problem(
                 where,
-                f"unknown data category '{key}': persondata stores exactly the categories "
-                f"{', '.join(CATEGORY_KEYS)}",
-                f"{_suggest(key, CATEGORY_KEYS)}rename the section to one of those, or remove it",
+                Text(
+                    f"ukendt datakategori »{key}«: persondata gemmer netop kategorierne {', '.join(CATEGORY_KEYS)}",
+                    f"unknown data category '{key}': persondata stores exactly the categories "
+                    f"{', '.join(CATEGORY_KEYS)}",
+                ),
+                Text(
+                    f"{hint.da}omdøb afsnittet til en af dem, eller fjern det",
+                    f"{hint.en}rename the section to one of those, or remove it",
+                ),
             )
             continue
         tbl = p.table(raw, where, _CATEGORY, _OPTIONAL_CATEGORY)
@@ -915,24 +1091,37 @@ def _categories(top: Mapping[str, Any], p: _Parser, purpose_keys: list[str]) -> 
         if "fields" in tbl and not isinstance(raw_fields, list):
             p.problem(
                 f"{where}.fields",
-                f"expected a list, found {_kind(raw_fields)}",
-                f"write {_CATEGORY['fields']}",
+                _found("forventede en liste", "expected a list", raw_fields),
+                _write(_CATEGORY["fields"]),
             )
         elif isinstance(raw_fields, list):
             if not raw_fields:
-                p.problem(f"{where}.fields", "a category without fields", f"write {_CATEGORY['fields']}")
+                p.problem(
+                    f"{where}.fields",
+                    Text("en kategori uden felter", "a category without fields"),
+                    _write(_CATEGORY["fields"]),
+                )
             for i, name in enumerate(raw_fields):
                 if not isinstance(name, str) or not _KEY.match(name):
                     p.problem(
                         f"{where}.fields[{i}]",
-                        f"expected a field name, found {_kind(name)}",
-                        'write a lower-case field name in double quotes, e.g. "email"',
+                        _found("forventede et feltnavn", "expected a field name", name),
+                        Text(
+                            'skriv et feltnavn med små bogstaver i dobbelte anførselstegn, fx "email"',
+                            'write a lower-case field name in double quotes, e.g. "email"',
+                        ),
                     )
                 elif name in seen_fields:
                     p.problem(
                         f"{where}.fields[{i}]",
-                        f"the field '{name}' is already in the category '{seen_fields[name]}'",
-                        "a field belongs to exactly one category: remove it from one of them",
+                        Text(
+                            f"feltet »{name}« er allerede i kategorien »{seen_fields[name]}«",
+                            f"the field '{name}' is already in the category '{seen_fields[name]}'",
+                        ),
+                        Text(
+                            "et felt hører til netop én kategori: fjern det fra en af dem",
+                            "a field belongs to exactly one category: remove it from one of them",
+                        ),
                     )
                 else:
                     seen_fields[name] = key
@@ -958,8 +1147,11 @@ def _categories(top: Mapping[str, Any], p: _Parser, purpose_keys: list[str]) -> 
             if key not in top["categories"]:
                 p.problem(
                     f"categories.{key}",
-                    f"the data category '{key}' is missing",
-                    f"add a [categories.{key}] section (see the shipped default policy)",
+                    Text(f"datakategorien »{key}« mangler", f"the data category '{key}' is missing"),
+                    Text(
+                        f"tilføj et afsnit [categories.{key}] (se den medfølgende standardpolitik)",
+                        f"add a [categories.{key}] section (see the shipped default policy)",
+                    ),
                 )
     return out
 
@@ -979,18 +1171,29 @@ def _partners(
         if country and not re.fullmatch(r"[A-Z]{2}", country):
             p.problem(
                 f"{where}.country",
-                f"'{country}' is not a two-letter country code",
-                'write the ISO country code in capitals, e.g. country = "DK"',
+                Text(
+                    f"»{country}« er ikke en landekode på to bogstaver",
+                    f"'{country}' is not a two-letter country code",
+                ),
+                Text(
+                    'skriv ISO-landekoden med store bogstaver, fx country = "DK"',
+                    'write the ISO country code in capitals, e.g. country = "DK"',
+                ),
             )
         safeguard: str | None = None
         if "safeguard" in tbl:
             safeguard = p.string(tbl, where, "safeguard", _PARTNER["safeguard"]) or None
             if safeguard is not None and safeguard not in SAFEGUARDS:
+                hint = _suggest(safeguard, SAFEGUARDS)
                 p.problem(
                     f"{where}.safeguard",
-                    f"unknown safeguard '{safeguard}'",
-                    f"{_suggest(safeguard, SAFEGUARDS)}write one of {', '.join(SAFEGUARDS)} (an adequacy "
-                    "decision, standard contractual clauses, binding corporate rules)",
+                    Text(f"ukendt garanti »{safeguard}«", f"unknown safeguard '{safeguard}'"),
+                    Text(
+                        f"{hint.da}skriv en af {', '.join(SAFEGUARDS)} (en tilstrækkelighedsafgørelse, "
+                        "standardkontraktbestemmelser, bindende virksomhedsregler)",
+                        f"{hint.en}write one of {', '.join(SAFEGUARDS)} (an adequacy "
+                        "decision, standard contractual clauses, binding corporate rules)",
+                    ),
                 )
                 safeguard = None
         out.append(
@@ -1058,9 +1261,17 @@ def parse_policy(text: str, source: str = "<string>") -> Policy:
             [
                 Problem(
                     "toml",
-                    f"the file is not valid TOML: {exc}",
-                    "check that line: texts need double quotes, lists need [square brackets], a key may "
-                    "appear only once per section; compare with the shipped default policy",
+                    Text(
+                        "filen er ikke gyldig TOML",
+                        f"the file is not valid TOML: {exc}",
+                    ),
+                    Text(
+                        "se den linje efter: tekster skal stå i dobbelte anførselstegn, lister i [firkantede "
+                        "parenteser], og en nøgle må kun stå én gang i hvert afsnit; sammenlign med den "
+                        "medfølgende standardpolitik",
+                        "check that line: texts need double quotes, lists need [square brackets], a key may "
+                        "appear only once per section; compare with the shipped default policy",
+                    ),
                     line,
                 )
             ],

@@ -91,7 +91,8 @@ def validate(text: str, changed: Mapping[str, Any], today: date) -> Policy:
 
 
 def _problem(problem: Problem) -> str:
-    return f"{problem.message} — {problem.fix}"
+    lang = runtime.language()
+    return f"{problem.message.get(lang)} — {problem.fix.get(lang)}"
 
 
 def _finding(finding: Finding) -> str:
