@@ -19,11 +19,11 @@ from pydantic import ConfigDict
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
-from persondata.api.schemas import ERRORS
+from persondata.api.schemas import CONFLICT, ERRORS
 from persondata.core.calendar import legal_date
 from persondata.governance import attachments
 from persondata.governance import control as controls
-from persondata.governance.errors import GovernanceError
+from persondata.governance.errors import Conflict, GovernanceError
 from persondata.governance.models import Control, FollowUp
 
 router = Router(tags=["control"])
@@ -131,6 +131,8 @@ def _run(request: HttpRequest, step: Any) -> Any:
             result = step(actor)
     except NotFound as exc:
         raise Http404 from exc
+    except Conflict:
+        raise  # 409 (api.endpoints)
     except GovernanceError as exc:
         raise ValidationError([{"loc": ("body", exc.field), "msg": exc.message, "type": "invalid"}]) from exc
     return result
@@ -142,7 +144,9 @@ def list_controls(request: HttpRequest) -> list[dict[str, Any]]:
     return [_out(c) for c in Control.objects.all()[:50]]
 
 
-@router.post("", response={201: ControlOut, **ERRORS}, summary="Start a control (collects the evidence)")
+@router.post(
+    "", response={201: ControlOut, **ERRORS, **CONFLICT}, summary="Start a control (collects the evidence)"
+)
 def start_control(request: HttpRequest) -> Status[dict[str, Any]]:
     return Status(201, _out(_run(request, lambda a: controls.start_control(a, now=timezone.now()))))
 
@@ -152,14 +156,18 @@ def get_control(request: HttpRequest, control_id: uuid.UUID) -> dict[str, Any]:
     return _out(_run(request, lambda a: controls.get_control(a, control_id)))
 
 
-@router.post("/{control_id}/answers", response={200: ControlOut, **ERRORS}, summary="Answer a manual item")
+@router.post(
+    "/{control_id}/answers", response={200: ControlOut, **ERRORS, **CONFLICT}, summary="Answer a manual item"
+)
 def answer_control(request: HttpRequest, control_id: uuid.UUID, body: ControlAnswerIn) -> dict[str, Any]:
     ok = body.answer == "yes"
     step = lambda a: controls.answer(a, control_id, body.item, ok, body.note, now=timezone.now())  # noqa: E731
     return _out(_run(request, step))
 
 
-@router.post("/{control_id}/sign", response={200: ControlOut, **ERRORS}, summary="Sign the control off")
+@router.post(
+    "/{control_id}/sign", response={200: ControlOut, **ERRORS, **CONFLICT}, summary="Sign the control off"
+)
 def sign_control(request: HttpRequest, control_id: uuid.UUID, body: SignIn) -> dict[str, Any]:
     chosen = {k: controls.Assignment(v.owner, v.due_on) for k, v in body.follow_ups.items()}
     step = lambda a: controls.sign_off(  # noqa: E731
@@ -170,7 +178,7 @@ def sign_control(request: HttpRequest, control_id: uuid.UUID, body: SignIn) -> d
 
 @router.post(
     "/follow-ups/{follow_up_id}",
-    response={200: FollowUpOut, **ERRORS},
+    response={200: FollowUpOut, **ERRORS, **CONFLICT},
     summary="Give a follow-up task its owner (a staff login) and due date",
 )
 def assign_follow_up(request: HttpRequest, follow_up_id: uuid.UUID, body: FollowUpIn) -> dict[str, Any]:
@@ -181,7 +189,7 @@ def assign_follow_up(request: HttpRequest, follow_up_id: uuid.UUID, body: Follow
 
 @router.post(
     "/{control_id}/attachments/{item}",
-    response={200: ControlOut, **ERRORS},
+    response={200: ControlOut, **ERRORS, **CONFLICT},
     summary="Attach a file (PDF, PNG or JPEG, multipart field 'file') to a manual item",
 )
 def attach_control(

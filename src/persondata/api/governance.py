@@ -26,7 +26,7 @@ router = Router(tags=["breaches"])
 
 
 class BreachChange(Schema):
-    """The fields to set; those left out keep their value. Times with their offset (ISO 8601)."""
+    """The fields to set; those left out keep their value. Times with their offset (ISO 8601), from 1900 to now."""
 
     model_config = ConfigDict(extra="forbid")
     discovered_at: datetime | None = Field(

@@ -24,7 +24,7 @@ from persondata.core import sealing
 from persondata.core.sensitive import check_free_text
 from persondata.core.vault import seal, unseal
 from persondata.governance import control as controls
-from persondata.governance.errors import GovernanceError
+from persondata.governance.errors import Conflict, GovernanceError
 from persondata.governance.models import Control, ControlAttachment
 from persondata.keys import ring, rotation
 
@@ -104,7 +104,7 @@ def attach(
     if control is None:
         raise NotFound("no such control")
     if control.signed_at is not None:
-        raise GovernanceError("control", "is signed off; its attachments can no longer change")
+        raise Conflict("control", "is signed off; its attachments can no longer change")
     if item not in controls.measures():
         raise GovernanceError("item", f"{item!r} is not a security measure of the policy file")
     file = check_file(name, content)

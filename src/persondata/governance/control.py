@@ -26,7 +26,7 @@ from persondata.audit import services as audit
 from persondata.core.calendar import add_months, legal_date, next_review
 from persondata.core.sensitive import check_free_text
 from persondata.governance import evidence
-from persondata.governance.errors import GovernanceError
+from persondata.governance.errors import Conflict, GovernanceError
 from persondata.governance.models import Control, FollowUp, PolicyAdoption
 
 MAX_NOTE = 1000
@@ -89,7 +89,7 @@ def start_control(actor: Actor, *, now: datetime) -> Control:
     require_controller(actor)
     today = legal_date(now)
     if Control.objects.filter(signed_at__isnull=True).exists():
-        raise GovernanceError("control", "a control is open already: finish and sign it off first")
+        raise Conflict("control", "a control is open already: finish and sign it off first")
     last = Control.objects.filter(signed_at__isnull=False).order_by("-period_end").first()
     start = (
         last.period_end + timedelta(days=1) if last else add_months(today, -runtime.policy().review.months)
@@ -120,7 +120,7 @@ def answer(actor: Actor, control_id: uuid.UUID, key: str, ok: bool, note: str, *
     require_controller(actor)
     control = _get(control_id, lock=True)
     if control.signed_at is not None:
-        raise GovernanceError("control", "is signed off; start a new control")
+        raise Conflict("control", "is signed off; start a new control")
     if key not in measures():
         raise GovernanceError("item", f"{key!r} is not a security measure of the policy file")
     note = (note or "").strip()
@@ -175,9 +175,9 @@ def sign_off(
     require_controller(actor)
     control = _get(control_id, lock=True)
     if control.signed_at is not None:
-        raise GovernanceError("control", "is signed off already")
+        raise Conflict("control", "is signed off already")
     if missing := [k for k in measures() if k not in control.answers]:
-        raise GovernanceError("answers", f"answer every item first; missing: {', '.join(missing)}")
+        raise Conflict("answers", f"answer every item first; missing: {', '.join(missing)}")
     name = (signer_name or "").strip()
     if not name or len(name) > 120 or check_free_text(name) is not None:
         raise GovernanceError("signer_name", "write the name of the person signing, e.g. the director")
@@ -229,7 +229,7 @@ def assign_follow_up(
     require_controller(actor)
     task = _open_task(follow_up_id)
     if task.done_at is not None:
-        raise GovernanceError("follow_up", "is done already")
+        raise Conflict("follow_up", "is done already")
     task.owner_id = _owner_id(assignment, legal_date(now))
     task.due_on = assignment.due_on
     task.save(update_fields=["owner", "due_on"])

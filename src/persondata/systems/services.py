@@ -46,6 +46,10 @@ class SystemInputError(PartnerError):
     """Bad input (``field``, ``message``), as the partners' errors."""
 
 
+class SystemConflict(SystemInputError):
+    """A valid request the record forbids: persondata's own record is kept and filled in automatically (409)."""
+
+
 def _require(actor: Actor) -> None:
     permissions.require(actor, permissions.MANAGE_SYSTEMS)
 
@@ -140,7 +144,7 @@ KEY = re.compile(r"[-a-zA-Z0-9_]{1,40}")  # the record's slug (System.key)
 def _checked(data: SystemInput) -> SystemInput:
     policy = runtime.policy()
     if data.key == OWN:
-        raise SystemInputError("key", "persondata's own record is filled in automatically")
+        raise SystemConflict("key", "persondata's own record is filled in automatically")
     if not KEY.fullmatch(data.key):
         raise SystemInputError("key", "use letters, digits, - and _ (at most 40 characters)")
     if data.kind not in dict(KINDS) or data.kind == "own":
@@ -183,7 +187,7 @@ def save_system(actor: Actor, data: SystemInput, *, now: datetime) -> System:
 def delete_system(actor: Actor, key: str, *, now: datetime) -> None:
     _require(actor)
     if key == OWN:
-        raise SystemInputError("key", "persondata's own record is kept")
+        raise SystemConflict("key", "persondata's own record is kept")
     deleted, _ = System.objects.filter(key=key).delete()
     if not deleted:
         raise NotFound("no such system")
