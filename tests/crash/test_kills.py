@@ -20,6 +20,7 @@ command, ``restart``. `make test` kills once per scenario; `pytest --full` 100 t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import re
@@ -376,7 +377,8 @@ def kill_once(base: Base, scenario: Scenario, where: Path, rnd: random.Random, w
         client.start()
     time.sleep(delay)
     midway = proc.poll() is None
-    os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):  # it finished already (poll reaped it), or just now
+        os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(30)
     stop.set()
     if client:
