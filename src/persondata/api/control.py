@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,7 +14,7 @@ from django.utils.http import content_disposition_header
 from ninja import File, Router, Schema, Status
 from ninja.errors import ValidationError
 from ninja.files import UploadedFile
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field, WithJsonSchema
 
 from persondata.access import permissions
 from persondata.access.actor import Actor
@@ -31,11 +31,26 @@ router = Router(tags=["control"])
 _OPTIONAL_FILE: Any = File(None)  # type: ignore[type-arg]
 
 
+#: a manual item: a security measure of the policy file (read once, as the purposes). In a path it is checked after
+#: the duty (a refusal is a refusal, not a 422 on the path), so there the schema states it without validating it.
+Item = Literal[tuple(controls.measures())]  # type: ignore[valid-type]
+ItemPath = Annotated[str, WithJsonSchema({"type": "string", "enum": controls.measures()})]
+
+
+#: what JSON Schema states of answer and note together: a "no" says what is missing and what will be done
+_NO_NEEDS_A_NOTE: dict[str, Any] = {
+    "if": {"properties": {"answer": {"const": "no"}}, "required": ["answer"]},
+    "then": {"properties": {"note": {"pattern": r"\S"}}, "required": ["note"]},
+}
+
+
 class ControlAnswerIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-    item: str
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_NO_NEEDS_A_NOTE)
+    item: Item  # type: ignore[valid-type]
     answer: Literal["yes", "no"]
-    note: str = ""
+    note: str = Field(
+        "", max_length=controls.MAX_NOTE, description="required for no: what is missing, what will be done"
+    )
 
 
 class FollowUpIn(Schema):
@@ -193,7 +208,7 @@ def assign_follow_up(request: HttpRequest, follow_up_id: uuid.UUID, body: Follow
     summary="Attach a file (PDF, PNG or JPEG, multipart field 'file') to a manual item",
 )
 def attach_control(
-    request: HttpRequest, control_id: uuid.UUID, item: str, file: UploadedFile | None = _OPTIONAL_FILE
+    request: HttpRequest, control_id: uuid.UUID, item: ItemPath, file: UploadedFile | None = _OPTIONAL_FILE
 ) -> dict[str, Any]:
     def step(actor: Actor) -> Control:
         if file is None:
@@ -211,7 +226,7 @@ def attach_control(
     response={200: None, **ERRORS},
     summary="Download the file attached to a manual item",
 )
-def get_control_attachment(request: HttpRequest, control_id: uuid.UUID, item: str) -> HttpResponse:
+def get_control_attachment(request: HttpRequest, control_id: uuid.UUID, item: ItemPath) -> HttpResponse:
     actor = _actor(request)
     try:
         attachment, content = attachments.read(actor, control_id, item)
