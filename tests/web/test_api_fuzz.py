@@ -232,11 +232,17 @@ def _on_file(tokens: dict[str, str]) -> dict[str, list[str]]:
 
 
 def fuzz(
-    calls: int, records: list[dict[str, Any]], make_staff: Callable[..., Any], customer_ids: list[uuid.UUID]
+    calls: int,
+    records: list[dict[str, Any]],
+    make_staff: Callable[..., Any],
+    customer_ids: list[uuid.UUID],
+    only: set[str] | None = None,
 ) -> Counter[str]:
+    """About ``calls`` generated calls, spread over every operation (``only``: these "METHOD /path") and role."""
     app = get_wsgi_application()
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     operations = [op.ok() for op in schema.get_all_operations()]
+    operations = [op for op in operations if only is None or f"{op.method.upper()} {op.path}" in only]
     roles = _roles()
     tokens = {
         role: create_token(make_staff(f"fuzz-{role}", [role]), "fuzz", timezone.now()) for role in roles
@@ -285,6 +291,23 @@ def test_a_short_fuzz_of_every_operation_and_role(
 ) -> None:
     counts = fuzz(SHORT_CALLS, demo_customers, make_staff, customer_ids)
     assert counts["calls"] >= SHORT_CALLS * 0.5 and counts["5xx"] == 0, counts
+
+
+def test_the_fuzz_finds_a_schema_valid_request_refused(
+    demo_customers: list[dict[str, Any]],
+    make_staff: Callable[..., Any],
+    customer_ids: list[uuid.UUID],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A server that refuses a valid request with a 422 no rule of SEMANTIC explains fails the fuzz."""
+    from persondata.systems import services
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise services.SystemInputError("version", "refused by this test")
+
+    monkeypatch.setattr(services, "save_system", refuse)
+    with pytest.raises(AssertionError, match="Schema-valid request rejected"):
+        fuzz(1, demo_customers, make_staff, customer_ids, only={"PUT /api/systems/{key}"})
 
 
 @pytest.mark.full
