@@ -129,8 +129,9 @@ SEMANTIC = {
     "POST /api/controls/{control_id}/answers": {"note"},
     # the upload is optional to the schema so that the duty is checked first (api/control.py): then it is required
     "POST /api/controls/{control_id}/attachments/{item}": {"file"},
-    # the measures: free text refused because it holds a CPR or card number (core.sensitive)
-    "PUT /api/systems/{key}/assessments/{event}": {"measures"},
+    # the residual risk no higher than before the measures (a value against another field); the measures: free
+    # text refused because it holds a CPR or card number (core.sensitive)
+    "PUT /api/systems/{key}/assessments/{event}": {"measures", "residual_severity", "residual_likelihood"},
     # a partner receives data only under a current agreement, only its own categories for its own purposes (the
     # policy file), and only about customers on file
     "POST /api/partners/disclosures": {"partner", "purpose", "categories", "customers", "occurred_at"},

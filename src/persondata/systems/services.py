@@ -226,8 +226,9 @@ def assess(
         except ValueError as exc:
             raise SystemInputError(field, str(exc)) from None
     if residual_severity > severity or residual_likelihood > likelihood:
-        raise SystemInputError(
-            "residual_severity", "the residual risk cannot be higher than the risk before the measures"
+        raise SystemInputError(  # the field that is higher is named
+            "residual_severity" if residual_severity > severity else "residual_likelihood",
+            "the residual risk cannot be higher than the risk before the measures",
         )
     measures = (measures or "").strip()
     if len(measures) > 4000 or (measures and check_free_text(measures) is not None):
