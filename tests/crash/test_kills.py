@@ -417,6 +417,7 @@ def harness(base: Base, tmp_path: Path, kills: int, seed: int, windows: dict[str
     """``kills`` kills, the scenarios in turn; every kill runs (a broken invariant is noted, the next kill goes on)
     and the test fails at the end, naming each. Returns the kills by scenario, and how many met it mid-way."""
     rnd = random.Random(seed)
+    windows = dict(windows)
     done: dict[str, int] = {}
     broken: list[str] = []
     for i in range(kills):
@@ -427,9 +428,15 @@ def harness(base: Base, tmp_path: Path, kills: int, seed: int, windows: dict[str
         except AssertionError as exc:
             broken.append(f"kill {i} ({scenario.name}, kept at {where}): {str(exc)[:400]}")
             midway = True
+        # the machine's load changes the commands' durations: a kill that came after the end narrows the window
+        # (a shared machine measured at a busy moment gave windows in which most kills came too late)
+        if not scenario.serve:
+            windows[scenario.name] *= 1.1 if midway else 0.6
         done[scenario.name] = done.get(scenario.name, 0) + 1
         done[f"{scenario.name} mid-way"] = done.get(f"{scenario.name} mid-way", 0) + int(midway)
-    sys.stdout.write(f"\ncrash harness: {kills} kills, {len(broken)} broken: {done}\n")
+    sys.stdout.write(
+        f"\ncrash harness: {kills} kills, {len(broken)} broken: {done}; windows at the end {windows}\n"
+    )
     assert not broken, "\n".join(broken)
     return done
 
