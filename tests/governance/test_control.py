@@ -245,6 +245,9 @@ def test_the_api_and_the_cli_run_the_same_control(
     started = client.post("/api/controls", **headers)
     assert started.status_code == 201
     body = started.json()
+    again = client.post("/api/controls", **headers)  # one is open: the documented 409, not a 422
+    assert again.status_code == 409 and again.json()["code"] == "conflict", again.content
+    assert "409" in client.get("/api/openapi.json").json()["paths"]["/api/controls"]["post"]["responses"]
     assert set(body["findings"]) == {"requests_late", "deletion_failures", "staff_declarations"}
     bad = client.post(
         f"/api/controls/{body['id']}/answers", {"item": "fire_alarm", "answer": "yes"}, content_type="application/json",

@@ -112,6 +112,12 @@ def test_the_api_registers_and_updates_a_breach(controller: Any) -> None:
     )
     assert good.status_code == 200 and good.json()["state"] == "notified_late"
     assert client.get("/api/breaches/00000000-0000-0000-0000-000000000000", **headers).status_code == 404
+    # before 1900 (Danish time was then not a whole hour ahead of UTC): the field named, nothing stored
+    for at in ("0007-03-05T17:31:29+12:14", "1899-12-31T23:59:59+00:00"):
+        old = client.post("/api/breaches", {"discovered_at": at, "nature": "x"}, content_type="application/json",
+                          **headers)  # fmt: skip
+        assert old.status_code == 422 and old.json()["fields"] == ["discovered_at"], old.content
+    assert len(client.get("/api/breaches", **headers).json()) == 1
 
 
 def _cli(*argv: str) -> tuple[int, str, str]:

@@ -72,4 +72,10 @@ def test_bad_input_names_the_field_and_changes_nothing(controller: Any) -> None:
         client, token, "PUT", "/api/systems/economy/assessments/flood", {**higher, "residual_severity": 1}
     )
     assert unknown.status_code == 422 and unknown.json()["fields"] == ["event"]
-    assert _call(client, token, "PUT", "/api/systems/persondata", SYSTEM).status_code == 422  # its own record
+    own = _call(client, token, "PUT", "/api/systems/persondata", SYSTEM)  # its own record: kept, filled in
+    assert own.status_code == 409 and own.json()["code"] == "conflict", own.content
+    assert _call(client, token, "DELETE", "/api/systems/persondata").status_code == 409
+    no_partner = _call(client, token, "PUT", "/api/systems/hosted", {**SYSTEM, "kind": "partner"})
+    assert no_partner.status_code == 422 and no_partner.json()["fields"] == ["partner_key"]
+    bad_key = _call(client, token, "PUT", "/api/systems/no%20spaces", SYSTEM)
+    assert bad_key.status_code == 422 and bad_key.json()["fields"] == ["key"]

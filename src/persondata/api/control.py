@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,16 +14,16 @@ from django.utils.http import content_disposition_header
 from ninja import File, Router, Schema, Status
 from ninja.errors import ValidationError
 from ninja.files import UploadedFile
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field, WithJsonSchema
 
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
-from persondata.api.schemas import ERRORS
+from persondata.api.schemas import CONFLICT, ERRORS
 from persondata.core.calendar import legal_date
 from persondata.governance import attachments
 from persondata.governance import control as controls
-from persondata.governance.errors import GovernanceError
+from persondata.governance.errors import Conflict, GovernanceError
 from persondata.governance.models import Control, FollowUp
 
 router = Router(tags=["control"])
@@ -31,11 +31,26 @@ router = Router(tags=["control"])
 _OPTIONAL_FILE: Any = File(None)  # type: ignore[type-arg]
 
 
+#: a manual item: a security measure of the policy file (read once, as the purposes). In a path it is checked after
+#: the duty (a refusal is a refusal, not a 422 on the path), so there the schema states it without validating it.
+Item = Literal[tuple(controls.measures())]  # type: ignore[valid-type]
+ItemPath = Annotated[str, WithJsonSchema({"type": "string", "enum": controls.measures()})]
+
+
+#: what JSON Schema states of answer and note together: a "no" says what is missing and what will be done
+_NO_NEEDS_A_NOTE: dict[str, Any] = {
+    "if": {"properties": {"answer": {"const": "no"}}, "required": ["answer"]},
+    "then": {"properties": {"note": {"pattern": r"\S"}}, "required": ["note"]},
+}
+
+
 class ControlAnswerIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-    item: str
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_NO_NEEDS_A_NOTE)
+    item: Item  # type: ignore[valid-type]
     answer: Literal["yes", "no"]
-    note: str = ""
+    note: str = Field(
+        "", max_length=controls.MAX_NOTE, description="required for no: what is missing, what will be done"
+    )
 
 
 class FollowUpIn(Schema):
@@ -131,6 +146,8 @@ def _run(request: HttpRequest, step: Any) -> Any:
             result = step(actor)
     except NotFound as exc:
         raise Http404 from exc
+    except Conflict:
+        raise  # 409 (api.endpoints)
     except GovernanceError as exc:
         raise ValidationError([{"loc": ("body", exc.field), "msg": exc.message, "type": "invalid"}]) from exc
     return result
@@ -142,7 +159,9 @@ def list_controls(request: HttpRequest) -> list[dict[str, Any]]:
     return [_out(c) for c in Control.objects.all()[:50]]
 
 
-@router.post("", response={201: ControlOut, **ERRORS}, summary="Start a control (collects the evidence)")
+@router.post(
+    "", response={201: ControlOut, **ERRORS, **CONFLICT}, summary="Start a control (collects the evidence)"
+)
 def start_control(request: HttpRequest) -> Status[dict[str, Any]]:
     return Status(201, _out(_run(request, lambda a: controls.start_control(a, now=timezone.now()))))
 
@@ -152,14 +171,18 @@ def get_control(request: HttpRequest, control_id: uuid.UUID) -> dict[str, Any]:
     return _out(_run(request, lambda a: controls.get_control(a, control_id)))
 
 
-@router.post("/{control_id}/answers", response={200: ControlOut, **ERRORS}, summary="Answer a manual item")
+@router.post(
+    "/{control_id}/answers", response={200: ControlOut, **ERRORS, **CONFLICT}, summary="Answer a manual item"
+)
 def answer_control(request: HttpRequest, control_id: uuid.UUID, body: ControlAnswerIn) -> dict[str, Any]:
     ok = body.answer == "yes"
     step = lambda a: controls.answer(a, control_id, body.item, ok, body.note, now=timezone.now())  # noqa: E731
     return _out(_run(request, step))
 
 
-@router.post("/{control_id}/sign", response={200: ControlOut, **ERRORS}, summary="Sign the control off")
+@router.post(
+    "/{control_id}/sign", response={200: ControlOut, **ERRORS, **CONFLICT}, summary="Sign the control off"
+)
 def sign_control(request: HttpRequest, control_id: uuid.UUID, body: SignIn) -> dict[str, Any]:
     chosen = {k: controls.Assignment(v.owner, v.due_on) for k, v in body.follow_ups.items()}
     step = lambda a: controls.sign_off(  # noqa: E731
@@ -170,7 +193,7 @@ def sign_control(request: HttpRequest, control_id: uuid.UUID, body: SignIn) -> d
 
 @router.post(
     "/follow-ups/{follow_up_id}",
-    response={200: FollowUpOut, **ERRORS},
+    response={200: FollowUpOut, **ERRORS, **CONFLICT},
     summary="Give a follow-up task its owner (a staff login) and due date",
 )
 def assign_follow_up(request: HttpRequest, follow_up_id: uuid.UUID, body: FollowUpIn) -> dict[str, Any]:
@@ -181,11 +204,11 @@ def assign_follow_up(request: HttpRequest, follow_up_id: uuid.UUID, body: Follow
 
 @router.post(
     "/{control_id}/attachments/{item}",
-    response={200: ControlOut, **ERRORS},
+    response={200: ControlOut, **ERRORS, **CONFLICT},
     summary="Attach a file (PDF, PNG or JPEG, multipart field 'file') to a manual item",
 )
 def attach_control(
-    request: HttpRequest, control_id: uuid.UUID, item: str, file: UploadedFile | None = _OPTIONAL_FILE
+    request: HttpRequest, control_id: uuid.UUID, item: ItemPath, file: UploadedFile | None = _OPTIONAL_FILE
 ) -> dict[str, Any]:
     def step(actor: Actor) -> Control:
         if file is None:
@@ -203,7 +226,7 @@ def attach_control(
     response={200: None, **ERRORS},
     summary="Download the file attached to a manual item",
 )
-def get_control_attachment(request: HttpRequest, control_id: uuid.UUID, item: str) -> HttpResponse:
+def get_control_attachment(request: HttpRequest, control_id: uuid.UUID, item: ItemPath) -> HttpResponse:
     actor = _actor(request)
     try:
         attachment, content = attachments.read(actor, control_id, item)

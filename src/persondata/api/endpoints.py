@@ -27,8 +27,10 @@ from persondata.api.policy_versions import router as policy_router
 from persondata.api.requests import router as requests_router
 from persondata.api.systems import router as systems_router
 from persondata.api.tokens import user_for_token
+from persondata.governance.errors import Conflict
 from persondata.rawsql import RETRY_AFTER, is_busy, reading
 from persondata.register.services import CustomerView, find_customers, show_customer
+from persondata.systems.services import SystemConflict
 
 
 class BearerToken(HttpBearer):
@@ -58,12 +60,7 @@ api.add_router("/controls", control_router)
 api.add_router("/partners", agreements_router)
 api.add_router("/systems", systems_router)
 
-ERRORS: dict[int, type[s.ErrorOut]] = {
-    400: s.ErrorOut,
-    401: s.ErrorOut,
-    403: s.ErrorOut,
-    422: s.ValidationErrorOut,
-}
+ERRORS = s.ERRORS
 logger = logging.getLogger("persondata.api")
 
 
@@ -94,6 +91,12 @@ def _not_found(request: HttpRequest, exc: NotFound) -> HttpResponse:
 @api.exception_handler(Http404)
 def _http404(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "not found", "not_found")
+
+
+@api.exception_handler(Conflict)
+@api.exception_handler(SystemConflict)
+def _conflict(request: HttpRequest, exc: Conflict | SystemConflict) -> HttpResponse:
+    return _error(request, 409, f"{exc.field}: {exc.message}", "conflict")
 
 
 @api.exception_handler(HttpError)
@@ -155,7 +158,13 @@ def _actor(request: HttpRequest, purpose: str | None) -> Actor:
     return Actor.for_user(request.auth, purpose, "api")  # type: ignore[attr-defined]
 
 
-@api.get("/health", auth=None, response=s.HealthOut, tags=["system"], summary="Is the service up?")
+@api.get(
+    "/health",
+    auth=None,
+    response={200: s.HealthOut, **s.SERVER_ERRORS},
+    tags=["system"],
+    summary="Is the service up?",
+)
 def health(request: HttpRequest) -> dict[str, str]:
     with connection.cursor() as cur:
         cur.execute("SELECT 1")
@@ -181,7 +190,7 @@ def search_customers(request: HttpRequest, body: s.SearchIn) -> s.SearchOut:
 
 @api.get(
     "/customers/{customer_id}",
-    response={200: s.CustomerOut, 404: s.ErrorOut, **ERRORS},
+    response={200: s.CustomerOut, **ERRORS},
     tags=["customers"],
     summary="One customer: the categories your roles may read for the purpose",
 )

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.errors import ValidationError
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, StringConstraints
 
 from persondata.access import permissions
 from persondata.access.actor import Actor
@@ -25,32 +25,35 @@ from persondata.governance.models import KINDS, RISKS, Breach
 router = Router(tags=["breaches"])
 
 
+Text = Annotated[str, StringConstraints(max_length=breaches.MAX_TEXT)]
+
+
 class BreachChange(Schema):
-    """The fields to set; those left out keep their value. Times with their offset (ISO 8601)."""
+    """The fields to set; those left out keep their value. Times with their offset (ISO 8601), from 1900 to now."""
 
     model_config = ConfigDict(extra="forbid")
     discovered_at: datetime | None = Field(
         None, description="when the company became aware: the 72 hours start"
     )
     occurred_at: datetime | None = None
-    nature: str | None = None
+    nature: Text | None = Field(None, pattern=r"\S", description="what happened (Art. 33(3)(a))")
     # lists: left out to keep them, never null
     kinds: list[Literal[KINDS]] = None  # type: ignore[valid-type,assignment]
     categories: list[Category] = Field(None, description="the policy file's data categories affected")  # type: ignore[valid-type,arg-type]
     customers_affected: int = Field(None, ge=0)  # type: ignore[assignment]
     records_affected: int = Field(None, ge=0)  # type: ignore[assignment]
-    consequences: str | None = None
-    measures_taken: str | None = None
-    measures_planned: str | None = None
+    consequences: Text | None = None
+    measures_taken: Text | None = None
+    measures_planned: Text | None = None
     risk: Literal[tuple(dict(RISKS))] | None = None  # type: ignore[valid-type]
     notified_at: datetime | None = None
     authority_reference: str | None = None
-    delay_reason: str | None = None
-    not_notified_reason: str | None = None
+    delay_reason: Text | None = None
+    not_notified_reason: Text | None = None
     customers_told_at: datetime | None = None
-    customers_not_told_reason: str | None = None
-    letter_da: str | None = None
-    letter_en: str | None = None
+    customers_not_told_reason: Text | None = None
+    letter_da: Text | None = None
+    letter_en: Text | None = None
 
 
 class BreachOut(Schema):

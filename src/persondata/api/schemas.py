@@ -57,8 +57,20 @@ class ValidationErrorOut(ErrorOut):
     fields: list[str]
 
 
+#: the answers any address of the API may give besides its own (api.middleware, api.endpoints): a body larger than
+#: the API reads (413), a failure (500), the database busy with a long piece of work (503, with Retry-After)
+SERVER_ERRORS: dict[int, Any] = {413: ErrorOut, 500: ErrorOut, 503: ErrorOut}
 #: the errors every operation of the routers documents (400: a body that is not JSON, or not the form it names)
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+ERRORS: dict[int, Any] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    422: ValidationErrorOut,
+    **SERVER_ERRORS,
+}
+#: a valid request the record's state forbids now (a control open already, persondata's own system record)
+CONFLICT: dict[int, Any] = {409: ErrorOut}
 
 
 class HealthOut(_Out):

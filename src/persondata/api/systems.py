@@ -4,22 +4,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import ValidationError
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, StringConstraints, WithJsonSchema
 
+from persondata import runtime
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
-from persondata.api.schemas import ERRORS, Category
+from persondata.api.schemas import CONFLICT, ERRORS, Category
 from persondata.core.risk import EVENTS
 from persondata.systems import services
-from persondata.systems.services import SystemInputError
+from persondata.systems.services import SystemConflict, SystemInputError
 
 router = Router(tags=["systems"])
 
@@ -50,14 +51,35 @@ class SystemOut(Schema):
     review_due: list[str] = Field(description="the feared events whose assessment is due (or missing)")
 
 
+#: a system's key, as the schema states it; checked after the duty (a refusal is a refusal, not a 422 on the path)
+SystemKey = Annotated[
+    str,
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^[-a-zA-Z0-9_]{1,40}$", "description": "letters, digits, - and _"}
+    ),
+]
+#: a feared event, as the schema states it; checked after the duty, as the key
+Event = Annotated[str, WithJsonSchema({"type": "string", "enum": list(EVENTS)})]
+#: a partner's key, or none: "" for a system the company runs itself
+_PARTNERS = [p.key for p in runtime.policy().partners]
+#: what JSON Schema states of kind and partner_key together: a partner's system names the partner that runs it
+_PARTNER_RULE: dict[str, Any] = {
+    "if": {"properties": {"kind": {"const": "partner"}}, "required": ["kind"]},
+    "then": {"properties": {"partner_key": {"enum": _PARTNERS}}, "required": ["partner_key"]},
+}
+Text = Annotated[str, StringConstraints(max_length=200, pattern=r"\S")]  # written, not blank
+
+
 class SystemIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(max_length=200)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_PARTNER_RULE)
+    name: Text
     kind: Literal["admin", "partner", "other"]
-    location: str = Field(max_length=200)
-    owner: str = Field(max_length=200)
+    location: Text
+    owner: Text
     categories: list[Category] = Field(description="the policy file's data categories the system holds")  # type: ignore[valid-type]
-    partner_key: str = Field("", description="for kind partner: the partner of the policy file that runs it")
+    partner_key: Literal[("", *_PARTNERS)] = Field(  # type: ignore[valid-type]
+        "", description="for kind partner: the partner of the policy file that runs it (required then)"
+    )
     version: str = Field("", max_length=80)
 
 
@@ -119,30 +141,36 @@ def list_systems(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/{key}", response={200: SystemOut, **ERRORS}, summary="One IT system")
-def get_system(request: HttpRequest, key: str) -> dict[str, Any]:
+def get_system(request: HttpRequest, key: SystemKey) -> dict[str, Any]:
     return _out(_row(_actor(request), key))
 
 
-@router.put("/{key}", response={200: SystemOut, **ERRORS}, summary="Record or change an IT system")
-def put_system(request: HttpRequest, key: str, body: SystemIn) -> dict[str, Any]:
+@router.put(
+    "/{key}", response={200: SystemOut, **ERRORS, **CONFLICT}, summary="Record or change an IT system"
+)
+def put_system(request: HttpRequest, key: SystemKey, body: SystemIn) -> dict[str, Any]:
     actor = _actor(request)
     data = services.SystemInput(key=key, **{**body.model_dump(), "categories": frozenset(body.categories)})
     try:
         with transaction.atomic():
             services.save_system(actor, data, now=timezone.now())
+    except SystemConflict:
+        raise  # 409 (api.endpoints)
     except SystemInputError as exc:
         raise _invalid(exc) from exc
     return _out(_row(actor, key))
 
 
-@router.delete("/{key}", response={204: None, **ERRORS}, summary="Remove an IT system")
-def delete_system(request: HttpRequest, key: str) -> tuple[int, None]:
+@router.delete("/{key}", response={204: None, **ERRORS, **CONFLICT}, summary="Remove an IT system")
+def delete_system(request: HttpRequest, key: SystemKey) -> tuple[int, None]:
     actor = _actor(request)
     try:
         with transaction.atomic():
             services.delete_system(actor, key, now=timezone.now())
     except NotFound as exc:
         raise Http404 from exc
+    except SystemConflict:
+        raise  # 409 (api.endpoints)
     except SystemInputError as exc:
         raise _invalid(exc) from exc
     return 204, None
@@ -153,7 +181,7 @@ def delete_system(request: HttpRequest, key: str) -> tuple[int, None]:
     response={200: SystemOut, **ERRORS},
     summary="Rate a feared event of a system (severity × likelihood, before and after the measures)",
 )
-def assess_system(request: HttpRequest, key: str, event: str, body: AssessmentIn) -> dict[str, Any]:
+def assess_system(request: HttpRequest, key: SystemKey, event: Event, body: AssessmentIn) -> dict[str, Any]:
     actor = _actor(request)  # the duty first: a refusal is a refusal, not a 422 on the path
     if event not in EVENTS:
         raise ValidationError(
@@ -164,6 +192,8 @@ def assess_system(request: HttpRequest, key: str, event: str, body: AssessmentIn
             services.assess(actor, key, event, **body.model_dump(), now=timezone.now())
     except NotFound as exc:
         raise Http404 from exc
+    except SystemConflict:
+        raise  # 409 (api.endpoints)
     except SystemInputError as exc:
         raise _invalid(exc) from exc
     return _out(_row(actor, key))

@@ -26,7 +26,7 @@ from persondata.core import sealing
 from persondata.core.sensitive import check_free_text
 from persondata.core.vault import seal, unseal
 from persondata.governance import control as controls
-from persondata.governance.errors import GovernanceError
+from persondata.governance.errors import Conflict, GovernanceError
 from persondata.governance.models import Control, ControlAttachment
 from persondata.keys import ring, rotation
 from persondata.refusals import refusal_text
@@ -117,7 +117,7 @@ def attach(
     if control is None:
         raise NotFound("no such control")
     if control.signed_at is not None:
-        raise GovernanceError(
+        raise Conflict(
             "control", gettext("The control is signed off: its attachments can no longer change.")
         )
     if item not in controls.measures():

@@ -44,6 +44,7 @@ TEXTS = (
     "letter_en",
 )
 TIMES = ("discovered_at", "occurred_at", "notified_at", "customers_told_at")
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)  # no time of a breach lies before it
 FIELDS = (*TIMES, *TEXTS, "kinds", "categories", "customers_affected", "records_affected", "risk",
           "authority_reference")  # fmt: skip
 MAX_TEXT = 10_000
@@ -98,6 +99,10 @@ def _time(name: str, value: Any, now: datetime) -> datetime | None:
         raise GovernanceError(name, "give a date and time with its time zone, e.g. 2025-10-25T14:00+02:00")
     if value > now:
         raise GovernanceError(name, "lies in the future; give the time it happened")
+    if value < EARLIEST:  # a typing error: and before 1894, Danish time was not a whole hour ahead of UTC
+        raise GovernanceError(
+            name, "lies before 1900; give the time it happened, e.g. 2025-10-25T14:00+02:00"
+        )
     return value
 
 

@@ -29,7 +29,7 @@ from persondata.core.calendar import add_months, legal_date, next_review
 from persondata.core.formats import format_date
 from persondata.core.sensitive import check_free_text
 from persondata.governance import evidence
-from persondata.governance.errors import GovernanceError
+from persondata.governance.errors import Conflict, GovernanceError
 from persondata.governance.models import Control, FollowUp, PolicyAdoption
 from persondata.refusals import refusal_text
 from persondata.systems.words import measure_name
@@ -94,7 +94,7 @@ def start_control(actor: Actor, *, now: datetime) -> Control:
     require_controller(actor)
     today = legal_date(now)
     if Control.objects.filter(signed_at__isnull=True).exists():
-        raise GovernanceError(
+        raise Conflict(
             "control", gettext("A control is open already: finish it and sign it off first.")
         )
     last = Control.objects.filter(signed_at__isnull=False).order_by("-period_end").first()
@@ -127,7 +127,7 @@ def answer(actor: Actor, control_id: uuid.UUID, key: str, ok: bool, note: str, *
     require_controller(actor)
     control = _get(control_id, lock=True)
     if control.signed_at is not None:
-        raise GovernanceError("control", gettext("The control is signed off: start a new control."))
+        raise Conflict("control", gettext("The control is signed off: start a new control."))
     if key not in measures():
         raise GovernanceError(
             "item", gettext("“%(item)s” is not a security measure of the policy file.") % {"item": key}
@@ -192,9 +192,9 @@ def sign_off(
     require_controller(actor)
     control = _get(control_id, lock=True)
     if control.signed_at is not None:
-        raise GovernanceError("control", gettext("The control is signed off already."))
+        raise Conflict("control", gettext("The control is signed off already."))
     if missing := [k for k in measures() if k not in control.answers]:
-        raise GovernanceError(
+        raise Conflict(
             "answers",
             gettext("Answer every item first; missing: %(missing)s.")
             % {"missing": ", ".join(measure_name(k) for k in missing)},
@@ -256,7 +256,7 @@ def assign_follow_up(
     require_controller(actor)
     task = _open_task(follow_up_id)
     if task.done_at is not None:
-        raise GovernanceError("follow_up", gettext("The follow-up task is done already."))
+        raise Conflict("follow_up", gettext("The follow-up task is done already."))
     task.owner_id = _owner_id(assignment, legal_date(now))
     task.due_on = assignment.due_on
     task.save(update_fields=["owner", "due_on"])

@@ -9,3 +9,7 @@ class GovernanceError(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class Conflict(GovernanceError):
+    """A valid request the record's state forbids now (a control open already, one signed off): the API's 409."""

@@ -48,6 +48,10 @@ class SystemInputError(PartnerError):
     """Bad input (``field``, ``message``), as the partners' errors."""
 
 
+class SystemConflict(SystemInputError):
+    """A valid request the record forbids: persondata's own record is kept and filled in automatically (409)."""
+
+
 def _require(actor: Actor) -> None:
     permissions.require(actor, permissions.MANAGE_SYSTEMS)
 
@@ -156,7 +160,7 @@ _FIELD_WORDS = {
 def _checked(data: SystemInput) -> SystemInput:
     policy = runtime.policy()
     if data.key == OWN:
-        raise SystemInputError("key", gettext("persondata's own record is filled in automatically."))
+        raise SystemConflict("key", gettext("persondata's own record is filled in automatically."))
     if not KEY.fullmatch(data.key):
         raise SystemInputError(
             "key",
@@ -215,7 +219,7 @@ def save_system(actor: Actor, data: SystemInput, *, now: datetime) -> System:
 def delete_system(actor: Actor, key: str, *, now: datetime) -> None:
     _require(actor)
     if key == OWN:
-        raise SystemInputError("key", gettext("persondata's own record is kept."))
+        raise SystemConflict("key", gettext("persondata's own record is kept."))
     deleted, _ = System.objects.filter(key=key).delete()
     if not deleted:
         raise NotFound("no such system")
@@ -260,8 +264,8 @@ def assess(
                 % {"what": _LEVEL_WORDS[field]},
             ) from None
     if residual_severity > severity or residual_likelihood > likelihood:
-        raise SystemInputError(
-            "residual_severity",
+        raise SystemInputError(  # the field that is higher is named
+            "residual_severity" if residual_severity > severity else "residual_likelihood",
             gettext("The residual risk cannot be higher than the risk before the measures."),
         )
     measures = (measures or "").strip()
