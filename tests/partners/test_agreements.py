@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.db import transaction
-from django.utils import translation
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from persondata.access.actor import Actor
 from persondata.audit.models import AuditEntry
