@@ -185,7 +185,9 @@ def test_the_services_refusals_the_command_passes_on_speak_danish(tmp_path: Path
     assert not problems, "\n".join(problems)
     assert _english_in("\n".join(said["en"])), "the English run is English (the detector can fail)"
     for lang in ("da", "en"):  # no machine key in what a person reads
-        assert not re.search(r"\b(received_on|customer_id|state|ground|discovered_at)\b", "\n".join(said[lang]))
+        assert not re.search(
+            r"\b(received_on|customer_id|state|ground|discovered_at)\b", "\n".join(said[lang])
+        )
 
 
 def test_argparse_own_words_follow_the_language(tmp_path: Path) -> None:
