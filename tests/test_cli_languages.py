@@ -160,6 +160,11 @@ def test_the_services_refusals_the_command_passes_on_speak_danish(tmp_path: Path
         (("systems", "assess", "persondata", next(iter(EVENTS)), "--severity", "1", "--likelihood", "1",
           "--residual-severity", "2", "--residual-likelihood", "1", "--user", "controller"),
          "Restrisikoen kan ikke være højere", "residual risk cannot be higher"),
+        (("breaches", "add", "--discovered-at", "2099-01-01T10:00+01:00", "--nature", "Forkert modtager",
+          "--user", "controller"),
+         "Tidspunktet for opdagelsen ligger i fremtiden", "The time of discovery lies in the future"),
+        (("partners", "endpoint-set", "ingen", "--url", "https://ingen.example/hooks", "--user", "controller"),
+         "er ikke en samarbejdspartner i politikfilen", "is not a partner of the policy file"),
     ]  # fmt: skip
     said: dict[str, list[str]] = {"da": [], "en": []}
     for args, danish, english in refused:
@@ -183,7 +188,9 @@ def test_the_services_refusals_the_command_passes_on_speak_danish(tmp_path: Path
     assert not problems, "\n".join(problems)
     assert _english_in("\n".join(said["en"])), "the English run is English (the detector can fail)"
     for lang in ("da", "en"):  # no machine key in what a person reads
-        assert not re.search(r"\b(received_on|customer_id|state|ground)\b", "\n".join(said[lang]))
+        assert not re.search(
+            r"\b(received_on|customer_id|state|ground|discovered_at)\b", "\n".join(said[lang])
+        )
 
 
 def test_argparse_own_words_follow_the_language(tmp_path: Path) -> None:

@@ -139,7 +139,7 @@ def test_the_cli_registers_lists_and_prints(make_staff: Callable[..., Any], tmp_
     [row] = json.loads(out)
     assert row["deadline"] == "2025-10-28T13:00:00+01:00" and row["categories"] == ["contact", "payment"]
     code, _, err = _cli("breaches", "update", breach_id, "--user", "boss", "--customers-affected", "-3")
-    assert code == 2 and "customers_affected" in err
+    assert code == 2 and "The number of customers affected must be a whole number" in err
     target = tmp_path / "n.pdf"
     code, _, _ = _cli("breaches", "print", breach_id, "--user", "boss", "--lang", "en", "-o", str(target))
     assert code == 0 and "Tuesday 28 October 2025, 13:00" in PdfReader(target).pages[0].extract_text()

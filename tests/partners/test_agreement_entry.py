@@ -52,7 +52,7 @@ def test_the_command_records_lists_and_removes_an_agreement(controller: Any, tmp
     code, out, _ = run(*base, "--clauses", "abcdefgh")
     assert code == 0 and "complete" in out and "incomplete" not in out
     code, _, err = run(*base, "--clauses", "abcdefgh", "--country", "Danmark")
-    assert code == 2 and "country: must be a two-letter country code" in err
+    assert code == 2 and "The country must be a two-letter country code" in err
     code, _, _ = run("partners", "agreement-remove", "accounting", "--user", controller.username)
     assert code == 0 and not ProcessorAgreement.objects.exists()
 
@@ -101,10 +101,10 @@ def test_the_page_names_the_field_of_bad_input_and_stores_nothing(controller: An
     got = client.post(
         "/partners/agreements/accounting/", {**form, "clauses": list("abc"), "document": upload}
     )
-    assert got.status_code == 400 and "must be the signed agreement as a PDF" in got.content.decode()
+    assert got.status_code == 400 and "skal være den underskrevne aftale som PDF" in got.content.decode()
     assert not ProcessorAgreement.objects.exists()
     got = client.post("/partners/agreements/accounting/", {**form, "sub_processors": "no country"})
-    assert got.status_code == 400 and "line 1: write" in got.content.decode()
+    assert got.status_code == 400 and "linje 1: skriv" in got.content.decode()
     got = client.post("/partners/agreements/accounting/", {**form, "clauses": list("abcdefgh")})
     assert got.status_code == 302 and ProcessorAgreement.objects.get().clauses == list("abcdefgh")
     assert client.get("/partners/agreements/nobody/").status_code == 404
@@ -156,7 +156,7 @@ def test_the_disclosures_page_records_filters_and_pages(controller: Any) -> None
     got = client.post("/partners/disclosures/", {**form, "customers": "not-an-id"})
     assert got.status_code == 400 and "Linje 1 er ikke et kunde-id" in got.content.decode()
     got = client.post("/partners/disclosures/", {**form, "categories": ["contact"], "standing": "on"})
-    assert got.status_code == 400 and "does not let accounting receive contact" in got.content.decode()
+    assert got.status_code == 400 and "tillader ikke, at accounting modtager contact" in got.content.decode()
     got = client.post("/partners/disclosures/", {**form, "customers": "0123456789abcdef0123456789abcdef"})
     assert got.status_code == 302 and Disclosure.objects.get().customer_count == 1
     boss = Actor.for_user(controller, None, "cli")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from persondata.access.actor import Actor
 from persondata.audit.models import AuditEntry
@@ -167,7 +167,7 @@ def test_sub_processor_lines_are_parsed_or_refused_with_the_line() -> None:
         SubProcessor("Hosting A/S", "DK"),
         SubProcessor("Mail Inc.", "US"),
     )
-    with pytest.raises(PartnerError, match="line 2"):
+    with translation.override("en"), pytest.raises(PartnerError, match="line 2"):
         agreements.parse_sub_processors("Hosting A/S; DK\nno country here")
 
 

@@ -100,7 +100,11 @@ def test_a_plain_http_address_is_refused_naming_the_field(controller: Any) -> No
         "--user",
         "controller",
     )
-    assert code == 2 and err.startswith("persondata partners: url:") and "https://" in err
+    assert (
+        code == 2
+        and err.startswith("persondata partners: The address must start with https://")
+        and "url:" not in err
+    )
     assert not PartnerEndpoint.objects.exists()
 
 

@@ -129,7 +129,7 @@ def cmd_set(args: argparse.Namespace) -> int:
         subs = tuple(s for line in args.sub_processor for s in agreements.parse_sub_processors(line))
         document = args.document.read_bytes() if args.document else None
     except PartnerError as exc:
-        raise CommandError(f"{exc.field}: {exc.message}", EXIT_INVALID) from exc
+        raise CommandError(exc.message, EXIT_INVALID) from exc
     except OSError as exc:
         raise CommandError(
             _("document: cannot read the file (%(error)s)") % {"error": exc.strerror}, EXIT_INVALID
@@ -149,7 +149,7 @@ def cmd_set(args: argparse.Namespace) -> int:
         with transaction.atomic():
             agreements.save_agreement(actor, args.partner, data, now=timezone.now())
     except PartnerError as exc:
-        raise CommandError(f"{exc.field}: {exc.message}", EXIT_INVALID) from exc
+        raise CommandError(exc.message, EXIT_INVALID) from exc
     reason = agreements.hold_reason(args.partner, legal_date(timezone.now()))
     print(
         _("agreement for %(partner)s recorded; %(state)s")

@@ -115,7 +115,7 @@ def cmd_disclose(args: argparse.Namespace) -> int:
                 now=now,
             )
     except PartnerError as exc:
-        raise CommandError(f"{exc.field}: {exc.message}", EXIT_INVALID) from exc
+        raise CommandError(exc.message, EXIT_INVALID) from exc
     print(
         _("disclosure %(id)s to %(partner)s recorded")
         % {"id": disclosure.id, "partner": disclosure.partner_key}

@@ -160,7 +160,7 @@ def _change(args: argparse.Namespace, breach_id: uuid.UUID | None) -> Breach:
                 return breaches.record_breach(actor, _values(args), now=timezone.now())
             return breaches.update_breach(actor, breach_id, _values(args), now=timezone.now())
     except GovernanceError as exc:
-        raise CommandError(f"{exc.field}: {exc.message}", EXIT_INVALID) from exc
+        raise CommandError(exc.message, EXIT_INVALID) from exc
     except NotFound as exc:
         raise CommandError(_("no such breach"), EXIT_INVALID) from exc
 

@@ -100,7 +100,7 @@ def _controller(args: argparse.Namespace) -> Actor:
 
 
 def _invalid(exc: PartnerError) -> CommandError:
-    return CommandError(f"{exc.field}: {exc.message}", EXIT_INVALID)
+    return CommandError(exc.message, EXIT_INVALID)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -19,6 +19,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from persondata import runtime
 from persondata.access import permissions
@@ -30,6 +33,7 @@ from persondata.core.formats import format_date, format_time
 from persondata.core.sensitive import check_free_text
 from persondata.governance.errors import GovernanceError
 from persondata.governance.models import KINDS, RISK_HIGH, RISK_UNLIKELY, RISKS, Breach
+from persondata.refusals import refusal_text
 from persondata.requests import mail
 
 TEXTS = (
@@ -48,6 +52,35 @@ EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)  # no time of a breach lies before i
 FIELDS = (*TIMES, *TEXTS, "kinds", "categories", "customers_affected", "records_affected", "risk",
           "authority_reference")  # fmt: skip
 MAX_TEXT = 10_000
+
+#: each field in words, at the start of a refusal's sentence (the error keeps the key for the form and the API)
+_FIELD_WORDS: dict[str, Promise] = {
+    "discovered_at": _("The time of discovery"),
+    "occurred_at": _("The time the breach occurred"),
+    "notified_at": _("The time of the notification to Datatilsynet"),
+    "customers_told_at": _("The time the customers were told"),
+    "nature": _("The description of the breach"),
+    "consequences": _("The likely consequences"),
+    "measures_taken": _("The measures taken"),
+    "measures_planned": _("The measures planned"),
+    "delay_reason": _("The reasons for the delay"),
+    "not_notified_reason": _("The reasons for not notifying"),
+    "customers_not_told_reason": _("The reasons for not telling the customers"),
+    "letter_da": _("The letter in Danish"),
+    "letter_en": _("The letter in English"),
+    "kinds": _("The kind of breach"),
+    "categories": _("The categories of data"),
+    "customers_affected": _("The number of customers affected"),
+    "records_affected": _("The number of records affected"),
+    "risk": _("The risk"),
+    "authority_reference": _("Datatilsynet's case number"),
+}
+
+
+def _field(name: str) -> str:
+    """``name`` in words, to begin a sentence."""
+    words = _FIELD_WORDS.get(name)
+    return name if words is None else str(words)
 
 
 @dataclass(frozen=True)
@@ -96,26 +129,43 @@ def _time(name: str, value: Any, now: datetime) -> datetime | None:
     if value in (None, ""):
         return None
     if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
-        raise GovernanceError(name, "give a date and time with its time zone, e.g. 2025-10-25T14:00+02:00")
+        raise GovernanceError(
+            name,
+            gettext("%(field)s needs a date and a time with its time zone, e.g. 2025-10-25T14:00+02:00.")
+            % {"field": _field(name)},
+        )
     if value > now:
-        raise GovernanceError(name, "lies in the future; give the time it happened")
+        raise GovernanceError(
+            name,
+            gettext("%(field)s lies in the future: give the time it happened.") % {"field": _field(name)},
+        )
     if value < EARLIEST:  # a typing error: and before 1894, Danish time was not a whole hour ahead of UTC
         raise GovernanceError(
-            name, "lies before 1900; give the time it happened, e.g. 2025-10-25T14:00+02:00"
+            name,
+            gettext("%(field)s lies before 1900: give the time it happened, e.g. 2025-10-25T14:00+02:00.")
+            % {"field": _field(name)},
         )
     return value
 
 
 def _count(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise GovernanceError(name, "give a whole number, 0 or more (an estimate is fine)")
+        raise GovernanceError(
+            name,
+            gettext("%(field)s must be a whole number, 0 or more (an estimate is fine).")
+            % {"field": _field(name)},
+        )
     return int(value)
 
 
 def _clean(values: Mapping[str, Any], breach: Breach, now: datetime) -> list[str]:
     """Apply ``values`` to ``breach`` after checking each; return the names of the fields that changed."""
     if unknown := sorted(set(values) - set(FIELDS)):
-        raise GovernanceError(unknown[0], f"not a field of a breach; the fields are {', '.join(FIELDS)}")
+        raise GovernanceError(
+            unknown[0],
+            gettext("“%(name)s” is not a field of a breach; the fields are %(fields)s.")
+            % {"name": unknown[0], "fields": ", ".join(FIELDS)},
+        )
     clean: dict[str, Any] = {}
     for name, value in values.items():
         if name in TIMES:
@@ -123,24 +173,41 @@ def _clean(values: Mapping[str, Any], breach: Breach, now: datetime) -> list[str
         elif name in TEXTS:
             text = str(value or "").strip()
             if len(text) > MAX_TEXT:
-                raise GovernanceError(name, f"is {len(text)} characters; keep it under {MAX_TEXT}")
+                raise GovernanceError(
+                    name,
+                    gettext("%(field)s is %(n)s characters: keep it under %(max)s.")
+                    % {"field": _field(name), "n": len(text), "max": MAX_TEXT},
+                )
             if (refusal := check_free_text(text)) is not None:
-                raise GovernanceError(name, refusal.message)
+                raise GovernanceError(
+                    name,
+                    gettext("%(field)s %(problem)s.")
+                    % {"field": _field(name), "problem": refusal_text(refusal)},
+                )
             clean[name] = text
         elif name in ("customers_affected", "records_affected"):
             clean[name] = _count(name, value)
         elif name == "kinds":
             if bad := sorted(set(value) - set(KINDS)):
-                raise GovernanceError(name, f"unknown kind {bad[0]!r}; choose from {', '.join(KINDS)}")
+                raise GovernanceError(
+                    name,
+                    gettext("“%(kind)s” is not a kind of breach; choose from %(kinds)s.")
+                    % {"kind": bad[0], "kinds": ", ".join(KINDS)},
+                )
             clean[name] = [k for k in KINDS if k in set(value)]
         elif name == "categories":
             declared = runtime.policy().categories
             if bad := sorted(set(value) - set(declared)):
-                raise GovernanceError(name, f"{bad[0]!r} is not a category of the policy file")
+                raise GovernanceError(
+                    name,
+                    gettext("“%(category)s” is not a category of the policy file.") % {"category": bad[0]},
+                )
             clean[name] = [k for k in declared if k in set(value)]
         elif name == "risk":
             if value not in dict(RISKS):
-                raise GovernanceError(name, f"choose one of {', '.join(dict(RISKS))}")
+                raise GovernanceError(
+                    name, gettext("Choose the risk from %(risks)s.") % {"risks": ", ".join(dict(RISKS))}
+                )
             clean[name] = value
         else:  # authority_reference
             clean[name] = str(value or "").strip()[:60]
@@ -154,23 +221,27 @@ def _clean(values: Mapping[str, Any], breach: Breach, now: datetime) -> list[str
 def _check_whole(breach: Breach) -> None:
     """The rules between fields (Art. 33(1), 33(5), 34)."""
     if breach.discovered_at is None:
-        raise GovernanceError("discovered_at", "say when the company became aware of the breach")
+        raise GovernanceError("discovered_at", gettext("Say when the company became aware of the breach."))
     if not breach.nature:
-        raise GovernanceError("nature", "describe what happened (Art. 33(3)(a))")
+        raise GovernanceError("nature", gettext("Describe what happened (Art. 33(3)(a))."))
     if breach.occurred_at and breach.occurred_at > breach.discovered_at:
-        raise GovernanceError("occurred_at", "is after the breach was discovered")
+        raise GovernanceError(
+            "occurred_at", gettext("The breach cannot have occurred after it was discovered.")
+        )
     for name in ("notified_at", "customers_told_at"):
         at = getattr(breach, name)
         if at is not None and at < breach.discovered_at:
-            raise GovernanceError(name, "is before the breach was discovered")
+            raise GovernanceError(
+                name, gettext("%(field)s is before the breach was discovered.") % {"field": _field(name)}
+            )
     notified = breach.notified_at
     if notified and not breach_notified_in_time(breach.discovered_at, notified) and not breach.delay_reason:
         raise GovernanceError(
             "delay_reason",
-            "the notification came after 72 hours: give the reasons for the delay (Art. 33(1))",
+            gettext("The notification came after 72 hours: give the reasons for the delay (Art. 33(1))."),
         )
     if breach.customers_told_at and not (breach.letter_da or breach.letter_en):
-        raise GovernanceError("letter_da", "keep the letter the customers were sent (Art. 34(2))")
+        raise GovernanceError("letter_da", gettext("Keep the letter the customers were sent (Art. 34(2))."))
 
 
 # -- changes -------------------------------------------------------------------------------------------------

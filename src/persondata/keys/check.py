@@ -57,7 +57,8 @@ def key_file_problem(exc: VaultError) -> str:
         "damaged": gettext("The master key file %(file)s is damaged: restore it from its backup."),
     }
     if exc.problem not in words:
-        return gettext("The master key cannot be used: %(error)s") % {"error": exc}
+        # the core's detail is English and says nothing the reader can act on beyond this
+        return gettext("The master key cannot be used: restore the master key file from its backup.")
     return words[exc.problem] % {"file": exc.path, "mode": f"{exc.mode:o}"}
 
 

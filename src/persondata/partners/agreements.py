@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from persondata import runtime
 from persondata.access import permissions
@@ -48,6 +49,7 @@ from persondata.jobs.models import Outbox
 from persondata.keys import ring, rotation
 from persondata.partners.errors import PartnerError
 from persondata.partners.models import ProcessorAgreement
+from persondata.refusals import refusal_text
 
 KEY_CLASS = "processor_agreement"
 #: the agreement's row keeps its wrapped key: ``persondata keys rotate`` re-wraps it
@@ -79,15 +81,21 @@ def partner_of(key: str) -> Partner:
     policy = runtime.policy()
     partner = policy.partner(key)
     if partner is None:
-        keys = ", ".join(p.key for p in policy.partners) or "none"
-        raise PartnerError("partner", f"is not a partner of the policy file (partners: {keys})")
+        keys = ", ".join(p.key for p in policy.partners) or "–"
+        raise PartnerError(
+            "partner",
+            _("“%(key)s” is not a partner of the policy file (partners: %(keys)s).")
+            % {"key": key, "keys": keys},
+        )
     return partner
 
 
 def check_country(field: str, value: str) -> str:
     value = (value or "").strip().upper()
     if not _COUNTRY.fullmatch(value):
-        raise PartnerError(field, "must be a two-letter country code (ISO 3166-1), e.g. DK, SE, US")
+        raise PartnerError(
+            field, _("The country must be a two-letter country code (ISO 3166-1), e.g. DK, SE, US.")
+        )
     return value
 
 
@@ -100,7 +108,9 @@ def parse_sub_processors(text: str) -> tuple[SubProcessor, ...]:
         name, sep, country = line.rpartition(";")
         if not sep or not name.strip():
             raise PartnerError(
-                "sub_processors", f"line {n}: write 'name; country code', e.g. 'Hosting A/S; DK'"
+                "sub_processors",
+                _("Sub-processors, line %(n)s: write “name; country code”, e.g. “Hosting A/S; DK”.")
+                % {"n": n},
             )
         found.append(SubProcessor(name.strip(), check_country("sub_processors", country)))
     return tuple(found)
@@ -109,28 +119,50 @@ def parse_sub_processors(text: str) -> tuple[SubProcessor, ...]:
 def _checked(data: AgreementInput) -> AgreementInput:
     version = (data.version or "").strip()
     if not version or len(version) > 40:
-        raise PartnerError("version", "give the agreement's version or date of issue (at most 40 characters)")
+        raise PartnerError(
+            "version", _("Give the agreement's version or date of issue (at most 40 characters).")
+        )
     if data.next_review <= data.signed_on:
-        raise PartnerError("next_review", "must come after the date the agreement was signed")
+        raise PartnerError(
+            "next_review", _("The next review must come after the date the agreement was signed.")
+        )
     if unknown := sorted(set(data.clauses) - set(CLAUSES)):
-        raise PartnerError("clauses", f"unknown clause {', '.join(unknown)}: Art. 28(3) has (a)–(h)")
+        raise PartnerError(
+            "clauses",
+            _("Unknown clause %(unknown)s: Art. 28(3) has (a)–(h).") % {"unknown": ", ".join(unknown)},
+        )
     if data.safeguard and data.safeguard not in SAFEGUARDS:
-        raise PartnerError("safeguard", f"must be one of {', '.join(SAFEGUARDS)}, or empty within the EU/EEA")
+        raise PartnerError(
+            "safeguard",
+            _("The transfer basis must be one of %(safeguards)s, or empty within the EU/EEA.")
+            % {"safeguards": ", ".join(SAFEGUARDS)},
+        )
     if data.safeguard_date and not data.safeguard:
-        raise PartnerError("safeguard_date", "a date needs a transfer basis: choose the safeguard too")
+        raise PartnerError(
+            "safeguard_date", _("The transfer basis's date needs a transfer basis: choose the basis too.")
+        )
     if len(data.sub_processors) > MAX_SUB_PROCESSORS:
-        raise PartnerError("sub_processors", f"at most {MAX_SUB_PROCESSORS}")
+        raise PartnerError(
+            "sub_processors", _("At most %(max)s sub-processors.") % {"max": MAX_SUB_PROCESSORS}
+        )
     for sub in data.sub_processors:
         if not sub.name or len(sub.name) > 200:
-            raise PartnerError("sub_processors", "each needs a name of at most 200 characters")
+            raise PartnerError(
+                "sub_processors", _("Each sub-processor needs a name of at most 200 characters.")
+            )
         if (refusal := check_free_text(sub.name)) is not None:
-            raise PartnerError("sub_processors", refusal.message)
+            raise PartnerError(
+                "sub_processors",
+                _("A sub-processor's name %(problem)s.") % {"problem": refusal_text(refusal)},
+            )
         check_country("sub_processors", sub.country)
     if data.document is not None and (
         not data.document.startswith(b"%PDF-") or len(data.document) > MAX_DOCUMENT
     ):
         raise PartnerError(
-            "document", f"must be the signed agreement as a PDF of at most {MAX_DOCUMENT // 2**20} MB"
+            "document",
+            _("The document must be the signed agreement as a PDF of at most %(mb)s MB.")
+            % {"mb": MAX_DOCUMENT // 2**20},
         )
     return AgreementInput(
         signed_on=data.signed_on,

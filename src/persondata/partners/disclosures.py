@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from persondata import runtime
 from persondata.access import permissions
@@ -45,20 +46,33 @@ def _check(partner_key: str, categories: Iterable[str], purpose: str) -> tuple[s
     policy = runtime.policy()
     chosen = sorted(set(categories))
     if not chosen:
-        raise PartnerError("categories", "name at least one category of data that was passed on")
+        raise PartnerError("categories", _("Name at least one category of data that was passed on."))
     if unknown := sorted(set(chosen) - set(policy.categories)):
-        raise PartnerError("categories", f"not declared in the policy file: {', '.join(unknown)}")
+        raise PartnerError(
+            "categories",
+            _("These categories are not declared in the policy file: %(unknown)s.")
+            % {"unknown": ", ".join(unknown)},
+        )
     if not_received := sorted(set(chosen) - partner.receives):
         raise PartnerError(
             "categories",
-            f"the policy file does not let {partner.key} receive {', '.join(not_received)}: "
-            f"add it to partners.{partner.key}.receives first, or correct the record",
+            _(
+                "The policy file does not let %(partner)s receive %(categories)s: add it to "
+                "partners.%(partner)s.receives first, or correct the record."
+            )
+            % {"partner": partner.key, "categories": ", ".join(not_received)},
         )
     if purpose != ART19 and purpose not in policy.purposes:
-        raise PartnerError("purpose", f"must be a purpose of the policy file ({', '.join(policy.purposes)})")
+        raise PartnerError(
+            "purpose",
+            _("The purpose must be a purpose of the policy file (%(purposes)s).")
+            % {"purposes": ", ".join(policy.purposes)},
+        )
     if purpose != ART19 and purpose not in partner.purposes:
         raise PartnerError(
-            "purpose", f"{partner.key} does not work for {purpose} (partners.{partner.key}.purposes)"
+            "purpose",
+            _("%(partner)s does not work for %(purpose)s (partners.%(partner)s.purposes).")
+            % {"partner": partner.key, "purpose": purpose},
         )
     return partner.name, chosen
 
@@ -80,12 +94,16 @@ def record(
     ids = sorted(set(customer_ids))
     if standing == bool(ids):
         raise PartnerError(
-            "customers", "name the customers whose data went, or mark it as standing (every customer)"
+            "customers", _("Name the customers whose data went, or mark it as standing (every customer).")
         )
     if len(ids) > MAX_CUSTOMERS:
-        raise PartnerError("customers", f"at most {MAX_CUSTOMERS} a record: record a bigger export in parts")
+        raise PartnerError(
+            "customers",
+            _("At most %(max)s customers a record: record a bigger export in parts.")
+            % {"max": MAX_CUSTOMERS},
+        )
     if occurred_at > now:
-        raise PartnerError("occurred_at", "must not lie in the future")
+        raise PartnerError("occurred_at", _("The time of the transfer must not lie in the future."))
     disclosure = Disclosure.objects.create(
         partner_key=partner_key,
         partner_name=name,
@@ -134,7 +152,9 @@ def record_by_hand(
     permissions.require(actor, permissions.MANAGE_PARTNERS)
     if export and (reason := agreements.hold_reason(partner_key, legal_date(now))):
         raise PartnerError(
-            "partner", f"has no complete, current processor agreement ({reason}): nothing may go to it"
+            "partner",
+            _("%(partner)s has no complete, current processor agreement (%(reason)s): nothing may go to it.")
+            % {"partner": partner_key, "reason": reason},
         )
     return record(
         partner_key,
@@ -156,7 +176,7 @@ def delete(actor: Actor, disclosure_id: uuid.UUID, *, now: datetime) -> None:
     if disclosure is None:
         raise NotFound("no such disclosure")
     if disclosure.channel == "webhook" or disclosure.purpose == ART19:
-        raise PartnerError("disclosure", "a notice's record is evidence of telling the partner and stays")
+        raise PartnerError("disclosure", _("A notice's record is evidence of telling the partner and stays."))
     partner = disclosure.partner_key
     disclosure.delete()
     audit.record(

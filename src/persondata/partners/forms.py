@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from django import forms
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from persondata import runtime
@@ -114,7 +114,10 @@ class AgreementForm(forms.Form):
         f = self.cleaned_data
         upload = f.get("document")
         if upload is not None and upload.size > MAX_DOCUMENT:
-            raise PartnerError("document", f"must be at most {MAX_DOCUMENT // 2**20} MB")
+            raise PartnerError(
+                "document",
+                gettext("The document must be at most %(mb)s MB.") % {"mb": MAX_DOCUMENT // 2**20},
+            )
         return AgreementInput(
             signed_on=f["signed_on"],
             version=f["version"],

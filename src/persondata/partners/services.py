@@ -62,6 +62,7 @@ from persondata.partners.webhooks import (
     record_notice_disclosure,
     seal_secret,
 )
+from persondata.refusals import refusal_text
 from persondata.register.models import RELEVANCE, Customer
 from persondata.requests import recipients
 from persondata.requests import services as rights
@@ -92,22 +93,30 @@ def affected_categories(
     """The policy categories an action touches (see the module's docstring for the mapping)."""
     policy = runtime.policy()
     if action not in ACTION_KEYS:
-        raise PartnerError("action", f"must be one of {', '.join(ACTION_KEYS)}")
+        raise PartnerError(
+            "action", _("The action must be one of %(actions)s.") % {"actions": ", ".join(ACTION_KEYS)}
+        )
     if categories is not None:
         chosen = set(categories)
         if unknown := sorted(chosen - set(policy.categories)):
-            raise PartnerError("categories", f"not declared in the policy file: {', '.join(unknown)}")
+            raise PartnerError(
+                "categories",
+                _("These categories are not declared in the policy file: %(unknown)s.")
+                % {"unknown": ", ".join(unknown)},
+            )
         if not chosen:
-            raise PartnerError("categories", "name at least one category")
+            raise PartnerError("categories", _("Name at least one category of data."))
         return tuple(sorted(chosen))
     if action == "rectification":
         if not changes:
-            raise PartnerError("changes", "say what was corrected: {field: new value}")
+            raise PartnerError("changes", _("Say what was corrected: {field: new value}."))
         found = set()
         for name in changes:
             category = policy.category_of_field(name)
             if category is None:
-                raise PartnerError("changes", f"'{name}' is not a field of the policy file")
+                raise PartnerError(
+                    "changes", _("“%(name)s” is not a field of the policy file.") % {"name": name}
+                )
             found.add(category.key)
         return tuple(sorted(found))
     if action == "erasure":
@@ -176,7 +185,7 @@ def notify_partners(
     if not transaction.get_connection().in_atomic_block:
         raise audit.TransactionRequired("notify_partners must run inside the change's transaction")
     if changes and action != "rectification":
-        raise PartnerError("changes", "only a rectification passes on new values")
+        raise PartnerError("changes", _("Only a rectification passes on new values."))
     affected = set(affected_categories(action, changes=changes, categories=categories))
     partners = [p for p in runtime.policy().partners if p.receives & affected]
     # Art. 19: the partners that received this customer's data, by the records of disclosures (all the policy's
@@ -277,7 +286,7 @@ def tick(actor: Actor, notice_id: uuid.UUID, *, now: datetime, note: str = "") -
             "note", _("The note is too long: at most %(count)s characters.") % {"count": MAX_NOTE}
         )
     if note and (refusal := check_free_text(note)) is not None:
-        raise PartnerError("note", refusal.message)
+        raise PartnerError("note", _("The note %(problem)s.") % {"problem": refusal_text(refusal)})
     notice.state, notice.channel, notice.done_at, notice.done_by_id = DONE, "manual", now, actor.user_id
     notice.payload_blob, notice.next_attempt_at = None, None
     notice.note_blob = (
@@ -325,8 +334,12 @@ def _partner(key: str) -> Partner:
     policy = runtime.policy()
     partner = policy.partner(key)
     if partner is None:
-        keys = ", ".join(p.key for p in policy.partners) or "none"
-        raise PartnerError("partner", f"is not a partner of the policy file (partners: {keys})")
+        keys = ", ".join(p.key for p in policy.partners) or "–"
+        raise PartnerError(
+            "partner",
+            _("“%(key)s” is not a partner of the policy file (partners: %(keys)s).")
+            % {"key": key, "keys": keys},
+        )
     return partner
 
 

@@ -92,7 +92,7 @@ def check_url(url: str) -> str:
     """The webhook address, checked: ``https://``, or ``http://`` to this machine only (a receiver on loopback)."""
     url = (url or "").strip()
     if not url or len(url) > 500:
-        raise PartnerError("url", "give the partner's webhook address (at most 500 characters)")
+        raise PartnerError("url", _("Give the partner's webhook address (at most 500 characters)."))
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
@@ -125,7 +125,8 @@ def check_secret(secret: str) -> str:
     ):
         raise PartnerError(
             "secret",
-            f"must be {MIN_SECRET}–{MAX_SECRET} characters without spaces (or leave it out to get one)",
+            _("The secret must be %(min)s–%(max)s characters without spaces (or leave it out to get one).")
+            % {"min": MIN_SECRET, "max": MAX_SECRET},
         )
     return secret
 

@@ -18,6 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from persondata import runtime
 from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied, NotFound
@@ -25,9 +29,10 @@ from persondata.access.models import AccessLog
 from persondata.audit import services as audit
 from persondata.core import sealing
 from persondata.core.access import apply_restriction, decide
-from persondata.core.sensitive import check_free_text
+from persondata.core.sensitive import Refusal, check_free_text
 from persondata.core.vault import name_tokens, normalize_email, normalize_name, normalize_phone, seal
 from persondata.keys import ring
+from persondata.refusals import refusal_text
 from persondata.register.import_formats import _Row
 from persondata.register.models import RELEVANCE, Customer, CustomerNameToken, Restriction
 
@@ -36,13 +41,46 @@ FIELDS = ("name", "street", "postcode", "city", "country", "phone", "email")
 ADDRESS_FIELDS = ("street", "postcode", "city", "country")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
+#: each field in words, to begin a refusal's sentence (``errors`` keeps the key for the form and the API)
+_FIELD_WORDS: dict[str, Promise] = {
+    "name": _("The name"),
+    "street": _("The street"),
+    "postcode": _("The postcode"),
+    "city": _("The city"),
+    "country": _("The country"),
+    "phone": _("The phone number"),
+    "email": _("The e-mail address"),
+}
+#: the importer's English predicates (its rules check the values) → the same in the active language
+_PREDICATES: dict[str, Promise] = {
+    "is missing; it is required": _("is missing; it is required"),
+    "must be text": _("must be text"),
+    "is not a phone number; write at least 8 digits, e.g. +45 12 34 56 78": _(
+        "is not a phone number; write at least 8 digits, e.g. +45 12 34 56 78"
+    ),
+}
+_TOO_LONG = re.compile(r"is longer than (\d+) characters; shorten it")
+
+
+def _sentence(name: str, predicate: str) -> str:
+    """``The phone number is not a phone number; …`` in the active language (the key for a field not known)."""
+    words = _FIELD_WORDS.get(name)
+    field = name if words is None else str(words)
+    if (known := _PREDICATES.get(predicate)) is not None:
+        predicate = str(known)
+    elif too_long := _TOO_LONG.fullmatch(predicate):
+        predicate = gettext("is longer than %(max)s characters; shorten it") % {"max": too_long[1]}
+    else:
+        predicate = refusal_text(Refusal("", predicate))
+    return gettext("%(field)s %(problem)s.") % {"field": field, "problem": predicate}
+
 
 class RectifyError(ValueError):
     """Corrections that cannot be stored: ``errors`` maps each bad field to what is wrong (never the value)."""
 
     def __init__(self, errors: dict[str, str]) -> None:
         self.errors = errors
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        super().__init__(" ".join(errors.values()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +95,17 @@ def clean_changes(changes: dict[str, Any]) -> dict[str, str]:
     values: dict[str, str] = {}
     for name, value in changes.items():
         if name not in FIELDS:
-            errors[name] = f"cannot be corrected here; use {', '.join(FIELDS)}"
+            errors[name] = gettext("“%(name)s” cannot be corrected here; use %(fields)s.") % {
+                "name": name,
+                "fields": ", ".join(FIELDS),
+            }
         elif not isinstance(value, str):
-            errors[name] = "must be text"
+            errors[name] = _sentence(name, "must be text")
         else:
             values[name] = value.strip()
     for name, value in values.items():
         if (refusal := check_free_text(value)) is not None:
-            errors[name] = refusal.message
+            errors[name] = _sentence(name, refusal.message)
     row = _Row(values, "correction", 0)
     out: dict[str, str] = {}
     for name, value in values.items():
@@ -79,7 +120,7 @@ def clean_changes(changes: dict[str, Any]) -> dict[str, str]:
         elif name == "country":
             country = value.upper()
             if country and not _COUNTRY.match(country):
-                errors[name] = "is not a country code; write two letters, e.g. DK"
+                errors[name] = gettext("The country is not a country code: write two letters, e.g. DK.")
             out[name] = country or "DK"
         elif name == "phone":
             out[name] = row.phone()
@@ -88,7 +129,7 @@ def clean_changes(changes: dict[str, Any]) -> dict[str, str]:
         else:
             out[name] = row.text(name)
     for error in row.errors:
-        errors.setdefault(error.field, error.reason)
+        errors.setdefault(error.field, _sentence(error.field, error.reason))
     if errors:
         raise RectifyError(errors)
     return out
