@@ -23,6 +23,7 @@ def gettext_lazy(message: str) -> str:
     `make messages` extracts the calls by this name."""
     return cast(str, _gettext_lazy(message))
 
+
 from persondata.core.policy import PolicyError
 
 

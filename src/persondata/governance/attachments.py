@@ -117,9 +117,7 @@ def attach(
     if control is None:
         raise NotFound("no such control")
     if control.signed_at is not None:
-        raise Conflict(
-            "control", gettext("The control is signed off: its attachments can no longer change.")
-        )
+        raise Conflict("control", gettext("The control is signed off: its attachments can no longer change."))
     if item not in controls.measures():
         raise GovernanceError(
             "item", gettext("“%(item)s” is not a security measure of the policy file.") % {"item": item}

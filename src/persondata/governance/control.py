@@ -94,9 +94,7 @@ def start_control(actor: Actor, *, now: datetime) -> Control:
     require_controller(actor)
     today = legal_date(now)
     if Control.objects.filter(signed_at__isnull=True).exists():
-        raise Conflict(
-            "control", gettext("A control is open already: finish it and sign it off first.")
-        )
+        raise Conflict("control", gettext("A control is open already: finish it and sign it off first."))
     last = Control.objects.filter(signed_at__isnull=False).order_by("-period_end").first()
     start = (
         last.period_end + timedelta(days=1) if last else add_months(today, -runtime.policy().review.months)
