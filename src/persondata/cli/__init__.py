@@ -16,15 +16,14 @@ from typing import cast
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _gettext_lazy
 
+from persondata.core.policy import PolicyError
+
 
 def gettext_lazy(message: str) -> str:
     """Django's ``gettext_lazy``, for the help of the commands and their options: looked up in the command's language
     when argparse formats the help. Typed as the ``str`` argparse's stubs ask for (a lazy string behaves as one);
     `make messages` extracts the calls by this name."""
     return cast(str, _gettext_lazy(message))
-
-
-from persondata.core.policy import PolicyError
 
 
 def gettext_noop(text: str) -> str:
