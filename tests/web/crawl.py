@@ -40,8 +40,8 @@ CODE_SHAPES = [
 ]
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 ENGLISH_WORDS = re.compile(r"\b(?:the|and|of|with|is|are|this|that|not|from|your|has|which|will|been)\b")
-#: English msgids that are Danish words too ("Register over brud", "vores administrative system")
-ALSO_DANISH = {"Register", "administrative system"}
+#: English msgids that are Danish words too ("Register over brud", "vores administrative system", a title)
+ALSO_DANISH = {"Register", "administrative system", "Direktør"}
 PLACEHOLDER = re.compile(r"<<[^<>]*>>")
 
 
@@ -59,6 +59,8 @@ def english_msgids() -> list[re.Pattern[str]]:
         for msgid, msgstr in catalogue(po).items():
             if msgstr.strip() == msgid.strip():
                 continue
+            # a policy file's key path in a message ("partners.%(partner)s.purposes") is what the user types
+            msgid = re.sub(r"[\w%()]+(?:\.[\w%()]+)+", " ", msgid)
             for piece in re.split(r"%\(\w+\)[sd]|%[sd]|\{[^}]*\}|<[^>]*>|\n", msgid):
                 piece = piece.strip(" .,:;()·—-")
                 # one-word msgids of four letters or fewer ("Show", "From") are too likely to be names or data
