@@ -7,12 +7,13 @@ against the real database (SQLite, and PostgreSQL in the PostgreSQL run).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from persondata import runtime
 from persondata.core.policy import Policy
@@ -22,6 +23,14 @@ from persondata.retention.models import DeletionLedgerEntry
 from persondata.retention.sweep import sweep
 from persondata.retention.sweep_report import SweepReport
 from tests.retention.conftest import at_noon, customer, invoice, order
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """The sweep's reasons in English, as these tests read them (the app's language is Danish)."""
+    with translation.override("en"):
+        yield
+
 
 D = date
 IMPORTED = D(2025, 5, 1)  # the day of the import
