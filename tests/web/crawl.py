@@ -60,7 +60,7 @@ def english_msgids() -> list[re.Pattern[str]]:
             if msgstr.strip() == msgid.strip():
                 continue
             # a policy file's key path in a message ("partners.%(partner)s.purposes") is what the user types
-            msgid = re.sub(r"[\w%()]+(?:\.[\w%()]+)+", " ", msgid)
+            msgid = re.sub(r"(?:\w{2,}|%\(\w+\)s)(?:\.(?:\w{2,}|%\(\w+\)s))+", " ", msgid)  # not "e.g."
             for piece in re.split(r"%\(\w+\)[sd]|%[sd]|\{[^}]*\}|<[^>]*>|\n", msgid):
                 piece = piece.strip(" .,:;()·—-")
                 # one-word msgids of four letters or fewer ("Show", "From") are too likely to be names or data
