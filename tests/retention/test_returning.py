@@ -122,4 +122,4 @@ def test_a_customer_deleted_at_the_end_of_retention_in_the_next_import(
 def test_the_policy_setting_is_validated() -> None:
     text = filled_policy_text(('returning_customers = "when_active"', 'returning_customers = "sometimes"'))
     found = problem(text, "retention.returning_customers")
-    assert "'sometimes'" in found.message and 'returning_customers = "when_active"' in found.fix
+    assert "'sometimes'" in found.message.en and 'returning_customers = "when_active"' in found.fix.en
