@@ -3,14 +3,36 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from tests.web.crawl import ENGLISH_WORDS, english_msgids
+
 TEST_URL = os.environ.get("PERSONDATA_DATABASE_URL", "")
 ON_POSTGRES = TEST_URL.startswith(("postgres://", "postgresql://"))
+#: what a command prints that is data, not the app's words: passwords, paths, ids, dates, the policy's texts
+#: an error's prefix: the program and the command as typed ("persondata customers: …")
+PROGRAM = re.compile(r"^persondata [\w-]+: ")
+DATA = re.compile(r"(/[\w./-]+|\b[0-9a-f]{8,}\b|\b[\w-]{16}\b)")
+
+
+def english_in(output: str) -> list[str]:
+    """Each line of ``output`` that shows English (what a Danish run must never print), as the crawl test reads a
+    Danish page (:mod:`tests.web.crawl`): an English function word, or an English text of the app's catalogues."""
+    msgids = english_msgids()
+    found = []
+    for line in output.splitlines():
+        text = DATA.sub(" ", PROGRAM.sub("", line))
+        if m := ENGLISH_WORDS.search(text):
+            found.append(f"English word {m[0]!r} in {line!r}")
+        for pattern in msgids:
+            if m := pattern.search(text):
+                found.append(f"untranslated {m[0]!r} in {line!r}")
+    return found
 
 
 def cli_env(home: Path, database_url: str | None = None) -> dict[str, str]:

@@ -19,29 +19,9 @@ from django.utils import translation
 
 from persondata.cli import _argparse_speaks, build_parser, choose_language
 from persondata.core.risk import EVENTS
-from tests.clitools import cli_env, persondata
-from tests.web.crawl import ENGLISH_WORDS, english_msgids
+from tests.clitools import cli_env, english_in, persondata
 
 pytestmark = pytest.mark.slow
-
-#: what a command prints that is data, not the app's words: passwords, paths, ids, dates, the policy's texts
-#: an error's prefix: the program and the command as typed ("persondata customers: …")
-PROGRAM = re.compile(r"^persondata [\w-]+: ")
-DATA = re.compile(r"(/[\w./-]+|\b[0-9a-f]{8,}\b|\b[\w-]{16}\b)")
-
-
-def _english_in(output: str) -> list[str]:
-    """Each line of ``output`` that shows English (what a Danish run must never print)."""
-    msgids = english_msgids()
-    found = []
-    for line in output.splitlines():
-        text = DATA.sub(" ", PROGRAM.sub("", line))
-        if m := ENGLISH_WORDS.search(text):
-            found.append(f"English word {m[0]!r} in {line!r}")
-        for pattern in msgids:
-            if m := pattern.search(text):
-                found.append(f"untranslated {m[0]!r} in {line!r}")
-    return found
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:
@@ -110,7 +90,7 @@ def test_the_commands_speak_danish_and_english_and_their_json_is_the_same(tmp_pa
     assert "mangler: fortrolighed, vejledning" in "\n".join(outputs["da"])
     assert "missing: confidentiality, guidance" in "\n".join(outputs["en"])
 
-    problems = _english_in("\n".join(outputs["da"]))
+    problems = english_in("\n".join(outputs["da"]))
     assert not problems, "\n".join(problems)
     assert "kirsten" in "\n".join(outputs["en"]) and "have not accepted" in "\n".join(outputs["en"])
 
@@ -124,10 +104,10 @@ def test_the_commands_speak_danish_and_english_and_their_json_is_the_same(tmp_pa
 
 def test_the_detector_catches_english_in_a_danish_run() -> None:
     found = "\n".join(
-        _english_in("kirsten  fortrolighed\n2 of 2 active logins have not accepted every current text")
+        english_in("kirsten  fortrolighed\n2 of 2 active logins have not accepted every current text")
     )
     assert "English word 'of'" in found and "untranslated 'active logins have not accepted" in found, found
-    assert _english_in("2 af 2 aktive logins har ikke accepteret alle gældende tekster") == []
+    assert english_in("2 af 2 aktive logins har ikke accepteret alle gældende tekster") == []
 
 
 def test_the_services_refusals_the_command_passes_on_speak_danish(tmp_path: Path) -> None:
@@ -184,9 +164,9 @@ def test_the_services_refusals_the_command_passes_on_speak_danish(tmp_path: Path
     finally:
         key.chmod(0o600)
 
-    problems = _english_in("\n".join(said["da"]))
+    problems = english_in("\n".join(said["da"]))
     assert not problems, "\n".join(problems)
-    assert _english_in("\n".join(said["en"])), "the English run is English (the detector can fail)"
+    assert english_in("\n".join(said["en"])), "the English run is English (the detector can fail)"
     for lang in ("da", "en"):  # no machine key in what a person reads
         assert not re.search(
             r"\b(received_on|customer_id|state|ground|discovered_at)\b", "\n".join(said[lang])
@@ -198,7 +178,7 @@ def test_argparse_own_words_follow_the_language(tmp_path: Path) -> None:
     _, danish, code = _run(tmp_path, "da", "retention", "frobnicate", check=False)
     assert code == 2
     assert "fejl" in danish and "ugyldigt valg" in danish and "brug:" in danish
-    assert not _english_in(danish.replace("frobnicate", "")), danish
+    assert not english_in(danish.replace("frobnicate", "")), danish
     _, english, _ = _run(tmp_path, "en", "customers", "show", check=False)
     assert "error: the following arguments are required" in english
 
@@ -246,12 +226,12 @@ def test_every_commands_help_is_danish(monkeypatch: pytest.MonkeyPatch) -> None:
     _argparse_speaks()  # as main() does
     danish, english = _help_texts("da"), _help_texts("en")
     assert danish.keys() == english.keys() and len(danish) > 100, sorted(danish)
-    problems = [f"persondata {line} --help: {p}" for line, text in danish.items() for p in _english_in(text)]
+    problems = [f"persondata {line} --help: {p}" for line, text in danish.items() for p in english_in(text)]
     assert not problems, "\n".join(problems)
     assert (
         "tilbagehold" in danish["retention"]
         and "pr. transaktion (standard 10.000)" in danish["retention run"]
     )
     assert "per transaction (default 10,000)" in english["retention run"]
-    quiet = [line for line, text in english.items() if not _english_in(text)]
+    quiet = [line for line, text in english.items() if not english_in(text)]
     assert not quiet, f"the detector sees no English in the English help of {quiet}"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.clitools import persondata
+from tests.clitools import english_in, persondata
 from tests.core.test_policy import edited
-from tests.test_cli_languages import _english_in, _env
+from tests.test_cli_languages import _env
 
 pytestmark = pytest.mark.slow
 
@@ -53,6 +53,6 @@ def test_a_broken_policy_file_is_refused_in_the_commands_language(tmp_path: Path
                 assert words in err, (lang, args, words, err)
             said[lang].append(err)
 
-    english = _english_in("\n".join(said["da"]))
+    english = english_in("\n".join(said["da"]))
     assert not english, "\n".join(english)
-    assert _english_in("\n".join(said["en"])), "the English run is English (the detector can fail)"
+    assert english_in("\n".join(said["en"])), "the English run is English (the detector can fail)"

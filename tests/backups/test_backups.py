@@ -26,6 +26,7 @@ from persondata.cli import main
 from persondata.governance import evidence
 from persondata.keys import store
 from persondata.register.models import Customer
+from tests.clitools import english_in
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.django_db
@@ -172,10 +173,18 @@ def test_a_database_waiting_for_its_ledger_replay_is_served_and_read_by_nothing(
             backup_id=controller.pk and "0" * 32, backup_created_at=NOW, restored_at=NOW
         )
     gate = ServeGate(gate.app)
+    # in the site's language (Danish), or the browser's
     body = b"".join(gate(environ, lambda s, h: seen.append(s))).decode()
     assert seen[-1].startswith("503") and "persondata restore --resume" in body
-    assert main(["customers", "find", "x", "--user", "controller"]) == 2
+    assert "slettelog er endnu ikke gennemført" in body and not english_in(body), body
+    english = {**environ, "HTTP_ACCEPT_LANGUAGE": "en-GB,en;q=0.8"}
+    body = b"".join(gate(english, lambda s, h: seen.append(s))).decode()
+    assert seen[-1].startswith("503") and "deletion ledger has not been replayed" in body
+    assert main(["--lang", "en", "customers", "find", "x", "--user", "controller"]) == 2
     assert "deletion ledger has not been replayed" in capsys.readouterr().err
+    assert main(["--lang", "da", "customers", "find", "x", "--user", "controller"]) == 2
+    said = capsys.readouterr().err
+    assert "slettelog er endnu ikke gennemført" in said and not english_in(said), said
     assert main(["restore", "--resume", "--json", "--user", "controller"]) == 0
     assert json.loads(capsys.readouterr().out)["audit_ok"] is True and not ReplayPending.objects.exists()
     assert refusal(now=NOW) is None

@@ -26,6 +26,7 @@ from typing import IO, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.utils.translation import gettext as _
 
 MAGIC = b"PERSONDATA-BACKUP\n"
 FORMAT = 1
@@ -35,7 +36,8 @@ _MAX_HEADER = 1024 * 1024
 
 
 class BackupFileError(Exception):
-    """The file cannot be used as a backup; the message says why and what to do (never key material)."""
+    """The file cannot be used as a backup; the message says why and what to do (never key material), in the
+    active language."""
 
 
 def sha256_file(path: Path) -> str:
@@ -75,22 +77,23 @@ def read_manifest(f: IO[bytes]) -> tuple[dict[str, Any], bytes]:
     """The manifest and the header's digest; ``f`` is left at the first chunk."""
     magic = f.read(len(MAGIC))
     if magic != MAGIC:
-        raise BackupFileError("this is not a persondata backup (it does not start as one)")
+        raise BackupFileError(_("this is not a persondata backup (it does not start as one)"))
     raw = f.read(_LEN.size)
     if len(raw) < _LEN.size:
-        raise BackupFileError("the backup is truncated: its manifest is cut short")
+        raise BackupFileError(_("the backup is truncated: its manifest is cut short"))
     (length,) = _LEN.unpack(raw)
     header = f.read(length) if length <= _MAX_HEADER else b""
     if len(header) != length:
-        raise BackupFileError("the backup is truncated or damaged: its manifest is cut short")
+        raise BackupFileError(_("the backup is truncated or damaged: its manifest is cut short"))
     try:
         manifest = json.loads(header)
     except ValueError:
-        raise BackupFileError("the backup is damaged: its manifest cannot be read") from None
+        raise BackupFileError(_("the backup is damaged: its manifest cannot be read")) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        found = manifest.get("format") if isinstance(manifest, dict) else None
+        found = manifest.get("format", "?") if isinstance(manifest, dict) else "?"
         raise BackupFileError(
-            f"the backup has format {found!r}; this version of persondata reads format {FORMAT}"
+            _("the backup has format %(found)s; this version of persondata reads format %(format)s")
+            % {"found": found, "format": FORMAT}
         )
     return manifest, hashlib.sha256(header).digest()
 
@@ -102,13 +105,13 @@ def chunks(f: IO[bytes], header_digest: bytes, key: AESGCM) -> Iterator[bytes]:
         raw = f.read(_LEN.size)
         if len(raw) < _LEN.size:
             raise BackupFileError(
-                "the backup is truncated: it ends before its last part (an interrupted copy?)"
+                _("the backup is truncated: it ends before its last part (an interrupted copy?)")
             )
         (length,) = _LEN.unpack(raw)
         nonce = f.read(12)
         sealed = f.read(length) if length <= CHUNK + 64 else b""
         if len(nonce) < 12 or len(sealed) != length:
-            raise BackupFileError("the backup is truncated: a part is cut short (an interrupted copy?)")
+            raise BackupFileError(_("the backup is truncated: a part is cut short (an interrupted copy?)"))
         for last in (False, True):
             try:
                 block = key.decrypt(nonce, sealed, _aad(header_digest, index, last))
@@ -117,16 +120,20 @@ def chunks(f: IO[bytes], header_digest: bytes, key: AESGCM) -> Iterator[bytes]:
             yield block
             if last:
                 if f.read(1):
-                    raise BackupFileError("the backup is damaged: it has data after its last part")
+                    raise BackupFileError(_("the backup is damaged: it has data after its last part"))
                 return
             break
         else:
             if index == 0:
                 raise BackupFileError(
-                    "the backup's key does not open it: the file is damaged, or the key store holds another "
-                    "key under its id (a key store from another installation?)"
+                    _(
+                        "the backup's key does not open it: the file is damaged, or the key store holds another "
+                        "key under its id (a key store from another installation?)"
+                    )
                 )
-            raise BackupFileError(f"the backup is damaged: part {index + 1} does not check out")
+            raise BackupFileError(
+                _("the backup is damaged: part %(number)s does not check out") % {"number": index + 1}
+            )
         index += 1
 
 
@@ -143,5 +150,5 @@ def decrypt_to(src: Path, dest: IO[bytes], key_for: Any) -> dict[str, Any]:
             dest.write(block)
     checksum = manifest.get("checksum") or {}
     if sha.hexdigest() != checksum.get("sha256") or size != checksum.get("bytes"):
-        raise BackupFileError("the backup's checksum does not match its contents: the file is damaged")
+        raise BackupFileError(_("the backup's checksum does not match its contents: the file is damaged"))
     return manifest

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from persondata import runtime
 from persondata.audit import services as audit
@@ -85,13 +86,16 @@ def _checks(report: dict[str, Any]) -> tuple[dict[str, Any], str]:
     }
     problems = []
     if not checks["counts_match"]:
-        problems.append("the restored counts differ from the backup's manifest")
+        problems.append(_("the restored counts differ from the backup's manifest"))
     if checks["erased_present"] != 0:
-        problems.append("customers the deletion ledger removed are present after the replay")
+        problems.append(_("customers the deletion ledger removed are present after the replay"))
     if report.get("access_log_match") is False:
-        problems.append("the restored access log differs from the backup's")
+        problems.append(_("the restored access log differs from the backup's"))
     if not checks["audit_ok"]:
-        problems.append(f"the audit chain does not verify: {report.get('audit_problem') or '?'}")
+        problems.append(
+            _("the audit chain does not verify: %(problem)s")
+            % {"problem": report.get("audit_problem") or "?"}
+        )
     return checks, "; ".join(problems)
 
 
@@ -102,15 +106,25 @@ def drill(*, now: datetime, actor: str, folder: Path | None = None) -> Drill:
     checks: dict[str, Any] = {}
     report: dict[str, Any] = {}
     if newest is None:
-        problem = (
-            f"there is no backup in {service.backups_dir(folder)} to restore; run `persondata backup` first"
-        )
+        problem = _("there is no backup in %(folder)s to restore; run 'persondata backup' first") % {
+            "folder": service.backups_dir(folder)
+        }
     else:
         home = Path(tempfile.mkdtemp(prefix=".drill-", dir=settings.HOME))
         try:
             env = _prepare(home)
             result = subprocess.run(  # noqa: S603 - our own command, a fixed argument list
-                [sys.executable, "-m", "persondata", "restore", str(newest), "--json"],
+                # in the drill's language: its refusal becomes the drill's problem
+                [
+                    sys.executable,
+                    "-m",
+                    "persondata",
+                    "--lang",
+                    runtime.language(),
+                    "restore",
+                    str(newest),
+                    "--json",
+                ],
                 env=env,
                 capture_output=True,
                 text=True,
@@ -120,7 +134,7 @@ def drill(*, now: datetime, actor: str, folder: Path | None = None) -> Drill:
                 report = json.loads(result.stdout)
                 checks, problem = _checks(report)
             else:
-                problem = f"the restore failed: {result.stderr.strip()[-400:]}"
+                problem = _("the restore failed: %(output)s") % {"output": result.stderr.strip()[-400:]}
         except dumps.DumpError as exc:
             problem = str(exc)
         finally:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from persondata.access import log_store
 from persondata.keys import store
@@ -82,7 +83,7 @@ def sqlite_snapshot(dest: Path, schema: str = "main") -> None:
     """Copy ``schema`` of the open connection (the database, or the attached key store) into ``dest``."""
     source = _raw_sqlite()
     if source.in_transaction:  # SQLite would answer "locked" for ever: the backup reads what is committed
-        raise DumpError("a backup cannot be taken inside a write transaction of its own connection")
+        raise DumpError(_("a backup cannot be taken inside a write transaction of its own connection"))
     with closing(sqlite3.connect(dest)) as target:
         source.backup(target, name=schema)
         target.execute("PRAGMA journal_mode=DELETE")  # one file, no WAL beside it
@@ -163,12 +164,16 @@ def sqlite_prepare(path: Path, manifest: dict[str, Any], marker: tuple[str, str,
     with closing(sqlite3.connect(path)) as con:
         problem = con.execute("PRAGMA integrity_check").fetchone()[0]
         if problem != "ok":
-            raise DumpError(f"the decrypted database fails SQLite's integrity check ({problem})")
+            raise DumpError(
+                _("the decrypted database fails SQLite's integrity check (%(problem)s)")
+                % {"problem": problem}
+            )
         found = _facts(con.cursor(), [r[0] for r in con.execute(_SQLITE_TABLES)])["counts"]
         differ = sorted(t for t, n in manifest["counts"].items() if found.get(t) != n)
         if differ:
             raise DumpError(
-                f"the decrypted database's counts differ from its manifest in {', '.join(differ)}"
+                _("the decrypted database's counts differ from its manifest in %(tables)s")
+                % {"tables": ", ".join(differ)}
             )
         entries = _prepare_access_log(con, path, marker[0].replace("-", ""))
         with con:
@@ -212,7 +217,8 @@ def _tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
         raise DumpError(
-            f"{name} is not installed: install PostgreSQL's client tools (Debian: postgresql-client)"
+            _("%(tool)s is not installed: install PostgreSQL's client tools (Debian: postgresql-client)")
+            % {"tool": name}
         )
     return found
 
@@ -220,7 +226,10 @@ def _tool(name: str) -> str:
 def _run(argv: list[str], env: dict[str, str]) -> None:
     result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
-        raise DumpError(f"{Path(argv[0]).name} failed: {result.stderr.strip()[-500:]}")
+        raise DumpError(
+            _("%(tool)s failed: %(output)s")
+            % {"tool": Path(argv[0]).name, "output": result.stderr.strip()[-500:]}
+        )
 
 
 @contextmanager
@@ -304,7 +313,9 @@ def pg_restore(dump: Path, marker: tuple[str, str, str], database: str | None = 
     errors = psql.stderr.read().decode(errors="replace") if psql.stderr else ""
     if psql.wait() != 0 or failed:
         why = (script.stderr.read().decode(errors="replace") if script.stderr else "") + errors
-        raise DumpError(f"pg_restore/psql failed, nothing was changed: {why.strip()[-500:]}")
+        raise DumpError(
+            _("pg_restore/psql failed, nothing was changed: %(output)s") % {"output": why.strip()[-500:]}
+        )
 
 
 def pg_create_database(name: str) -> None:

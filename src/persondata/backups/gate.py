@@ -15,16 +15,21 @@ from datetime import datetime
 from typing import Any
 
 from django.db import DatabaseError, close_old_connections, connection
-from django.utils import timezone
+from django.http import HttpRequest, parse_cookie
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from persondata import runtime
 from persondata.backups.models import ReplayPending
+from persondata.core.formats import format_datetime
 from persondata.keys.check import KeyCheckError, verify
 
 RESUME = "persondata restore --resume"
 
 
 def refusal(*, now: datetime, ledger: bool = True) -> str | None:
-    """Why the database may not be opened now, or None. ``ledger=False``: the key only (``restore`` itself)."""
+    """Why the database may not be opened now, in the active language, or None. ``ledger=False``: the key only
+    (``restore`` itself)."""
     try:
         verify(now=now)
     except KeyCheckError as exc:
@@ -37,11 +42,24 @@ def refusal(*, now: datetime, ledger: bool = True) -> str | None:
         return None
     if marker is None:
         return None
-    return (
-        f"this database was restored on {marker.restored_at:%Y-%m-%d %H:%M} UTC from the backup of "
-        f"{marker.backup_created_at:%Y-%m-%d %H:%M} UTC and its deletion ledger has not been replayed yet; "
-        f"nothing is served or read until it is: run `{RESUME}`"
-    )
+    lang = runtime.language()
+    return _(
+        "this database was restored on %(restored)s from the backup of %(taken)s and its deletion ledger has not "
+        "been replayed yet; nothing is served or read until it is: run '%(command)s'"
+    ) % {
+        "restored": format_datetime(marker.restored_at, lang),
+        "taken": format_datetime(marker.backup_created_at, lang),
+        "command": RESUME,
+    }
+
+
+def _language(environ: dict[str, Any]) -> str:
+    """The language the site would answer in: its language cookie, else the browser's, else the installation's
+    (the gate stands in front of Django's middleware)."""
+    request = HttpRequest()
+    request.META = environ
+    request.COOKIES = parse_cookie(environ.get("HTTP_COOKIE", ""))
+    return translation.get_language_from_request(request)
 
 
 class ServeGate:
@@ -56,13 +74,18 @@ class ServeGate:
         if time.monotonic() >= self._ok_until:
             if not connection.in_atomic_block:  # as Django does at a request's start (a test's is open)
                 close_old_connections()
-            problem = refusal(now=timezone.now())
-            if problem is not None:
-                body = f"persondata does not serve this database: {problem}\n".encode()
+            with translation.override(_language(environ)):
+                problem = refusal(now=timezone.now())
+                body = (
+                    None
+                    if problem is None
+                    else _("persondata does not serve this database: %(problem)s") % {"problem": problem}
+                )
+            if body is not None:
                 start_response(
                     "503 Service Unavailable",
                     [("Content-Type", "text/plain; charset=utf-8"), ("Retry-After", "60")],
                 )
-                return [body]
+                return [f"{body}\n".encode()]
             self._ok_until = time.monotonic() + self.ttl
         return self.app(environ, start_response)

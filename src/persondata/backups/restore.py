@@ -26,13 +26,16 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
+from persondata import runtime
 from persondata.access import log_store
 from persondata.audit import services as audit
 from persondata.backups import container, dumps
 from persondata.backups.container import BackupFileError
 from persondata.backups.models import ReplayPending
 from persondata.backups.service import KEY_CLASS
+from persondata.core.formats import format_datetime
 from persondata.keys import ring
 from persondata.keys.check import KeyCheckError
 from persondata.keys.check import verify as verify_key
@@ -41,8 +44,14 @@ from persondata.retention.reapply import LedgerReplayError, reapply
 from persondata.retention.sweep import sweep
 
 
+def _engine(vendor: str) -> str:
+    """The database engine as its makers spell it."""
+    return {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(vendor, vendor)
+
+
 class RestoreError(Exception):
-    """The restore was refused or failed; the message says why and whether anything was changed."""
+    """The restore was refused or failed; the message says why and whether anything was changed, in the active
+    language."""
 
 
 @dataclass
@@ -83,17 +92,30 @@ def _key_for(manifest: dict[str, Any]) -> AESGCM:
     key = ring.own_key(owner, KEY_CLASS) if owner else None
     if key is None:
         raise BackupFileError(
-            f"the key of this backup (taken {manifest.get('created_at', '?')}) is no longer in the key store: "
-            "its retention has run out and the key was destroyed, or the key store is not this installation's. "
-            "Take a newer backup; this one can no longer be read by anyone"
+            _(
+                "the key of this backup (taken %(taken)s) is no longer in the key store: its retention has run "
+                "out and the key was destroyed, or the key store is not this installation's. Take a newer "
+                "backup; this one can no longer be read by anyone"
+            )
+            % {"taken": when_taken(manifest.get("created_at"))}
         )
     return key
+
+
+def when_taken(created_at: object) -> str:
+    """When a backup was taken (its manifest's ``created_at``), as the reader's language writes it."""
+    try:
+        return format_datetime(datetime.fromisoformat(str(created_at)), runtime.language())
+    except ValueError:
+        return "?"
 
 
 def check(path: Path, into: Path) -> dict[str, Any]:
     """Decrypt the backup ``path`` into the new file ``into`` and check it; returns its manifest."""
     if not path.is_file() and not path.is_fifo():
-        raise RestoreError(f"there is no backup file at {path}; give the path of a .pdbak file")
+        raise RestoreError(
+            _("there is no backup file at %(path)s; give the path of a .pdbak file") % {"path": path}
+        )
     try:
         fd = os.open(into, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as out:
@@ -101,11 +123,13 @@ def check(path: Path, into: Path) -> dict[str, Any]:
             out.flush()
             os.fsync(out.fileno())
     except BackupFileError as exc:
-        raise RestoreError(f"{exc}; nothing was changed") from None
+        raise RestoreError(_("%(problem)s; nothing was changed") % {"problem": exc}) from None
     if manifest.get("engine") != dumps.vendor():
         raise RestoreError(
-            f"this is a backup of a {manifest.get('engine')} database and this installation uses "
-            f"{dumps.vendor()}; nothing was changed"
+            _(
+                "this is a backup of a %(engine)s database and this installation uses %(ours)s; nothing was changed"
+            )
+            % {"engine": _engine(str(manifest.get("engine"))), "ours": _engine(dumps.vendor())}
         )
     return manifest
 
@@ -125,7 +149,7 @@ def restore(path: Path, *, now: datetime, actor: str, replay: bool = True) -> Re
         manifest = check(path, tmp)
         if dumps.vendor() == "sqlite" and not on_file:
             raise RestoreError(
-                "a restore needs a database file (PERSONDATA_DATABASE_URL=sqlite:////path/file)"
+                _("a restore needs a database file (PERSONDATA_DATABASE_URL=sqlite:////path/file)")
             )
         marker = (manifest["backup_id"], manifest["created_at"], now.astimezone(UTC).isoformat())
         try:
@@ -136,7 +160,7 @@ def restore(path: Path, *, now: datetime, actor: str, replay: bool = True) -> Re
             else:
                 dumps.pg_restore(tmp, marker)
         except dumps.DumpError as exc:
-            raise RestoreError(f"{exc}; the database was not replaced") from None
+            raise RestoreError(_("%(problem)s; the database was not replaced") % {"problem": exc}) from None
     except BaseException:
         if dumps.vendor() == "sqlite" and not pending_here(database):
             live = Path(log_store.file_path())
@@ -188,20 +212,22 @@ def finish(*, now: datetime, actor: str, report: RestoreReport | None = None) ->
     report = report or RestoreReport()
     marker = pending()
     if marker is None:
-        raise RestoreError("this database is not waiting for a ledger replay (no restore is pending)")
+        raise RestoreError(_("this database is not waiting for a ledger replay (no restore is pending)"))
     report.backup_id = report.backup_id or str(marker.backup_id)
     report.backup_created_at = report.backup_created_at or marker.backup_created_at.isoformat()
     try:
         verify_key(now=now)
     except KeyCheckError as exc:
-        raise RestoreError(f"{exc}; the ledger was not replayed and the database stays closed") from None
+        raise RestoreError(
+            _("%(problem)s; the ledger was not replayed and the database stays closed") % {"problem": exc}
+        ) from None
     if dumps.vendor() == "sqlite":  # a restore killed between the two swaps: the access log's now
         dumps.sqlite_swap_access_log(marker.backup_id.hex)
     replay_started = time.monotonic()
     try:
         replayed = reapply(now=now, actor=actor)
     except LedgerReplayError as exc:
-        raise RestoreError(f"{exc}; the database stays closed") from None
+        raise RestoreError(_("%(problem)s; the database stays closed") % {"problem": exc}) from None
     report.replay_seconds = time.monotonic() - replay_started
     report.ledger_imported, report.ledger_entries = replayed.imported, replayed.entries
     report.reapplied = {k: v for k, v in replayed.counts.items() if v}

@@ -232,6 +232,18 @@ def _check_gate() -> None:
         raise CommandError(problem)
 
 
+def count(value: int) -> str:
+    """A count as the commands print it: ``12,345``."""
+    return f"{value:,}"
+
+
+def counts_in_words(counts: Mapping[str, int], labels: Mapping[str, object], *, every: bool = False) -> str:
+    """``counts`` in one line a person reads, each by its label (a label is looked up in the active language): the
+    zeros left out unless ``every``, and "nothing" when none is left."""
+    said = [f"{labels.get(k, k)} {count(v)}" for k, v in sorted(counts.items()) if v or every]
+    return ", ".join(said) or _("nothing")
+
+
 class CommandError(Exception):
     def __init__(self, message: str, code: int = 2) -> None:
         super().__init__(message)

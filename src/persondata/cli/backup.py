@@ -15,13 +15,16 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from persondata.access import permissions
 from persondata.backups import drill, service
 from persondata.backups.dumps import DumpError
-from persondata.backups.restore import RestoreError, RestoreReport, finish, restore
-from persondata.cli import CommandError, gettext_lazy
+from persondata.backups.restore import RestoreError, RestoreReport, finish, restore, when_taken
+from persondata.cli import CommandError, count, counts_in_words, gettext_lazy
 from persondata.cli.login import duty_actor
+from persondata.cli.retention import LABELS
 from persondata.schema import not_set_up
 
 
@@ -88,40 +91,99 @@ def _actor(args: argparse.Namespace) -> str:
     return duty_actor(args.user, permissions.MANAGE_BACKUPS, customer_data=False).code
 
 
+#: the tables a restore reports, and the counts of ``prune`` and of a drill's checks, as a person reads them
+_TABLES = {
+    "customer": pgettext_lazy("count", "customers"),
+    "customer_order": gettext_lazy("orders"),
+    "invoice": gettext_lazy("invoices"),
+    "payment": gettext_lazy("payments"),
+    "retention_ledger": gettext_lazy("deletion ledger"),
+    "audit_entry": gettext_lazy("audit trail"),
+}
+_PRUNED = {
+    "database_backups": gettext_lazy("database backups"),
+    "backup_keys": gettext_lazy("backup keys destroyed"),
+    "key_store_backups": gettext_lazy("key store backups"),
+    "temporary_files": gettext_lazy("temporary files"),
+}
+_CHECKS = {
+    "counts_match": gettext_lazy("counts as in the backup"),
+    "ledger_entries": gettext_lazy("deletion ledger entries"),
+    "ledger_imported": gettext_lazy("ledger entries from the file"),
+    "erased_present": gettext_lazy("erased customers present"),
+    "audit_ok": gettext_lazy("audit trail verified"),
+    "audit_checked": gettext_lazy("audit entries checked"),
+    "customers": pgettext_lazy("count", "customers"),
+    "access_log_entries": gettext_lazy("access log entries"),
+}
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     actor = _actor(args)
     now = timezone.now()
     try:
         result = service.take(now=now, actor=actor, to=args.to, keys_to=args.keys_to)
     except DumpError as exc:
-        raise CommandError(f"{exc}; no backup was written") from None
+        raise CommandError(_("%(problem)s; no backup was written") % {"problem": exc}) from None
     m = result.manifest
-    print(f"database backup: {result.path} ({result.path.stat().st_size:,} bytes, {result.seconds:.1f} s)")
     print(
-        f"  customers {m['counts'].get('customer', 0):,}; audit head {m['audit_head']['seq']}; "
-        f"ledger entries {m['ledger']['entries']:,}; key backup:{m['backup_id']} in the key store"
+        _("database backup: %(file)s (%(bytes)s bytes, %(seconds)s s)")
+        % {
+            "file": result.path,
+            "bytes": count(result.path.stat().st_size),
+            "seconds": f"{result.seconds:.1f}",
+        }
     )
-    print(f"key store backup: {result.key_store_path} (keep it apart from the database's backups)")
+    print(
+        "  "
+        + _(
+            "customers %(customers)s; audit trail up to entry %(seq)s; deletion ledger entries %(entries)s; "
+            "the backup's key is in the key store"
+        )
+        % {
+            "customers": count(m["counts"].get("customer", 0)),
+            "seq": m["audit_head"]["seq"],
+            "entries": count(m["ledger"]["entries"]),
+        }
+    )
+    print(
+        _("key store backup: %(file)s (keep it apart from the database's backups)")
+        % {"file": result.key_store_path}
+    )
     if not args.no_prune:
         pruned = service.prune(now=now, actor=actor, to=args.to, keys_to=args.keys_to)
-        print("pruned: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in pruned.items()))
+        print(_("pruned: %(what)s") % {"what": counts_in_words(pruned, _PRUNED, every=True)})
     return 0
 
 
 def cmd_drill(args: argparse.Namespace) -> int:
     actor = _actor(args)
     result = drill.drill(now=timezone.now(), actor=actor, folder=args.folder)
-    print(f"restore drill {'passed' if result.ok else 'FAILED'} in {result.seconds:.1f} s")
+    facts = {"seconds": f"{result.seconds:.1f}"}
+    print(
+        _("restore drill passed in %(seconds)s s") % facts
+        if result.ok
+        else _("restore drill FAILED in %(seconds)s s") % facts
+    )
     for key, value in result.checks.items():
-        print(f"  {key.replace('_', ' ')}: {value}")
+        print(f"  {_CHECKS.get(key, key)}: {_value(value)}")
     if result.problem:
-        print(f"  problem: {result.problem}")
+        print("  " + _("problem: %(problem)s") % {"problem": result.problem})
     return 0 if result.ok else 1
+
+
+def _value(value: object) -> str:
+    """A drill's check as a person reads it: yes or no, a count, or a dash for none."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, int):
+        return count(value)
+    return "—" if value is None else str(value)
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
     if args.resume == (args.file is not None):
-        raise CommandError("give the backup FILE to restore, or --resume to finish an interrupted restore")
+        raise CommandError(_("give the backup FILE to restore, or --resume to finish an interrupted restore"))
     # a database to protect: only whoever holds manage_backups; none yet (a new machine): the operator
     actor = "operator" if not_set_up() else _actor(args)
     now = timezone.now()
@@ -140,30 +202,47 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def _print_report(report: RestoreReport, *, pending: bool) -> None:
-    print(f"restored the backup {report.backup_id} of {report.backup_created_at}")
+    taken = when_taken(report.backup_created_at)
+    print(_("restored the backup %(id)s of %(taken)s") % {"id": report.backup_id, "taken": taken})
     if pending:
         print(
-            "the deletion ledger is NOT replayed yet: nothing is served until `persondata restore --resume`"
+            _(
+                "the deletion ledger is NOT replayed yet: nothing is served until 'persondata restore --resume'"
+            )
         )
         return
-    print(f"{'table':<18}{'before':>12}{'in backup':>12}{'after':>12}")
+    width = max(18, *(len(str(_TABLES.get(t, t))) + 2 for t in report.after))
+    header = (_("table"), _("before"), _("in backup"), _("after"))
+    print(f"{header[0]:<{width}}{header[1]:>12}{header[2]:>12}{header[3]:>12}")
     for table in report.after:
         print(
-            f"{table:<18}{report.before.get(table, 0):>12,}{report.restored.get(table, 0):>12,}"
-            f"{report.after[table]:>12,}"
+            f"{_TABLES.get(table, table)!s:<{width}}{count(report.before.get(table, 0)):>12}"
+            f"{count(report.restored.get(table, 0)):>12}{count(report.after[table]):>12}"
         )
     print(
-        f"deletion ledger: {report.ledger_entries:,} entries, {report.ledger_imported:,} from the file "
-        "outside the database; deleted again: " + _counts(report.reapplied)
+        _(
+            "deletion ledger: %(entries)s entries, %(imported)s from the file outside the database; deleted "
+            "again: %(again)s"
+        )
+        % {
+            "entries": count(report.ledger_entries),
+            "imported": count(report.ledger_imported),
+            "again": counts_in_words(report.reapplied, LABELS),
+        }
     )
-    print("past their deletion day, swept: " + _counts(report.swept))
+    print(_("past their deletion day, swept: %(what)s") % {"what": counts_in_words(report.swept, LABELS)})
     if report.access_log_entries is not None:
-        ok = "ok" if report.access_log_match else "DIFFERS"
-        print(f"access log: {report.access_log_entries:,} entries from the backup ({ok})")
-    audit = "ok" if report.audit_ok else f"BROKEN: {report.audit_problem}"
-    print(f"audit chain: {audit} ({report.audit_checked:,} entries)")
-    print(f"done in {report.seconds:.1f} s; the database may be served again")
-
-
-def _counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())) or "nothing"
+        facts = {"entries": count(report.access_log_entries)}
+        print(
+            _("access log: %(entries)s entries from the backup (ok)") % facts
+            if report.access_log_match
+            else _("access log: %(entries)s entries from the backup (DIFFERS)") % facts
+        )
+    if report.audit_ok:
+        print(_("audit trail: ok (%(checked)s entries)") % {"checked": count(report.audit_checked)})
+    else:
+        print(
+            _("audit trail: BROKEN: %(problem)s (%(checked)s entries)")
+            % {"problem": report.audit_problem, "checked": count(report.audit_checked)}
+        )
+    print(_("done in %(seconds)s s; the database may be served again") % {"seconds": f"{report.seconds:.1f}"})

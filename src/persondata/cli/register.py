@@ -43,6 +43,9 @@ def _counts() -> dict[str, str]:
         "payments_created": _("payments created"),
         "payments_updated": _("payments updated"),
         "payments_unchanged": _("payments unchanged"),
+        "agreements_created": _("agreements created"),
+        "agreements_updated": _("agreements updated"),
+        "agreements_unchanged": _("agreements unchanged"),
         "returning_customers": _("returning customers"),
     }
 

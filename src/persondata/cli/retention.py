@@ -24,7 +24,7 @@ from persondata import runtime
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.access.models import AccessLog
-from persondata.cli import CommandError, gettext_lazy
+from persondata.cli import CommandError, count, counts_in_words, gettext_lazy
 from persondata.cli.login import duty_actor
 from persondata.documents import labels
 from persondata.jobs import runner as jobs
@@ -43,7 +43,8 @@ _RULES = {
     "bookkeeping": gettext_lazy("bookkeeping act"),
     "time-barred claim": gettext_lazy("time-barred claim"),
 }
-_LABELS = {
+#: what the sweep and the ledger replay count, as a person reads it
+LABELS = {
     "contact": gettext_lazy("contact data"),
     "customer_number": gettext_lazy("customer numbers"),
     "orders": gettext_lazy("orders"),
@@ -192,17 +193,13 @@ def _sweep(args: argparse.Namespace, dry_run: bool) -> SweepReport:
             bar.close()
 
 
-def _n(value: int) -> str:
-    return f"{value:,}"
-
-
 def print_report(report: SweepReport) -> None:
     policy = runtime.policy()
     planned = report.kind == "plan"
     facts = {
         "day": report.today.isoformat(),
         "version": policy.version,
-        "customers": _n(report.customers),
+        "customers": count(report.customers),
         "chunks": report.chunks,
         "seconds": f"{report.seconds:.1f}",
         "run": report.run_id,
@@ -225,7 +222,7 @@ def print_report(report: SweepReport) -> None:
         print("  " + _("nothing is due"))
     for key in COUNT_KEYS:
         if report.counts[key]:
-            print(f"  {_LABELS[key]!s:<30} {_n(report.counts[key]):>12}")
+            print(f"  {LABELS[key]!s:<30} {count(report.counts[key]):>12}")
     _print_why(report, policy)
 
 
@@ -236,11 +233,11 @@ def _print_why(report: SweepReport, policy: Any) -> None:
         for category, rule, n, reason in reasons:
             print(
                 f"  {labels.category(category)} ({_RULES.get(rule, rule)}, "
-                + _("%(count)s records") % {"count": _n(n)}
+                + _("%(count)s records") % {"count": count(n)}
                 + f"): {reason}"
             )
     if report.held:
-        held = ", ".join(f"{_LABELS.get(k, k)} {_n(v)}" for k, v in sorted(report.held.items()) if v)
+        held = counts_in_words(report.held, LABELS) if any(report.held.values()) else ""
         if held:
             print(_("Due but kept by a legal hold: %(held)s") % {"held": held})
     if report.ongoing:
@@ -252,9 +249,9 @@ def _print_why(report: SweepReport, policy: Any) -> None:
                 "bookkeeping act"
             )
             % {
-                "open": _n(report.ongoing["open_agreement"]),
-                "unpaid": _n(report.ongoing["unpaid_invoice"]),
-                "restricted": _n(report.ongoing["claim_restricted"]),
+                "open": count(report.ongoing["open_agreement"]),
+                "unpaid": count(report.ongoing["unpaid_invoice"]),
+                "restricted": count(report.ongoing["claim_restricted"]),
             }
         )
     if report.clash is not None:
@@ -267,13 +264,13 @@ def _print_why(report: SweepReport, policy: Any) -> None:
                 "In the register: %(affected)s invoices and payments whose policy day comes before the law's; "
                 "%(kept)s of them are already past the policy's latest day and kept because the law requires it."
             )
-            % {"affected": _n(c.affected), "kept": _n(c.kept_past_policy)}
+            % {"affected": count(c.affected), "kept": count(c.kept_past_policy)}
         )
         print("  " + _("Fix: %(fix)s") % {"fix": fix})
     if report.forecast:
         print(_("Next 90 days (records by week and category):"))
         for week in sorted(report.forecast):
-            cells = ", ".join(f"{k} {_n(v)}" for k, v in sorted(report.forecast[week].items()))
+            cells = ", ".join(f"{k} {count(v)}" for k, v in sorted(report.forecast[week].items()))
             print("  " + _("week of %(week)s: %(cells)s") % {"week": week, "cells": cells})
 
 
@@ -313,18 +310,15 @@ def cmd_reapply(args: argparse.Namespace) -> int:
             "named, %(present)s of them present in the database"
         )
         % {
-            "imported": _n(report.imported),
-            "entries": _n(report.entries),
-            "customers": _n(report.customers),
-            "present": _n(report.present),
+            "imported": count(report.imported),
+            "entries": count(report.entries),
+            "customers": count(report.customers),
+            "present": count(report.present),
         }
     )
     again = {k: v for k, v in report.counts.items() if v}
     if again:
-        print(
-            _("deleted again: %(what)s")
-            % {"what": ", ".join(f"{_LABELS.get(k, k)} {_n(v)}" for k, v in sorted(again.items()))}
-        )
+        print(_("deleted again: %(what)s") % {"what": counts_in_words(again, LABELS)})
     else:
         print(_("nothing to delete again: every deletion in the ledger holds"))
     return 0

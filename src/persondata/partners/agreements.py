@@ -253,7 +253,7 @@ def get_agreement(actor: Actor, partner_key: str) -> ProcessorAgreement:
     permissions.require(actor, permissions.MANAGE_PARTNERS)
     agreement = ProcessorAgreement.objects.filter(partner_key=partner_key).first()
     if agreement is None:
-        raise NotFound("no agreement is recorded for this partner")
+        raise NotFound(_("No agreement is recorded for this partner."))
     return agreement
 
 
@@ -261,7 +261,7 @@ def read_document(actor: Actor, partner_key: str) -> bytes:
     """The signed PDF, unsealed (for the controller)."""
     agreement = get_agreement(actor, partner_key)
     if agreement.document_blob is None or agreement.wrapped_key is None:
-        raise NotFound("no document is attached to this agreement")
+        raise NotFound(_("No document is attached to this agreement."))
     key = ring.unwrap(agreement.wrapped_key, _owner(agreement), KEY_CLASS)
     sealed = unseal(key, bytes(agreement.document_blob), sealing.processor_agreement(agreement.id))
     return bytes.fromhex(str(sealed["pdf"]))

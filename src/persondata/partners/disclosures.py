@@ -174,7 +174,7 @@ def delete(actor: Actor, disclosure_id: uuid.UUID, *, now: datetime) -> None:
     permissions.require(actor, permissions.MANAGE_PARTNERS)
     disclosure = Disclosure.objects.filter(pk=disclosure_id).first()
     if disclosure is None:
-        raise NotFound("no such disclosure")
+        raise NotFound(_("No such disclosure."))
     if disclosure.channel == "webhook" or disclosure.purpose == ART19:
         raise PartnerError("disclosure", _("A notice's record is evidence of telling the partner and stays."))
     partner = disclosure.partner_key

@@ -273,7 +273,7 @@ def tick(actor: Actor, notice_id: uuid.UUID, *, now: datetime, note: str = "") -
     permissions.require(actor, permissions.HANDLE_REQUESTS)
     notice = PartnerNotice.objects.select_for_update().select_related("request").filter(pk=notice_id).first()
     if notice is None:
-        raise NotFound("no such notice")
+        raise NotFound(_("No such notice."))
     if notice.state == DONE:
         raise PartnerError("notice", _("This notice is already done."))
     if notice.state == SENDING:

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from itertools import chain
 from typing import IO, Any
 
+from django.utils.translation import gettext_noop
+
 from persondata.register.import_fast import FastCsv, fast_csv
 from persondata.register.import_formats import (
     CSV_COLUMNS,
@@ -37,6 +39,53 @@ _BUILDERS: dict[str, Callable[[_Row, str], Any]] = {
     "agreements": build_agreement,
 }
 
+#: one sentence per kind: the kind is a word to translate, not a key to fill in
+_MISSING = {
+    "customers": gettext_noop("column is missing from the first line of this file of customers; add it"),
+    "agreements": gettext_noop("column is missing from the first line of this file of agreements; add it"),
+    "orders": gettext_noop("column is missing from the first line of this file of orders; add it"),
+    "invoices": gettext_noop("column is missing from the first line of this file of invoices; add it"),
+    "payments": gettext_noop("column is missing from the first line of this file of payments; add it"),
+}
+_UNKNOWN = {
+    "customers": gettext_noop(
+        "is not a column of a file of customers; rename or remove it (its columns: %(columns)s)"
+    ),
+    "agreements": gettext_noop(
+        "is not a column of a file of agreements; rename or remove it (its columns: %(columns)s)"
+    ),
+    "orders": gettext_noop(
+        "is not a column of a file of orders; rename or remove it (its columns: %(columns)s)"
+    ),
+    "invoices": gettext_noop(
+        "is not a column of a file of invoices; rename or remove it (its columns: %(columns)s)"
+    ),
+    "payments": gettext_noop(
+        "is not a column of a file of payments; rename or remove it (its columns: %(columns)s)"
+    ),
+}
+#: the csv module's own words (English, sometimes naming a character of the file) → what to say instead
+_CSV_FAULTS = (
+    (
+        "field larger than field limit",
+        gettext_noop(
+            "has a field longer than the CSV limit; check quoting (an open quote takes in the lines after it)"
+        ),
+    ),
+    ("line contains NUL", gettext_noop("contains a NUL character; save the file again as CSV UTF-8")),
+    ("unexpected end of data", gettext_noop("ends inside a quoted field; close the quote")),
+    ("expected after", gettext_noop("has a character right after a closing quote; check quoting")),
+)
+
+
+def not_valid_csv(exc: csv.Error, name: str, line: int) -> RowError:
+    """A line the csv module cannot read, said without the module's English (nor a character of the file)."""
+    said = str(exc)
+    message = next(
+        (m for fault, m in _CSV_FAULTS if fault in said), gettext_noop("is not valid CSV; check quoting")
+    )
+    return RowError(name, line, "", message)
+
 
 def detect_csv_kind(header: list[str], name: str) -> str:
     columns = set(header)
@@ -52,8 +101,10 @@ def detect_csv_kind(header: list[str], name: str) -> str:
                 name,
                 1,
                 "",
-                "the header names no known kind of file; see docs/import-formats.md "
-                "for the columns of customers, orders, invoices, payments and agreements",
+                gettext_noop(
+                    "the first line names no known kind of file; it must hold the column names of customers, "
+                    "orders, invoices, payments or agreements, as the import's documentation lists them"
+                ),
             )
         ]
     )
@@ -63,9 +114,7 @@ def _check_header(header: list[str], kind: str, name: str) -> None:
     """Every required column present and no unknown one: a typo must not silently drop data."""
     required, optional = CSV_COLUMNS[kind]
     if missing := [c for c in required if c not in header]:
-        raise BadRow(
-            [RowError(name, 1, c, f"column is missing from the header of this {kind} file") for c in missing]
-        )
+        raise BadRow([RowError(name, 1, c, _MISSING[kind]) for c in missing])
     if unknown := [(i, c) for i, c in enumerate(header, 1) if c not in required and c not in optional]:
         raise BadRow(
             [
@@ -73,7 +122,8 @@ def _check_header(header: list[str], kind: str, name: str) -> None:
                     name,
                     1,
                     unknown_name(c, i),
-                    f"is not a column of a {kind} file; rename or remove it (see docs/import-formats.md)",
+                    _UNKNOWN[kind],
+                    {"columns": ", ".join((*required, *optional))},
                 )
                 for i, c in unknown
             ]
@@ -99,7 +149,7 @@ def read_csv(
     except StopIteration:
         return
     except csv.Error as exc:  # the header itself broken (an unclosed quote, a field past csv's size limit)
-        raise BadRow([RowError(name, 1, "", f"is not valid CSV ({exc}); check quoting")]) from None
+        raise BadRow([not_valid_csv(exc, name, 1)]) from None
     kind = kind or detect_csv_kind(header, name)
     _check_header(header, kind, name)
     fast = fast_csv(kind, header, dialect) if use_fast and len(set(header)) == len(header) else None
@@ -158,7 +208,7 @@ class _CsvFile:
                 break
             except csv.Error as exc:
                 self.number = raw.number if raw is not None else self.number + reader.line_num - 1
-                yield RowError(self.name, self.number, "", f"is not valid CSV ({exc}); check quoting")
+                yield not_valid_csv(exc, self.name, self.number)
                 continue
             finally:
                 if raw is not None:
@@ -205,7 +255,8 @@ class _CsvFile:
                 self.name,
                 line,
                 "",
-                f"has {len(values)} columns, the header has {width}; check separators and quoting",
+                gettext_noop("has %(found)s columns, the header has %(width)s; check separators and quoting"),
+                {"found": len(values), "width": width},
             )
             return
         r = _Row(dict(zip(self.header, values, strict=True)), self.name, line)

@@ -9,11 +9,14 @@ docs/import-formats.md.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
+
+from django.utils.translation import gettext, gettext_noop
 
 from persondata.core import sensitive
 
@@ -64,14 +67,29 @@ PAYMENT_METHODS = frozenset({"card", "transfer", "mobilepay", "cash", "invoice",
 
 @dataclass(frozen=True, slots=True)
 class RowError:
+    """What is wrong in a file, a line or a field, and the fix. ``message`` is an English msgid (marked with
+    ``gettext_noop``, so the catalogue has it) whose ``%(name)s`` are filled from ``params``: numbers and column
+    names, never a value of the file. :meth:`text` says it in the active language (the screen, the errors file),
+    :attr:`reason` in English; the params are plain values, so an error can be kept as JSON and said later."""
+
     file: str
     line: int
     field: str
-    reason: str
+    message: str
+    params: dict[str, str | int] = dataclasses.field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        return self.message % self.params if self.params else self.message
+
+    def text(self) -> str:
+        """The reason in the active language."""
+        said = gettext(self.message)
+        return said % self.params if self.params else said
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.reason}" if self.field else f"{where}: {self.reason}"
+        return f"{where}: {self.field}: {self.text()}" if self.field else f"{where}: {self.text()}"
 
 
 class BadRow(Exception):
@@ -168,8 +186,8 @@ class _Row:
         self.values, self.file, self.line, self.prefix = values, file, line, prefix
         self.errors: list[RowError] = []
 
-    def fail(self, name: str, reason: str) -> None:
-        self.errors.append(RowError(self.file, self.line, self.prefix + name, reason))
+    def fail(self, name: str, message: str, **params: str | int) -> None:
+        self.errors.append(RowError(self.file, self.line, self.prefix + name, message, params))
 
     def raw(self, name: str) -> Any:
         value = self.values.get(name)
@@ -181,15 +199,15 @@ class _Row:
             value = value.strip()
         if value is None or value == "":
             if required:
-                self.fail(name, "is missing; it is required")
+                self.fail(name, gettext_noop("is missing; it is required"))
             return ""
         if value.__class__ is not str:
             if not isinstance(value, int) or isinstance(value, bool):
-                self.fail(name, "must be text")
+                self.fail(name, gettext_noop("must be text"))
                 return ""
             value = str(value)
         if len(value) > max_len:
-            self.fail(name, f"is longer than {max_len} characters; shorten it")
+            self.fail(name, gettext_noop("is longer than %(max)s characters; shorten it"), max=max_len)
             return ""
         # the full CPR/card checks only for text with a long run of digits (the cheap filter keeps imports fast)
         if (
@@ -205,7 +223,7 @@ class _Row:
         """An identifier from the administrative system (customer, order, invoice number)."""
         value = self.text(name, required=True, max_len=40, free=False)
         if value and not _KEY.match(value):
-            self.fail(name, "may contain only letters, digits and - _ . / ; check the export")
+            self.fail(name, gettext_noop("may contain only letters, digits and - _ . / ; check the export"))
             return ""
         return value
 
@@ -213,19 +231,19 @@ class _Row:
         value = self.raw(name)
         if value is None or value == "":
             if required:
-                self.fail(name, "is missing; write the date as YYYY-MM-DD")
+                self.fail(name, gettext_noop("is missing; write the date as YYYY-MM-DD"))
             return None
         try:
             return date.fromisoformat(str(value)) if _ISO_DATE.match(str(value)) else _raise()
         except ValueError:
-            self.fail(name, "is not a date; write it as YYYY-MM-DD, e.g. 2025-03-15")
+            self.fail(name, gettext_noop("is not a date; write it as YYYY-MM-DD, e.g. 2025-03-15"))
             return None
 
     def amount(self, name: str, *, required: bool = True) -> int:
         value = self.raw(name)
         if value is None or value == "":
             if required:
-                self.fail(name, "is missing; write the amount in kroner, e.g. 1249.50")
+                self.fail(name, gettext_noop("is missing; write the amount in kroner, e.g. 1249.50"))
             return 0
         if isinstance(value, int | float) and not isinstance(value, bool):
             value = repr(value)
@@ -233,8 +251,10 @@ class _Row:
         if m is None:
             self.fail(
                 name,
-                "is not an amount; write kroner with at most two decimals and no thousands "
-                "separator, e.g. 1249.50 or 1249,50",
+                gettext_noop(
+                    "is not an amount; write kroner with at most two decimals and no thousands "
+                    "separator, e.g. 1249.50 or 1249,50"
+                ),
             )
             return 0
         sign = -1 if m.group(1) else 1
@@ -244,7 +264,7 @@ class _Row:
     def currency(self) -> str:
         value = (self.raw("currency") or "DKK").upper()
         if not _CURRENCY.match(value):
-            self.fail("currency", "is not a currency code; write e.g. DKK or EUR")
+            self.fail("currency", gettext_noop("is not a currency code; write e.g. DKK or EUR"))
         return value
 
     def email(self) -> str:
@@ -257,7 +277,9 @@ class _Row:
     def phone(self) -> str:
         value = self.text("phone", max_len=30, free=False)
         if value and (not _PHONE.match(value) or sum(c.isdigit() for c in value) < 8):
-            self.fail("phone", "is not a phone number; write at least 8 digits, e.g. +45 12 34 56 78")
+            self.fail(
+                "phone", gettext_noop("is not a phone number; write at least 8 digits, e.g. +45 12 34 56 78")
+            )
             return ""
         return value
 
@@ -295,6 +317,11 @@ def unknown_name(name: str, position: int, what: str = "column") -> str:
     return name if _FIELD_NAME.match(name) else f"{what} {position}"
 
 
+NOT_UTF8 = gettext_noop("is not UTF-8 text; save the file as UTF-8 (in Excel: 'CSV UTF-8') and import again")
+#: a record whose number is in the import twice (the raw pass and the writer both find them)
+TWICE = {"customers": gettext_noop("appears twice in this import; keep one row per customer")}
+TWICE_ANY = gettext_noop("appears twice in this import; each must be unique")
+
 #: The earliest source-system date the import takes: anything older is a typo or a placeholder (0001-01-01).
 EARLIEST_SOURCE_DATE = date(1900, 1, 1)
 
@@ -311,7 +338,7 @@ def decoded_lines(stream: IO[bytes], name: str) -> Iterator[str]:
                         name,
                         number,
                         "",
-                        "is not UTF-8 text; save the file as UTF-8 (in Excel: 'CSV UTF-8') and import again",
+                        NOT_UTF8,
                     )
                 ]
             ) from None
@@ -330,9 +357,13 @@ def build_customer(r: _Row) -> CustomerIn:
     since, last = r.date("customer_since"), r.date("last_activity")
     for name, day in (("customer_since", since), ("last_activity", last)):
         if day is not None and day < EARLIEST_SOURCE_DATE:
-            r.fail(name, f"is before {EARLIEST_SOURCE_DATE.year}; check the export (write YYYY-MM-DD)")
+            r.fail(
+                name,
+                gettext_noop("is before %(year)s; check the export (write YYYY-MM-DD)"),
+                year=EARLIEST_SOURCE_DATE.year,
+            )
     if since and last and last < since and since >= EARLIEST_SOURCE_DATE:
-        r.fail("last_activity", "is before customer_since; check both dates in the export")
+        r.fail("last_activity", gettext_noop("is before customer_since; check both dates in the export"))
     r.done()
     return CustomerIn(number, contact, since, last)
 
@@ -348,7 +379,7 @@ def _line(r: _Row, prefix: str) -> dict[str, Any] | None:
     try:
         quantity = int(str(quantity_raw))
     except ValueError:
-        r.fail(prefix + "quantity", "is not a whole number")
+        r.fail(prefix + "quantity", gettext_noop("is not a whole number"))
         quantity = 0
     return {
         "sku": sku,
@@ -369,7 +400,7 @@ def build_order(r: _Row, customer_number: str, lines: Iterable[dict[str, Any]] =
         {"delivery": {"name": r.text("delivery_name"), **r.address("delivery_")}, "lines": list(lines)},
     )
     if order.delivered_on and order.ordered_on != date.min and order.delivered_on < order.ordered_on:
-        r.fail("delivered_on", "is before ordered_on; check the dates")
+        r.fail("delivered_on", gettext_noop("is before ordered_on; check the dates"))
     r.done()
     return order
 
@@ -396,7 +427,9 @@ def build_invoice(r: _Row, customer_number: str) -> InvoiceIn:
 def build_payment(r: _Row, customer_number: str) -> PaymentIn:
     method = (r.raw("method") or "").lower()
     if method not in PAYMENT_METHODS:
-        r.fail("method", f"must be one of {', '.join(sorted(PAYMENT_METHODS))}")
+        r.fail(
+            "method", gettext_noop("must be one of %(choices)s"), choices=", ".join(sorted(PAYMENT_METHODS))
+        )
     reference = r.text("reference", max_len=40, free=False)
     if reference and (refusal := sensitive.check_masked_reference(reference)) is not None:
         r.fail("reference", refusal.message)
@@ -418,7 +451,7 @@ def build_payment(r: _Row, customer_number: str) -> PaymentIn:
 def build_agreement(r: _Row, customer_number: str) -> AgreementIn:
     kind = (r.raw("kind") or "").lower()
     if kind not in {"oral", "written"}:
-        r.fail("kind", "must be 'oral' or 'written'")
+        r.fail("kind", gettext_noop("must be 'oral' or 'written'"))
     agreement = AgreementIn(
         customer_number,
         r.key("agreement_ref"),

@@ -14,8 +14,10 @@ from functools import partial
 from typing import IO, Any
 
 import ijson
+from django.utils.translation import gettext_noop
 
 from persondata.register.import_formats import (
+    NOT_UTF8,
     BadRow,
     OrderIn,
     RowError,
@@ -35,6 +37,7 @@ from persondata.register.import_formats import (
 _CUSTOMER_FIELDS = frozenset(
     {"customer_number", "name", "address", "phone", "email", "customer_since", "last_activity"}
 )
+_NOT_OBJECT = gettext_noop("must be a JSON object")
 
 
 def _json_invoice(r: _Row, obj: dict[str, Any], number: str) -> Any:
@@ -51,7 +54,7 @@ def _json_order(r: _Row, obj: dict[str, Any], number: str) -> OrderIn:
                 lines.append(parsed)
             r.errors.extend(lr.errors)
         else:
-            r.fail(f"lines[{i}]", "must be a JSON object")
+            r.fail(f"lines[{i}]", _NOT_OBJECT)
     return build_order(r, number, lines)
 
 
@@ -66,10 +69,14 @@ _CHILDREN: dict[str, Callable[[_Row, dict[str, Any], str], Any]] = {
 
 def _json_unit(obj: Any, name: str, line: int) -> Unit:
     if not isinstance(obj, dict):
-        raise BadRow([RowError(name, line, "", "each customer must be a JSON object")])
+        raise BadRow([RowError(name, line, "", gettext_noop("each customer must be a JSON object"))])
     errors = [
         RowError(
-            name, line, unknown_name(k, i, "field"), "is not a customer field; see docs/import-formats.md"
+            name,
+            line,
+            unknown_name(k, i, "field"),
+            gettext_noop("is not a field of a customer; rename or remove it (the fields: %(fields)s)"),
+            {"fields": ", ".join((*sorted(_CUSTOMER_FIELDS), *_CHILDREN))},
         )
         for i, k in enumerate(obj, 1)
         if k not in _CUSTOMER_FIELDS and k not in _CHILDREN
@@ -78,7 +85,12 @@ def _json_unit(obj: Any, name: str, line: int) -> Unit:
     address = obj.get("address") or {}
     if not isinstance(address, dict):
         errors.append(
-            RowError(name, line, "address", "must be an object with street, postcode, city, country")
+            RowError(
+                name,
+                line,
+                "address",
+                gettext_noop("must be an object with street, postcode, city, country"),
+            )
         )
         address = {}
     flat.update({k: address.get(k) for k in ("street", "postcode", "city", "country")})
@@ -92,7 +104,7 @@ def _json_unit(obj: Any, name: str, line: int) -> Unit:
     for key, build in _CHILDREN.items():
         items = obj.get(key) or []
         if not isinstance(items, list):
-            errors.append(RowError(name, line, key, "must be a list"))
+            errors.append(RowError(name, line, key, gettext_noop("must be a list")))
             continue
         records = getattr(unit, key)
         for i, o in enumerate(items):
@@ -116,7 +128,7 @@ def _child(
     obj: Any, prefix: str, name: str, line: int, errors: list[RowError], build: Callable[[_Row], None]
 ) -> None:
     if not isinstance(obj, dict):
-        errors.append(RowError(name, line, prefix.rstrip("."), "must be a JSON object"))
+        errors.append(RowError(name, line, prefix.rstrip("."), _NOT_OBJECT))
         return
     try:
         build(_Row(obj, name, line, prefix))
@@ -155,12 +167,15 @@ def read_json(stream: IO[bytes], name: str) -> Iterator[Unit | RowError]:
                     name,
                     index + 1,
                     "",
-                    f"is not valid JSON after customer {index}; check the brackets, commas and quotes there",
+                    gettext_noop(
+                        "is not valid JSON after customer %(index)s; check the brackets, commas and quotes there"
+                    ),
+                    {"index": index},
                 )
             ]
         ) from None
     except UnicodeDecodeError:
-        raise BadRow([RowError(name, index + 1, "", "is not UTF-8 text; save the file as UTF-8")]) from None
+        raise BadRow([RowError(name, index + 1, "", NOT_UTF8)]) from None
 
 
 def read_jsonl(stream: IO[bytes], name: str) -> Iterator[Unit | RowError]:
@@ -170,7 +185,14 @@ def read_jsonl(stream: IO[bytes], name: str) -> Iterator[Unit | RowError]:
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
-            yield RowError(name, line, "", f"is not valid JSON ({exc.msg} at column {exc.colno})")
+            # not the json module's English words: at which column is enough to find the fault
+            yield RowError(
+                name,
+                line,
+                "",
+                gettext_noop("is not valid JSON at column %(column)s; check the brackets, commas and quotes"),
+                {"column": exc.colno},
+            )
             continue
         try:
             yield _json_unit(obj, name, line)

@@ -38,7 +38,7 @@ from typing import IO
 from django.db import connection
 
 from persondata.core.vault import DIGEST_BYTES, Vault
-from persondata.register.import_formats import BadRow, RowError
+from persondata.register.import_formats import NOT_UTF8, TWICE, TWICE_ANY, BadRow, RowError
 from persondata.register.writer_tables import BLOB, KINDS
 
 VERSION = b"persondata import raw v1"
@@ -46,10 +46,6 @@ NONCE = 12
 BLOCK = 1 << 20  # bytes read at a time
 TABLES = {"customers": "customer", **{kind: table for kind, table, _key, _cols in KINDS}}
 KEYS = {"customers": "customer_number", **{kind: key for kind, _table, key, _cols in KINDS}}
-_TWICE = {
-    "customers": "appears twice in this import; keep one row per customer",
-}
-_TWICE_ANY = "appears twice in this import; each must be unique"
 # states of a known digest
 _KNOWN, _SKIPPED, _REWRITTEN = 0, 1, 2
 
@@ -240,7 +236,7 @@ class RawLines:
                         self.name,
                         number,
                         "",
-                        "is not UTF-8 text; save the file as UTF-8 (in Excel: 'CSV UTF-8') and import again",
+                        NOT_UTF8,
                     )
                 ]
             ) from None
@@ -251,7 +247,7 @@ class RawLines:
         return bytes(h.digest())
 
     def _twice(self, line: int) -> None:
-        self.errors.append(RowError(self.name, line, KEYS[self.kind], _TWICE.get(self.kind, _TWICE_ANY)))
+        self.errors.append(RowError(self.name, line, KEYS[self.kind], TWICE.get(self.kind, TWICE_ANY)))
 
     # long on purpose: the hot loop of a re-import, every lookup bound locally (5 million records)
     def lines(self) -> Iterator[str | None]:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.db import connection, transaction
+from django.utils.translation import gettext, gettext_noop
 
 from persondata import runtime
 from persondata.audit import services as audit
@@ -107,7 +108,9 @@ def read_file(
         return read_jsonl(stream, path.name)
     if suffix == ".json":
         return read_json(stream, path.name)
-    raise BadRow([RowError(path.name, 0, "", "has an unknown file type; use .csv, .json or .jsonl")])
+    raise BadRow(
+        [RowError(path.name, 0, "", gettext_noop("has an unknown file type; use .csv, .json or .jsonl"))]
+    )
 
 
 class _Loading:
@@ -129,7 +132,7 @@ class _Loading:
     def record(self, errors: list[RowError]) -> None:
         self.report.add_errors(errors)
         if self.errors_csv is not None:
-            self.errors_csv.writerows([e.file, e.line, e.field, e.reason] for e in errors)
+            self.errors_csv.writerows([e.file, e.line, e.field, e.text()] for e in errors)
 
     def flush(self, batch: list[Unit], rows: int) -> None:
         self.report.rows_read += rows
@@ -211,7 +214,7 @@ def import_files(
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
     for p in paths:
         if not p.is_file():
-            raise FileNotFoundError(f"{p}: no such file")
+            raise FileNotFoundError(gettext("%(file)s: no such file") % {"file": p})
     paths = sorted(paths, key=_sort_key)
     started = time.monotonic()
     with ExitStack() as stack:

@@ -18,10 +18,12 @@ from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import connection
+from django.utils.translation import gettext, gettext_noop
 
 from persondata import runtime
 from persondata.core import sealing
 from persondata.core.calendar import legal_date
+from persondata.core.formats import format_date
 from persondata.core.policy import Policy
 from persondata.core.vault import (
     Vault,
@@ -37,6 +39,8 @@ from persondata.keys import ring, store
 from persondata.rawsql import fetch_in, hx
 from persondata.register import import_digest, tombstones
 from persondata.register.import_formats import (
+    TWICE,
+    TWICE_ANY,
     AgreementIn,
     CustomerIn,
     InvoiceIn,
@@ -71,15 +75,26 @@ class ErasedRow:
     reason: str = tombstones.ERASURE
 
     def __str__(self) -> str:
+        """In the active language."""
+        said = {
+            "file": self.file,
+            "line": self.line,
+            "day": format_date(self.erased_on, runtime.language()),
+        }
         if self.reason == tombstones.END_OF_RETENTION:
             return (
-                f"{self.file}, line {self.line}: deleted on {self.erased_on.isoformat()} at the end of its "
-                "retention, and the row shows no activity since; not imported again (use --allow-returning if "
-                "the customer has come back)"
+                gettext(
+                    "%(file)s, line %(line)s: deleted on %(day)s at the end of its retention, and the row shows "
+                    "no activity since; not imported again (use --allow-returning if the customer has come back)"
+                )
+                % said
             )
         return (
-            f"{self.file}, line {self.line}: erased on {self.erased_on.isoformat()} at the customer's request; "
-            "not imported again (use --allow-returning if the customer has come back)"
+            gettext(
+                "%(file)s, line %(line)s: erased on %(day)s at the customer's request; not imported again "
+                "(use --allow-returning if the customer has come back)"
+            )
+            % said
         )
 
 
@@ -217,7 +232,7 @@ class RegisterWriter:
                             unit.file,
                             unit.line,
                             "customer_number",
-                            "appears twice in this import; keep one row per customer",
+                            TWICE["customers"],
                         )
                     )
                 elif known is None:
@@ -233,8 +248,10 @@ class RegisterWriter:
                             unit.file,
                             unit.line,
                             "customer_number",
-                            "no customer has this number; import the customers file first "
-                            "or correct the number",
+                            gettext_noop(
+                                "no customer has this number; import the file of customers first "
+                                "or correct the number"
+                            ),
                         )
                     )
                     continue
@@ -251,7 +268,7 @@ class RegisterWriter:
                                 unit.file,
                                 unit.line,
                                 label,
-                                "appears twice in this import; each must be unique",
+                                TWICE_ANY,
                             )
                         )
                     seen_keys.add(key)
@@ -274,7 +291,7 @@ class RegisterWriter:
         assert c is not None
         return [
             RowError(
-                unit.file, unit.line, name, f"is after the day of the import ({self.today}); check the date"
+                unit.file, unit.line, name, gettext_noop("is after the day of the import; check the date")
             )
             for name, day in (("customer_since", c.customer_since), ("last_activity", c.last_activity))
             if day is not None and day > self.today

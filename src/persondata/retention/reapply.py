@@ -31,6 +31,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from persondata import runtime
 from persondata.audit import services as audit
@@ -148,11 +149,20 @@ class _Chunk:
 
 
 def _unknown(klass: str, *, record: bool) -> LedgerReplayError:
-    what = "a single record of the class" if record else "the class"
-    return LedgerReplayError(
-        f"the deletion ledger names {what} {klass!r}, which this version of persondata does not know how to "
-        "delete again; nothing of that chunk was changed. Run the restore with the version that wrote the ledger"
+    said = (
+        gettext(
+            "the deletion ledger names a single record of the class %(klass)s, which this version of persondata "
+            "does not know how to delete again; nothing of that chunk was changed. Run the restore with the "
+            "version that wrote the ledger"
+        )
+        if record
+        else gettext(
+            "the deletion ledger names the class %(klass)s, which this version of persondata does not know how "
+            "to delete again; nothing of that chunk was changed. Run the restore with the version that wrote "
+            "the ledger"
+        )
     )
+    return LedgerReplayError(said % {"klass": klass})
 
 
 def reapply(

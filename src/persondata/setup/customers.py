@@ -74,7 +74,7 @@ def store(files: Iterable[UploadedFile]) -> list[Path]:
     for f in files:
         if Path(f.name or "").suffix.lower() not in SUFFIXES:
             raise UploadRefused(
-                f"{f.name}: unknown file type; use .csv, .json or .jsonl (docs/import-formats.md)"
+                _("%(file)s: unknown file type; use .csv, .json or .jsonl") % {"file": f.name}
             )
     discard()
     target = folder() / "files"
@@ -130,6 +130,8 @@ def progress() -> dict[str, Any] | None:
         return None
     if state.get("status") == "running" and not _alive(int(state.get("pid", 0))):
         state["status"] = "interrupted"
+    if "errors" in state:  # (file, line, field, reason) in the active language
+        state["errors"] = [[*e[:3], RowError(*e).text()] for e in state["errors"]]
     return state
 
 
@@ -186,7 +188,10 @@ def _run(paths: list[Path], total: int, actor_code: str) -> None:
             "counts": dict(report.counts),
             "seconds": round(report.seconds, 1),
             "error_count": report.error_count,
-            "errors": [[e.file, e.line, e.field, e.reason] for e in report.errors[:MAX_SHOWN_ERRORS]],
+            # said when shown, in the reader's language
+            "errors": [
+                [e.file, e.line, e.field, e.message, e.params] for e in report.errors[:MAX_SHOWN_ERRORS]
+            ],
         }
     except Exception as exc:
         # the type only: an exception's message may quote a piece of the file

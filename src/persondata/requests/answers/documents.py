@@ -13,6 +13,8 @@ import hashlib
 import uuid
 from datetime import datetime
 
+from django.utils.translation import gettext
+
 from persondata.access import permissions
 from persondata.access.actor import Actor
 from persondata.core import sealing
@@ -84,7 +86,7 @@ def content(document: Document) -> bytes:
     )
     data = base64.b64decode(record["data"])
     if hashlib.sha256(data).hexdigest() != document.sha256:  # pragma: no cover - AES-GCM authenticates first
-        raise services.RequestError("document", "the stored document does not match its checksum")
+        raise services.RequestError("document", gettext("The stored document does not match its checksum."))
     return data
 
 
@@ -96,7 +98,9 @@ def read_document(actor: Actor, document: Document, *, now: datetime | None = No
     permissions.require(actor, permissions.HANDLE_REQUESTS)
     request = document.request
     if document.blob is None or request.purged_at is not None:
-        raise services.RequestError("document", "the document was removed after the retention period")
+        raise services.RequestError(
+            "document", gettext("The document was removed after the retention period.")
+        )
     data = content(document)
     if now is not None:
         services.record_step(request, "document_read", actor, now, document=str(document.id))
