@@ -24,9 +24,11 @@ FILES = {
     "K-1,,ikke-en-adresse,2025-13-01\n"
     "K-2,Navn To,,1899-01-01\n",
     "ordrer.csv": "customer_number,order_number,ordered_on,total,farve\nK-1,O-1,2025-01-02,10,blå\n",
-    "flere.jsonl": '{"customer_number": "K-3", "name": \n{"customer_number": "K-4", "name": "Fire", "yndlingsret": 1}\n',
+    "noter.txt": "K-5;Navn Fem\n",
+    "flere.jsonl": '{"customer_number": "K-3", "name": \n'
+    '{"customer_number": "K-4", "name": "Fire", "yndlingsret": 1}\n',
 }
-VALUES = ("ikke-en-adresse", "2025-13-01", "1899-01-01", "blå", "Fire", "Navn To")
+VALUES = ("ikke-en-adresse", "2025-13-01", "1899-01-01", "blå", "Fire", "Navn To", "Navn Fem")
 #: the names a fix lists (the columns of a file, the fields of a customer) are typed, not read
 TYPED = re.compile(r"\((?:filens kolonner|felterne): [^)]*\)")
 #: (what the Danish run says, what the English run says), each a different fault
@@ -41,6 +43,10 @@ IMPORT_SAYS = [
     ("farve: er ikke en kolonne i en fil med ordrer", "farve: is not a column of a file of orders"),
     ("er ikke gyldig JSON ved kolonne", "is not valid JSON at column"),
     ("yndlingsret: er ikke et felt for en kunde", "yndlingsret: is not a field of a customer"),
+    (
+        "noter.txt: har en ukendt filtype; brug .csv, .json eller .jsonl",
+        "noter.txt: has an unknown file type",
+    ),
 ]
 
 

@@ -108,7 +108,8 @@ def read_file(
         return read_jsonl(stream, path.name)
     if suffix == ".json":
         return read_json(stream, path.name)
-    raise BadRow(
+    # an error of the file, as a broken file's is: the import goes on to report the other files' rows
+    return iter(
         [RowError(path.name, 0, "", gettext_noop("has an unknown file type; use .csv, .json or .jsonl"))]
     )
 
