@@ -16,13 +16,14 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from persondata.access.actor import Actor
+from persondata.access.errors import NotFound
 from persondata.audit.models import AuditEntry
 from persondata.cli import main
 from persondata.core.agreements import CLAUSES, SubProcessor
 from persondata.documents.privacy_policy import render_policy
 from persondata.jobs import outbox
 from persondata.jobs.models import Outbox
-from persondata.partners import agreements, disclosures
+from persondata.partners import agreements, disclosures, services
 from persondata.partners.errors import PartnerError
 from persondata.partners.models import DONE, PENDING, Disclosure, PartnerNotice, ProcessorAgreement
 from persondata.requests.models import Request
@@ -128,6 +129,40 @@ def test_the_signed_pdf_is_stored_sealed_and_read_back(boss: Actor) -> None:
     # replaced without a new document: the attached one is kept
     save(boss, version="2.2", document=None)
     assert agreements.read_document(boss, "order_processing") == PDF
+
+
+def test_what_is_not_there_is_said_in_the_readers_language(boss: Actor) -> None:
+    """No agreement, no document, no such disclosure or notice: a sentence in Danish or English (issue 15), which
+    the pages and the command pass on as it is."""
+
+    def refused(step: Callable[[], object]) -> str:
+        with pytest.raises(NotFound) as info:
+            step()
+        return str(info.value)
+
+    said = {}
+    for lang in ("da", "en"):
+        with translation.override(lang):
+            said[lang] = [
+                refused(lambda: agreements.read_document(boss, "order_processing")),
+                refused(lambda: disclosures.delete(boss, uuid.uuid4(), now=NOW)),
+                refused(lambda: services.tick(boss, uuid.uuid4(), now=NOW)),
+            ]
+            save(boss, document=None)  # an agreement recorded without its signed PDF
+            said[lang].append(refused(lambda: agreements.read_document(boss, "order_processing")))
+            delete(boss)
+    assert said["da"] == [
+        "Der er ikke registreret en aftale med denne samarbejdspartner.",
+        "Videregivelsen findes ikke.",
+        "Underretningen findes ikke.",
+        "Der er ikke vedhæftet et dokument til denne aftale.",
+    ]
+    assert said["en"] == [
+        "No agreement is recorded for this partner.",
+        "No such disclosure.",
+        "No such notice.",
+        "No document is attached to this agreement.",
+    ]
 
 
 @pytest.mark.parametrize(

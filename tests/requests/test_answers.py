@@ -19,6 +19,7 @@ from typing import Any
 import jsonschema
 import pytest
 from django.db import transaction
+from django.utils import translation
 
 from persondata import runtime
 from persondata.access.actor import Actor
@@ -351,6 +352,16 @@ def test_documents_are_sealed_checksummed_and_named_without_personal_data(
     second.refresh_from_db()
     with pytest.raises(Exception, match="does not authenticate"):
         documents.read_document(boss, second)
+    # a document removed after the retention period: said in the reader's language (issue 15)
+    Document.objects.filter(pk=first.pk).update(blob=None)
+    first.refresh_from_db()
+    for lang, says in (
+        ("da", "Dokumentet blev slettet efter opbevaringsperioden."),
+        ("en", "The document was removed after the retention period."),
+    ):
+        with translation.override(lang), pytest.raises(services.RequestError) as info:
+            documents.read_document(boss, first)
+        assert (info.value.field, info.value.message) == ("document", says)
 
 
 def test_portability_exports_validate_against_the_published_schema(
