@@ -5,6 +5,7 @@ dashboard and the review say what is left."""
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -199,12 +200,22 @@ def test_customer_files_are_checked_then_imported_with_progress(
         (3, ["email"]),
     ]
     assert b"not-an-address" not in page.content and b"Ada Jensen" not in page.content  # no value shown
+    # each row's error in the page's language (issue 15)
+    assert "email er ikke en e-mailadresse" in _text(page), _text(page)
+    assert "is not an e-mail address" in _text(
+        client.get(reverse("setup:customers"), HTTP_ACCEPT_LANGUAGE="en")
+    )
 
     assert client.post(reverse("setup:customers"), {"action": "import"}).status_code == 302
     _join_setup_import()
     state = customers.progress()
     assert state is not None and state["status"] == "rejected"  # all or nothing: one bad row, nothing kept
     assert [e[1:3] for e in state["errors"]] == [[3, "email"]]
+    # kept as the error's msgid, said when shown: in the language of the page that shows it
+    assert "er ikke en e-mailadresse" in _text(client.get(reverse("setup:customers")))
+    assert "is not an e-mail address" in _text(
+        client.get(reverse("setup:customers"), HTTP_ACCEPT_LANGUAGE="en")
+    )
     assert Customer.objects.count() == 0
     assert customers.waiting()  # still there, to be corrected
 
@@ -231,7 +242,12 @@ def test_an_unknown_file_type_is_refused_by_name(web: Client) -> None:
         {"action": "upload", "files": [SimpleUploadedFile("kunder.xlsx", b"PK\x03\x04")]},
     )
     assert response.status_code == 400
-    assert "kunder.xlsx" in response.context["error"] and ".csv" in response.context["error"]
+    assert response.context["error"] == "kunder.xlsx: ukendt filtype; brug .csv, .json eller .jsonl"
+
+
+def _text(response: Any) -> str:
+    """The page's text, its markup and line breaks left out."""
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
 
 
 def _join_setup_import() -> None:
