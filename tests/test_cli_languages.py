@@ -122,6 +122,11 @@ def test_the_services_refusals_the_command_passes_on_speak_danish(tmp_path: Path
         "--email", "ingen.kunde@example.dk", "--user", "controller",
     )  # fmt: skip
     [reference] = re.findall(r"PD-\w{4}-\w{4}", out)
+    out, _err, _code = _run(
+        tmp_path, "da", "requests", "new", "--kind", "erasure", "--name", "Ingen Kunde",
+        "--email", "ingen.kunde@example.dk", "--user", "controller",
+    )  # fmt: skip
+    [erasure] = re.findall(r"PD-\w{4}-\w{4}", out)
     refused = [
         # (command, what the Danish run says, what the English run says)
         (("retention", "hold", nobody, "--reason", "Tvist", "--until", "2030-01-01", "--user", "controller"),
@@ -143,6 +148,11 @@ def test_the_services_refusals_the_command_passes_on_speak_danish(tmp_path: Path
         (("breaches", "add", "--discovered-at", "2099-01-01T10:00+01:00", "--nature", "Forkert modtager",
           "--user", "controller"),
          "Tidspunktet for opdagelsen ligger i fremtiden", "The time of discovery lies in the future"),
+        (("requests", "answer", erasure, "--user", "controller"),
+         "en sletning kan ikke fortrydes; bekræft den", "an erasure cannot be undone; confirm it"),
+        (("keys", "grant", "--app-role", "persondata", "--owner-role", "persondata", "--print", "--user",
+          "controller"),
+         "skal være forskellige: appen må ikke eje nøglelageret", "must differ: the app must not own the key store"),
         (("partners", "endpoint-set", "ingen", "--url", "https://ingen.example/hooks", "--user", "controller"),
          "er ikke en samarbejdspartner i politikfilen", "is not a partner of the policy file"),
     ]  # fmt: skip

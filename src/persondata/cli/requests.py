@@ -363,24 +363,24 @@ def cmd_step(args: argparse.Namespace) -> int:
 
 def _answer_kwargs(args: argparse.Namespace, kind: Kind) -> dict[str, Any]:
     if kind is Kind.ERASURE and not args.confirm_erasure:
-        raise CommandError("--confirm-erasure: an erasure cannot be undone; confirm it")
+        raise CommandError(_("--confirm-erasure: an erasure cannot be undone; confirm it"))
     if kind is Kind.RECTIFICATION:
         changes = {}
         for item in args.set:
             field, sep, value = item.partition("=")
             if not sep:
-                raise CommandError(f"--set: write FIELD=VALUE, e.g. email=new@example.dk (got {field!r})")
+                raise CommandError(_("--set: write FIELD=VALUE, e.g. email=new@example.dk"))
             changes[field.strip()] = value
         if not changes:
-            raise CommandError("--set: give at least one corrected value, e.g. --set email=new@example.dk")
+            raise CommandError(_("--set: give at least one corrected value, e.g. --set email=new@example.dk"))
         return {"changes": changes, "note": args.note}
     if kind is Kind.RESTRICTION:
         if not args.reason:
-            raise CommandError("--reason: say why processing is restricted")
+            raise CommandError(_("--reason: say why processing is restricted"))
         return {"reason": args.reason, "note": args.note}
     if kind in (Kind.OBJECTION, Kind.OTHER):
         if not args.text:
-            raise CommandError("--text: write your answer to the customer")
+            raise CommandError(_("--text: write your answer to the customer"))
         return {"text": args.text}
     return {}
 
@@ -389,7 +389,7 @@ def _printed(req: Request) -> None:
     """A letter is drawn after the commit (``requests.answers.printing``): the command waits for it."""
     outbox.wait_for_outbox()
     if printing.pending(req):
-        print("the letter is not drawn yet; `persondata outbox deliver` draws it")
+        print(_("the letter is not drawn yet; 'persondata outbox deliver' draws it"))
 
 
 def cmd_answer(args: argparse.Namespace) -> int:

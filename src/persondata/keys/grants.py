@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from django.db import connection, transaction
+from django.utils.translation import gettext
 
 from persondata.keys import store
 from persondata.rawsql import fetch
@@ -36,10 +37,15 @@ def statements(app_role: str, owner_role: str = OWNER) -> list[str]:
     for option, role in (("--app-role", app_role), ("--owner-role", owner_role)):
         if not _ROLE.match(role):
             raise GrantError(
-                f"{option} {role!r} is not a plain role name: lower-case letters, digits and _, at most 63"
+                gettext(
+                    "%(option)s %(role)s is not a plain role name: lower-case letters, digits and _, at most 63"
+                )
+                % {"option": option, "role": repr(role)}
             )
     if app_role == owner_role:
-        raise GrantError("--app-role and --owner-role must differ: the app must not own the key store")
+        raise GrantError(
+            gettext("--app-role and --owner-role must differ: the app must not own the key store")
+        )
     schema, tables = store.SCHEMA, (store.DATA_KEY, store.OWN_KEY)
     return [
         f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{owner_role}') "
