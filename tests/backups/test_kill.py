@@ -68,10 +68,10 @@ def test_a_killed_backup_leaves_nothing_a_restore_would_take(home: tuple[dict[st
     assert killed, "the backup always finished before it could be killed"
     assert not list(folder.glob("*.pdbak")), "a killed backup left a file a restore would take"
     [part] = folder.glob(".*.part")
-    refused = persondata("restore", str(part), *USER, env=env, check=False)
+    refused = persondata("--lang", "en", "restore", str(part), *USER, env=env, check=False)
     assert refused.returncode == 2 and "nothing was changed" in refused.stderr  # cut short, or not even begun
     assert "truncated" in refused.stderr or "does not start as one" in refused.stderr
-    drill = persondata("backup", "drill", *USER, env=env, check=False, timeout=300)
+    drill = persondata("--lang", "en", "backup", "drill", *USER, env=env, check=False, timeout=300)
     assert drill.returncode == 1 and "there is no backup" in drill.stdout
 
 

@@ -27,7 +27,8 @@ from persondata.wsgi import application
 seen = []
 body = b"".join(application(
     {"REQUEST_METHOD": "GET", "PATH_INFO": "/api/health", "SERVER_NAME": "localhost", "SERVER_PORT": "80",
-     "wsgi.url_scheme": "http", "wsgi.input": sys.stdin.buffer, "HTTP_HOST": "localhost"},
+     "wsgi.url_scheme": "http", "wsgi.input": sys.stdin.buffer, "HTTP_HOST": "localhost",
+     "HTTP_ACCEPT_LANGUAGE": "en"},
     lambda status, headers: seen.append(status),
 ))
 print(seen[0].split()[0], body.decode()[:400])
@@ -149,7 +150,7 @@ def test_a_restored_backup_serves_no_erased_customer(
     status, body = _health(env)
     assert status == "503" and "deletion ledger has not been replayed" in body
 
-    report = persondata("restore", "--resume", *user, env=env, timeout=300).stdout
+    report = persondata("--lang", "en", "restore", "--resume", *user, env=env, timeout=300).stdout
     assert "audit chain: ok" in report and "may be served again" in report
     assert _health(env)[0] == "200"
     assert not swept & _ids(env), "a customer the sweep deleted came back"
@@ -169,8 +170,8 @@ def test_a_restored_backup_serves_no_erased_customer(
     assert (erased_id, "erasure_request") in _restricted(env)
     assert (restricted_id, "accuracy_disputed") in _restricted(env)
 
-    drill = persondata("backup", "drill", *user, env=env, timeout=300)
-    assert "restore drill passed" in drill.stdout and "erased present: 0" in drill.stdout
+    drill = persondata("--lang", "en", "backup", "drill", *user, env=env, timeout=300)
+    assert "restore drill passed" in drill.stdout and "erased customers present: 0" in drill.stdout
     if ON_POSTGRES:
         return
     # SQLite: a killed backup leaves no file a restore would take (tests/backups/test_kill.py for the timing)

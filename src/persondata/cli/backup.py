@@ -239,10 +239,10 @@ def _print_report(report: RestoreReport, *, pending: bool) -> None:
             else _("access log: %(entries)s entries from the backup (DIFFERS)") % facts
         )
     if report.audit_ok:
-        print(_("audit trail: ok (%(checked)s entries)") % {"checked": count(report.audit_checked)})
+        print(_("audit chain: ok (%(checked)s entries)") % {"checked": count(report.audit_checked)})
     else:
         print(
-            _("audit trail: BROKEN: %(problem)s (%(checked)s entries)")
+            _("audit chain: BROKEN: %(problem)s (%(checked)s entries)")
             % {"problem": report.audit_problem, "checked": count(report.audit_checked)}
         )
     print(_("done in %(seconds)s s; the database may be served again") % {"seconds": f"{report.seconds:.1f}"})
