@@ -23,7 +23,7 @@ FILES = {
     "kunder.csv": "customer_number,name,email,customer_since\n"
     "K-1,,ikke-en-adresse,2025-13-01\n"
     "K-2,Navn To,,1899-01-01\n",
-    "ordrer.csv": "customer_number,order_number,ordered_on,total,farve\nK-1,O-1,2025-01-02,10,blå\n",
+    "ordrer.csv": "customer_number,order_number,ordered_on,total,farve,Blå Farve!\nK-1,O-1,2025-01-02,10,blå,rød\n",
     "noter.txt": "K-5;Navn Fem\n",
     "flere.jsonl": '{"customer_number": "K-3", "name": \n'
     '{"customer_number": "K-4", "name": "Fire", "yndlingsret": 1}\n',
@@ -41,6 +41,7 @@ IMPORT_SAYS = [
     ),
     ("customer_since: ligger før 1900", "customer_since: is before 1900"),
     ("farve: er ikke en kolonne i en fil med ordrer", "farve: is not a column of a file of orders"),
+    ("kolonne 6: er ikke en kolonne i en fil med ordrer", "column 6: is not a column of a file of orders"),
     ("er ikke gyldig JSON ved kolonne", "is not valid JSON at column"),
     ("yndlingsret: er ikke et felt for en kunde", "yndlingsret: is not a field of a customer"),
     (

@@ -312,9 +312,12 @@ _FIELD_NAME = re.compile(r"^[a-z][a-z_]{0,39}$")
 
 def unknown_name(name: str, position: int, what: str = "column") -> str:
     """How an error names a column or field the import does not know: by its name if it looks like one, else by
-    its position (``column 3``). A file without its header has a customer's data where the names should be, and
-    the value must not come back in the errors."""
-    return name if _FIELD_NAME.match(name) else f"{what} {position}"
+    its position (``column 3``, in the active language). A file without its header has a customer's data where the
+    names should be, and the value must not come back in the errors."""
+    if _FIELD_NAME.match(name):
+        return name
+    said = gettext("column %(position)s") if what == "column" else gettext("field %(position)s")
+    return said % {"position": position}
 
 
 NOT_UTF8 = gettext_noop("is not UTF-8 text; save the file as UTF-8 (in Excel: 'CSV UTF-8') and import again")
