@@ -151,13 +151,13 @@ class _Chunk:
 def _unknown(klass: str, *, record: bool) -> LedgerReplayError:
     said = (
         gettext(
-            "the deletion ledger names a single record of the class %(klass)s, which this version of persondata "
+            "the deletion ledger names a single record of the class '%(klass)s', which this version of persondata "
             "does not know how to delete again; nothing of that chunk was changed. Run the restore with the "
             "version that wrote the ledger"
         )
         if record
         else gettext(
-            "the deletion ledger names the class %(klass)s, which this version of persondata does not know how "
+            "the deletion ledger names the class '%(klass)s', which this version of persondata does not know how "
             "to delete again; nothing of that chunk was changed. Run the restore with the version that wrote "
             "the ledger"
         )
