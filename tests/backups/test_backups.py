@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import translation
 
 from persondata import runtime
 from persondata.backups import container, service
@@ -122,15 +123,19 @@ def test_a_damaged_or_unreadable_backup_is_refused_and_nothing_changes(
 ) -> None:
     damage(backup)
     customers = Customer.objects.count()
-    with pytest.raises(RestoreError) as refused:
-        restore(backup, now=NOW, actor="system")
-    assert words in str(refused.value) and "nothing was changed" in str(refused.value)
+    said = {}
+    for lang in ("en", "da"):  # the reason in the reader's language
+        with translation.override(lang), pytest.raises(RestoreError) as refused:
+            restore(backup, now=NOW, actor="system")
+        said[lang] = str(refused.value)
+    assert words in said["en"] and "nothing was changed" in said["en"]
+    assert "intet blev ændret" in said["da"] and not english_in(said["da"]), said["da"]
     assert Customer.objects.count() == customers and not ReplayPending.objects.exists()
     assert not list(Path(settings.HOME).glob(".*.restore-*"))  # the temporary copy is gone
 
 
 def test_the_command_names_a_missing_file(controller: Any, tmp_path: Path, capsys: Any) -> None:
-    assert main(["restore", str(tmp_path / "none.pdbak"), "--user", "controller"]) == 2
+    assert main(["--lang", "en", "restore", str(tmp_path / "none.pdbak"), "--user", "controller"]) == 2
     assert "there is no backup file at" in capsys.readouterr().err
 
 
@@ -156,7 +161,7 @@ def test_pruning_destroys_old_backups_and_their_keys(
     assert counts["database_backups"] == 1 and counts["backup_keys"] >= 1 and counts["temporary_files"] == 1
     assert counts["key_store_backups"] >= 1 and not old_keys.exists()
     assert not old.path.exists() and keep.path.exists() and not stale.exists()
-    with pytest.raises(RestoreError, match="no longer in the key store"):
+    with translation.override("en"), pytest.raises(RestoreError, match="no longer in the key store"):
         restore(copy, now=NOW, actor="system")  # its key was rotated out: no copy of it can be read
     assert service.newest(tmp_path) == keep.path
 
