@@ -30,6 +30,7 @@ from persondata.api.tokens import user_for_token
 from persondata.governance.errors import Conflict
 from persondata.rawsql import RETRY_AFTER, is_busy, reading
 from persondata.register.services import CustomerView, find_customers, show_customer
+from persondata.requests.services import RequestConflict
 from persondata.systems.services import SystemConflict
 
 
@@ -95,7 +96,8 @@ def _http404(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(Conflict)
 @api.exception_handler(SystemConflict)
-def _conflict(request: HttpRequest, exc: Conflict | SystemConflict) -> HttpResponse:
+@api.exception_handler(RequestConflict)
+def _conflict(request: HttpRequest, exc: Conflict | SystemConflict | RequestConflict) -> HttpResponse:
     return _error(request, 409, f"{exc.field}: {exc.message}", "conflict")
 
 

@@ -69,7 +69,8 @@ ERRORS: dict[int, Any] = {
     422: ValidationErrorOut,
     **SERVER_ERRORS,
 }
-#: a valid request the record's state forbids now (a control open already, persondata's own system record)
+#: a valid request the record's state forbids now (a control open already, persondata's own system record, a
+#: closed customer's request)
 CONFLICT: dict[int, Any] = {409: ErrorOut}
 
 

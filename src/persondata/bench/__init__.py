@@ -188,9 +188,6 @@ def bench_access_decision() -> Row:
     return Row("access decision, pure core (median)", f"{median_us:.2f} µs", "<= 20 µs", median_us <= 20)
 
 
-SECTIONS = ("backups",)  # ``persondata bench --only backups``: the imports, then the rows of issue 12 alone
-
-
 def run(customers: int, base: Path, audit_entries: int = 1_000_000, only: str | None = None) -> list[Row]:
     """Every row of the table; ``only="backups"`` measures the imports (the homes the rest needs), key rotation,
     backup, retention and restore, and skips the audit, re-import, lookup, page, load, request and inbox rows."""
