@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.utils.translation import gettext_lazy as _
 
@@ -64,8 +64,8 @@ def _requests(customer_id: uuid.UUID, today: date) -> list[RequestRow]:
             reference=reference,
             kind=kind,
             state=state,
-            received_on=as_date(received_on),
-            due_on=as_date(due_on),
+            received_on=cast(date, as_date(received_on)),  # NOT NULL
+            due_on=cast(date, as_date(due_on)),
             customer_id=customer_id,
         )
         left = (r.due_on - today).days
