@@ -212,7 +212,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions end 30 minutes after the last request (the expiry moves ahead on every request),
+# Sessions end 30 minutes after the last request (the expiry moves ahead on every request, written at most once a
+# minute: 29 to 30 minutes after it),
 # PERSONDATA_SESSION_MAX_AGE seconds (8 hours) after the login however busy
 # (persondata.access.account.SessionLifetimeMiddleware), and when the browser closes.
 SESSION_COOKIE_AGE = 30 * 60

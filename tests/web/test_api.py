@@ -254,6 +254,22 @@ def test_show_customer_with_every_section(
     assert entry.categories == "contact,customer_number,order_history,payment"
 
 
+def test_a_read_asks_the_database_ten_times(
+    client: Client,
+    token_for: Callable[[list[str]], str],
+    demo_customers: list[dict[str, Any]],
+    django_assert_num_queries: Any,
+) -> None:
+    """The read's budget (issue 17): the token with its login's roles, the declarations gate, then in one
+    transaction the restrictions, the customer, their keys, orders, agreements and the access log's entry."""
+    token = token_for(["customer_service"])
+    cid = customer_id(rich(demo_customers)["customer_number"])
+    assert show(client, token, cid).status_code == 200  # the token's first use is recorded once
+    with django_assert_num_queries(10):
+        assert show(client, token, cid).status_code == 200
+    assert AccessLog.objects.filter(customer_id=cid, channel="api").count() == 2
+
+
 def test_show_customer_leaves_out_what_the_role_may_not_read(
     client: Client, token_for: Callable[[list[str]], str], demo_customers: list[dict[str, Any]]
 ) -> None:

@@ -200,25 +200,27 @@ def get_customer(
     request: HttpRequest,
     customer_id: uuid.UUID,
     purpose: s.Purpose | None = None,
-) -> s.CustomerOut:
+) -> dict[str, Any]:
     actor = _actor(request, purpose)
     with reading():
         view = show_customer(actor, customer_id, now=timezone.now())
     return customer_out(view)
 
 
-def customer_out(view: CustomerView) -> s.CustomerOut:
+def customer_out(view: CustomerView) -> dict[str, Any]:
+    """The answer in :class:`schemas.CustomerOut`'s shape, as plain data: django-ninja validates it against the
+    schema once, on the way out (built as schema objects, every order was validated twice; issue 17)."""
     shown = view.shown
     orders = "order_history" in shown
     payment = "payment" in shown
-    return s.CustomerOut(
-        id=view.id,
-        purpose=view.purpose,
-        contact=s.ContactOut.model_validate(view.contact) if "contact" in shown and view.contact else None,
-        customer_number=view.customer_number if "customer_number" in shown else None,
-        orders=[s.OrderOut.model_validate(o) for o in view.orders] if orders else None,
-        agreements=[s.AgreementOut.model_validate(a) for a in view.agreements] if orders else None,
-        invoices=[s.InvoiceOut.model_validate(i) for i in view.invoices] if payment else None,
-        payments=[s.PaymentOut.model_validate(p) for p in view.payments] if payment else None,
-        hidden_categories=[s.HiddenCategoryOut(category=k, reason=d.reason) for k, d in view.hidden.items()],
-    )
+    return {
+        "id": view.id,
+        "purpose": view.purpose,
+        "contact": view.contact if "contact" in shown and view.contact else None,
+        "customer_number": view.customer_number if "customer_number" in shown else None,
+        "orders": view.orders if orders else None,
+        "agreements": view.agreements if orders else None,
+        "invoices": view.invoices if payment else None,
+        "payments": view.payments if payment else None,
+        "hidden_categories": [{"category": k, "reason": d.reason} for k, d in view.hidden.items()],
+    }
