@@ -5,7 +5,6 @@ exactly once, even when a drain is killed half-way (issue 18: "a public submissi
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -38,10 +37,10 @@ REFERENCE = re.compile(r"PD-[0-9A-Z]{4}-[0-9A-Z]{4}")
 def empty_spool(transactional_db: None) -> Iterator[None]:
     """The spool's file outlives the test database's flush: empty before and after."""
     with writing_beside(), connection.cursor() as cur:
-        cur.execute(f"DELETE FROM {spool.TABLE}")  # noqa: S608 - constant
+        cur.execute(f"DELETE FROM {spool.TABLE}")
     yield
     with writing_beside(), connection.cursor() as cur:
-        cur.execute(f"DELETE FROM {spool.TABLE}")  # noqa: S608 - constant
+        cur.execute(f"DELETE FROM {spool.TABLE}")
 
 
 def _file_bytes(path: Path) -> bytes:
@@ -197,4 +196,4 @@ def test_a_drain_killed_half_way_and_run_again_moves_each_submission_exactly_onc
     assert "'moved': 6, 'waiting': 0" in again.stdout  # the third's row deleted, not moved twice
     counted = _run(env, COUNT)
     assert counted.stdout.split() == ["8", "8", "0"], counted.stderr[-2000:]
-    assert os.stat(Path(env["PERSONDATA_HOME"]) / "intake-spool.sqlite3").st_mode & 0o777 == 0o600
+    assert (Path(env["PERSONDATA_HOME"]) / "intake-spool.sqlite3").stat().st_mode & 0o777 == 0o600
