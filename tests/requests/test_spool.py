@@ -75,6 +75,8 @@ def test_beside_an_import_a_submission_is_spooled_sealed_and_then_moved_in_as_an
         # sealed: the address typed is nowhere in the spool's bytes
         assert customer["email"].encode() not in _file_bytes(Path(settings.PERSONDATA_INTAKE_SPOOL_FILE))
         assert spool.drain(timezone.now()) == {"moved": 0, "waiting": 1}  # nothing while the import runs
+        health = Client().get("/api/health").json()  # what a monitor sees waiting
+        assert health["spooled"] == 1 and health["spooled_oldest_seconds"] >= 0
     time.sleep(1.1)  # the move comes later than the receipt
     assert spool.drain(timezone.now()) == {"moved": 1, "waiting": 0}
     wait_for_outbox()
@@ -91,6 +93,11 @@ def test_beside_an_import_a_submission_is_spooled_sealed_and_then_moved_in_as_an
     # counted by the rate limit once moved: the client's window and everybody's
     assert sum(RateBucket.objects.values_list("count", flat=True)) == 2
     assert spool.drain(timezone.now()) == {"moved": 0, "waiting": 0}
+    assert Client().get("/api/health").json() == {
+        "status": "ok",
+        "spooled": 0,
+        "spooled_oldest_seconds": None,
+    }
 
 
 @pytest.mark.skipif(not SQLITE, reason="SQLite: PostgreSQL locks rows, no spool")

@@ -26,7 +26,7 @@ visitor gets the usual thank-you page with a real reference and due date:
 The drain runs every minute in the job runner (``requests.spool``; ``persondata serve`` runs it) and does nothing
 while an import holds the lock, so the spool empties within a minute of the import's end; a retention run's
 chunks leave the lock free between them, so the drain gets through beside one. :func:`waiting` counts what waits,
-for ``/api/health`` and ``persondata outbox status``.
+for ``/api/health``: a monitor sees submissions that are not moved in.
 
 PostgreSQL locks rows, not the database: a submission never waits for an import there, and nothing here runs.
 """
