@@ -127,18 +127,23 @@ def test_spooled_submissions_count_for_the_rate_limit(db: None, settings: Any, e
     settings.PERSONDATA_PUBLIC_LIMIT_PER_CLIENT = 2
     client = Client()
     assert client.get("/privacy/request/").status_code == 200
-    statuses = []
+
+    def send() -> Any:
+        return client.post(
+            "/privacy/request/",
+            urlencode({"kind": "access", "language": "en", "website": "", "name": "Spool Visitor",
+                       "csrfmiddlewaretoken": client.cookies["csrftoken"].value}),
+            content_type="application/x-www-form-urlencoded",
+        )  # fmt: skip
+
     with writer_lock(importing):
-        for n in range(3):
-            posted = client.post(
-                "/privacy/request/",
-                urlencode({"kind": "access", "language": "en", "website": "", "name": f"Spool Visitor {n}",
-                           "csrfmiddlewaretoken": client.cookies["csrftoken"].value}),
-                content_type="application/x-www-form-urlencoded",
-            )  # fmt: skip
-            statuses.append(posted.status_code)
+        statuses = [send().status_code for _ in range(3)]
     assert statuses == [303, 303, 429]
     assert spool.waiting()[0] == 2
+    # once the lock is free: the spooled ones count until they are moved in, and in the stored counts after
+    assert send().status_code == 429 and Request.objects.count() == 0
+    assert spool.drain(timezone.now())["moved"] == 2
+    assert send().status_code == 429 and Request.objects.count() == 2
 
 
 # Spools COUNT synthetic submissions (as the form does beside an import), nothing else.

@@ -120,11 +120,12 @@ def blocked_until(bucket: str, now: datetime) -> datetime | None:
     return until
 
 
-def take(bucket: str, now: datetime) -> None:
+def take(bucket: str, now: datetime, spooled: Callable[[str, datetime], int] | None = None) -> None:
     """Count one submission in both windows; :class:`RateLimited` if that passes a limit.
 
     Call it inside the transaction that stores the submission, and let the exception roll that transaction back:
-    then a refused submission is neither stored nor counted.
+    then a refused submission is neither stored nor counted. ``spooled``: how many submissions waiting in the
+    intake spool count in a window too (``requests.spool.counted``; until they are moved in and counted here).
     """
     if not connection.in_atomic_block:
         raise RuntimeError("ratelimit.take must run inside the transaction that stores the submission")
@@ -132,7 +133,7 @@ def take(bucket: str, now: datetime) -> None:
     # always in this order, so that two transactions never wait for each other crosswise
     for limit in (client, everyone):
         counted = RateBucket.count_one(limit.bucket, limit.window(now))
-        if counted > limit.most:
+        if counted + (spooled(limit.bucket, limit.window(now)) if spooled is not None else 0) > limit.most:
             raise RateLimited(limit.ends(now))
         if limit is everyone and counted == 1:
             # the first submission of a global window tidies up: old buckets hold pseudonyms nobody needs
@@ -146,8 +147,8 @@ def windows(bucket: str, now: datetime) -> list[tuple[str, datetime]]:
 
 
 def take_spooled(bucket: str, now: datetime, spooled: Callable[[str, datetime], int]) -> None:
-    """:func:`take` for a submission put in the intake spool (``requests.spool``) beside a long writer, whose lock
-    keeps the counts of the database from changing: the stored count and ``spooled`` (the spool's count, this
+    """:func:`take` for a submission put in the intake spool (``requests.spool``) beside a long writer, which holds
+    the database's lock: the stored count, as last committed, and ``spooled`` (the spool's count, this
     submission's included) together; :class:`RateLimited` if that passes a limit. Call it inside the transaction
     that spools the submission, after the insert (which takes the spool's lock, so spooling submissions queue)."""
     for limit in limits(bucket):
