@@ -231,8 +231,8 @@ def _store_or_spool(form: PublicRequestForm, bucket: str, now: datetime, writer:
             )
             # stored, not yet matched: the match and the confirmation e-mail (to the address on file, if the
             # request matched one customer who has one) follow after the commit, through the outbox, so that
-            # nobody learns from the page or its timing whether someone is a customer
-            # last: a refused submission rolls back, request and count alike; spooled ones not yet moved in count too
+            # nobody learns from the page or its timing whether someone is a customer.
+            # The count last: a refused submission rolls back, request and count alike (spooled ones count too)
             ratelimit.take(bucket, now, spool.counted)
     except OperationalError as exc:
         if connection.vendor != "sqlite" or not is_busy(exc):
