@@ -88,6 +88,7 @@ def test_beside_an_import_a_submission_is_spooled_sealed_and_then_moved_in_as_an
         assert inbox.status_code == 200 and 'id="spooled"' in inbox.content.decode()
     time.sleep(1.1)  # the move comes later than the receipt
     assert spool.drain(timezone.now()) == {"moved": 1, "waiting": 0}
+    assert Path(f"{settings.PERSONDATA_INTAKE_SPOOL_FILE}-wal").stat().st_size == 0  # the old pages gone
     wait_for_outbox()
     request = Request.objects.get(reference=reference)
     assert received_from <= request.received_at <= received_to  # R6: the deadline counts from receipt
