@@ -268,6 +268,15 @@ def reading() -> Iterator[None]:
 
 
 @contextmanager
+def writing_beside() -> Iterator[None]:
+    """A write transaction to an attached file alone (the intake spool, ``requests.spool``): SQLite takes that
+    file's lock at its first write there and never the main database's, which a long writer may hold for
+    minutes; it may still read the main database's last committed state. Elsewhere: atomic."""
+    with _begun("DEFERRED"):
+        yield
+
+
+@contextmanager
 def writing() -> Iterator[None]:
     """A write transaction that locks the main database at once (like IMMEDIATE: it queues behind another writer,
     and nothing queues in the middle of it) and an attached file only when it writes there — not the access log,
