@@ -105,7 +105,7 @@ def _in_lists(
     thousands. Otherwise (PostgreSQL, or bytes such as blind indexes): lists of :data:`BATCH` values."""
     if not values:
         return
-    if connection.vendor == "sqlite" and type(values[0]) is str:  # one list holds one kind of value
+    if connection.vendor == "sqlite" and all(type(v) is str for v in values):
         yield sql.format("SELECT value FROM json_each(%s)"), [*before, json.dumps(list(values)), *after]
         return
     for start in range(0, len(values), BATCH):
