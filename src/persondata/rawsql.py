@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import json
 import os
 import tempfile
 import uuid
@@ -95,22 +94,10 @@ def marks(n: int) -> str:
     return ", ".join(["%s"] * n)
 
 
-def _in_lists(
-    sql: str, values: Sequence[Any], before: Sequence[Any], after: Sequence[Any]
-) -> Iterator[tuple[str, list[Any]]]:
-    """The statements that run ``sql`` (one ``{}`` for an IN list) over ``values``, with their parameters.
-
-    SQLite, for text values (ids, codes): one statement, the values as one JSON array (``json_each``) — a list of
-    500 parameters cost more to convert and bind than the deletes it drives, and a replay's chunk names tens of
-    thousands. Otherwise (PostgreSQL, or bytes such as blind indexes): lists of :data:`BATCH` values."""
-    if not values:
-        return
-    if connection.vendor == "sqlite" and all(type(v) is str for v in values):
-        yield sql.format("SELECT value FROM json_each(%s)"), [*before, json.dumps(list(values)), *after]
-        return
+def _slices(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``values`` in slices of :data:`BATCH` (for a list, cheaper than :func:`batches` item by item)."""
     for start in range(0, len(values), BATCH):
-        part = values[start : start + BATCH]
-        yield sql.format(marks(len(part))), [*before, *part, *after]
+        yield values[start : start + BATCH]
 
 
 def fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -122,21 +109,21 @@ def fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
 def fetch_in(
     sql: str, values: Sequence[Any], before: Sequence[Any] = (), after: Sequence[Any] = ()
 ) -> list[tuple[Any, ...]]:
-    """Run ``sql`` (with one ``{}`` for an IN list, e.g. of customer or record ids); all rows."""
+    """Run ``sql`` (with one ``{}`` for an IN list, e.g. of customer or record ids) in batches; all rows."""
     rows: list[tuple[Any, ...]] = []
     with connection.cursor() as cur:
-        for statement, params in _in_lists(sql, values, before, after):
-            cur.execute(statement, params)
+        for part in _slices(values):
+            cur.execute(sql.format(marks(len(part))), [*before, *part, *after])
             rows.extend(cur.fetchall())
     return rows
 
 
 def execute_in(sql: str, ids: Sequence[Hex], before: Sequence[Any] = (), after: Sequence[Any] = ()) -> int:
-    """Run a statement with one ``{}`` IN list; the number of rows it changed."""
+    """Run a statement with one ``{}`` IN list in batches; the number of rows it changed."""
     changed = 0
     with connection.cursor() as cur:
-        for statement, params in _in_lists(sql, ids, before, after):
-            cur.execute(statement, params)
+        for part in _slices(ids):
+            cur.execute(sql.format(marks(len(part))), [*before, *part, *after])
             changed += max(cur.rowcount, 0)
     return changed
 
