@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from persondata.core.sensitive import (
+    _PLAIN_LETTERS,
     check_free_text,
     contains_card_number,
     cpr_birth_date,
@@ -149,3 +150,26 @@ def test_29_february_and_the_century_digit() -> None:
     assert cpr_birth_date("0101575000") == date(2057, 1, 1)
     assert date(1858, 1, 1) + timedelta(days=1) == date(1858, 1, 2)
     assert unicodedata.normalize("NFKC", "\uff10") == "0"
+
+
+#: Names and addresses as the import meets them: letters (Danish ones too), spaces and punctuation.
+LETTERS = string.ascii_letters + "æøåÆØÅéü ,\x00"
+
+
+@given(
+    st.text(alphabet=LETTERS, max_size=20),
+    st.lists(st.tuples(st.sampled_from(string.digits + "¹²³\uff11\u0663"), st.sampled_from(["", " ", "-", "\u200b"])),
+             min_size=10, max_size=12),
+)  # fmt: skip
+def test_the_quick_digit_count_never_hides_a_run_of_ten(around: str, digits: list[tuple[str, str]]) -> None:
+    # might_hold_number counts the ASCII digits of plain text before any normalisation; a run of 10 digits,
+    # some written as a character that normalises into one (a superscript, full width, Arabic-Indic), is caught
+    text = around + "".join(d + sep for d, sep in digits) + around
+    assert might_hold_number(text), ascii(text)
+
+
+def test_the_plain_letters_stay_themselves() -> None:
+    # the short cut's premise: these letters are no digit, space or dash, and NFKC leaves them alone
+    for ch in _PLAIN_LETTERS:
+        assert unicodedata.normalize("NFKC", ch) == ch and not ch.isdecimal() and not ch.isspace()
+        assert normalise_number_text(f"1{ch}2") == f"1{ch}2"
