@@ -7,6 +7,7 @@ import string
 import unicodedata
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -156,15 +157,21 @@ def test_29_february_and_the_century_digit() -> None:
 LETTERS = string.ascii_letters + "æøåÆØÅéü ,\x00"
 
 
-@given(
-    st.text(alphabet=LETTERS, max_size=20),
-    st.lists(st.tuples(st.sampled_from(string.digits + "¹²³\uff11\u0663"), st.sampled_from(["", " ", "-", "\u200b"])),
-             min_size=10, max_size=12),
-)  # fmt: skip
-def test_the_quick_digit_count_never_hides_a_run_of_ten(around: str, digits: list[tuple[str, str]]) -> None:
-    # might_hold_number counts the ASCII digits of plain text before any normalisation; a run of 10 digits,
-    # some written as a character that normalises into one (a superscript, full width, Arabic-Indic), is caught
-    text = around + "".join(d + sep for d, sep in digits) + around
+#: What may stand between the digits of a number, and how a digit may be written (besides ASCII): characters
+#: that normalise into one (a superscript, full width, Arabic-Indic).
+BETWEEN = ["", " ", "-", ".", "/", "\t", " - ", "\u200b"]
+OTHER_DIGITS = "¹²³\uff11\u0663"
+
+
+@pytest.mark.parametrize("digits", [string.digits, string.digits + OTHER_DIGITS])
+@given(data=st.data(), around=st.text(alphabet=LETTERS, max_size=20))
+def test_the_quick_test_never_misses_a_run_of_ten(digits: str, data: st.DataObject, around: str) -> None:
+    # might_hold_number looks at the bytes of plain text before any pattern or normalisation runs; a run of 10
+    # digits is caught however it is written and separated
+    pairs = data.draw(
+        st.lists(st.tuples(st.sampled_from(digits), st.sampled_from(BETWEEN)), min_size=10, max_size=12)
+    )
+    text = around + "".join(d + sep for d, sep in pairs) + around
     assert might_hold_number(text), ascii(text)
 
 
