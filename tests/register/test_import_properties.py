@@ -403,7 +403,7 @@ def damaged_csv(draw: Any) -> bytes:
             data = bytearray(bytes(data).decode("utf-8", "replace").encode("latin-1", "replace"))
         elif how == "cr":
             data = bytearray(bytes(data).replace(b"\n", b"\r"))
-        elif how in ("huge", "formula", "cpr", "nul"):  # a flip or a cut of an empty file does nothing
+        else:
             cell = {"huge": b"y" * 200_000, "formula": b'=HYPERLINK("x")', "cpr": CPR.encode(), "nul": b"\0"}[
                 how
             ]
