@@ -94,6 +94,12 @@ def marks(n: int) -> str:
     return ", ".join(["%s"] * n)
 
 
+def _slices(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``values`` in slices of :data:`BATCH` (for a list, cheaper than :func:`batches` item by item)."""
+    for start in range(0, len(values), BATCH):
+        yield values[start : start + BATCH]
+
+
 def fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
     with connection.cursor() as cur:
         cur.execute(sql, list(params))
@@ -106,7 +112,7 @@ def fetch_in(
     """Run ``sql`` (with one ``{}`` for an IN list, e.g. of customer or record ids) in batches; all rows."""
     rows: list[tuple[Any, ...]] = []
     with connection.cursor() as cur:
-        for part in batches(values):
+        for part in _slices(values):
             cur.execute(sql.format(marks(len(part))), [*before, *part, *after])
             rows.extend(cur.fetchall())
     return rows
@@ -116,7 +122,7 @@ def execute_in(sql: str, ids: Sequence[Hex], before: Sequence[Any] = (), after: 
     """Run a statement with one ``{}`` IN list in batches; the number of rows it changed."""
     changed = 0
     with connection.cursor() as cur:
-        for part in batches(ids):
+        for part in _slices(ids):
             cur.execute(sql.format(marks(len(part))), [*before, *part, *after])
             changed += max(cur.rowcount, 0)
     return changed
@@ -125,7 +131,9 @@ def execute_in(sql: str, ids: Sequence[Hex], before: Sequence[Any] = (), after: 
 def executemany(sql: str, rows: Sequence[Sequence[Any]]) -> None:
     if rows:
         with connection.cursor() as cur:
-            cur.executemany(sql, [list(r) for r in rows])
+            cur.executemany(
+                sql, rows
+            )  # tuples as they are: copying each into a list cost more than its insert
 
 
 @contextmanager
@@ -263,6 +271,15 @@ def _begun(mode: str) -> Iterator[None]:
 def reading() -> Iterator[None]:
     """A transaction for a read of customer data and its access-log entries: SQLite takes no write lock on the
     main database (a write to it inside would wait for, or fail against, a long import). Elsewhere: atomic."""
+    with _begun("DEFERRED"):
+        yield
+
+
+@contextmanager
+def writing_beside() -> Iterator[None]:
+    """A write transaction to an attached file alone (the intake spool, ``requests.spool``): SQLite takes that
+    file's lock at its first write there and never the main database's, which a long writer may hold for
+    minutes; it may still read the main database's last committed state. Elsewhere: atomic."""
     with _begun("DEFERRED"):
         yield
 

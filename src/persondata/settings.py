@@ -212,7 +212,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions end 30 minutes after the last request (the expiry moves ahead on every request),
+# Sessions end 30 minutes after the last request (the expiry moves ahead on every request, written at most once a
+# minute: 29 to 30 minutes after it),
 # PERSONDATA_SESSION_MAX_AGE seconds (8 hours) after the login however busy
 # (persondata.access.account.SessionLifetimeMiddleware), and when the browser closes.
 SESSION_COOKIE_AGE = 30 * 60
@@ -290,6 +291,9 @@ PERSONDATA_KEY_STORE_FILE = HOME / "keys.sqlite3"
 # the access log on SQLite: a file of its own with its own write lock, so a read is logged while an import writes
 # (persondata.access.log_store); backed up with the database
 PERSONDATA_ACCESS_LOG_FILE = HOME / "access-log.sqlite3"
+# the intake spool on SQLite: public submissions made while a long writer holds the database wait here, sealed,
+# until they are moved into it (persondata.requests.spool); not backed up: it empties within a minute of the writer
+PERSONDATA_INTAKE_SPOOL_FILE = HOME / "intake-spool.sqlite3"
 PERSONDATA_MASTER_KEY_FILE = Path(_text("PERSONDATA_MASTER_KEY") or HOME / "master.key")
 # The deletion ledger (docs/retention.md); empty: <home>/deletion-ledger.jsonl (persondata.retention.ledger)
 PERSONDATA_DELETION_LEDGER = _text("PERSONDATA_DELETION_LEDGER")

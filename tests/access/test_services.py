@@ -279,31 +279,35 @@ def test_the_gate_opens_when_both_texts_are_acknowledged(
     ]
 
 
-def test_a_new_version_closes_the_gate_until_acknowledged(
-    controller: Any,
-    make_staff: Callable[..., Any],
-    texts: list[PolicyText],
-    accept_all: Callable[[Any], None],
-    now: datetime,
-) -> None:
+@pytest.fixture
+def kirsten(
+    make_staff: Callable[..., Any], texts: list[PolicyText], accept_all: Callable[[Any], None]
+) -> Any:
+    """A customer-service login that has acknowledged both texts: the gate is open to her."""
     user = make_staff("kirsten", ["customer_service"])
     accept_all(user)
+    return user
+
+
+def test_a_new_version_closes_the_gate_until_acknowledged(
+    controller: Any, kirsten: Any, texts: list[PolicyText], accept_all: Callable[[Any], None], now: datetime
+) -> None:
     accept_all(controller)
-    assert gate.missing_acknowledgements(user) == []
+    assert gate.missing_acknowledgements(kirsten) == []
     with transaction.atomic():
         v2 = services.publish_text(controller, GUIDANCE, **NEW_TEXT, now=now + timedelta(days=30))
     assert (v2.kind, v2.version, v2.published_by) == (GUIDANCE, 2, controller)
     assert gate.current_texts() == [texts[0], v2]
     # everyone, the publisher included, must accept the new version; the other text stays accepted
-    assert gate.missing_acknowledgements(user) == [v2]
+    assert gate.missing_acknowledgements(kirsten) == [v2]
     assert gate.missing_acknowledgements(controller) == [v2]
     with pytest.raises(Invalid) as caught, transaction.atomic():
-        services.acknowledge(user, texts[1], now)  # the old version no longer counts
+        services.acknowledge(kirsten, texts[1], now)  # the old version no longer counts
     assert caught.value.code == "replaced"
-    assert gate.missing_acknowledgements(user) == [v2]
+    assert gate.missing_acknowledgements(kirsten) == [v2]
     with transaction.atomic():
-        services.acknowledge(user, v2, now + timedelta(days=31))
-    assert gate.missing_acknowledgements(user) == []
+        services.acknowledge(kirsten, v2, now + timedelta(days=31))
+    assert gate.missing_acknowledgements(kirsten) == []
     [publish] = entries("declaration.publish")[2:]
     assert (publish.actor, publish.details) == (f"staff:{controller.pk}", {"kind": GUIDANCE, "version": 2})
 
@@ -317,41 +321,31 @@ def test_the_gate_is_one_query(
 
 
 def test_in_one_request_an_open_gate_is_asked_once_and_a_closed_one_every_time(
-    make_staff: Callable[..., Any],
-    texts: list[PolicyText],
-    accept_all: Callable[[Any], None],
-    django_assert_num_queries: Any,
+    kirsten: Any, make_staff: Callable[..., Any], django_assert_num_queries: Any
 ) -> None:
-    user, newcomer = make_staff("kirsten", ["customer_service"]), make_staff("ny", ["customer_service"])
-    accept_all(user)
+    newcomer = make_staff("ny", ["customer_service"])
     with gate.request_scope():
         with django_assert_num_queries(1):
             for _ in range(3):
-                gate.require_declarations(user)
+                gate.require_declarations(kirsten)
         for _ in range(2):  # a refusal is never remembered: accepting in the same request opens the gate
             with django_assert_num_queries(1), pytest.raises(AccessDenied):
                 gate.require_declarations(newcomer)
     with django_assert_num_queries(2):  # outside a request (a command, a job) the gate is asked every time
-        gate.require_declarations(user)
-        gate.require_declarations(user)
+        gate.require_declarations(kirsten)
+        gate.require_declarations(kirsten)
 
 
 def test_a_text_published_in_the_request_closes_a_gate_it_found_open(
-    controller: Any,
-    make_staff: Callable[..., Any],
-    texts: list[PolicyText],
-    accept_all: Callable[[Any], None],
-    now: datetime,
+    controller: Any, kirsten: Any, accept_all: Callable[[Any], None], now: datetime
 ) -> None:
-    user = make_staff("kirsten", ["customer_service"])
-    accept_all(user)
     accept_all(controller)
     with gate.request_scope():
-        gate.require_declarations(user)
+        gate.require_declarations(kirsten)
         with transaction.atomic():
             services.publish_text(controller, GUIDANCE, **NEW_TEXT, now=now + timedelta(days=30))
         with pytest.raises(AccessDenied) as caught:
-            gate.require_declarations(user)
+            gate.require_declarations(kirsten)
     assert caught.value.code == "declarations_missing"
 
 

@@ -103,3 +103,24 @@ def test_a_killed_restore_leaves_the_old_database(home: tuple[dict[str, str], Pa
     assert (
         persondata("audit", "verify", env=env, check=False).returncode == 0
     )  # it opens and serves as before
+
+
+def test_the_next_restore_removes_the_copy_a_killed_one_left(home: tuple[dict[str, str], Path]) -> None:
+    """A killed restore leaves its decrypted copy (``.persondata.sqlite3.restore-<pid>.tmp``); ``restore --resume``
+    and the next restore remove it, but not the copy of a restore whose process still runs."""
+    env, database = home
+    persondata("backup", *USER, env=env, timeout=300)
+    [backup] = (Path(env["PERSONDATA_HOME"]) / "backups").glob("*.pdbak")
+    running = database.parent / f".persondata.sqlite3.restore-{os.getpid()}.tmp"  # this process: it runs
+    running.write_bytes(b"a running restore's copy")
+
+    def left() -> list[Path]:
+        return [p for p in database.parent.glob(".persondata.sqlite3.restore-*.tmp") if p != running]
+
+    for then in (("restore", "--resume", *USER), ("restore", str(backup), *USER)):
+        assert _kill_when(env, ("restore", str(backup), *USER), lambda: bool(left())), "it finished first"
+        [stale] = left()
+        persondata(*then, env=env, check=False, timeout=300)
+        assert not stale.exists(), then
+        assert running.read_bytes() == b"a running restore's copy", then
+    assert _customers(database) > 0  # the second restore went through

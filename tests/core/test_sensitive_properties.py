@@ -7,10 +7,12 @@ import string
 import unicodedata
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from persondata.core.sensitive import (
+    _PLAIN_LETTERS,
     check_free_text,
     contains_card_number,
     cpr_birth_date,
@@ -149,3 +151,32 @@ def test_29_february_and_the_century_digit() -> None:
     assert cpr_birth_date("0101575000") == date(2057, 1, 1)
     assert date(1858, 1, 1) + timedelta(days=1) == date(1858, 1, 2)
     assert unicodedata.normalize("NFKC", "\uff10") == "0"
+
+
+#: Names and addresses as the import meets them: letters (Danish ones too), spaces and punctuation.
+LETTERS = string.ascii_letters + "æøåÆØÅéü ,\x00"
+
+
+#: What may stand between the digits of a number, and how a digit may be written (besides ASCII): characters
+#: that normalise into one (a superscript, full width, Arabic-Indic).
+BETWEEN = ["", " ", "-", ".", "/", "\t", " - ", "\u200b"]
+OTHER_DIGITS = "¹²³\uff11\u0663"
+
+
+@pytest.mark.parametrize("digits", [string.digits, string.digits + OTHER_DIGITS])
+@given(data=st.data(), around=st.text(alphabet=LETTERS, max_size=20))
+def test_the_quick_test_never_misses_a_run_of_ten(digits: str, data: st.DataObject, around: str) -> None:
+    # might_hold_number looks at the bytes of plain text before any pattern or normalisation runs; a run of 10
+    # digits is caught however it is written and separated
+    pairs = data.draw(
+        st.lists(st.tuples(st.sampled_from(digits), st.sampled_from(BETWEEN)), min_size=10, max_size=12)
+    )
+    text = around + "".join(d + sep for d, sep in pairs) + around
+    assert might_hold_number(text), ascii(text)
+
+
+def test_the_plain_letters_stay_themselves() -> None:
+    # the short cut's premise: these letters are no digit, space or dash, and NFKC leaves them alone
+    for ch in _PLAIN_LETTERS:
+        assert unicodedata.normalize("NFKC", ch) == ch and not ch.isdecimal() and not ch.isspace()
+        assert normalise_number_text(f"1{ch}2") == f"1{ch}2"

@@ -122,6 +122,31 @@ def test_the_page_uploads_downloads_and_the_report_lists_name_and_size(
     assert "status.pdf (2\u00a0kB)" in english
 
 
+def test_the_api_upload_is_required_in_the_schema_and_checked_after_the_duty(
+    controller: Any, boss: Actor, make_staff: Callable[..., Any]
+) -> None:
+    """A client generated from the schema sends the file (the schema says it is required); the server checks it
+    after the duty, so a login without ``run_control`` is refused (403) whether or not it sends one."""
+    from persondata.api.tokens import create_token
+
+    client = Client()
+    operation = client.get("/api/openapi.json").json()["paths"][
+        "/api/controls/{control_id}/attachments/{item}"
+    ]
+    form = operation["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert form["required"] == ["file"] and form["properties"]["file"] == {
+        "type": "string",
+        "format": "binary",
+        "title": "File",
+    }
+    url = f"/api/controls/{_open(boss).id}/attachments/antivirus"
+    clerk = create_token(make_staff("clerk", ["customer_service"]), "t", NOW)
+    refused = client.post(url, HTTP_AUTHORIZATION=f"Bearer {clerk}")
+    assert refused.status_code == 403 and refused.json()["code"] == "access_denied", refused.content
+    missing = client.post(url, HTTP_AUTHORIZATION=f"Bearer {create_token(controller, 't', NOW)}")
+    assert missing.status_code == 422 and missing.json()["fields"] == ["file"], missing.content
+
+
 def test_the_api_and_the_cli_attach_and_read(controller: Any, boss: Actor, tmp_path: Path) -> None:
     from persondata.api.tokens import create_token
     from persondata.cli import main

@@ -71,6 +71,41 @@ def test_register_then_handle(demo_customers: list[dict[str, Any]], controller: 
     assert client.get("/api/requests/00000000-0000-7000-8000-000000000000", **boss).status_code == 404
 
 
+CLOSED_STEPS = {  # every step on a request, with a body that is valid for it
+    "verify": {"method": "known_contact"},
+    "extend": {"months": 1, "reasons": "Archive search."},
+    "refuse": {"ground": "unfounded", "reasons": "The same request for the fourth time this month."},
+    "withdraw": None,
+    "no-data": None,
+    "answer": {},
+}
+
+
+def test_a_step_on_a_closed_request_is_a_conflict(controller: Any) -> None:
+    """A closed request cannot change: a valid step on it is the documented 409 naming the state, not a 422."""
+    client = Client()
+    boss = _auth(controller)
+    rid = client.post(
+        "/api/requests",
+        {"kind": "access", "name": "Ingen Kunde", "language": "en"},
+        content_type="application/json",
+        **boss,
+    ).json()["id"]
+    assert client.post(f"/api/requests/{rid}/withdraw", **boss).status_code == 200
+    paths = client.get("/api/openapi.json").json()["paths"]
+    for step, body in CLOSED_STEPS.items():
+        again = client.post(f"/api/requests/{rid}/{step}", body, content_type="application/json", **boss)
+        assert again.status_code == 409, (step, again.content)
+        answer = again.json()  # the documented shape; the sentence in the app's language (Danish)
+        assert set(answer) == {"detail", "code"} and answer["code"] == "conflict", answer
+        assert (
+            answer["detail"].startswith("state: ")
+            and "lukket henvendelse kan ikke ændres" in answer["detail"]
+        )
+        assert "409" in paths[f"/api/requests/{{request_id}}/{step}"]["post"]["responses"], step
+    assert Request.objects.get(pk=rid).state == "withdrawn"
+
+
 def test_bad_registration_names_the_field_and_stores_nothing(controller: Any) -> None:
     client = Client()
     for payload, field in (
@@ -206,7 +241,7 @@ def test_no_data_held_is_confirmed_through_the_api(
     assert sorted(d["format"] for d in body["documents"]) == ["html", "pdf"] and not body["printing"]
     assert Request.objects.get(pk=rid).outcome == {"no_data": True, "documents": 2}
     again = client.post(f"/api/requests/{rid}/no-data", **boss)
-    assert again.status_code == 422 and again.json()["fields"] == ["state"]
+    assert again.status_code == 409 and again.json()["code"] == "conflict", again.content
     unknown = "00000000-0000-7000-8000-000000000000"
     assert client.post(f"/api/requests/{unknown}/no-data", **boss).status_code == 404
 

@@ -5,6 +5,7 @@ not open a second time, and the request's page shows how and when the answer lef
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,17 @@ from tests.requests.answering import register
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_controller_sends_the_link_and_the_customer_downloads_the_letter_once(
-    browser: Any, live_server: Any, controller: Any, demo_customers: Any, smtp: Any, settings: Any
-) -> None:
+@dataclass
+class Answered:
+    boss: Actor
+    request: Request
+    address: str  # the customer's e-mail address on file, where the link goes
+
+
+@pytest.fixture
+def answered(live_server: Any, controller: Any, demo_customers: Any, smtp: Any, settings: Any) -> Answered:
+    """An access request of a customer on file, answered by the controller while the mail server runs; the links
+    point at the live server."""
     settings.PERSONDATA_PUBLIC_URL = live_server.url
     boss = Actor.for_user(controller, "rights_requests", "web")
     customer = Customer.objects.order_by("id").first()
@@ -37,6 +46,13 @@ def test_the_controller_sends_the_link_and_the_customer_downloads_the_letter_onc
         answers.answer_access(boss, request, now=NOW)
     address = email_on_file(customer.id)
     assert address
+    return Answered(boss, request, address)
+
+
+def test_the_controller_sends_the_link_and_the_customer_downloads_the_letter_once(
+    browser: Any, live_server: Any, answered: Answered, smtp: Any
+) -> None:
+    request, address = answered.request, answered.address
     base = live_server.url
     context = browser.new_context(locale="da-DK", accept_downloads=True)
     page = context.new_page()
@@ -84,21 +100,14 @@ def test_the_controller_sends_the_link_and_the_customer_downloads_the_letter_onc
 
 
 def test_an_expired_link_and_a_wrong_address_are_refused_in_plain_words(
-    browser: Any, live_server: Any, controller: Any, demo_customers: Any, smtp: Any, settings: Any
+    browser: Any, answered: Answered, smtp: Any
 ) -> None:
     """The customer's side in the browser: a wrong address is refused and counted (the third closes the link), and a
     link past its last day opens no more; neither page shows the address, and the request records each refusal."""
-    settings.PERSONDATA_PUBLIC_URL = live_server.url
-    boss = Actor.for_user(controller, "rights_requests", "web")
-    customer = Customer.objects.order_by("id").first()
-    assert customer is not None
-    request = register(boss, "access", {"name": "Testkunde"}, customer_id=customer.id)
+    request = answered.request
     with transaction.atomic():
-        answers.answer_access(boss, request, now=NOW)
-        delivery.send_link(boss, request, note="", now=timezone.now())
-    address = email_on_file(customer.id)
-    assert address
-    (message,) = smtp.to(address)
+        delivery.send_link(answered.boss, request, note="", now=timezone.now())
+    (message,) = smtp.to(answered.address)
     link = re.search(
         r"http://\S+/privacy/answer/\S+/", message.get_body(preferencelist=("plain",)).get_content()
     )

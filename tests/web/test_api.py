@@ -61,7 +61,8 @@ def show(client: Client, token: str | None, cid: Any, purpose: str | None = None
 def test_health_needs_no_token_and_holds_no_data(client: Client) -> None:
     response = client.get("/api/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    # counts only: how many public submissions wait in the intake spool (none here), and for how long
+    assert response.json() == {"status": "ok", "spooled": 0, "spooled_oldest_seconds": None}
 
 
 @pytest.mark.parametrize(
@@ -252,6 +253,22 @@ def test_show_customer_with_every_section(
     entry = AccessLog.objects.get()
     assert (entry.customer_id, entry.channel, entry.purpose) == (cid, "api", "rights_requests")
     assert entry.categories == "contact,customer_number,order_history,payment"
+
+
+def test_a_read_asks_the_database_ten_times(
+    client: Client,
+    token_for: Callable[[list[str]], str],
+    demo_customers: list[dict[str, Any]],
+    django_assert_num_queries: Any,
+) -> None:
+    """The read's budget (issue 17): the token with its login's roles, the declarations gate, then in one
+    transaction the restrictions, the customer, their keys, orders, agreements and the access log's entry."""
+    token = token_for(["customer_service"])
+    cid = customer_id(rich(demo_customers)["customer_number"])
+    assert show(client, token, cid).status_code == 200  # the token's first use is recorded once
+    with django_assert_num_queries(10):
+        assert show(client, token, cid).status_code == 200
+    assert AccessLog.objects.filter(customer_id=cid, channel="api").count() == 2
 
 
 def test_show_customer_leaves_out_what_the_role_may_not_read(

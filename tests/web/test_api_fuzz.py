@@ -127,8 +127,10 @@ SEMANTIC = {
     },
     # a note refused because it holds a CPR number
     "POST /api/controls/{control_id}/answers": {"note"},
-    # the upload is optional to the schema so that the duty is checked first (api/control.py): then it is required
-    "POST /api/controls/{control_id}/attachments/{item}": {"file"},
+    # the upload: a PDF, PNG or JPEG by its first bytes, not empty, its name free of a CPR number
+    # (governance.attachments); an empty file as Werkzeug encodes it (no line break before the next boundary) does
+    # not reach Django as a file at all: then the file is missing
+    "POST /api/controls/{control_id}/attachments/{item}": {"attachment", "file"},
     # the residual risk no higher than before the measures (a value against another field); the measures: free
     # text refused because it holds a CPR or card number (core.sensitive)
     "PUT /api/systems/{key}/assessments/{event}": {"measures", "residual_severity", "residual_likelihood"},

@@ -392,6 +392,21 @@ def test_sessions_expire_after_30_idle_minutes(client: Client, staff: Any) -> No
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
+def test_an_idle_refresh_is_written_at_most_once_a_minute(client: Client, staff: Any) -> None:
+    """Page after page, the session's expiry is written once a minute, not on every page (issue 17): an idle
+    session so ends 29 to 30 minutes after its last request, never later."""
+    attempt(client, "kirsten", PASSWORD)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert client.get(reverse("dashboard")).status_code == 200
+    written = Session.objects.get(session_key=key).expire_date
+    assert client.get(reverse("dashboard")).status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == written  # refreshed less than a minute ago
+    Session.objects.filter(session_key=key).update(expire_date=F("expire_date") - timedelta(seconds=61))
+    assert client.get(reverse("dashboard")).status_code == 200
+    expiry = Session.objects.get(session_key=key).expire_date
+    assert timedelta(minutes=29, seconds=59) < expiry - timezone.now() <= timedelta(minutes=30)
+
+
 def test_sessions_end_8_hours_after_the_login_however_busy(client: Client, staff: Any) -> None:
     assert settings.PERSONDATA_SESSION_MAX_AGE == 8 * 3600
     attempt(client, "kirsten", PASSWORD)

@@ -105,3 +105,20 @@ def test_the_customer_page_shows_requests_deletion_dates_and_access_history(
     assert "/requests/new/?customer=" not in seen
     assert "data-customer-picker" not in clerk.get(f"/requests/new/?customer={cid}").content.decode()
     assert escape(record["name"]) in seen  # the page itself still shows them what their purpose allows
+
+
+def test_the_access_history_panel_counts_every_read_and_lists_the_latest_twenty(
+    demo_customers: list[dict[str, Any]], controller: Any
+) -> None:
+    cid = customer_id(demo_customers[2]["customer_number"])
+    client = _client(controller)
+    for purpose in ["delivery"] * 21 + ["rights_requests"]:
+        assert client.get(f"/customers/{cid}/?purpose={purpose}").status_code == 200
+    html = client.get(f"/customers/{cid}/?purpose=customer_service").content.decode()
+    assert "23 reads in all." in html  # this very view too
+    panel = html.split('id="customer-access-history"')[1].split("</section>")[0]
+    rows = re.findall(r"<tr><td>.*?</tr>", panel)
+    assert len(rows) == 20 and all(controller.username in row for row in rows)
+    purposes = [re.findall(r"<td>(.*?)</td>", row)[2] for row in rows]
+    assert purposes[0] != purposes[1] != purposes[2]  # newest first: this view, the rights request, delivery
+    assert len(set(purposes[2:])) == 1

@@ -81,7 +81,8 @@ class SessionLifetimeMiddleware:
     """Ends a session ``PERSONDATA_SESSION_MAX_AGE`` seconds after its login, even if it was never idle.
 
     The idle limit needs no code: ``SESSION_SAVE_EVERY_REQUEST`` moves the session's expiry
-    ``SESSION_COOKIE_AGE`` seconds ahead on every request, so an idle session expires on the server.
+    ``SESSION_COOKIE_AGE`` seconds ahead on every request (written at most once a minute,
+    :mod:`persondata.access.sessions`), so an idle session expires on the server.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

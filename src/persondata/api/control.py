@@ -27,8 +27,11 @@ from persondata.governance.errors import Conflict, GovernanceError
 from persondata.governance.models import Control, FollowUp
 
 router = Router(tags=["control"])
-#: the upload, optional to the schema so that the duty is checked first (a refusal is a refusal, not a 422)
+#: the upload: required to the schema (a client generated from it sends one), but checked by the view, after the
+#: duty (a refusal is a refusal, not a 422), so optional to ninja's validation
 _OPTIONAL_FILE: Any = File(None)  # type: ignore[type-arg]
+Upload = Annotated[UploadedFile | None, WithJsonSchema({"type": "string", "format": "binary"})]
+_FILE_REQUIRED = {"requestBody": {"content": {"multipart/form-data": {"schema": {"required": ["file"]}}}}}
 
 
 #: a manual item: a security measure of the policy file (read once, as the purposes). In a path it is checked after
@@ -206,9 +209,10 @@ def assign_follow_up(request: HttpRequest, follow_up_id: uuid.UUID, body: Follow
     "/{control_id}/attachments/{item}",
     response={200: ControlOut, **ERRORS, **CONFLICT},
     summary="Attach a file (PDF, PNG or JPEG, multipart field 'file') to a manual item",
+    openapi_extra=_FILE_REQUIRED,
 )
 def attach_control(
-    request: HttpRequest, control_id: uuid.UUID, item: ItemPath, file: UploadedFile | None = _OPTIONAL_FILE
+    request: HttpRequest, control_id: uuid.UUID, item: ItemPath, file: Upload = _OPTIONAL_FILE
 ) -> dict[str, Any]:
     def step(actor: Actor) -> Control:
         if file is None:

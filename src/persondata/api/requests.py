@@ -17,7 +17,7 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from persondata.access import permissions
 from persondata.access.actor import Actor
-from persondata.api.schemas import ERRORS
+from persondata.api.schemas import CONFLICT, ERRORS
 from persondata.core.calendar import legal_date
 from persondata.core.requests import Kind
 from persondata.register.rectify import RectifyError
@@ -196,7 +196,8 @@ def get_request(request: HttpRequest, request_id: uuid.UUID) -> dict[str, Any]:
 
 
 def _locked(request: HttpRequest, request_id: uuid.UUID, run: Any) -> tuple[Request, Any]:
-    """Run a step on the request, locked, in one transaction; bad input is a 422 naming the field."""
+    """Run a step on the request, locked, in one transaction; bad input is a 422 naming the field, a step the
+    request's state forbids (a closed request) a 409."""
     actor = _handler(request)
     try:
         with transaction.atomic():
@@ -204,6 +205,8 @@ def _locked(request: HttpRequest, request_id: uuid.UUID, run: Any) -> tuple[Requ
             if req is None:
                 raise Http404
             return req, run(actor, req)
+    except services.RequestConflict:
+        raise  # 409 (api.endpoints)
     except services.RequestError as exc:
         raise _invalid(exc) from None
     except RectifyError as exc:
@@ -220,7 +223,11 @@ def _step(request: HttpRequest, request_id: uuid.UUID, run: Any) -> dict[str, An
     return _out(req)
 
 
-@router.post("/{request_id}/verify", response={200: RequestOut, **ERRORS}, summary="Record an identity check")
+@router.post(
+    "/{request_id}/verify",
+    response={200: RequestOut, **ERRORS, **CONFLICT},
+    summary="Record an identity check",
+)
 def verify_request(request: HttpRequest, request_id: uuid.UUID, body: VerifyIn) -> dict[str, Any]:
     return _step(
         request,
@@ -229,7 +236,9 @@ def verify_request(request: HttpRequest, request_id: uuid.UUID, body: VerifyIn) 
     )
 
 
-@router.post("/{request_id}/extend", response={200: RequestOut, **ERRORS}, summary="Extend the deadline")
+@router.post(
+    "/{request_id}/extend", response={200: RequestOut, **ERRORS, **CONFLICT}, summary="Extend the deadline"
+)
 def extend_request(request: HttpRequest, request_id: uuid.UUID, body: ExtendIn) -> dict[str, Any]:
     def run(actor: Actor, req: Request) -> None:
         now = timezone.now()
@@ -239,7 +248,9 @@ def extend_request(request: HttpRequest, request_id: uuid.UUID, body: ExtendIn) 
     return _step(request, request_id, run)
 
 
-@router.post("/{request_id}/refuse", response={200: RequestOut, **ERRORS}, summary="Refuse, with reasons")
+@router.post(
+    "/{request_id}/refuse", response={200: RequestOut, **ERRORS, **CONFLICT}, summary="Refuse, with reasons"
+)
 def refuse_request(request: HttpRequest, request_id: uuid.UUID, body: RefuseIn) -> dict[str, Any]:
     def run(actor: Actor, req: Request) -> None:
         now = timezone.now()
@@ -250,7 +261,9 @@ def refuse_request(request: HttpRequest, request_id: uuid.UUID, body: RefuseIn) 
 
 
 @router.post(
-    "/{request_id}/withdraw", response={200: RequestOut, **ERRORS}, summary="Withdrawn by the customer"
+    "/{request_id}/withdraw",
+    response={200: RequestOut, **ERRORS, **CONFLICT},
+    summary="Withdrawn by the customer",
 )
 def withdraw_request(request: HttpRequest, request_id: uuid.UUID) -> dict[str, Any]:
     return _step(request, request_id, lambda a, r: services.withdraw(a, r, now=timezone.now()))
@@ -258,7 +271,7 @@ def withdraw_request(request: HttpRequest, request_id: uuid.UUID) -> dict[str, A
 
 NO_DATA_ERRORS = """Errors: 401 without a valid token; 403 (`access_denied`) unless the login holds the permission
 `handle_requests`; 404 for an unknown request; 422 (`invalid`, `fields`: `customer`) when the request is matched
-to a customer — answer it instead — or (`fields`: `state`) when it is already closed."""
+to a customer — answer it instead; 409 (`conflict`, `detail`: `state: …`) when it is already closed."""
 
 
 class NoDataOut(RequestOut):
@@ -268,7 +281,7 @@ class NoDataOut(RequestOut):
 
 @router.post(
     "/{request_id}/no-data",
-    response={200: NoDataOut, **ERRORS},
+    response={200: NoDataOut, **ERRORS, **CONFLICT},
     summary="No data held: confirm it (an answer, not a refusal)",
     description="The requester is not a customer: send the confirmation that no personal data about them is "
     "processed (GDPR Art. 15(1)) — a letter in HTML and PDF — and close the request as answered. For any kind "
@@ -347,7 +360,7 @@ def _run_answer(actor: Actor, req: Request, body: AnswerIn) -> answers.Answer:
 
 @router.post(
     "/{request_id}/answer",
-    response={200: AnswerOut, **ERRORS},
+    response={200: AnswerOut, **ERRORS, **CONFLICT},
     summary="Answer: do what the request asks, produce the letter and files",
 )
 def answer_request(request: HttpRequest, request_id: uuid.UUID, body: AnswerIn) -> dict[str, Any]:

@@ -69,12 +69,20 @@ ERRORS: dict[int, Any] = {
     422: ValidationErrorOut,
     **SERVER_ERRORS,
 }
-#: a valid request the record's state forbids now (a control open already, persondata's own system record)
+#: a valid request the record's state forbids now (a control open already, persondata's own system record, a
+#: closed customer's request)
 CONFLICT: dict[int, Any] = {409: ErrorOut}
 
 
 class HealthOut(_Out):
     status: str
+    spooled: int = Field(
+        description="public submissions waiting in the intake spool to be moved into the database (SQLite, while "
+        "a long import holds it; moved every minute by the job runner); 0 on PostgreSQL"
+    )
+    spooled_oldest_seconds: int | None = Field(
+        description="how long the oldest of them has waited (seconds); null when none waits"
+    )
 
 
 class CustomerHitOut(_Out):

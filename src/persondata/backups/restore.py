@@ -138,12 +138,10 @@ def restore(path: Path, *, now: datetime, actor: str, replay: bool = True) -> Re
     """Restore the backup ``path`` in place of the database, then (``replay``) :func:`finish`."""
     started = time.monotonic()
     report = RestoreReport(before=_counts() if _set_up() else {})
-    database = Path(str(connection.settings_dict["NAME"]))
+    database = _database()
     on_file = dumps.vendor() == "sqlite" and database.is_absolute()
-    # beside the database: the swap is a rename within one file system
-    tmp = (
-        database.parent if on_file else Path(settings.HOME)
-    ) / f".{database.name}.restore-{os.getpid()}.tmp"
+    remove_stale_copies(database)
+    tmp = _copy(database, os.getpid())
     tmp.unlink(missing_ok=True)
     try:
         manifest = check(path, tmp)
@@ -179,6 +177,37 @@ def restore(path: Path, *, now: datetime, actor: str, replay: bool = True) -> Re
     return report
 
 
+def _database() -> Path:
+    return Path(str(connection.settings_dict["NAME"]))
+
+
+def _copy(database: Path, pid: int | str) -> Path:
+    """The decrypted copy the restore run by process ``pid`` writes: beside an SQLite database (the swap is a rename
+    within one file system), else in the installation's folder."""
+    on_file = dumps.vendor() == "sqlite" and database.is_absolute()
+    return (database.parent if on_file else Path(settings.HOME)) / f".{database.name}.restore-{pid}.tmp"
+
+
+def remove_stale_copies(database: Path) -> None:
+    """Remove the decrypted copies of a backup that killed restores left behind (0600, but a whole database each):
+    those whose process is gone. A running restore's copy stays."""
+    every = _copy(database, "*")
+    for stale in every.parent.glob(every.name):
+        pid = stale.name.rpartition(".restore-")[2].removesuffix(".tmp")
+        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+            stale.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: nothing is sent, only whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 def pending_here(database: Path) -> bool:
     """SQLite: does the database file hold the "replay pending" marker (was the restored copy swapped in)?"""
     if not database.exists():
@@ -209,6 +238,7 @@ def pending() -> ReplayPending | None:
 
 def finish(*, now: datetime, actor: str, report: RestoreReport | None = None) -> RestoreReport:
     """Replay the deletion ledger, sweep, verify the audit chain, then lift the marker."""
+    remove_stale_copies(_database())
     report = report or RestoreReport()
     marker = pending()
     if marker is None:

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from tqdm import tqdm
 
-from persondata import demo
 from persondata.access.actor import Actor
 from persondata.access.errors import NotFound
 from persondata.cli import CommandError, gettext_lazy
@@ -236,6 +235,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def load_demo(n: int, home: Path, seed: int = 1) -> None:
+    from persondata import demo  # faker: only the commands that make the demo company load it
+
     with tempfile.TemporaryDirectory(dir=home) as tmp:
         path = demo.write_jsonl(
             demo.customers(n, seed=seed, today=timezone.localdate()), Path(tmp) / "demo.jsonl"
@@ -248,6 +249,8 @@ def load_demo(n: int, home: Path, seed: int = 1) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from persondata import demo
+
     records = demo.customers(args.customers, seed=args.seed, today=timezone.localdate())
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)

@@ -14,9 +14,11 @@ Record kinds and who owns them:
 * a partner's webhook secret, under its own key (by partner key);
 * a partner's processor agreement (the signed PDF), under its own key (by the agreement's id).
 * a message waiting in the outbox, under its own key (by message id and kind).
+* a public submission waiting in the intake spool, under its own key (by its id, the request's to be).
 
 The data keys themselves are wrapped by the master key bound to their *owner* and retention class
-(:func:`data_key`): a customer (by id), a request, a partner endpoint, an outbox message (:func:`key_owner`).
+(:func:`data_key`): a customer (by id), a request, a partner endpoint, an outbox message, a spooled submission
+(:func:`key_owner`).
 """
 
 from __future__ import annotations
@@ -93,9 +95,16 @@ def outbox_message(row_id: uuid.UUID, kind: str) -> str:
     return f"outbox|{row_id.hex}|{kind}"
 
 
+# -- a public submission waiting in the intake spool (SQLite, beside a long writer) ------------------------------
+def spooled_submission(submission_id: uuid.UUID | str) -> str:
+    """What a visitor sent while a long writer held the database, under the submission's own key (by the id the
+    request will have)."""
+    return _context("spooled", submission_id)
+
+
 # -- the data keys themselves ----------------------------------------------------------------------------------
 KEY_OWNER_KINDS: Final = frozenset(
-    {"request", "partner", "outbox", "processor_agreement", "control_attachment"}
+    {"request", "partner", "outbox", "processor_agreement", "control_attachment", "spooled"}
 )
 
 

@@ -17,12 +17,15 @@ Counting is atomic: :func:`take` increments both windows with one ``INSERT … O
 each, inside the transaction that stores the request, and raises :class:`RateLimited` when a count passes its
 limit, so that the transaction rolls back — the request and the increment with it. Concurrent submissions queue on
 the bucket row (PostgreSQL's row lock; SQLite's write lock), so however many workers run, no more than the limit
-are ever stored. :func:`blocked_until` is a cheap read before any work, to answer a flood quickly.
+are ever stored. :func:`blocked_until` is a cheap read before any work, to answer a flood quickly. A submission
+spooled beside a long writer (``requests.spool``) is counted with the spool's own (:func:`take_spooled`), and added
+to the stored counts when it is moved in.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -117,34 +120,43 @@ def blocked_until(bucket: str, now: datetime) -> datetime | None:
     return until
 
 
-def _increment(bucket: str, window_start: datetime) -> int:
-    table = connection.ops.quote_name(RateBucket._meta.db_table)
-    count = connection.ops.quote_name("count")
-    sql = (
-        f"INSERT INTO {table} (bucket, window_start, {count}) VALUES (%s, %s, 1) "  # noqa: S608 - names are constants
-        f"ON CONFLICT (bucket, window_start) DO UPDATE SET {count} = {table}.{count} + 1 RETURNING {count}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [bucket, connection.ops.adapt_datetimefield_value(window_start)])
-        row = cursor.fetchone()
-    return int(row[0])
-
-
-def take(bucket: str, now: datetime) -> None:
+def take(bucket: str, now: datetime, spooled: Callable[[str, datetime], int] | None = None) -> None:
     """Count one submission in both windows; :class:`RateLimited` if that passes a limit.
 
     Call it inside the transaction that stores the submission, and let the exception roll that transaction back:
-    then a refused submission is neither stored nor counted.
+    then a refused submission is neither stored nor counted. ``spooled``: how many submissions waiting in the
+    intake spool count in a window too (``requests.spool.counted``; until they are moved in and counted here).
     """
     if not connection.in_atomic_block:
         raise RuntimeError("ratelimit.take must run inside the transaction that stores the submission")
     client, everyone = limits(bucket)
     # always in this order, so that two transactions never wait for each other crosswise
     for limit in (client, everyone):
-        counted = _increment(limit.bucket, limit.window(now))
-        if counted > limit.most:
+        counted = RateBucket.count_one(limit.bucket, limit.window(now))
+        if counted + (spooled(limit.bucket, limit.window(now)) if spooled is not None else 0) > limit.most:
             raise RateLimited(limit.ends(now))
         if limit is everyone and counted == 1:
             # the first submission of a global window tidies up: old buckets hold pseudonyms nobody needs
             keep = max(KEEP, timedelta(seconds=2 * max(client.seconds, everyone.seconds)))
             RateBucket.objects.filter(window_start__lt=now - keep).delete()
+
+
+def windows(bucket: str, now: datetime) -> list[tuple[str, datetime]]:
+    """The windows a submission now counts in: the client's and everybody's (kept with a spooled submission)."""
+    return [(limit.bucket, limit.window(now)) for limit in limits(bucket)]
+
+
+def take_spooled(bucket: str, now: datetime, spooled: Callable[[str, datetime], int]) -> None:
+    """:func:`take` for a submission put in the intake spool (``requests.spool``) beside a long writer, which holds
+    the database's lock: the stored count, as last committed, and ``spooled`` (the spool's count, this
+    submission's included) together; :class:`RateLimited` if that passes a limit. Call it inside the transaction
+    that spools the submission, after the insert (which takes the spool's lock, so spooling submissions queue)."""
+    for limit in limits(bucket):
+        window = limit.window(now)
+        stored = (
+            RateBucket.objects.filter(bucket=limit.bucket, window_start=window)
+            .values_list("count", flat=True)
+            .first()
+        )
+        if (stored or 0) + spooled(limit.bucket, window) > limit.most:
+            raise RateLimited(limit.ends(now))

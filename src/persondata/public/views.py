@@ -18,7 +18,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,8 +30,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from persondata import runtime
 from persondata.public import ratelimit
 from persondata.public.forms import KINDS, LABELS, PublicRequestForm
-from persondata.rawsql import WHOLE_RUN, long_writer, waiting_at_most, writing
-from persondata.requests import intake, services
+from persondata.rawsql import WHOLE_RUN, is_busy, long_writer, waiting_at_most, writing, writing_beside
+from persondata.requests import intake, services, spool
 from persondata.requests.answers import exports
 
 logger = logging.getLogger(__name__)
@@ -40,8 +40,9 @@ LANGUAGES = ("da", "en")
 THANKS_COOKIE = "pd_request"
 THANKS_SALT = "persondata.requests.public.thanks"
 THANKS_SECONDS = 30 * 60
-#: how long a submission waits for SQLite's write lock beside a retention run before the visitor is asked to try again
-#: (seconds): longer than a retention chunk (beside an all-or-nothing import: not at all; docs/configuration.md)
+#: how long a submission waits for SQLite's write lock beside a retention run before it goes to the intake spool, and
+#: for the spool's lock before the visitor is asked to try again (seconds): longer than a retention chunk (beside an
+#: all-or-nothing import it goes to the spool at once; docs/configuration.md)
 PUBLIC_WRITE_WAIT = 3
 FAILED_STATUS = {"unknown": 400, "used": 410, "revoked": 410, "expired": 410, "closed": 410}
 
@@ -186,23 +187,12 @@ def _form(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _form_page(request, form, status=400)
     try:
-        # beside an all-or-nothing import (it holds the write lock for minutes) the visitor is told at once to try
-        # again (503 with Retry-After, persondata.web.errors) and nothing is stored: waiting would only hold one of
-        # the server's few threads; beside a retention chunk it waits a few seconds at most; otherwise it queues
-        # behind the other writers like any write
-        brief = _write_wait(long_writer())
-        with brief, writing():  # the main database's lock, not the access log's: reads go on meanwhile
-            stored = intake.submit(
-                form.cleaned_data["kind"],
-                form.details(),
-                channel="public",
-                language=form.cleaned_data["language"],
-                now=now,
-            )
-            # stored, not yet matched: the match and the confirmation e-mail (to the address on file, if the
-            # request matched one customer who has one) follow after the commit, through the outbox, so that
-            # nobody learns from the page or its timing whether someone is a customer
-            ratelimit.take(bucket, now)  # last: a refused submission rolls back, request and count alike
+        writer = long_writer()
+        # beside an all-or-nothing import (it holds the lock for minutes) waiting would only hold one of the
+        # server's few threads: the submission goes to the intake spool at once, and is moved in after the import
+        receipt = (
+            _spool(form, bucket, now) if writer == WHOLE_RUN else _store_or_spool(form, bucket, now, writer)
+        )
     except ratelimit.RateLimited as exc:
         return _too_many(request, exc.until, now)
     except (
@@ -215,7 +205,7 @@ def _form(request: HttpRequest) -> HttpResponse:
     response.status_code = 303
     response.set_signed_cookie(
         THANKS_COOKIE,
-        f"{stored.reference}|{stored.due_on.isoformat()}",
+        f"{receipt.reference}|{receipt.due_on.isoformat()}",
         salt=THANKS_SALT,
         max_age=THANKS_SECONDS,
         path=reverse("public:thanks"),
@@ -226,11 +216,50 @@ def _form(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _store_or_spool(form: PublicRequestForm, bucket: str, now: datetime, writer: str | None) -> spool.Receipt:
+    """Store the submission; on SQLite, if the write lock does not come in time (beside a retention chunk: 3 s at
+    most; otherwise SQLite's busy timeout), spool it instead."""
+    try:
+        # beside a retention chunk it waits a few seconds at most; otherwise it queues behind the other writers
+        with _write_wait(writer), writing():  # the main database's lock, not the access log's: reads go on
+            stored = intake.submit(
+                form.cleaned_data["kind"],
+                form.details(),
+                channel="public",
+                language=form.cleaned_data["language"],
+                now=now,
+            )
+            # stored, not yet matched: the match and the confirmation e-mail (to the address on file, if the
+            # request matched one customer who has one) follow after the commit, through the outbox, so that
+            # nobody learns from the page or its timing whether someone is a customer.
+            # The count last: a refused submission rolls back, request and count alike (spooled ones count too)
+            ratelimit.take(bucket, now, spool.counted)
+    except OperationalError as exc:
+        if connection.vendor != "sqlite" or not is_busy(exc):
+            raise
+        return _spool(form, bucket, now)
+    return spool.Receipt(stored.reference, stored.due_on)
+
+
+def _spool(form: PublicRequestForm, bucket: str, now: datetime) -> spool.Receipt:
+    """SQLite: the submission into the intake spool (``requests.spool``), a file with its own lock, counted by the
+    rate limit with the spool's others. If even the spool's lock does not come in 3 s, SQLite's "locked" goes up
+    and the visitor is told to try again (503, ``persondata.web.errors``): stored, or told — never lost."""
+    with waiting_at_most(PUBLIC_WRITE_WAIT), writing_beside():  # the spool's lock only
+        receipt = spool.put(
+            form.cleaned_data["kind"],
+            form.details(),
+            language=form.cleaned_data["language"],
+            windows=ratelimit.windows(bucket, now),
+            now=now,
+        )
+        ratelimit.take_spooled(bucket, now, spool.counted)  # last: a refused submission rolls back
+    return receipt
+
+
 def _write_wait(writer: str | None) -> AbstractContextManager[None]:
-    """How long a submission waits for the write lock beside a long writer (``rawsql.long_writer``)."""
-    if writer is None:
-        return nullcontext()
-    return waiting_at_most(0 if writer == WHOLE_RUN else PUBLIC_WRITE_WAIT)
+    """How long a submission waits for the write lock beside a retention chunk (``rawsql.long_writer``)."""
+    return nullcontext() if writer is None else waiting_at_most(PUBLIC_WRITE_WAIT)
 
 
 def _too_many(request: HttpRequest, until: datetime, now: datetime) -> HttpResponse:

@@ -46,7 +46,8 @@ def remember(customer_id: uuid.UUID, *, erased_on: date, reason: str) -> int:
 def remember_tokens(tokens: Iterable[tuple[str, bytes]], *, on: date, reason: str) -> None:
     """Keep these ``(kind, blind index)`` pairs as tombstones (the sweep, inside its chunk's transaction); a
     token already kept keeps its first day and reason."""
-    rows = [(kind, token, on.isoformat(), reason) for kind, token in dict.fromkeys(tokens)]
+    day = on.isoformat()
+    rows = [(kind, token, day, reason) for kind, token in dict.fromkeys(tokens)]
     executemany(
         "INSERT INTO deletion_tombstone (kind, token, erased_on, reason) VALUES (%s, %s, %s, %s) "
         "ON CONFLICT (kind, token) DO NOTHING",

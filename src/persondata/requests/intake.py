@@ -11,7 +11,7 @@ message that will match it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -107,12 +107,22 @@ def clean_requester(details: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def _new_reference() -> str:
+def new_reference(taken: Callable[[str], bool] | None = None) -> str:
+    """A reference no request has (nor, if given, ``taken`` says is taken: the intake spool's)."""
     for _ in range(20):
         ref = rq.new_reference()
-        if not Request.objects.filter(reference=ref).exists():
+        if not Request.objects.filter(reference=ref).exists() and not (taken is not None and taken(ref)):
             return ref
     raise RuntimeError("could not draw a free reference")  # 35 random bits: practically unreachable
+
+
+@dataclass(frozen=True, slots=True)
+class Spooled:
+    """A public submission that waited in the intake spool: the id, reference and receipt its visitor was given."""
+
+    id: uuid.UUID
+    reference: str
+    received_at: datetime
 
 
 def submit(
@@ -124,11 +134,14 @@ def submit(
     now: datetime,
     by: Actor | None = None,
     received_on: date | None = None,
+    spooled: Spooled | None = None,
 ) -> Request:
     """Register a request (R6: the deadline runs from the day of receipt) and match it to a customer.
 
     ``received_on`` is for staff registering a letter or e-mail that arrived earlier: the deadline counts from
-    the day it reached us, not from the day it was typed in.
+    the day it reached us, not from the day it was typed in. ``spooled``: a public submission that waited in the
+    intake spool (``requests.spool``) — stored under the id and reference its visitor was given, received when
+    the spool received it.
 
     A request from the public form (``channel="public"``) is stored with the match ``pending`` and matched after
     the answer, by the outbox (:func:`match_pending`), which also sends the confirmation e-mail: the form costs
@@ -151,7 +164,7 @@ def submit(
         raise RequestError("channel", gettext("The channel must be staff, api or public."))
     clean = clean_requester(details)
     today = legal_date(now)
-    received = received_on or today
+    received = legal_date(spooled.received_at) if spooled is not None else received_on or today
     if received > today:
         raise RequestError(
             "received_on", gettext("The day the request was received cannot be in the future.")
@@ -161,7 +174,7 @@ def submit(
             "received_on",
             gettext("The day the request was received is more than three months ago: check the date."),
         )
-    request = _store(kind, clean, channel, language, now, received, by)
+    request = _store(kind, clean, channel, language, now, received, by, spooled)
     if channel == "public":
         request.match = PENDING
         outbox.put(MATCH_JOB, outbox.subject("request", request.id), {"request": str(request.id)}, now=now)
@@ -182,7 +195,8 @@ def submit(
         "request.receive",
         actor=actor,
         target=str(request.id),
-        details={"kind": kind, "channel": channel, "match": request.match},
+        details={"kind": kind, "channel": channel, "match": request.match}
+        | ({"spooled": True} if spooled is not None else {}),
         now=now,
     )
     return request
@@ -196,25 +210,30 @@ def _store(
     now: datetime,
     received: date,
     by: Actor | None,
+    spooled: Spooled | None = None,
 ) -> Request:
     """The request's row, under a key of its own, with the requester's details sealed (not yet saved)."""
-    request_id = new_id()
+    request_id = spooled.id if spooled is not None else new_id()
+    reference = spooled.reference if spooled is not None else None
     for _ in range(3):
         try:
             with transaction.atomic():
                 request = Request.objects.create(
                     id=request_id,
-                    reference=_new_reference(),
+                    # a spooled submission keeps the reference its visitor was shown (drawn free in the spool and
+                    # the register; drawn anew only if another took it meanwhile: 35 random bits, practically never)
+                    reference=reference or new_reference(),
                     kind=kind,
                     channel=channel,
                     language=language,
-                    received_at=now,
+                    received_at=spooled.received_at if spooled is not None else now,
                     received_on=received,
                     due_on=rq.deadline(received).due,
                     created_by_id=by.user_id if by is not None else None,
                 )
             break
         except IntegrityError:  # a reference drawn twice by concurrent submissions
+            reference = None
             continue
     else:
         raise RuntimeError("could not store the request")

@@ -9,8 +9,10 @@ dates, kind and outcome — enough to show that the request was answered correct
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 
 from persondata.core.requests import Kind, State
 from persondata.register.models import new_id
@@ -160,6 +162,21 @@ class RateBucket(models.Model):
     class Meta:
         db_table = "rights_rate_bucket"
         constraints = [models.UniqueConstraint(fields=["bucket", "window_start"], name="rate_bucket_unique")]
+
+    @classmethod
+    def count_one(cls, bucket: str, window_start: datetime) -> int:
+        """Count one submission in the window, atomically (one ``INSERT … ON CONFLICT DO UPDATE … RETURNING``:
+        concurrent submissions queue on the row); the window's count with it."""
+        table = connection.ops.quote_name(cls._meta.db_table)
+        count = connection.ops.quote_name("count")
+        sql = (
+            f"INSERT INTO {table} (bucket, window_start, {count}) VALUES (%s, %s, 1) "  # noqa: S608 - names are constants
+            f"ON CONFLICT (bucket, window_start) DO UPDATE SET {count} = {table}.{count} + 1 RETURNING {count}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [bucket, connection.ops.adapt_datetimefield_value(window_start)])
+            row = cursor.fetchone()
+        return int(row[0])
 
 
 class AnswerLink(models.Model):

@@ -71,6 +71,10 @@ class RequestError(ValueError):
         self.field, self.message = field, str(message)
 
 
+class RequestConflict(RequestError):
+    """A valid step the request's state forbids now (it is closed, or not yet at that step): the API's 409."""
+
+
 #: what a person calls the fields a free-text check can refuse (the message names the field in words)
 FIELD_WORDS = {
     "name": gettext_lazy("name"),
@@ -347,7 +351,7 @@ def refuse(actor: Actor, request: Request, ground: str, reasons: str, *, now: da
         )
     limit = extension_notice_due(request.received_on)
     if ground != "no_data" and legal_date(now) > limit:  # Art. 12(4): a refusal is told within one month
-        raise RequestError(
+        raise RequestConflict(
             "state",
             gettext(
                 "The one month for telling the customer of a refusal ended on %(day)s (GDPR Art. 12(4)): the "
@@ -415,11 +419,11 @@ def record_step(request: Request, step: str, actor: Actor | str, now: datetime, 
 
 
 # -- state machine plumbing ----------------------------------------------------------------------------------
-def closed(request: Request) -> RequestError:
+def closed(request: Request) -> RequestConflict:
     """The refusal of a step on a closed request, naming its state in words."""
     from persondata.documents import labels  # the labels read the policy, which needs the apps loaded
 
-    return RequestError(
+    return RequestConflict(
         "state",
         gettext("The request is “%(state)s” and closed: a closed request cannot change.")
         % {"state": labels.of(labels.STATES, request.state)},
@@ -436,7 +440,7 @@ def _transition(request: Request, event: Event, actor: str, now: datetime, detai
     try:
         after = rq.transition(before, event, Kind(request.kind), request.identity_verified_at is not None)
     except rq.TransitionError:
-        raise RequestError("state", _step_refused(before, event, Kind(request.kind))) from None
+        raise RequestConflict("state", _step_refused(before, event, Kind(request.kind))) from None
     request.state = after.value
     fields = ["state"]
     if after in rq.CLOSED_STATES:

@@ -30,7 +30,7 @@ from persondata.core import requests as rq
 from persondata.core.calendar import legal_date
 from persondata.documents.csp import with_document_csp
 from persondata.register.rectify import RectifyError
-from persondata.requests import handling, intake, services
+from persondata.requests import handling, intake, services, spool
 from persondata.requests.answers import answering as answers
 from persondata.requests.answers import delivery, documents, printing
 from persondata.requests.forms import (
@@ -77,6 +77,7 @@ def _inbox_page(
     """The inbox as the query string filters it (codes and ids only: no personal data in the URL)."""
     today = legal_date(timezone.now())
     form = InboxFilter(request.GET or None, handling.handlers())
+    spooled, _oldest = spool.waiting()  # public submissions made beside a long import, not yet moved in
     return render(
         request,
         "requests/list.html",
@@ -93,6 +94,7 @@ def _inbox_page(
             ],
             "kinds": KIND_LABELS,
             "states": STATE_LABELS,
+            "spooled": spooled,
         },
         status=status,
     )

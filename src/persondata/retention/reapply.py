@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from django.db import transaction
@@ -145,7 +146,11 @@ class _Chunk:
         if was is not None:
             email, number = email or was[0], number or was[1]
             reason = tombstones.ERASURE if tombstones.ERASURE in (reason, was[2]) else reason
-        self.tombstones[r.customer_id] = (email, number, reason, legal_date(r.at))
+        self.tombstones[r.customer_id] = (email, number, reason, _legal_day(r.at))
+
+
+#: the legal day of an entry's time (a sweep's chunk of entries shares one time: computed once)
+_legal_day = lru_cache(maxsize=1024)(legal_date)
 
 
 def _unknown(klass: str, *, record: bool) -> LedgerReplayError:

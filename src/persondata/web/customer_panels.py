@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +17,7 @@ from persondata.access import access_log, permissions
 from persondata.access.actor import Actor
 from persondata.access.errors import AccessDenied
 from persondata.core import requests as rq
+from persondata.rawsql import as_date, as_uuid, fetch
 from persondata.requests.models import Request
 from persondata.retention.explain import explain_customer
 
@@ -51,7 +52,22 @@ class RetentionRow:
 
 def _requests(customer_id: uuid.UUID, today: date) -> list[RequestRow]:
     rows = []
-    for r in Request.objects.filter(customer_id=customer_id).order_by("-received_at")[:RECENT_REQUESTS]:
+    # raw SQL, the columns the panel shows: the page asks on every view, mostly to find none (issue 17)
+    found = fetch(
+        "SELECT id, reference, kind, state, received_on, due_on FROM rights_request WHERE customer_id = %s"
+        " ORDER BY received_at DESC LIMIT %s",
+        [customer_id.hex, RECENT_REQUESTS],
+    )
+    for rid, reference, kind, state, received_on, due_on in found:
+        r = Request(
+            id=as_uuid(rid),
+            reference=reference,
+            kind=kind,
+            state=state,
+            received_on=cast(date, as_date(received_on)),  # NOT NULL
+            due_on=cast(date, as_date(due_on)),
+            customer_id=customer_id,
+        )
         left = (r.due_on - today).days
         level = rq.deadline_level(left) if rq.State(r.state) in rq.OPEN_STATES else "closed"
         rows.append(RequestRow(r, left, level))
@@ -88,14 +104,11 @@ def panels(user: Any, customer_id: uuid.UUID, today: date) -> dict[str, Any]:
         return {"requests": None, "retention": None, "history": None}
     history = None
     if permissions.holds(actor, permissions.READ_ACCESS_LOG):
-        events = access_log.customer_access_history(actor, customer_id, include_staff=True)
+        total, events = access_log.latest_customer_access(actor, customer_id, HISTORY_SHOWN)
         policy = runtime.policy()
         history = {
-            "total": len(events),
-            "events": [
-                {"event": e, "purpose": _purpose_label(policy, e.purpose)}
-                for e in reversed(events[-HISTORY_SHOWN:])
-            ],
+            "total": total,
+            "events": [{"event": e, "purpose": _purpose_label(policy, e.purpose)} for e in events],
         }
     return {
         "requests": _requests(customer_id, today)

@@ -59,7 +59,7 @@ from persondata.requests.answers.restriction import (
 )
 from persondata.requests.answers.steps import Answer
 from persondata.requests.models import Document, Request
-from persondata.requests.services import RequestError
+from persondata.requests.services import RequestConflict, RequestError
 from persondata.retention.explain import explain_customer
 
 __all__ = [
@@ -300,7 +300,9 @@ def refusal_letter(actor: Actor, request: Request, *, now: datetime) -> list[Doc
         raise audit.TransactionRequired("answers run inside the entry point's transaction")
     permissions.require(actor, permissions.HANDLE_REQUESTS)
     if request.state != State.REFUSED.value:
-        raise RequestError("state", gettext("Refuse the request first: the letter tells the customer why."))
+        raise RequestConflict(
+            "state", gettext("Refuse the request first: the letter tells the customer why.")
+        )
     lang = steps.lang_of(request)
     t = texts(lang)
     from persondata.requests.answers.letter_texts import DATATILSYNET

@@ -27,7 +27,7 @@ from persondata.requests import recipients, services
 from persondata.requests.answers import letters, printing
 from persondata.requests.answers.letters import Letter, Section, p, texts
 from persondata.requests.models import Document, Request
-from persondata.requests.services import RequestError
+from persondata.requests.services import RequestConflict, RequestError
 
 MAX_TEXT = 8000
 
@@ -74,7 +74,7 @@ def begin(actor: Actor, request: Request, kind: Kind, *, now: datetime, customer
     if request.state == State.RECEIVED.value and kind not in rq.IDENTITY_REQUIRED:
         services.start(actor, request, now=now)
     if request.state != State.IN_PROGRESS.value:
-        raise RequestError(
+        raise RequestConflict(
             "state",
             gettext("The request is “%(state)s”: it cannot be answered yet.")
             % {"state": labels.of(labels.STATES, request.state)},
