@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -181,6 +182,24 @@ def test_the_services_refusals_the_command_passes_on_speak_danish(tmp_path: Path
         assert not re.search(
             r"\b(received_on|customer_id|state|ground|discovered_at)\b", "\n".join(said[lang])
         )
+
+
+def test_a_broken_audit_chain_is_explained_in_the_commands_language(tmp_path: Path) -> None:
+    """``audit verify`` on a log changed behind the product's back: the problem in Danish or English."""
+    persondata("init", env=_env(tmp_path, LANG="da_DK.UTF-8"))
+    con = sqlite3.connect(tmp_path / "persondata.sqlite3")
+    with con:
+        con.execute(
+            "UPDATE audit_entry SET action = action || 'x' WHERE seq = (SELECT max(seq) FROM audit_entry)"
+        )
+    con.close()
+    said = {}
+    for lang, expected in (("da", "passer ikke med sin kontrolsum"), ("en", "does not match its digest")):
+        out, err, code = _run(tmp_path, lang, "audit", "verify", check=False)
+        assert code == 1 and expected in out, (lang, out, err)
+        said[lang] = out
+    assert not english_in(said["da"]), said["da"]
+    assert english_in(said["en"])
 
 
 def test_argparse_own_words_follow_the_language(tmp_path: Path) -> None:

@@ -30,9 +30,13 @@ from persondata.audit.models import AuditEntry, AuditHead
 from persondata.core import sensitive
 from persondata.core.audit_chain import (
     GENESIS,
+    HEAD_RECORD_CHANGED,
+    NO_HEAD_RECORD,
+    SHORTER_THAN_RECORD,
     Head,
     Row,
     VerifyResult,
+    broken,
     canonical_details,
     canonical_time,
     entry_digest,
@@ -194,20 +198,15 @@ def verify(
     # entries appended since may follow it.
     if stored is None:
         if checked:
-            problem = f"the log has {checked} entries but no head record: it was deleted"
-            return VerifyResult(False, checked, checked, problem, result.last)
+            return broken(checked, checked, NO_HEAD_RECORD, {"count": checked}, result.last)
         return result
     if stored_seq > checked:
-        problem = (
-            f"the log ends at entry {checked} but its head record says {stored_seq}: "
-            f"entries {checked + 1}–{stored_seq} were deleted"
-        )
-        return VerifyResult(False, checked, checked + 1, problem, result.last)
+        values = {"seq": checked, "head": stored_seq, "first": checked + 1}
+        return broken(checked, checked + 1, SHORTER_THAN_RECORD, values, result.last)
     if stored_seq:
         at_stored = AuditEntry.objects.filter(seq=stored_seq).values_list("digest", flat=True).first()
         if at_stored is None or bytes(at_stored) != bytes(stored[1]):
-            problem = f"the head record does not match entry {stored_seq}: it was changed"
-            return VerifyResult(False, checked, stored_seq, problem, result.last)
+            return broken(checked, stored_seq, HEAD_RECORD_CHANGED, {"seq": stored_seq}, result.last)
     return result
 
 

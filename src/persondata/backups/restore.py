@@ -267,7 +267,7 @@ def finish(*, now: datetime, actor: str, report: RestoreReport | None = None) ->
     report.audit_ok, report.audit_checked, report.audit_problem = (
         result.ok,
         result.checked,
-        result.problem or "",
+        result.words(_) or "",  # in the command's language, as the rest of its report
     )
     report.after = _counts()
     report.erased_present = int(

@@ -110,7 +110,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if not result.ok:
         print(
             _("BROKEN at entry %(seq)s: %(problem)s")
-            % {"seq": result.first_broken_seq, "problem": result.problem}
+            % {"seq": result.first_broken_seq, "problem": result.words(_)}
         )
         print(
             "  "
@@ -140,7 +140,7 @@ def cmd_head(args: argparse.Namespace) -> int:
                     "the log does not verify (entry %(seq)s: %(problem)s); a head of a broken log proves nothing "
                     "— investigate first"
                 )
-                % {"seq": result.first_broken_seq, "problem": result.problem},
+                % {"seq": result.first_broken_seq, "problem": result.words(_)},
                 code=1,
             )
     head = services.export_head(timezone.now())

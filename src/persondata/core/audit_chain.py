@@ -28,7 +28,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -78,13 +78,57 @@ class Head:
         return cls(seq, digest, at)
 
 
+def gettext_noop(text: str) -> str:
+    """Marks a problem's English text for the translators (``makemessages`` finds the name); the edge translates."""
+    return text
+
+
+# What can be wrong with a log, in words; they name sequence numbers and times only. ``VerifyResult.words``
+# gives one in the reader's language (the interfaces pass Django's gettext); ``problem`` is the English.
+MISSING = gettext_noop(
+    "entry %(seq)s is missing (the log goes from %(before)s to %(after)s): entries were deleted"
+)
+OUT_OF_ORDER = gettext_noop("entry %(seq)s comes after entry %(before)s: the log is out of order")
+CHANGED = gettext_noop("entry %(seq)s does not match its digest: it was changed after it was written")
+CHANGED_FIRST = gettext_noop(
+    "entry %(seq)s does not match its digest: it was changed after it was written "
+    "(or the master key is not the one the log was written with)"
+)
+REWRITTEN = gettext_noop(
+    "entry %(seq)s differs from the exported head taken at %(at)s: the log was rewritten at or before entry %(seq)s"
+)
+SHORTER_THAN_HEAD = gettext_noop(
+    "the log ends at entry %(seq)s but the exported head taken at %(at)s has entry %(head)s: "
+    "entries %(first)s–%(head)s were deleted, or the log was rewritten"
+)
+EMPTY_HEAD = gettext_noop("the head says the log was empty but its digest is not the all-zero one")
+NO_HEAD_RECORD = gettext_noop("the log has %(count)s entries but no head record: it was deleted")
+SHORTER_THAN_RECORD = gettext_noop(
+    "the log ends at entry %(seq)s but its head record says %(head)s: entries %(first)s–%(head)s were deleted"
+)
+HEAD_RECORD_CHANGED = gettext_noop("the head record does not match entry %(seq)s: it was changed")
+
+
 @dataclass(frozen=True, slots=True)
 class VerifyResult:
     ok: bool
     checked: int  # entries whose digest was recomputed and matched
     first_broken_seq: int | None
-    problem: str | None  # what is wrong, in words; names sequence numbers only
+    problem: str | None  # what is wrong, in English words; names sequence numbers only
     last: Head | None  # the last entry that verified (its time as at_iso); None if none did
+    why: tuple[str, dict[str, object]] | None = None  # the problem's text (one above) and its values
+
+    def words(self, translate: Callable[[str], str]) -> str | None:
+        """The problem in the language ``translate`` (a gettext) gives."""
+        if self.why is None:
+            return self.problem
+        text, values = self.why
+        return translate(text) % values
+
+
+def broken(checked: int, seq: int, text: str, values: dict[str, object], last: Head | None) -> VerifyResult:
+    """A log that does not verify: ``text`` (one of the problems above) with its ``values``."""
+    return VerifyResult(False, checked, seq, text % values, last, (text, values))
 
 
 def canonical_time(at: datetime) -> str:
@@ -135,9 +179,7 @@ def verify_stream(key: bytes, rows: Iterable[Row], head: Head | None = None) -> 
     if head is not None:
         head_seq, head_digest, head_at = head.seq, bytes.fromhex(head.digest_hex), head.at_iso
         if head_seq == 0 and head_digest != GENESIS:
-            return _broken(
-                0, 0, "the head says the log was empty but its digest is not the all-zero one", None
-            )
+            return broken(0, 0, EMPTY_HEAD, {}, None)
 
     # The loop is the hot path (millions of entries): locals only, one f-string, one encode, and HMAC written
     # out (RFC 2104) from pre-keyed SHA-256 states — 2.5x faster than hmac.digest, which re-keys every call.
@@ -153,13 +195,9 @@ def verify_stream(key: bytes, rows: Iterable[Row], head: Head | None = None) -> 
         if seq != expected:
             last = _head(expected - 1, prev, last_at)
             if seq > expected:
-                problem = (
-                    f"entry {expected} is missing (the log goes from {expected - 1} to {seq}): "
-                    "entries were deleted"
-                )
-                return _broken(expected - 1, expected, problem, last)
-            problem = f"entry {seq} comes after entry {expected - 1}: the log is out of order"
-            return _broken(expected - 1, seq, problem, last)
+                values = {"seq": expected, "before": expected - 1, "after": seq}
+                return broken(expected - 1, expected, MISSING, values, last)
+            return broken(expected - 1, seq, OUT_OF_ORDER, {"seq": seq, "before": expected - 1}, last)
         inner = inner_copy()
         inner.update(
             prev
@@ -172,16 +210,11 @@ def verify_stream(key: bytes, rows: Iterable[Row], head: Head | None = None) -> 
         outer.update(inner.digest())
         computed = outer.digest()
         if computed != stored:
-            problem = f"entry {seq} does not match its digest: it was changed after it was written"
-            if seq == 1:
-                problem += " (or the master key is not the one the log was written with)"
-            return _broken(seq - 1, seq, problem, _head(seq - 1, prev, last_at))
+            text = CHANGED_FIRST if seq == 1 else CHANGED
+            return broken(seq - 1, seq, text, {"seq": seq}, _head(seq - 1, prev, last_at))
         if seq == head_seq and computed != head_digest:
-            problem = (
-                f"entry {seq} differs from the exported head taken at {head_at}: "
-                f"the log was rewritten at or before entry {seq}"
-            )
-            return _broken(seq - 1, seq, problem, _head(seq - 1, prev, last_at))
+            values = {"seq": seq, "at": head_at}
+            return broken(seq - 1, seq, REWRITTEN, values, _head(seq - 1, prev, last_at))
         prev = computed
         last_at = at
         expected = seq + 1
@@ -189,17 +222,10 @@ def verify_stream(key: bytes, rows: Iterable[Row], head: Head | None = None) -> 
     checked = expected - 1
     last = _head(checked, prev, last_at)
     if head_seq > checked:
-        problem = (
-            f"the log ends at entry {checked} but the exported head taken at {head_at} has entry {head_seq}: "
-            f"entries {checked + 1}–{head_seq} were deleted, or the log was rewritten"
-        )
-        return _broken(checked, checked + 1, problem, last)
+        values = {"seq": checked, "at": head_at, "head": head_seq, "first": checked + 1}
+        return broken(checked, checked + 1, SHORTER_THAN_HEAD, values, last)
     return VerifyResult(True, checked, None, None, last)
 
 
 def _head(seq: int, digest: bytes, at_iso: str) -> Head | None:
     return Head(seq, digest.hex(), at_iso) if seq else None
-
-
-def _broken(checked: int, seq: int, problem: str, last: Head | None) -> VerifyResult:
-    return VerifyResult(False, checked, seq, problem, last)
