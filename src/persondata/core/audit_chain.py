@@ -116,7 +116,7 @@ class VerifyResult:
     first_broken_seq: int | None
     problem: str | None  # what is wrong, in English words; names sequence numbers only
     last: Head | None  # the last entry that verified (its time as at_iso); None if none did
-    why: tuple[str, dict[str, object]] | None = None  # the problem's text (one above) and its values
+    why: tuple[str, Mapping[str, object]] | None = None  # the problem's text (one above) and its values
 
     def words(self, translate: Callable[[str], str]) -> str | None:
         """The problem in the language ``translate`` (a gettext) gives."""
@@ -126,7 +126,9 @@ class VerifyResult:
         return translate(text) % values
 
 
-def broken(checked: int, seq: int, text: str, values: dict[str, object], last: Head | None) -> VerifyResult:
+def broken(
+    checked: int, seq: int, text: str, values: Mapping[str, object], last: Head | None
+) -> VerifyResult:
     """A log that does not verify: ``text`` (one of the problems above) with its ``values``."""
     return VerifyResult(False, checked, seq, text % values, last, (text, values))
 
@@ -195,7 +197,7 @@ def verify_stream(key: bytes, rows: Iterable[Row], head: Head | None = None) -> 
         if seq != expected:
             last = _head(expected - 1, prev, last_at)
             if seq > expected:
-                values = {"seq": expected, "before": expected - 1, "after": seq}
+                values: dict[str, object] = {"seq": expected, "before": expected - 1, "after": seq}
                 return broken(expected - 1, expected, MISSING, values, last)
             return broken(expected - 1, seq, OUT_OF_ORDER, {"seq": seq, "before": expected - 1}, last)
         inner = inner_copy()
