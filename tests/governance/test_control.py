@@ -101,15 +101,15 @@ def test_the_evidence_shows_exactly_what_the_data_holds(seeded: dict[str, Any], 
     )
     assert items["requests_received"]["count"] == 4
     assert items["deletion_failures"]["refs"] == [
-        "sweep 2026-07-06 (failed)",
-        "sweep 2026-09-07 (interrupted)",
+        {"msg": "deletion_failure", "kind": "sweep", "day": "2026-07-06", "status": "failed"},
+        {"msg": "deletion_failure", "kind": "sweep", "day": "2026-09-07", "status": "interrupted"},
     ]
     assert items["deletion_runs"]["count"] == 3 and items["deletion_runs"]["deleted"] == 17
     assert items["staff_declarations"]["refs"] == ["nyansat"]
     assert items["audit_chain"]["status"] == "ok" and items["audit_chain"]["count"] > 0
     assert items["api_tokens"]["status"] == "ok"  # the API's own source, registered by its AppConfig
     assert items["agreements"]["status"] == "ok" and items["risk_assessments"]["status"] == "ok"
-    assert items["backups"]["status"] == "ok" and items["backups"]["refs"][0].endswith(" b.pdbak")
+    assert items["backups"]["status"] == "ok" and items["backups"]["refs"][0]["file"] == "b.pdbak"
     assert items["restore_drills"]["status"] == "ok"  # none in 6 months: tests/backups/test_backups.py
     assert {k for k, i in items.items() if i["status"] == "finding"} == {
         "requests_late", "deletion_failures", "staff_declarations"
@@ -144,12 +144,19 @@ def test_sign_off_schedules_the_next_control_and_turns_findings_into_tasks(
     assert controls.schedule(date(2027, 5, 26)).overdue
     with pytest.raises(GovernanceError), transaction.atomic():
         controls.answer(boss, control.id, "antivirus", True, "", now=NOW)  # signed: frozen
+    failed = {
+        "da": (
+            "Daglig sletning den 6. juli 2026: mislykket",
+            "Daglig sletning den 7. september 2026: afbrudt",
+        ),
+        "en": ("Daily deletion on 6 July 2026: failed", "Daily deletion on 7 September 2026: interrupted"),
+    }
     for lang, words in (("da", "Underskrevet af Jens Hansen"), ("en", "Signed off by Jens Hansen")):
         pdf = control_report.render(control, lang, "pdf", NOW)
         text = " ".join(" ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages).split())
         for ref in seeded["late"]:
             assert ref in text
-        assert "sweep 2026-07-06 (failed)" in text and "sweep 2026-09-07 (interrupted)" in text
+        assert all(run in text for run in failed[lang]), text
         assert "nyansat" in text and words in text and "Mangler på to pc'er" in text
 
 
@@ -291,8 +298,12 @@ def test_agreements_and_risk_assessments_due_are_findings(seeded: dict[str, Any]
     with transaction.atomic():
         items = _by_key(controls.start_control(boss, now=NOW))
     assert items["agreements"]["status"] == "finding"
-    assert items["agreements"]["refs"] == ["accounting: missing"]
+    assert items["agreements"]["refs"] == [
+        {"msg": "agreement", "partner": "accounting", "problems": ["missing"]}
+    ]
     assert items["risk_assessments"]["status"] == "finding"
     refs = items["risk_assessments"]["refs"]
-    assert refs[0].startswith("erp: change (due ") and refs[1] == "erp: disappearance (never assessed)"
+    erp = {"system": "erp", "name": "ERP"}
+    assert refs[0] == {"msg": "risk_due", **erp, "event": "change", "day": "2026-10-21"}
+    assert refs[1] == {"msg": "risk_never", **erp, "event": "disappearance"}
     assert len(refs) == 2  # the access event, assessed a month ago, is not due
