@@ -202,10 +202,12 @@ def test_the_control_shows_the_last_drill_and_flags_none_in_six_months() -> None
     assert item()["status"] == "finding"
     with transaction.atomic():
         Drill.objects.create(at=NOW - timedelta(days=190), ok=True, seconds=1, actor="system")
-    assert item()["status"] == "finding" and "no restore drill in the last 6 months" in item()["refs"]
+    assert item()["status"] == "finding" and {"msg": "no_drill", "months": 6} in item()["refs"]
     with transaction.atomic():
         Drill.objects.create(at=NOW - timedelta(days=10), ok=True, seconds=1, actor="system")
-    assert item()["status"] == "ok" and item()["refs"] == [f"{(NOW - timedelta(days=10)).date()} passed"]
+    assert item()["status"] == "ok" and item()["refs"] == [
+        {"msg": "drill_passed", "day": (NOW - timedelta(days=10)).date().isoformat()}
+    ]
     with transaction.atomic():
         Drill.objects.create(at=NOW - timedelta(days=1), ok=False, seconds=1, actor="system", problem="x")
     assert item()["status"] == "finding"

@@ -6,6 +6,7 @@ declarations — and the evidence shows exactly those, the signed report's PDF h
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from persondata.access import gate
@@ -101,15 +102,15 @@ def test_the_evidence_shows_exactly_what_the_data_holds(seeded: dict[str, Any], 
     )
     assert items["requests_received"]["count"] == 4
     assert items["deletion_failures"]["refs"] == [
-        "sweep 2026-07-06 (failed)",
-        "sweep 2026-09-07 (interrupted)",
+        {"msg": "deletion_failure", "kind": "sweep", "day": "2026-07-06", "status": "failed"},
+        {"msg": "deletion_failure", "kind": "sweep", "day": "2026-09-07", "status": "interrupted"},
     ]
     assert items["deletion_runs"]["count"] == 3 and items["deletion_runs"]["deleted"] == 17
     assert items["staff_declarations"]["refs"] == ["nyansat"]
     assert items["audit_chain"]["status"] == "ok" and items["audit_chain"]["count"] > 0
     assert items["api_tokens"]["status"] == "ok"  # the API's own source, registered by its AppConfig
     assert items["agreements"]["status"] == "ok" and items["risk_assessments"]["status"] == "ok"
-    assert items["backups"]["status"] == "ok" and items["backups"]["refs"][0].endswith(" b.pdbak")
+    assert items["backups"]["status"] == "ok" and items["backups"]["refs"][0]["file"] == "b.pdbak"
     assert items["restore_drills"]["status"] == "ok"  # none in 6 months: tests/backups/test_backups.py
     assert {k for k, i in items.items() if i["status"] == "finding"} == {
         "requests_late", "deletion_failures", "staff_declarations"
@@ -144,12 +145,19 @@ def test_sign_off_schedules_the_next_control_and_turns_findings_into_tasks(
     assert controls.schedule(date(2027, 5, 26)).overdue
     with pytest.raises(GovernanceError), transaction.atomic():
         controls.answer(boss, control.id, "antivirus", True, "", now=NOW)  # signed: frozen
+    failed = {
+        "da": (
+            "Daglig sletning den 6. juli 2026: mislykket",
+            "Daglig sletning den 7. september 2026: afbrudt",
+        ),
+        "en": ("Daily deletion on 6 July 2026: failed", "Daily deletion on 7 September 2026: interrupted"),
+    }
     for lang, words in (("da", "Underskrevet af Jens Hansen"), ("en", "Signed off by Jens Hansen")):
         pdf = control_report.render(control, lang, "pdf", NOW)
         text = " ".join(" ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages).split())
         for ref in seeded["late"]:
             assert ref in text
-        assert "sweep 2026-07-06 (failed)" in text and "sweep 2026-09-07 (interrupted)" in text
+        assert all(run in text for run in failed[lang]), text
         assert "nyansat" in text and words in text and "Mangler på to pc'er" in text
 
 
@@ -291,8 +299,79 @@ def test_agreements_and_risk_assessments_due_are_findings(seeded: dict[str, Any]
     with transaction.atomic():
         items = _by_key(controls.start_control(boss, now=NOW))
     assert items["agreements"]["status"] == "finding"
-    assert items["agreements"]["refs"] == ["accounting: missing"]
+    assert items["agreements"]["refs"] == [
+        {"msg": "agreement", "partner": "accounting", "problems": ["missing"]}
+    ]
     assert items["risk_assessments"]["status"] == "finding"
     refs = items["risk_assessments"]["refs"]
-    assert refs[0].startswith("erp: change (due ") and refs[1] == "erp: disappearance (never assessed)"
+    erp = {"system": "erp", "name": "ERP"}
+    assert refs[0] == {"msg": "risk_due", **erp, "event": "change", "day": "2026-10-21"}
+    assert refs[1] == {"msg": "risk_never", **erp, "event": "disappearance"}
     assert len(refs) == 2  # the access event, assessed a month ago, is not due
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_the_evidence_reads_in_words_on_the_page_and_in_the_report(
+    client: Client, controller: Any, boss: Actor, make_breach: Callable[..., Any], lang: str
+) -> None:
+    """Issue 15: a missing agreement, a system never assessed, a breach past its 72 hours, a failed deletion and no
+    restore drill, each in the page's language — no partner, system, event or state key, no ISO date, no
+    English on the Danish page (the crawl's reader, tests/web/crawl.py)."""
+    from persondata.documents import labels
+    from persondata.partners.models import ProcessorAgreement
+    from persondata.systems.models import System
+    from tests.web import crawl
+
+    ProcessorAgreement.objects.filter(partner_key="accounting").delete()
+    System.objects.create(
+        key="erp", name="Økonomisystemet", kind="admin", location="DK", owner="Bogholderiet",
+        categories=["contact"], measures={}, changed_at=NOW, created_at=NOW, updated_at=NOW,
+    )  # fmt: skip
+    breach = make_breach(discovered_at=NOW - timedelta(days=5))
+    _run(date(2026, 7, 6), "failed")
+    with transaction.atomic():
+        control = controls.start_control(boss, now=NOW)
+    client.force_login(controller)
+    page = client.get(f"/governance/controls/{control.id}/", HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+    report = control_report.render(control, lang, "html", NOW).decode()
+    with translation.override(lang):
+        accounting = labels.partner("accounting")
+    expected = {
+        "da": [
+            f"{accounting}: ingen databehandleraftale registreret",
+            "Økonomisystemet: Tab af oplysningerne, aldrig vurderet",
+            f"{breach.reference}: Ikke anmeldt, de 72 timer er overskredet",
+            "Daglig sletning den 6. juli 2026: mislykket",
+            "ingen genetableringsprøve de seneste 6 måneder",
+            "ingen sikkerhedskopi registreret",
+        ],
+        "en": [
+            f"{accounting}: no processor agreement recorded",
+            "Økonomisystemet: Disappearance of the data, never assessed",
+            f"{breach.reference}: Not notified, past the 72 hours",
+            "Daily deletion on 6 July 2026: failed",
+            "no restore drill in the last 6 months",
+            "no backup on record",
+        ],
+    }[lang]
+    keys = crawl.raw_keys() - {controller.get_username()} | {
+        "erp"
+    }  # the fixture's login is named as its role
+    for html in (page, report):
+        refs = [" ".join(t.split()) for t in re.findall(r'<span class="ref">(.*?)</span>', html, re.S)]
+        assert all(words in refs for words in expected), refs
+        assert not [r for r in refs if re.search(r"\b(?:erp|accounting:|missing|overdue)|\(", r)], refs
+        found = crawl.problems(html, lang, keys, crawl.english_msgids())
+        assert found == [], "\n".join(found)
+
+
+def test_a_control_stored_with_plain_references_still_shows_them(client: Client, controller: Any) -> None:
+    """A control stored before references were structured keeps its plain strings."""
+    control = Control.objects.create(
+        period_start=date(2026, 5, 25), period_end=date(2026, 11, 25), due_on=date(2026, 11, 25),
+        evidence=[{"key": "agreements", "status": "finding", "count": 1, "refs": ["Leverandør A: mangler"]}],
+        collected_at=NOW, created_at=NOW, created_by_id=controller.pk,
+    )  # fmt: skip
+    client.force_login(controller)
+    page = client.get(f"/governance/controls/{control.id}/", HTTP_ACCEPT_LANGUAGE="da").content.decode()
+    assert '<span class="ref">Leverandør A: mangler</span>' in page

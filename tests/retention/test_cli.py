@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
@@ -132,3 +133,23 @@ def test_every_retention_command_is_documented() -> None:
             assert f"persondata {group} {name}" in docs, (
                 f"'persondata {group} {name}' is not in docs/retention.md"
             )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_the_forecast_names_the_categories_in_words(subject: uuid.UUID, lang: str) -> None:
+    """Issue 15: the 90-day forecast shows each category by its label, never its key (``payment``); a Danish run
+    shows no English (read as the crawl reads a page)."""
+    from django.utils import translation
+
+    from persondata.documents import labels
+    from tests.clitools import english_in
+
+    code, out, _ = run("--lang", lang, "retention", "plan", "--date", "2025-11-15", "--no-progress")
+    lines = out.splitlines()
+    forecast = lines[next(i for i, line in enumerate(lines) if "90" in line) :]
+    with translation.override(lang):
+        payments = labels.category("payment")
+    assert code == 0 and forecast[1:] and all(line.endswith(f": {payments} 2") for line in forecast[1:]), out
+    assert not [line for line in forecast if re.search(r"\bpayment\b", line)], forecast
+    assert lang == "en" or not english_in("\n".join(forecast)), forecast

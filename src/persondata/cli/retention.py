@@ -270,7 +270,9 @@ def _print_why(report: SweepReport, policy: Any) -> None:
     if report.forecast:
         print(_("Next 90 days (records by week and category):"))
         for week in sorted(report.forecast):
-            cells = ", ".join(f"{k} {count(v)}" for k, v in sorted(report.forecast[week].items()))
+            cells = ", ".join(
+                f"{labels.category(k)} {count(v)}" for k, v in sorted(report.forecast[week].items())
+            )
             print("  " + _("week of %(week)s: %(cells)s") % {"week": week, "cells": cells})
 
 

@@ -17,6 +17,7 @@ from persondata.documents.privacy_policy import html_to_pdf
 from persondata.documents.templatetags.formats import page_language
 from persondata.governance import attachments
 from persondata.governance import control as controls
+from persondata.governance.evidence_words import ref_text
 from persondata.governance.models import Control
 
 LANGUAGES: Final = ("da", "en")
@@ -63,13 +64,14 @@ def labelled(task: Any) -> Any:
     return task
 
 
-def rows(control: Control) -> list[dict[str, Any]]:
-    """The evidence items with their labels, in the active language."""
+def rows(control: Control, lang: str) -> list[dict[str, Any]]:
+    """The evidence items with their labels and references in words, in the active language (``lang``)."""
     return [
         {
             **item,
             "label": ITEM_LABELS.get(item["key"], item["key"]),
             "status_label": STATUS_LABELS[item["status"]],
+            "refs": [ref_text(ref, lang) for ref in item["refs"]],
         }
         for item in control.evidence
     ]
@@ -110,7 +112,7 @@ def context(control: Control, lang: str, now: datetime) -> dict[str, Any]:
         "collected": format_datetime(control.collected_at, lang),
         "signed": format_datetime(control.signed_at, lang) if control.signed_at else "",
         "next_due": format_date(control.next_due, lang) if control.next_due else "",
-        "rows": rows(control),
+        "rows": rows(control, lang),
         "manual": manual_rows(control, lang),
         "findings": [ITEM_LABELS.get(k, k) for k in controls.findings(control)],
         "printed": format_datetime(now, lang),

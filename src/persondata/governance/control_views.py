@@ -130,7 +130,7 @@ def _page(request: HttpRequest, control: Control, error: str = "", status: int =
     lang = page_language()
     context = {
         "control": control,
-        "rows": control_report.rows(control),
+        "rows": control_report.rows(control, lang),
         "manual": control_report.manual_rows(control, lang),
         "findings": [
             {"key": k, "label": control_report.item_label(k, lang)} for k in controls.findings(control)

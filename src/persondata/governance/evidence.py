@@ -2,14 +2,15 @@
 
 Each item is a plain dict — ``key``, ``status`` (``ok``, ``finding``, ``info`` or ``na``: the source does not
 exist yet), ``count`` and ``refs`` (request references, run dates, staff logins; never customer data) — so it is
-stored with the control as it was when collected and printed as it was signed. A capability above this one adds
+stored with the control as it was when collected and printed as it was signed. A reference is stored without
+words (a :data:`Ref`): the page and the report say it in their language. A capability above this one adds
 its items with :func:`register_source` in its ``AppConfig.ready()`` (the API's tokens), so this module imports
 nothing above it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -31,6 +32,9 @@ from persondata.retention.models import LegalHold, RetentionRun
 from persondata.systems.models import System
 
 Item = dict[str, Any]
+#: a reference: the same in every language (a request's reference, a login), or a message key with its values,
+#: put in words when shown (:mod:`persondata.governance.evidence_words`)
+Ref = str | dict[str, Any]
 Source = Callable[[date, date, datetime], Item]
 
 #: a database backup older than this at the control is a finding (the daily job makes one every night)
@@ -45,8 +49,8 @@ def register_source(key: str, source: Source) -> None:
     _sources[key] = source
 
 
-def _item(key: str, status: str, count: int = 0, refs: list[str] | None = None, **extra: Any) -> Item:
-    return {"key": key, "status": status, "count": count, "refs": refs or [], **extra}
+def _item(key: str, status: str, count: int = 0, refs: Sequence[Ref] | None = None, **extra: Any) -> Item:
+    return {"key": key, "status": status, "count": count, "refs": list(refs or []), **extra}
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -81,7 +85,7 @@ def retention_items(start: date, end: date, now: datetime) -> list[Item]:
     runs = RetentionRun.objects.filter(today__range=(start, end), kind__in=("sweep", "erasure", "reapply"))
     deleted = sum(sum((r.counts.get("deleted") or {}).values()) for r in runs)
     failed = [
-        f"{r.kind} {r.today.isoformat()} ({r.status})"
+        {"msg": "deletion_failure", "kind": r.kind, "day": r.today.isoformat(), "status": r.status}
         for r in runs.filter(status__in=("failed", "interrupted")).order_by("today", "started_at")
     ]
     plan = RetentionRun.objects.filter(kind="plan", today__range=(start, end)).order_by("-started_at").first()
@@ -127,30 +131,38 @@ def agreements_item(end: date) -> Item:
     """Each partner of the policy file whose processor agreement is missing, incomplete or due for review by the
     end of the period (Art. 28; the partners' records of Governance I)."""
     rows = [row for row in agreements.overview(end) if row.problems]
-    refs = [f"{row.partner.key}: {', '.join(p.code for p in row.problems)}" for row in rows]
+    refs = [
+        {"msg": "agreement", "partner": row.partner.key, "problems": [p.code for p in row.problems]}
+        for row in rows
+    ]
     return _item("agreements", "finding" if refs else "ok", len(refs), refs)
 
 
 def risk_item(end: date) -> Item:
     """Each IT system's feared event whose risk assessment is missing or due for review (a year, or a change)."""
-    refs = []
+    refs: list[Ref] = []
     for system in System.objects.order_by("key").prefetch_related("assessments"):
         done = {a.event: a for a in system.assessments.all()}
         for event in EVENTS:
             a = done.get(event)
+            which = {"system": system.key, "name": system.name, "event": event}
             if a is None:
-                refs.append(f"{system.key}: {event} (never assessed)")
+                refs.append({"msg": "risk_never", **which})
                 continue
             due, changed = review_due(a.assessed_at, system.changed_at)
-            if changed or due <= end:
-                refs.append(f"{system.key}: {event} ({'changed' if changed else 'due ' + due.isoformat()})")
+            if changed:
+                refs.append({"msg": "risk_changed", **which})
+            elif due <= end:
+                refs.append({"msg": "risk_due", **which, "day": due.isoformat()})
     return _item("risk_assessments", "finding" if refs else "ok", len(refs), refs)
 
 
 def breach_item(start: date, end: date, now: datetime) -> Item:
     lo, hi = _bounds(start, end)
     found = Breach.objects.filter(discovered_at__gte=lo, discovered_at__lt=hi).order_by("discovered_at")
-    refs = [f"{b.reference} ({clock(b, now).state})" for b in found]
+    refs: list[Ref] = [
+        {"msg": "breach", "reference": b.reference, "state": clock(b, now).state} for b in found
+    ]
     late = any(clock(b, now).state in ("overdue", "notified_late") for b in found)
     return _item("breaches", "finding" if late else "info", len(refs), refs)
 
@@ -165,13 +177,18 @@ def backup_items(now: datetime) -> list[Item]:
         "backups",
         "ok" if recent else "finding",
         BackupRecord.objects.count(),
-        [f"{legal_date(last.created_at).isoformat()} {last.file_name}"] if last else ["no backup on record"],
+        [{"msg": "backup", "day": legal_date(last.created_at).isoformat(), "file": last.file_name}]
+        if last
+        else [{"msg": "no_backup"}],
     )
     drill = Drill.objects.order_by("-at").first()
     due = drill is None or add_months(legal_date(drill.at), DRILL_MONTHS) < today
-    refs = ["no restore drill in the last 6 months"] if due else []
+    refs: list[Ref] = [{"msg": "no_drill", "months": DRILL_MONTHS}] if due else []
     if drill is not None:
-        refs.insert(0, f"{legal_date(drill.at).isoformat()} {'passed' if drill.ok else 'failed'}")
+        refs.insert(
+            0,
+            {"msg": "drill_passed" if drill.ok else "drill_failed", "day": legal_date(drill.at).isoformat()},
+        )
     failed = drill is not None and not drill.ok
     return [backup, _item("restore_drills", "finding" if due or failed else "ok", 1 if drill else 0, refs)]
 
