@@ -48,7 +48,15 @@ def test_the_controller_sees_forecast_runs_holds_and_the_clash(
     body = page.content.decode()
     assert "1 January – 30 June" in body  # the R3 clash, in the policy check's words
     assert "2 February 2026" in body  # the week the contact data falls due (2026-02-07)
-    assert "plan" in body and "Legal holds" in body
+    assert "Deletion plan" in body and "Legal holds" in body
+    assert "<td>plan</td>" not in body  # the run's kind in words
+
+
+@pytest.mark.django_db
+def test_a_run_reads_in_danish(as_controller: Client, subject: uuid.UUID) -> None:
+    plan_on(D(2026, 1, 1))
+    body = as_controller.get("/retention/", HTTP_ACCEPT_LANGUAGE="da").content.decode()
+    assert "<td>Sletteplan</td>" in body and ">færdig</span>" in body, body
 
 
 @pytest.mark.django_db

@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from persondata.access import permissions
@@ -139,7 +140,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     for f in controls.open_follow_ups():
         owner = _("owner %(login)s") % {"login": f.owner.get_username()}
         due = _("due %(day)s") % {"day": f.due_on.isoformat()}
-        print(_("follow-up") + f" {f.item:<20} {owner}  {due}  {f.id}")
+        label = control_report.item_label(f.item, get_language())
+        print(_("follow-up") + f" {label:<30} {owner}  {due}  {f.id}")
     return 0
 
 
@@ -148,7 +150,11 @@ def cmd_start(args: argparse.Namespace) -> int:
     findings = controls.findings(control)
     print(
         _("control %(id)s started; %(count)s findings so far: %(findings)s")
-        % {"id": control.id, "count": len(findings), "findings": ", ".join(findings) or "-"}
+        % {
+            "id": control.id,
+            "count": len(findings),
+            "findings": "; ".join(control_report.item_label(f, get_language()) for f in findings) or "-",
+        }
     )
     return 0
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext, gettext_noop
 from persondata.core.formats import format_date
 from persondata.core.risk import EVENTS
 from persondata.documents.labels import partner, readable
+from persondata.retention.models import RUN_KINDS, RUN_STATUSES
 
 MESSAGES = {
     "agreement": gettext_noop("%(partner)s: %(problems)s"),
@@ -46,12 +47,6 @@ BREACH_STATES = {
     "notified_late": gettext_noop("Notified after 72 hours"),
     "not_notified": gettext_noop("Documented, not notified (unlikely to result in a risk)"),
 }
-RUN_KINDS = {
-    "sweep": gettext_noop("Daily deletion"),
-    "erasure": gettext_noop("Erasure of a customer"),
-    "reapply": gettext_noop("Deletion after a changed policy"),
-}
-RUN_STATUSES = {"failed": gettext_noop("failed"), "interrupted": gettext_noop("interrupted")}
 
 
 def _of(table: dict[str, str], key: str) -> str:

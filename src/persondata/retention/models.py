@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_noop
 
 from persondata.register.models import new_id
 
@@ -41,6 +42,21 @@ class LegalHold(models.Model):
 
     class Meta:
         db_table = "retention_legal_hold"
+
+
+#: a run's kind and end in words (pages, the control's evidence); translated where shown
+RUN_KINDS = {
+    "plan": gettext_noop("Deletion plan"),
+    "sweep": gettext_noop("Daily deletion"),
+    "erasure": gettext_noop("Erasure of a customer"),
+    "reapply": gettext_noop("Deletion again after a restore"),
+}
+RUN_STATUSES = {
+    "running": gettext_noop("running"),
+    "done": gettext_noop("done"),
+    "failed": gettext_noop("failed"),
+    "interrupted": gettext_noop("interrupted"),
+}
 
 
 class RetentionRun(models.Model):

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from persondata import runtime
@@ -25,7 +26,7 @@ from persondata.core.policy_check import check_policy, clash_sentence
 from persondata.jobs.clock import legal_today
 from persondata.retention import holds
 from persondata.retention.forms import HoldForm
-from persondata.retention.models import RetentionRun
+from persondata.retention.models import RUN_KINDS, RUN_STATUSES, RetentionRun
 from persondata.retention.sweep_report import CATEGORY_OF, COUNT_KEYS
 
 #: The page is for the data controller: whoever may read contact data to answer customers' requests.
@@ -60,6 +61,8 @@ def _runs() -> list[dict[str, Any]]:
         out.append(
             {
                 "run": run,
+                "kind": gettext(RUN_KINDS[run.kind]) if run.kind in RUN_KINDS else run.kind,
+                "status": gettext(RUN_STATUSES[run.status]) if run.status in RUN_STATUSES else run.status,
                 "records": sum(v for k, v in deleted.items() if k in CATEGORY_OF),
                 "customers_removed": deleted.get("customers_removed", 0),
             }
