@@ -39,7 +39,8 @@ from persondata.register.import_formats import KINDS, BadRow, RowError, Unit
 from persondata.register.import_json import read_json, read_jsonl
 from persondata.register.import_raw import RawImport
 from persondata.register.models import Customer, ImportRun
-from persondata.register.writer import ErasedRow, RegisterWriter
+from persondata.register.tombstones import ErasedRow
+from persondata.register.writer import RegisterWriter
 
 BATCH_ROWS = 4000
 _REGISTER_TABLES = (

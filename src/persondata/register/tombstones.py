@@ -18,8 +18,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import gettext
+
+from persondata import runtime
+from persondata.core.formats import format_date
 from persondata.rawsql import executemany, fetch_in
 from persondata.register.models import Customer, Tombstone
 
@@ -74,3 +79,37 @@ def forget(tokens: Iterable[bytes]) -> None:
     wanted = list(dict.fromkeys(tokens))
     if wanted:
         Tombstone.objects.filter(token__in=wanted).delete()
+
+
+@dataclass(frozen=True, slots=True)
+class ErasedRow:
+    """A row of a customer erased at their request, or deleted at the end of retention: reported, not written
+    (the tombstones above)."""
+
+    file: str
+    line: int
+    erased_on: date
+    reason: str = ERASURE
+
+    def __str__(self) -> str:
+        """In the active language."""
+        said = {
+            "file": self.file,
+            "line": self.line,
+            "day": format_date(self.erased_on, runtime.language()),
+        }
+        if self.reason == END_OF_RETENTION:
+            return (
+                gettext(
+                    "%(file)s, line %(line)s: deleted on %(day)s at the end of its retention, and the row shows "
+                    "no activity since; not imported again (use --allow-returning if the customer has come back)"
+                )
+                % said
+            )
+        return (
+            gettext(
+                "%(file)s, line %(line)s: erased on %(day)s at the customer's request; not imported again "
+                "(use --allow-returning if the customer has come back)"
+            )
+            % said
+        )

@@ -18,12 +18,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import connection
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop
 
 from persondata import runtime
 from persondata.core import sealing
 from persondata.core.calendar import legal_date
-from persondata.core.formats import format_date
 from persondata.core.policy import Policy
 from persondata.core.vault import (
     Vault,
@@ -62,40 +61,6 @@ def key_class_for(policy: Policy, day: date) -> str:
 
 def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
-
-
-@dataclass(frozen=True, slots=True)
-class ErasedRow:
-    """A row of a customer erased at their request, or deleted at the end of retention: reported, not written
-    (``register.tombstones``)."""
-
-    file: str
-    line: int
-    erased_on: date
-    reason: str = tombstones.ERASURE
-
-    def __str__(self) -> str:
-        """In the active language."""
-        said = {
-            "file": self.file,
-            "line": self.line,
-            "day": format_date(self.erased_on, runtime.language()),
-        }
-        if self.reason == tombstones.END_OF_RETENTION:
-            return (
-                gettext(
-                    "%(file)s, line %(line)s: deleted on %(day)s at the end of its retention, and the row shows "
-                    "no activity since; not imported again (use --allow-returning if the customer has come back)"
-                )
-                % said
-            )
-        return (
-            gettext(
-                "%(file)s, line %(line)s: erased on %(day)s at the customer's request; not imported again "
-                "(use --allow-returning if the customer has come back)"
-            )
-            % said
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +114,9 @@ class RegisterWriter:
         self.vault, self.policy, self.now, self.run = vault, policy, now, run_id
         self.allow_returning = allow_returning
         self.tombstones = tombstones.exist()  # none: the import never looks (the usual case)
-        self.erased: list[ErasedRow] = []  # rows of customers erased at their request, not written again
+        self.erased: list[
+            tombstones.ErasedRow
+        ] = []  # rows of customers erased at their request, not written again
         self.when = connection.ops.adapt_datetimefield_value(now)
         self.today = legal_date(now)
         self.fy_class: dict[date, str] = {}
@@ -217,7 +184,7 @@ class RegisterWriter:
         for unit in units:
             if erased and (dead := erased.get(number_bidx[unit.customer_number])) is not None:
                 if not self._returns(unit, dead):
-                    self.erased.append(ErasedRow(unit.file, unit.line, dead.day, dead.reason))
+                    self.erased.append(tombstones.ErasedRow(unit.file, unit.line, dead.day, dead.reason))
                     continue
                 counts["returning_customers"] += unit.customer is not None
             unit_errors: list[RowError] = []
