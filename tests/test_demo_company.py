@@ -145,9 +145,9 @@ def test_every_page_shows_them(seen: dict[str, dict[str, object]]) -> None:
         assert reference in requests_page
     retention_page = pages["/retention/"][1]  # type: ignore[index]
     assert "Demo: verserende reklamationssag" in retention_page
-    assert re.search(r"<td>sweep</td>.*?<td class=\"num\">\d+</td>", retention_page, re.S), (
-        "the run is listed"
-    )
+    assert re.search(
+        r"<td>(Daglig sletning|Daily deletion)</td>.*?<td class=\"num\">\d+</td>", retention_page, re.S
+    ), "the run is listed"
     assert "Tick" in pages["/partners/"][1] or "tick" in pages["/partners/"][1]  # type: ignore[index]
     assert facts["breaches"][0] in pages["/governance/breaches/"][1]  # type: ignore[index]
     assert "Demo: ordre- og faktureringssystem" in pages["/systems/"][1]  # type: ignore[index]
