@@ -11,7 +11,8 @@
   counted), so two never send it at once; the handler runs outside any transaction; a message delivered is
   deleted, a failure waits :data:`BACKOFF` and after :data:`MAX_ATTEMPTS` tries the message is ``failed``
   (kept, sealed, for the controller to see, and removed :data:`FAILED_KEPT` after its last try). Delivery is at
-  least once: a process killed between the send and the delete sends again.
+  least once: a message whose deliverer was killed between the send and the delete is sent again once its lease
+  (:data:`LEASE`, 5 minutes) has run out.
 - **Sealed.** The payload (an address, a confirmation link, a body) is sealed with AES-GCM under a data key of
   its own, wrapped by the installation's master key and kept in the key store (``persondata.keys``), apart from
   the database; deleting a message destroys its key, so no database backup can read it afterwards.

@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext
 
 from persondata import runtime
@@ -281,12 +281,42 @@ def _replay(c: _Chunk, report: ReapplyReport) -> None:
             c.accounting_records,
         )
     # the keys: gone already, unless the key store was restored from a copy older than the deletion
+    counts.update(_destroy_keys(c, c.removed - present))
+    # contact data or number gone while the relevance key stays (a held order): the empty markers
+    write_markers(sorted(((c.contact | c.number) - c.relevance) & kept))
+
+
+def _destroy_keys(c: _Chunk, removed: set[Hex]) -> Counter[str]:
+    """Destroy the keys the chunk's entries name (those of ``removed``: all of theirs)."""
+    counts: Counter[str] = Counter()
     counts["keys_relevance"] += store.destroy_customer_keys(RELEVANCE, sorted(c.relevance))
     for klass, owners in sorted(c.accounting.items()):
         counts["keys_accounting"] += store.destroy_customer_keys(klass, sorted(owners))
-    store.destroy_customers(sorted(c.removed - present))
-    # contact data or number gone while the relevance key stays (a held order): the empty markers
-    write_markers(sorted(((c.contact | c.number) - c.relevance) & kept))
+    counts["keys_removed"] += store.destroy_customers(sorted(removed))
+    return counts
+
+
+def destroy_named_keys(since: datetime | None) -> int:
+    """Destroy again every key that the database's ledger entries since ``since`` (all of them: None) say is
+    destroyed; returns how many were still there. Inside the caller's transaction; doing it twice does nothing.
+
+    On SQLite a deletion commits the database and the key store in one transaction, but in WAL mode a commit is
+    atomic per file, the database's first: a process killed between the two leaves the deleted data's keys
+    behind, and a backup taken before the deletion could then still be read. The sweep calls this first."""
+    query = "SELECT customer_id, klass FROM retention_ledger WHERE record_id IS NULL"
+    params: list[object] = []
+    if since is not None:
+        query += " AND at >= %s"
+        params.append(connection.ops.adapt_datetimefield_value(since))
+    c = _Chunk()
+    for cid, klass in fetch(query, params):
+        if klass == "customer":
+            c.removed.add(hx(cid))
+        elif klass == RELEVANCE:
+            c.relevance.add(hx(cid))
+        elif is_accounting_class(klass):
+            c.accounting.setdefault(klass, set()).add(hx(cid))
+    return sum(_destroy_keys(c, c.removed).values())
 
 
 def _remember(c: _Chunk, present: set[Hex]) -> None:

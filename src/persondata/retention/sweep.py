@@ -21,6 +21,7 @@ and forecast (``sweep_report``); this module runs them chunk by chunk and applie
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -35,7 +36,7 @@ from persondata.jobs import clock, locks
 from persondata.rawsql import Hex, bulk_writes, executemany, fetch, index_scans, writing_main
 from persondata.register import ledger_file
 from persondata.register.models import Restriction
-from persondata.retention import holds
+from persondata.retention import holds, reapply
 from persondata.retention.deletion import Deleter
 from persondata.retention.models import RetentionRun
 from persondata.retention.schedule import (
@@ -50,6 +51,10 @@ from persondata.retention.sweep_report import NOTHING, SweepReport, accounting_o
 
 CHUNK_SIZE = 10_000  # customers per transaction: about a second's work at a million customers
 LOCK_NAME = locks.SWEEP
+#: how far before the last finished run's start the ledger is read for keys left behind (a clock set back)
+KEYS_MARGIN = timedelta(days=1)
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 
@@ -74,8 +79,18 @@ def _checkpoint() -> None:
 
 
 def _interrupt_stale_runs(now: datetime) -> int:
-    """Runs left "running" by a killed process (we hold the sweep lock, so none is really running)."""
+    """Runs left "running" by a killed process (we hold the sweep lock, so none is really running); and the keys
+    of deletions since the last finished run that a kill left in the key store (``reapply.destroy_named_keys``)."""
+    last = (
+        RetentionRun.objects.filter(kind="sweep", status="done")
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
     with transaction.atomic():
+        left = reapply.destroy_named_keys(last - KEYS_MARGIN if last else None)
+        if left:  # counts only: never who
+            log.warning("destroyed %d keys an interrupted deletion had left in the key store", left)
         return RetentionRun.objects.filter(kind="sweep", status="running").update(
             status="interrupted", finished_at=now
         )
