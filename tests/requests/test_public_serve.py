@@ -62,6 +62,13 @@ def _wait(condition: Callable[[], object], what: str, seconds: float = 90) -> No
     raise AssertionError(f"timed out waiting for {what}")
 
 
+STORED_OR_SPOOLED = (
+    "SELECT count(*) FROM rights_request"
+    if ON_POSTGRES
+    else "SELECT (SELECT count(*) FROM rights_request) + (SELECT count(*) FROM persondata_intake.submission)"
+)
+
+
 class Served:
     def __init__(self, base: str, database_url: str, log: Path) -> None:
         self.base, self.database_url, self.log = base, database_url, log
@@ -73,8 +80,12 @@ class Served:
             with psycopg.connect(self.database_url) as con:
                 row = con.execute(sql).fetchone()
         else:
-            con = sqlite3.connect(urlsplit(self.database_url).path, timeout=30)
-            try:
+            path = Path(urlsplit(self.database_url).path)
+            con = sqlite3.connect(path, timeout=30)
+            try:  # the intake spool beside it (a submission that did not get the write lock in time waits there)
+                con.execute(
+                    "ATTACH DATABASE ? AS persondata_intake", [str(path.parent / "intake-spool.sqlite3")]
+                )
                 row = con.execute(sql).fetchone()
             finally:
                 con.close()
@@ -133,10 +144,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 def test_fifty_customers_at_once_all_get_through(served: Served) -> None:
-    before = served.count("SELECT count(*) FROM rights_request")
+    before = served.count(STORED_OR_SPOOLED)
     ok, failed, median_ms = bench_public_form(served.base, 50)
     assert (ok, failed) == (50, 0), served.log.read_text()[-3000:]
-    assert served.count("SELECT count(*) FROM rights_request") == before + 50
+    # each stored, or (SQLite, the write lock busy past its wait on a loaded machine) spooled to be moved in
+    assert served.count(STORED_OR_SPOOLED) == before + 50
     assert median_ms > 0
     assert "Traceback" not in served.log.read_text()
 
