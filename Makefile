@@ -52,16 +52,19 @@ migrations-check: $(STAMP)
 	PERSONDATA_HOME=$$(mktemp -d) $(BIN)/python -m django makemigrations --check --dry-run --settings=tests.settings
 
 # Each run in a throw-away home of its own (tests/settings.py makes one when PERSONDATA_HOME is unset).
+# The tests marked `second_job` use no database: the PostgreSQL run takes them (below), so the two runs end together.
 test-sqlite: $(STAMP) $(CHROMIUM)
-	env -u PERSONDATA_HOME $(BIN)/pytest -q
+	env -u PERSONDATA_HOME $(BIN)/pytest -q -m "not second_job"
 
 # PostgreSQL is mandatory in CI (CI=true); on a developer machine without it the run is skipped with a notice.
-# It runs the tests that use the database (--database-only): the others ran in the SQLite run, alike on both.
+# It runs the tests that use the database (--database-only) and those marked `second_job`; the others ran in the
+# SQLite run, alike on both. Without PostgreSQL (outside CI) it runs the `second_job` ones alone.
 test-postgres: $(STAMP) $(CHROMIUM)
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  env -u PERSONDATA_HOME PERSONDATA_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q --database-only; \
 	elif [ "$${CI:-}" = "true" ]; then echo "PostgreSQL at $(PG_URL) is required in CI"; exit 1; \
-	else echo "NOTICE: PostgreSQL at $(PG_URL) not reachable: PostgreSQL tests skipped"; fi
+	else echo "NOTICE: PostgreSQL at $(PG_URL) not reachable: PostgreSQL tests skipped"; \
+	  env -u PERSONDATA_HOME $(BIN)/pytest -q -m second_job; fi
 
 # The SQLite and PostgreSQL runs go side by side: much of a run waits (on the processes, servers and browser its
 # tests start), so on two cores the pair takes little more than the longer one. Each run's output is printed

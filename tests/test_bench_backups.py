@@ -14,7 +14,7 @@ import pytest
 
 from tests.clitools import cli_env, persondata
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.second_job]  # no database: in the PostgreSQL job of `make test`
 
 
 def test_the_backup_rows_are_all_measured_in_a_danish_environment(tmp_path: Path) -> None:

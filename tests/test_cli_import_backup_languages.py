@@ -16,7 +16,7 @@ import pytest
 from tests.clitools import english_in, persondata
 from tests.test_cli_languages import _env
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.second_job]  # no database: in the PostgreSQL job of `make test`
 
 #: synthetic files, each with faults of its own; the values must never be repeated in an error
 FILES = {

@@ -22,7 +22,7 @@ from persondata.cli import _argparse_speaks, build_parser, choose_language
 from persondata.core.risk import EVENTS
 from tests.clitools import cli_env, english_in, persondata
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.second_job]  # no database: in the PostgreSQL job of `make test`
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:

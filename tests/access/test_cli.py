@@ -12,7 +12,7 @@ import pytest
 
 from tests.clitools import cli_env, persondata
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.second_job]  # no database: in the PostgreSQL job of `make test`
 
 PUBLISH_DEFAULTS = (
     "import django; django.setup()\n"

@@ -12,6 +12,8 @@ import pytest
 
 from tests.clitools import cli_env, persondata
 
+pytestmark = pytest.mark.second_job  # no database: in the PostgreSQL job of `make test`
+
 # Appends entries the way an entry point does: inside one transaction, through the service.
 _APPEND = """
 import django
