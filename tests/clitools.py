@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -52,6 +55,38 @@ def persondata(
     if check and result.returncode != 0:
         raise AssertionError(f"persondata {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
     return result
+
+
+#: an initialised SQLite home for each set of language variables, made once per test run (see :func:`init_home`)
+_INITIALISED: dict[tuple[str, ...], Path] = {}
+_LANGUAGE_VARIABLES = ("LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES")
+
+
+def init_home(env: dict[str, str], timeout: float = 300) -> None:
+    """``persondata init`` for the home of ``env``, as a test's starting point. On SQLite the first call of a test
+    run initialises a home of its own and every call copies its files (a new home's files name no path of their
+    home; the command takes seconds, most of them the migrations); on PostgreSQL, or with any other setting, it runs
+    the command. A test of ``init`` itself calls the command."""
+    home = Path(env["PERSONDATA_HOME"])
+    settings = {k for k in env if k.startswith("PERSONDATA_")}
+    plain_sqlite = (
+        settings == {"PERSONDATA_HOME", "PERSONDATA_DATABASE_URL"}
+        and env["PERSONDATA_DATABASE_URL"] == f"sqlite:///{home / 'persondata.sqlite3'}"
+    )
+    if not plain_sqlite:
+        persondata("init", env=env, timeout=timeout)
+        return
+    languages = tuple(env.get(k, "") for k in _LANGUAGE_VARIABLES)
+    template = _INITIALISED.get(languages)
+    if template is None:
+        template = Path(tempfile.mkdtemp(prefix="persondata-init-")) / "home"
+        atexit.register(shutil.rmtree, template.parent, True)
+        made = {k: v for k, v in cli_env(template).items() if k not in _LANGUAGE_VARIABLES}
+        made.update({k: v for k, v in zip(_LANGUAGE_VARIABLES, languages, strict=True) if v})
+        persondata("init", env=made, timeout=timeout)
+        _INITIALISED[languages] = template
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    shutil.copytree(template, home, dirs_exist_ok=True)
 
 
 def spawn(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.clitools import cli_env, persondata
+from tests.clitools import cli_env, init_home, persondata
 
 pytestmark = pytest.mark.slow
 
@@ -68,7 +68,7 @@ def test_a_closed_pipe_ends_the_command_without_a_traceback(tmp_path: Path) -> N
 
 def test_a_staff_member_accepts_the_declarations_on_the_command_line(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
-    persondata("init", env=env)
+    init_home(env=env)
     subprocess.run(
         [
             sys.executable,

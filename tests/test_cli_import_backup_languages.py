@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.clitools import english_in, persondata
+from tests.clitools import english_in, init_home, persondata
 from tests.test_cli_languages import _env
 
 pytestmark = [pytest.mark.slow, pytest.mark.second_job]  # no database: in the PostgreSQL job of `make test`
@@ -52,7 +52,7 @@ IMPORT_SAYS = [
 
 
 def _set_up(home: Path) -> None:
-    persondata("init", env=_env(home))
+    init_home(env=_env(home))
     persondata("staff", "accept", "--as", "controller", "--yes", env=_env(home))
 
 

@@ -20,7 +20,7 @@ from django.utils import translation
 
 from persondata.cli import _argparse_speaks, build_parser, choose_language
 from persondata.core.risk import EVENTS
-from tests.clitools import cli_env, english_in, persondata
+from tests.clitools import cli_env, english_in, init_home, persondata
 
 pytestmark = [pytest.mark.slow, pytest.mark.second_job]  # no database: in the PostgreSQL job of `make test`
 
@@ -115,7 +115,7 @@ def test_the_services_refusals_the_command_passes_on_speak_danish(tmp_path: Path
     """What the services refuse — a legal hold, a request step, a system's risk, a master key — reaches the
     person as a Danish sentence in a Danish run (issue 15: the messages the command passes on were English),
     and as English in an English run; the field's key stays out of the sentence."""
-    persondata("init", env=_env(tmp_path, LANG="da_DK.UTF-8"))
+    init_home(env=_env(tmp_path, LANG="da_DK.UTF-8"))
     persondata("staff", "accept", "--as", "controller", "--yes", env=_env(tmp_path))
     nobody = "00000000-0000-4000-8000-000000000000"
     out, _err, _code = _run(
@@ -186,7 +186,7 @@ def test_the_services_refusals_the_command_passes_on_speak_danish(tmp_path: Path
 
 def test_a_broken_audit_chain_is_explained_in_the_commands_language(tmp_path: Path) -> None:
     """``audit verify`` on a log changed behind the product's back: the problem in Danish or English."""
-    persondata("init", env=_env(tmp_path, LANG="da_DK.UTF-8"))
+    init_home(env=_env(tmp_path, LANG="da_DK.UTF-8"))
     con = sqlite3.connect(tmp_path / "persondata.sqlite3")
     with con:
         con.execute(

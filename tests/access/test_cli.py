@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.clitools import cli_env, persondata
+from tests.clitools import cli_env, init_home, persondata
 
 pytestmark = [pytest.mark.slow, pytest.mark.second_job]  # no database: in the PostgreSQL job of `make test`
 
@@ -24,7 +24,7 @@ PUBLISH_DEFAULTS = (
 
 def test_staff_commands(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
-    persondata("init", env=env)  # creates the login 'controller'
+    init_home(env=env)  # creates the login 'controller'
     # the default texts (init publishes them once it calls ensure_default_texts; publishing is idempotent)
     subprocess.run([sys.executable, "-c", PUBLISH_DEFAULTS], env=env, check=True, capture_output=True)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.clitools import cli_env, persondata
+from tests.clitools import cli_env, init_home, persondata
 
 pytestmark = pytest.mark.second_job  # no database: in the PostgreSQL job of `make test`
 
@@ -31,7 +31,7 @@ with transaction.atomic():
 @pytest.mark.slow
 def test_verify_head_show_then_tampering_is_named(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
-    persondata("init", env=env)
+    init_home(env=env)
     subprocess.run([sys.executable, "-c", _APPEND], env=env, check=True, timeout=60)
     db = tmp_path / "persondata.sqlite3"
     with sqlite3.connect(db) as con:
@@ -83,7 +83,7 @@ def test_verify_head_show_then_tampering_is_named(tmp_path: Path) -> None:
 
 def test_a_bad_head_file_is_explained(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
-    persondata("init", env=env)
+    init_home(env=env)
     bad = tmp_path / "head.json"
     bad.write_text('{"seq": 3}')
     result = persondata("audit", "verify", "--head", str(bad), env=env, check=False)

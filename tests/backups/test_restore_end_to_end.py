@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from persondata.backups import container
-from tests.clitools import ON_POSTGRES, cli_env, own_database, persondata
+from tests.clitools import ON_POSTGRES, cli_env, init_home, own_database, persondata
 
 pytestmark = pytest.mark.slow
 
@@ -95,7 +95,7 @@ def installation(tmp_path: Path) -> Iterator[tuple[dict[str, str], list[dict[str
     databases = own_database(home, "_backup_e2e")
     try:
         env = cli_env(home, next(databases))
-        persondata("init", env=env, timeout=300)
+        init_home(env=env, timeout=300)
         persondata("staff", "accept", "--as", "controller", "--yes", "--language", "en", env=env)
         files = tmp_path / "files"
         persondata("demo", "--customers", "40", "--seed", "7", "--out", str(files), env=env)

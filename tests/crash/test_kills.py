@@ -42,7 +42,7 @@ import pytest
 
 from persondata import demo
 from persondata.bench.public import _form_request, _form_url, _opener, _submit
-from tests.clitools import cli_env, persondata
+from tests.clitools import cli_env, init_home, persondata
 from tests.conftest import TODAY
 from tests.requests.conftest import Mailbox
 from tests.requests.test_outbox_process import ACCEPT, smtp_on_loopback
@@ -313,7 +313,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Base]:
     root = tmp_path_factory.mktemp("crash")
     home = root / "home"
     env = cli_env(home)
-    persondata("init", env=env, timeout=300)
+    init_home(env=env, timeout=300)
     records = list(demo.customers(CUSTOMERS, seed=3, today=TODAY))
     persondata(
         "import",

@@ -13,7 +13,7 @@ from django.db import connection
 
 from persondata import demo
 from persondata.register.importer import import_files
-from tests.clitools import cli_env, persondata, spawn
+from tests.clitools import cli_env, init_home, persondata, spawn
 from tests.conftest import NOW, TODAY
 
 
@@ -33,7 +33,7 @@ def test_sqlite_file_holds_no_personal_data_in_clear(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
     records = list(demo.customers(50, seed=11, today=TODAY))
     path = demo.write_jsonl(iter(records), tmp_path / "in.jsonl")
-    persondata("init", env=env)
+    init_home(env=env)
     persondata("import", str(path), "--no-progress", env=env)
     db = tmp_path / "persondata.sqlite3"
     with sqlite3.connect(db) as con:
@@ -79,7 +79,7 @@ def test_postgresql_rows_hold_no_personal_data_in_clear(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_killed_all_or_nothing_import_changes_nothing(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
-    persondata("init", env=env)
+    init_home(env=env)
     small = demo.write_jsonl(demo.customers(10, seed=1, today=TODAY), tmp_path / "small.jsonl")
     persondata("import", str(small), "--no-progress", env=env)
     db = tmp_path / "persondata.sqlite3"

@@ -17,7 +17,7 @@ from persondata import demo
 from persondata.jobs import locks
 from persondata.register import import_runs
 from persondata.register.models import ImportRun
-from tests.clitools import cli_env, own_database, persondata, spawn
+from tests.clitools import cli_env, init_home, own_database, persondata, spawn
 from tests.conftest import NOW, TODAY
 
 
@@ -42,7 +42,7 @@ def test_an_import_killed_with_sigkill_is_marked_interrupted_by_the_next(
     tmp_path: Path, database: str
 ) -> None:
     env = cli_env(tmp_path, database)
-    persondata("init", env=env)
+    init_home(env=env)
     big = demo.write_jsonl(demo.customers(40_000, seed=3, today=TODAY), tmp_path / "big.jsonl")
     proc = spawn("import", str(big), "--no-progress", env=env)
     deadline = time.monotonic() + 60

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.clitools import cli_env, own_database, persondata
+from tests.clitools import cli_env, init_home, own_database, persondata
 from tests.requests.conftest import Mailbox
 
 pytestmark = pytest.mark.slow
@@ -71,7 +71,7 @@ def installation(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dic
         env = cli_env(home, next(databases))
         env["HOME"] = str(tmp_path / "user")
         Path(env["HOME"]).mkdir()
-        persondata("init", env=env, timeout=300)
+        init_home(env=env, timeout=300)
         persondata("demo", "--customers", "20", env=env, timeout=300)  # the customers alone: no demo requests
         subprocess.run([sys.executable, "-c", ACCEPT], env=env, check=True, timeout=120)
         yield env

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.clitools import cli_env, own_database, persondata
+from tests.clitools import cli_env, init_home, own_database, persondata
 from tests.requests.test_outbox_process import ACCEPT
 
 pytestmark = pytest.mark.slow
@@ -60,7 +60,7 @@ def installation(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dic
     databases = own_database(home, f"_print_{request.node.name[-20:].lower()}")
     try:
         env = cli_env(home, next(databases))
-        persondata("init", env=env, timeout=300)
+        init_home(env=env, timeout=300)
         persondata("demo", "--customers", "10", env=env, timeout=300)  # the customers alone: no demo requests
         subprocess.run([sys.executable, "-c", ACCEPT], env=env, check=True, timeout=120)
         yield env

@@ -30,7 +30,7 @@ from django.conf import settings
 
 from persondata import demo
 from persondata.bench.public import bench_match_timing, bench_public_form
-from tests.clitools import cli_env, own_database, persondata
+from tests.clitools import cli_env, init_home, own_database, persondata
 
 pytestmark = pytest.mark.slow
 
@@ -100,7 +100,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     database_url = next(databases)
     try:
         env = cli_env(home, database_url)
-        persondata("init", env=env, timeout=300)
+        init_home(env=env, timeout=300)
         persondata(
             "demo", "--customers", "100", env=env, timeout=300
         )  # the customers alone: no demo requests

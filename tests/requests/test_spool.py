@@ -26,7 +26,7 @@ from persondata.jobs.outbox import wait_for_outbox
 from persondata.rawsql import WHOLE_RUN, long_writer, writing_beside
 from persondata.requests import spool
 from persondata.requests.models import RateBucket, Request
-from tests.clitools import cli_env, own_database, persondata
+from tests.clitools import cli_env, init_home, own_database
 from tests.web.test_busy import importing, writer_lock
 
 SQLITE = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
@@ -202,7 +202,7 @@ def installation(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dic
     databases = own_database(home, "_spool_kill")
     try:
         env = cli_env(home, next(databases))
-        persondata("init", env=env, timeout=300)
+        init_home(env=env, timeout=300)
         yield env
     finally:
         databases.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from persondata import demo
-from tests.clitools import cli_env, persondata, spawn
+from tests.clitools import cli_env, init_home, persondata, spawn
 from tests.conftest import TODAY
 
 TABLES = (
@@ -91,7 +91,7 @@ def half_deleted(db: Path) -> dict[str, int]:
 
 def installation(tmp_path: Path, customers: int, seed: int) -> tuple[dict[str, str], Path]:
     env = cli_env(tmp_path)
-    persondata("init", env=env)
+    init_home(env=env)
     path = demo.write_jsonl(demo.customers(customers, seed=seed, today=TODAY), tmp_path / "in.jsonl")
     persondata("import", str(path), "--no-progress", env=env, timeout=600)
     return env, tmp_path / "persondata.sqlite3"

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from persondata.core.calendar import COPENHAGEN
-from tests.clitools import cli_env, persondata
+from tests.clitools import cli_env, init_home
 
 STARTED = "persondata jobs: runner started"
 
@@ -84,7 +84,7 @@ def serving(env: dict[str, str], log: Path) -> Iterator[Callable[[], str]]:
 @pytest.mark.slow
 def test_serve_runs_the_daily_sweep_once_unless_turned_off(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
-    persondata("init", env=env)
+    init_home(env=env)
     db = tmp_path / "persondata.sqlite3"
 
     def job_runs() -> list[tuple[object, ...]]:

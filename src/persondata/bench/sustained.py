@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.client
 import http.cookiejar
+import ipaddress
 import os
 import random
 import re
@@ -225,9 +226,14 @@ class _Client:
 
     def submit(self, n: int) -> str:
         """One visitor's public request: the form (its CSRF cookie and token), then the submission."""
-        # RFC 2544's addresses, never a real client: ``n`` is client × 100,000 + its call; the client picks the
-        # third number, the call the fourth (every 10th call a submission: 25 addresses, 5 each before the limit)
-        visitor = {"X-Forwarded-For": f"198.18.{n // 100_000 % 250}.{n % 100_000 % 250 + 1}"}
+        # RFC 2544's addresses (198.18.0.0/15), never a real client: ``n`` is client × 100,000 + its call; each
+        # client has 2,500 addresses of its own, one a call, so no address submits twice in a run (the limit is 5)
+        client, call = divmod(n, 100_000)
+        visitor = {
+            "X-Forwarded-For": str(
+                ipaddress.IPv4Address("198.18.0.0") + (client * 2_500 + call % 2_500) % 131_072
+            )
+        }
         status, got, body = self.request("GET", "/privacy/request/", visitor)
         if status != 200:
             return _outcome(status, got, 200, "form")
