@@ -147,9 +147,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """`make test` runs the short version of each long run; the `full` ones need `--full` (`make test-full`).
     With `--database-only` the tests that use no database are left out (they ran in the SQLite run), but for those
     marked `second_job`: the SQLite run leaves those out (``-m "not second_job"``) and the PostgreSQL run takes them,
-    so that the two runs of `make test`, side by side, end at about the same time."""
+    so that the two runs of `make test`, side by side, end at about the same time; and those marked `any_database`
+    (what pages say) ran in the SQLite run."""
     if config.getoption("--database-only"):
-        left_out = [item for item in items if not (uses_the_database(item) or "second_job" in item.keywords)]
+        left_out = [
+            item
+            for item in items
+            if "any_database" in item.keywords or not (uses_the_database(item) or "second_job" in item.keywords)
+        ]
         if left_out:
             config.hook.pytest_deselected(items=left_out)
             chosen = set(map(id, left_out))

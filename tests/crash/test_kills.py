@@ -54,7 +54,7 @@ FULL_KILLS = 100  # the short run: one kill per scenario
 CUSTOMERS = 300  # in the prepared home; the import scenario adds as many
 #: the short run's kill windows in seconds (the full run measures each command's own duration, uninterrupted)
 WINDOWS = {
-    "import": 8.0, "sweep": 6.0, "erasure": 5.0, "outbox": 6.0, "intake": 12.0, "backup": 4.0, "restore": 8.0,
+    "import": 5.0, "sweep": 3.5, "erasure": 3.0, "outbox": 6.0, "intake": 8.0, "backup": 2.5, "restore": 5.0,
 }  # fmt: skip
 USER = ("--user", "controller")
 #: five public submissions of a customer on file, as the form makes them: each queues its match (after the commit),

@@ -109,7 +109,7 @@ def copy_home(src: Path, dst: Path) -> None:
 def test_a_run_killed_half_way_is_completed_by_the_next(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    env, db = installation(home, 30_000, seed=3)
+    env, db = installation(home, 12_000, seed=3)
     checkpoint(db)
     copy_home(home, tmp_path / "control")  # the same data, swept without interruption, for comparison
     control_env = cli_env(tmp_path / "control")

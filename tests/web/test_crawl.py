@@ -36,7 +36,8 @@ from tests.authz.test_permissions import _web_patterns
 from tests.conftest import NOW
 from tests.web.crawl import english_msgids, problems, raw_keys
 
-pytestmark = pytest.mark.django_db
+# the words of pages: alike on every database (run once, in the SQLite job)
+pytestmark = [pytest.mark.django_db, pytest.mark.any_database]
 
 #: pages that are files or actions, not pages for a person to read here
 NOT_PAGES = re.compile(

@@ -23,7 +23,8 @@ from django.urls import reverse
 from tests.web.crawl import english_msgids, problems, raw_keys
 from tests.web.test_crawl import _crawl, _mapped_urls, demo_company_pages  # noqa: F401 - the fixture
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+# the words of pages: alike on every database (run once, in the SQLite job)
+pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.any_database]
 
 #: forms that end the session or switch the language: sending them is not a bad input
 NOT_SENT = ("/logout/", "/i18n/")
