@@ -153,7 +153,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         left_out = [
             item
             for item in items
-            if "any_database" in item.keywords or not (uses_the_database(item) or "second_job" in item.keywords)
+            if "any_database" in item.keywords
+            or not (uses_the_database(item) or "second_job" in item.keywords)
         ]
         if left_out:
             config.hook.pytest_deselected(items=left_out)
