@@ -120,7 +120,13 @@ def _free_port() -> int:
 
 
 def _load_beside_an_import(
-    home: Path, customers: int, clients: int, seconds: float, p99_ms: float, submit_every: int = 10
+    home: Path,
+    customers: int,
+    clients: int,
+    seconds: float,
+    p99_ms: float,
+    submit_every: int = 10,
+    pause: float = 0.0,
 ) -> None:
     env = cli_env(home)
     persondata("init", "--username", "bench", env=env, timeout=300)
@@ -150,7 +156,7 @@ def _load_beside_an_import(
                 time.sleep(0.05)
             load = run_load(
                 base, token=token.group(0), session=session, customer_ids=ids, clients=clients,
-                seconds=seconds, submit_every=submit_every, server=server, importer=importing.pid,
+                seconds=seconds, submit_every=submit_every, server=server, importer=importing.pid, pause=pause,
             )  # fmt: skip
             held = importing.poll() is None and holds_write_lock(home / "persondata.sqlite3")
             importing.send_signal(signal.SIGKILL)
@@ -172,6 +178,7 @@ def _load_beside_an_import(
 def _check(
     load: Load, before: dict[str, int], spooled: dict[str, int], after: dict[str, int], p99_ms: float
 ) -> None:
+    print(f"\nbeside the import: {load.summary()}")  # the figures (`pytest -s`), passed or not
     # nothing refused: a read is answered, a submission beside the import is spooled (a 503 only if even the
     # spool's lock does not come in 3 s: not under this load)
     assert load.errors == [], load.errors[:20]
@@ -196,3 +203,10 @@ def test_reads_go_on_beside_an_all_or_nothing_import(tmp_path: Path) -> None:
 @pytest.mark.full
 def test_fifty_clients_beside_an_import_of_200000_customers(tmp_path: Path) -> None:
     _load_beside_an_import(tmp_path, customers=200_000, clients=50, seconds=60, p99_ms=1000)
+
+
+@pytest.mark.full
+def test_fifty_people_beside_an_import_of_200000_customers(tmp_path: Path) -> None:
+    """The same fifty, each pausing a second after an answer, as a person reading it does: the answer time is then
+    the server's work, not the queue that fifty clients calling without a pause make on two cores."""
+    _load_beside_an_import(tmp_path, customers=200_000, clients=50, seconds=60, p99_ms=1000, pause=1.0)

@@ -277,9 +277,12 @@ def run_load(
     submit_every: int = 0,
     server: int | None = None,
     importer: int | None = None,
+    pause: float = 0.0,
 ) -> Load:
     """``clients`` clients for ``seconds``: reads, and every ``submit_every``-th call a public submission. Given
-    the ``server``'s process id (and an ``importer``'s), the CPU they and the machine spent is measured too."""
+    the ``server``'s process id (and an ``importer``'s), the CPU they and the machine spent is measured too.
+    ``pause``: the seconds a client waits after an answer before its next call (0: at once, a closed loop in which
+    the answer time is the server's queue — by Little's law, clients ÷ throughput; a person reading pauses)."""
     load, lock = Load(), threading.Lock()
     deadline = time.monotonic() + seconds
     start = threading.Barrier(clients + 1)
@@ -307,6 +310,8 @@ def run_load(
                     load.refused_submissions += submitting
                 else:
                     load.errors.append(f"{'submit' if submitting else 'read'}: {outcome}")
+            if pause:
+                time.sleep(pause)
 
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
     for t in threads:
