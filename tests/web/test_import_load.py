@@ -178,7 +178,7 @@ def _load_beside_an_import(
 def _check(
     load: Load, before: dict[str, int], spooled: dict[str, int], after: dict[str, int], p99_ms: float
 ) -> None:
-    print(f"\nbeside the import: {load.summary()}")  # the figures (`pytest -s`), passed or not
+    sys.stdout.write(f"\nbeside the import: {load.summary()}\n")  # the figures (`pytest -s`), passed or not
     # nothing refused: a read is answered, a submission beside the import is spooled (a 503 only if even the
     # spool's lock does not come in 3 s: not under this load)
     assert load.errors == [], load.errors[:20]
