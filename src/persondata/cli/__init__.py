@@ -91,16 +91,21 @@ def choose_language(explicit: str | None, environ: Mapping[str, str]) -> str:
     return default if default in LANGUAGES else "da"
 
 
-def _explicit_language(argv: Sequence[str]) -> str | None:
-    """``--lang da|en`` (or ``--lang=…``) given before the command."""
-    for i, arg in enumerate(argv):
+def _before_command(argv: Sequence[str]) -> tuple[str | None, str | None]:
+    """What comes before the command's own arguments: ``--lang da|en`` (or ``--lang=…``), and the command, if no
+    other option precedes it."""
+    language, command_next, i = None, True, 0
+    while i < len(argv):
+        arg = argv[i]
         if arg == "--lang" and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith("--lang="):
-            return arg.split("=", 1)[1]
-        if not arg.startswith("-"):
-            return None  # the command: what follows is its own
-    return None
+            language, i = argv[i + 1], i + 2
+        elif arg.startswith("--lang="):
+            language, i = arg.split("=", 1)[1], i + 1
+        elif arg.startswith("-"):
+            command_next, i = False, i + 1
+        else:
+            return language, arg if command_next else None  # the command: what follows is its own
+    return language, None
 
 
 #: each module of ``persondata.cli`` and the commands it registers, in the order ``--help`` lists them
@@ -126,23 +131,10 @@ MODULES = {
 _MODULE_OF = {command: module for module, commands in MODULES.items() for command in commands}
 
 
-def _command_of(argv: Sequence[str]) -> str | None:
-    """The command ``argv`` names (after ``--lang``), if it comes before any other option."""
-    skip = False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg == "--lang":
-            skip = True
-        elif not arg.startswith("--lang="):
-            return None if arg.startswith("-") else arg
-    return None
-
-
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser of every command; given the arguments of a known command, of that command alone (a command's
     start imports its own module only: importing all of them costs ~0.15 s)."""
-    module = _MODULE_OF.get(_command_of(argv) or "") if argv is not None else None
+    module = _MODULE_OF.get(_before_command(argv)[1] or "") if argv is not None else None
     parser = argparse.ArgumentParser(
         prog="persondata",
         description=_("Runs the company's customer privacy policy: register, access, retention, requests."),
@@ -200,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from django.utils import translation
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    with translation.override(choose_language(_explicit_language(argv), os.environ)):
+    with translation.override(choose_language(_before_command(argv)[0], os.environ)):
         return _main(argv)
 
 

@@ -79,8 +79,16 @@ def _checkpoint() -> None:
 
 
 def _interrupt_stale_runs(now: datetime) -> int:
-    """Runs left "running" by a killed process (we hold the sweep lock, so none is really running); and the keys
-    of deletions since the last finished run that a kill left in the key store (``reapply.destroy_named_keys``)."""
+    """Runs left "running" by a killed process (we hold the sweep lock, so none is really running)."""
+    with transaction.atomic():
+        return RetentionRun.objects.filter(kind="sweep", status="running").update(
+            status="interrupted", finished_at=now
+        )
+
+
+def _destroy_keys_left_behind() -> None:
+    """The keys of deletions since the last finished run that a kill left in the key store
+    (``reapply.destroy_named_keys``)."""
     last = (
         RetentionRun.objects.filter(kind="sweep", status="done")
         .order_by("-started_at")
@@ -89,11 +97,8 @@ def _interrupt_stale_runs(now: datetime) -> int:
     )
     with transaction.atomic():
         left = reapply.destroy_named_keys(last - KEYS_MARGIN if last else None)
-        if left:  # counts only: never who
-            log.warning("destroyed %d keys an interrupted deletion had left in the key store", left)
-        return RetentionRun.objects.filter(kind="sweep", status="running").update(
-            status="interrupted", finished_at=now
-        )
+    if left:  # counts only: never who
+        log.warning("destroyed %d keys an interrupted deletion had left in the key store", left)
 
 
 def sweep(
@@ -158,6 +163,7 @@ class _Sweep:
     def start(self) -> None:
         if self.dry_run:
             return
+        _destroy_keys_left_behind()
         _interrupt_stale_runs(self.now)
         with transaction.atomic():
             self.run = RetentionRun.objects.create(
